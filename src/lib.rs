@@ -1,0 +1,3 @@
+//! rollguard: can this Helm release be rolled back safely?
+
+pub mod yaml;

@@ -1,0 +1,274 @@
+//! Builds [`Node`] trees from saphyr-parser's event stream.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
+
+use super::{Kind, Node, Scalar, Span, Style, YamlError};
+
+/// Nodes an alias expansion may create in one parse: guards against "billion laughs" input.
+const MAX_ALIAS_NODES: usize = 1_000_000;
+/// Nesting depth of collections.
+const MAX_DEPTH: usize = 512;
+
+/// Where a parsed text sits inside its file, so spans are file positions.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin {
+    pub offset: usize,
+    /// Lines before the text (0 when it starts the file).
+    pub line: u32,
+}
+
+/// Parses every document of a YAML stream. Documents with no content are left out.
+pub fn parse_documents(text: &str, origin: Origin) -> Result<Vec<Node>, YamlError> {
+    Builder::new(text, origin).run()
+}
+
+/// Parses a text expected to hold at most one document; `None` when it holds none.
+pub fn parse_single(text: &str, origin: Origin) -> Result<Option<Node>, YamlError> {
+    let mut docs = parse_documents(text, origin)?;
+    if docs.len() > 1 {
+        let span = docs[1].span;
+        return Err(YamlError {
+            message: "expected a single YAML document, found several".into(),
+            span,
+        });
+    }
+    Ok(docs.pop())
+}
+
+enum Open {
+    Seq { items: Vec<Node>, start: Span, anchor: usize },
+    Map { entries: Vec<(Node, Node)>, key: Option<Node>, start: Span, anchor: usize },
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    origin: Origin,
+    /// Byte offset of each character, when the text is not ASCII.
+    char_bytes: Option<Vec<usize>>,
+    stack: Vec<Open>,
+    anchors: HashMap<usize, Node>,
+    alias_budget: usize,
+    docs: Vec<Node>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str, origin: Origin) -> Self {
+        let char_bytes = (!text.is_ascii()).then(|| {
+            let mut v: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            v.push(text.len());
+            v
+        });
+        Builder {
+            text,
+            origin,
+            char_bytes,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_budget: MAX_ALIAS_NODES,
+            docs: Vec::new(),
+        }
+    }
+
+    fn byte_of(&self, m: &Marker) -> usize {
+        let local = match &self.char_bytes {
+            Some(v) => v.get(m.index()).copied().unwrap_or(self.text.len()),
+            None => m.index().min(self.text.len()),
+        };
+        self.origin.offset + local
+    }
+
+    fn span(&self, s: &saphyr_parser::Span) -> Span {
+        Span {
+            start: self.byte_of(&s.start),
+            end: self.byte_of(&s.end),
+            line: self.origin.line + s.start.line() as u32,
+            col: s.start.col() as u32 + 1,
+        }
+    }
+
+    fn error(&self, message: impl Into<String>, m: &Marker) -> YamlError {
+        let at = self.byte_of(m);
+        YamlError {
+            message: message.into(),
+            span: Span {
+                start: at,
+                end: at,
+                line: self.origin.line + m.line() as u32,
+                col: m.col() as u32 + 1,
+            },
+        }
+    }
+
+    fn run(mut self) -> Result<Vec<Node>, YamlError> {
+        let mut parser = Parser::new_from_str(self.text);
+        while let Some(ev) = parser.next_event() {
+            let (event, span) = ev.map_err(|e| self.error(e.info().to_string(), e.marker()))?;
+            let sp = self.span(&span);
+            match event {
+                Event::Scalar(text, style, anchor, tag) => {
+                    let node = Node {
+                        kind: Kind::Scalar(Scalar {
+                            text: text.into_owned(),
+                            style: style_of(style),
+                            tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                        }),
+                        span: sp,
+                    };
+                    self.remember(anchor, &node);
+                    self.push_node(node, &span.start)?;
+                }
+                Event::Alias(id) => {
+                    let node = self
+                        .anchors
+                        .get(&id)
+                        .cloned()
+                        .ok_or_else(|| self.error("unknown alias", &span.start))?;
+                    let size = count_nodes(&node);
+                    if size > self.alias_budget {
+                        return Err(self.error(
+                            "alias expansion too large (possible billion-laughs input)",
+                            &span.start,
+                        ));
+                    }
+                    self.alias_budget -= size;
+                    self.push_node(Node { kind: node.kind, span: sp }, &span.start)?;
+                }
+                Event::SequenceStart(anchor, _) => {
+                    self.open(
+                        Open::Seq { items: Vec::new(), start: sp, anchor },
+                        &span.start,
+                    )?;
+                }
+                Event::MappingStart(anchor, _) => {
+                    self.open(
+                        Open::Map { entries: Vec::new(), key: None, start: sp, anchor },
+                        &span.start,
+                    )?;
+                }
+                Event::SequenceEnd | Event::MappingEnd => self.close(sp, &span.start)?,
+                Event::DocumentEnd | Event::DocumentStart(_) => {}
+                Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            }
+        }
+        Ok(self.docs)
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+    }
+
+    fn open(&mut self, open: Open, at: &Marker) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.error("YAML nesting too deep", at));
+        }
+        self.stack.push(open);
+        Ok(())
+    }
+
+    fn close(&mut self, end: Span, at: &Marker) -> Result<(), YamlError> {
+        let Some(open) = self.stack.pop() else {
+            return Err(self.error("unbalanced collection end", at));
+        };
+        let (node, anchor) = match open {
+            Open::Seq { items, start, anchor } => (
+                Node { kind: Kind::Seq(items), span: Span { end: end.end.max(start.end), ..start } },
+                anchor,
+            ),
+            Open::Map { entries, start, anchor, .. } => (
+                Node {
+                    kind: Kind::Map(apply_merge_keys(entries)),
+                    span: Span { end: end.end.max(start.end), ..start },
+                },
+                anchor,
+            ),
+        };
+        self.remember(anchor, &node);
+        self.push_node(node, at)
+    }
+
+    fn push_node(&mut self, node: Node, at: &Marker) -> Result<(), YamlError> {
+        match self.stack.last_mut() {
+            None => {
+                // A document whose only content is an empty plain scalar has no content.
+                let empty = matches!(&node.kind, Kind::Scalar(s) if s.text.is_empty() && s.style == Style::Plain);
+                if !empty {
+                    self.docs.push(node);
+                }
+            }
+            Some(Open::Seq { items, .. }) => items.push(node),
+            Some(Open::Map { entries, key, .. }) => match key.take() {
+                None => {
+                    if !matches!(node.kind, Kind::Scalar(_)) && entries.len() > 1_000_000 {
+                        return Err(self.error("mapping too large", at));
+                    }
+                    *key = Some(node);
+                }
+                Some(k) => entries.push((k, node)),
+            },
+        }
+        Ok(())
+    }
+}
+
+fn style_of(s: ScalarStyle) -> Style {
+    match s {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted => Style::SingleQuoted,
+        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+        ScalarStyle::Literal => Style::Literal,
+        ScalarStyle::Folded => Style::Folded,
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.kind {
+        Kind::Scalar(_) => 0,
+        Kind::Seq(items) => items.iter().map(count_nodes).sum(),
+        Kind::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| count_nodes(k) + count_nodes(v))
+            .sum(),
+    }
+}
+
+/// YAML 1.1 merge keys (`<<: *defaults`), which Kubernetes' YAML decoder honours: entries of the
+/// merged mappings fill in keys the mapping does not set itself.
+fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let is_merge = |k: &Node| matches!(&k.kind, Kind::Scalar(s) if s.text == "<<" && s.style == Style::Plain);
+    if !entries.iter().any(|(k, _)| is_merge(k)) {
+        return entries;
+    }
+    let mut own = Vec::new();
+    let mut merged = Vec::new();
+    for (k, v) in entries {
+        if is_merge(&k) {
+            match v.kind {
+                Kind::Map(m) => merged.extend(m),
+                Kind::Seq(items) => {
+                    for item in items {
+                        if let Kind::Map(m) = item.kind {
+                            merged.extend(m);
+                        }
+                    }
+                }
+                Kind::Scalar(_) => own.push((k, v)),
+            }
+        } else {
+            own.push((k, v));
+        }
+    }
+    for (k, v) in merged {
+        let text = k.scalar().map(|s| s.text.clone());
+        let present = own
+            .iter()
+            .any(|(ok, _)| ok.scalar().map(|s| &s.text) == text.as_ref());
+        if !present {
+            own.push((k, v));
+        }
+    }
+    own
+}
