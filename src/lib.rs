@@ -1,3 +1,17 @@
 //! rollguard: can this Helm release be rolled back safely?
+//!
+//! Data flows one way: inputs are loaded into a model ([`manifest`], [`model`]); [`rules`] read
+//! the model and produce [`finding`]s; [`report`] renders them.
 
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod finding;
+pub mod kube;
+pub mod manifest;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod source;
 pub mod yaml;

@@ -1,3 +1,30 @@
-fn main() {
-    println!("Hello, world!");
+use std::process::ExitCode;
+
+use clap::Parser;
+use rollguard::check;
+use rollguard::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Check(args) => check::run(args).and_then(|outcome| {
+            check::emit(args, &outcome)?;
+            Ok(outcome.exit_code)
+        }),
+        Command::Rules => {
+            print!("{}", check::rules_table());
+            Ok(0)
+        }
+        Command::Explain { rule } => check::explain(rule).map(|text| {
+            print!("{text}");
+            0
+        }),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("{:?}", miette::Report::new(err));
+            ExitCode::from(2)
+        }
+    }
 }

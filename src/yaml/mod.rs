@@ -2,8 +2,8 @@
 //! value keeps the line and column it came from. Scalars stay untyped text until a reader asks
 //! for a type; YAML 1.1 resolution (what Kubernetes and Helm use) lives in [`scalar`].
 
-mod tree;
 pub mod scalar;
+mod tree;
 
 pub use tree::{Origin, parse_documents, parse_single};
 

@@ -41,7 +41,9 @@ pub fn resolve(s: &Scalar) -> Resolved {
         return match suffix {
             "str" | "binary" => Resolved::Str(s.text.clone()),
             "null" => Resolved::Null,
-            "bool" => bool_of(&s.text).map_or_else(|| Resolved::Str(s.text.clone()), Resolved::Bool),
+            "bool" => {
+                bool_of(&s.text).map_or_else(|| Resolved::Str(s.text.clone()), Resolved::Bool)
+            }
             "int" => int_of(&s.text).map_or_else(|| Resolved::Str(s.text.clone()), Resolved::Int),
             "float" => float_of(&s.text)
                 .or_else(|| int_of(&s.text).map(|i| i as f64))
@@ -96,17 +98,18 @@ fn int_of(text: &str) -> Option<i64> {
     if body.is_empty() {
         return None;
     }
-    let (radix, digits) = if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        (16, d)
-    } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
-        (2, d)
-    } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
-        (8, d)
-    } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..])
-    } else {
-        (10, body)
-    };
+    let (radix, digits) =
+        if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            (16, d)
+        } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+            (2, d)
+        } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+            (8, d)
+        } else if body.len() > 1 && body.starts_with('0') {
+            (8, &body[1..])
+        } else {
+            (10, body)
+        };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }

@@ -27,9 +27,15 @@ fn byte_offsets_survive_multibyte_text() {
 
 #[test]
 fn origin_shifts_positions_into_the_file() {
-    let doc = parse_single("x: 1\n", Origin { offset: 100, line: 9 })
-        .unwrap()
-        .unwrap();
+    let doc = parse_single(
+        "x: 1\n",
+        Origin {
+            offset: 100,
+            line: 9,
+        },
+    )
+    .unwrap()
+    .unwrap();
     let x = doc.get("x").unwrap();
     assert_eq!((x.span.start, x.span.line), (103, 10));
 }
@@ -85,5 +91,9 @@ fn billion_laughs_is_refused() {
 
 #[test]
 fn empty_documents_are_skipped() {
-    assert!(parse_documents("---\n---\n# only a comment\n", Origin::default()).unwrap().is_empty());
+    assert!(
+        parse_documents("---\n---\n# only a comment\n", Origin::default())
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -38,8 +38,17 @@ pub fn parse_single(text: &str, origin: Origin) -> Result<Option<Node>, YamlErro
 }
 
 enum Open {
-    Seq { items: Vec<Node>, start: Span, anchor: usize },
-    Map { entries: Vec<(Node, Node)>, key: Option<Node>, start: Span, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        start: Span,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        start: Span,
+        anchor: usize,
+    },
 }
 
 struct Builder<'a> {
@@ -133,17 +142,32 @@ impl<'a> Builder<'a> {
                         ));
                     }
                     self.alias_budget -= size;
-                    self.push_node(Node { kind: node.kind, span: sp }, &span.start)?;
+                    self.push_node(
+                        Node {
+                            kind: node.kind,
+                            span: sp,
+                        },
+                        &span.start,
+                    )?;
                 }
                 Event::SequenceStart(anchor, _) => {
                     self.open(
-                        Open::Seq { items: Vec::new(), start: sp, anchor },
+                        Open::Seq {
+                            items: Vec::new(),
+                            start: sp,
+                            anchor,
+                        },
                         &span.start,
                     )?;
                 }
                 Event::MappingStart(anchor, _) => {
                     self.open(
-                        Open::Map { entries: Vec::new(), key: None, start: sp, anchor },
+                        Open::Map {
+                            entries: Vec::new(),
+                            key: None,
+                            start: sp,
+                            anchor,
+                        },
                         &span.start,
                     )?;
                 }
@@ -174,14 +198,32 @@ impl<'a> Builder<'a> {
             return Err(self.error("unbalanced collection end", at));
         };
         let (node, anchor) = match open {
-            Open::Seq { items, start, anchor } => (
-                Node { kind: Kind::Seq(items), span: Span { end: end.end.max(start.end), ..start } },
+            Open::Seq {
+                items,
+                start,
+                anchor,
+            } => (
+                Node {
+                    kind: Kind::Seq(items),
+                    span: Span {
+                        end: end.end.max(start.end),
+                        ..start
+                    },
+                },
                 anchor,
             ),
-            Open::Map { entries, start, anchor, .. } => (
+            Open::Map {
+                entries,
+                start,
+                anchor,
+                ..
+            } => (
                 Node {
                     kind: Kind::Map(apply_merge_keys(entries)),
-                    span: Span { end: end.end.max(start.end), ..start },
+                    span: Span {
+                        end: end.end.max(start.end),
+                        ..start
+                    },
                 },
                 anchor,
             ),
@@ -238,7 +280,8 @@ fn count_nodes(node: &Node) -> usize {
 /// YAML 1.1 merge keys (`<<: *defaults`), which Kubernetes' YAML decoder honours: entries of the
 /// merged mappings fill in keys the mapping does not set itself.
 fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
-    let is_merge = |k: &Node| matches!(&k.kind, Kind::Scalar(s) if s.text == "<<" && s.style == Style::Plain);
+    let is_merge =
+        |k: &Node| matches!(&k.kind, Kind::Scalar(s) if s.text == "<<" && s.style == Style::Plain);
     if !entries.iter().any(|(k, _)| is_merge(k)) {
         return entries;
     }

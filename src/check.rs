@@ -1,0 +1,189 @@
+//! `rollguard check`: load → model → rules → findings → report.
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+
+use crate::cli::{CheckArgs, FailOn};
+use crate::config::Config;
+use crate::error::{InputError, Result};
+use crate::kube::{ApiTable, KubeVersion};
+use crate::manifest::load_stream;
+use crate::model::{ChartInfo, ChartModel, Settings};
+use crate::report::{Format, Report};
+use crate::rules::{self, Severity};
+use crate::source::SourceFile;
+
+/// What `check` produced: the rendered report and the exit code it implies.
+pub struct Outcome {
+    pub report: Report,
+    pub exit_code: u8,
+}
+
+pub fn run(args: &CheckArgs) -> Result<Outcome> {
+    let config = load_config(args)?;
+    let kube_version = kube_version(args, &config)?;
+    let settings = Settings {
+        kube_version,
+        config,
+    };
+    let mut charts = Vec::new();
+    for input in &args.manifest {
+        let file = read_input(input)?;
+        let objects = load_stream(&file, &args.namespace)?;
+        charts.push(ChartModel {
+            info: ChartInfo {
+                path: file.name.clone(),
+                name: chart_name(&objects).unwrap_or_else(|| file.name.clone()),
+                version: None,
+                baseline: None,
+            },
+            objects,
+        });
+    }
+    let mut findings = Vec::new();
+    for (index, chart) in charts.iter().enumerate() {
+        findings.extend(rules::run(chart, index, &settings));
+    }
+    rules::apply_suppressions(&mut findings, &charts, &settings);
+    let notes = vec!["no baseline given: the revision-diff rules did not run".to_string()];
+    let report = Report::new(
+        charts.into_iter().map(|c| c.info).collect(),
+        findings,
+        notes,
+        args.release_name.clone(),
+    );
+    let exit_code = exit_code(&report, args.fail_on);
+    Ok(Outcome { report, exit_code })
+}
+
+/// Writes the report where asked. Under GitHub Actions the human format also emits workflow
+/// annotations, so findings show up on the pull request.
+pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
+    let mut text = outcome.report.render(args.format, color);
+    if args.format == Format::Human && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        text.push_str(&outcome.report.render(Format::Github, false));
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            InputError::in_path(
+                path.display().to_string(),
+                format!("cannot write the report: {e}"),
+            )
+        }),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    let s = report.summary();
+    let fails = match fail_on {
+        FailOn::Error => s.error > 0,
+        FailOn::Warning => s.error + s.warning > 0,
+        FailOn::Never => false,
+    };
+    u8::from(fails)
+}
+
+fn load_config(args: &CheckArgs) -> Result<Config> {
+    if let Some(path) = &args.config {
+        return Config::load(path);
+    }
+    let start = args
+        .manifest
+        .iter()
+        .find(|m| m.as_str() != "-")
+        .map_or(Path::new("."), |m| Path::new(m.as_str()));
+    match Config::discover(start) {
+        Some(path) => Config::load(&path),
+        None => Ok(Config::default()),
+    }
+}
+
+fn kube_version(args: &CheckArgs, config: &Config) -> Result<KubeVersion> {
+    let table = ApiTable::builtin();
+    let (text, origin) = match (&args.kube_version, &config.kube_version) {
+        (Some(v), _) => (v.as_str(), "--kube-version"),
+        (None, Some(v)) => (v.as_str(), "kubeVersion in the config"),
+        (None, None) => return Ok(table.newest()),
+    };
+    text.parse()
+        .map_err(|e: String| InputError::new(format!("{origin}: {e}")))
+}
+
+fn read_input(input: &str) -> Result<std::sync::Arc<SourceFile>> {
+    if input == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| InputError::in_path("<stdin>", format!("cannot read: {e}")))?;
+        return Ok(SourceFile::new("<stdin>", text));
+    }
+    let path = Path::new(input);
+    if path.is_dir() {
+        return Err(InputError::in_path(
+            input,
+            "is a directory; --manifest expects a rendered manifest file",
+        ));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| InputError::in_path(input, format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        InputError::in_path(
+            input,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })?;
+    Ok(SourceFile::new(input, text))
+}
+
+/// The chart name from the first `# Source: <chart>/templates/…` comment.
+fn chart_name(objects: &[crate::manifest::Object]) -> Option<String> {
+    objects
+        .iter()
+        .find_map(|o| o.template.as_deref()?.split('/').next().map(str::to_string))
+}
+
+/// `rollguard rules`: the catalog as a table.
+pub fn rules_table() -> String {
+    let mut out = format!(
+        "{:<32} {:<8} {:<17} {}\n",
+        "RULE", "SEVERITY", "EFFECT", "SUMMARY"
+    );
+    for m in rules::catalog() {
+        out.push_str(&format!(
+            "{:<32} {:<8} {:<17} {}\n",
+            m.id,
+            m.severity.as_str(),
+            m.effect.as_str(),
+            m.summary
+        ));
+    }
+    out
+}
+
+/// `rollguard explain RULE`.
+pub fn explain(id: &str) -> Result<String> {
+    let m = rules::find(id).ok_or_else(|| {
+        InputError::new(format!("unknown rule `{id}`"))
+            .with_help("`rollguard rules` lists the rule ids")
+    })?;
+    let blocks = if m.severity == Severity::Error {
+        "blocks the release (NO-GO)"
+    } else {
+        "does not block by default"
+    };
+    Ok(format!(
+        "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: annotate the resource with `rollguard.dev/ignore: {id}`, or disable the rule in .rollguard.yaml.\n",
+        m.severity.as_str(),
+        m.effect.as_str(),
+        m.effect.describe(),
+        m.category.as_str(),
+        m.doc,
+        m.fix
+    ))
+}

@@ -1,0 +1,80 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rollguard",
+    version,
+    about = "Before a Helm upgrade ships: if this release goes wrong, can we roll back safely?",
+    long_about = "rollguard statically checks a Helm release for rollback hazards and prints a GO / \
+                  NO-GO report in which every finding says what would happen to a rollback. It is \
+                  offline: no cluster, no network, nothing from a chart is executed.\n\n\
+                  Exit codes: 0 GO, 1 NO-GO, 2 usage or input error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a release for rollback hazards
+    #[command(after_help = "Examples:\n  \
+        helm template my-release ./chart | rollguard check --manifest -\n  \
+        rollguard check --manifest rendered.yaml --kube-version 1.29 --format sarif -o rollguard.sarif")]
+    Check(CheckArgs),
+    /// List the rules: id, severity, effect, summary
+    Rules,
+    /// Print a rule's documentation
+    Explain {
+        /// The rule id, e.g. pvc-no-keep-policy
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Manifests already rendered (`helm template …`), `-` for standard input
+    #[arg(long, value_name = "FILE", required = true)]
+    pub manifest: Vec<String>,
+
+    /// Namespace of objects that do not set one
+    #[arg(short = 'n', long, default_value = "default", env = "HELM_NAMESPACE")]
+    pub namespace: String,
+
+    /// Release name shown in the report
+    #[arg(long, default_value = "release-name")]
+    pub release_name: String,
+
+    /// Target Kubernetes version (X.Y); default: the config's, else the newest rollguard knows
+    #[arg(long, value_name = "X.Y")]
+    pub kube_version: Option<String>,
+
+    /// Config file; default: .rollguard.yaml found walking up from the input
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Lowest severity that makes the exit code 1 (the reported verdict does not change)
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+}

@@ -1,0 +1,248 @@
+//! `.rollguard.yaml`: target version, rule selection, allowed external objects, startup times.
+//!
+//! ```yaml
+//! kubeVersion: "1.31"
+//! disable: [missing-readiness-probe]
+//! severity: {pvc-no-keep-policy: warning}
+//! allow:
+//!   configMaps: [kube-root-ca.crt, "shared-*"]
+//!   secrets: [registry-credentials]
+//! startup:
+//!   default: 30
+//!   workloads: {api: 60}
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::error::{InputError, Result};
+use crate::manifest::refs::RefKind;
+use crate::rules::{self, Severity};
+use crate::source::SourceFile;
+use crate::yaml::{Node, Origin, parse_single};
+
+pub const FILE_NAMES: [&str; 2] = [".rollguard.yaml", ".rollguard.yml"];
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where it was read from, if anywhere.
+    pub path: Option<String>,
+    pub kube_version: Option<String>,
+    disabled: BTreeSet<String>,
+    severity: BTreeMap<String, Severity>,
+    allow_configmaps: Allow,
+    allow_secrets: Allow,
+    startup_default: Option<i64>,
+    startup_workloads: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Allow {
+    globs: Option<GlobSet>,
+}
+
+impl Allow {
+    fn matches(&self, name: &str) -> bool {
+        self.globs.as_ref().is_some_and(|g| g.is_match(name))
+    }
+}
+
+impl Config {
+    pub fn is_disabled(&self, rule: &str) -> bool {
+        self.disabled.contains(rule)
+    }
+
+    pub fn severity_override(&self, rule: &str) -> Option<Severity> {
+        self.severity.get(rule).copied()
+    }
+
+    pub fn allows_external(&self, kind: RefKind, name: &str) -> bool {
+        match kind {
+            RefKind::ConfigMap => self.allow_configmaps.matches(name),
+            RefKind::Secret => self.allow_secrets.matches(name),
+        }
+    }
+
+    /// Declared startup seconds for a workload by name, else the default.
+    pub fn startup_seconds(&self, workload: &str) -> Option<i64> {
+        self.startup_workloads
+            .get(workload)
+            .copied()
+            .or(self.startup_default)
+    }
+
+    /// Finds the config file walking up from `start` (a file or directory).
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        let start = std::fs::canonicalize(start).ok()?;
+        let dir = if start.is_dir() {
+            start.as_path()
+        } else {
+            start.parent()?
+        };
+        dir.ancestors()
+            .flat_map(|d| FILE_NAMES.iter().map(move |n| d.join(n)))
+            .find(|p| p.is_file())
+    }
+
+    pub fn load(path: &Path) -> Result<Config> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::in_path(&name, format!("cannot read config: {e}")))?;
+        Config::parse(&SourceFile::new(name, text))
+    }
+
+    pub fn parse(file: &Arc<SourceFile>) -> Result<Config> {
+        let root = parse_single(&file.text, Origin::default())
+            .map_err(|e| InputError::at(file, e.span, format!("invalid YAML: {}", e.message)))?;
+        let mut config = Config {
+            path: Some(file.name.clone()),
+            ..Config::default()
+        };
+        let Some(root) = root else { return Ok(config) };
+        let err = |node: &Node, msg: String| InputError::at(file, node.span, msg);
+        let entries = root
+            .as_map()
+            .ok_or_else(|| err(&root, "the config must be a mapping".into()))?;
+        for (key, value) in entries {
+            match key.as_str().unwrap_or("") {
+                "kubeVersion" => {
+                    config.kube_version = Some(
+                        value
+                            .as_str()
+                            .ok_or_else(|| {
+                                err(value, "kubeVersion must be a string like \"1.31\"".into())
+                            })?
+                            .to_string(),
+                    )
+                }
+                "disable" => {
+                    for item in value
+                        .as_seq()
+                        .ok_or_else(|| err(value, "disable must be a list of rule ids".into()))?
+                    {
+                        config.disabled.insert(rule_id(file, item)?);
+                    }
+                }
+                "severity" => {
+                    for (rule, sev) in value.as_map().ok_or_else(|| {
+                        err(
+                            value,
+                            "severity must map rule ids to error|warning|info".into(),
+                        )
+                    })? {
+                        let id = rule_id(file, rule)?;
+                        let severity = sev.as_str().and_then(Severity::parse).ok_or_else(|| {
+                            err(sev, "severity must be one of error, warning, info".into())
+                        })?;
+                        config.severity.insert(id, severity);
+                    }
+                }
+                "allow" => {
+                    for (kind, list) in value.as_map().ok_or_else(|| {
+                        err(
+                            value,
+                            "allow must be a mapping with configMaps and secrets".into(),
+                        )
+                    })? {
+                        let globs = globs(file, list)?;
+                        match kind.as_str().unwrap_or("") {
+                            "configMaps" => config.allow_configmaps = globs,
+                            "secrets" => config.allow_secrets = globs,
+                            other => {
+                                return Err(err(
+                                    kind,
+                                    format!(
+                                        "unknown key `allow.{other}` (expected configMaps, secrets)"
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                }
+                "startup" => parse_startup(file, value, &mut config)?,
+                other => {
+                    return Err(err(
+                        key,
+                        format!(
+                            "unknown config key `{other}` (expected kubeVersion, disable, severity, allow, startup)"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(config)
+    }
+}
+
+fn rule_id(file: &Arc<SourceFile>, node: &Node) -> Result<String> {
+    let id = node.as_str().unwrap_or("");
+    if rules::find(id).is_none() {
+        return Err(
+            InputError::at(file, node.span, format!("unknown rule id `{id}`"))
+                .with_help("`rollguard rules` lists the rule ids"),
+        );
+    }
+    Ok(id.to_string())
+}
+
+fn globs(file: &Arc<SourceFile>, list: &Node) -> Result<Allow> {
+    let items = list
+        .as_seq()
+        .ok_or_else(|| InputError::at(file, list.span, "expected a list of names or globs"))?;
+    let mut builder = GlobSetBuilder::new();
+    for item in items {
+        let pattern = item
+            .as_str()
+            .ok_or_else(|| InputError::at(file, item.span, "expected a name or glob"))?;
+        let glob = Glob::new(pattern)
+            .map_err(|e| InputError::at(file, item.span, format!("invalid glob: {e}")))?;
+        builder.add(glob);
+    }
+    let set = builder
+        .build()
+        .map_err(|e| InputError::at(file, list.span, format!("invalid globs: {e}")))?;
+    Ok(Allow { globs: Some(set) })
+}
+
+fn parse_startup(file: &Arc<SourceFile>, value: &Node, config: &mut Config) -> Result<()> {
+    let seconds = |node: &Node| {
+        node.as_i64()
+            .filter(|s| *s >= 0)
+            .ok_or_else(|| InputError::at(file, node.span, "startup times are whole seconds"))
+    };
+    let entries = value.as_map().ok_or_else(|| {
+        InputError::at(
+            file,
+            value.span,
+            "startup must be a mapping (default, workloads)",
+        )
+    })?;
+    for (key, v) in entries {
+        match key.as_str().unwrap_or("") {
+            "default" => config.startup_default = Some(seconds(v)?),
+            "workloads" => {
+                for (name, secs) in v.as_map().ok_or_else(|| {
+                    InputError::at(
+                        file,
+                        v.span,
+                        "startup.workloads maps workload names to seconds",
+                    )
+                })? {
+                    let name = name.as_str().unwrap_or("").to_string();
+                    config.startup_workloads.insert(name, seconds(secs)?);
+                }
+            }
+            other => {
+                return Err(InputError::at(
+                    file,
+                    key.span,
+                    format!("unknown key `startup.{other}` (expected default, workloads)"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

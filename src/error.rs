@@ -1,0 +1,103 @@
+//! Input errors: anything wrong with what the user gave us (files, flags, YAML). They always say
+//! where (file, line, column) and end the run with exit code 2, never a panic.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::source::SourceFile;
+use crate::yaml::Span;
+
+#[derive(Debug, Clone)]
+pub struct InputError {
+    pub message: String,
+    pub file: Option<Arc<SourceFile>>,
+    /// A file named without its text (unreadable, a directory, …).
+    pub path: Option<String>,
+    pub span: Option<Span>,
+    pub help: Option<String>,
+}
+
+pub type Result<T, E = InputError> = std::result::Result<T, E>;
+
+impl InputError {
+    pub fn new(message: impl Into<String>) -> Self {
+        InputError {
+            message: message.into(),
+            file: None,
+            path: None,
+            span: None,
+            help: None,
+        }
+    }
+
+    pub fn at(file: &Arc<SourceFile>, span: Span, message: impl Into<String>) -> Self {
+        InputError {
+            file: Some(file.clone()),
+            span: Some(span),
+            ..InputError::new(message)
+        }
+    }
+
+    pub fn in_path(path: impl Into<String>, message: impl Into<String>) -> Self {
+        InputError {
+            path: Some(path.into()),
+            ..InputError::new(message)
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    fn file_name(&self) -> Option<&str> {
+        self.file
+            .as_ref()
+            .map(|f| f.name.as_str())
+            .or(self.path.as_deref())
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.file_name(), self.span) {
+            (Some(name), Some(span)) => {
+                write!(f, "{name}:{}:{}: {}", span.line, span.col, self.message)
+            }
+            (Some(name), None) => write!(f, "{name}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+impl miette::Diagnostic for InputError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("rollguard::input"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.file
+            .as_ref()
+            .filter(|_| self.span.is_some())
+            .map(|f| f.as_ref() as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let span = self.span?;
+        self.file.as_ref()?;
+        let len = span.end.saturating_sub(span.start).max(1);
+        Some(Box::new(std::iter::once(miette::LabeledSpan::new(
+            Some("here".into()),
+            span.start,
+            len,
+        ))))
+    }
+}

@@ -1,0 +1,71 @@
+//! What rules produce and reports read.
+
+use std::sync::Arc;
+
+use crate::manifest::{Object, ResourceId};
+use crate::rules::{Effect, RuleMeta, Severity};
+use crate::source::SourceFile;
+use crate::yaml::Span;
+
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub file: Arc<SourceFile>,
+    pub span: Span,
+    /// The chart template that produced the text at `span`, when the file is a rendered stream.
+    pub template: Option<String>,
+}
+
+impl Location {
+    pub fn in_object(object: &Object, span: Span) -> Location {
+        Location {
+            file: object.file.clone(),
+            span,
+            template: object.template.clone(),
+        }
+    }
+}
+
+/// Why a finding does not count towards the verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Suppression {
+    /// `rollguard.dev/ignore` on the resource.
+    Annotation,
+    /// `-- rollguard-ignore` in SQL.
+    Comment,
+    /// Listed in the accepted-findings file.
+    Accepted,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub effect: Effect,
+    pub message: String,
+    pub help: Option<String>,
+    pub resource: Option<ResourceId>,
+    pub location: Option<Location>,
+    /// Index of the checked chart (or manifest) in the report.
+    pub chart: usize,
+    pub suppressed: Option<Suppression>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static RuleMeta, chart: usize, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            severity: rule.severity,
+            effect: rule.effect,
+            message: message.into(),
+            help: None,
+            resource: None,
+            location: None,
+            chart,
+            suppressed: None,
+        }
+    }
+
+    pub fn counts(&self) -> bool {
+        self.suppressed.is_none()
+    }
+}

@@ -1,0 +1,37 @@
+//! The model the rules read: per checked chart, the objects of the new revision (and later the
+//! baseline, migrations and pipelines), plus settings that apply to the whole run.
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::kube::KubeVersion;
+use crate::manifest::Object;
+
+/// What the report says about a checked chart or manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartInfo {
+    pub path: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub baseline: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChartModel {
+    pub info: ChartInfo,
+    /// Objects of the new revision, hooks included, in stream order.
+    pub objects: Vec<Object>,
+}
+
+impl ChartModel {
+    pub fn non_hook_objects(&self) -> impl Iterator<Item = &Object> {
+        self.objects.iter().filter(|o| !o.is_hook())
+    }
+}
+
+/// Settings of the run that every rule may read.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub kube_version: KubeVersion,
+    pub config: Config,
+}

@@ -1,0 +1,51 @@
+//! `--format github`: GitHub Actions workflow commands (`::error file=…,line=…::message`).
+
+use super::{Report, position};
+use crate::finding::Finding;
+use crate::rules::Severity;
+
+pub fn render(report: &Report) -> String {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.counts())
+        .map(annotation)
+        .collect()
+}
+
+pub fn annotation(f: &Finding) -> String {
+    let command = match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let mut props = vec![format!(
+        "title={}",
+        escape_property(&format!("rollguard {}", f.rule.id))
+    )];
+    if let Some((file, line, col)) = position(f) {
+        props.insert(0, format!("file={}", escape_property(file)));
+        props.insert(1, format!("line={line}"));
+        props.insert(2, format!("col={col}"));
+    }
+    let mut message = format!("{} (rollback: {})", f.message, f.effect.describe());
+    if let Some(help) = &f.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    format!(
+        "::{command} {}::{}\n",
+        props.join(","),
+        escape_data(&message)
+    )
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}

@@ -1,0 +1,39 @@
+//! Storage rules that need no baseline.
+
+use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+
+pub struct PvcNoKeepPolicy;
+
+static PVC_NO_KEEP_POLICY: RuleMeta = RuleMeta {
+    id: "pvc-no-keep-policy",
+    category: Category::Storage,
+    severity: Severity::Info,
+    effect: Effect::DataLoss,
+    summary: "a chart-managed PVC without `helm.sh/resource-policy: keep`",
+    doc: "Helm deletes a PersistentVolumeClaim it manages when a rollback (or an upgrade) targets a \
+          revision without it, and on uninstall; with a Delete reclaim policy the data goes with \
+          it. StatefulSet claim templates are not deleted by Helm and do not count.",
+    fix: "Annotate the PVC with `helm.sh/resource-policy: keep`.",
+};
+
+impl Rule for PvcNoKeepPolicy {
+    fn meta(&self) -> &'static RuleMeta {
+        &PVC_NO_KEEP_POLICY
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        for object in cx.chart.non_hook_objects() {
+            if object.id.kind == "PersistentVolumeClaim" && !object.kept() {
+                out.object(
+                    object,
+                    object.span_at(&["metadata", "name"]),
+                    format!(
+                        "{} has no `helm.sh/resource-policy: keep`: a rollback to a revision without it deletes the claim",
+                        object.id
+                    ),
+                )
+                .help("annotate the claim with `helm.sh/resource-policy: keep`");
+            }
+        }
+    }
+}
