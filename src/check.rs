@@ -9,6 +9,7 @@ use crate::error::{InputError, Result};
 use crate::kube::{ApiTable, KubeVersion};
 use crate::manifest::load_stream;
 use crate::model::{ChartInfo, ChartModel, Settings};
+use crate::pipeline;
 use crate::report::{Format, Report};
 use crate::rules::{self, Severity};
 use crate::source::SourceFile;
@@ -38,14 +39,20 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
                 baseline: None,
             },
             objects,
+            invocations: Vec::new(),
         });
     }
+    let mut notes = vec!["no baseline given: the revision-diff rules did not run".to_string()];
+    let pipelines = pipeline::read::load(pipeline_sources(args, &settings.config))?;
+    for chart in &mut charts {
+        chart.invocations = pipeline::related(&pipelines.invocations, &chart.info);
+    }
+    notes.extend(pipelines.notes);
     let mut findings = Vec::new();
     for (index, chart) in charts.iter().enumerate() {
         findings.extend(rules::run(chart, index, &settings));
     }
     rules::apply_suppressions(&mut findings, &charts, &settings);
-    let notes = vec!["no baseline given: the revision-diff rules did not run".to_string()];
     let report = Report::new(
         charts.into_iter().map(|c| c.info).collect(),
         findings,
@@ -102,6 +109,28 @@ fn load_config(args: &CheckArgs) -> Result<Config> {
         Some(path) => Config::load(&path),
         None => Ok(Config::default()),
     }
+}
+
+/// `--pipeline` and the config's `pipelines:` replace discovery; `--no-pipelines` turns
+/// discovery off. Discovery starts at the first input file (standard input: the working
+/// directory) and covers its repository.
+fn pipeline_sources<'a>(args: &'a CheckArgs, config: &'a Config) -> pipeline::read::Sources<'a> {
+    use pipeline::read::Sources;
+    if !args.pipeline.is_empty() {
+        return Sources::Given(&args.pipeline);
+    }
+    if !config.pipelines.is_empty() {
+        return Sources::Given(&config.pipelines);
+    }
+    if args.no_pipelines {
+        return Sources::None;
+    }
+    let start = args
+        .manifest
+        .iter()
+        .find(|m| m.as_str() != "-")
+        .map_or(Path::new("."), |m| Path::new(m.as_str()));
+    Sources::DiscoverFrom(start)
 }
 
 fn kube_version(args: &CheckArgs, config: &Config) -> Result<KubeVersion> {

@@ -74,6 +74,16 @@ pub struct CheckArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// CI/CD or GitOps file, or directory of them, that runs the upgrade (repeatable). Given
+    /// paths (here or in the config's `pipelines:`) replace discovery
+    #[arg(long, value_name = "PATH")]
+    pub pipeline: Vec<PathBuf>,
+
+    /// Do not discover pipeline files under the input's repository root (.git); paths given
+    /// with --pipeline are still read
+    #[arg(long)]
+    pub no_pipelines: bool,
+
     /// Lowest severity that makes the exit code 1 (the reported verdict does not change)
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,

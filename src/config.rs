@@ -10,6 +10,7 @@
 //! startup:
 //!   default: 30
 //!   workloads: {api: 60}
+//! pipelines: [.github/workflows/deploy.yml, deploy/]
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +38,8 @@ pub struct Config {
     allow_secrets: Allow,
     startup_default: Option<i64>,
     startup_workloads: BTreeMap<String, i64>,
+    /// Pipeline files or directories (`pipelines:`), relative to the config file.
+    pub pipelines: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -163,11 +166,25 @@ impl Config {
                     }
                 }
                 "startup" => parse_startup(file, value, &mut config)?,
+                "pipelines" => {
+                    let base = Path::new(&file.name).parent().unwrap_or(Path::new(""));
+                    for item in value.as_seq().ok_or_else(|| {
+                        err(
+                            value,
+                            "pipelines must be a list of files or directories".into(),
+                        )
+                    })? {
+                        let path = item
+                            .as_str()
+                            .ok_or_else(|| err(item, "pipelines entries are paths".into()))?;
+                        config.pipelines.push(base.join(path));
+                    }
+                }
                 other => {
                     return Err(err(
                         key,
                         format!(
-                            "unknown config key `{other}` (expected kubeVersion, disable, severity, allow, startup)"
+                            "unknown config key `{other}` (expected kubeVersion, disable, severity, allow, startup, pipelines)"
                         ),
                     ));
                 }

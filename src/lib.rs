@@ -11,6 +11,7 @@ pub mod finding;
 pub mod kube;
 pub mod manifest;
 pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod source;

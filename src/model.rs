@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::kube::KubeVersion;
 use crate::manifest::Object;
+use crate::pipeline::Invocation;
 
 /// What the report says about a checked chart or manifest.
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +22,8 @@ pub struct ChartModel {
     pub info: ChartInfo,
     /// Objects of the new revision, hooks included, in stream order.
     pub objects: Vec<Object>,
+    /// The helm invocations (CI jobs, scripts, helmfile, Flux, Argo CD) that deploy this chart.
+    pub invocations: Vec<Invocation>,
 }
 
 impl ChartModel {

@@ -1,0 +1,202 @@
+//! CI systems whose files are YAML with shell scripts at known keys: GitHub Actions, Azure
+//! Pipelines, Bitbucket Pipelines, CircleCI and Tekton (GitLab adds `extends`, see
+//! [`super::gitlab`]). One walker serves them all; a [`Shape`] says where each system keeps its
+//! scripts, variables and job names.
+
+use std::sync::Arc;
+
+use super::Invocation;
+use super::embed::{Script, add_env, parse_yaml, script_nodes};
+use super::helm_args::invocations;
+use super::shell::{Dialect, Env};
+use crate::source::SourceFile;
+use crate::yaml::{Kind, Node};
+
+pub struct Shape {
+    /// Keys whose value is a script, or a list of script lines, or a mapping with `command`,
+    /// `script` or `inline` (CircleCI's `run: {command: …}`).
+    pub scripts: &'static [&'static str],
+    /// Keys holding variables for everything below them.
+    pub env: &'static [&'static str],
+    /// Keys whose entries are jobs (or tasks, commands, pipelines) named by their key.
+    pub groups: &'static [&'static str],
+    /// Keys whose value names the job they sit in (Azure's `job:`, `deployment:`).
+    pub job_names: &'static [&'static str],
+    pub dialect: Dialect,
+}
+
+pub const GITHUB: Shape = Shape {
+    scripts: &["run"],
+    env: &["env"],
+    groups: &["jobs"],
+    job_names: &[],
+    dialect: Dialect::GitHub,
+};
+
+pub const AZURE: Shape = Shape {
+    scripts: &["script", "bash", "pwsh", "powershell"],
+    env: &["variables", "env"],
+    groups: &[],
+    job_names: &["stage", "job", "deployment"],
+    dialect: Dialect::Macro,
+};
+
+pub const BITBUCKET: Shape = Shape {
+    scripts: &["script", "after-script"],
+    env: &[],
+    groups: &["branches", "tags", "bookmarks", "pull-requests", "custom"],
+    job_names: &[],
+    dialect: Dialect::Shell,
+};
+
+pub const CIRCLECI: Shape = Shape {
+    scripts: &["run"],
+    env: &["environment"],
+    groups: &["jobs", "commands"],
+    job_names: &[],
+    dialect: Dialect::CircleCi,
+};
+
+pub const TEKTON: Shape = Shape {
+    scripts: &["script"],
+    env: &["env"],
+    groups: &[],
+    job_names: &[],
+    dialect: Dialect::Macro,
+};
+
+/// Reads a whole file of `shape`.
+pub fn load(file: &Arc<SourceFile>, shape: &Shape) -> Result<Vec<Invocation>, String> {
+    let docs = parse_yaml(file)?;
+    let mut out = Vec::new();
+    for doc in &docs {
+        walk(file, doc, shape, &Env::new(), &Place::default(), &mut out);
+    }
+    Ok(out)
+}
+
+/// Where a script sits, for messages.
+#[derive(Debug, Clone, Default)]
+pub struct Place {
+    pub job: Option<String>,
+    pub step: Option<String>,
+}
+
+impl Place {
+    pub fn text(&self) -> String {
+        match (&self.job, &self.step) {
+            (Some(j), Some(s)) => format!("job `{j}`, step `{s}`"),
+            (Some(j), None) => format!("job `{j}`"),
+            (None, Some(s)) => format!("step `{s}`"),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// Visits `node` and everything below it, collecting the helm invocations of every script.
+pub fn walk(
+    file: &Arc<SourceFile>,
+    node: &Node,
+    shape: &Shape,
+    env: &Env,
+    place: &Place,
+    out: &mut Vec<Invocation>,
+) {
+    match &node.kind {
+        Kind::Scalar(_) => {}
+        Kind::Seq(items) => {
+            for item in items {
+                walk(file, item, shape, env, place, out);
+            }
+        }
+        Kind::Map(entries) => {
+            let mut env = env.clone();
+            for key in shape.env {
+                add_env(&mut env, node.get(key));
+            }
+            let mut place = place.clone();
+            if let Some(job) = shape.job_names.iter().find_map(|k| node.get(k)?.as_str()) {
+                place.job = Some(job.to_string());
+            }
+            if let Some(name) = ["name", "displayName", "label"]
+                .iter()
+                .find_map(|k| node.get(k)?.as_str())
+                .filter(|_| place.job.is_some() || node.get("script").is_some())
+            {
+                place.step = Some(name.to_string());
+            }
+            for (key, value) in entries {
+                let key = key.as_str().unwrap_or("");
+                if shape.scripts.contains(&key) {
+                    let body = match &value.kind {
+                        Kind::Map(_) => ["command", "script", "inline"]
+                            .iter()
+                            .find_map(|k| value.get(k)),
+                        _ => Some(value),
+                    };
+                    for line in body.map(script_nodes).unwrap_or_default() {
+                        if let Some(script) =
+                            Script::in_yaml(file, line, shape.dialect, &env, place.text())
+                        {
+                            out.extend(invocations(&script));
+                        }
+                    }
+                    // Lists may mix lines and mappings (Taskfile's `- cmd: …`).
+                    if value.as_seq().is_some() {
+                        walk(file, value, shape, &env, &place, out);
+                    }
+                } else if shape.groups.contains(&key) && value.as_map().is_some() {
+                    for (job, body) in value.as_map().unwrap_or(&[]) {
+                        let inner = Place {
+                            job: job.as_str().map(str::to_string),
+                            step: None,
+                        };
+                        walk(file, body, shape, &env, &inner, out);
+                    }
+                } else if !shape.env.contains(&key) {
+                    walk(file, value, shape, &env, &place, out);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(shape: &Shape, yaml: &str) -> Vec<Invocation> {
+        load(&SourceFile::new("ci.yml", yaml), shape).unwrap_or_default()
+    }
+
+    #[test]
+    fn github_steps_with_env_layers() {
+        let invs = found(
+            &GITHUB,
+            "env:\n  HELM_MAX_HISTORY: '4'\njobs:\n  deploy:\n    steps:\n      - name: Ship\n        env: {CHART: ./charts/app}\n        run: |\n          helm upgrade app $CHART \\\n            --atomic\n",
+        );
+        assert_eq!(invs.len(), 1);
+        let inv = &invs[0];
+        assert_eq!(inv.place, "job `deploy`, step `Ship`");
+        assert_eq!(inv.history_max.value(), Some(4));
+        assert_eq!(inv.atomic.value(), Some(true));
+        assert_eq!(
+            inv.chart,
+            super::super::ChartArg::Known("./charts/app".into())
+        );
+        assert_eq!((inv.span.line, inv.span.col), (9, 11));
+    }
+
+    #[test]
+    fn circleci_run_maps() {
+        let invs = found(
+            &CIRCLECI,
+            "jobs:\n  ship:\n    steps:\n      - run:\n          name: deploy\n          command: helm upgrade --install app chart --timeout << parameters.t >>\n",
+        );
+        assert_eq!(invs.len(), 1);
+        assert!(matches!(
+            invs[0].timeout,
+            super::super::Setting::Unknown { .. }
+        ));
+    }
+}

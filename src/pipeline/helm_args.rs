@@ -1,0 +1,489 @@
+//! From shell commands to helm invocations: finds `helm upgrade|install|rollback` (also behind
+//! `helm secrets`, `sudo`, `env`, `timeout`), reads its flags in every spelling Helm 3 and 4
+//! accept, and keeps the variables the script sets on the way so that `$CHART` or
+//! `HELM_MAX_HISTORY` resolve where they can.
+
+use super::embed::Script;
+use super::shell::{self, Command, Env, Expanded, Word};
+use super::{ChartArg, HelmCommand, Invocation, Setting, Tool, Wait, parse_go_duration};
+use crate::yaml::Span;
+
+/// Every helm invocation of a script, in order.
+pub fn invocations(script: &Script) -> Vec<Invocation> {
+    let mut env = script.env.clone();
+    let mut found = Vec::new();
+    for command in shell::parse(&script.text, script.dialect) {
+        let (prefix, rest) = split_assignments(&command, &env);
+        let Some(first) = rest.first() else {
+            // `NAME=value` on its own sets a shell variable for the lines below.
+            env.extend(prefix);
+            continue;
+        };
+        match first.expand(&env).text.as_str() {
+            "export" | "declare" | "local" | "readonly" | "typeset" => {
+                for word in &rest[1..] {
+                    if let Some((name, value)) = word.assignment() {
+                        env.insert(name, known(value.expand(&env)));
+                    }
+                }
+                continue;
+            }
+            "unset" => {
+                for word in &rest[1..] {
+                    env.remove(&word.expand(&env).text);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let mut local = env.clone();
+        local.extend(prefix);
+        if let Some(inv) = helm_invocation(script, rest, &local) {
+            found.push(inv);
+        }
+    }
+    found
+}
+
+fn known(e: Expanded) -> Option<String> {
+    e.unknown.is_none().then_some(e.text)
+}
+
+/// Leading `NAME=value` words and the rest of the command.
+fn split_assignments<'c>(command: &'c Command, env: &Env) -> (Env, &'c [Word]) {
+    let mut prefix = Env::new();
+    let mut i = 0;
+    while let Some((name, value)) = command.words.get(i).and_then(Word::assignment) {
+        let mut scope = env.clone();
+        scope.extend(prefix.clone());
+        prefix.insert(name, known(value.expand(&scope)));
+        i += 1;
+    }
+    (prefix, &command.words[i..])
+}
+
+/// Words that run the command after them.
+const WRAPPERS: &[&str] = &[
+    "sudo", "exec", "command", "time", "nohup", "if", "then", "else", "elif", "do", "while",
+    "until", "!", "{", "}",
+];
+
+/// helm's global flags that take a value.
+const GLOBAL_VALUE_FLAGS: &[&str] = &[
+    "--kube-context",
+    "--kubeconfig",
+    "-n",
+    "--namespace",
+    "--registry-config",
+    "--repository-config",
+    "--repository-cache",
+    "--kube-apiserver",
+    "--kube-as-user",
+    "--kube-as-group",
+    "--kube-token",
+    "--kube-ca-file",
+    "--kube-tls-server-name",
+    "--burst-limit",
+    "--qps",
+    "--content-cache",
+];
+
+/// Flags of upgrade/install/rollback that take a value (besides the globals). Everything else
+/// is boolean, which matters only for telling positional arguments from flag values.
+const VALUE_FLAGS: &[&str] = &[
+    "--history-max",
+    "--timeout",
+    "-f",
+    "--values",
+    "--set",
+    "--set-string",
+    "--set-file",
+    "--set-json",
+    "--set-literal",
+    "--version",
+    "--repo",
+    "--username",
+    "--password",
+    "--post-renderer",
+    "--post-renderer-args",
+    "--description",
+    "--ca-file",
+    "--cert-file",
+    "--key-file",
+    "--keyring",
+    "--labels",
+    "-o",
+    "--output",
+    "--name-template",
+    "--nameTemplate",
+];
+
+struct Arg<'w> {
+    word: &'w Word,
+    value: Expanded,
+}
+
+fn helm_invocation(script: &Script, words: &[Word], env: &Env) -> Option<Invocation> {
+    let args: Vec<Arg> = words
+        .iter()
+        .map(|word| Arg {
+            word,
+            value: word.expand(env),
+        })
+        .collect();
+    let helm_at = skip_wrappers(&args)?;
+    let helm = &args[helm_at];
+    let program = helm.value.text.rsplit('/').next().unwrap_or("");
+    if !matches!(program, "helm" | "helm3" | "helm4") {
+        return None;
+    }
+    let mut i = skip_globals(&args, helm_at + 1);
+    // Plugin wrappers that pass the rest to helm: `helm secrets [--flags] upgrade …`.
+    if args.get(i).map(|a| a.value.text.as_str()) == Some("secrets") {
+        i += 1;
+        while let Some(a) = args.get(i).filter(|a| a.value.text.starts_with('-')) {
+            let takes_value = matches!(
+                a.value.text.as_str(),
+                "-d" | "--driver" | "-b" | "--backend"
+            );
+            i += if takes_value { 2 } else { 1 };
+        }
+    }
+    let sub = args.get(i)?;
+    let command = match sub.value.text.as_str() {
+        "upgrade" => HelmCommand::Upgrade,
+        "install" => HelmCommand::Install,
+        "rollback" => HelmCommand::Rollback,
+        // `helm diff upgrade` and everything else change nothing.
+        _ => return None,
+    };
+    let span = script.span(helm.word.start, sub.word.end);
+    let mut inv = Invocation::new(script.file, span, Tool::Helm(command), script.place.clone());
+    let mut reader = Reader {
+        script,
+        inv: &mut inv,
+        positionals: Vec::new(),
+        opaque: None,
+        dry_run: false,
+    };
+    reader.read(&args[i + 1..]);
+    if reader.dry_run {
+        return None;
+    }
+    reader.finish(command, env);
+    Some(inv)
+}
+
+fn skip_wrappers(args: &[Arg]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        let text = args.get(i)?.value.text.as_str();
+        if WRAPPERS.contains(&text) {
+            i += 1;
+            // `sudo -E helm …`: the wrapper's own switches.
+            while args.get(i).is_some_and(|a| a.value.text.starts_with('-')) {
+                i += 1;
+            }
+        } else if text == "env" {
+            i += 1;
+            while args
+                .get(i)
+                .is_some_and(|a| a.word.assignment().is_some() || a.value.text.starts_with('-'))
+            {
+                i += 1;
+            }
+        } else if text == "timeout" {
+            // GNU timeout: `timeout [-s SIG] [-k T] DURATION helm …`.
+            i += 1;
+            while let Some(a) = args.get(i).filter(|a| a.value.text.starts_with('-')) {
+                let takes_value = matches!(
+                    a.value.text.as_str(),
+                    "-s" | "--signal" | "-k" | "--kill-after"
+                );
+                i += if takes_value { 2 } else { 1 };
+            }
+            i += 1;
+        } else {
+            return Some(i);
+        }
+    }
+}
+
+fn skip_globals(args: &[Arg], mut i: usize) -> usize {
+    while let Some(a) = args.get(i) {
+        let text = a.value.text.as_str();
+        if !text.starts_with('-') {
+            break;
+        }
+        i += if GLOBAL_VALUE_FLAGS.contains(&text) {
+            2
+        } else {
+            1
+        };
+    }
+    i
+}
+
+struct Reader<'s, 'i> {
+    script: &'s Script<'s>,
+    inv: &'i mut Invocation,
+    /// Positional arguments: (expanded, unknown and unquoted, span).
+    positionals: Vec<(Expanded, Span)>,
+    /// The first word that may expand to flags rollguard cannot see.
+    opaque: Option<(String, Span)>,
+    dry_run: bool,
+}
+
+impl Reader<'_, '_> {
+    fn span(&self, word: &Word) -> Span {
+        self.script.span(word.start, word.end)
+    }
+
+    fn read(&mut self, args: &[Arg]) {
+        let mut i = 0;
+        let mut flags_done = false;
+        while i < args.len() {
+            let arg = &args[i];
+            let text = arg.value.text.as_str();
+            i += 1;
+            if flags_done || !text.starts_with('-') || text == "-" {
+                if is_all_args(arg.word) {
+                    self.note_opaque(arg);
+                } else {
+                    self.positionals
+                        .push((arg.value.clone(), self.span(arg.word)));
+                }
+                continue;
+            }
+            if text == "--" {
+                flags_done = true;
+                continue;
+            }
+            let (name, inline) = match text.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+                _ => (text, None),
+            };
+            let span = self.span(arg.word);
+            let takes_value = VALUE_FLAGS.contains(&name) || GLOBAL_VALUE_FLAGS.contains(&name);
+            // The flag's value: inline, or the next word; unknown when a variable hides it.
+            let (value, value_unknown) = match (&inline, takes_value) {
+                (Some(v), _) => (Some(v.clone()), arg.value.unknown.clone()),
+                (None, true) => {
+                    let next = args.get(i);
+                    i += 1;
+                    (
+                        next.map(|a| a.value.text.clone()),
+                        next.and_then(|a| a.value.unknown.clone()),
+                    )
+                }
+                (None, false) => (None, None),
+            };
+            self.flag(name, value, value_unknown, span);
+        }
+    }
+
+    fn note_opaque(&mut self, arg: &Arg) {
+        if self.opaque.is_none() {
+            let written = arg.value.unknown.clone().unwrap_or_default();
+            self.opaque = Some((written, self.span(arg.word)));
+        }
+    }
+
+    fn flag(&mut self, name: &str, value: Option<String>, unknown: Option<String>, span: Span) {
+        let hidden = format!(
+            "`{name}` takes its value from `{}`, which rollguard cannot see",
+            unknown.clone().unwrap_or_default()
+        );
+        let bool_setting = |default: bool| match (&unknown, value.as_deref()) {
+            (Some(_), _) => unknown_setting(&hidden, span),
+            (None, None) => Setting::Set {
+                value: default,
+                span,
+            },
+            (None, Some(v)) => match parse_bool(v) {
+                Some(b) => Setting::Set { value: b, span },
+                None => Setting::Unknown {
+                    because: format!("`{name}={v}` is not a boolean"),
+                    span,
+                },
+            },
+        };
+        match name {
+            "--atomic" | "--rollback-on-failure" => self.inv.atomic = bool_setting(true),
+            "--force" | "--force-replace" => self.inv.force = bool_setting(true),
+            "--cleanup-on-fail" => self.inv.cleanup_on_fail = bool_setting(true),
+            "--dry-run" => {
+                self.dry_run = !matches!(value.as_deref(), Some("false" | "none"));
+            }
+            "--wait" => {
+                self.inv.wait = match (&unknown, value.as_deref()) {
+                    (Some(_), _) => unknown_setting(&hidden, span),
+                    (None, None | Some("true" | "watcher" | "legacy")) => Setting::Set {
+                        value: Wait::Workloads,
+                        span,
+                    },
+                    (None, Some("hookOnly")) => Setting::Set {
+                        value: Wait::HookOnly,
+                        span,
+                    },
+                    (None, Some("false")) => Setting::Set {
+                        value: Wait::No,
+                        span,
+                    },
+                    (None, Some(v)) => Setting::Unknown {
+                        because: format!("`--wait={v}` is not a wait strategy Helm knows"),
+                        span,
+                    },
+                }
+            }
+            "--timeout" => {
+                self.inv.timeout = match (&unknown, value) {
+                    (Some(_), _) => unknown_setting(&hidden, span),
+                    (None, Some(v)) => match parse_go_duration(&v) {
+                        Some(seconds) => Setting::Set {
+                            value: seconds,
+                            span,
+                        },
+                        None => Setting::Unknown {
+                            because: format!(
+                                "`--timeout {v}` is not a Go duration like `10m` (Helm rejects it)"
+                            ),
+                            span,
+                        },
+                    },
+                    (None, None) => Setting::Absent,
+                }
+            }
+            "--history-max" => {
+                self.inv.history_max = match (&unknown, value) {
+                    (Some(_), _) => unknown_setting(&hidden, span),
+                    (None, Some(v)) => int_setting(name, &v, span),
+                    (None, None) => Setting::Absent,
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(mut self, command: HelmCommand, env: &Env) {
+        let needed = match command {
+            HelmCommand::Upgrade => 2,
+            HelmCommand::Install => {
+                if self.positionals.len() >= 2 {
+                    2
+                } else {
+                    1
+                }
+            }
+            HelmCommand::Rollback => 2,
+        };
+        // Unquoted unknown variables beyond the positional arguments helm takes are options:
+        // `helm upgrade app ./chart $HELM_OPTS`. Drop them from the end.
+        while self.positionals.len() > needed {
+            let Some(i) = self.positionals.iter().rposition(|(e, _)| e.may_split) else {
+                break;
+            };
+            let (e, span) = self.positionals.remove(i);
+            if self.opaque.is_none() {
+                self.opaque = Some((e.unknown.unwrap_or_default(), span));
+            }
+        }
+        let mut pos = self.positionals.into_iter();
+        let chart_of = |e: Expanded| match e.unknown {
+            None => ChartArg::Known(e.text),
+            Some(_) => ChartArg::Unresolved(e.text_as_written()),
+        };
+        match command {
+            HelmCommand::Upgrade | HelmCommand::Rollback => {
+                self.inv.release = pos.next().map(|(e, _)| e.text);
+                if command == HelmCommand::Upgrade {
+                    self.inv.chart = pos.next().map_or(ChartArg::Missing, |(e, _)| chart_of(e));
+                }
+            }
+            HelmCommand::Install => {
+                let first = pos.next();
+                match pos.next() {
+                    Some((chart, _)) => {
+                        self.inv.release = first.map(|(e, _)| e.text);
+                        self.inv.chart = chart_of(chart);
+                    }
+                    None => self.inv.chart = first.map_or(ChartArg::Missing, |(e, _)| chart_of(e)),
+                }
+            }
+        }
+        if matches!(self.inv.history_max, Setting::Absent) {
+            self.inv.history_max = match env.get("HELM_MAX_HISTORY") {
+                Some(Some(v)) => int_setting("HELM_MAX_HISTORY", v, self.inv.span),
+                Some(None) => Setting::Unknown {
+                    because: "HELM_MAX_HISTORY is set to a value rollguard cannot see".into(),
+                    span: self.inv.span,
+                },
+                None => Setting::Absent,
+            };
+        }
+        if let Some((written, span)) = self.opaque {
+            let inv = &mut *self.inv;
+            let because = format!("`{written}` may pass it and rollguard cannot see its value");
+            mark_unknown(&mut inv.history_max, &because, span);
+            mark_unknown(&mut inv.atomic, &because, span);
+            mark_unknown(&mut inv.wait, &because, span);
+            mark_unknown(&mut inv.timeout, &because, span);
+            mark_unknown(&mut inv.force, &because, span);
+            mark_unknown(&mut inv.cleanup_on_fail, &because, span);
+        }
+    }
+}
+
+impl Expanded {
+    /// The chart argument as the user wrote it, for messages (`$CHART_DIR/app`).
+    fn text_as_written(&self) -> String {
+        match &self.unknown {
+            Some(var) if self.text.is_empty() => var.clone(),
+            Some(var) => format!("{var}…{}", self.text),
+            None => self.text.clone(),
+        }
+    }
+}
+
+fn unknown_setting<T>(because: &str, span: Span) -> Setting<T> {
+    Setting::Unknown {
+        because: because.to_string(),
+        span,
+    }
+}
+
+fn mark_unknown<T>(setting: &mut Setting<T>, because: &str, span: Span) {
+    if matches!(setting, Setting::Absent) {
+        *setting = Setting::Unknown {
+            because: because.to_string(),
+            span,
+        };
+    }
+}
+
+/// `"$@"`, `$*`: the script's own arguments, which may hold any flag.
+fn is_all_args(word: &Word) -> bool {
+    matches!(word.segments.as_slice(), [shell::Segment::Var { name, .. }] if name == "@" || name == "*")
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    // Go's strconv.ParseBool, which cobra uses.
+    match v {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+fn int_setting(name: &str, v: &str, span: Span) -> Setting<i64> {
+    match v.trim().parse() {
+        Ok(value) => Setting::Set { value, span },
+        Err(_) => Setting::Unknown {
+            because: format!("`{name}` is `{v}`, not a number"),
+            span,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

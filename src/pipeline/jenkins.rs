@@ -1,0 +1,182 @@
+//! Jenkinsfiles: the shell of `sh` steps (`sh '…'`, `sh """…"""`, `sh(script: '''…''')`,
+//! `sh label: …, script: …`), with the variables of `environment { NAME = 'value' }` blocks and
+//! `withEnv(['NAME=value'])`. Groovy is not parsed: the steps are found by their shape, and all
+//! variables found in the file apply to every step.
+
+use std::sync::Arc;
+
+use regex::Regex;
+
+use super::Invocation;
+use super::embed::{OffsetMap, Script};
+use super::helm_args::invocations;
+use super::shell::{Dialect, Env};
+use crate::source::SourceFile;
+
+pub fn load(file: &Arc<SourceFile>) -> Vec<Invocation> {
+    let text = file.text.as_str();
+    let env = variables(text);
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = find_sh(text, from) {
+        from = at + 2;
+        let Some(literal) = script_literal(text, at + 2) else {
+            continue;
+        };
+        from = literal.end;
+        let (body, map) = unescape(text, literal.start, literal.body_end);
+        let script = Script {
+            file,
+            text: body,
+            map,
+            dialect: Dialect::Shell,
+            env: env.clone(),
+            place: String::new(),
+        };
+        out.extend(invocations(&script));
+    }
+    out
+}
+
+/// Where the next `sh` step word starts.
+fn find_sh(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while let Some(rel) = text.get(i..)?.find("sh") {
+        let at = i + rel;
+        let before_ok = at == 0 || !is_ident(bytes[at - 1]);
+        let after = bytes.get(at + 2).copied();
+        let after_ok = matches!(after, Some(b' ' | b'\t' | b'('));
+        if before_ok && after_ok {
+            return Some(at);
+        }
+        i = at + 2;
+    }
+    None
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'.'
+}
+
+struct Literal {
+    /// First byte of the string's content.
+    start: usize,
+    /// Byte after the content.
+    body_end: usize,
+    /// Byte after the closing quote.
+    end: usize,
+}
+
+/// The script string of an `sh` step starting at `i`: the first string literal, or the one
+/// after `script:` when the step uses named arguments.
+fn script_literal(text: &str, i: usize) -> Option<Literal> {
+    let rest = &text[i..];
+    let trimmed = rest.trim_start_matches([' ', '\t', '(']);
+    let mut at = i + (rest.len() - trimmed.len());
+    let named = Regex::new(r"^[A-Za-z]+\s*:").ok()?;
+    if named.is_match(trimmed) {
+        // Named arguments on the same statement: look for `script:` before the closing `)` or
+        // the end of the line that has no open string.
+        let window_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+        let key = text[at..].find("script:").map(|k| at + k)?;
+        if key > window_end && !text[at..key].contains(['\'', '"']) {
+            return None;
+        }
+        at = key + "script:".len();
+        at += text[at..].len() - text[at..].trim_start().len();
+    }
+    string_at(text, at)
+}
+
+fn string_at(text: &str, at: usize) -> Option<Literal> {
+    let rest = &text[at..];
+    let quote = ["'''", "\"\"\"", "'", "\""]
+        .into_iter()
+        .find(|q| rest.starts_with(q))?;
+    let start = at + quote.len();
+    let bytes = text.as_bytes();
+    let mut i = start;
+    while i < text.len() {
+        if bytes[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if text[i..].starts_with(quote) {
+            return Some(Literal {
+                start,
+                body_end: i,
+                end: i + quote.len(),
+            });
+        }
+        if quote.len() == 1 && bytes[i] == b'\n' {
+            return None;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Groovy string escapes: `\\` is one backslash, `\'` `\"` `\$` the character, and a
+/// backslash before a newline joins the lines. The map keeps positions pointing at the file.
+fn unescape(text: &str, start: usize, end: usize) -> (String, OffsetMap) {
+    let mut out = String::new();
+    let mut pieces = vec![(0, start)];
+    let bytes = text.as_bytes();
+    let mut i = start;
+    while i < end {
+        if bytes[i] == b'\\' && i + 1 < end {
+            match bytes[i + 1] {
+                b'\n' => {}
+                c @ (b'\\' | b'\'' | b'"' | b'$') => out.push(c as char),
+                _ => out.push_str(&text[i..i + 2]),
+            }
+            i += 2;
+            pieces.push((out.len(), i));
+            continue;
+        }
+        let next = text[i..end].find('\\').map_or(end, |n| i + n.max(1));
+        out.push_str(&text[i..next]);
+        i = next;
+    }
+    (out, OffsetMap::from_pieces(pieces))
+}
+
+/// `NAME = 'value'` lines (inside `environment {}`) and `withEnv(['NAME=value'])` entries.
+fn variables(text: &str) -> Env {
+    let mut env = Env::new();
+    let assignment =
+        Regex::new(r#"(?m)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(['"])([^'"\n]*)['"]\s*$"#);
+    let with_env = Regex::new(r#"['"]([A-Za-z_][A-Za-z0-9_]*)=([^'"\n]*)['"]"#);
+    let (Ok(assignment), Ok(with_env)) = (assignment, with_env) else {
+        return env;
+    };
+    for c in assignment.captures_iter(text) {
+        env.insert(c[1].to_string(), Some(c[3].to_string()));
+    }
+    for block in text.match_indices("withEnv(") {
+        let tail = &text[block.0..];
+        let close = tail.find(')').unwrap_or(tail.len());
+        for c in with_env.captures_iter(&tail[..close]) {
+            env.insert(c[1].to_string(), Some(c[2].to_string()));
+        }
+    }
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sh_steps_in_every_spelling() {
+        let text = "pipeline {\n  environment {\n    HELM_MAX_HISTORY = '5'\n  }\n  stages {\n    stage('d') { steps {\n      sh '''\n        helm upgrade app ./charts/app \\\\\n          --atomic\n      '''\n      sh(script: \"helm upgrade --install b ./b --wait\", label: 'x')\n      sh label: 'y', script: 'helm rollback app'\n      sh 'helm diff upgrade app ./charts/app'\n    } }\n  }\n}\n";
+        let invs = load(&SourceFile::new("Jenkinsfile", text));
+        assert_eq!(invs.len(), 3);
+        assert_eq!(invs[0].atomic.value(), Some(true));
+        assert_eq!(invs[0].history_max.value(), Some(5));
+        assert_eq!((invs[0].span.line, invs[0].span.col), (8, 9));
+        assert_eq!(invs[1].span.line, 11);
+        assert_eq!(invs[2].release.as_deref(), Some("app"));
+    }
+}

@@ -1,0 +1,308 @@
+//! CI/CD and GitOps files that run the upgrade: discovery, parsing, and the model the pipeline
+//! rules read. Every file kind ends in the same [`Invocation`]: the helm command (or the
+//! declaration that makes a controller run one) with the settings that decide what a failed
+//! upgrade does, each with the place in the file it came from.
+//!
+//! Shell text is parsed once, by [`shell`] and [`helm_args`], whatever file it is embedded in;
+//! the per-kind modules only find the scripts and the variables around them.
+
+mod argo;
+mod ci_yaml;
+mod declared;
+pub mod discover;
+mod duration;
+mod embed;
+mod flux;
+mod gitlab;
+mod helm_args;
+mod helmfile;
+mod jenkins;
+mod make;
+pub mod read;
+pub mod shell;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use discover::{FileKind, classify};
+pub use duration::parse_go_duration;
+pub use embed::{OffsetMap, file_span};
+
+use crate::model::ChartInfo;
+use crate::source::SourceFile;
+use crate::yaml::Span;
+
+/// Which tool runs the release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// The helm CLI: `helm upgrade` (with or without `--install`), `helm install`, `helm rollback`.
+    Helm(HelmCommand),
+    /// A helmfile release (`helmfile apply/sync` runs `helm upgrade --install` for it).
+    Helmfile,
+    /// A Flux `HelmRelease`: helm-controller upgrades through the Helm SDK.
+    Flux,
+    /// An Argo CD `Application` with a Helm source: rendered with `helm template` and applied by
+    /// Argo CD, so there is no Helm release, no Helm history and no `--atomic`.
+    ArgoCd { automated: bool, self_heal: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelmCommand {
+    Upgrade,
+    Install,
+    Rollback,
+}
+
+impl Tool {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Tool::Helm(HelmCommand::Upgrade) => "`helm upgrade`",
+            Tool::Helm(HelmCommand::Install) => "`helm install`",
+            Tool::Helm(HelmCommand::Rollback) => "`helm rollback`",
+            Tool::Helmfile => "helmfile release",
+            Tool::Flux => "Flux HelmRelease",
+            Tool::ArgoCd { .. } => "Argo CD Application",
+        }
+    }
+
+    pub fn is_cli(self) -> bool {
+        matches!(self, Tool::Helm(_))
+    }
+}
+
+/// One setting of an invocation, as far as the file shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Setting<T> {
+    /// Not given: the tool's default applies.
+    Absent,
+    Set {
+        value: T,
+        span: Span,
+    },
+    /// Possibly given by something rollguard cannot see (`$HELM_OPTS`, `--timeout "$T"`).
+    Unknown {
+        because: String,
+        span: Span,
+    },
+}
+
+impl<T: Copy> Setting<T> {
+    pub fn value(&self) -> Option<T> {
+        match self {
+            Setting::Set { value, .. } => Some(*value),
+            _ => None,
+        }
+    }
+}
+
+/// What `--wait` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// `--wait=false`, or a controller told not to wait.
+    No,
+    /// Helm 4 `--wait=hookOnly`: waits for hooks, not for workloads.
+    HookOnly,
+    /// `--wait`, `--wait=watcher|legacy|true`: waits until workloads are ready.
+    Workloads,
+}
+
+/// The chart an invocation deploys, as written and as far as variables resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChartArg {
+    Known(String),
+    /// Holds a variable rollguard cannot resolve; the text as written.
+    Unresolved(String),
+    /// No chart in the invocation (`helm rollback`), or none found.
+    Missing,
+}
+
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub file: Arc<SourceFile>,
+    /// The command (`helm upgrade`) or the declaration that runs the upgrade.
+    pub span: Span,
+    pub tool: Tool,
+    /// Where in the file, for messages: "job `deploy`, step `Deploy`".
+    pub place: String,
+    pub release: Option<String>,
+    pub chart: ChartArg,
+    pub history_max: Setting<i64>,
+    pub atomic: Setting<bool>,
+    pub wait: Setting<Wait>,
+    /// Seconds.
+    pub timeout: Setting<i64>,
+    pub force: Setting<bool>,
+    pub cleanup_on_fail: Setting<bool>,
+    /// Set when related to a chart without knowing its chart argument.
+    pub chart_assumed: bool,
+}
+
+impl Invocation {
+    pub(crate) fn new(file: &Arc<SourceFile>, span: Span, tool: Tool, place: String) -> Self {
+        Invocation {
+            file: file.clone(),
+            span,
+            tool,
+            place,
+            release: None,
+            chart: ChartArg::Missing,
+            history_max: Setting::Absent,
+            atomic: Setting::Absent,
+            wait: Setting::Absent,
+            timeout: Setting::Absent,
+            force: Setting::Absent,
+            cleanup_on_fail: Setting::Absent,
+            chart_assumed: false,
+        }
+    }
+
+    /// "`helm upgrade` in .github/workflows/deploy.yml (job `deploy`)", for messages.
+    pub fn describe(&self) -> String {
+        let mut text = self.tool.describe().to_string();
+        if let Some(release) = &self.release {
+            text.push_str(&format!(" of release `{release}`"));
+        }
+        if !self.place.is_empty() {
+            text.push_str(&format!(" ({})", self.place));
+        }
+        if self.chart_assumed {
+            let ChartArg::Unresolved(arg) = &self.chart else {
+                return text;
+            };
+            text.push_str(&format!(
+                " — chart `{arg}` not resolvable, assumed to be this chart"
+            ));
+        }
+        text
+    }
+
+    /// Does this invocation deploy `chart`? `None` when it cannot tell.
+    fn deploys(&self, chart: &ChartInfo, bases: &[PathBuf]) -> Option<bool> {
+        let arg = match &self.chart {
+            ChartArg::Known(arg) => arg,
+            ChartArg::Unresolved(_) | ChartArg::Missing => return None,
+        };
+        if chart_name_of(arg) == chart.name {
+            return Some(true);
+        }
+        // A local path, relative to the file (helmfile, scripts) or to the repository root (CI
+        // jobs start there): compare with the checked chart's path, both made absolute.
+        let arg = arg.trim_start_matches("file://");
+        let target = std::fs::canonicalize(&chart.path).ok();
+        Some(target.is_some_and(|t| {
+            bases
+                .iter()
+                .any(|b| std::fs::canonicalize(b.join(arg)).ok().as_ref() == Some(&t))
+        }))
+    }
+}
+
+/// The chart name in a chart argument: `./charts/app` → `app`, `repo/app` → `app`,
+/// `oci://reg/charts/app` → `app`, `app-1.2.3.tgz` → `app`.
+fn chart_name_of(arg: &str) -> String {
+    let last = arg
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(arg)
+        .to_string();
+    let Some(stem) = last.strip_suffix(".tgz") else {
+        return last;
+    };
+    // `name-1.2.3`: the version starts at the last `-` followed by a digit.
+    match stem.rfind('-') {
+        Some(i) if stem[i + 1..].starts_with(|c: char| c.is_ascii_digit()) => stem[..i].to_string(),
+        _ => stem.to_string(),
+    }
+}
+
+/// The invocations that belong to `chart` (DESIGN "Pipeline ↔ chart"): the ones whose chart
+/// argument names it, and the ones whose chart cannot be resolved, marked as assumed.
+pub fn related(all: &[Invocation], chart: &ChartInfo) -> Vec<Invocation> {
+    all.iter()
+        .filter_map(|inv| {
+            let dir = Path::new(&inv.file.name)
+                .parent()
+                .unwrap_or_else(|| Path::new("."))
+                .to_path_buf();
+            let mut bases = vec![dir.clone()];
+            bases.extend(discover::repo_root(&dir));
+            match inv.deploys(chart, &bases) {
+                Some(true) => Some(inv.clone()),
+                Some(false) => None,
+                None => Some(Invocation {
+                    chart_assumed: matches!(inv.chart, ChartArg::Unresolved(_)),
+                    ..inv.clone()
+                }),
+            }
+        })
+        .collect()
+}
+
+/// What loading the pipeline files produced: invocations, and notes for the report about files
+/// that could not be read as their kind.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub invocations: Vec<Invocation>,
+    pub notes: Vec<String>,
+}
+
+/// Reads one pipeline file of a known kind. A file that is not valid YAML (or not what its
+/// name says) does not stop the check: it becomes a note naming the file and line.
+pub fn load_file(file: &Arc<SourceFile>, kind: FileKind, out: &mut Loaded) {
+    let result = match kind {
+        FileKind::GitHub => ci_yaml::load(file, &ci_yaml::GITHUB),
+        FileKind::GitLab => gitlab::load(file),
+        FileKind::Azure => ci_yaml::load(file, &ci_yaml::AZURE),
+        FileKind::Bitbucket => ci_yaml::load(file, &ci_yaml::BITBUCKET),
+        FileKind::CircleCi => ci_yaml::load(file, &ci_yaml::CIRCLECI),
+        FileKind::Tekton => ci_yaml::load(file, &ci_yaml::TEKTON),
+        FileKind::Jenkins => Ok(jenkins::load(file)),
+        FileKind::Makefile => Ok(make::makefile(file)),
+        FileKind::Justfile => Ok(make::justfile(file)),
+        FileKind::Taskfile => make::taskfile(file),
+        FileKind::Shell => Ok(helm_args::invocations(&embed::Script::whole(
+            file,
+            shell::Dialect::Shell,
+        ))),
+        FileKind::Helmfile => helmfile::load(file),
+        FileKind::Kubernetes => kubernetes(file),
+    };
+    match result {
+        Ok(found) => out.invocations.extend(found),
+        Err(note) => out.notes.push(note),
+    }
+}
+
+/// Flux and Argo CD objects, found in any Kubernetes YAML of the repository.
+fn kubernetes(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
+    let docs = embed::parse_yaml(file)?;
+    let mut found = Vec::new();
+    for doc in &docs {
+        let api = doc.str_at(&["apiVersion"]).unwrap_or("");
+        match doc.str_at(&["kind"]) {
+            Some("HelmRelease") if api.starts_with("helm.toolkit.fluxcd.io/") => {
+                found.push(flux::load(file, doc))
+            }
+            Some("Application") if api.starts_with("argoproj.io/") => {
+                found.extend(argo::load(file, doc))
+            }
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chart_name_of;
+
+    #[test]
+    fn chart_names() {
+        assert_eq!(chart_name_of("./charts/app/"), "app");
+        assert_eq!(chart_name_of("oci://ghcr.io/acme/charts/app"), "app");
+        assert_eq!(chart_name_of("dist/app-1.4.0.tgz"), "app");
+        assert_eq!(chart_name_of("my-app.tgz"), "my-app");
+        assert_eq!(chart_name_of("bitnami/postgresql"), "postgresql");
+    }
+}

@@ -1,0 +1,653 @@
+//! A small shell tokenizer that keeps byte offsets, shared by every CI kind: commands made of
+//! words, each word a list of literal and variable segments. It understands what decides which
+//! words a command receives (quoting, escapes, line continuations, comments, separators,
+//! redirections, here-documents) and the placeholder syntaxes CI systems substitute before the
+//! shell runs (`${{ … }}`, `$(…)` macros, `{{ … }}`, `<< … >>`). It does not run anything:
+//! command substitutions stay opaque.
+
+use std::collections::BTreeMap;
+
+/// Which placeholder syntax the host substitutes before the shell sees the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Plain POSIX shell (GitLab, Bitbucket, shell scripts, Jenkins `sh`).
+    Shell,
+    /// GitHub Actions: `${{ env.X }}` expressions.
+    GitHub,
+    /// `$(NAME)` is a variable (Make, Azure macros, Tekton params) and, in Make, `$$` is `$`.
+    Make,
+    /// Azure Pipelines and Tekton: `$(NAME)` macros, no `$$` escape.
+    Macro,
+    /// `{{ name }}` / `{{.NAME}}` interpolation (justfile, Taskfile).
+    Braces,
+    /// CircleCI `<< parameters.x >>`.
+    CircleCi,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Lit(String),
+    /// A variable or placeholder; `quoted` when inside double quotes (it cannot split into words).
+    Var {
+        name: String,
+        quoted: bool,
+        fallback: Option<String>,
+    },
+    /// Command substitution or arithmetic: never known.
+    Subst {
+        quoted: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub segments: Vec<Segment>,
+    /// Byte offsets in the tokenized text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// One simple command: its words in order, leading assignments included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub words: Vec<Word>,
+}
+
+/// Variables known at a point of a script: `None` when set to something rollguard cannot see.
+pub type Env = BTreeMap<String, Option<String>>;
+
+/// A word after expansion with the variables known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expanded {
+    pub text: String,
+    /// The first variable (or substitution) whose value is unknown, as written.
+    pub unknown: Option<String>,
+    /// An unknown, unquoted expansion: it may become any number of words (`$HELM_OPTS`).
+    pub may_split: bool,
+}
+
+impl Word {
+    pub fn expand(&self, env: &Env) -> Expanded {
+        let mut out = Expanded {
+            text: String::new(),
+            unknown: None,
+            may_split: false,
+        };
+        for seg in &self.segments {
+            match seg {
+                Segment::Lit(s) => out.text.push_str(s),
+                Segment::Var {
+                    name,
+                    quoted,
+                    fallback,
+                } => match env.get(name).cloned().flatten().or_else(|| {
+                    // `${X:-default}`: the default only when X is not set at all.
+                    fallback.clone().filter(|_| !env.contains_key(name))
+                }) {
+                    Some(value) => out.text.push_str(&value),
+                    None => {
+                        out.unknown.get_or_insert_with(|| format!("${name}"));
+                        out.may_split |= !quoted;
+                    }
+                },
+                Segment::Subst { quoted } => {
+                    out.unknown.get_or_insert_with(|| "$(…)".to_string());
+                    out.may_split |= !quoted;
+                }
+            }
+        }
+        out
+    }
+
+    /// The text when the word holds no expansion at all.
+    pub fn literal(&self) -> Option<String> {
+        let mut text = String::new();
+        for seg in &self.segments {
+            match seg {
+                Segment::Lit(s) => text.push_str(s),
+                _ => return None,
+            }
+        }
+        Some(text)
+    }
+
+    /// `NAME=value` at the start of a command: the name and the value's segments.
+    pub fn assignment(&self) -> Option<(String, Word)> {
+        let Some(Segment::Lit(first)) = self.segments.first() else {
+            return None;
+        };
+        let eq = first.find('=')?;
+        let name = &first[..eq];
+        let valid = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return None;
+        }
+        let mut segments = vec![Segment::Lit(first[eq + 1..].to_string())];
+        segments.extend(self.segments[1..].iter().cloned());
+        Some((
+            name.to_string(),
+            Word {
+                segments,
+                start: self.start + eq + 1,
+                end: self.end,
+            },
+        ))
+    }
+}
+
+/// Splits a script into simple commands. Never fails: what it cannot follow (an unclosed quote)
+/// ends the word at the end of the text.
+pub fn parse(text: &str, dialect: Dialect) -> Vec<Command> {
+    let mut lexer = Lexer {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        dialect,
+        commands: Vec::new(),
+        current: Vec::new(),
+        heredocs: Vec::new(),
+    };
+    lexer.run();
+    lexer.commands
+}
+
+struct Lexer<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    dialect: Dialect,
+    commands: Vec<Command>,
+    current: Vec<Word>,
+    /// Here-document delimiters waiting for the end of the line: (delimiter, strip tabs).
+    heredocs: Vec<(String, bool)>,
+}
+
+impl Lexer<'_> {
+    fn peek(&self, ahead: usize) -> Option<u8> {
+        self.bytes.get(self.pos + ahead).copied()
+    }
+
+    fn rest(&self) -> &str {
+        &self.text[self.pos..]
+    }
+
+    fn end_command(&mut self) {
+        if !self.current.is_empty() {
+            self.commands.push(Command {
+                words: std::mem::take(&mut self.current),
+            });
+        }
+    }
+
+    fn run(&mut self) {
+        while let Some(b) = self.peek(0) {
+            match b {
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'\\' if self.peek(1) == Some(b'\n') => self.pos += 2,
+                b'\\' if self.peek(1) == Some(b'\r') && self.peek(2) == Some(b'\n') => {
+                    self.pos += 3
+                }
+                b'\n' => {
+                    self.pos += 1;
+                    self.end_command();
+                    self.skip_heredocs();
+                }
+                b'#' => self.skip_line(),
+                b';' | b'&' | b'|' | b'(' | b')' => {
+                    self.pos += 1;
+                    self.end_command();
+                }
+                b'<' if self.dialect == Dialect::CircleCi && self.rest().starts_with("<< ") => {
+                    self.word()
+                }
+                b'<' | b'>' => self.redirection(),
+                _ => self.word(),
+            }
+        }
+        self.end_command();
+    }
+
+    fn skip_line(&mut self) {
+        while let Some(b) = self.peek(0) {
+            if b == b'\n' {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// Skips here-document bodies that start after the line just ended.
+    fn skip_heredocs(&mut self) {
+        for (delim, strip) in std::mem::take(&mut self.heredocs) {
+            while self.pos < self.bytes.len() {
+                let line_end = self
+                    .rest()
+                    .find('\n')
+                    .map_or(self.bytes.len(), |i| self.pos + i);
+                let line = &self.text[self.pos..line_end];
+                let line = if strip {
+                    line.trim_start_matches('\t')
+                } else {
+                    line
+                };
+                self.pos = (line_end + 1).min(self.bytes.len());
+                if line.trim_end_matches('\r') == delim {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// `>`, `>>`, `<`, `>&2`, `<<EOF`, `<<-EOF`, `<<<word`: drops the operator and its target.
+    fn redirection(&mut self) {
+        // `2>&1`: the fd number was read as a word of its own.
+        if let Some(last) = self.current.last()
+            && last.end == self.pos
+            && last
+                .literal()
+                .is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        {
+            self.current.pop();
+        }
+        let heredoc = self.rest().starts_with("<<") && !self.rest().starts_with("<<<");
+        let strip = self.rest().starts_with("<<-");
+        while matches!(self.peek(0), Some(b'<' | b'>' | b'&' | b'-'))
+            || (self.pos > 0 && self.peek(0).is_some_and(|b| b.is_ascii_digit()) && {
+                let prev = self.bytes[self.pos - 1];
+                prev == b'&'
+            })
+        {
+            self.pos += 1;
+        }
+        while matches!(self.peek(0), Some(b' ' | b'\t')) {
+            self.pos += 1;
+        }
+        if matches!(self.peek(0), None | Some(b'\n' | b';' | b'|' | b'&')) {
+            return;
+        }
+        let before = self.current.len();
+        self.word();
+        if self.current.len() > before
+            && let Some(target) = self.current.pop()
+            && heredoc
+        {
+            let delim: String = target
+                .segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Lit(t) => t.clone(),
+                    Segment::Var { name, .. } => format!("${name}"),
+                    Segment::Subst { .. } => String::new(),
+                })
+                .collect();
+            self.heredocs.push((delim, strip));
+        }
+    }
+
+    fn word(&mut self) {
+        let start = self.pos;
+        let mut segs = Segs::default();
+        while let Some(b) = self.peek(0) {
+            match b {
+                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>' => {
+                    if b == b'<'
+                        && self.dialect == Dialect::CircleCi
+                        && self.rest().starts_with("<<")
+                    {
+                        self.placeholder("<<", ">>", false, &mut segs);
+                        continue;
+                    }
+                    break;
+                }
+                b'\\' => {
+                    if self.peek(1) == Some(b'\n') {
+                        self.pos += 2;
+                        continue;
+                    }
+                    self.pos += 1;
+                    if let Some(c) = self.next_char() {
+                        segs.lit_char(c);
+                    }
+                }
+                b'\'' => {
+                    self.pos += 1;
+                    let end = self
+                        .rest()
+                        .find('\'')
+                        .map_or(self.bytes.len(), |i| self.pos + i);
+                    segs.lit(&self.text[self.pos..end]);
+                    self.pos = (end + 1).min(self.bytes.len());
+                }
+                b'"' => {
+                    self.pos += 1;
+                    self.double_quoted(&mut segs);
+                }
+                b'`' => {
+                    self.pos += 1;
+                    let end = self
+                        .rest()
+                        .find('`')
+                        .map_or(self.bytes.len(), |i| self.pos + i);
+                    self.pos = (end + 1).min(self.bytes.len());
+                    segs.push(Segment::Subst { quoted: false });
+                }
+                b'$' => self.dollar(false, &mut segs),
+                b'{' if self.dialect == Dialect::Braces && self.rest().starts_with("{{") => {
+                    self.placeholder("{{", "}}", false, &mut segs)
+                }
+                _ => {
+                    if let Some(c) = self.next_char() {
+                        segs.lit_char(c);
+                    }
+                }
+            }
+        }
+        if self.pos > start {
+            self.current.push(Word {
+                segments: segs.done(),
+                start,
+                end: self.pos,
+            });
+        }
+    }
+
+    fn next_char(&mut self) -> Option<char> {
+        let c = self.rest().chars().next()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn double_quoted(&mut self, segs: &mut Segs) {
+        // An empty "" is still a word.
+        segs.lit("");
+        while let Some(b) = self.peek(0) {
+            match b {
+                b'"' => {
+                    self.pos += 1;
+                    return;
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    match self.peek(0) {
+                        Some(b'\n') => self.pos += 1,
+                        Some(b'"' | b'\\' | b'$' | b'`') => {
+                            if let Some(c) = self.next_char() {
+                                segs.lit_char(c);
+                            }
+                        }
+                        _ => segs.lit_char('\\'),
+                    }
+                }
+                b'$' => self.dollar(true, segs),
+                b'`' => {
+                    self.pos += 1;
+                    let end = self
+                        .rest()
+                        .find('`')
+                        .map_or(self.bytes.len(), |i| self.pos + i);
+                    self.pos = (end + 1).min(self.bytes.len());
+                    segs.push(Segment::Subst { quoted: true });
+                }
+                b'{' if self.dialect == Dialect::Braces && self.rest().starts_with("{{") => {
+                    self.placeholder("{{", "}}", true, segs)
+                }
+                b'<' if self.dialect == Dialect::CircleCi && self.rest().starts_with("<<") => {
+                    self.placeholder("<<", ">>", true, segs)
+                }
+                _ => {
+                    if let Some(c) = self.next_char() {
+                        segs.lit_char(c);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `{{ .NAME }}`, `<< parameters.x >>`, `${{ env.X }}`: a variable named by its last part.
+    fn placeholder(&mut self, open: &str, close: &str, quoted: bool, segs: &mut Segs) {
+        self.pos += open.len();
+        let end = self
+            .rest()
+            .find(close)
+            .map_or(self.bytes.len(), |i| self.pos + i);
+        let expr = self.text[self.pos..end].trim();
+        self.pos = (end + close.len()).min(self.bytes.len());
+        segs.push(Segment::Var {
+            name: placeholder_name(expr),
+            quoted,
+            fallback: None,
+        });
+    }
+
+    fn dollar(&mut self, quoted: bool, segs: &mut Segs) {
+        let rest = self.rest();
+        if self.dialect == Dialect::Make && rest.starts_with("$$") {
+            // Make's escape for the shell's `$`: what follows is the shell's variable.
+            self.pos += 1;
+            return self.shell_dollar(quoted, segs);
+        }
+        if self.dialect == Dialect::GitHub && rest.starts_with("${{") {
+            self.pos += 1;
+            return self.placeholder("{{", "}}", quoted, segs);
+        }
+        if matches!(self.dialect, Dialect::Make | Dialect::Macro)
+            && rest.starts_with("$(")
+            && !rest.starts_with("$((")
+        {
+            let end = self.matching(self.pos + 1, b'(', b')');
+            let name = self.text[self.pos + 2..end.saturating_sub(1).max(self.pos + 2)].trim();
+            let simple = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+            if simple {
+                self.pos = end;
+                segs.push(Segment::Var {
+                    name: placeholder_name(name),
+                    quoted,
+                    fallback: None,
+                });
+                return;
+            }
+        }
+        self.shell_dollar(quoted, segs)
+    }
+
+    fn shell_dollar(&mut self, quoted: bool, segs: &mut Segs) {
+        self.pos += 1;
+        match self.peek(0) {
+            Some(b'(') => {
+                self.pos = self.matching(self.pos, b'(', b')');
+                segs.push(Segment::Subst { quoted });
+            }
+            Some(b'{') => {
+                let end = self.matching(self.pos, b'{', b'}');
+                let inner = &self.text[self.pos + 1..end.saturating_sub(1).max(self.pos + 1)];
+                self.pos = end;
+                let name_len = inner
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(inner.len());
+                let (name, op) = inner.split_at(name_len);
+                let fallback = op
+                    .strip_prefix(":-")
+                    .or_else(|| op.strip_prefix('-'))
+                    .map(|d| d.trim_matches(|c| c == '"' || c == '\'').to_string());
+                if name.is_empty() || !(op.is_empty() || fallback.is_some()) {
+                    segs.push(Segment::Subst { quoted });
+                } else {
+                    segs.push(Segment::Var {
+                        name: name.to_string(),
+                        quoted,
+                        fallback,
+                    });
+                }
+            }
+            Some(b'\'') if !quoted => {
+                // `$'…'`: ANSI-C quoting, read as plain text.
+                self.pos += 1;
+                let end = self
+                    .rest()
+                    .find('\'')
+                    .map_or(self.bytes.len(), |i| self.pos + i);
+                segs.lit(&self.text[self.pos..end]);
+                self.pos = (end + 1).min(self.bytes.len());
+            }
+            Some(b) if b.is_ascii_alphabetic() || b == b'_' => {
+                let len = self
+                    .rest()
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(self.rest().len());
+                let name = self.rest()[..len].to_string();
+                self.pos += len;
+                segs.push(Segment::Var {
+                    name,
+                    quoted,
+                    fallback: None,
+                });
+            }
+            Some(b) if b.is_ascii_digit() || matches!(b, b'@' | b'*' | b'#' | b'?' | b'!') => {
+                self.pos += 1;
+                segs.push(Segment::Var {
+                    name: (b as char).to_string(),
+                    quoted,
+                    fallback: None,
+                });
+            }
+            _ => segs.lit_char('$'),
+        }
+    }
+
+    /// Offset just past the bracket closing the one at `open_at`, counting nesting.
+    fn matching(&self, open_at: usize, open: u8, close: u8) -> usize {
+        let mut depth = 0usize;
+        let mut i = open_at;
+        while i < self.bytes.len() {
+            let b = self.bytes[i];
+            if b == open {
+                depth += 1;
+            } else if b == close {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            i += 1;
+        }
+        self.bytes.len()
+    }
+}
+
+/// The variable a placeholder expression names: `env.HELM_MAX_HISTORY` and `.HELM_MAX_HISTORY`
+/// are `HELM_MAX_HISTORY`; other scopes (`secrets.X`, `params.x`) keep their prefix so that they
+/// never match a plain environment variable.
+fn placeholder_name(expr: &str) -> String {
+    let expr = expr.trim();
+    expr.strip_prefix("env.")
+        .or_else(|| expr.strip_prefix('.'))
+        .unwrap_or(expr)
+        .to_string()
+}
+
+/// Segment builder that merges adjacent literals.
+#[derive(Default)]
+struct Segs(Vec<Segment>);
+
+impl Segs {
+    fn lit(&mut self, s: &str) {
+        match self.0.last_mut() {
+            Some(Segment::Lit(t)) => t.push_str(s),
+            _ => self.0.push(Segment::Lit(s.to_string())),
+        }
+    }
+
+    fn lit_char(&mut self, c: char) {
+        let mut buf = [0u8; 4];
+        self.lit(c.encode_utf8(&mut buf));
+    }
+
+    fn push(&mut self, seg: Segment) {
+        self.0.push(seg);
+    }
+
+    fn done(self) -> Vec<Segment> {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<Vec<String>> {
+        parse(text, Dialect::Shell)
+            .iter()
+            .map(|c| c.words.iter().map(|w| w.expand(&Env::new()).text).collect())
+            .collect()
+    }
+
+    #[test]
+    fn quoting_continuations_and_separators() {
+        let cmds = words(
+            "helm upgrade app \\\n  ./chart --set 'a=b c' \"x\\\"y\" # comment\necho done && ls",
+        );
+        assert_eq!(
+            cmds,
+            vec![
+                vec![
+                    "helm", "upgrade", "app", "./chart", "--set", "a=b c", "x\"y"
+                ],
+                vec!["echo", "done"],
+                vec!["ls"],
+            ]
+        );
+    }
+
+    #[test]
+    fn offsets_point_into_the_text() {
+        let text = "  helm  upgrade";
+        let cmd = &parse(text, Dialect::Shell)[0];
+        assert_eq!(&text[cmd.words[1].start..cmd.words[1].end], "upgrade");
+    }
+
+    #[test]
+    fn variables_expand_or_stay_unknown() {
+        let cmd = &parse("helm $OPTS \"${T:-5m}\" ${{ env.H }}", Dialect::GitHub)[0];
+        let mut env = Env::new();
+        env.insert("H".into(), Some("7".into()));
+        let opts = cmd.words[1].expand(&env);
+        assert!(opts.may_split && opts.unknown.as_deref() == Some("$OPTS"));
+        assert_eq!(cmd.words[2].expand(&env).text, "5m");
+        assert_eq!(cmd.words[3].expand(&env).text, "7");
+    }
+
+    #[test]
+    fn heredocs_and_redirections_are_skipped() {
+        let cmds = words("cat <<EOF > out.sh\nhelm upgrade x y\nEOF\nhelm version 2>&1 >/dev/null");
+        assert_eq!(cmds, vec![vec!["cat"], vec!["helm", "version"]]);
+    }
+
+    #[test]
+    fn make_and_macro_placeholders() {
+        let cmd = &parse("helm $(HELM_FLAGS) $$HOME $(shell date)", Dialect::Make)[0];
+        assert_eq!(
+            cmd.words[1].segments,
+            vec![Segment::Var {
+                name: "HELM_FLAGS".into(),
+                quoted: false,
+                fallback: None
+            }]
+        );
+        assert!(matches!(&cmd.words[2].segments[0], Segment::Var { name, .. } if name == "HOME"));
+        assert!(matches!(cmd.words[3].segments[0], Segment::Subst { .. }));
+    }
+
+    #[test]
+    fn assignments() {
+        let cmd = &parse("HELM_MAX_HISTORY=5 helm upgrade", Dialect::Shell)[0];
+        let (name, value) = cmd.words[0].assignment().expect("an assignment");
+        assert_eq!(name, "HELM_MAX_HISTORY");
+        assert_eq!(value.expand(&Env::new()).text, "5");
+    }
+}
