@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use discover::{FileKind, classify};
-pub use duration::parse_go_duration;
+pub use duration::{format_seconds, parse_go_duration};
 pub use embed::{OffsetMap, file_span};
 
 use crate::model::ChartInfo;

@@ -4,15 +4,20 @@
 mod api;
 mod external;
 mod hooks;
+mod pipeline;
 mod probes;
 mod pvc;
 mod suppression;
+mod timeout;
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::finding::{Finding, Location};
 use crate::manifest::Object;
 use crate::model::{ChartModel, Settings};
+use crate::source::SourceFile;
 use crate::yaml::Span;
 
 pub use suppression::{IGNORE_ANNOTATION, UNUSED_SUPPRESSION, apply_suppressions};
@@ -165,6 +170,22 @@ impl Emitter<'_> {
         self.push(finding)
     }
 
+    /// A finding located in a file that is not part of the release (a pipeline file).
+    pub fn at(
+        &mut self,
+        file: &Arc<SourceFile>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        let mut finding = Finding::new(self.meta, self.chart, message);
+        finding.location = Some(Location {
+            file: file.clone(),
+            span,
+            template: None,
+        });
+        self.push(finding)
+    }
+
     pub fn push(&mut self, finding: Finding) -> &mut Finding {
         self.out.push(finding);
         let last = self.out.len() - 1;
@@ -201,6 +222,12 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &probes::MissingReadinessProbe,
         &external::ExternalConfigMap,
         &external::ExternalSecret,
+        &timeout::TimeoutBelowStartup,
+        &pipeline::MissingHistoryMax,
+        &pipeline::MissingAtomic,
+        &pipeline::MissingWait,
+        &pipeline::ForceUpgrade,
+        &pipeline::MissingCleanupOnFail,
     ]
 }
 

@@ -1,0 +1,363 @@
+//! How the upgrade is called: the flags and settings of the helm invocations (CI jobs,
+//! scripts, helmfile, Flux, Argo CD) that deploy the chart. Findings point into the pipeline
+//! file. A setting rollguard cannot see (`$HELM_OPTS`, a templated value) is reported as unknown,
+//! at info severity, never as missing.
+
+use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use crate::manifest::Object;
+use crate::pipeline::{HelmCommand, Invocation, Setting, Tool, Wait};
+use crate::yaml::Span;
+
+/// Reports a setting that may be hidden in something rollguard cannot read.
+fn unknown(out: &mut Emitter, inv: &Invocation, what: &str, because: &str, span: Span) {
+    out.at(
+        &inv.file,
+        span,
+        format!(
+            "cannot tell whether {} sets {what}: {because}",
+            inv.describe()
+        ),
+    )
+    .severity(Severity::Info)
+    .help(format!(
+        "pass {what} explicitly where rollguard can read it"
+    ));
+}
+
+pub struct MissingHistoryMax;
+
+static MISSING_HISTORY_MAX: RuleMeta = RuleMeta {
+    id: "missing-history-max",
+    category: Category::Pipeline,
+    severity: Severity::Warning,
+    effect: Effect::HistoryBloat,
+    summary: "release history is unlimited, or bounded only by the runner's environment",
+    doc: "Every upgrade and rollback stores a revision (a Secret with the whole manifest) in the \
+          cluster. The real hazard is no limit: `--history-max 0`, `HELM_MAX_HISTORY=0`, \
+          helmfile `historyMax: 0` or Flux `maxHistory: 0` keep every revision forever (warning). \
+          A `helm upgrade/install/rollback` without `--history-max` and without \
+          `HELM_MAX_HISTORY` in its job, step or script is bounded by whatever the runner's \
+          environment says, else the CLI default of 10: that is reported at info severity, \
+          because the limit is then not in the pipeline. helmfile always passes its own limit \
+          (default 10) and Flux defaults to 5, so without a setting they are quiet. Argo CD keeps \
+          no Helm history.",
+    fix: "Pass `--history-max N` (N ≥ 2 keeps a revision to roll back to; 10 is Helm's default), \
+          or set `historyMax` / `maxHistory` to a positive number.",
+};
+
+impl Rule for MissingHistoryMax {
+    fn meta(&self) -> &'static RuleMeta {
+        &MISSING_HISTORY_MAX
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        for inv in &cx.chart.invocations {
+            if matches!(inv.tool, Tool::ArgoCd { .. }) {
+                continue;
+            }
+            match &inv.history_max {
+                Setting::Set { value: 0, span } => {
+                    out.at(
+                        &inv.file,
+                        *span,
+                        format!(
+                            "{} keeps unlimited release history (history max 0): every upgrade adds a revision Secret that is never pruned",
+                            inv.describe()
+                        ),
+                    )
+                    .help("set a positive limit, e.g. `--history-max 10`");
+                }
+                Setting::Absent if inv.tool.is_cli() => {
+                    out.at(
+                        &inv.file,
+                        inv.span,
+                        format!(
+                            "{} has no `--history-max`: history is bounded only by HELM_MAX_HISTORY on the runner, else the CLI default of 10",
+                            inv.describe()
+                        ),
+                    )
+                    .severity(Severity::Info)
+                    .help("pass `--history-max 10` (or set HELM_MAX_HISTORY in the job) so the limit is part of the pipeline");
+                }
+                Setting::Unknown { because, span } if inv.tool.is_cli() => {
+                    unknown(out, inv, "`--history-max`", because, *span)
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+pub struct MissingAtomic;
+
+static MISSING_ATOMIC: RuleMeta = RuleMeta {
+    id: "missing-atomic",
+    category: Category::Pipeline,
+    severity: Severity::Warning,
+    effect: Effect::NoAutoRollback,
+    summary: "a failed upgrade is not rolled back automatically",
+    doc: "`helm upgrade` without `--atomic` (Helm 4: `--rollback-on-failure`) leaves a failed \
+          release in place: the broken revision keeps running until someone rolls back by \
+          hand. The same holds for a helmfile release without `atomic: true`, and for a Flux \
+          HelmRelease without `upgrade.remediation` (`retries` > 0 or `remediateLastFailure`; \
+          the default is no remediation, and strategy `uninstall` removes the release instead). \
+          Argo CD never rolls back a failed sync, unless the chart's workloads are Argo Rollouts \
+          with analysis; with automated sync, `argocd app rollback` is refused as well.",
+    fix: "Add `--atomic` (Helm 4: `--rollback-on-failure`), `atomic: true` in helmfile, or \
+          `upgrade.remediation.retries` in the HelmRelease.",
+};
+
+impl Rule for MissingAtomic {
+    fn meta(&self) -> &'static RuleMeta {
+        &MISSING_ATOMIC
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        for inv in &cx.chart.invocations {
+            let fix = match inv.tool {
+                Tool::Helm(HelmCommand::Upgrade) => {
+                    "add `--atomic` (Helm 4: `--rollback-on-failure`)"
+                }
+                Tool::Helmfile => "set `atomic: true` on the release or in helmDefaults",
+                Tool::Flux => "set `spec.upgrade.remediation.retries` (strategy rollback)",
+                Tool::ArgoCd {
+                    automated,
+                    self_heal,
+                } => {
+                    if !has_rollout_analysis(&cx.chart.objects) {
+                        argo(out, inv, automated, self_heal);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            match &inv.atomic {
+                Setting::Set { value: true, .. } => {}
+                Setting::Unknown { because, span } => {
+                    unknown(out, inv, "`--atomic`", because, *span)
+                }
+                setting => {
+                    let span = match setting {
+                        Setting::Set { span, .. } => *span,
+                        _ => inv.span,
+                    };
+                    out.at(
+                        &inv.file,
+                        span,
+                        format!(
+                            "{} does not roll back a failed upgrade: the broken revision stays deployed",
+                            inv.describe()
+                        ),
+                    )
+                    .help(fix);
+                }
+            }
+        }
+    }
+}
+
+fn argo(out: &mut Emitter, inv: &Invocation, automated: bool, self_heal: bool) {
+    let manual = if automated {
+        format!(
+            "; with automated sync{} `argocd app rollback` is refused too",
+            if self_heal { " and selfHeal" } else { "" }
+        )
+    } else {
+        String::new()
+    };
+    out.at(
+        &inv.file,
+        inv.span,
+        format!(
+            "{} applies the chart with Argo CD, which does not roll back a failed sync{manual}",
+            inv.describe()
+        ),
+    )
+    .help("use Argo Rollouts with analysis for automatic rollback, or revert in git");
+}
+
+/// An Argo Rollout whose strategy runs analysis aborts (rolls back) a bad release by itself.
+fn has_rollout_analysis(objects: &[Object]) -> bool {
+    objects.iter().any(|o| {
+        o.id.kind == "Rollout"
+            && o.id.api_version.starts_with("argoproj.io/")
+            && o.root
+                .get("spec")
+                .and_then(|s| s.get("strategy"))
+                .is_some_and(|s| {
+                    let canary = s.get("canary");
+                    canary.is_some_and(|c| {
+                        c.get("analysis").is_some()
+                            || c.items("steps")
+                                .iter()
+                                .any(|st| st.get("analysis").is_some())
+                    }) || s.get("blueGreen").is_some_and(|b| {
+                        b.get("prePromotionAnalysis").is_some()
+                            || b.get("postPromotionAnalysis").is_some()
+                    })
+                })
+    })
+}
+
+pub struct MissingWait;
+
+static MISSING_WAIT: RuleMeta = RuleMeta {
+    id: "missing-wait",
+    category: Category::Pipeline,
+    severity: Severity::Info,
+    effect: Effect::NoAutoRollback,
+    summary: "the upgrade does not wait for workloads to become ready",
+    doc: "Without `--wait` (or `--atomic` / `--rollback-on-failure`, which imply it) the release \
+          is marked deployed as soon as its resources are applied, before any pod is ready: a \
+          broken release looks successful and the pipeline goes on. Helm 4's default when \
+          `--wait` is omitted is `hookOnly`, which waits for hooks but not for workloads, and so \
+          is an explicit `--wait=hookOnly`. A helmfile release without `wait: true` and a Flux \
+          HelmRelease with `upgrade.disableWait: true` are the same; Flux waits by default.",
+    fix: "Add `--wait` (Helm 4: `--wait=watcher`), or `--atomic`, which waits and rolls back.",
+};
+
+impl Rule for MissingWait {
+    fn meta(&self) -> &'static RuleMeta {
+        &MISSING_WAIT
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        for inv in &cx.chart.invocations {
+            if !matches!(
+                inv.tool,
+                Tool::Helm(HelmCommand::Upgrade | HelmCommand::Install)
+                    | Tool::Helmfile
+                    | Tool::Flux
+            ) {
+                continue;
+            }
+            if inv.atomic.value() == Some(true) {
+                continue;
+            }
+            let (span, what) = match &inv.wait {
+                Setting::Set {
+                    value: Wait::Workloads,
+                    ..
+                } => continue,
+                Setting::Absent if inv.tool == Tool::Flux => continue,
+                Setting::Unknown { because, span } => {
+                    unknown(out, inv, "`--wait`", because, *span);
+                    continue;
+                }
+                Setting::Absent => match &inv.atomic {
+                    Setting::Unknown { because, span } => {
+                        unknown(out, inv, "`--wait` or `--atomic`", because, *span);
+                        continue;
+                    }
+                    _ => (
+                        inv.span,
+                        "does not wait for workloads (no `--wait`; Helm 4's default is `hookOnly`)",
+                    ),
+                },
+                Setting::Set {
+                    value: Wait::HookOnly,
+                    span,
+                } => (
+                    *span,
+                    "waits for hooks only (`--wait=hookOnly`), not for workloads",
+                ),
+                Setting::Set {
+                    value: Wait::No,
+                    span,
+                } => (*span, "is told not to wait for workloads"),
+            };
+            out.at(
+                &inv.file,
+                span,
+                format!(
+                    "{} {what}: a release whose pods never become ready is reported as deployed",
+                    inv.describe()
+                ),
+            )
+            .help("add `--wait` (Helm 4: `--wait=watcher`) or `--atomic`");
+        }
+    }
+}
+
+pub struct ForceUpgrade;
+
+static FORCE_UPGRADE: RuleMeta = RuleMeta {
+    id: "force-upgrade",
+    category: Category::Pipeline,
+    severity: Severity::Warning,
+    effect: Effect::NotReverted,
+    summary: "`--force` (Helm 4 `--force-replace`) replaces resources instead of patching them",
+    doc: "With `--force` (Helm 4: `--force-replace`), helmfile `force: true` or Flux \
+          `upgrade.force: true`, resources that fail to update are deleted and re-created: pods \
+          all restart at once, Services may get a new clusterIP, and whatever the cluster added \
+          to the objects (status, defaulted fields, other managers' changes) is lost. A rollback \
+          re-creates them again rather than restoring them. `helm rollback --force` has the same \
+          effect.",
+    fix: "Drop `--force`; fix the field that cannot be patched (an immutable field change) \
+          instead.",
+};
+
+impl Rule for ForceUpgrade {
+    fn meta(&self) -> &'static RuleMeta {
+        &FORCE_UPGRADE
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        for inv in &cx.chart.invocations {
+            if let Setting::Set { value: true, span } = inv.force {
+                out.at(
+                    &inv.file,
+                    span,
+                    format!(
+                        "{} forces resource replacement: objects are deleted and re-created, and a rollback cannot restore them",
+                        inv.describe()
+                    ),
+                )
+                .help("remove `--force` / `--force-replace` and fix the field that cannot be patched");
+            }
+        }
+    }
+}
+
+pub struct MissingCleanupOnFail;
+
+static MISSING_CLEANUP_ON_FAIL: RuleMeta = RuleMeta {
+    id: "missing-cleanup-on-fail",
+    category: Category::Pipeline,
+    severity: Severity::Info,
+    effect: Effect::NotReverted,
+    summary: "`--atomic` without `--cleanup-on-fail`: resources created by the failed upgrade stay",
+    doc: "When an atomic upgrade (or a Flux remediation) rolls back, resources that the failed \
+          revision created are deleted only with `--cleanup-on-fail` (helmfile `cleanupOnFail`, \
+          Flux `upgrade.cleanupOnFail`). Without it they stay in the cluster, unmanaged, and \
+          the next upgrade can fail on them with \"already exists\".",
+    fix: "Add `--cleanup-on-fail` next to `--atomic`.",
+};
+
+impl Rule for MissingCleanupOnFail {
+    fn meta(&self) -> &'static RuleMeta {
+        &MISSING_CLEANUP_ON_FAIL
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        for inv in &cx.chart.invocations {
+            let Setting::Set { value: true, span } = inv.atomic else {
+                continue;
+            };
+            if matches!(
+                inv.cleanup_on_fail,
+                Setting::Absent | Setting::Set { value: false, .. }
+            ) {
+                out.at(
+                    &inv.file,
+                    span,
+                    format!(
+                        "{} rolls back a failed upgrade but keeps the resources it created (no cleanup on fail)",
+                        inv.describe()
+                    ),
+                )
+                .help("add `--cleanup-on-fail` (helmfile `cleanupOnFail: true`, Flux `upgrade.cleanupOnFail: true`)");
+            }
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! `timeout-below-startup`: does the pipeline give the release enough time to become ready?
+//! Time to ready follows DESIGN "Rule definitions": per workload, the declared startup time, else
+//! the readiness probe's initial delay plus one period, times the rollout waves; hook Jobs are
+//! compared on their own by `activeDeadlineSeconds`.
+
+use super::probes::{Probe, declared_startup};
+use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use crate::manifest::Object;
+use crate::manifest::pod::{ContainerGroup, is_workload, pod_template};
+use crate::pipeline::{Invocation, Setting, Tool, Wait, format_seconds};
+use crate::yaml::Node;
+
+/// Helm's `--timeout` default; helmfile's and Flux's are the same five minutes.
+const DEFAULT_TIMEOUT: i64 = 300;
+
+pub struct TimeoutBelowStartup;
+
+static TIMEOUT_BELOW_STARTUP: RuleMeta = RuleMeta {
+    id: "timeout-below-startup",
+    category: Category::Probes,
+    severity: Severity::Error,
+    effect: Effect::FalseRollback,
+    summary: "the pipeline's helm --timeout is shorter than the slowest workload needs to become ready",
+    doc: "For an invocation that waits for workloads (`--wait`, `--atomic`, \
+          `--rollback-on-failure`, helmfile `wait`/`atomic`, Flux by default), each workload's \
+          time to ready is its declared startup time (`rollguard.dev/startup-seconds` or the \
+          config), else its readinessProbe initialDelaySeconds plus one periodSeconds, times its \
+          rollout waves: Deployment ⌈replicas / max(1, maxSurge)⌉ (one wave with the Recreate \
+          strategy), StatefulSet with OrderedReady its replicas, Parallel StatefulSets, \
+          DaemonSets, ReplicaSets and Pods one. When the slowest exceeds the invocation's \
+          timeout (default 5m), Helm gives up on a release that would have become ready, and \
+          `--atomic` rolls it back. Hook Jobs are waited for whether or not `--wait` is given: \
+          one whose activeDeadlineSeconds exceeds the timeout can still be running when Helm \
+          gives up. Without any pipeline invocation the rule is quiet.",
+    fix: "Raise `--timeout` (helmfile `timeout`, Flux `spec.timeout`) above the slowest time to \
+          ready, or speed up the rollout (maxSurge, podManagementPolicy: Parallel).",
+};
+
+/// The slowest thing an invocation waits for, and how its time was computed.
+struct Slowest<'a> {
+    object: &'a Object,
+    seconds: i64,
+    how: String,
+}
+
+impl Rule for TimeoutBelowStartup {
+    fn meta(&self) -> &'static RuleMeta {
+        &TIMEOUT_BELOW_STARTUP
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        if cx.chart.invocations.is_empty() {
+            return;
+        }
+        let workload = slowest_workload(cx);
+        let hook = slowest_hook_job(cx);
+        for inv in &cx.chart.invocations {
+            if matches!(inv.tool, Tool::ArgoCd { .. }) {
+                continue;
+            }
+            let (timeout, span, given) = match &inv.timeout {
+                Setting::Set { value, span } => (*value, *span, true),
+                Setting::Absent => (DEFAULT_TIMEOUT, inv.span, false),
+                Setting::Unknown { because, span } => {
+                    if let Some(s) = workload
+                        .iter()
+                        .chain(&hook)
+                        .find(|s| s.seconds > DEFAULT_TIMEOUT)
+                    {
+                        out.at(
+                            &inv.file,
+                            *span,
+                            format!(
+                                "cannot tell whether {} waits long enough for {}, which needs {}: {because}",
+                                inv.describe(),
+                                s.object.id,
+                                format_seconds(s.seconds)
+                            ),
+                        )
+                        .severity(Severity::Info)
+                        .help("pass `--timeout` explicitly where rollguard can read it");
+                    }
+                    continue;
+                }
+            };
+            let timeout_text = if given {
+                format!("waits {}", format_seconds(timeout))
+            } else {
+                format!("waits the default {}", format_seconds(timeout))
+            };
+            if let Some(s) = workload
+                .as_ref()
+                .filter(|s| s.seconds > timeout && waits(inv))
+            {
+                report(out, inv, span, s, &timeout_text, "to become ready");
+            }
+            if let Some(s) = hook.as_ref().filter(|s| s.seconds > timeout) {
+                report(out, inv, span, s, &timeout_text, "to finish");
+            }
+        }
+    }
+}
+
+fn report(
+    out: &mut Emitter,
+    inv: &Invocation,
+    span: crate::yaml::Span,
+    s: &Slowest,
+    timeout: &str,
+    what: &str,
+) {
+    let finding = out.at(
+        &inv.file,
+        span,
+        format!(
+            "{} {timeout}, but {} may need {} {what} ({}): a healthy release fails and is rolled back",
+            inv.describe(),
+            s.object.id,
+            format_seconds(s.seconds),
+            s.how
+        ),
+    );
+    finding.resource = Some(s.object.id.clone());
+    finding.help(format!(
+        "raise the timeout above {} (e.g. `--timeout {}`)",
+        format_seconds(s.seconds),
+        format_seconds(round_up_minutes(s.seconds + s.seconds / 5))
+    ));
+}
+
+fn round_up_minutes(seconds: i64) -> i64 {
+    (seconds + 59) / 60 * 60
+}
+
+/// Does the invocation wait for workloads (so its timeout covers their readiness)?
+fn waits(inv: &Invocation) -> bool {
+    inv.atomic.value() == Some(true)
+        || inv.wait.value() == Some(Wait::Workloads)
+        || (inv.tool == Tool::Flux && matches!(inv.wait, Setting::Absent))
+}
+
+fn slowest_workload<'a>(cx: &'a Context) -> Option<Slowest<'a>> {
+    cx.chart
+        .objects
+        .iter()
+        .filter(|o| is_workload(o))
+        .filter_map(|object| {
+            let pod = pod_template(object)?;
+            let (per_pod, source) = match declared_startup(cx, &pod) {
+                Some(s) => (s, "declared startup"),
+                None => (
+                    pod.containers(ContainerGroup::Regular)
+                        .filter_map(|c| c.node.get("readinessProbe"))
+                        .map(|p| {
+                            let p = Probe::of(p);
+                            p.initial_delay + p.period
+                        })
+                        .max()?,
+                    "readiness delay + one period",
+                ),
+            };
+            let waves = rollout_waves(object);
+            Some(Slowest {
+                object,
+                seconds: per_pod.saturating_mul(waves),
+                how: format!(
+                    "{per_pod}s {source} × {waves} rollout wave{}",
+                    plural(waves)
+                ),
+            })
+        })
+        .max_by_key(|s| s.seconds)
+}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// How many batches of pods a rollout of `object` goes through.
+fn rollout_waves(object: &Object) -> i64 {
+    let spec = object.root.get("spec");
+    let replicas = spec
+        .and_then(|s| s.get("replicas"))
+        .and_then(Node::as_i64)
+        .unwrap_or(1)
+        .max(0);
+    match object.id.kind.as_str() {
+        "Deployment" => {
+            let strategy = spec.and_then(|s| s.get("strategy"));
+            if strategy.and_then(|s| s.str_at(&["type"])) == Some("Recreate") {
+                return 1;
+            }
+            let surge = strategy
+                .and_then(|s| s.path(&["rollingUpdate", "maxSurge"]))
+                .map_or(Surge::Percent(25), Surge::of);
+            let surge = match surge {
+                Surge::Count(n) => n,
+                // Kubernetes rounds a percentage of surge up.
+                Surge::Percent(p) => (replicas * p + 99) / 100,
+            };
+            (replicas + surge.max(1) - 1) / surge.max(1)
+        }
+        "StatefulSet" => {
+            let parallel =
+                spec.and_then(|s| s.str_at(&["podManagementPolicy"])) == Some("Parallel");
+            if parallel { 1 } else { replicas.max(1) }
+        }
+        _ => 1,
+    }
+    .max(1)
+}
+
+enum Surge {
+    Count(i64),
+    Percent(i64),
+}
+
+impl Surge {
+    fn of(node: &Node) -> Surge {
+        if let Some(n) = node.as_i64() {
+            return Surge::Count(n);
+        }
+        node.as_str()
+            .and_then(|t| t.trim().strip_suffix('%')?.parse().ok())
+            .map_or(Surge::Percent(25), Surge::Percent)
+    }
+}
+
+/// Hook Jobs, by the longest they may run.
+fn slowest_hook_job<'a>(cx: &'a Context) -> Option<Slowest<'a>> {
+    cx.chart
+        .objects
+        .iter()
+        // Test hooks run with `helm test`, not with the upgrade.
+        .filter(|o| o.id.kind == "Job" && o.hook.as_ref().is_some_and(|h| !h.is_test()))
+        .filter_map(|object| {
+            let deadline = object
+                .root
+                .path(&["spec", "activeDeadlineSeconds"])
+                .and_then(Node::as_i64)?;
+            Some(Slowest {
+                object,
+                seconds: deadline,
+                how: format!("activeDeadlineSeconds {deadline}"),
+            })
+        })
+        .max_by_key(|s| s.seconds)
+}
