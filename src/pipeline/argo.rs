@@ -32,13 +32,7 @@ pub fn load(file: &Arc<SourceFile>, doc: &Node) -> Vec<Invocation> {
                 .entry("helm")
                 .or(source.entry("chart"))
                 .map_or(source.span, |(k, _)| k.span);
-            let mut inv = Invocation::new(
-                file,
-                span,
-                tool,
-                name.map(|n| format!("Application `{n}`"))
-                    .unwrap_or_default(),
-            );
+            let mut inv = Invocation::new(file, span, tool, name.unwrap_or_default().to_string());
             inv.release = source
                 .str_at(&["helm", "releaseName"])
                 .or(name)

@@ -188,15 +188,62 @@ fn keep_dir(path: &Path) -> bool {
     !(in_chart && matches!(name, "charts" | "templates"))
 }
 
-/// Adds a file if it is a pipeline. `explicit` files (given with `--pipeline`) that match no
-/// kind are read as shell scripts: the user said they run the upgrade.
+/// Adds a file if it is a pipeline. A file given with `--pipeline` whose name says nothing is
+/// recognised by its top-level keys if it is YAML, else read as a shell script: the user said
+/// it runs the upgrade.
 pub fn add_file(path: &Path, explicit: bool, found: &mut Found) {
     let head = read_head(path);
-    match classify(path, &head) {
-        Some(kind) => found.files.push((path.to_path_buf(), kind)),
-        None if explicit => found.files.push((path.to_path_buf(), FileKind::Shell)),
-        None => {}
-    }
+    let kind = match classify(path, &head) {
+        Some(kind) => kind,
+        None if !explicit => return,
+        None => {
+            let name = path.to_string_lossy().to_ascii_lowercase();
+            if name.ends_with(".yml") || name.ends_with(".yaml") {
+                match sniff_yaml(&head) {
+                    Some(kind) => kind,
+                    None => {
+                        found.notes.push(format!(
+                            "pipeline file {}: not a CI/CD or GitOps file kind rollguard knows; not checked",
+                            path.display()
+                        ));
+                        return;
+                    }
+                }
+            } else {
+                FileKind::Shell
+            }
+        }
+    };
+    found.files.push((path.to_path_buf(), kind));
+}
+
+/// The CI system of a YAML file from its top-level keys.
+fn sniff_yaml(head: &str) -> Option<FileKind> {
+    let top = |key: &str| {
+        head.lines()
+            .any(|l| l.starts_with(key) && l[key.len()..].starts_with(':'))
+    };
+    Some(if top("helmDefaults") || top("releases") {
+        FileKind::Helmfile
+    } else if top("pipelines") {
+        FileKind::Bitbucket
+    } else if top("jobs") && head.contains("runs-on") {
+        FileKind::GitHub
+    } else if top("version") && (top("jobs") || top("workflows") || top("orbs")) && !top("tasks") {
+        FileKind::CircleCi
+    } else if top("tasks") {
+        FileKind::Taskfile
+    } else if top("trigger")
+        || top("pool")
+        || top("steps")
+        || (top("stages") && head.contains("- stage:"))
+    {
+        FileKind::Azure
+    } else if head.contains("script:") {
+        FileKind::GitLab
+    } else {
+        return None;
+    })
 }
 
 fn read_head(path: &Path) -> String {

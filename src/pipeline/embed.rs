@@ -28,9 +28,10 @@ impl OffsetMap {
         OffsetMap { pieces }
     }
 
-    /// For a YAML scalar: each line of its value is looked up, in order, in the file text the
-    /// node spans. Literal blocks and plain or single-quoted lines are found verbatim; a line
-    /// changed by folding or escapes falls back to the start of the last line found.
+    /// For a YAML scalar: each word of its value (a run of non-blank characters) is looked up,
+    /// in order, in the file text the node spans. Literal blocks, folded lines and plain
+    /// multi-line scalars keep their words verbatim; a word changed by escapes is not found and
+    /// maps relative to the last word found.
     pub fn for_scalar(file_text: &str, node: &Node, value: &str) -> Self {
         let first = match node.scalar().map(|s| s.style) {
             Some(Style::SingleQuoted | Style::DoubleQuoted) => node.span.start + 1,
@@ -40,16 +41,15 @@ impl OffsetMap {
         let mut pieces = vec![(0, first)];
         let mut cursor = first;
         let mut offset = 0;
-        for line in value.split_inclusive('\n') {
-            let content = line.trim_end_matches(['\n', '\r']);
-            let found = (!content.trim().is_empty())
-                .then(|| file_text.get(cursor..end)?.find(content))
-                .flatten();
-            if let Some(i) = found {
+        for word in value.split_inclusive(char::is_whitespace) {
+            let token = word.trim_end();
+            if !token.is_empty()
+                && let Some(i) = file_text.get(cursor..end).and_then(|t| t.find(token))
+            {
                 pieces.push((offset, cursor + i));
-                cursor += i + content.len();
+                cursor += i + token.len();
             }
-            offset += line.len();
+            offset += word.len();
         }
         OffsetMap { pieces }
     }

@@ -122,7 +122,8 @@ pub struct Invocation {
     /// The command (`helm upgrade`) or the declaration that runs the upgrade.
     pub span: Span,
     pub tool: Tool,
-    /// Where in the file, for messages: "job `deploy`, step `Deploy`".
+    /// Where in the file, for messages: "job `deploy`, step `Deploy`" for a command; the
+    /// object's name for a declaration (helmfile release, HelmRelease, Application).
     pub place: String,
     pub release: Option<String>,
     pub chart: ChartArg,
@@ -159,11 +160,15 @@ impl Invocation {
     /// "`helm upgrade` in .github/workflows/deploy.yml (job `deploy`)", for messages.
     pub fn describe(&self) -> String {
         let mut text = self.tool.describe().to_string();
-        if let Some(release) = &self.release {
-            text.push_str(&format!(" of release `{release}`"));
-        }
-        if !self.place.is_empty() {
-            text.push_str(&format!(" ({})", self.place));
+        if !self.tool.is_cli() {
+            text.push_str(&format!(" `{}`", self.place));
+        } else {
+            if let Some(release) = &self.release {
+                text.push_str(&format!(" of release `{release}`"));
+            }
+            if !self.place.is_empty() {
+                text.push_str(&format!(" ({})", self.place));
+            }
         }
         if self.chart_assumed {
             let ChartArg::Unresolved(arg) = &self.chart else {
