@@ -22,6 +22,10 @@ pub struct Shape {
     pub groups: &'static [&'static str],
     /// Keys whose value names the job they sit in (Azure's `job:`, `deployment:`).
     pub job_names: &'static [&'static str],
+    /// What the system calls a job, for messages.
+    pub unit: &'static str,
+    /// Keys that only hold templates, used through YAML aliases (Bitbucket's `definitions`).
+    pub skip: &'static [&'static str],
     pub dialect: Dialect,
 }
 
@@ -30,6 +34,8 @@ pub const GITHUB: Shape = Shape {
     env: &["env"],
     groups: &["jobs"],
     job_names: &[],
+    unit: "job",
+    skip: &[],
     dialect: Dialect::GitHub,
 };
 
@@ -38,6 +44,8 @@ pub const AZURE: Shape = Shape {
     env: &["variables", "env"],
     groups: &[],
     job_names: &["stage", "job", "deployment"],
+    unit: "job",
+    skip: &[],
     dialect: Dialect::Macro,
 };
 
@@ -46,6 +54,8 @@ pub const BITBUCKET: Shape = Shape {
     env: &[],
     groups: &["branches", "tags", "bookmarks", "pull-requests", "custom"],
     job_names: &[],
+    unit: "pipeline",
+    skip: &["definitions"],
     dialect: Dialect::Shell,
 };
 
@@ -54,6 +64,8 @@ pub const CIRCLECI: Shape = Shape {
     env: &["environment"],
     groups: &["jobs", "commands"],
     job_names: &[],
+    unit: "job",
+    skip: &[],
     dialect: Dialect::CircleCi,
 };
 
@@ -62,6 +74,8 @@ pub const TEKTON: Shape = Shape {
     env: &["env"],
     groups: &[],
     job_names: &[],
+    unit: "task",
+    skip: &[],
     dialect: Dialect::Macro,
 };
 
@@ -78,15 +92,18 @@ pub fn load(file: &Arc<SourceFile>, shape: &Shape) -> Result<Vec<Invocation>, St
 /// Where a script sits, for messages.
 #[derive(Debug, Clone, Default)]
 pub struct Place {
+    /// "job", "task", "pipeline".
+    pub unit: &'static str,
     pub job: Option<String>,
     pub step: Option<String>,
 }
 
 impl Place {
     pub fn text(&self) -> String {
+        let unit = self.unit;
         match (&self.job, &self.step) {
-            (Some(j), Some(s)) => format!("job `{j}`, step `{s}`"),
-            (Some(j), None) => format!("job `{j}`"),
+            (Some(j), Some(s)) => format!("{unit} `{j}`, step `{s}`"),
+            (Some(j), None) => format!("{unit} `{j}`"),
             (None, Some(s)) => format!("step `{s}`"),
             (None, None) => String::new(),
         }
@@ -116,6 +133,7 @@ pub fn walk(
             }
             let mut place = place.clone();
             if let Some(job) = shape.job_names.iter().find_map(|k| node.get(k)?.as_str()) {
+                place.unit = shape.unit;
                 place.job = Some(job.to_string());
             }
             if let Some(name) = ["name", "displayName", "label"]
@@ -148,12 +166,13 @@ pub fn walk(
                 } else if shape.groups.contains(&key) && value.as_map().is_some() {
                     for (job, body) in value.as_map().unwrap_or(&[]) {
                         let inner = Place {
+                            unit: shape.unit,
                             job: job.as_str().map(str::to_string),
                             step: None,
                         };
                         walk(file, body, shape, &env, &inner, out);
                     }
-                } else if !shape.env.contains(&key) {
+                } else if !shape.env.contains(&key) && !shape.skip.contains(&key) {
                     walk(file, value, shape, &env, &place, out);
                 }
             }

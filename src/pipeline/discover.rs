@@ -91,8 +91,10 @@ pub fn classify(path: &Path, head: &str) -> Option<FileKind> {
         || in_dir(".gitlab") && yaml
     {
         FileKind::GitLab
-    } else if lower.starts_with("azure-pipelines") && yaml
-        || (in_dir(".azure-pipelines") || in_dir(".azuredevops")) && yaml
+    } else if yaml
+        && (lower.starts_with("azure-pipelines")
+            || in_dir(".azure-pipelines")
+            || in_dir(".azuredevops"))
     {
         FileKind::Azure
     } else if lower == "bitbucket-pipelines.yml" {

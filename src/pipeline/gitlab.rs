@@ -16,6 +16,8 @@ const SHAPE: Shape = Shape {
     env: &["variables"],
     groups: &[],
     job_names: &[],
+    unit: "job",
+    skip: &[],
     dialect: Dialect::Shell,
 };
 
@@ -55,6 +57,7 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
         let job = resolve_extends(root, job, 0);
         let job = with_defaults(&job, default);
         let place = Place {
+            unit: "job",
             job: Some(name.to_string()),
             step: None,
         };

@@ -124,13 +124,24 @@ struct Arg<'w> {
 }
 
 fn helm_invocation(script: &Script, words: &[Word], env: &Env) -> Option<Invocation> {
-    let args: Vec<Arg> = words
-        .iter()
-        .map(|word| Arg {
-            word,
-            value: word.expand(env),
-        })
-        .collect();
+    let mut args: Vec<Arg> = Vec::new();
+    for word in words {
+        let value = word.expand(env);
+        if value.splits {
+            // Field splitting: each part is a word of its own, located at the whole word.
+            for part in value.text.split_whitespace() {
+                args.push(Arg {
+                    word,
+                    value: Expanded {
+                        text: part.to_string(),
+                        ..value.clone()
+                    },
+                });
+            }
+        } else {
+            args.push(Arg { word, value });
+        }
+    }
     let helm_at = skip_wrappers(&args)?;
     let helm = &args[helm_at];
     let program = helm.value.text.rsplit('/').next().unwrap_or("");
@@ -224,22 +235,22 @@ fn skip_globals(args: &[Arg], mut i: usize) -> usize {
     i
 }
 
-struct Reader<'s, 'i> {
+struct Reader<'s, 'i, 'w> {
     script: &'s Script<'s>,
     inv: &'i mut Invocation,
-    /// Positional arguments: (expanded, unknown and unquoted, span).
-    positionals: Vec<(Expanded, Span)>,
+    /// Positional arguments: their expansion and their word.
+    positionals: Vec<(Expanded, &'w Word)>,
     /// The first word that may expand to flags rollguard cannot see.
     opaque: Option<(String, Span)>,
     dry_run: bool,
 }
 
-impl Reader<'_, '_> {
+impl<'w> Reader<'_, '_, 'w> {
     fn span(&self, word: &Word) -> Span {
         self.script.span(word.start, word.end)
     }
 
-    fn read(&mut self, args: &[Arg]) {
+    fn read(&mut self, args: &[Arg<'w>]) {
         let mut i = 0;
         let mut flags_done = false;
         while i < args.len() {
@@ -250,8 +261,7 @@ impl Reader<'_, '_> {
                 if is_all_args(arg.word) {
                     self.note_opaque(arg);
                 } else {
-                    self.positionals
-                        .push((arg.value.clone(), self.span(arg.word)));
+                    self.positionals.push((arg.value.clone(), arg.word));
                 }
                 continue;
             }
@@ -383,31 +393,40 @@ impl Reader<'_, '_> {
             let Some(i) = self.positionals.iter().rposition(|(e, _)| e.may_split) else {
                 break;
             };
-            let (e, span) = self.positionals.remove(i);
+            let (e, word) = self.positionals.remove(i);
             if self.opaque.is_none() {
-                self.opaque = Some((e.unknown.unwrap_or_default(), span));
+                self.opaque = Some((e.unknown.unwrap_or_default(), self.span(word)));
             }
         }
+        let script = self.script;
         let mut pos = self.positionals.into_iter();
-        let chart_of = |e: Expanded| match e.unknown {
-            None => ChartArg::Known(e.text),
-            Some(_) => ChartArg::Unresolved(e.text_as_written()),
+        // Unknown parts are shown as written: `review-$CI_COMMIT_REF_SLUG`.
+        let text_of = |(e, w): (Expanded, &Word)| match e.unknown {
+            None => Ok(e.text),
+            Some(_) => Err(script.text[w.start..w.end]
+                .trim_matches(|c| c == '"' || c == '\'')
+                .to_string()),
+        };
+        let release_of = |p| text_of(p).unwrap_or_else(|written| written);
+        let chart_of = |p| match text_of(p) {
+            Ok(text) => ChartArg::Known(text),
+            Err(written) => ChartArg::Unresolved(written),
         };
         match command {
             HelmCommand::Upgrade | HelmCommand::Rollback => {
-                self.inv.release = pos.next().map(|(e, _)| e.text);
+                self.inv.release = pos.next().map(release_of);
                 if command == HelmCommand::Upgrade {
-                    self.inv.chart = pos.next().map_or(ChartArg::Missing, |(e, _)| chart_of(e));
+                    self.inv.chart = pos.next().map_or(ChartArg::Missing, chart_of);
                 }
             }
             HelmCommand::Install => {
                 let first = pos.next();
                 match pos.next() {
-                    Some((chart, _)) => {
-                        self.inv.release = first.map(|(e, _)| e.text);
+                    Some(chart) => {
+                        self.inv.release = first.map(release_of);
                         self.inv.chart = chart_of(chart);
                     }
-                    None => self.inv.chart = first.map_or(ChartArg::Missing, |(e, _)| chart_of(e)),
+                    None => self.inv.chart = first.map_or(ChartArg::Missing, chart_of),
                 }
             }
         }
@@ -430,17 +449,6 @@ impl Reader<'_, '_> {
             mark_unknown(&mut inv.timeout, &because, span);
             mark_unknown(&mut inv.force, &because, span);
             mark_unknown(&mut inv.cleanup_on_fail, &because, span);
-        }
-    }
-}
-
-impl Expanded {
-    /// The chart argument as the user wrote it, for messages (`$CHART_DIR/app`).
-    fn text_as_written(&self) -> String {
-        match &self.unknown {
-            Some(var) if self.text.is_empty() => var.clone(),
-            Some(var) => format!("{var}…{}", self.text),
-            None => self.text.clone(),
         }
     }
 }

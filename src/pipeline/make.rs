@@ -40,7 +40,7 @@ pub fn makefile(file: &Arc<SourceFile>) -> Vec<Invocation> {
 pub fn justfile(file: &Arc<SourceFile>) -> Vec<Invocation> {
     let assignment =
         Regex::new(r#"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_-]*)\s*:=\s*["']?([^"']*)["']?\s*$"#);
-    let header = Regex::new(r"^@?([A-Za-z_][A-Za-z0-9_-]*)[^:=]*:(?:[^=]|$)");
+    let header = Regex::new(r"^@?([A-Za-z_][A-Za-z0-9_-]*)[^:]*:(?:[^=]|$)");
     let (Ok(assignment), Ok(header)) = (assignment, header) else {
         return Vec::new();
     };
@@ -153,6 +153,8 @@ const TASKFILE: Shape = Shape {
     env: &["vars", "env"],
     groups: &["tasks"],
     job_names: &[],
+    unit: "task",
+    skip: &[],
     dialect: Dialect::Braces,
 };
 

@@ -160,6 +160,7 @@ impl Invocation {
     /// "`helm upgrade` in .github/workflows/deploy.yml (job `deploy`)", for messages.
     pub fn describe(&self) -> String {
         let mut text = self.tool.describe().to_string();
+        let mut notes = Vec::new();
         if !self.tool.is_cli() {
             text.push_str(&format!(" `{}`", self.place));
         } else {
@@ -167,18 +168,34 @@ impl Invocation {
                 text.push_str(&format!(" of release `{release}`"));
             }
             if !self.place.is_empty() {
-                text.push_str(&format!(" ({})", self.place));
+                notes.push(self.place.clone());
             }
         }
-        if self.chart_assumed {
-            let ChartArg::Unresolved(arg) = &self.chart else {
-                return text;
-            };
-            text.push_str(&format!(
-                " — chart `{arg}` not resolvable, assumed to be this chart"
+        if let (true, ChartArg::Unresolved(arg)) = (self.chart_assumed, &self.chart) {
+            notes.push(format!(
+                "chart `{arg}` not resolvable, assumed to be this one"
             ));
         }
+        if !notes.is_empty() {
+            text.push_str(&format!(" ({})", notes.join("; ")));
+        }
         text
+    }
+
+    /// The same command with the same settings: a script reached twice through YAML aliases
+    /// or GitLab `extends` (only the first place is reported).
+    fn same_run(&self, other: &Invocation) -> bool {
+        self.file.name == other.file.name
+            && self.span == other.span
+            && self.tool == other.tool
+            && self.release == other.release
+            && self.chart == other.chart
+            && self.history_max == other.history_max
+            && self.atomic == other.atomic
+            && self.wait == other.wait
+            && self.timeout == other.timeout
+            && self.force == other.force
+            && self.cleanup_on_fail == other.cleanup_on_fail
     }
 
     /// Does this invocation deploy `chart`? `None` when it cannot tell.
@@ -274,7 +291,13 @@ pub fn load_file(file: &Arc<SourceFile>, kind: FileKind, out: &mut Loaded) {
         FileKind::Kubernetes => kubernetes(file),
     };
     match result {
-        Ok(found) => out.invocations.extend(found),
+        Ok(found) => {
+            for inv in found {
+                if !out.invocations.iter().any(|o| o.same_run(&inv)) {
+                    out.invocations.push(inv);
+                }
+            }
+        }
         Err(note) => out.notes.push(note),
     }
 }

@@ -64,6 +64,9 @@ pub struct Expanded {
     pub unknown: Option<String>,
     /// An unknown, unquoted expansion: it may become any number of words (`$HELM_OPTS`).
     pub may_split: bool,
+    /// A known, unquoted expansion holding blanks: the shell splits the word there
+    /// (`HELM_OPTS="--atomic --wait"; helm upgrade … $HELM_OPTS`).
+    pub splits: bool,
 }
 
 impl Word {
@@ -72,6 +75,7 @@ impl Word {
             text: String::new(),
             unknown: None,
             may_split: false,
+            splits: false,
         };
         for seg in &self.segments {
             match seg {
@@ -84,7 +88,10 @@ impl Word {
                     // `${X:-default}`: the default only when X is not set at all.
                     fallback.clone().filter(|_| !env.contains_key(name))
                 }) {
-                    Some(value) => out.text.push_str(&value),
+                    Some(value) => {
+                        out.splits |= !quoted && value.contains(char::is_whitespace);
+                        out.text.push_str(&value);
+                    }
                     None => {
                         out.unknown.get_or_insert_with(|| format!("${name}"));
                         out.may_split |= !quoted;
@@ -571,8 +578,15 @@ impl Segs {
         self.0.push(seg);
     }
 
+    /// The segments; an empty literal (from `""`) only when it is all the word holds.
     fn done(self) -> Vec<Segment> {
+        if self.0.len() <= 1 {
+            return self.0;
+        }
         self.0
+            .into_iter()
+            .filter(|s| !matches!(s, Segment::Lit(t) if t.is_empty()))
+            .collect()
     }
 }
 

@@ -1,0 +1,311 @@
+//! Realistic pipeline files, one or more per CI system (fixtures/pipelines/repo): what each is
+//! understood to run, and what rollguard reports when the chart `app` is checked with them.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::{check_json, rollguard};
+use rollguard::pipeline::read::{Sources, load};
+use rollguard::pipeline::{ChartArg, HelmCommand, Invocation, Setting, Tool, Wait};
+
+const REPO: &str = "fixtures/pipelines/repo";
+
+fn invocations() -> (BTreeMap<String, Vec<Invocation>>, Vec<String>) {
+    let paths = [PathBuf::from(REPO)];
+    let loaded = load(Sources::Given(&paths)).expect("the fixture repo loads");
+    let mut by_file: BTreeMap<String, Vec<Invocation>> = BTreeMap::new();
+    for inv in loaded.invocations {
+        let name = inv
+            .file
+            .name
+            .trim_start_matches(REPO)
+            .trim_start_matches('/')
+            .to_string();
+        by_file.entry(name).or_default().push(inv);
+    }
+    (by_file, loaded.notes)
+}
+
+#[test]
+fn every_ci_system_yields_its_helm_invocations() {
+    let (by_file, notes) = invocations();
+    let counts: Vec<(&str, usize)> = by_file.iter().map(|(f, v)| (f.as_str(), v.len())).collect();
+    assert_eq!(
+        counts,
+        vec![
+            (".circleci/config.yml", 1),
+            // staging and production: lint and `helm diff upgrade` are not upgrades.
+            (".github/workflows/deploy.yml", 2),
+            // review, the `.deploy` script (reached by an anchor and by `extends`: once), rollback.
+            (".gitlab-ci.yml", 3),
+            ("Jenkinsfile", 1),
+            ("Makefile", 1),
+            ("Taskfile.yml", 1),
+            ("argocd/app.yaml", 1),
+            ("azure-pipelines.yml", 1),
+            // the anchored definition is reported once, where the pipeline uses it.
+            ("bitbucket-pipelines.yml", 1),
+            ("clusters/prod/app-helmrelease.yaml", 1),
+            ("helmfile.yaml", 2),
+            ("justfile", 1),
+            ("scripts/deploy.sh", 1),
+            ("tekton/helm-deploy-task.yaml", 1),
+        ]
+    );
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains(".github/workflows/broken.yml:6:6: not valid YAML"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn settings_are_read_through_variables_and_layers() {
+    let (by_file, _) = invocations();
+    let get = |file: &str, i: usize| &by_file[file][i];
+
+    // GitHub: `${{ env.CHART }}` in a folded block; the production timeout comes from an input.
+    let staging = get(".github/workflows/deploy.yml", 0);
+    assert_eq!(staging.chart, ChartArg::Known("./charts/app".into()));
+    assert_eq!(staging.wait.value(), Some(Wait::Workloads));
+    assert_eq!(staging.history_max.value(), Some(5));
+    assert_eq!(staging.place, "job `staging`, step `Deploy to staging`");
+    let production = get(".github/workflows/deploy.yml", 1);
+    assert!(matches!(production.timeout, Setting::Unknown { .. }));
+
+    // GitLab: `helm secrets upgrade` in a template job, global variables.
+    let deploy = get(".gitlab-ci.yml", 1);
+    assert_eq!(deploy.place, "job `staging`");
+    assert_eq!(deploy.chart, ChartArg::Known("charts/app".into()));
+    assert_eq!(deploy.atomic.value(), Some(true));
+    assert_eq!(deploy.history_max.value(), Some(10));
+    assert_eq!(
+        get(".gitlab-ci.yml", 2).tool,
+        Tool::Helm(HelmCommand::Rollback)
+    );
+
+    // Make: `$(HELM_FLAGS)` splits into three options.
+    let make = get("Makefile", 0);
+    assert_eq!(make.atomic.value(), Some(true));
+    assert_eq!(make.history_max.value(), Some(10));
+    assert_eq!(make.release.as_deref(), Some("app"));
+
+    // A script: `$HELM_OPTS` is known and split, `"$@"` may add anything.
+    let script = get("scripts/deploy.sh", 0);
+    assert_eq!(script.atomic.value(), Some(true));
+    assert!(matches!(script.wait, Setting::Unknown { .. }));
+    assert_eq!(script.release.as_deref(), Some("app-$ENV"));
+
+    // Azure variables as a list; CircleCI parameters and Tekton params are unknown.
+    assert_eq!(get("azure-pipelines.yml", 0).history_max.value(), Some(0));
+    assert_eq!(
+        get("azure-pipelines.yml", 0).chart,
+        ChartArg::Known("charts/app".into())
+    );
+    assert!(matches!(
+        get(".circleci/config.yml", 0).timeout,
+        Setting::Unknown { .. }
+    ));
+    assert_eq!(
+        get("tekton/helm-deploy-task.yaml", 0).chart,
+        ChartArg::Unresolved("$(params.chart)".into())
+    );
+
+    // Declarative: helmfile defaults under a release, Flux's own keys.
+    let helmfile = get("helmfile.yaml", 0);
+    assert_eq!(helmfile.wait.value(), Some(Wait::Workloads));
+    assert_eq!(helmfile.timeout.value(), Some(600));
+    assert_eq!(
+        get("helmfile.yaml", 1).chart,
+        ChartArg::Known("bitnami/postgresql".into())
+    );
+    let flux = get("clusters/prod/app-helmrelease.yaml", 0);
+    assert_eq!(flux.wait.value(), Some(Wait::No));
+    assert_eq!(flux.history_max.value(), Some(0));
+    assert!(matches!(
+        get("argocd/app.yaml", 0).tool,
+        Tool::ArgoCd {
+            automated: false,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn the_report_for_the_whole_repository() {
+    let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", REPO]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found: Vec<String> = run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {} {}",
+                f["location"]["file"]
+                    .as_str()
+                    .unwrap_or("")
+                    .trim_start_matches(REPO),
+                f["location"]["line"],
+                f["rule"].as_str().unwrap_or(""),
+                f["severity"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            "/.github/workflows/deploy.yml:33 missing-atomic warning",
+            "/.gitlab-ci.yml:32 missing-atomic info",
+            "/.gitlab-ci.yml:32 missing-wait info",
+            "/.gitlab-ci.yml:47 force-upgrade warning",
+            "/Jenkinsfile:20 missing-atomic warning",
+            "/Jenkinsfile:20 missing-history-max info",
+            "/Taskfile.yml:11 missing-cleanup-on-fail info",
+            "/argocd/app.yaml:12 missing-atomic warning",
+            "/azure-pipelines.yml:27 missing-history-max warning",
+            "/bitbucket-pipelines.yml:9 force-upgrade warning",
+            "/clusters/prod/app-helmrelease.yaml:15 missing-atomic warning",
+            "/clusters/prod/app-helmrelease.yaml:17 missing-history-max warning",
+            "/clusters/prod/app-helmrelease.yaml:26 missing-wait info",
+            "/justfile:5 missing-atomic warning",
+            "/tekton/helm-deploy-task.yaml:20 missing-atomic warning",
+        ]
+    );
+}
+
+#[test]
+fn hook_jobs_are_compared_on_their_own() {
+    // The script waits 10m; the pre-upgrade Job may run 15m.
+    let run = check_json(
+        "fixtures/pipelines/app-with-hook.yaml",
+        &[
+            "--pipeline",
+            "fixtures/pipelines/rules/missing-atomic.safe.sh",
+        ],
+    );
+    let found = run.findings("timeout-below-startup");
+    assert_eq!(found.len(), 1, "{}", run.stdout);
+    assert_eq!(found[0]["resource"]["kind"], "Job");
+    assert_eq!(found[0]["location"]["line"], 10);
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("activeDeadlineSeconds 900")
+    );
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn an_invisible_timeout_is_unknown_not_missing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("deploy.sh");
+    std::fs::write(&script, "helm upgrade app ./charts/app --atomic --cleanup-on-fail --history-max 5 --timeout \"$T\"\n").expect("write");
+    let run = check_json(
+        "fixtures/pipelines/app-with-hook.yaml",
+        &["--pipeline", script.to_str().unwrap_or_default()],
+    );
+    let found = run.findings("timeout-below-startup");
+    assert_eq!(found.len(), 1, "{}", run.stdout);
+    assert_eq!(found[0]["severity"], "info");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("cannot tell")
+    );
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn invocations_relate_to_their_chart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("deploy.sh");
+    std::fs::write(
+        &script,
+        "helm upgrade db bitnami/postgresql\nhelm upgrade app \"$CHART_PATH\" --atomic --cleanup-on-fail --history-max 5\n",
+    )
+    .expect("write");
+    let run = check_json(
+        "fixtures/pipelines/app.yaml",
+        &["--pipeline", script.to_str().unwrap_or_default()],
+    );
+    let pipeline: Vec<serde_json::Value> = run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["category"] == "pipeline")
+        .cloned()
+        .collect();
+    // The postgresql upgrade is another chart's; the other one cannot be resolved, so it is
+    // assumed to deploy this chart, and says so.
+    assert_eq!(pipeline.len(), 0, "{pipeline:?}");
+    std::fs::write(&script, "helm upgrade app \"$CHART_PATH\"\n").expect("write");
+    let run = check_json(
+        "fixtures/pipelines/app.yaml",
+        &["--pipeline", script.to_str().unwrap_or_default()],
+    );
+    let atomic = run.findings("missing-atomic");
+    assert_eq!(atomic.len(), 1);
+    assert!(
+        atomic[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("chart `$CHART_PATH` not resolvable, assumed to be this one"),
+        "{}",
+        atomic[0]
+    );
+}
+
+#[test]
+fn discovery_from_the_repository_root() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".git")).expect("git dir");
+    std::fs::create_dir_all(root.join(".github/workflows")).expect("workflows");
+    std::fs::create_dir_all(root.join("deploy/rendered")).expect("deploy dir");
+    std::fs::create_dir_all(root.join("node_modules/x")).expect("node_modules");
+    let manifest = root.join("deploy/rendered/app.yaml");
+    std::fs::copy("fixtures/pipelines/app.yaml", &manifest).expect("manifest");
+    std::fs::write(
+        root.join(".github/workflows/cd.yml"),
+        "on: push\njobs:\n  cd:\n    runs-on: ubuntu-latest\n    steps:\n      - run: helm upgrade --install app ./charts/app --wait\n",
+    )
+    .expect("workflow");
+    std::fs::write(
+        root.join("node_modules/x/deploy.sh"),
+        "helm upgrade app ./charts/app\n",
+    )
+    .expect("vendored script");
+    let m = manifest.to_str().unwrap_or_default();
+
+    let run = check_json(m, &[]);
+    let atomic = run.findings("missing-atomic");
+    assert_eq!(atomic.len(), 1, "{}", run.stdout);
+    let file = atomic[0]["location"]["file"].as_str().unwrap_or("");
+    assert!(file.ends_with(".github/workflows/cd.yml"), "{file}");
+
+    let off = check_json(m, &["--no-pipelines"]);
+    assert_eq!(off.findings("missing-atomic").len(), 0);
+}
+
+#[test]
+fn a_missing_pipeline_path_is_an_input_error() {
+    let run = rollguard(&[
+        "check",
+        "--manifest",
+        "fixtures/pipelines/app.yaml",
+        "--pipeline",
+        "no/such/dir",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no/such/dir"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pipeline file or directory not found"),
+        "{}",
+        run.stderr
+    );
+}
