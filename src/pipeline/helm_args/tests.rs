@@ -63,7 +63,7 @@ fn variables_set_in_the_script_resolve() {
     let inv = one("HELM_MAX_HISTORY=0 helm upgrade app ./c");
     assert_eq!(inv.history_max.value(), Some(0));
     let inv = one("helm upgrade app $CHART_DIR/app");
-    assert_eq!(inv.chart, ChartArg::Unresolved("$CHART_DIR…/app".into()));
+    assert_eq!(inv.chart, ChartArg::Unresolved("$CHART_DIR/app".into()));
 }
 
 #[test]
