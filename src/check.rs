@@ -45,7 +45,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let mut notes = vec!["no baseline given: the revision-diff rules did not run".to_string()];
     let pipelines = pipeline::read::load(pipeline_sources(args, &settings.config))?;
     for chart in &mut charts {
-        chart.invocations = pipeline::related(&pipelines.invocations, &chart.info);
+        chart.invocations = pipeline::related(&pipelines.invocations, chart);
     }
     notes.extend(pipelines.notes);
     let mut findings = Vec::new();

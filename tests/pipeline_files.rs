@@ -261,6 +261,59 @@ fn invocations_relate_to_their_chart() {
 }
 
 #[test]
+fn a_manifest_that_names_no_chart_takes_every_invocation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = dir.path().join("plain.yaml");
+    let text = std::fs::read_to_string("fixtures/pipelines/app.yaml").expect("fixture");
+    std::fs::write(
+        &manifest,
+        text.replace("# Source: app/templates/deployment.yaml\n", ""),
+    )
+    .expect("write");
+    let run = check_json(
+        manifest.to_str().unwrap_or_default(),
+        &["--pipeline", "fixtures/pipelines/rules/missing-atomic.sh"],
+    );
+    let atomic = run.findings("missing-atomic");
+    assert_eq!(atomic.len(), 1, "{}", run.stdout);
+    assert!(
+        atomic[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("chart `./charts/app` assumed to be this one: the manifest names no chart"),
+        "{}",
+        atomic[0]
+    );
+}
+
+#[test]
+fn the_config_lists_pipeline_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("ci")).expect("ci dir");
+    std::fs::write(
+        dir.path().join("ci/release.sh"),
+        "helm upgrade app ./charts/app --force --atomic --cleanup-on-fail --history-max 5\n",
+    )
+    .expect("script");
+    std::fs::write(
+        dir.path().join(".rollguard.yaml"),
+        "pipelines: [ci/release.sh]\n",
+    )
+    .expect("config");
+    let manifest = dir.path().join("app.yaml");
+    std::fs::copy("fixtures/pipelines/app.yaml", &manifest).expect("manifest");
+    let run = check_json(manifest.to_str().unwrap_or_default(), &[]);
+    let force = run.findings("force-upgrade");
+    assert_eq!(force.len(), 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        force[0]["location"]["file"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("ci/release.sh")
+    );
+}
+
+#[test]
 fn discovery_from_the_repository_root() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();

@@ -28,7 +28,7 @@ pub use discover::{FileKind, classify};
 pub use duration::{format_seconds, parse_go_duration};
 pub use embed::{OffsetMap, file_span};
 
-use crate::model::ChartInfo;
+use crate::model::{ChartInfo, ChartModel};
 use crate::source::SourceFile;
 use crate::yaml::Span;
 
@@ -134,8 +134,8 @@ pub struct Invocation {
     pub timeout: Setting<i64>,
     pub force: Setting<bool>,
     pub cleanup_on_fail: Setting<bool>,
-    /// Set when related to a chart without knowing its chart argument.
-    pub chart_assumed: bool,
+    /// Why the invocation was related to the chart without knowing that it deploys it.
+    pub chart_assumed: Option<String>,
 }
 
 impl Invocation {
@@ -153,7 +153,7 @@ impl Invocation {
             timeout: Setting::Absent,
             force: Setting::Absent,
             cleanup_on_fail: Setting::Absent,
-            chart_assumed: false,
+            chart_assumed: None,
         }
     }
 
@@ -171,11 +171,7 @@ impl Invocation {
                 notes.push(self.place.clone());
             }
         }
-        if let (true, ChartArg::Unresolved(arg)) = (self.chart_assumed, &self.chart) {
-            notes.push(format!(
-                "chart `{arg}` not resolvable, assumed to be this one"
-            ));
-        }
+        notes.extend(self.chart_assumed.clone());
         if !notes.is_empty() {
             text.push_str(&format!(" ({})", notes.join("; ")));
         }
@@ -239,23 +235,41 @@ fn chart_name_of(arg: &str) -> String {
 }
 
 /// The invocations that belong to `chart` (DESIGN "Pipeline ↔ chart"): the ones whose chart
-/// argument names it, and the ones whose chart cannot be resolved, marked as assumed.
-pub fn related(all: &[Invocation], chart: &ChartInfo) -> Vec<Invocation> {
+/// argument names it, and the ones whose chart cannot be resolved, marked as assumed. A
+/// rendered manifest without `# Source:` lines does not name its chart: then every invocation
+/// is assumed to deploy it.
+pub fn related(all: &[Invocation], chart: &ChartModel) -> Vec<Invocation> {
+    let named = chart.objects.iter().any(|o| o.template.is_some());
+    let assumed = |inv: &Invocation, why: String| Invocation {
+        chart_assumed: Some(why),
+        ..inv.clone()
+    };
     all.iter()
         .filter_map(|inv| {
+            if !named {
+                return Some(match &inv.chart {
+                    ChartArg::Known(c) | ChartArg::Unresolved(c) => assumed(
+                        inv,
+                        format!("chart `{c}` assumed to be this one: the manifest names no chart"),
+                    ),
+                    ChartArg::Missing => inv.clone(),
+                });
+            }
             let dir = Path::new(&inv.file.name)
                 .parent()
                 .unwrap_or_else(|| Path::new("."))
                 .to_path_buf();
             let mut bases = vec![dir.clone()];
             bases.extend(discover::repo_root(&dir));
-            match inv.deploys(chart, &bases) {
-                Some(true) => Some(inv.clone()),
-                Some(false) => None,
-                None => Some(Invocation {
-                    chart_assumed: matches!(inv.chart, ChartArg::Unresolved(_)),
-                    ..inv.clone()
-                }),
+            match (inv.deploys(&chart.info, &bases), &inv.chart) {
+                (Some(true), _) | (None, ChartArg::Missing | ChartArg::Known(_)) => {
+                    Some(inv.clone())
+                }
+                (Some(false), _) => None,
+                (None, ChartArg::Unresolved(c)) => Some(assumed(
+                    inv,
+                    format!("chart `{c}` not resolvable, assumed to be this one"),
+                )),
             }
         })
         .collect()

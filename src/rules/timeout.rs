@@ -156,7 +156,7 @@ fn slowest_workload<'a>(cx: &'a Context) -> Option<Slowest<'a>> {
                             p.initial_delay + p.period
                         })
                         .max()?,
-                    "readiness delay + one period",
+                    "readiness initialDelaySeconds + periodSeconds",
                 ),
             };
             let waves = rollout_waves(object);
@@ -164,7 +164,7 @@ fn slowest_workload<'a>(cx: &'a Context) -> Option<Slowest<'a>> {
                 object,
                 seconds: per_pod.saturating_mul(waves),
                 how: format!(
-                    "{per_pod}s {source} × {waves} rollout wave{}",
+                    "{per_pod}s per pod ({source}) × {waves} rollout wave{}",
                     plural(waves)
                 ),
             })
