@@ -44,7 +44,8 @@ fn every_ci_system_yields_its_helm_invocations() {
             ("Makefile", 1),
             ("Taskfile.yml", 1),
             ("argocd/app.yaml", 1),
-            ("azure-pipelines.yml", 1),
+            // a `bash:` step and a HelmDeploy task.
+            ("azure-pipelines.yml", 2),
             // the anchored definition is reported once, where the pipeline uses it.
             ("bitbucket-pipelines.yml", 1),
             ("clusters/prod/app-helmrelease.yaml", 1),
@@ -166,6 +167,7 @@ fn the_report_for_the_whole_repository() {
             "/Taskfile.yml:11 missing-cleanup-on-fail info",
             "/argocd/app.yaml:12 missing-atomic warning",
             "/azure-pipelines.yml:27 missing-history-max warning",
+            "/azure-pipelines.yml:40 missing-atomic warning",
             "/bitbucket-pipelines.yml:9 force-upgrade warning",
             "/clusters/prod/app-helmrelease.yaml:15 missing-atomic warning",
             "/clusters/prod/app-helmrelease.yaml:17 missing-history-max warning",

@@ -12,6 +12,9 @@ use super::shell::{Dialect, Env};
 use crate::source::SourceFile;
 use crate::yaml::{Kind, Node};
 
+/// Reads a task step: the file, the step's mapping, its variables and its place.
+pub type TaskReader = fn(&Arc<SourceFile>, &Node, &Env, &str) -> Option<Invocation>;
+
 pub struct Shape {
     /// Keys whose value is a script, or a list of script lines, or a mapping with `command`,
     /// `script` or `inline` (CircleCI's `run: {command: …}`).
@@ -26,6 +29,8 @@ pub struct Shape {
     pub unit: &'static str,
     /// Keys that only hold templates, used through YAML aliases (Bitbucket's `definitions`).
     pub skip: &'static [&'static str],
+    /// A step that runs helm without a script (Azure's `HelmDeploy` task).
+    pub task: Option<TaskReader>,
     pub dialect: Dialect,
 }
 
@@ -36,6 +41,7 @@ pub const GITHUB: Shape = Shape {
     job_names: &[],
     unit: "job",
     skip: &[],
+    task: None,
     dialect: Dialect::GitHub,
 };
 
@@ -46,6 +52,7 @@ pub const AZURE: Shape = Shape {
     job_names: &["stage", "job", "deployment"],
     unit: "job",
     skip: &[],
+    task: Some(super::azure::helm_deploy),
     dialect: Dialect::Macro,
 };
 
@@ -56,6 +63,7 @@ pub const BITBUCKET: Shape = Shape {
     job_names: &[],
     unit: "pipeline",
     skip: &["definitions"],
+    task: None,
     dialect: Dialect::Shell,
 };
 
@@ -66,6 +74,7 @@ pub const CIRCLECI: Shape = Shape {
     job_names: &[],
     unit: "job",
     skip: &[],
+    task: None,
     dialect: Dialect::CircleCi,
 };
 
@@ -76,6 +85,7 @@ pub const TEKTON: Shape = Shape {
     job_names: &[],
     unit: "task",
     skip: &[],
+    task: None,
     dialect: Dialect::Macro,
 };
 
@@ -142,6 +152,9 @@ pub fn walk(
                 .filter(|_| place.job.is_some() || node.get("script").is_some())
             {
                 place.step = Some(name.to_string());
+            }
+            if let Some(read) = shape.task {
+                out.extend(read(file, node, &env, &place.text()));
             }
             for (key, value) in entries {
                 let key = key.as_str().unwrap_or("");

@@ -18,6 +18,7 @@ const SHAPE: Shape = Shape {
     job_names: &[],
     unit: "job",
     skip: &[],
+    task: None,
     dialect: Dialect::Shell,
 };
 

@@ -124,24 +124,7 @@ struct Arg<'w> {
 }
 
 fn helm_invocation(script: &Script, words: &[Word], env: &Env) -> Option<Invocation> {
-    let mut args: Vec<Arg> = Vec::new();
-    for word in words {
-        let value = word.expand(env);
-        if value.splits {
-            // Field splitting: each part is a word of its own, located at the whole word.
-            for part in value.text.split_whitespace() {
-                args.push(Arg {
-                    word,
-                    value: Expanded {
-                        text: part.to_string(),
-                        ..value.clone()
-                    },
-                });
-            }
-        } else {
-            args.push(Arg { word, value });
-        }
-    }
+    let args = expand_args(words, env);
     let helm_at = skip_wrappers(&args)?;
     let helm = &args[helm_at];
     let program = helm.value.text.rsplit('/').next().unwrap_or("");
@@ -181,7 +164,54 @@ fn helm_invocation(script: &Script, words: &[Word], env: &Env) -> Option<Invocat
     if reader.dry_run {
         return None;
     }
-    reader.finish(command, env);
+    reader.finish(Some(command), env);
+    Some(inv)
+}
+
+/// Expands every word; a known unquoted value with blanks is split into words, as the shell
+/// does, each located at the whole word.
+fn expand_args<'w>(words: &'w [Word], env: &Env) -> Vec<Arg<'w>> {
+    let mut args = Vec::new();
+    for word in words {
+        let value = word.expand(env);
+        if value.splits {
+            // Field splitting: each part is a word of its own, located at the whole word.
+            for part in value.text.split_whitespace() {
+                args.push(Arg {
+                    word,
+                    value: Expanded {
+                        text: part.to_string(),
+                        ..value.clone()
+                    },
+                });
+            }
+        } else {
+            args.push(Arg { word, value });
+        }
+    }
+    args
+}
+
+/// The options a CI task passes to helm besides its own inputs (Azure `HelmDeploy`'s
+/// `arguments`): flags only, release and chart come from the task. `None` for a dry run.
+pub fn task_arguments(script: &Script, mut inv: Invocation) -> Option<Invocation> {
+    let words: Vec<Word> = shell::parse(&script.text, script.dialect)
+        .into_iter()
+        .flat_map(|c| c.words)
+        .collect();
+    let args = expand_args(&words, &script.env);
+    let mut reader = Reader {
+        script,
+        inv: &mut inv,
+        positionals: Vec::new(),
+        opaque: None,
+        dry_run: false,
+    };
+    reader.read(&args);
+    if reader.dry_run {
+        return None;
+    }
+    reader.finish(None, &script.env);
     Some(inv)
 }
 
@@ -375,17 +405,20 @@ impl<'w> Reader<'_, '_, 'w> {
         }
     }
 
-    fn finish(mut self, command: HelmCommand, env: &Env) {
+    /// Assigns release and chart (`command` is `None` when they come from elsewhere), then
+    /// what the environment and hidden options say.
+    fn finish(mut self, command: Option<HelmCommand>, env: &Env) {
         let needed = match command {
-            HelmCommand::Upgrade => 2,
-            HelmCommand::Install => {
+            None => 0,
+            Some(HelmCommand::Upgrade) => 2,
+            Some(HelmCommand::Install) => {
                 if self.positionals.len() >= 2 {
                     2
                 } else {
                     1
                 }
             }
-            HelmCommand::Rollback => 2,
+            Some(HelmCommand::Rollback) => 2,
         };
         // Unquoted unknown variables beyond the positional arguments helm takes are options:
         // `helm upgrade app ./chart $HELM_OPTS`. Drop them from the end.
@@ -413,13 +446,14 @@ impl<'w> Reader<'_, '_, 'w> {
             Err(written) => ChartArg::Unresolved(written),
         };
         match command {
-            HelmCommand::Upgrade | HelmCommand::Rollback => {
+            None => {}
+            Some(command @ (HelmCommand::Upgrade | HelmCommand::Rollback)) => {
                 self.inv.release = pos.next().map(release_of);
                 if command == HelmCommand::Upgrade {
                     self.inv.chart = pos.next().map_or(ChartArg::Missing, chart_of);
                 }
             }
-            HelmCommand::Install => {
+            Some(HelmCommand::Install) => {
                 let first = pos.next();
                 match pos.next() {
                     Some(chart) => {

@@ -155,6 +155,7 @@ const TASKFILE: Shape = Shape {
     job_names: &[],
     unit: "task",
     skip: &[],
+    task: None,
     dialect: Dialect::Braces,
 };
 

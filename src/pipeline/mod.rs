@@ -7,6 +7,7 @@
 //! the per-kind modules only find the scripts and the variables around them.
 
 mod argo;
+mod azure;
 mod ci_yaml;
 mod declared;
 pub mod discover;

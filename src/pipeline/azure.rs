@@ -1,0 +1,89 @@
+//! Azure Pipelines' `HelmDeploy@0/@1` task, the usual way Azure runs helm without a script. Its
+//! inputs become flags the way the task builds its command line: `waitForExecution` (default
+//! true) adds `--wait`, `force` adds `--force`, and `arguments` is appended as written.
+
+use std::sync::Arc;
+
+use super::embed::Script;
+use super::helm_args::task_arguments;
+use super::shell::{self, Dialect, Env};
+use super::{ChartArg, HelmCommand, Invocation, OffsetMap, Setting, Tool, Wait};
+use crate::source::SourceFile;
+use crate::yaml::Node;
+
+pub fn helm_deploy(
+    file: &Arc<SourceFile>,
+    step: &Node,
+    env: &Env,
+    place: &str,
+) -> Option<Invocation> {
+    let (task_key, task) = step.entry("task")?;
+    if !task.as_str()?.starts_with("HelmDeploy@") {
+        return None;
+    }
+    let inputs = step.get("inputs")?;
+    let input = |key: &str| inputs.get(key).and_then(Node::as_str);
+    let command = match input("command").unwrap_or("ls") {
+        "upgrade" => HelmCommand::Upgrade,
+        "install" => HelmCommand::Install,
+        "rollback" => HelmCommand::Rollback,
+        _ => return None,
+    };
+    let mut inv = Invocation::new(file, task_key.span, Tool::Helm(command), place.to_string());
+    inv.release = input("releaseName").map(|r| macro_text(r, env).unwrap_or_else(|w| w));
+    let chart = match input("chartType").unwrap_or("Name") {
+        "FilePath" => input("chartPath"),
+        _ => input("chartName"),
+    };
+    inv.chart = match chart.map(|c| macro_text(c, env)) {
+        Some(Ok(c)) => ChartArg::Known(c),
+        Some(Err(written)) => ChartArg::Unresolved(written),
+        None => ChartArg::Missing,
+    };
+    let bool_input = |key: &str, default: bool| match inputs.entry(key) {
+        Some((k, v)) => (v.as_bool().unwrap_or(default), k.span),
+        None => (default, task_key.span),
+    };
+    let (wait, wait_span) = bool_input("waitForExecution", true);
+    if wait && command != HelmCommand::Rollback {
+        inv.wait = Setting::Set {
+            value: Wait::Workloads,
+            span: wait_span,
+        };
+    }
+    if let (true, span) = bool_input("force", false) {
+        inv.force = Setting::Set { value: true, span };
+    }
+    let script = inputs
+        .get("arguments")
+        .and_then(|node| Script::in_yaml(file, node, Dialect::Macro, env, place))
+        .unwrap_or_else(|| Script {
+            file,
+            text: String::new(),
+            map: OffsetMap::identity(0),
+            dialect: Dialect::Macro,
+            env: env.clone(),
+            place: place.to_string(),
+        });
+    task_arguments(&script, inv)
+}
+
+/// A task input with `$(var)` macros expanded: `Err` with the text as written when one is
+/// unknown.
+fn macro_text(text: &str, env: &Env) -> Result<String, String> {
+    let words: Vec<_> = shell::parse(text, Dialect::Macro)
+        .into_iter()
+        .flat_map(|c| c.words)
+        .collect();
+    match words.as_slice() {
+        [word] => {
+            let e = word.expand(env);
+            if e.unknown.is_none() {
+                Ok(e.text)
+            } else {
+                Err(text.to_string())
+            }
+        }
+        _ => Err(text.to_string()),
+    }
+}
