@@ -105,6 +105,15 @@ fn settings_are_read_through_variables_and_layers() {
         get("azure-pipelines.yml", 0).chart,
         ChartArg::Known("charts/app".into())
     );
+    let task = get("azure-pipelines.yml", 1);
+    assert_eq!(task.release.as_deref(), Some("app-canary"));
+    assert_eq!(
+        task.wait.value(),
+        Some(Wait::Workloads),
+        "waitForExecution defaults to true"
+    );
+    assert_eq!(task.timeout.value(), Some(180));
+    assert_eq!(task.history_max.value(), Some(10));
     assert!(matches!(
         get(".circleci/config.yml", 0).timeout,
         Setting::Unknown { .. }
