@@ -26,7 +26,8 @@ pub enum Command {
     /// Check a release for rollback hazards
     #[command(after_help = "Examples:\n  \
         helm template my-release ./chart | rollguard check --manifest -\n  \
-        rollguard check --manifest rendered.yaml --kube-version 1.29 --format sarif -o rollguard.sarif")]
+        rollguard check --manifest rendered.yaml --kube-version 1.29 --format sarif -o rollguard.sarif\n  \
+        rollguard check --manifest rendered.yaml --pipeline .github/workflows --pipeline helmfile.yaml")]
     Check(CheckArgs),
     /// List the rules: id, severity, effect, summary
     Rules,

@@ -373,3 +373,32 @@ fn a_missing_pipeline_path_is_an_input_error() {
         run.stderr
     );
 }
+
+#[test]
+fn pipeline_findings_fit_the_report_formats() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("schema/report-v1.json").expect("schema"))
+            .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", REPO]);
+    let doc = run.json();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let sarif = rollguard(&[
+        "check",
+        "--manifest",
+        "fixtures/pipelines/app.yaml",
+        "--pipeline",
+        "fixtures/pipelines/rules/timeout-below-startup.github.yml",
+        "--format",
+        "sarif",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("SARIF is JSON");
+    let location = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "fixtures/pipelines/rules/timeout-below-startup.github.yml"
+    );
+    assert_eq!(location["region"]["startLine"], 17);
+}

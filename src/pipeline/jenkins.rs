@@ -72,10 +72,9 @@ struct Literal {
 /// after `script:` when the step uses named arguments.
 fn script_literal(text: &str, i: usize) -> Option<Literal> {
     let rest = &text[i..];
-    let trimmed = rest.trim_start_matches([' ', '\t', '(']);
+    let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '(']);
     let mut at = i + (rest.len() - trimmed.len());
-    let named = Regex::new(r"^[A-Za-z]+\s*:").ok()?;
-    if named.is_match(trimmed) {
+    if starts_with_named_argument(trimmed) {
         // Named arguments on the same statement: look for `script:` before the closing `)` or
         // the end of the line that has no open string.
         let window_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
@@ -87,6 +86,17 @@ fn script_literal(text: &str, i: usize) -> Option<Literal> {
         at += text[at..].len() - text[at..].trim_start().len();
     }
     string_at(text, at)
+}
+
+/// `label: …`, `script: …`: Groovy named arguments.
+fn starts_with_named_argument(text: &str) -> bool {
+    let name_len = text
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    name_len > 0
+        && text[name_len..]
+            .trim_start_matches([' ', '\t'])
+            .starts_with(':')
 }
 
 fn string_at(text: &str, at: usize) -> Option<Literal> {
@@ -170,13 +180,13 @@ mod tests {
 
     #[test]
     fn sh_steps_in_every_spelling() {
-        let text = "pipeline {\n  environment {\n    HELM_MAX_HISTORY = '5'\n  }\n  stages {\n    stage('d') { steps {\n      sh '''\n        helm upgrade app ./charts/app \\\\\n          --atomic\n      '''\n      sh(script: \"helm upgrade --install b ./b --wait\", label: 'x')\n      sh label: 'y', script: 'helm rollback app'\n      sh 'helm diff upgrade app ./charts/app'\n    } }\n  }\n}\n";
+        let text = "pipeline {\n  environment {\n    HELM_MAX_HISTORY = '5'\n    RELEASE = 'app'\n  }\n  stages {\n    stage('d') { steps {\n      sh '''\n        helm upgrade app ./charts/app \\\\\n          --atomic\n      '''\n      sh(script: \"helm upgrade --install b ./b --wait\", label: 'x')\n      sh label: 'y', script: 'helm rollback ${env.RELEASE}'\n      sh 'helm diff upgrade app ./charts/app'\n    } }\n  }\n}\n";
         let invs = load(&SourceFile::new("Jenkinsfile", text));
         assert_eq!(invs.len(), 3);
         assert_eq!(invs[0].atomic.value(), Some(true));
         assert_eq!(invs[0].history_max.value(), Some(5));
-        assert_eq!((invs[0].span.line, invs[0].span.col), (8, 9));
-        assert_eq!(invs[1].span.line, 11);
+        assert_eq!((invs[0].span.line, invs[0].span.col), (9, 9));
+        assert_eq!(invs[1].span.line, 12);
         assert_eq!(invs[2].release.as_deref(), Some("app"));
     }
 }

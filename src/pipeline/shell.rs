@@ -481,7 +481,15 @@ impl Lexer<'_> {
                     .strip_prefix(":-")
                     .or_else(|| op.strip_prefix('-'))
                     .map(|d| d.trim_matches(|c| c == '"' || c == '\'').to_string());
-                if name.is_empty() || !(op.is_empty() || fallback.is_some()) {
+                if is_dotted_path(inner) {
+                    // `${env.RELEASE}`, `${params.TAG}`: Groovy interpolation in a Jenkins
+                    // `sh "…"` step (a shell would reject it).
+                    segs.push(Segment::Var {
+                        name: placeholder_name(inner),
+                        quoted,
+                        fallback: None,
+                    });
+                } else if name.is_empty() || !(op.is_empty() || fallback.is_some()) {
                     segs.push(Segment::Subst { quoted });
                 } else {
                     segs.push(Segment::Var {
@@ -555,6 +563,15 @@ fn placeholder_name(expr: &str) -> String {
         .or_else(|| expr.strip_prefix('.'))
         .unwrap_or(expr)
         .to_string()
+}
+
+fn is_dotted_path(text: &str) -> bool {
+    let mut parts = text.split('.');
+    let ident = |p: &str| {
+        p.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    text.contains('.') && parts.all(ident)
 }
 
 /// Segment builder that merges adjacent literals.
