@@ -210,3 +210,41 @@ fn unused_suppression_reports_unknown_and_stale_ids() {
     assert_eq!(pvc.len(), 1);
     assert_eq!(pvc[0]["suppressed"], true);
 }
+
+#[test]
+fn readme_rule_table_matches_the_catalog() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = readme
+        .split("<!-- rules:start -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- rules:end -->").next())
+        .expect("README has the rules table markers");
+    let rows: Vec<Vec<String>> = table
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let mut cells: Vec<String> = l
+                .trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_string())
+                .collect();
+            cells[0] = cells[0].trim_matches('`').to_string();
+            cells
+        })
+        .collect();
+    let columns = regex::Regex::new(r"^(\S+)\s+(\S+)\s+(\S+)\s+(.*)$").unwrap();
+    let catalog: Vec<Vec<String>> = common::rollguard(&["rules"])
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c = columns.captures(l).expect("four columns");
+            (1..=4).map(|i| c[i].trim().to_string()).collect()
+        })
+        .collect();
+    assert_eq!(
+        rows, catalog,
+        "README's rule table must list the catalog (id, severity, effect, summary)"
+    );
+}
