@@ -16,6 +16,16 @@ pub struct ChartInfo {
     pub baseline: Option<String>,
 }
 
+impl ChartInfo {
+    /// `name version`, or the name alone.
+    pub fn title(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{} {v}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ChartModel {
     pub info: ChartInfo,

@@ -89,22 +89,15 @@ pub fn render(report: &Report, color: bool) -> String {
         .with_width(100)
         .with_context_lines(1);
     let mut out = String::new();
-    for (index, chart) in report.charts.iter().enumerate() {
-        let version = chart
-            .version
-            .as_deref()
-            .map(|v| format!(" {v}"))
-            .unwrap_or_default();
-        out.push_str(&format!("── {}{version} ({})\n", chart.name, chart.path));
-        let mut any = false;
-        for f in report.findings.iter().filter(|f| f.chart == index) {
-            any = true;
+    for (chart, findings) in report.by_chart() {
+        out.push_str(&format!("── {} ({})\n", chart.title(), chart.path));
+        if findings.is_empty() {
+            out.push_str("  no findings\n\n");
+        }
+        for f in findings {
             // Writing into a String cannot fail.
             let _ = handler.render_report(&mut out, &Shown(f));
             out.push('\n');
-        }
-        if !any {
-            out.push_str("  no findings\n\n");
         }
     }
     for note in &report.notes {

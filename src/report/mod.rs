@@ -88,6 +88,14 @@ impl Report {
         }
     }
 
+    /// Each checked chart with its findings, in report order.
+    pub fn by_chart(&self) -> impl Iterator<Item = (&ChartInfo, Vec<&Finding>)> {
+        self.charts.iter().enumerate().map(|(index, chart)| {
+            let findings = self.findings.iter().filter(|f| f.chart == index).collect();
+            (chart, findings)
+        })
+    }
+
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for f in &self.findings {
