@@ -3,8 +3,10 @@
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
+use crate::baseline::{Baseline, Revision, Source, release};
 use crate::cli::{CheckArgs, FailOn};
 use crate::config::Config;
+use crate::diff::pair;
 use crate::error::{InputError, Result};
 use crate::kube::{ApiTable, KubeVersion};
 use crate::manifest::load_stream;
@@ -26,6 +28,12 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         kube_version,
         config,
     };
+    let base = load_baseline(args)?;
+    if base.is_some() && args.manifest.len() > 1 {
+        return Err(InputError::new(
+            "a baseline compares with one revision: give exactly one --manifest",
+        ));
+    }
     let mut charts = Vec::new();
     for input in &args.manifest {
         let file = read_input(input)?;
@@ -35,9 +43,10 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
                 path: file.name.clone(),
                 name: chart_name(&objects).unwrap_or_else(|| file.name.clone()),
                 version: None,
-                baseline: None,
+                baseline: base.as_ref().map(|b| b.label.clone()),
             },
             objects,
+            base: base.clone(),
         });
     }
     let mut findings = Vec::new();
@@ -45,7 +54,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         findings.extend(rules::run(chart, index, &settings));
     }
     rules::apply_suppressions(&mut findings, &charts, &settings);
-    let notes = vec!["no baseline given: the revision-diff rules did not run".to_string()];
+    let notes = notes(&charts);
     let report = Report::new(
         charts.into_iter().map(|c| c.info).collect(),
         findings,
@@ -77,6 +86,63 @@ pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The previous revision(s), from whichever baseline flag was given (clap allows only one).
+fn load_baseline(args: &CheckArgs) -> Result<Option<Baseline>> {
+    let (label, revisions) = if let Some(input) = &args.base_manifest {
+        let file = read_input(input)?;
+        let objects = load_stream(&file, &args.namespace)?;
+        let revision = Revision {
+            number: None,
+            status: None,
+            chart_version: None,
+            objects,
+        };
+        (format!("manifest:{}", file.name), vec![revision])
+    } else if !args.base_release.is_empty() {
+        let mut revisions = Vec::new();
+        for path in &args.base_release {
+            revisions.extend(release::load(path, &args.namespace)?);
+        }
+        let names: Vec<String> = args
+            .base_release
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        (format!("release:{}", names.join(",")), revisions)
+    } else {
+        return Ok(None);
+    };
+    Ok(Baseline::new(label, Source::Stored, revisions))
+}
+
+/// One-line remarks for the report: what was not checked, and what the diff found that a
+/// reader should know although no rule fires on it.
+fn notes(charts: &[ChartModel]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for chart in charts {
+        let Some(base) = &chart.base else {
+            notes.push("no baseline given: the revision-diff rules did not run".to_string());
+            continue;
+        };
+        if base.revisions.len() > 1 {
+            notes.push(format!(
+                "compared with {} of {} stored revisions",
+                base.current().label(),
+                base.revisions.len()
+            ));
+        }
+        let diff = pair(&base.current().objects, &chart.objects);
+        for p in diff.pairs.iter().filter(|p| p.crosses_groups()) {
+            notes.push(format!(
+                "{} moves from {} to {}: Helm handles this as a delete and a create of one stored object",
+                p.new.id, p.old.id.api_version, p.new.id.api_version
+            ));
+        }
+    }
+    notes.dedup();
+    notes
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> u8 {

@@ -26,7 +26,10 @@ pub enum Command {
     /// Check a release for rollback hazards
     #[command(after_help = "Examples:\n  \
         helm template my-release ./chart | rollguard check --manifest -\n  \
-        rollguard check --manifest rendered.yaml --kube-version 1.29 --format sarif -o rollguard.sarif")]
+        rollguard check --manifest rendered.yaml --kube-version 1.29 --format sarif -o rollguard.sarif\n  \
+        rollguard check --manifest new.yaml --base-manifest <(helm get manifest my-release)\n  \
+        kubectl get secrets -l owner=helm,name=my-release -o yaml > history.yaml\n  \
+        rollguard check --manifest new.yaml --base-release history.yaml")]
     Check(CheckArgs),
     /// List the rules: id, severity, effect, summary
     Rules,
@@ -49,6 +52,15 @@ pub struct CheckArgs {
     /// Manifests already rendered (`helm template …`), `-` for standard input
     #[arg(long, value_name = "FILE", required = true)]
     pub manifest: Vec<String>,
+
+    /// Baseline: the previous revision already rendered (`helm get manifest REL`), `-` for stdin
+    #[arg(long, value_name = "FILE", group = "baseline")]
+    pub base_manifest: Option<String>,
+
+    /// Baseline: Helm release records (`kubectl get secret sh.helm.release.v1.REL.vN -o yaml`,
+    /// a List of them, or a directory); several give the rollback history window
+    #[arg(long, value_name = "FILE|DIR", group = "baseline")]
+    pub base_release: Vec<PathBuf>,
 
     /// Namespace of objects that do not set one
     #[arg(short = 'n', long, default_value = "default", env = "HELM_NAMESPACE")]

@@ -48,6 +48,8 @@ pub struct Finding {
     /// Index of the checked chart (or manifest) in the report.
     pub chart: usize,
     pub suppressed: Option<Suppression>,
+    /// For diff findings: the changed part of the resource (paths and a unified diff).
+    pub diff: Option<String>,
 }
 
 impl Finding {
@@ -62,6 +64,7 @@ impl Finding {
             location: None,
             chart,
             suppressed: None,
+            diff: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::kube::KubeVersion;
 use crate::manifest::Object;
@@ -31,6 +32,8 @@ pub struct ChartModel {
     pub info: ChartInfo,
     /// Objects of the new revision, hooks included, in stream order.
     pub objects: Vec<Object>,
+    /// The revision(s) a rollback would return to; `None` skips the diff rules.
+    pub base: Option<Baseline>,
 }
 
 impl ChartModel {

@@ -97,6 +97,13 @@ pub fn render(report: &Report, color: bool) -> String {
         for f in findings {
             // Writing into a String cannot fail.
             let _ = handler.render_report(&mut out, &Shown(f));
+            if let Some(diff) = &f.diff {
+                for line in diff.lines() {
+                    out.push_str("    │ ");
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
             out.push('\n');
         }
     }

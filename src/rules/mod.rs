@@ -2,14 +2,19 @@
 //! the model; it never parses files and never prints.
 
 mod api;
+mod config_rollout;
+mod crd;
 mod external;
 mod hooks;
+mod immutable;
 mod probes;
 mod pvc;
+mod storage_diff;
 mod suppression;
 
 use serde::Serialize;
 
+use crate::diff::{RevisionDiff, pair};
 use crate::finding::{Finding, Location};
 use crate::manifest::Object;
 use crate::model::{ChartModel, Settings};
@@ -137,6 +142,8 @@ pub struct Context<'a> {
     pub chart: &'a ChartModel,
     pub chart_index: usize,
     pub settings: &'a Settings,
+    /// The new revision paired with the baseline's current revision, when there is a baseline.
+    pub diff: Option<RevisionDiff<'a>>,
 }
 
 pub trait Rule: Sync {
@@ -183,6 +190,12 @@ impl Finding {
         self
     }
 
+    pub fn diff(&mut self, text: impl Into<String>) -> &mut Finding {
+        let text = text.into();
+        self.diff = (!text.is_empty()).then_some(text);
+        self
+    }
+
     pub fn effect(&mut self, effect: Effect) -> &mut Finding {
         self.effect = effect;
         self
@@ -194,13 +207,25 @@ pub fn all() -> &'static [&'static dyn Rule] {
     &[
         &api::ApiRemoved,
         &api::ApiDeprecated,
+        &api::RollbackTargetApiRemoved,
+        &crd::CrdChanged,
+        &storage_diff::PvcRemoved,
+        &storage_diff::PvcStorageClassChanged,
+        &storage_diff::PvcShrunk,
+        &storage_diff::PvcAccessModesChanged,
+        &storage_diff::StsVolumeClaimTemplatesChanged,
+        &storage_diff::StorageClassChanged,
         &pvc::PvcNoKeepPolicy,
+        &storage_diff::RollbackDeletesPvc,
+        &hooks::ResourceBecomesHook,
+        &immutable::ImmutableFieldChanged,
         &hooks::HookFailedLeftBehind,
         &probes::ReadinessDelayBelowStartup,
         &probes::LivenessKillsBeforeStartup,
         &probes::MissingReadinessProbe,
         &external::ExternalConfigMap,
         &external::ExternalSecret,
+        &config_rollout::ConfigChangeWithoutRollout,
     ]
 }
 
@@ -224,6 +249,10 @@ pub fn run(chart: &ChartModel, chart_index: usize, settings: &Settings) -> Vec<F
         chart,
         chart_index,
         settings,
+        diff: chart
+            .base
+            .as_ref()
+            .map(|b| pair(&b.current().objects, &chart.objects)),
     };
     let mut out = Vec::new();
     for rule in all() {
