@@ -41,9 +41,15 @@ fn json() {
 fn sarif() {
     let doc: serde_json::Value = serde_json::from_str(&report("sarif")).unwrap();
     let listed = rollguard(&["rules"]).stdout;
-    let descriptors = doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let descriptors = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     assert_eq!(descriptors.len(), listed.lines().count() - 1);
-    assert!(descriptors.iter().all(|d| d["fullDescription"]["text"].as_str().is_some_and(|t| t.len() > 40)));
+    assert!(descriptors.iter().all(|d| {
+        d["fullDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| t.len() > 40)
+    }));
     insta::assert_json_snapshot!(doc["runs"][0]["results"]);
 }
 

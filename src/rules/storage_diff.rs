@@ -255,10 +255,13 @@ impl Rule for StsVolumeClaimTemplatesChanged {
             let (old, new) = (normalized(p.old), normalized(p.new));
             let pointer = "/spec/volumeClaimTemplates";
             let (a, b) = (old.pointer(pointer), new.pointer(pointer));
-            let found = changes(a, b);
+            let mut found = changes(a, b);
             if found.is_empty() {
                 continue;
             }
+            found
+                .iter_mut()
+                .for_each(|c| c.path = format!("volumeClaimTemplates{}", c.path));
             out.object(
                 p.new,
                 p.new.span_at(&["spec", "volumeClaimTemplates"]),
