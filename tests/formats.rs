@@ -69,6 +69,21 @@ fn github() {
 }
 
 #[test]
+fn gitlab() {
+    insta::assert_snapshot!(report("gitlab"));
+    let doc: serde_json::Value = serde_json::from_str(&report("gitlab")).unwrap();
+    let issues = doc.as_array().unwrap();
+    assert_eq!(issues.len(), 8, "suppressed findings are left out");
+    let mut prints: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    prints.sort();
+    prints.dedup();
+    assert_eq!(prints.len(), issues.len(), "fingerprints are unique");
+}
+
+#[test]
 fn json_matches_the_report_schema() {
     let validator = jsonschema::validator_for(&schema("schema/report-v1.json")).unwrap();
     for file in [

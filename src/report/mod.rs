@@ -1,6 +1,7 @@
 //! The verdict and the output formats. Reports read findings only.
 
 mod github;
+mod gitlab;
 mod human;
 mod json;
 mod junit;
@@ -19,6 +20,7 @@ pub enum Format {
     Junit,
     Markdown,
     Github,
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +156,7 @@ impl Report {
             Format::Junit => junit::render(self),
             Format::Markdown => markdown::render(self),
             Format::Github => github::render(self),
+            Format::Gitlab => gitlab::render(self),
         }
     }
 }
