@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
+use crate::accepted;
 use crate::baseline::{Baseline, Revision, Source, release};
 use crate::cli::{CheckArgs, FailOn};
 use crate::config::Config;
@@ -54,6 +55,12 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         findings.extend(rules::run(chart, index, &settings));
     }
     rules::apply_suppressions(&mut findings, &charts, &settings);
+    if let Some(path) = &args.accepted {
+        accepted::apply(path, &mut findings)?;
+    }
+    if let Some(path) = &args.write_accepted {
+        accepted::write(path, &findings)?;
+    }
     let notes = notes(&charts);
     let report = Report::new(
         charts.into_iter().map(|c| c.info).collect(),

@@ -86,6 +86,15 @@ pub struct CheckArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Findings listed in FILE (written by --write-accepted) are shown as accepted and do not
+    /// decide the verdict
+    #[arg(long, value_name = "FILE")]
+    pub accepted: Option<PathBuf>,
+
+    /// Record today's findings in FILE, to adopt rollguard in a repository step by step
+    #[arg(long, value_name = "FILE")]
+    pub write_accepted: Option<PathBuf>,
+
     /// Lowest severity that makes the exit code 1 (the reported verdict does not change)
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,

@@ -6,7 +6,7 @@ use std::fmt;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::Report;
-use crate::finding::Finding;
+use crate::finding::{Finding, Suppression};
 use crate::rules::Severity;
 
 struct Shown<'a>(&'a Finding);
@@ -19,7 +19,11 @@ impl fmt::Debug for Shown<'_> {
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let suppressed = if self.0.counts() { "" } else { " (suppressed)" };
+        let suppressed = match &self.0.suppressed {
+            None => "",
+            Some(Suppression::Accepted) => " (accepted)",
+            Some(_) => " (suppressed)",
+        };
         write!(f, "{}{suppressed}", self.0.message)
     }
 }
