@@ -3,8 +3,11 @@
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
+use crate::accepted;
+use crate::baseline::{Baseline, Revision, Source, release};
 use crate::cli::{CheckArgs, FailOn};
 use crate::config::Config;
+use crate::diff::pair;
 use crate::error::{InputError, Result};
 use crate::kube::{ApiTable, KubeVersion};
 use crate::manifest::load_stream;
@@ -27,6 +30,12 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         kube_version,
         config,
     };
+    let base = load_baseline(args)?;
+    if base.is_some() && args.manifest.len() > 1 {
+        return Err(InputError::new(
+            "a baseline compares with one revision: give exactly one --manifest",
+        ));
+    }
     let mut charts = Vec::new();
     for input in &args.manifest {
         let file = read_input(input)?;
@@ -36,23 +45,30 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
                 path: file.name.clone(),
                 name: chart_name(&objects).unwrap_or_else(|| file.name.clone()),
                 version: None,
-                baseline: None,
+                baseline: base.as_ref().map(|b| b.label.clone()),
             },
             objects,
             invocations: Vec::new(),
+            base: base.clone(),
         });
     }
-    let mut notes = vec!["no baseline given: the revision-diff rules did not run".to_string()];
     let pipelines = pipeline::read::load(pipeline_sources(args, &settings.config))?;
     for chart in &mut charts {
         chart.invocations = pipeline::related(&pipelines.invocations, chart);
     }
-    notes.extend(pipelines.notes);
     let mut findings = Vec::new();
     for (index, chart) in charts.iter().enumerate() {
         findings.extend(rules::run(chart, index, &settings));
     }
     rules::apply_suppressions(&mut findings, &charts, &settings);
+    if let Some(path) = &args.accepted {
+        accepted::apply(path, &mut findings)?;
+    }
+    if let Some(path) = &args.write_accepted {
+        accepted::write(path, &findings)?;
+    }
+    let mut notes = notes(&charts);
+    notes.extend(pipelines.notes);
     let report = Report::new(
         charts.into_iter().map(|c| c.info).collect(),
         findings,
@@ -84,6 +100,63 @@ pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The previous revision(s), from whichever baseline flag was given (clap allows only one).
+fn load_baseline(args: &CheckArgs) -> Result<Option<Baseline>> {
+    let (label, revisions) = if let Some(input) = &args.base_manifest {
+        let file = read_input(input)?;
+        let objects = load_stream(&file, &args.namespace)?;
+        let revision = Revision {
+            number: None,
+            status: None,
+            chart_version: None,
+            objects,
+        };
+        (format!("manifest:{}", file.name), vec![revision])
+    } else if !args.base_release.is_empty() {
+        let mut revisions = Vec::new();
+        for path in &args.base_release {
+            revisions.extend(release::load(path, &args.namespace)?);
+        }
+        let names: Vec<String> = args
+            .base_release
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        (format!("release:{}", names.join(",")), revisions)
+    } else {
+        return Ok(None);
+    };
+    Ok(Baseline::new(label, Source::Stored, revisions))
+}
+
+/// One-line remarks for the report: what was not checked, and what the diff found that a
+/// reader should know although no rule fires on it.
+fn notes(charts: &[ChartModel]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for chart in charts {
+        let Some(base) = &chart.base else {
+            notes.push("no baseline given: the revision-diff rules did not run".to_string());
+            continue;
+        };
+        if base.revisions.len() > 1 {
+            notes.push(format!(
+                "compared with {} of {} stored revisions",
+                base.current().label(),
+                base.revisions.len()
+            ));
+        }
+        let diff = pair(&base.current().objects, &chart.objects);
+        for p in diff.pairs.iter().filter(|p| p.crosses_groups()) {
+            notes.push(format!(
+                "{} moves from {} to {}: Helm handles this as a delete and a create of one stored object",
+                p.new.id, p.old.id.api_version, p.new.id.api_version
+            ));
+        }
+    }
+    notes.dedup();
+    notes
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> u8 {

@@ -27,8 +27,11 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         helm template my-release ./chart | rollguard check --manifest -\n  \
         rollguard check --manifest rendered.yaml --kube-version 1.29 --format sarif -o rollguard.sarif\n  \
-        rollguard check --manifest rendered.yaml --pipeline .github/workflows --pipeline helmfile.yaml")]
-    Check(CheckArgs),
+        rollguard check --manifest rendered.yaml --pipeline .github/workflows --pipeline helmfile.yaml\n  \
+        rollguard check --manifest new.yaml --base-manifest <(helm get manifest my-release)\n  \
+        kubectl get secrets -l owner=helm,name=my-release -o yaml > history.yaml\n  \
+        rollguard check --manifest new.yaml --base-release history.yaml")]
+    Check(Box<CheckArgs>),
     /// List the rules: id, severity, effect, summary
     Rules,
     /// Print a rule's documentation
@@ -50,6 +53,15 @@ pub struct CheckArgs {
     /// Manifests already rendered (`helm template …`), `-` for standard input
     #[arg(long, value_name = "FILE", required = true)]
     pub manifest: Vec<String>,
+
+    /// Baseline: the previous revision already rendered (`helm get manifest REL`), `-` for stdin
+    #[arg(long, value_name = "FILE", group = "baseline")]
+    pub base_manifest: Option<String>,
+
+    /// Baseline: Helm release records (`kubectl get secret sh.helm.release.v1.REL.vN -o yaml`,
+    /// a List of them, or a directory); several give the rollback history window
+    #[arg(long, value_name = "FILE|DIR", group = "baseline")]
+    pub base_release: Vec<PathBuf>,
 
     /// Namespace of objects that do not set one
     #[arg(short = 'n', long, default_value = "default", env = "HELM_NAMESPACE")]
@@ -84,6 +96,15 @@ pub struct CheckArgs {
     /// with --pipeline are still read
     #[arg(long)]
     pub no_pipelines: bool,
+
+    /// Findings listed in FILE (written by --write-accepted) are shown as accepted and do not
+    /// decide the verdict
+    #[arg(long, value_name = "FILE")]
+    pub accepted: Option<PathBuf>,
+
+    /// Record today's findings in FILE, to adopt rollguard in a repository step by step
+    #[arg(long, value_name = "FILE")]
+    pub write_accepted: Option<PathBuf>,
 
     /// Lowest severity that makes the exit code 1 (the reported verdict does not change)
     #[arg(long, value_enum, default_value = "error")]

@@ -3,9 +3,12 @@
 //! Data flows one way: inputs are loaded into a model ([`manifest`], [`model`]); [`rules`] read
 //! the model and produce [`finding`]s; [`report`] renders them.
 
+pub mod accepted;
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod error;
 pub mod finding;
 pub mod kube;

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::kube::KubeVersion;
 use crate::manifest::Object;
@@ -17,6 +18,16 @@ pub struct ChartInfo {
     pub baseline: Option<String>,
 }
 
+impl ChartInfo {
+    /// `name version`, or the name alone.
+    pub fn title(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{} {v}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ChartModel {
     pub info: ChartInfo,
@@ -24,6 +35,8 @@ pub struct ChartModel {
     pub objects: Vec<Object>,
     /// The helm invocations (CI jobs, scripts, helmfile, Flux, Argo CD) that deploy this chart.
     pub invocations: Vec<Invocation>,
+    /// The revision(s) a rollback would return to; `None` skips the diff rules.
+    pub base: Option<Baseline>,
 }
 
 impl ChartModel {

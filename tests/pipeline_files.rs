@@ -192,10 +192,7 @@ fn hook_jobs_are_compared_on_their_own() {
     // The script waits 10m; the pre-upgrade Job may run 15m.
     let run = check_json(
         "fixtures/pipelines/app-with-hook.yaml",
-        &[
-            "--pipeline",
-            "fixtures/pipelines/rules/missing-atomic.safe.sh",
-        ],
+        &["--pipeline", "fixtures/pipelines/rules/missing-atomic.safe"],
     );
     let found = run.findings("timeout-below-startup");
     assert_eq!(found.len(), 1, "{}", run.stdout);
@@ -283,7 +280,10 @@ fn a_manifest_that_names_no_chart_takes_every_invocation() {
     .expect("write");
     let run = check_json(
         manifest.to_str().unwrap_or_default(),
-        &["--pipeline", "fixtures/pipelines/rules/missing-atomic.sh"],
+        &[
+            "--pipeline",
+            "fixtures/pipelines/rules/missing-atomic/deploy.sh",
+        ],
     );
     let atomic = run.findings("missing-atomic");
     assert_eq!(atomic.len(), 1, "{}", run.stdout);
@@ -390,7 +390,7 @@ fn pipeline_findings_fit_the_report_formats() {
         "--manifest",
         "fixtures/pipelines/app.yaml",
         "--pipeline",
-        "fixtures/pipelines/rules/timeout-below-startup.github.yml",
+        "fixtures/pipelines/rules/timeout-below-startup",
         "--format",
         "sarif",
     ]);
@@ -398,7 +398,35 @@ fn pipeline_findings_fit_the_report_formats() {
     let location = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
     assert_eq!(
         location["artifactLocation"]["uri"],
-        "fixtures/pipelines/rules/timeout-below-startup.github.yml"
+        "fixtures/pipelines/rules/timeout-below-startup/.github/workflows/deploy.yml"
     );
     assert_eq!(location["region"]["startLine"], 17);
+}
+
+#[test]
+fn argo_cd_needs_rollouts_with_analysis_to_roll_back() {
+    let app = "fixtures/pipelines/argo/application.yaml";
+    let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", app]);
+    let atomic = run.findings("missing-atomic");
+    assert_eq!(atomic.len(), 1, "{}", run.stdout);
+    assert_eq!(atomic[0]["location"]["line"], 12);
+    assert!(
+        atomic[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("with automated sync and selfHeal `argocd app rollback` is refused"),
+        "{}",
+        atomic[0]
+    );
+    // Argo CD keeps no Helm history and has no helm --timeout.
+    assert_eq!(run.findings("missing-history-max").len(), 0);
+    assert_eq!(run.findings("timeout-below-startup").len(), 0);
+
+    let rollout = check_json("fixtures/pipelines/app-rollout.yaml", &["--pipeline", app]);
+    assert_eq!(
+        rollout.findings("missing-atomic").len(),
+        0,
+        "{}",
+        rollout.stdout
+    );
 }

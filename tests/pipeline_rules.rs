@@ -9,7 +9,8 @@ use common::{Run, check_json};
 struct Case {
     rule: &'static str,
     severity: &'static str,
-    /// Hazard file in fixtures/pipelines/rules; the safe twin has `.safe` before the kind.
+    /// The hazard file inside `fixtures/pipelines/rules/<rule>/`, a directory given to
+    /// `--pipeline`; the safe twin is the same file in `<rule>.safe/`.
     file: &'static str,
     line: u64,
     manifest: &'static str,
@@ -22,55 +23,49 @@ const CASES: &[Case] = &[
     Case {
         rule: "missing-history-max",
         severity: "warning",
-        file: "missing-history-max.gitlab-ci.yml",
+        file: ".gitlab-ci.yml",
         line: 13,
         manifest: APP,
     },
     Case {
         rule: "missing-atomic",
         severity: "warning",
-        file: "missing-atomic.sh",
+        file: "deploy.sh",
         line: 5,
         manifest: APP,
     },
     Case {
         rule: "missing-wait",
         severity: "info",
-        file: "missing-wait.jenkinsfile",
+        file: "Jenkinsfile",
         line: 11,
         manifest: APP,
     },
     Case {
         rule: "force-upgrade",
         severity: "warning",
-        file: "force-upgrade.helmfile.yaml",
+        file: "helmfile.yaml",
         line: 10,
         manifest: APP,
     },
     Case {
         rule: "missing-cleanup-on-fail",
         severity: "info",
-        file: "missing-cleanup-on-fail.flux.yaml",
+        file: "helmrelease.yaml",
         line: 16,
         manifest: APP,
     },
     Case {
         rule: "timeout-below-startup",
         severity: "error",
-        file: "timeout-below-startup.github.yml",
+        file: ".github/workflows/deploy.yml",
         line: 17,
         manifest: APP,
     },
 ];
 
-fn path(file: &str) -> String {
-    format!("fixtures/pipelines/rules/{file}")
-}
-
-fn safe_twin(file: &str) -> String {
-    // `missing-atomic.sh` → `missing-atomic.safe.sh`, `x.gitlab-ci.yml` → `x.safe.gitlab-ci.yml`.
-    let (stem, rest) = file.split_once('.').expect("a file kind");
-    path(&format!("{stem}.safe.{rest}"))
+fn dir(rule: &str) -> String {
+    format!("fixtures/pipelines/rules/{rule}")
 }
 
 fn check(manifest: &str, pipeline: &str) -> Run {
@@ -80,8 +75,8 @@ fn check(manifest: &str, pipeline: &str) -> Run {
 #[test]
 fn every_pipeline_rule_fires_on_its_fixture_at_the_right_place() {
     for case in CASES {
-        let file = path(case.file);
-        let run = check(case.manifest, &file);
+        let file = format!("{}/{}", dir(case.rule), case.file);
+        let run = check(case.manifest, &dir(case.rule));
         let found = run.findings(case.rule);
         assert!(
             !found.is_empty(),
@@ -108,7 +103,7 @@ fn every_pipeline_rule_fires_on_its_fixture_at_the_right_place() {
 #[test]
 fn no_pipeline_rule_fires_on_its_safe_twin() {
     for case in CASES {
-        let file = safe_twin(case.file);
+        let file = format!("{}.safe", dir(case.rule));
         let run = check(case.manifest, &file);
         assert!(run.code == 0 || run.code == 1, "{file}: {}", run.stderr);
         assert_eq!(

@@ -1,6 +1,7 @@
 //! Version parsing, table parsing errors, and statuses for known facts.
 
 use super::*;
+use ApiStatus::*;
 
 fn v(minor: u32) -> KubeVersion {
     KubeVersion::new(1, minor)
@@ -411,5 +412,3 @@ fn served_at_1_16_still_has_the_1_22_removals() {
     assert!(!served.iter().any(|s| s == "extensions/v1beta1/Deployment"));
     assert!(!served.iter().any(|s| s.starts_with("apps/v1beta")));
 }
-
-use ApiStatus::*;

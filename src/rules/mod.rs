@@ -2,11 +2,15 @@
 //! the model; it never parses files and never prints.
 
 mod api;
+mod config_rollout;
+mod crd;
 mod external;
 mod hooks;
+mod immutable;
 mod pipeline;
 mod probes;
 mod pvc;
+mod storage_diff;
 mod suppression;
 mod timeout;
 
@@ -14,6 +18,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::diff::{RevisionDiff, pair};
 use crate::finding::{Finding, Location};
 use crate::manifest::Object;
 use crate::model::{ChartModel, Settings};
@@ -142,6 +147,8 @@ pub struct Context<'a> {
     pub chart: &'a ChartModel,
     pub chart_index: usize,
     pub settings: &'a Settings,
+    /// The new revision paired with the baseline's current revision, when there is a baseline.
+    pub diff: Option<RevisionDiff<'a>>,
 }
 
 pub trait Rule: Sync {
@@ -204,6 +211,12 @@ impl Finding {
         self
     }
 
+    pub fn diff(&mut self, text: impl Into<String>) -> &mut Finding {
+        let text = text.into();
+        self.diff = (!text.is_empty()).then_some(text);
+        self
+    }
+
     pub fn effect(&mut self, effect: Effect) -> &mut Finding {
         self.effect = effect;
         self
@@ -215,14 +228,26 @@ pub fn all() -> &'static [&'static dyn Rule] {
     &[
         &api::ApiRemoved,
         &api::ApiDeprecated,
+        &api::RollbackTargetApiRemoved,
+        &crd::CrdChanged,
+        &storage_diff::PvcRemoved,
+        &storage_diff::PvcStorageClassChanged,
+        &storage_diff::PvcShrunk,
+        &storage_diff::PvcAccessModesChanged,
+        &storage_diff::StsVolumeClaimTemplatesChanged,
+        &storage_diff::StorageClassChanged,
         &pvc::PvcNoKeepPolicy,
+        &storage_diff::RollbackDeletesPvc,
+        &hooks::ResourceBecomesHook,
+        &immutable::ImmutableFieldChanged,
         &hooks::HookFailedLeftBehind,
         &probes::ReadinessDelayBelowStartup,
         &probes::LivenessKillsBeforeStartup,
         &probes::MissingReadinessProbe,
+        &timeout::TimeoutBelowStartup,
         &external::ExternalConfigMap,
         &external::ExternalSecret,
-        &timeout::TimeoutBelowStartup,
+        &config_rollout::ConfigChangeWithoutRollout,
         &pipeline::MissingHistoryMax,
         &pipeline::MissingAtomic,
         &pipeline::MissingWait,
@@ -251,6 +276,10 @@ pub fn run(chart: &ChartModel, chart_index: usize, settings: &Settings) -> Vec<F
         chart,
         chart_index,
         settings,
+        diff: chart
+            .base
+            .as_ref()
+            .map(|b| pair(&b.current().objects, &chart.objects)),
     };
     let mut out = Vec::new();
     for rule in all() {
