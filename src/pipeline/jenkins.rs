@@ -112,7 +112,8 @@ fn string_at(text: &str, at: usize) -> Option<Literal> {
             i += 2;
             continue;
         }
-        if text[i..].starts_with(quote) {
+        // Bytes, not `&str`: after an escape `i` may sit inside a multi-byte character.
+        if bytes[i..].starts_with(quote.as_bytes()) {
             return Some(Literal {
                 start,
                 body_end: i,
@@ -136,12 +137,18 @@ fn unescape(text: &str, start: usize, end: usize) -> (String, OffsetMap) {
     let mut i = start;
     while i < end {
         if bytes[i] == b'\\' && i + 1 < end {
-            match bytes[i + 1] {
-                b'\n' => {}
-                c @ (b'\\' | b'\'' | b'"' | b'$') => out.push(c as char),
-                _ => out.push_str(&text[i..i + 2]),
+            let Some(c) = text[i + 1..].chars().next() else {
+                break;
+            };
+            match c {
+                '\n' => {}
+                '\\' | '\'' | '"' | '$' => out.push(c),
+                _ => {
+                    out.push('\\');
+                    out.push(c);
+                }
             }
-            i += 2;
+            i += 1 + c.len_utf8();
             pieces.push((out.len(), i));
             continue;
         }

@@ -363,6 +363,9 @@ fn kubernetes(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
 }
 
 #[cfg(test)]
+mod robustness_tests;
+
+#[cfg(test)]
 mod tests {
     use super::chart_name_of;
 

@@ -443,8 +443,8 @@ impl Lexer<'_> {
             && rest.starts_with("$(")
             && !rest.starts_with("$((")
         {
-            let end = self.matching(self.pos + 1, b'(', b')');
-            let name = self.text[self.pos + 2..end.saturating_sub(1).max(self.pos + 2)].trim();
+            let (inner_end, end) = self.matching(self.pos + 1, b'(', b')');
+            let name = self.text[self.pos + 2..inner_end].trim();
             let simple = !name.is_empty()
                 && name
                     .chars()
@@ -466,12 +466,12 @@ impl Lexer<'_> {
         self.pos += 1;
         match self.peek(0) {
             Some(b'(') => {
-                self.pos = self.matching(self.pos, b'(', b')');
+                self.pos = self.matching(self.pos, b'(', b')').1;
                 segs.push(Segment::Subst { quoted });
             }
             Some(b'{') => {
-                let end = self.matching(self.pos, b'{', b'}');
-                let inner = &self.text[self.pos + 1..end.saturating_sub(1).max(self.pos + 1)];
+                let (inner_end, end) = self.matching(self.pos, b'{', b'}');
+                let inner = &self.text[self.pos + 1..inner_end];
                 self.pos = end;
                 let name_len = inner
                     .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -534,8 +534,9 @@ impl Lexer<'_> {
         }
     }
 
-    /// Offset just past the bracket closing the one at `open_at`, counting nesting.
-    fn matching(&self, open_at: usize, open: u8, close: u8) -> usize {
+    /// The offsets of the bracket closing the one at `open_at` (counting nesting) and just
+    /// past it; both the end of the text when it is never closed.
+    fn matching(&self, open_at: usize, open: u8, close: u8) -> (usize, usize) {
         let mut depth = 0usize;
         let mut i = open_at;
         while i < self.bytes.len() {
@@ -545,12 +546,12 @@ impl Lexer<'_> {
             } else if b == close {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return i + 1;
+                    return (i, i + 1);
                 }
             }
             i += 1;
         }
-        self.bytes.len()
+        (self.bytes.len(), self.bytes.len())
     }
 }
 
