@@ -279,8 +279,14 @@ pub fn explain(id: &str) -> Result<String> {
     } else {
         "does not block by default"
     };
+    // Pipeline findings have no resource to annotate: a comment on the invocation instead.
+    let suppress = if m.category == rules::Category::Pipeline {
+        format!("put `# rollguard-ignore {id}` on the helm command's line or just above it")
+    } else {
+        format!("annotate the resource with `rollguard.dev/ignore: {id}`")
+    };
     Ok(format!(
-        "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: annotate the resource with `rollguard.dev/ignore: {id}`, or disable the rule in .rollguard.yaml.\n",
+        "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: {suppress}, or disable the rule in .rollguard.yaml.\n",
         m.severity.as_str(),
         m.effect.as_str(),
         m.effect.describe(),

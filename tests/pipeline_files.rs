@@ -430,3 +430,36 @@ fn argo_cd_needs_rollouts_with_analysis_to_roll_back() {
         rollout.stdout
     );
 }
+
+#[test]
+fn inline_comments_suppress_pipeline_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("deploy.sh");
+    std::fs::write(
+        &script,
+        "# Blue/green switch happens elsewhere; a failed release stays for debugging.\n\
+         # rollguard-ignore: missing-atomic, force-upgrade\n\
+         helm upgrade app ./charts/app --wait --history-max 5 \\\n  --timeout 10m\n",
+    )
+    .expect("write");
+    let run = check_json(
+        "fixtures/pipelines/app.yaml",
+        &["--pipeline", script.to_str().unwrap_or_default()],
+    );
+    let atomic = run.findings("missing-atomic");
+    assert_eq!(atomic.len(), 1, "{}", run.stdout);
+    assert_eq!(atomic[0]["suppressed"], true);
+    let unused = run.findings("unused-suppression");
+    assert_eq!(unused.len(), 1, "{}", run.stdout);
+    assert_eq!(unused[0]["location"]["line"], 2);
+    assert_eq!(unused[0]["location"]["column"], 37);
+    assert!(
+        unused[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("`rollguard-ignore force-upgrade`"),
+        "{}",
+        unused[0]
+    );
+    assert_eq!(run.json()["summary"]["suppressed"], 1);
+}

@@ -33,6 +33,7 @@ pub fn load(file: &Arc<SourceFile>, doc: &Node) -> Vec<Invocation> {
                 .or(source.entry("chart"))
                 .map_or(source.span, |(k, _)| k.span);
             let mut inv = Invocation::new(file, span, tool, name.unwrap_or_default().to_string());
+            inv.extent = (doc.span.start, doc.span.end);
             inv.release = source
                 .str_at(&["helm", "releaseName"])
                 .or(name)

@@ -30,6 +30,7 @@ pub fn helm_deploy(
         _ => return None,
     };
     let mut inv = Invocation::new(file, task_key.span, Tool::Helm(command), place.to_string());
+    inv.extent = (step.span.start, step.span.end);
     inv.release = input("releaseName").map(|r| macro_text(r, env).unwrap_or_else(|w| w));
     let chart = match input("chartType").unwrap_or("Name") {
         "FilePath" => input("chartPath"),

@@ -82,7 +82,7 @@ pub fn file_span(text: &str, start: usize, end: usize) -> Span {
     }
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+pub(super) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {
         i -= 1;
     }

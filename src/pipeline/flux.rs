@@ -16,6 +16,7 @@ pub fn load(file: &Arc<SourceFile>, doc: &Node) -> Invocation {
     let name = doc.str_at(&["metadata", "name"]);
     let span = doc.entry("spec").map_or(doc.span, |(k, _)| k.span);
     let mut inv = Invocation::new(file, span, Tool::Flux, name.unwrap_or_default().to_string());
+    inv.extent = (doc.span.start, doc.span.end);
     let Some(spec) = spec else { return inv };
     inv.release = spec.str_at(&["releaseName"]).or(name).map(str::to_string);
     inv.chart = match (

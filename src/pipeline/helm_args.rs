@@ -165,6 +165,9 @@ fn helm_invocation(script: &Script, words: &[Word], env: &Env) -> Option<Invocat
         return None;
     }
     reader.finish(Some(command), env);
+    if let Some(last) = args.last() {
+        inv.extent = (span.start, script.span(last.word.start, last.word.end).end);
+    }
     Some(inv)
 }
 

@@ -32,6 +32,7 @@ fn release_invocation(
     let span = release.entry("name").map_or(release.span, |(k, _)| k.span);
     let name = release.str_at(&["name"]).map(str::to_string);
     let mut inv = Invocation::new(file, span, Tool::Helmfile, name.clone().unwrap_or_default());
+    inv.extent = (release.span.start, release.span.end);
     inv.release = name;
     inv.chart = match release.str_at(&["chart"]) {
         Some(c) if c.contains("{{") => ChartArg::Unresolved(c.to_string()),

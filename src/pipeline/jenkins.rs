@@ -8,7 +8,7 @@ use std::sync::Arc;
 use regex::Regex;
 
 use super::Invocation;
-use super::embed::{OffsetMap, Script};
+use super::embed::{OffsetMap, Script, floor_char_boundary};
 use super::helm_args::invocations;
 use super::shell::{Dialect, Env};
 use crate::source::SourceFile;
@@ -16,6 +16,7 @@ use crate::source::SourceFile;
 pub fn load(file: &Arc<SourceFile>) -> Vec<Invocation> {
     let text = file.text.as_str();
     let env = variables(text);
+    let stages = stages(text);
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(at) = find_sh(text, from) {
@@ -31,7 +32,11 @@ pub fn load(file: &Arc<SourceFile>) -> Vec<Invocation> {
             map,
             dialect: Dialect::Shell,
             env: env.clone(),
-            place: String::new(),
+            place: stages
+                .iter()
+                .rfind(|(start, _)| *start < at)
+                .map(|(_, name)| format!("stage `{name}`"))
+                .unwrap_or_default(),
         };
         out.extend(invocations(&script));
     }
@@ -75,18 +80,17 @@ fn script_literal(text: &str, i: usize) -> Option<Literal> {
     let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '(']);
     let mut at = i + (rest.len() - trimmed.len());
     if starts_with_named_argument(trimmed) {
-        // Named arguments on the same statement: look for `script:` before the closing `)` or
-        // the end of the line that has no open string.
-        let window_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
-        let key = text[at..].find("script:").map(|k| at + k)?;
-        if key > window_end && !text[at..key].contains(['\'', '"']) {
-            return None;
-        }
+        // Named arguments: `script:` is among them, within a step's length (bounded, so a
+        // file of many steps stays linear).
+        let window = floor_char_boundary(text, (at + NAMED_ARGUMENTS_WINDOW).min(text.len()));
+        let key = text[at..window].find("script:").map(|k| at + k)?;
         at = key + "script:".len();
         at += text[at..].len() - text[at..].trim_start().len();
     }
     string_at(text, at)
 }
+
+const NAMED_ARGUMENTS_WINDOW: usize = 2000;
 
 /// `label: …`, `script: …`: Groovy named arguments.
 fn starts_with_named_argument(text: &str) -> bool {
@@ -157,6 +161,17 @@ fn unescape(text: &str, start: usize, end: usize) -> (String, OffsetMap) {
         i = next;
     }
     (out, OffsetMap::from_pieces(pieces))
+}
+
+/// Where each `stage('Name')` starts: a step belongs to the last one before it.
+fn stages(text: &str) -> Vec<(usize, String)> {
+    let Ok(stage) = Regex::new(r#"\bstage\s*\(\s*['"]([^'"\n]+)['"]"#) else {
+        return Vec::new();
+    };
+    stage
+        .captures_iter(text)
+        .filter_map(|c| Some((c.get(0)?.start(), c[1].to_string())))
+        .collect()
 }
 
 /// `NAME = 'value'` lines (inside `environment {}`) and `withEnv(['NAME=value'])` entries.

@@ -43,6 +43,7 @@ mod flux;
 mod gitlab;
 mod helm_args;
 mod helmfile;
+mod ignore;
 mod jenkins;
 mod make;
 pub mod read;
@@ -163,6 +164,18 @@ pub struct Invocation {
     pub cleanup_on_fail: Setting<bool>,
     /// Why the invocation was related to the chart without knowing that it deploys it.
     pub chart_assumed: Option<String>,
+    /// Bytes of the whole command or declaration: findings inside it belong to it.
+    pub extent: (usize, usize),
+    /// `# rollguard-ignore rule-a, rule-b` comments on its first line or just above it.
+    pub ignores: Vec<Ignore>,
+}
+
+/// A rule an inline comment suppresses for one invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignore {
+    pub rule: String,
+    /// The comment, for `unused-suppression`.
+    pub span: Span,
 }
 
 impl Invocation {
@@ -181,6 +194,8 @@ impl Invocation {
             force: Setting::Absent,
             cleanup_on_fail: Setting::Absent,
             chart_assumed: None,
+            extent: (span.start, span.end),
+            ignores: Vec::new(),
         }
     }
 
@@ -333,7 +348,8 @@ pub fn load_file(file: &Arc<SourceFile>, kind: FileKind, out: &mut Loaded) {
     };
     match result {
         Ok(found) => {
-            for inv in found {
+            for mut inv in found {
+                inv.ignores = ignore::comments_for(&file.text, inv.span, inv.extent.0);
                 if !out.invocations.iter().any(|o| o.same_run(&inv)) {
                     out.invocations.push(inv);
                 }

@@ -8,6 +8,7 @@ mod external;
 mod hooks;
 mod immutable;
 mod pipeline;
+mod pipeline_suppression;
 mod probes;
 mod pvc;
 mod storage_diff;

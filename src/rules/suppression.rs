@@ -62,6 +62,7 @@ pub fn apply_suppressions(findings: &mut Vec<Finding>, charts: &[ChartModel], se
             }
         }
     }
+    super::pipeline_suppression::apply(findings, charts, settings, &mut unused);
     if !settings.config.is_disabled(UNUSED_SUPPRESSION.id) {
         if let Some(severity) = settings.config.severity_override(UNUSED_SUPPRESSION.id) {
             unused.iter_mut().for_each(|f| f.severity = severity);
