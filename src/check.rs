@@ -69,6 +69,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     }
     let mut notes = notes(&charts);
     notes.extend(pipelines.notes);
+    notes.extend(charts.iter().filter_map(pipeline::checked_note));
     let report = Report::new(
         charts.into_iter().map(|c| c.info).collect(),
         findings,

@@ -147,6 +147,12 @@ fn settings_are_read_through_variables_and_layers() {
 fn the_report_for_the_whole_repository() {
     let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", REPO]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // Every invocation but helmfile's `db` release (bitnami/postgresql) deploys `app`.
+    let notes = run.json()["notes"].to_string();
+    assert!(
+        notes.contains("app: checked with 18 helm invocations from"),
+        "{notes}"
+    );
     let found: Vec<String> = run.json()["findings"]
         .as_array()
         .expect("findings")

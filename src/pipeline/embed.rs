@@ -54,6 +54,18 @@ impl OffsetMap {
         OffsetMap { pieces }
     }
 
+    /// The map of the text from `base` on (a string inside the text).
+    pub fn shifted(&self, base: usize) -> Self {
+        let mut pieces = vec![(0, self.to_file(base))];
+        pieces.extend(
+            self.pieces
+                .iter()
+                .filter(|(t, _)| *t > base)
+                .map(|(t, f)| (t - base, *f)),
+        );
+        OffsetMap { pieces }
+    }
+
     pub fn to_file(&self, offset: usize) -> usize {
         let (text, file) = self
             .pieces

@@ -38,11 +38,55 @@ pub fn invocations(script: &Script) -> Vec<Invocation> {
         }
         let mut local = env.clone();
         local.extend(prefix);
-        if let Some(inv) = helm_invocation(script, rest, &local) {
+        if let Some(inner) = inline_script(script, rest, &local) {
+            found.extend(invocations(&inner));
+        } else if let Some(inv) = helm_invocation(script, rest, &local) {
             found.push(inv);
         }
     }
     found
+}
+
+/// `bash -c 'helm upgrade …'` (also `sh -ec "…"`, `bash -o pipefail -c …`): the string is a
+/// script of its own, read as written so its variables expand with what is known here.
+fn inline_script<'a>(script: &Script<'a>, words: &[Word], env: &Env) -> Option<Script<'a>> {
+    let program = words.first()?.expand(env).text;
+    let name = program.rsplit('/').next().unwrap_or("");
+    if !matches!(name, "sh" | "bash" | "zsh" | "dash" | "ash" | "ksh") {
+        return None;
+    }
+    let mut i = 1;
+    loop {
+        let option = words.get(i)?.expand(env).text;
+        // Without `-c` the shell runs a script file, which is not here.
+        if !(option.starts_with('-') || option.starts_with('+')) {
+            return None;
+        }
+        i += 1;
+        if option == "-o" || option == "+o" {
+            i += 1;
+        } else if !option.starts_with("--") && option.contains('c') {
+            break;
+        }
+    }
+    let body = words.get(i)?;
+    let raw = &script.text[body.start..body.end];
+    let quoted = raw.len() >= 2
+        && (raw.starts_with('\'') && raw.ends_with('\'')
+            || raw.starts_with('"') && raw.ends_with('"'));
+    let (start, end) = if quoted {
+        (body.start + 1, body.end - 1)
+    } else {
+        (body.start, body.end)
+    };
+    Some(Script {
+        file: script.file,
+        text: script.text[start..end].to_string(),
+        map: script.map.shifted(start),
+        dialect: script.dialect,
+        env: env.clone(),
+        place: script.place.clone(),
+    })
 }
 
 fn known(e: Expanded) -> Option<String> {

@@ -26,8 +26,10 @@
 //!   job, step or script expand; a known unquoted value with blanks splits into words; an
 //!   unknown unquoted one (`$HELM_OPTS`, `"$@"`) makes absent flags unknown, never missing.
 //!
-//! Knowingly not: commands run through another program (`bash -c "helm …"`, `xargs`, `$HELM`
-//! as the program), shell functions and aliases, control flow (every branch counts, loops run
+//! `bash -c '…'` strings are scripts of their own.
+//!
+//! Knowingly not: commands run through other programs (`xargs`, `docker run`, `$HELM` as the
+//! program), shell functions and aliases, control flow (every branch counts, loops run
 //! once), values computed by `$(…)`, GitLab `include:` and `!reference`, helmfile Go
 //! templates and `bases:`, Jenkins shared libraries, marketplace actions and orbs that wrap
 //! helm (`deliverybot/helm`, `circleci/helm`), and PowerShell syntax beyond plain words.
@@ -315,6 +317,32 @@ pub fn related(all: &[Invocation], chart: &ChartModel) -> Vec<Invocation> {
             }
         })
         .collect()
+}
+
+/// A report note saying which pipeline files a chart was checked with, so a user sees that
+/// discovery found them; `None` when there are none.
+pub fn checked_note(chart: &ChartModel) -> Option<String> {
+    const SHOWN: usize = 4;
+    let mut files: Vec<&str> = Vec::new();
+    for inv in &chart.invocations {
+        if !files.contains(&inv.file.name.as_str()) {
+            files.push(&inv.file.name);
+        }
+    }
+    let n = chart.invocations.len();
+    if n == 0 {
+        return None;
+    }
+    let more = files.len().saturating_sub(SHOWN);
+    let mut list = files[..files.len().min(SHOWN)].join(", ");
+    if more > 0 {
+        list.push_str(&format!(" and {more} more"));
+    }
+    Some(format!(
+        "{}: checked with {n} helm invocation{} from {list}",
+        chart.info.name,
+        if n == 1 { "" } else { "s" }
+    ))
 }
 
 /// What loading the pipeline files produced: invocations, and notes for the report about files

@@ -82,3 +82,13 @@ fn wrappers_plugins_and_non_upgrades() {
     assert_eq!(inv.tool, Tool::Helm(HelmCommand::Rollback));
     assert_eq!(inv.force.value(), Some(true));
 }
+
+#[test]
+fn shell_dash_c_strings_are_scripts() {
+    let text = "CHART=./charts/app\nbash -o pipefail -ec \"helm upgrade app $CHART --atomic\"\n";
+    let inv = one(text);
+    assert_eq!(inv.chart, ChartArg::Known("./charts/app".into()));
+    assert_eq!(inv.atomic.value(), Some(true));
+    assert_eq!((inv.span.line, inv.span.col), (2, 23));
+    assert_eq!(parse("bash deploy.sh\nsh -c 'echo helm upgrade'").len(), 0);
+}
