@@ -48,6 +48,8 @@ fn every_ci_system_yields_its_helm_invocations() {
             ("azure-pipelines.yml", 2),
             // the anchored definition is reported once, where the pipeline uses it.
             ("bitbucket-pipelines.yml", 1),
+            // the template a GitLab job extends, from a local include.
+            ("ci/templates/helm.yml", 1),
             ("clusters/prod/app-helmrelease.yaml", 1),
             ("helmfile.yaml", 2),
             ("justfile", 1),
@@ -75,6 +77,12 @@ fn settings_are_read_through_variables_and_layers() {
     assert_eq!(staging.place, "job `staging`, step `Deploy to staging`");
     let production = get(".github/workflows/deploy.yml", 1);
     assert!(matches!(production.timeout, Setting::Unknown { .. }));
+
+    // GitLab: a job extending a template from a local include points into that file.
+    let canary = get("ci/templates/helm.yml", 0);
+    assert_eq!(canary.place, "job `canary`");
+    assert_eq!(canary.release.as_deref(), Some("app-canary"));
+    assert_eq!(canary.chart, ChartArg::Known("charts/app".into()));
 
     // GitLab: `helm secrets upgrade` in a template job, global variables.
     let deploy = get(".gitlab-ci.yml", 1);
@@ -150,7 +158,7 @@ fn the_report_for_the_whole_repository() {
     // Every invocation but helmfile's `db` release (bitnami/postgresql) deploys `app`.
     let notes = run.json()["notes"].to_string();
     assert!(
-        notes.contains("app: checked with 18 helm invocations from"),
+        notes.contains("app: checked with 19 helm invocations from"),
         "{notes}"
     );
     let found: Vec<String> = run.json()["findings"]
@@ -174,9 +182,9 @@ fn the_report_for_the_whole_repository() {
         found,
         vec![
             "/.github/workflows/deploy.yml:33 missing-atomic warning",
-            "/.gitlab-ci.yml:32 missing-atomic info",
-            "/.gitlab-ci.yml:32 missing-wait info",
-            "/.gitlab-ci.yml:47 force-upgrade warning",
+            "/.gitlab-ci.yml:35 missing-atomic info",
+            "/.gitlab-ci.yml:35 missing-wait info",
+            "/.gitlab-ci.yml:50 force-upgrade warning",
             "/Jenkinsfile:20 missing-atomic warning",
             "/Jenkinsfile:20 missing-history-max info",
             "/Taskfile.yml:11 missing-cleanup-on-fail info",
@@ -184,6 +192,7 @@ fn the_report_for_the_whole_repository() {
             "/azure-pipelines.yml:27 missing-history-max warning",
             "/azure-pipelines.yml:40 missing-atomic warning",
             "/bitbucket-pipelines.yml:9 force-upgrade warning",
+            "/ci/templates/helm.yml:7 missing-atomic warning",
             "/clusters/prod/app-helmrelease.yaml:15 missing-atomic warning",
             "/clusters/prod/app-helmrelease.yaml:17 missing-history-max warning",
             "/clusters/prod/app-helmrelease.yaml:26 missing-wait info",

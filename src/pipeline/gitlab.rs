@@ -1,26 +1,21 @@
-//! GitLab CI: jobs are the top-level mappings with a script; `extends` is merged here (GitLab
-//! deep-merges mappings and replaces lists), anchors and merge keys already by the YAML reader;
-//! `variables:` apply globally and per job, `default:` gives before/after scripts.
+//! GitLab CI: jobs are the top-level mappings that are not global keywords. Understood here:
+//! `include:` of local files (templates and jobs from the same repository), `extends` (GitLab
+//! deep-merges mappings and replaces lists; the file that gives a job its script is the file
+//! findings point into), `!reference [.job, key]` in script lists, `default:` before/after
+//! scripts, and `variables:` globally and per job. Anchors and merge keys are expanded by the
+//! YAML reader.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::Invocation;
-use super::ci_yaml::{Place, Shape, walk};
-use super::embed::{add_env, parse_yaml};
+use super::discover::{MAX_FILE_BYTES, repo_root};
+use super::embed::{Script, add_env, parse_yaml, script_nodes};
+use super::helm_args::invocations;
 use super::shell::{Dialect, Env};
 use crate::source::SourceFile;
 use crate::yaml::{Kind, Node};
-
-const SHAPE: Shape = Shape {
-    scripts: &["before_script", "script", "after_script"],
-    env: &["variables"],
-    groups: &[],
-    job_names: &[],
-    unit: "job",
-    skip: &[],
-    task: None,
-    dialect: Dialect::Shell,
-};
 
 /// Keys of the top level that are not jobs.
 const GLOBAL_KEYS: &[&str] = &[
@@ -37,38 +32,151 @@ const GLOBAL_KEYS: &[&str] = &[
     "spec",
 ];
 
+const SCRIPT_KEYS: [&str; 3] = ["before_script", "script", "after_script"];
+
 /// `extends` chains longer than this are cut (GitLab allows 11 levels).
 const MAX_EXTENDS: usize = 11;
+/// Local includes followed, over all nesting levels.
+const MAX_INCLUDES: usize = 50;
+
+/// One file of the configuration: the main file or a local include.
+struct Source {
+    file: Arc<SourceFile>,
+    root: Node,
+}
+
+/// A job (or template) with, for each top-level key, the source that gave it.
+struct Job {
+    node: Node,
+    origin: BTreeMap<String, usize>,
+}
 
 pub fn load(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
     let docs = parse_yaml(file)?;
-    let mut out = Vec::new();
     // A file with a `spec:` header holds it in its own document; the jobs are in the last one.
     let Some(root) = docs.last() else {
-        return Ok(out);
+        return Ok(Vec::new());
     };
+    let mut sources = Vec::new();
+    local_includes(file, root, &mut sources);
+    // The including file comes last: its keys win over the included ones.
+    sources.push(Source {
+        file: file.clone(),
+        root: root.clone(),
+    });
     let mut env = Env::new();
-    add_env(&mut env, root.get("variables"));
-    let default = root.get("default");
-    for (key, job) in root.as_map().unwrap_or(&[]) {
-        let Some(name) = key.as_str() else { continue };
-        if GLOBAL_KEYS.contains(&name) || name.starts_with('.') || job.as_map().is_none() {
+    for source in &sources {
+        add_env(&mut env, source.root.get("variables"));
+    }
+    let registry = registry(&sources);
+    let default = registry.get("default").copied();
+    let mut out = Vec::new();
+    // Jobs in file order: the including file's first, then the included ones'.
+    let in_order = sources
+        .iter()
+        .enumerate()
+        .rev()
+        .flat_map(|(index, source)| {
+            source
+                .root
+                .as_map()
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(move |(k, node)| Some((index, k.as_str()?, node)))
+        });
+    for (index, name, node) in in_order {
+        let defined_here = registry
+            .get(name)
+            .is_some_and(|(i, n)| *i == index && std::ptr::eq(*n, node));
+        if !defined_here
+            || GLOBAL_KEYS.contains(&name)
+            || name.starts_with('.')
+            || node.as_map().is_none()
+        {
             continue;
         }
-        let job = resolve_extends(root, job, 0);
-        let job = with_defaults(&job, default);
-        let place = Place {
-            unit: "job",
-            job: Some(name.to_string()),
-            step: None,
-        };
-        walk(file, &job, &SHAPE, &env, &place, &mut out);
+        let job = resolve_extends(&registry, index, node, 0);
+        let mut job_env = env.clone();
+        add_env(&mut job_env, job.node.get("variables"));
+        for key in SCRIPT_KEYS {
+            let (source, value) = match (job.node.get(key), default) {
+                (Some(value), _) => (job.origin.get(key).copied().unwrap_or(index), value),
+                (None, Some((d, default))) if key != "script" => match default.get(key) {
+                    Some(value) => (d, value),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            for (s, line) in script_lines(&registry, source, value) {
+                let place = format!("job `{name}`");
+                if let Some(script) =
+                    Script::in_yaml(&sources[s].file, line, Dialect::Shell, &job_env, place)
+                {
+                    out.extend(invocations(&script));
+                }
+            }
+        }
     }
     Ok(out)
 }
 
+/// Every top-level entry by name, later sources overriding earlier ones.
+fn registry(sources: &[Source]) -> BTreeMap<String, (usize, &Node)> {
+    let mut jobs = BTreeMap::new();
+    for (index, source) in sources.iter().enumerate() {
+        for (key, value) in source.root.as_map().unwrap_or(&[]) {
+            if let Some(name) = key.as_str() {
+                jobs.insert(name.to_string(), (index, value));
+            }
+        }
+    }
+    jobs
+}
+
+/// The lines of a script value, following `!reference [.job, key]` (a nested list of names).
+fn script_lines<'a>(
+    registry: &BTreeMap<String, (usize, &'a Node)>,
+    source: usize,
+    value: &'a Node,
+) -> Vec<(usize, &'a Node)> {
+    let mut lines = Vec::new();
+    let items: &[Node] = match &value.kind {
+        Kind::Seq(items) => items,
+        _ => std::slice::from_ref(value),
+    };
+    for item in items {
+        let reference: Option<Vec<&str>> = item
+            .as_seq()
+            .map(|parts| parts.iter().filter_map(Node::as_str).collect());
+        match reference {
+            Some(path) if path.len() >= 2 && registry.contains_key(path[0]) => {
+                let (s, job) = registry[path[0]];
+                if let Some(target) = job.path(&path[1..]) {
+                    lines.extend(script_nodes(target).into_iter().map(|n| (s, n)));
+                }
+            }
+            _ => lines.extend(script_nodes(item).into_iter().map(|n| (source, n))),
+        }
+    }
+    lines
+}
+
 /// The job with the templates it `extends` merged under it.
-fn resolve_extends(root: &Node, job: &Node, depth: usize) -> Node {
+fn resolve_extends(
+    registry: &BTreeMap<String, (usize, &Node)>,
+    index: usize,
+    job: &Node,
+    depth: usize,
+) -> Job {
+    let own = Job {
+        node: job.clone(),
+        origin: job
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|(k, _)| Some((k.as_str()?.to_string(), index)))
+            .collect(),
+    };
     let parents: Vec<&str> = match job.get("extends") {
         Some(n) => match &n.kind {
             Kind::Scalar(_) => n.as_str().into_iter().collect(),
@@ -78,22 +186,31 @@ fn resolve_extends(root: &Node, job: &Node, depth: usize) -> Node {
         None => Vec::new(),
     };
     if depth >= MAX_EXTENDS {
-        return job.clone();
+        return own;
     }
-    let mut merged: Option<Node> = None;
+    let mut merged: Option<Job> = None;
     for parent in parents {
-        let Some(base) = root.get(parent) else {
+        let Some(&(i, base)) = registry.get(parent) else {
             continue;
         };
-        let base = resolve_extends(root, base, depth + 1);
+        let base = resolve_extends(registry, i, base, depth + 1);
         merged = Some(match merged {
-            Some(m) => deep_merge(&m, &base),
+            Some(m) => merge(m, base),
             None => base,
         });
     }
     match merged {
-        Some(base) => deep_merge(&base, job),
-        None => job.clone(),
+        Some(base) => merge(base, own),
+        None => own,
+    }
+}
+
+fn merge(base: Job, over: Job) -> Job {
+    let mut origin = base.origin;
+    origin.extend(over.origin);
+    Job {
+        node: deep_merge(&base.node, &over.node),
+        origin,
     }
 }
 
@@ -121,22 +238,78 @@ fn deep_merge(base: &Node, over: &Node) -> Node {
     }
 }
 
-/// `default: before_script/after_script` for jobs that do not set their own.
-fn with_defaults(job: &Node, default: Option<&Node>) -> Node {
-    let Some(default) = default else {
-        return job.clone();
+/// `include: local` files (also the short form `include: path.yml` and nested includes), read
+/// from the repository, included files first. Remote, project and template includes are not
+/// available offline and are left out; so are files outside the repository or unreadable.
+fn local_includes(file: &Arc<SourceFile>, root: &Node, out: &mut Vec<Source>) {
+    let dir = Path::new(&file.name).parent().unwrap_or(Path::new("."));
+    let Ok(dir) = std::fs::canonicalize(dir) else {
+        return;
     };
-    let mut entries = job.as_map().unwrap_or(&[]).to_vec();
-    for key in ["before_script", "after_script"] {
-        if job.get(key).is_none()
-            && let Some(entry) = default.entry(key)
-        {
-            entries.push((entry.0.clone(), entry.1.clone()));
-        }
+    // Paths are relative to the repository root; a configuration kept below it (or outside any
+    // repository) is also tried from its own directory.
+    let root_dir = repo_root(&dir).unwrap_or_else(|| dir.clone());
+    let bases = Bases {
+        root: root_dir,
+        dir,
+    };
+    let mut seen: Vec<PathBuf> = Vec::new();
+    include_from(&bases, root, &mut seen, out);
+}
+
+struct Bases {
+    root: PathBuf,
+    dir: PathBuf,
+}
+
+impl Bases {
+    /// The included file, if it exists inside the repository.
+    fn resolve(&self, local: &str) -> Option<PathBuf> {
+        let relative = local.trim_start_matches('/');
+        [&self.root, &self.dir]
+            .into_iter()
+            .filter_map(|b| std::fs::canonicalize(b.join(relative)).ok())
+            .find(|p| p.starts_with(&self.root) && p.is_file())
     }
-    Node {
-        kind: Kind::Map(entries),
-        span: job.span,
+}
+
+fn include_from(bases: &Bases, root: &Node, seen: &mut Vec<PathBuf>, out: &mut Vec<Source>) {
+    let entries: Vec<&Node> = match root.get("include") {
+        Some(n) if n.as_seq().is_some() => n.as_seq().unwrap_or(&[]).iter().collect(),
+        Some(n) => vec![n],
+        None => return,
+    };
+    for entry in entries {
+        let local = match &entry.kind {
+            Kind::Scalar(_) => entry.as_str().filter(|p| !p.contains("://")),
+            _ => entry.str_at(&["local"]),
+        };
+        let Some(local) = local else { continue };
+        let Some(path) = bases.resolve(local) else {
+            continue;
+        };
+        if seen.contains(&path) || seen.len() >= MAX_INCLUDES {
+            continue;
+        }
+        seen.push(path.clone());
+        let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= MAX_FILE_BYTES);
+        let Some(text) = small.then(|| std::fs::read_to_string(&path).ok()).flatten() else {
+            continue;
+        };
+        let name = path
+            .strip_prefix(std::env::current_dir().unwrap_or_default())
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let file = SourceFile::new(name, text);
+        let Some(included) = parse_yaml(&file).ok().and_then(|mut d| d.pop()) else {
+            continue;
+        };
+        include_from(bases, &included, seen, out);
+        out.push(Source {
+            file,
+            root: included,
+        });
     }
 }
 
@@ -152,5 +325,14 @@ mod tests {
         assert_eq!(invs[0].place, "job `production`");
         assert_eq!(invs[0].history_max.value(), Some(3));
         assert_eq!(invs[0].span.line, 7);
+    }
+
+    #[test]
+    fn references_and_default_scripts() {
+        let text = "default:\n  before_script:\n    - helm upgrade pre ./p --atomic\n.common:\n  deploy:\n    - helm upgrade app ./charts/app --wait\nship:\n  script:\n    - echo go\n    - !reference [.common, deploy]\n";
+        let invs = load(&SourceFile::new(".gitlab-ci.yml", text)).unwrap_or_default();
+        let releases: Vec<_> = invs.iter().filter_map(|i| i.release.as_deref()).collect();
+        assert_eq!(releases, ["pre", "app"]);
+        assert_eq!(invs[1].span.line, 6);
     }
 }

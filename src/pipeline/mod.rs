@@ -9,7 +9,7 @@
 //! Understood:
 //! - files: GitHub Actions workflows and composite actions (`run:`, `env:` at workflow, job and
 //!   step), GitLab CI (`script`/`before_script`/`after_script`, `default:`, `variables:`,
-//!   `extends`, anchors and merge keys), Jenkinsfiles (`sh` steps in every quoting, named
+//!   `extends`, `!reference`, local `include:`, anchors and merge keys), Jenkinsfiles (`sh` steps in every quoting, named
 //!   arguments, `environment {}` and `withEnv`), Azure Pipelines (`script`/`bash`/`pwsh`,
 //!   inline task scripts, `HelmDeploy@0/1` inputs, `$(var)` macros, variables as map or list),
 //!   Bitbucket Pipelines (steps, anchored `definitions`), CircleCI (`run:` as text or map,
@@ -30,7 +30,7 @@
 //!
 //! Knowingly not: commands run through other programs (`xargs`, `docker run`, `$HELM` as the
 //! program), shell functions and aliases, control flow (every branch counts, loops run
-//! once), values computed by `$(…)`, GitLab `include:` and `!reference`, helmfile Go
+//! once), values computed by `$(…)`, GitLab remote/project/template includes, helmfile Go
 //! templates and `bases:`, Jenkins shared libraries, marketplace actions and orbs that wrap
 //! helm (`deliverybot/helm`, `circleci/helm`), and PowerShell syntax beyond plain words.
 
