@@ -220,6 +220,21 @@ fn hook_jobs_are_compared_on_their_own() {
             .contains("activeDeadlineSeconds 900")
     );
     assert_eq!(run.code, 1);
+
+    // A rollback runs rollback hooks, not this pre-upgrade one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("rollback.sh");
+    std::fs::write(&script, "helm rollback app --wait --timeout 1m\n").expect("write");
+    let run = check_json(
+        "fixtures/pipelines/app-with-hook.yaml",
+        &["--pipeline", script.to_str().unwrap_or_default()],
+    );
+    assert_eq!(
+        run.findings("timeout-below-startup").len(),
+        0,
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -54,9 +54,9 @@ pub mod shell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use discover::{FileKind, classify};
+pub use discover::FileKind;
 pub use duration::{format_seconds, parse_go_duration};
-pub use embed::{OffsetMap, file_span};
+pub use embed::OffsetMap;
 
 use crate::model::{ChartInfo, ChartModel};
 use crate::source::SourceFile;
@@ -201,7 +201,8 @@ impl Invocation {
         }
     }
 
-    /// "`helm upgrade` in .github/workflows/deploy.yml (job `deploy`)", for messages.
+    /// "`helm upgrade` of release `app` (job `deploy`, step `Ship`)", "Flux HelmRelease `app`":
+    /// the subject of a finding's message.
     pub fn describe(&self) -> String {
         let mut text = self.tool.describe().to_string();
         let mut notes = Vec::new();

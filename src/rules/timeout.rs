@@ -7,7 +7,7 @@ use super::probes::{Probe, declared_startup};
 use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
 use crate::manifest::Object;
 use crate::manifest::pod::{ContainerGroup, is_workload, pod_template};
-use crate::pipeline::{Invocation, Setting, Tool, Wait, format_seconds};
+use crate::pipeline::{HelmCommand, Invocation, Setting, Tool, Wait, format_seconds};
 use crate::yaml::Node;
 
 /// Helm's `--timeout` default; helmfile's and Flux's are the same five minutes.
@@ -53,11 +53,11 @@ impl Rule for TimeoutBelowStartup {
             return;
         }
         let workload = slowest_workload(cx);
-        let hook = slowest_hook_job(cx);
         for inv in &cx.chart.invocations {
             if matches!(inv.tool, Tool::ArgoCd { .. }) {
                 continue;
             }
+            let hook = slowest_hook_job(cx, hook_events(inv.tool));
             let (timeout, span, given) = match &inv.timeout {
                 Setting::Set { value, span } => (*value, *span, true),
                 Setting::Absent => (DEFAULT_TIMEOUT, inv.span, false),
@@ -226,13 +226,27 @@ impl Surge {
     }
 }
 
-/// Hook Jobs, by the longest they may run.
-fn slowest_hook_job<'a>(cx: &'a Context) -> Option<Slowest<'a>> {
+/// The hooks an invocation runs: an upgrade (possibly installing) its upgrade and install hooks,
+/// a rollback its rollback hooks; test hooks run with `helm test` only.
+fn hook_events(tool: Tool) -> &'static [&'static str] {
+    match tool {
+        Tool::Helm(HelmCommand::Rollback) => &["pre-rollback", "post-rollback"],
+        Tool::Helm(HelmCommand::Install) => &["pre-install", "post-install"],
+        _ => &["pre-upgrade", "post-upgrade", "pre-install", "post-install"],
+    }
+}
+
+/// Hook Jobs run for `events`, by the longest they may run.
+fn slowest_hook_job<'a>(cx: &'a Context, events: &[&str]) -> Option<Slowest<'a>> {
     cx.chart
         .objects
         .iter()
-        // Test hooks run with `helm test`, not with the upgrade.
-        .filter(|o| o.id.kind == "Job" && o.hook.as_ref().is_some_and(|h| !h.is_test()))
+        .filter(|o| {
+            o.id.kind == "Job"
+                && o.hook
+                    .as_ref()
+                    .is_some_and(|h| h.events.iter().any(|e| events.contains(&e.as_str())))
+        })
         .filter_map(|object| {
             let deadline = object
                 .root
