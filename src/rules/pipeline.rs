@@ -35,7 +35,7 @@ static MISSING_HISTORY_MAX: RuleMeta = RuleMeta {
     doc: "Every upgrade and rollback stores a revision (a Secret with the whole manifest) in the \
           cluster. The real hazard is no limit: `--history-max 0`, `HELM_MAX_HISTORY=0`, \
           helmfile `historyMax: 0` or Flux `maxHistory: 0` keep every revision forever (warning). \
-          A `helm upgrade/install/rollback` without `--history-max` and without \
+          A `helm upgrade` or `helm rollback` without `--history-max` and without \
           `HELM_MAX_HISTORY` in its job, step or script is bounded by whatever the runner's \
           environment says, else the CLI default of 10: that is reported at info severity, \
           because the limit is then not in the pipeline. helmfile always passes its own limit \
@@ -67,7 +67,8 @@ impl Rule for MissingHistoryMax {
                     )
                     .help("set a positive limit, e.g. `--history-max 10`");
                 }
-                Setting::Absent if inv.tool.is_cli() => {
+                // `helm install` has no `--history-max`: it writes the first revision.
+                Setting::Absent if takes_history_max(inv.tool) => {
                     out.at(
                         &inv.file,
                         inv.span,
@@ -79,13 +80,20 @@ impl Rule for MissingHistoryMax {
                     .severity(Severity::Info)
                     .help("pass `--history-max 10` (or set HELM_MAX_HISTORY in the job) so the limit is part of the pipeline");
                 }
-                Setting::Unknown { because, span } if inv.tool.is_cli() => {
+                Setting::Unknown { because, span } if takes_history_max(inv.tool) => {
                     unknown(out, inv, "`--history-max`", because, *span)
                 }
                 _ => {}
             }
         }
     }
+}
+
+fn takes_history_max(tool: Tool) -> bool {
+    matches!(
+        tool,
+        Tool::Helm(HelmCommand::Upgrade | HelmCommand::Rollback)
+    )
 }
 
 pub struct MissingAtomic;
@@ -341,6 +349,10 @@ impl Rule for MissingCleanupOnFail {
 
     fn check(&self, cx: &Context, out: &mut Emitter) {
         for inv in &cx.chart.invocations {
+            // `helm install --atomic` uninstalls everything on failure: nothing to clean up.
+            if inv.tool == Tool::Helm(HelmCommand::Install) {
+                continue;
+            }
             let Setting::Set { value: true, span } = inv.atomic else {
                 continue;
             };
