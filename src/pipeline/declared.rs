@@ -19,7 +19,9 @@ fn read<T>(
         },
         None => Setting::Unknown {
             because: match v.as_str() {
-                Some(t) if t.contains("{{") => format!("`{key}` is templated (`{t}`)"),
+                Some(t) if is_templated(t) => {
+                    format!("`{key}` is templated (`{}`)", as_written(t))
+                }
                 Some(t) => format!("`{key}: {t}` is not {what}"),
                 None => format!("`{key}` is not {what}"),
             },
@@ -49,6 +51,16 @@ pub fn duration_at(map: &Node, key: &str) -> Option<Setting<i64>> {
         |v| v.as_str().and_then(parse_go_duration),
         "a duration like `10m`",
     )
+}
+
+/// A value holding a template action, as written or as neutralised by the helmfile reader.
+pub fn is_templated(value: &str) -> bool {
+    value.contains("((") || value.contains("{{")
+}
+
+/// A neutralised value as the file writes it.
+pub fn as_written(value: &str) -> String {
+    value.replace("((", "{{").replace("))", "}}")
 }
 
 /// The first setting found, in order of precedence, else absent.

@@ -155,7 +155,12 @@ impl<'a> Script<'a> {
 
 /// Parses a pipeline file's YAML; the error is the note the report shows.
 pub fn parse_yaml(file: &Arc<SourceFile>) -> Result<Vec<Node>, String> {
-    parse_documents(&file.text, Origin::default()).map_err(|e| {
+    parse_yaml_text(file, &file.text)
+}
+
+/// Parses `text`, a same-length rewrite of the file's text (positions are the file's).
+pub fn parse_yaml_text(file: &SourceFile, text: &str) -> Result<Vec<Node>, String> {
+    parse_documents(text, Origin::default()).map_err(|e| {
         format!(
             "pipeline file {}:{}:{}: not valid YAML ({}); its helm invocations were not checked",
             file.name, e.span.line, e.span.col, e.message

@@ -1,17 +1,23 @@
 //! helmfile: every release of `releases:` is an upgrade (`helmfile apply/sync` runs
 //! `helm upgrade --install`), with its own settings over `helmDefaults`. helmfile always passes
 //! `--history-max` (its default 10), so an absent `historyMax` is bounded.
+//!
+//! helmfile renders a helmfile as a Go template before reading its YAML (`.gotmpl`, and
+//! helmfile.yaml before v1). To read the YAML around the template, actions are neutralised in
+//! place, byte for byte, so positions stay the file's: a line of actions only (`{{ if … }}`,
+//! `{{ end }}`) becomes blank (both branches of a condition count), and an action inside a
+//! value becomes `(( … ))`, which reads as text and is reported as templated.
 
 use std::sync::Arc;
 
-use super::declared::{bool_at, first, int_at, seconds_at};
-use super::embed::parse_yaml;
+use super::declared::{as_written, bool_at, first, int_at, is_templated, seconds_at};
+use super::embed::parse_yaml_text;
 use super::{ChartArg, Invocation, Setting, Tool, Wait};
 use crate::source::SourceFile;
 use crate::yaml::Node;
 
 pub fn load(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
-    let docs = parse_yaml(file)?;
+    let docs = parse_yaml_text(file, &neutralize(&file.text))?;
     let mut out = Vec::new();
     // Later documents of a layered helmfile see the defaults of earlier ones.
     let mut defaults: Option<&Node> = None;
@@ -35,7 +41,7 @@ fn release_invocation(
     inv.extent = (release.span.start, release.span.end);
     inv.release = name;
     inv.chart = match release.str_at(&["chart"]) {
-        Some(c) if c.contains("{{") => ChartArg::Unresolved(c.to_string()),
+        Some(c) if is_templated(c) => ChartArg::Unresolved(as_written(c)),
         Some(c) => ChartArg::Known(c.to_string()),
         None => ChartArg::Missing,
     };
@@ -54,6 +60,34 @@ fn release_invocation(
         Setting::Absent => Setting::Absent,
     };
     inv
+}
+
+fn neutralize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if !line.contains("{{") {
+            out.push_str(line);
+            continue;
+        }
+        let mut rest = line;
+        let mut outside = String::new();
+        while let Some(open) = rest.find("{{") {
+            outside.push_str(&rest[..open]);
+            rest = match rest[open..].find("}}") {
+                Some(close) => &rest[open + close + 2..],
+                None => "",
+            };
+        }
+        outside.push_str(rest);
+        if outside.trim().is_empty() {
+            let body = line.trim_end_matches(['\n', '\r']);
+            out.push_str(&" ".repeat(body.len()));
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(&line.replace("{{", "((").replace("}}", "))"));
+        }
+    }
+    out
 }
 
 /// The release's own key wins over helmDefaults.
@@ -75,5 +109,22 @@ mod tests {
         assert_eq!(invs[0].timeout.value(), Some(600));
         assert_eq!(invs[0].history_max.value(), Some(0));
         assert_eq!(invs[0].span.line, 6);
+    }
+
+    #[test]
+    fn go_templates_are_read_around() {
+        let text = "environments:\n  default: {}\n---\nhelmDefaults:\n  timeout: {{ .Values.timeout }}\nreleases:\n{{- range .Values.apps }}\n  - name: {{ .name }}\n    chart: ./charts/{{ .name }}\n    atomic: true\n{{- end }}\n";
+        let invs = load(&SourceFile::new("helmfile.yaml.gotmpl", text)).unwrap_or_default();
+        assert_eq!(invs.len(), 1);
+        assert_eq!(
+            invs[0].chart,
+            ChartArg::Unresolved("./charts/{{ .name }}".into())
+        );
+        assert_eq!(invs[0].atomic.value(), Some(true));
+        let Setting::Unknown { because, span } = &invs[0].timeout else {
+            panic!("timeout is templated: {:?}", invs[0].timeout)
+        };
+        assert!(because.contains("{{ .Values.timeout }}"), "{because}");
+        assert_eq!(span.line, 5);
     }
 }

@@ -15,7 +15,7 @@
 //!   Bitbucket Pipelines (steps, anchored `definitions`), CircleCI (`run:` as text or map,
 //!   `environment:`, `<< parameters.x >>`), Tekton (`script:`, `env:`, `$(params.x)`),
 //!   Makefiles, justfiles and Taskfiles (their variables and placeholders), shell scripts,
-//!   helmfile (`helmDefaults` under per-release keys), Flux `HelmRelease` and Argo CD
+//!   helmfile (`helmDefaults` under per-release keys; Go template actions read around), Flux `HelmRelease` and Argo CD
 //!   `Application` (Helm sources; Argo Rollouts with analysis in the chart).
 //! - commands: `helm upgrade|install|rollback`, `-i`/`--install`, flags as `--flag value` and
 //!   `--flag=value`, booleans as `--flag=false`, Helm 4 `--rollback-on-failure`,
@@ -30,8 +30,8 @@
 //!
 //! Knowingly not: commands run through other programs (`xargs`, `docker run`, `$HELM` as the
 //! program), shell functions and aliases, control flow (every branch counts, loops run
-//! once), values computed by `$(…)`, GitLab remote/project/template includes, helmfile Go
-//! templates and `bases:`, Jenkins shared libraries, marketplace actions and orbs that wrap
+//! once), values computed by `$(…)`, GitLab remote/project/template includes, what helmfile
+//! templates compute, helmfile `bases:` and `helmfiles:`, Jenkins shared libraries, marketplace actions and orbs that wrap
 //! helm (`deliverybot/helm`, `circleci/helm`), and PowerShell syntax beyond plain words.
 
 mod argo;
