@@ -9,30 +9,31 @@
 //! Understood:
 //! - files: GitHub Actions workflows and composite actions (`run:`, `env:` at workflow, job and
 //!   step), GitLab CI (`script`/`before_script`/`after_script`, `default:`, `variables:`,
-//!   `extends`, `!reference`, local `include:`, anchors and merge keys), Jenkinsfiles (`sh` steps in every quoting, named
-//!   arguments, `environment {}` and `withEnv`), Azure Pipelines (`script`/`bash`/`pwsh`,
-//!   inline task scripts, `HelmDeploy@0/1` inputs, `$(var)` macros, variables as map or list),
-//!   Bitbucket Pipelines (steps, anchored `definitions`), CircleCI (`run:` as text or map,
-//!   `environment:`, `<< parameters.x >>`), Tekton (`script:`, `env:`, `$(params.x)`),
-//!   Makefiles, justfiles and Taskfiles (their variables and placeholders), shell scripts,
-//!   helmfile (`helmDefaults` under per-release keys; Go template actions read around), Flux `HelmRelease` and Argo CD
-//!   `Application` (Helm sources; Argo Rollouts with analysis in the chart).
+//!   `extends`, `!reference`, local `include:`, anchors and merge keys), Jenkinsfiles (`sh`
+//!   steps in every quoting, named arguments, `environment {}`, `withEnv`, stage names), Azure
+//!   Pipelines (`script`/`bash`/`pwsh`, inline task scripts, `HelmDeploy@0/1` inputs, `$(var)`
+//!   macros, variables as map or list), Bitbucket Pipelines (steps, anchored `definitions`),
+//!   CircleCI (`run:` as text or map, `environment:`, `<< parameters.x >>`), Tekton
+//!   (`script:`, `env:`, `$(params.x)`), Makefiles, justfiles and Taskfiles (their variables and
+//!   placeholders), shell scripts, helmfile (`helmDefaults` under per-release keys; Go template
+//!   actions read around), Flux `HelmRelease` and Argo CD `Application` (Helm sources; Argo
+//!   Rollouts with analysis in the chart).
 //! - commands: `helm upgrade|install|rollback`, `-i`/`--install`, flags as `--flag value` and
 //!   `--flag=value`, booleans as `--flag=false`, Helm 4 `--rollback-on-failure`,
 //!   `--force-replace`, `--wait=watcher|hookOnly|legacy`, `--history-max`, `--timeout` as Go
-//!   durations, `HELM_MAX_HISTORY` from any enclosing env or the command prefix, continued lines,
-//!   quoting, comments, here-documents (skipped), `helm secrets …` and `sudo`/`env`/`timeout`
-//!   wrappers; `helm diff upgrade` and `--dry-run` are not upgrades. Variables set in the file,
-//!   job, step or script expand; a known unquoted value with blanks splits into words; an
-//!   unknown unquoted one (`$HELM_OPTS`, `"$@"`) makes absent flags unknown, never missing.
-//!
-//! `bash -c '…'` strings are scripts of their own.
+//!   durations, `HELM_MAX_HISTORY` from any enclosing env or the command prefix, continued
+//!   lines, quoting, comments, here-documents (skipped), `bash -c '…'` strings, `helm secrets …`
+//!   and `sudo`/`env`/`timeout` wrappers; `helm diff upgrade` and `--dry-run` are not upgrades.
+//!   Variables set in the file, job, step or script expand; a known unquoted value with blanks
+//!   splits into words; an unknown unquoted one (`$HELM_OPTS`, `"$@"`) makes absent flags
+//!   unknown, never missing.
 //!
 //! Knowingly not: commands run through other programs (`xargs`, `docker run`, `$HELM` as the
-//! program), shell functions and aliases, control flow (every branch counts, loops run
-//! once), values computed by `$(…)`, GitLab remote/project/template includes, what helmfile
-//! templates compute, helmfile `bases:` and `helmfiles:`, Jenkins shared libraries, marketplace actions and orbs that wrap
-//! helm (`deliverybot/helm`, `circleci/helm`), and PowerShell syntax beyond plain words.
+//! program), shell functions and aliases, control flow (every branch counts, loops run once),
+//! values computed by `$(…)` or by helmfile templates, GitLab remote/project/template includes,
+//! helmfile `bases:` and `helmfiles:`, Jenkins shared libraries, marketplace actions and orbs
+//! that wrap helm (`deliverybot/helm`, `circleci/helm`), Tekton `command:`/`args:` steps, and
+//! PowerShell syntax beyond plain words.
 
 mod argo;
 mod azure;
