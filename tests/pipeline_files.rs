@@ -54,7 +54,8 @@ fn every_ci_system_yields_its_helm_invocations() {
             ("helmfile.yaml", 2),
             ("justfile", 1),
             ("scripts/deploy.sh", 1),
-            ("tekton/helm-deploy-task.yaml", 1),
+            // a `script:` step and an `args:` step of an image whose entrypoint is helm.
+            ("tekton/helm-deploy-task.yaml", 2),
         ]
     );
     assert_eq!(notes.len(), 1, "{notes:?}");
@@ -131,6 +132,11 @@ fn settings_are_read_through_variables_and_layers() {
         ChartArg::Unresolved("$(params.chart)".into())
     );
 
+    let argv = get("tekton/helm-deploy-task.yaml", 1);
+    assert_eq!(argv.place, "step `upgrade-canary`");
+    assert_eq!(argv.timeout.value(), Some(180));
+    assert_eq!((argv.span.line, argv.span.col), (23, 7));
+
     // Declarative: helmfile defaults under a release, Flux's own keys.
     let helmfile = get("helmfile.yaml", 0);
     assert_eq!(helmfile.wait.value(), Some(Wait::Workloads));
@@ -158,7 +164,7 @@ fn the_report_for_the_whole_repository() {
     // Every invocation but helmfile's `db` release (bitnami/postgresql) deploys `app`.
     let notes = run.json()["notes"].to_string();
     assert!(
-        notes.contains("app: checked with 19 helm invocations from"),
+        notes.contains("app: checked with 20 helm invocations from"),
         "{notes}"
     );
     let found: Vec<String> = run.json()["findings"]
@@ -198,6 +204,8 @@ fn the_report_for_the_whole_repository() {
             "/clusters/prod/app-helmrelease.yaml:26 missing-wait info",
             "/justfile:5 missing-atomic warning",
             "/tekton/helm-deploy-task.yaml:20 missing-atomic warning",
+            "/tekton/helm-deploy-task.yaml:23 missing-history-max info",
+            "/tekton/helm-deploy-task.yaml:29 missing-cleanup-on-fail info",
         ]
     );
 }

@@ -85,7 +85,7 @@ pub const TEKTON: Shape = Shape {
     job_names: &[],
     unit: "task",
     skip: &[],
-    task: None,
+    task: Some(super::argv::container_step),
     dialect: Dialect::Macro,
 };
 
@@ -154,7 +154,17 @@ pub fn walk(
                 place.step = Some(name.to_string());
             }
             if let Some(read) = shape.task {
-                out.extend(read(file, node, &env, &place.text()));
+                // A task step is named by its own `name`, script or not.
+                let own = node.get("name").and_then(Node::as_str).map(|name| Place {
+                    step: Some(name.to_string()),
+                    ..place.clone()
+                });
+                out.extend(read(
+                    file,
+                    node,
+                    &env,
+                    &own.unwrap_or_else(|| place.clone()).text(),
+                ));
             }
             for (key, value) in entries {
                 let key = key.as_str().unwrap_or("");

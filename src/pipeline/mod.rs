@@ -14,7 +14,7 @@
 //!   Pipelines (`script`/`bash`/`pwsh`, inline task scripts, `HelmDeploy@0/1` inputs, `$(var)`
 //!   macros, variables as map or list), Bitbucket Pipelines (steps, anchored `definitions`),
 //!   CircleCI (`run:` as text or map, `environment:`, `<< parameters.x >>`), Tekton
-//!   (`script:`, `env:`, `$(params.x)`), Makefiles, justfiles and Taskfiles (their variables and
+//!   (`script:` and `command:`/`args:` steps, `env:`, `$(params.x)`), Makefiles, justfiles and Taskfiles (their variables and
 //!   placeholders), shell scripts, helmfile (`helmDefaults` under per-release keys; Go template
 //!   actions read around), Flux `HelmRelease` and Argo CD `Application` (Helm sources; Argo
 //!   Rollouts with analysis in the chart).
@@ -32,10 +32,11 @@
 //! program), shell functions and aliases, control flow (every branch counts, loops run once),
 //! values computed by `$(…)` or by helmfile templates, GitLab remote/project/template includes,
 //! helmfile `bases:` and `helmfiles:`, Jenkins shared libraries, marketplace actions and orbs
-//! that wrap helm (`deliverybot/helm`, `circleci/helm`), Tekton `command:`/`args:` steps, and
-//! PowerShell syntax beyond plain words.
+//! that wrap helm (`deliverybot/helm`, `circleci/helm`), and PowerShell syntax beyond plain
+//! words.
 
 mod argo;
+mod argv;
 mod azure;
 mod ci_yaml;
 mod declared;

@@ -113,7 +113,7 @@ fn report(
         &inv.file,
         span,
         format!(
-            "{} {timeout}, but {} may need {} {what} ({}): a healthy release fails and is rolled back",
+            "{} {timeout}, but {} may need {} {what} ({}); a healthy release fails and is rolled back",
             inv.describe(),
             s.object.id,
             format_seconds(s.seconds),
@@ -164,7 +164,7 @@ fn slowest_workload<'a>(cx: &'a Context) -> Option<Slowest<'a>> {
                 object,
                 seconds: per_pod.saturating_mul(waves),
                 how: format!(
-                    "{per_pod}s per pod ({source}) × {waves} rollout wave{}",
+                    "{per_pod}s per pod, its {source}, × {waves} rollout wave{}",
                     plural(waves)
                 ),
             })
