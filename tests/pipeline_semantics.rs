@@ -1,0 +1,133 @@
+//! What each Helm 3 / Helm 4 spelling means for the pipeline rules: one command per row, checked
+//! with the chart `app` (fixtures/pipelines/app.yaml: its slowest workload needs 2m).
+
+mod common;
+
+use common::check_json;
+
+/// (the pipeline file's text, its name, and the findings expected as `rule:severity`, in any
+/// order).
+const ROWS: &[(&str, &str, &[&str])] = &[
+    (
+        "helm upgrade app ./charts/app",
+        "deploy.sh",
+        &[
+            "missing-history-max:info",
+            "missing-atomic:warning",
+            "missing-wait:info",
+        ],
+    ),
+    (
+        "helm upgrade -i app ./charts/app --rollback-on-failure --cleanup-on-fail --history-max 10",
+        "deploy.sh",
+        &[],
+    ),
+    (
+        // --atomic raises Helm 4's wait strategy to watcher.
+        "helm upgrade app ./charts/app --atomic --wait=hookOnly --cleanup-on-fail --history-max=5",
+        "deploy.sh",
+        &[],
+    ),
+    (
+        "helm upgrade app ./charts/app --atomic --history-max 5",
+        "deploy.sh",
+        &["missing-cleanup-on-fail:info"],
+    ),
+    (
+        "helm upgrade app ./charts/app --atomic=false --wait=false --history-max 5",
+        "deploy.sh",
+        &["missing-atomic:warning", "missing-wait:info"],
+    ),
+    (
+        "helm upgrade app ./charts/app --wait=legacy --force-replace --history-max 5 --atomic --cleanup-on-fail",
+        "deploy.sh",
+        &["force-upgrade:warning"],
+    ),
+    (
+        "HELM_MAX_HISTORY=0 helm upgrade app ./charts/app --atomic --cleanup-on-fail",
+        "deploy.sh",
+        &["missing-history-max:warning"],
+    ),
+    (
+        // helm install writes the first revision: no --history-max, no --cleanup-on-fail.
+        "helm install app ./charts/app --atomic",
+        "deploy.sh",
+        &[],
+    ),
+    (
+        "helm upgrade app ./charts/app --atomic --cleanup-on-fail $HELM_OPTS",
+        "deploy.sh",
+        &["missing-history-max:info"],
+    ),
+    (
+        "helm upgrade app ./charts/app --atomic --cleanup-on-fail --history-max 5 --timeout 1m",
+        "deploy.sh",
+        &["timeout-below-startup:error"],
+    ),
+    (
+        // Without --wait, Helm does not wait for workloads: the timeout covers hooks only.
+        "helm upgrade app ./charts/app --history-max 5 --timeout 1m",
+        "deploy.sh",
+        &["missing-atomic:warning", "missing-wait:info"],
+    ),
+    (
+        "helm upgrade other ./charts/other --force\nhelm diff upgrade app ./charts/app\nhelm upgrade app ./charts/app --dry-run",
+        "deploy.sh",
+        &[],
+    ),
+    (
+        "helmDefaults:\n  wait: true\n  timeout: 60\nreleases:\n  - name: app\n    chart: ./charts/app\n",
+        "helmfile.yaml",
+        &["timeout-below-startup:error", "missing-atomic:warning"],
+    ),
+    (
+        "releases:\n  - name: app\n    chart: ./charts/app\n    atomic: true\n    cleanupOnFail: true\n    historyMax: 0\n",
+        "helmfile.yaml",
+        &["missing-history-max:warning"],
+    ),
+    (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app}\nspec:\n  chart: {spec: {chart: app}}\n  timeout: 1m\n",
+        "release.yaml",
+        &["timeout-below-startup:error", "missing-atomic:warning"],
+    ),
+    (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app}\nspec:\n  chart: {spec: {chart: app}}\n  upgrade:\n    cleanupOnFail: true\n    remediation: {retries: 3, strategy: uninstall}\n",
+        "release.yaml",
+        &["missing-atomic:warning"],
+    ),
+];
+
+#[test]
+fn each_spelling_means_what_helm_does() {
+    for (text, name, expected) in ROWS {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).expect("write");
+        let run = check_json(
+            "fixtures/pipelines/app.yaml",
+            &["--pipeline", file.to_str().unwrap_or_default()],
+        );
+        assert!(run.code == 0 || run.code == 1, "{text}: {}", run.stderr);
+        let mut found: Vec<String> = run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| {
+                f["location"]["file"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with(name))
+            })
+            .map(|f| {
+                format!(
+                    "{}:{}",
+                    f["rule"].as_str().unwrap_or(""),
+                    f["severity"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        found.sort();
+        let mut expected = expected.to_vec();
+        expected.sort();
+        assert_eq!(found, expected, "{text}");
+    }
+}
