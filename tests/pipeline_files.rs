@@ -452,7 +452,7 @@ fn argo_cd_needs_rollouts_with_analysis_to_roll_back() {
         atomic[0]["message"]
             .as_str()
             .unwrap_or("")
-            .contains("with automated sync and selfHeal `argocd app rollback` is refused"),
+            .contains("with automated sync `argocd app rollback` is refused, and selfHeal"),
         "{}",
         atomic[0]
     );

@@ -110,7 +110,8 @@ static MISSING_ATOMIC: RuleMeta = RuleMeta {
           HelmRelease without `upgrade.remediation` (`retries` > 0 or `remediateLastFailure`; \
           the default is no remediation, and strategy `uninstall` removes the release instead). \
           Argo CD never rolls back a failed sync, unless the chart's workloads are Argo Rollouts \
-          with analysis; with automated sync, `argocd app rollback` is refused as well.",
+          with analysis; with automated sync, `argocd app rollback` is refused as well, and \
+          selfHeal reverts a fix made by hand.",
     fix: "Add `--atomic` (Helm 4: `--rollback-on-failure`), `atomic: true` in helmfile, or \
           `upgrade.remediation.retries` in the HelmRelease.",
 };
@@ -165,13 +166,12 @@ impl Rule for MissingAtomic {
 }
 
 fn argo(out: &mut Emitter, inv: &Invocation, automated: bool, self_heal: bool) {
-    let manual = if automated {
-        format!(
-            "; with automated sync{} `argocd app rollback` is refused too",
-            if self_heal { " and selfHeal" } else { "" }
-        )
-    } else {
-        String::new()
+    let manual = match (automated, self_heal) {
+        (true, true) => {
+            "; with automated sync `argocd app rollback` is refused, and selfHeal reverts a manual fix"
+        }
+        (true, false) => "; with automated sync `argocd app rollback` is refused too",
+        _ => "",
     };
     out.at(
         &inv.file,
