@@ -30,7 +30,7 @@ pub enum Command {
         rollguard check --manifest new.yaml --base-manifest <(helm get manifest my-release)\n  \
         kubectl get secrets -l owner=helm,name=my-release -o yaml > history.yaml\n  \
         rollguard check --manifest new.yaml --base-release history.yaml")]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules: id, severity, effect, summary
     Rules,
     /// Print a rule's documentation
