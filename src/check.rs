@@ -239,8 +239,8 @@ pub fn rules_table() -> String {
     out
 }
 
-/// `rollguard explain RULE`.
-pub fn explain(id: &str) -> Result<String> {
+/// `rollguard explain RULE`: the rule's documentation, as text or Markdown.
+pub fn explain(id: &str, markdown: bool) -> Result<String> {
     let m = rules::find(id).ok_or_else(|| {
         InputError::new(format!("unknown rule `{id}`"))
             .with_help("`rollguard rules` lists the rule ids")
@@ -248,15 +248,31 @@ pub fn explain(id: &str) -> Result<String> {
     let blocks = if m.severity == Severity::Error {
         "blocks the release (NO-GO)"
     } else {
-        "does not block by default"
+        "does not block by default (`--fail-on warning` makes it)"
     };
-    Ok(format!(
-        "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: annotate the resource with `rollguard.dev/ignore: {id}`, or disable the rule in .rollguard.yaml.\n",
-        m.severity.as_str(),
-        m.effect.as_str(),
-        m.effect.describe(),
-        m.category.as_str(),
-        m.doc,
-        m.fix
-    ))
+    let suppress = format!(
+        "annotate the resource with `rollguard.dev/ignore: {id}`, or disable the rule in .rollguard.yaml (`disable: [{id}]`)"
+    );
+    Ok(if markdown {
+        format!(
+            "# `{id}`\n\n{}\n\n| severity | effect on a rollback | category |\n|---|---|---|\n| {} — {blocks} | `{}`: {} | {} |\n\n## What it finds\n\n{}\n\n## The fix\n\n{}\n\n## Suppressing it\n\nTo accept the risk, {suppress}.\n",
+            m.summary,
+            m.severity.as_str(),
+            m.effect.as_str(),
+            m.effect.describe(),
+            m.category.as_str(),
+            m.doc,
+            m.fix
+        )
+    } else {
+        format!(
+            "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: {suppress}.\n",
+            m.severity.as_str(),
+            m.effect.as_str(),
+            m.effect.describe(),
+            m.category.as_str(),
+            m.doc,
+            m.fix
+        )
+    })
 }

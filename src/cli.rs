@@ -37,6 +37,9 @@ pub enum Command {
     Explain {
         /// The rule id, e.g. pvc-no-keep-policy
         rule: String,
+        /// Print the documentation as Markdown (the source of docs/rules/<id>.md)
+        #[arg(long)]
+        markdown: bool,
     },
 }
 

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
             print!("{}", check::rules_table());
             Ok(0)
         }
-        Command::Explain { rule } => check::explain(rule).map(|text| {
+        Command::Explain { rule, markdown } => check::explain(rule, *markdown).map(|text| {
             print!("{text}");
             0
         }),
