@@ -77,7 +77,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
 pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
-    let mut text = outcome.report.render(args.format, color);
+    let mut text = if args.quiet && args.format == Format::Human {
+        outcome.report.compact()
+    } else {
+        outcome.report.render(args.format, color)
+    };
     if args.format == Format::Human && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         text.push_str(&outcome.report.render(Format::Github, false));
     }
