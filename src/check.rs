@@ -85,7 +85,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
 pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
-    let mut text = outcome.report.render(args.format, color);
+    let mut text = if args.quiet && args.format == Format::Human {
+        outcome.report.compact()
+    } else {
+        outcome.report.render(args.format, color)
+    };
     if args.format == Format::Human && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         text.push_str(&outcome.report.render(Format::Github, false));
     }
@@ -269,8 +273,8 @@ pub fn rules_table() -> String {
     out
 }
 
-/// `rollguard explain RULE`.
-pub fn explain(id: &str) -> Result<String> {
+/// `rollguard explain RULE`: the rule's documentation, as text or Markdown.
+pub fn explain(id: &str, markdown: bool) -> Result<String> {
     let m = rules::find(id).ok_or_else(|| {
         InputError::new(format!("unknown rule `{id}`"))
             .with_help("`rollguard rules` lists the rule ids")
@@ -278,21 +282,38 @@ pub fn explain(id: &str) -> Result<String> {
     let blocks = if m.severity == Severity::Error {
         "blocks the release (NO-GO)"
     } else {
-        "does not block by default"
+        "does not block by default (`--fail-on warning` makes it)"
     };
     // Pipeline findings have no resource to annotate: a comment on the invocation instead.
     let suppress = if m.category == rules::Category::Pipeline {
-        format!("put `# rollguard-ignore {id}` on the helm command's line or just above it")
+        format!(
+            "put `# rollguard-ignore {id}` on the helm command's line or just above it, or disable the rule in .rollguard.yaml (`disable: [{id}]`)"
+        )
     } else {
-        format!("annotate the resource with `rollguard.dev/ignore: {id}`")
+        format!(
+            "annotate the resource with `rollguard.dev/ignore: {id}`, or disable the rule in .rollguard.yaml (`disable: [{id}]`)"
+        )
     };
-    Ok(format!(
-        "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: {suppress}, or disable the rule in .rollguard.yaml.\n",
-        m.severity.as_str(),
-        m.effect.as_str(),
-        m.effect.describe(),
-        m.category.as_str(),
-        m.doc,
-        m.fix
-    ))
+    Ok(if markdown {
+        format!(
+            "# `{id}`\n\n{}\n\n| severity | effect on a rollback | category |\n|---|---|---|\n| {} — {blocks} | `{}`: {} | {} |\n\n## What it finds\n\n{}\n\n## The fix\n\n{}\n\n## Suppressing it\n\nTo accept the risk, {suppress}.\n",
+            m.summary,
+            m.severity.as_str(),
+            m.effect.as_str(),
+            m.effect.describe(),
+            m.category.as_str(),
+            m.doc,
+            m.fix
+        )
+    } else {
+        format!(
+            "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: {suppress}.\n",
+            m.severity.as_str(),
+            m.effect.as_str(),
+            m.effect.describe(),
+            m.category.as_str(),
+            m.doc,
+            m.fix
+        )
+    })
 }

@@ -34,10 +34,15 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// List the rules: id, severity, effect, summary
     Rules,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions { shell: clap_complete::Shell },
     /// Print a rule's documentation
     Explain {
         /// The rule id, e.g. pvc-no-keep-policy
         rule: String,
+        /// Print the documentation as Markdown (the source of docs/rules/<id>.md)
+        #[arg(long)]
+        markdown: bool,
     },
 }
 
@@ -105,6 +110,10 @@ pub struct CheckArgs {
     /// Record today's findings in FILE, to adopt rollguard in a repository step by step
     #[arg(long, value_name = "FILE")]
     pub write_accepted: Option<PathBuf>,
+
+    /// Human format: one line per finding and the verdict, no source snippets
+    #[arg(short, long)]
+    pub quiet: bool,
 
     /// Lowest severity that makes the exit code 1 (the reported verdict does not change)
     #[arg(long, value_enum, default_value = "error")]

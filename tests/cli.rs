@@ -320,3 +320,33 @@ fn accepted_findings_leave_the_verdict_but_stay_listed() {
         run.stderr
     );
 }
+
+#[test]
+fn quiet_is_one_line_per_finding() {
+    let run = rollguard(&[
+        "check",
+        "--manifest",
+        "fixtures/rules/api-removed.yaml",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(lines[0].starts_with("fixtures/rules/api-removed.yaml:3:1: error[api-removed] Ingress default/web uses extensions/v1beta1"));
+    assert!(lines[1].starts_with("NO-GO  1 error"));
+}
+
+#[test]
+fn completions_and_version() {
+    for shell in ["bash", "zsh", "fish"] {
+        let run = rollguard(&["completions", shell]);
+        assert_eq!(run.code, 0);
+        assert!(
+            run.stdout.contains("rollguard") && run.stdout.contains("check"),
+            "{shell}"
+        );
+    }
+    let run = rollguard(&["--version"]);
+    assert!(run.stdout.starts_with("rollguard "));
+    assert_eq!(rollguard(&["completions", "tcsh"]).code, 2);
+}

@@ -436,7 +436,7 @@ fn pipeline_findings_fit_the_report_formats() {
     let location = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
     assert_eq!(
         location["artifactLocation"]["uri"],
-        "fixtures/pipelines/rules/timeout-below-startup/.github/workflows/deploy.yml"
+        "fixtures/pipelines/rules/timeout-below-startup/deploy.yml"
     );
     assert_eq!(location["region"]["startLine"], 17);
 }

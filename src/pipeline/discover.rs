@@ -150,8 +150,19 @@ pub struct Found {
     pub notes: Vec<String>,
 }
 
+/// How a file came to be read: the user's word weighs more than a name found on the way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given {
+    /// Found by discovery: only names (and Kubernetes kinds) that say "pipeline" count.
+    No,
+    /// Under a directory given with `--pipeline`: a YAML file is also recognised by its keys.
+    InDirectory,
+    /// Given with `--pipeline`: YAML by its keys (else a note), anything else is a script.
+    File,
+}
+
 /// Pipeline files under `root`, in path order.
-pub fn walk(root: &Path, found: &mut Found) {
+pub fn walk(root: &Path, given: Given, found: &mut Found) {
     let mut entries = 0;
     let walker = WalkDir::new(root)
         .max_depth(MAX_DEPTH)
@@ -171,7 +182,7 @@ pub fn walk(root: &Path, found: &mut Found) {
             return;
         }
         if entry.file_type().is_file() {
-            add_file(entry.path(), false, found);
+            add_file(entry.path(), given, found);
         }
     }
 }
@@ -190,31 +201,29 @@ fn keep_dir(path: &Path) -> bool {
     !(in_chart && matches!(name, "charts" | "templates"))
 }
 
-/// Adds a file if it is a pipeline. A file given with `--pipeline` whose name says nothing is
-/// recognised by its top-level keys if it is YAML, else read as a shell script: the user said
-/// it runs the upgrade.
-pub fn add_file(path: &Path, explicit: bool, found: &mut Found) {
+/// Adds a file if it is a pipeline. A file the user pointed at whose name says nothing is
+/// recognised by its top-level keys if it is YAML; a file given by name that is not YAML is
+/// read as a shell script: the user said it runs the upgrade.
+pub fn add_file(path: &Path, given: Given, found: &mut Found) {
     let head = read_head(path);
-    let kind = match classify(path, &head) {
-        Some(kind) => kind,
-        None if !explicit => return,
-        None => {
-            let name = path.to_string_lossy().to_ascii_lowercase();
-            if name.ends_with(".yml") || name.ends_with(".yaml") {
-                match sniff_yaml(&head) {
-                    Some(kind) => kind,
-                    None => {
-                        found.notes.push(format!(
-                            "pipeline file {}: not a CI/CD or GitOps file kind rollguard knows; not checked",
-                            path.display()
-                        ));
-                        return;
-                    }
-                }
-            } else {
-                FileKind::Shell
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    let kind = match (classify(path, &head), given) {
+        (Some(kind), _) => kind,
+        (None, Given::No) => return,
+        (None, _) if yaml => match (sniff_yaml(&head), given) {
+            (Some(kind), _) => kind,
+            (None, Given::File) => {
+                found.notes.push(format!(
+                    "pipeline file {}: not a CI/CD or GitOps file kind rollguard knows; not checked",
+                    path.display()
+                ));
+                return;
             }
-        }
+            (None, _) => return,
+        },
+        (None, Given::File) => FileKind::Shell,
+        (None, _) => return,
     };
     found.files.push((path.to_path_buf(), kind));
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::discover::{self, Found, MAX_FILE_BYTES};
+use super::discover::{self, Found, Given, MAX_FILE_BYTES};
 use super::{Loaded, load_file};
 use crate::error::{InputError, Result};
 use crate::source::SourceFile;
@@ -24,9 +24,9 @@ pub fn load(sources: Sources) -> Result<Loaded> {
         Sources::Given(paths) => {
             for path in paths {
                 if path.is_dir() {
-                    discover::walk(path, &mut found);
+                    discover::walk(path, Given::InDirectory, &mut found);
                 } else if path.is_file() {
-                    discover::add_file(path, true, &mut found);
+                    discover::add_file(path, Given::File, &mut found);
                 } else {
                     return Err(InputError::in_path(
                         path.display().to_string(),
@@ -38,7 +38,7 @@ pub fn load(sources: Sources) -> Result<Loaded> {
         }
         Sources::DiscoverFrom(input) => {
             if let Some(root) = discover::repo_root(input) {
-                discover::walk(&root, &mut found);
+                discover::walk(&root, Given::No, &mut found);
             }
         }
         Sources::None => {}

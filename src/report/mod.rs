@@ -148,6 +148,25 @@ impl Report {
         )
     }
 
+    /// One line per finding that counts (`file:line:col: severity[rule] message`) and the banner.
+    pub fn compact(&self) -> String {
+        let mut out = String::new();
+        for f in self.findings.iter().filter(|f| f.counts()) {
+            if let Some((file, line, col)) = position(f) {
+                out.push_str(&format!("{file}:{line}:{col}: "));
+            }
+            out.push_str(&format!(
+                "{}[{}] {}\n",
+                f.severity.as_str(),
+                f.rule.id,
+                f.message
+            ));
+        }
+        out.push_str(&self.banner());
+        out.push('\n');
+        out
+    }
+
     pub fn render(&self, format: Format, color: bool) -> String {
         match format {
             Format::Human => human::render(self, color),
