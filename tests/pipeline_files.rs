@@ -501,3 +501,24 @@ fn inline_comments_suppress_pipeline_findings() {
     );
     assert_eq!(run.json()["summary"]["suppressed"], 1);
 }
+
+#[test]
+fn huge_numbers_in_the_chart_do_not_overflow() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = dir.path().join("big.yaml");
+    let text = std::fs::read_to_string("fixtures/pipelines/app.yaml")
+        .expect("fixture")
+        .replace("replicas: 4", "replicas: 9223372036854775807")
+        .replace("maxSurge: 1", "maxSurge: \"90%\"")
+        .replace(
+            "initialDelaySeconds: 20",
+            "initialDelaySeconds: 9223372036854775800",
+        );
+    std::fs::write(&manifest, text).expect("write");
+    let run = check_json(
+        manifest.to_str().unwrap_or_default(),
+        &["--pipeline", "fixtures/pipelines/rules/missing-atomic.safe"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.findings("timeout-below-startup").len(), 1);
+}

@@ -124,12 +124,12 @@ fn report(
     finding.help(format!(
         "raise the timeout above {} (e.g. `--timeout {}`)",
         format_seconds(s.seconds),
-        format_seconds(round_up_minutes(s.seconds + s.seconds / 5))
+        format_seconds(round_up_minutes(s.seconds.saturating_add(s.seconds / 5)))
     ));
 }
 
 fn round_up_minutes(seconds: i64) -> i64 {
-    (seconds + 59) / 60 * 60
+    seconds.saturating_add(59) / 60 * 60
 }
 
 /// Does the invocation wait for workloads (so its timeout covers their readiness)?
@@ -153,7 +153,7 @@ fn slowest_workload<'a>(cx: &'a Context) -> Option<Slowest<'a>> {
                         .filter_map(|c| c.node.get("readinessProbe"))
                         .map(|p| {
                             let p = Probe::of(p);
-                            p.initial_delay + p.period
+                            p.initial_delay.saturating_add(p.period)
                         })
                         .max()?,
                     "readiness initialDelaySeconds + periodSeconds",
@@ -196,9 +196,11 @@ fn rollout_waves(object: &Object) -> i64 {
             let surge = match surge {
                 Surge::Count(n) => n,
                 // Kubernetes rounds a percentage of surge up.
-                Surge::Percent(p) => (replicas * p + 99) / 100,
+                // Saturating: the numbers come from the chart, however large.
+                Surge::Percent(p) => replicas.saturating_mul(p).saturating_add(99) / 100,
             };
-            (replicas + surge.max(1) - 1) / surge.max(1)
+            let surge = surge.max(1);
+            replicas.saturating_add(surge - 1) / surge
         }
         "StatefulSet" => {
             let parallel =
