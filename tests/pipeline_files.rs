@@ -46,10 +46,13 @@ fn every_ci_system_yields_its_helm_invocations() {
             ("argocd/app.yaml", 1),
             // a `bash:` step and a HelmDeploy task.
             ("azure-pipelines.yml", 2),
+            // a step template the pipeline pulls in (with its variables).
+            ("azure/deploy-steps.yml", 1),
             // the anchored definition is reported once, where the pipeline uses it.
             ("bitbucket-pipelines.yml", 1),
-            // the template a GitLab job extends, from a local include.
-            ("ci/templates/helm.yml", 1),
+            // from a local include: the template a GitLab job extends, and a job of its own
+            // (counted once, with the including file's variables).
+            ("ci/templates/helm.yml", 2),
             ("clusters/prod/app-helmrelease.yaml", 1),
             ("helmfile.yaml", 2),
             ("justfile", 1),
@@ -84,6 +87,17 @@ fn settings_are_read_through_variables_and_layers() {
     assert_eq!(canary.place, "job `canary`");
     assert_eq!(canary.release.as_deref(), Some("app-canary"));
     assert_eq!(canary.chart, ChartArg::Known("charts/app".into()));
+    let smoke = get("ci/templates/helm.yml", 1);
+    assert_eq!(smoke.place, "job `smoke-deploy`");
+    assert_eq!(smoke.chart, ChartArg::Known("charts/app".into()));
+
+    // Azure: a step template runs with the variables of the pipeline that uses it.
+    let eu = get("azure/deploy-steps.yml", 0);
+    assert_eq!(
+        eu.place,
+        "job `DeployEu`, step `Deploy ${{ parameters.release }}`"
+    );
+    assert_eq!(eu.history_max.value(), Some(0));
 
     // GitLab: `helm secrets upgrade` in a template job, global variables.
     let deploy = get(".gitlab-ci.yml", 1);
@@ -164,7 +178,7 @@ fn the_report_for_the_whole_repository() {
     // Every invocation but helmfile's `db` release (bitnami/postgresql) deploys `app`.
     let notes = run.json()["notes"].to_string();
     assert!(
-        notes.contains("app: checked with 20 helm invocations from"),
+        notes.contains("app: checked with 22 helm invocations from"),
         "{notes}"
     );
     let found: Vec<String> = run.json()["findings"]
@@ -197,6 +211,8 @@ fn the_report_for_the_whole_repository() {
             "/argocd/app.yaml:12 missing-atomic warning",
             "/azure-pipelines.yml:27 missing-history-max warning",
             "/azure-pipelines.yml:40 missing-atomic warning",
+            "/azure/deploy-steps.yml:8 missing-history-max warning",
+            "/azure/deploy-steps.yml:9 missing-cleanup-on-fail info",
             "/bitbucket-pipelines.yml:9 force-upgrade warning",
             "/ci/templates/helm.yml:7 missing-atomic warning",
             "/clusters/prod/app-helmrelease.yaml:15 missing-atomic warning",

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::Invocation;
 use super::embed::{Script, add_env, parse_yaml, script_nodes};
 use super::helm_args::invocations;
+use super::local::LocalFiles;
 use super::shell::{Dialect, Env};
 use crate::source::SourceFile;
 use crate::yaml::{Kind, Node};
@@ -31,6 +32,8 @@ pub struct Shape {
     pub skip: &'static [&'static str],
     /// A step that runs helm without a script (Azure's `HelmDeploy` task).
     pub task: Option<TaskReader>,
+    /// The key that pulls in a template file from the repository (Azure's `template:`).
+    pub template: Option<&'static str>,
     pub dialect: Dialect,
 }
 
@@ -42,6 +45,7 @@ pub const GITHUB: Shape = Shape {
     unit: "job",
     skip: &[],
     task: None,
+    template: None,
     dialect: Dialect::GitHub,
 };
 
@@ -53,6 +57,7 @@ pub const AZURE: Shape = Shape {
     unit: "job",
     skip: &[],
     task: Some(super::azure::helm_deploy),
+    template: Some("template"),
     dialect: Dialect::Macro,
 };
 
@@ -64,6 +69,7 @@ pub const BITBUCKET: Shape = Shape {
     unit: "pipeline",
     skip: &["definitions"],
     task: None,
+    template: None,
     dialect: Dialect::Shell,
 };
 
@@ -75,6 +81,7 @@ pub const CIRCLECI: Shape = Shape {
     unit: "job",
     skip: &[],
     task: None,
+    template: None,
     dialect: Dialect::CircleCi,
 };
 
@@ -86,6 +93,7 @@ pub const TEKTON: Shape = Shape {
     unit: "task",
     skip: &[],
     task: Some(super::argv::container_step),
+    template: None,
     dialect: Dialect::Macro,
 };
 
@@ -93,8 +101,13 @@ pub const TEKTON: Shape = Shape {
 pub fn load(file: &Arc<SourceFile>, shape: &Shape) -> Result<Vec<Invocation>, String> {
     let docs = parse_yaml(file)?;
     let mut out = Vec::new();
+    let mut walker = Walker {
+        shape,
+        out: &mut out,
+        templates: LocalFiles::around(file),
+    };
     for doc in &docs {
-        walk(file, doc, shape, &Env::new(), &Place::default(), &mut out);
+        walker.visit(file, doc, &Env::new(), &Place::default());
     }
     Ok(out)
 }
@@ -129,76 +142,117 @@ pub fn walk(
     place: &Place,
     out: &mut Vec<Invocation>,
 ) {
-    match &node.kind {
-        Kind::Scalar(_) => {}
-        Kind::Seq(items) => {
-            for item in items {
-                walk(file, item, shape, env, place, out);
+    Walker {
+        shape,
+        out,
+        templates: None,
+    }
+    .visit(file, node, env, place);
+}
+
+struct Walker<'a> {
+    shape: &'a Shape,
+    out: &'a mut Vec<Invocation>,
+    /// Template files a `template:` key may read (Azure Pipelines), when the shape has them.
+    templates: Option<LocalFiles>,
+}
+
+impl Walker<'_> {
+    fn visit(&mut self, file: &Arc<SourceFile>, node: &Node, env: &Env, place: &Place) {
+        let shape = self.shape;
+        let entries = match &node.kind {
+            Kind::Scalar(_) => return,
+            Kind::Seq(items) => {
+                for item in items {
+                    self.visit(file, item, env, place);
+                }
+                return;
+            }
+            Kind::Map(entries) => entries,
+        };
+        let mut env = env.clone();
+        for key in shape.env {
+            add_env(&mut env, node.get(key));
+        }
+        let mut place = place.clone();
+        if let Some(job) = shape.job_names.iter().find_map(|k| node.get(k)?.as_str()) {
+            place.unit = shape.unit;
+            place.job = Some(job.to_string());
+        }
+        if let Some(name) = ["name", "displayName", "label"]
+            .iter()
+            .find_map(|k| node.get(k)?.as_str())
+            .filter(|_| place.job.is_some() || node.get("script").is_some())
+        {
+            place.step = Some(name.to_string());
+        }
+        if let Some(read) = shape.task {
+            // A task step is named by its own `name`, script or not.
+            let own = node.get("name").and_then(Node::as_str).map(|name| Place {
+                step: Some(name.to_string()),
+                ..place.clone()
+            });
+            let own = own.unwrap_or_else(|| place.clone());
+            self.out.extend(read(file, node, &env, &own.text()));
+        }
+        if let Some(key) = shape.template {
+            self.template(file, node.get(key), &env, &place);
+        }
+        for (key, value) in entries {
+            let key = key.as_str().unwrap_or("");
+            if shape.scripts.contains(&key) {
+                let body = match &value.kind {
+                    Kind::Map(_) => ["command", "script", "inline"]
+                        .iter()
+                        .find_map(|k| value.get(k)),
+                    _ => Some(value),
+                };
+                for line in body.map(script_nodes).unwrap_or_default() {
+                    if let Some(script) =
+                        Script::in_yaml(file, line, shape.dialect, &env, place.text())
+                    {
+                        self.out.extend(invocations(&script));
+                    }
+                }
+                // Lists may mix lines and mappings (Taskfile's `- cmd: …`).
+                if value.as_seq().is_some() {
+                    self.visit(file, value, &env, &place);
+                }
+            } else if shape.groups.contains(&key) && value.as_map().is_some() {
+                for (job, body) in value.as_map().unwrap_or(&[]) {
+                    let inner = Place {
+                        unit: shape.unit,
+                        job: job.as_str().map(str::to_string),
+                        step: None,
+                    };
+                    self.visit(file, body, &env, &inner);
+                }
+            } else if !shape.env.contains(&key) && !shape.skip.contains(&key) {
+                self.visit(file, value, &env, &place);
             }
         }
-        Kind::Map(entries) => {
-            let mut env = env.clone();
-            for key in shape.env {
-                add_env(&mut env, node.get(key));
-            }
-            let mut place = place.clone();
-            if let Some(job) = shape.job_names.iter().find_map(|k| node.get(k)?.as_str()) {
-                place.unit = shape.unit;
-                place.job = Some(job.to_string());
-            }
-            if let Some(name) = ["name", "displayName", "label"]
-                .iter()
-                .find_map(|k| node.get(k)?.as_str())
-                .filter(|_| place.job.is_some() || node.get("script").is_some())
-            {
-                place.step = Some(name.to_string());
-            }
-            if let Some(read) = shape.task {
-                // A task step is named by its own `name`, script or not.
-                let own = node.get("name").and_then(Node::as_str).map(|name| Place {
-                    step: Some(name.to_string()),
-                    ..place.clone()
-                });
-                out.extend(read(
-                    file,
-                    node,
-                    &env,
-                    &own.unwrap_or_else(|| place.clone()).text(),
-                ));
-            }
-            for (key, value) in entries {
-                let key = key.as_str().unwrap_or("");
-                if shape.scripts.contains(&key) {
-                    let body = match &value.kind {
-                        Kind::Map(_) => ["command", "script", "inline"]
-                            .iter()
-                            .find_map(|k| value.get(k)),
-                        _ => Some(value),
-                    };
-                    for line in body.map(script_nodes).unwrap_or_default() {
-                        if let Some(script) =
-                            Script::in_yaml(file, line, shape.dialect, &env, place.text())
-                        {
-                            out.extend(invocations(&script));
-                        }
-                    }
-                    // Lists may mix lines and mappings (Taskfile's `- cmd: …`).
-                    if value.as_seq().is_some() {
-                        walk(file, value, shape, &env, &place, out);
-                    }
-                } else if shape.groups.contains(&key) && value.as_map().is_some() {
-                    for (job, body) in value.as_map().unwrap_or(&[]) {
-                        let inner = Place {
-                            unit: shape.unit,
-                            job: job.as_str().map(str::to_string),
-                            step: None,
-                        };
-                        walk(file, body, shape, &env, &inner, out);
-                    }
-                } else if !shape.env.contains(&key) && !shape.skip.contains(&key) {
-                    walk(file, value, shape, &env, &place, out);
-                }
-            }
+    }
+
+    /// `- template: deploy.yml` (not `deploy.yml@other-repo`): the template's steps run here,
+    /// with the variables around the reference; its findings point into the template file.
+    fn template(
+        &mut self,
+        from: &Arc<SourceFile>,
+        reference: Option<&Node>,
+        env: &Env,
+        place: &Place,
+    ) {
+        let Some(path) = reference
+            .and_then(Node::as_str)
+            .filter(|p| !p.contains('@'))
+        else {
+            return;
+        };
+        let Some(file) = self.templates.as_mut().and_then(|t| t.read(from, path)) else {
+            return;
+        };
+        for doc in parse_yaml(&file).unwrap_or_default() {
+            self.visit(&file, &doc, env, place);
         }
     }
 }

@@ -6,13 +6,12 @@
 //! YAML reader.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::Invocation;
-use super::discover::{MAX_FILE_BYTES, repo_root};
 use super::embed::{Script, add_env, parse_yaml, script_nodes};
 use super::helm_args::invocations;
+use super::local::LocalFiles;
 use super::shell::{Dialect, Env};
 use crate::source::SourceFile;
 use crate::yaml::{Kind, Node};
@@ -36,8 +35,6 @@ const SCRIPT_KEYS: [&str; 3] = ["before_script", "script", "after_script"];
 
 /// `extends` chains longer than this are cut (GitLab allows 11 levels).
 const MAX_EXTENDS: usize = 11;
-/// Local includes followed, over all nesting levels.
-const MAX_INCLUDES: usize = 50;
 
 /// One file of the configuration: the main file or a local include.
 struct Source {
@@ -242,70 +239,28 @@ fn deep_merge(base: &Node, over: &Node) -> Node {
 /// from the repository, included files first. Remote, project and template includes are not
 /// available offline and are left out; so are files outside the repository or unreadable.
 fn local_includes(file: &Arc<SourceFile>, root: &Node, out: &mut Vec<Source>) {
-    let dir = Path::new(&file.name).parent().unwrap_or(Path::new("."));
-    let Ok(dir) = std::fs::canonicalize(dir) else {
-        return;
-    };
-    // Paths are relative to the repository root; a configuration kept below it (or outside any
-    // repository) is also tried from its own directory.
-    let root_dir = repo_root(&dir).unwrap_or_else(|| dir.clone());
-    let bases = Bases {
-        root: root_dir,
-        dir,
-    };
-    let mut seen: Vec<PathBuf> = Vec::new();
-    include_from(&bases, root, &mut seen, out);
-}
-
-struct Bases {
-    root: PathBuf,
-    dir: PathBuf,
-}
-
-impl Bases {
-    /// The included file, if it exists inside the repository.
-    fn resolve(&self, local: &str) -> Option<PathBuf> {
-        let relative = local.trim_start_matches('/');
-        [&self.root, &self.dir]
-            .into_iter()
-            .filter_map(|b| std::fs::canonicalize(b.join(relative)).ok())
-            .find(|p| p.starts_with(&self.root) && p.is_file())
+    if let Some(mut files) = LocalFiles::around(file) {
+        include_from(&mut files, file, root, out);
     }
 }
 
-fn include_from(bases: &Bases, root: &Node, seen: &mut Vec<PathBuf>, out: &mut Vec<Source>) {
-    let entries: Vec<&Node> = match root.get("include") {
-        Some(n) if n.as_seq().is_some() => n.as_seq().unwrap_or(&[]).iter().collect(),
-        Some(n) => vec![n],
+fn include_from(files: &mut LocalFiles, from: &SourceFile, root: &Node, out: &mut Vec<Source>) {
+    let entries: &[Node] = match root.get("include") {
+        Some(n) => n.as_seq().unwrap_or(std::slice::from_ref(n)),
         None => return,
     };
     for entry in entries {
         let local = match &entry.kind {
-            Kind::Scalar(_) => entry.as_str().filter(|p| !p.contains("://")),
+            Kind::Scalar(_) => entry.as_str(),
             _ => entry.str_at(&["local"]),
         };
-        let Some(local) = local else { continue };
-        let Some(path) = bases.resolve(local) else {
+        let Some(file) = local.and_then(|path| files.read(from, path)) else {
             continue;
         };
-        if seen.contains(&path) || seen.len() >= MAX_INCLUDES {
-            continue;
-        }
-        seen.push(path.clone());
-        let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= MAX_FILE_BYTES);
-        let Some(text) = small.then(|| std::fs::read_to_string(&path).ok()).flatten() else {
-            continue;
-        };
-        let name = path
-            .strip_prefix(std::env::current_dir().unwrap_or_default())
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        let file = SourceFile::new(name, text);
         let Some(included) = parse_yaml(&file).ok().and_then(|mut d| d.pop()) else {
             continue;
         };
-        include_from(bases, &included, seen, out);
+        include_from(files, &file, &included, out);
         out.push(Source {
             file,
             root: included,

@@ -156,6 +156,7 @@ const TASKFILE: Shape = Shape {
     unit: "task",
     skip: &[],
     task: None,
+    template: None,
     dialect: Dialect::Braces,
 };
 

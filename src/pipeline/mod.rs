@@ -12,7 +12,7 @@
 //!   `extends`, `!reference`, local `include:`, anchors and merge keys), Jenkinsfiles (`sh`
 //!   steps in every quoting, named arguments, `environment {}`, `withEnv`, stage names), Azure
 //!   Pipelines (`script`/`bash`/`pwsh`, inline task scripts, `HelmDeploy@0/1` inputs, `$(var)`
-//!   macros, variables as map or list), Bitbucket Pipelines (steps, anchored `definitions`),
+//!   macros, variables as map or list, `template:` files of the same repository), Bitbucket Pipelines (steps, anchored `definitions`),
 //!   CircleCI (`run:` as text or map, `environment:`, `<< parameters.x >>`), Tekton
 //!   (`script:` and `command:`/`args:` steps, `env:`, `$(params.x)`), Makefiles, justfiles and Taskfiles (their variables and
 //!   placeholders), shell scripts, helmfile (`helmDefaults` under per-release keys; Go template
@@ -30,7 +30,8 @@
 //!
 //! Knowingly not: commands run through other programs (`xargs`, `docker run`, `$HELM` as the
 //! program), shell functions and aliases, control flow (every branch counts, loops run once),
-//! values computed by `$(…)` or by helmfile templates, GitLab remote/project/template includes,
+//! values computed by `$(…)` or by helmfile templates, template parameters, GitLab
+//! remote/project/template includes, Azure templates from other repositories (`@repo`),
 //! helmfile `bases:` and `helmfiles:`, Jenkins shared libraries, marketplace actions and orbs
 //! that wrap helm (`deliverybot/helm`, `circleci/helm`), and PowerShell syntax beyond plain
 //! words.
@@ -49,6 +50,7 @@ mod helm_args;
 mod helmfile;
 mod ignore;
 mod jenkins;
+mod local;
 mod make;
 pub mod read;
 pub mod shell;
@@ -354,6 +356,39 @@ pub fn checked_note(chart: &ChartModel) -> Option<String> {
 pub struct Loaded {
     pub invocations: Vec<Invocation>,
     pub notes: Vec<String>,
+    /// For each invocation, the file whose loading found it (a GitLab include or an Azure
+    /// template is found through the file that pulls it in).
+    found_by: Vec<String>,
+}
+
+impl Loaded {
+    /// Once every file is loaded: a file that another one pulls in counts only there, with the
+    /// including file's variables, not again on its own; and a command reached twice the same
+    /// way (YAML aliases, `extends`) counts once.
+    pub fn finish(&mut self) {
+        // Names as the loaders wrote them may differ (`./a.yml`, `a.yml`): compare the files.
+        let same_file = |name: &str| std::fs::canonicalize(name).unwrap_or_else(|_| name.into());
+        let referenced: std::collections::BTreeSet<PathBuf> = self
+            .invocations
+            .iter()
+            .zip(&self.found_by)
+            .map(|(inv, by)| (same_file(&inv.file.name), same_file(by)))
+            .filter(|(file, by)| file != by)
+            .map(|(file, _)| file)
+            .collect();
+        let mut kept: Vec<Invocation> = Vec::new();
+        for (inv, by) in std::mem::take(&mut self.invocations)
+            .into_iter()
+            .zip(std::mem::take(&mut self.found_by))
+        {
+            let file = same_file(&inv.file.name);
+            let standalone_reference = file == same_file(&by) && referenced.contains(&file);
+            if !standalone_reference && !kept.iter().any(|k| k.same_run(&inv)) {
+                kept.push(inv);
+            }
+        }
+        self.invocations = kept;
+    }
 }
 
 /// Reads one pipeline file of a known kind. A file that is not valid YAML (or not what its
@@ -380,10 +415,9 @@ pub fn load_file(file: &Arc<SourceFile>, kind: FileKind, out: &mut Loaded) {
     match result {
         Ok(found) => {
             for mut inv in found {
-                inv.ignores = ignore::comments_for(&file.text, inv.span, inv.extent.0);
-                if !out.invocations.iter().any(|o| o.same_run(&inv)) {
-                    out.invocations.push(inv);
-                }
+                inv.ignores = ignore::comments_for(&inv.file.text, inv.span, inv.extent.0);
+                out.invocations.push(inv);
+                out.found_by.push(file.name.clone());
             }
         }
         Err(note) => out.notes.push(note),

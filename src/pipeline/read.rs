@@ -57,6 +57,7 @@ pub fn load(sources: Sources) -> Result<Loaded> {
                 .push(format!("pipeline file {name}: {why}; not checked")),
         }
     }
+    loaded.finish();
     Ok(loaded)
 }
 
