@@ -197,18 +197,9 @@ fn helm_invocation(script: &Script, words: &[Word], env: &Env) -> Option<Invocat
     };
     let span = script.span(helm.word.start, sub.word.end);
     let mut inv = Invocation::new(script.file, span, Tool::Helm(command), script.place.clone());
-    let mut reader = Reader {
-        script,
-        inv: &mut inv,
-        positionals: Vec::new(),
-        opaque: None,
-        dry_run: false,
-    };
-    reader.read(&args[i + 1..]);
-    if reader.dry_run {
+    if !read_arguments(script, &mut inv, &args[i + 1..], Some(command), env) {
         return None;
     }
-    reader.finish(Some(command), env);
     if let Some(last) = args.last() {
         inv.extent = (span.start, script.span(last.word.start, last.word.end).end);
     }
@@ -247,19 +238,31 @@ pub fn task_arguments(script: &Script, mut inv: Invocation) -> Option<Invocation
         .flat_map(|c| c.words)
         .collect();
     let args = expand_args(&words, &script.env);
+    read_arguments(script, &mut inv, &args, None, &script.env).then_some(inv)
+}
+
+/// Reads a subcommand's arguments into `inv`; `command` assigns the positional ones (release,
+/// chart). `false` for a dry run, which changes nothing.
+fn read_arguments(
+    script: &Script,
+    inv: &mut Invocation,
+    args: &[Arg],
+    command: Option<HelmCommand>,
+    env: &Env,
+) -> bool {
     let mut reader = Reader {
         script,
-        inv: &mut inv,
+        inv,
         positionals: Vec::new(),
         opaque: None,
         dry_run: false,
     };
-    reader.read(&args);
+    reader.read(args);
     if reader.dry_run {
-        return None;
+        return false;
     }
-    reader.finish(None, &script.env);
-    Some(inv)
+    reader.finish(command, env);
+    true
 }
 
 fn skip_wrappers(args: &[Arg]) -> Option<usize> {
