@@ -36,14 +36,8 @@ pub fn load(file: &Arc<SourceFile>, doc: &Node) -> Invocation {
     ]);
     inv.force = first([upgrade.and_then(|u| bool_at(u, "force"))]);
     inv.cleanup_on_fail = first([upgrade.and_then(|u| bool_at(u, "cleanupOnFail"))]);
-    inv.wait = match upgrade.and_then(|u| bool_at(u, "disableWait")) {
-        Some(Setting::Set { value, span }) => Setting::Set {
-            value: if value { Wait::No } else { Wait::Workloads },
-            span,
-        },
-        Some(Setting::Unknown { because, span }) => Setting::Unknown { because, span },
-        _ => Setting::Absent,
-    };
+    inv.wait = first([upgrade.and_then(|u| bool_at(u, "disableWait"))])
+        .map(|disabled| if disabled { Wait::No } else { Wait::Workloads });
     inv.atomic = remediation(upgrade);
     inv
 }

@@ -51,14 +51,8 @@ fn release_invocation(
     inv.cleanup_on_fail = pick(layers, |n| bool_at(n, "cleanupOnFail"));
     inv.timeout = pick(layers, |n| seconds_at(n, "timeout"));
     inv.history_max = pick(layers, |n| int_at(n, "historyMax"));
-    inv.wait = match pick(layers, |n| bool_at(n, "wait")) {
-        Setting::Set { value, span } => Setting::Set {
-            value: if value { Wait::Workloads } else { Wait::No },
-            span,
-        },
-        Setting::Unknown { because, span } => Setting::Unknown { because, span },
-        Setting::Absent => Setting::Absent,
-    };
+    inv.wait =
+        pick(layers, |n| bool_at(n, "wait")).map(|w| if w { Wait::Workloads } else { Wait::No });
     inv
 }
 

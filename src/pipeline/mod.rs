@@ -120,11 +120,26 @@ pub enum Setting<T> {
     },
 }
 
-impl<T: Copy> Setting<T> {
-    pub fn value(&self) -> Option<T> {
+impl<T> Setting<T> {
+    pub fn value(&self) -> Option<T>
+    where
+        T: Copy,
+    {
         match self {
             Setting::Set { value, .. } => Some(*value),
             _ => None,
+        }
+    }
+
+    /// The same setting, its value read differently (`disableWait: true` → no wait).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Setting<U> {
+        match self {
+            Setting::Absent => Setting::Absent,
+            Setting::Set { value, span } => Setting::Set {
+                value: f(value),
+                span,
+            },
+            Setting::Unknown { because, span } => Setting::Unknown { because, span },
         }
     }
 }
