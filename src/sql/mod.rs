@@ -12,11 +12,16 @@ mod change;
 mod dialect;
 mod fallback;
 mod lex;
+mod migration;
+mod position;
 mod procedural;
 mod schema;
+mod shell;
 mod template;
 
 pub use analyse::{Analysis, Parse, Stmt, analyse};
 pub use change::{Change, Hazard};
 pub use dialect::Dialect;
+pub use migration::{DbJob, Direction, HazardAt, Ignore, Migrations, Origin, Script, Statement};
+pub use position::Placement;
 pub use schema::Found;
