@@ -34,6 +34,7 @@ fn check(text: &str, settings: &Settings) -> usize {
     let chart = ChartModel {
         info: ChartInfo { path: "big.yaml".into(), name: "big".into(), version: None, baseline: None },
         objects,
+        migrations: Default::default(),
     };
     let mut findings = rollguard::rules::run(&chart, 0, settings);
     rollguard::rules::apply_suppressions(&mut findings, std::slice::from_ref(&chart), settings);

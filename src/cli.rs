@@ -26,7 +26,8 @@ pub enum Command {
     /// Check a release for rollback hazards
     #[command(after_help = "Examples:\n  \
         helm template my-release ./chart | rollguard check --manifest -\n  \
-        rollguard check --manifest rendered.yaml --kube-version 1.29 --format sarif -o rollguard.sarif")]
+        rollguard check --manifest rendered.yaml --kube-version 1.29 --format sarif -o rollguard.sarif\n  \
+        rollguard check --migrations db/migrations --sql-dialect postgres")]
     Check(CheckArgs),
     /// List the rules: id, severity, effect, summary
     Rules,
@@ -47,8 +48,17 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Manifests already rendered (`helm template …`), `-` for standard input
-    #[arg(long, value_name = "FILE", required = true)]
+    #[arg(long, value_name = "FILE", required_unless_present = "migrations")]
     pub manifest: Vec<String>,
+
+    /// The application's migration sources (a .sql file or a folder): checked as SQL the
+    /// release runs; down/undo/revert files are read as the rollback path
+    #[arg(long, value_name = "PATH")]
+    pub migrations: Vec<PathBuf>,
+
+    /// SQL dialect where the command, image or file does not tell; default: the config's
+    #[arg(long, value_enum, value_name = "DIALECT")]
+    pub sql_dialect: Option<crate::sql::Dialect>,
 
     /// Namespace of objects that do not set one
     #[arg(short = 'n', long, default_value = "default", env = "HELM_NAMESPACE")]

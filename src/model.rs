@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::kube::KubeVersion;
 use crate::manifest::Object;
+use crate::sql::Migrations;
 
 /// What the report says about a checked chart or manifest.
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +22,8 @@ pub struct ChartModel {
     pub info: ChartInfo,
     /// Objects of the new revision, hooks included, in stream order.
     pub objects: Vec<Object>,
+    /// SQL the release runs (hooks, Jobs, mounted ConfigMaps/Secrets) and `--migrations` files.
+    pub migrations: Migrations,
 }
 
 impl ChartModel {
