@@ -167,10 +167,17 @@ impl Config {
                 }
                 "startup" => parse_startup(file, value, &mut config)?,
                 "sqlDialect" => {
-                    config.sql_dialect =
-                        Some(value.as_str().and_then(crate::sql::Dialect::parse).ok_or_else(|| {
-                            err(value, "sqlDialect must be one of postgres, mysql, generic".into())
-                        })?)
+                    config.sql_dialect = Some(
+                        value
+                            .as_str()
+                            .and_then(crate::sql::Dialect::parse)
+                            .ok_or_else(|| {
+                                err(
+                                    value,
+                                    "sqlDialect must be one of postgres, mysql, generic".into(),
+                                )
+                            })?,
+                    )
                 }
                 other => {
                     return Err(err(

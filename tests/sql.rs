@@ -17,14 +17,25 @@ fn every_sql_rule_fires_on_its_fixture_at_the_right_place() {
     for case in SQL_CASES {
         let run = check(case.flag, case.hazard, &[]);
         let found = run.findings(case.rule);
-        assert!(!found.is_empty(), "{} did not fire on {}:\n{}{}", case.rule, case.hazard, run.stdout, run.stderr);
+        assert!(
+            !found.is_empty(),
+            "{} did not fire on {}:\n{}{}",
+            case.rule,
+            case.hazard,
+            run.stdout,
+            run.stderr
+        );
         let f = &found[0];
         assert_eq!(f["severity"], case.severity, "{}", case.rule);
         assert_eq!(f["category"], "migrations", "{}", case.rule);
         assert_eq!(f["location"]["file"], case.file, "{}", case.rule);
         assert_eq!(f["location"]["line"], case.line, "{}: {f}", case.rule);
         assert_eq!(f["suppressed"], false, "{}", case.rule);
-        let expected = if case.severity == "error" { 1 } else { run.code.min(1) };
+        let expected = if case.severity == "error" {
+            1
+        } else {
+            run.code.min(1)
+        };
         assert_eq!(run.code, expected, "{}: {}", case.rule, run.stderr);
     }
 }
@@ -33,8 +44,19 @@ fn every_sql_rule_fires_on_its_fixture_at_the_right_place() {
 fn no_sql_rule_fires_on_its_safe_twin() {
     for case in SQL_CASES {
         let run = check(case.flag, case.safe, &[]);
-        assert!(run.code == 0 || run.code == 1, "{}: {}", case.safe, run.stderr);
-        assert_eq!(run.findings(case.rule), Vec::<serde_json::Value>::new(), "{} fired on {}", case.rule, case.safe);
+        assert!(
+            run.code == 0 || run.code == 1,
+            "{}: {}",
+            case.safe,
+            run.stderr
+        );
+        assert_eq!(
+            run.findings(case.rule),
+            Vec::<serde_json::Value>::new(),
+            "{} fired on {}",
+            case.rule,
+            case.safe
+        );
     }
 }
 
@@ -42,20 +64,40 @@ fn no_sql_rule_fires_on_its_safe_twin() {
 fn down_migrations_are_the_rollback_path() {
     let run = check("--migrations", "fixtures/sql/migrations/down-only", &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.json()["findings"].as_array().is_some_and(|f| f.is_empty()), "{}", run.stdout);
+    assert!(
+        run.json()["findings"]
+            .as_array()
+            .is_some_and(|f| f.is_empty()),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn destructive_up_without_down_says_so() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("000002_drop.up.sql"), "DROP TABLE orders;\n").expect("write");
+    std::fs::write(
+        dir.path().join("000002_drop.up.sql"),
+        "DROP TABLE orders;\n",
+    )
+    .expect("write");
     let path = dir.path().display().to_string();
     let run = check("--migrations", &path, &[]);
-    let msg = run.findings("sql-drop-table")[0]["message"].as_str().unwrap_or("").to_string();
+    let msg = run.findings("sql-drop-table")[0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     assert!(msg.contains("no down migration"), "{msg}");
-    std::fs::write(dir.path().join("000002_drop.down.sql"), "CREATE TABLE orders (id int);\n").expect("write");
+    std::fs::write(
+        dir.path().join("000002_drop.down.sql"),
+        "CREATE TABLE orders (id int);\n",
+    )
+    .expect("write");
     let run = check("--migrations", &path, &[]);
-    let msg = run.findings("sql-drop-table")[0]["message"].as_str().unwrap_or("").to_string();
+    let msg = run.findings("sql-drop-table")[0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     assert!(msg.contains("down migration cannot restore"), "{msg}");
 }
 
@@ -65,7 +107,10 @@ fn comments_suppress_and_stale_ones_are_reported() {
     let json = run.json();
     for rule in ["sql-drop-table", "migration-without-backup", "sql-truncate"] {
         let found = run.findings(rule);
-        assert!(!found.is_empty() && found.iter().all(|f| f["suppressed"] == true), "{rule}: {found:?}");
+        assert!(
+            !found.is_empty() && found.iter().all(|f| f["suppressed"] == true),
+            "{rule}: {found:?}"
+        );
     }
     let unused: Vec<String> = run
         .findings("unused-suppression")
@@ -73,8 +118,14 @@ fn comments_suppress_and_stale_ones_are_reported() {
         .map(|f| format!("{}:{}", f["location"]["line"], f["message"]))
         .collect();
     assert_eq!(unused.len(), 2, "{unused:?}");
-    assert!(unused[0].starts_with("4:") && unused[0].contains("sql-rename"), "{unused:?}");
-    assert!(unused[1].starts_with("6:") && unused[1].contains("unknown rule `no-such-rule`"), "{unused:?}");
+    assert!(
+        unused[0].starts_with("4:") && unused[0].contains("sql-rename"),
+        "{unused:?}"
+    );
+    assert!(
+        unused[1].starts_with("6:") && unused[1].contains("unknown rule `no-such-rule`"),
+        "{unused:?}"
+    );
     assert_eq!(json["verdict"], "go", "{}", run.stdout);
 }
 
@@ -86,7 +137,11 @@ fn migrations_combine_with_a_manifest() {
         "fixtures/sql/migration-opaque.yaml",
         &["--migrations", "fixtures/sql/migrations/add-not-null"],
     );
-    assert!(run.findings("migration-opaque").is_empty(), "{}", run.stdout);
+    assert!(
+        run.findings("migration-opaque").is_empty(),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.findings("sql-add-not-null-column").len(), 1);
     assert_eq!(run.json()["charts"].as_array().map(Vec::len), Some(1));
 }
@@ -95,10 +150,18 @@ fn migrations_combine_with_a_manifest() {
 fn bad_inputs_are_clear_errors() {
     let run = check("--migrations", "fixtures/sql/no-such-dir", &[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("fixtures/sql/no-such-dir"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("fixtures/sql/no-such-dir"),
+        "{}",
+        run.stderr
+    );
     let run = rollguard(&["check", "--format", "json"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    let run = check("--migrations", "fixtures/sql/migrations/add-not-null", &["--sql-dialect", "oracle"]);
+    let run = check(
+        "--migrations",
+        "fixtures/sql/migrations/add-not-null",
+        &["--sql-dialect", "oracle"],
+    );
     assert_eq!(run.code, 2);
 }
 
@@ -109,5 +172,9 @@ fn the_dialect_flag_changes_the_reading() {
     std::fs::write(dir.path().join("001.sql"), "SELECT 1 # DROP TABLE x\n;\n").expect("write");
     let path = dir.path().display().to_string();
     let mysql = check("--migrations", &path, &["--sql-dialect", "mysql"]);
-    assert!(mysql.findings("sql-drop-table").is_empty(), "{}", mysql.stdout);
+    assert!(
+        mysql.findings("sql-drop-table").is_empty(),
+        "{}",
+        mysql.stdout
+    );
 }

@@ -39,8 +39,8 @@ fn every_corpus_file_is_read_without_failing() {
         let cols: Vec<&str> = line.split('\t').collect();
         let (path, dialect, direction) = (cols[0], cols[5], cols[6]);
         let forced = Dialect::parse(dialect);
-        let scripts = migrations_dir::load(&dir.join(path), forced)
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let scripts =
+            migrations_dir::load(&dir.join(path), forced).unwrap_or_else(|e| panic!("{path}: {e}"));
         for script in &scripts {
             let t = by_dialect.entry(dialect.to_string()).or_default();
             t.files += 1;
@@ -73,11 +73,14 @@ fn every_corpus_file_is_read_without_failing() {
         }
     }
     assert!(by_dialect.values().map(|t| t.files).sum::<usize>() > 1000);
-    println!("dialect   files  all-sqlparser  needed-fallback  some-unparsed  | statements: sqlparser / fallback / unparsed / meta");
+    println!(
+        "dialect   files  all-sqlparser  needed-fallback  some-unparsed  | statements: sqlparser / fallback / unparsed / meta"
+    );
     for (dialect, t) in &by_dialect {
         let pct = |n: usize| 100.0 * n as f64 / t.files.max(1) as f64;
         let total: usize = t.statements.values().sum();
-        let spct = |k: &str| 100.0 * *t.statements.get(k).unwrap_or(&0) as f64 / total.max(1) as f64;
+        let spct =
+            |k: &str| 100.0 * *t.statements.get(k).unwrap_or(&0) as f64 / total.max(1) as f64;
         println!(
             "{dialect:<9} {:>5}  {:>12.1}%  {:>14.1}%  {:>12.1}%  | {:.1}% / {:.1}% / {:.2}% / {:.1}% of {total}",
             t.files,
@@ -123,5 +126,9 @@ fn the_binary_reads_a_whole_project_folder() {
         .output()
         .expect("binary runs");
     let code = out.status.code().unwrap_or(-1);
-    assert!(code == 0 || code == 1, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        code == 0 || code == 1,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

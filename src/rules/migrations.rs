@@ -25,7 +25,10 @@ impl Rule for MigrationOpaque {
 
     fn check(&self, cx: &Context, out: &mut Emitter) {
         let migrations = &cx.chart.migrations;
-        let given = migrations.scripts.iter().any(|s| s.origin.resource.is_none());
+        let given = migrations
+            .scripts
+            .iter()
+            .any(|s| s.origin.resource.is_none());
         for (index, job) in migrations.jobs.iter().enumerate() {
             let Some(tool) = job.tool else { continue };
             let mounted = migrations.scripts.iter().any(|s| s.jobs.contains(&index));
@@ -36,7 +39,10 @@ impl Rule for MigrationOpaque {
             out.object(
                 object,
                 job.span,
-                format!("{} runs {tool}, but the SQL it applies is not visible to rollguard", object.id),
+                format!(
+                    "{} runs {tool}, but the SQL it applies is not visible to rollguard",
+                    object.id
+                ),
             )
             .help(MIGRATION_OPAQUE.fix);
         }
@@ -164,7 +170,9 @@ fn backed_up(cx: &Context, runner: &DbJob) -> bool {
         .as_ref()
         .filter(|h| has(h, "pre-upgrade"))
         .map(|h| h.weight);
-    cx.chart.migrations.jobs.iter().any(|b| {
-        backup_hook(cx, b).is_some_and(|w| runner_weight.is_none_or(|rw| w < rw))
-    })
+    cx.chart
+        .migrations
+        .jobs
+        .iter()
+        .any(|b| backup_hook(cx, b).is_some_and(|w| runner_weight.is_none_or(|rw| w < rw)))
 }

@@ -29,9 +29,15 @@ pub fn apply(findings: &mut [Finding], charts: &[ChartModel], settings: &Setting
                 }
                 let id = &ignore.rule;
                 let message = match (find(id), statement) {
-                    (None, _) => format!("`-- rollguard-ignore` in {} names unknown rule `{id}`", script.name()),
+                    (None, _) => format!(
+                        "`-- rollguard-ignore` in {} names unknown rule `{id}`",
+                        script.name()
+                    ),
                     (Some(_), _) if matched || settings.config.is_disabled(id) => continue,
-                    (Some(_), None) => format!("`-- rollguard-ignore {id}` in {} is on no statement", script.name()),
+                    (Some(_), None) => format!(
+                        "`-- rollguard-ignore {id}` in {} is on no statement",
+                        script.name()
+                    ),
                     (Some(_), Some(_)) => format!(
                         "`-- rollguard-ignore {id}` in {} suppresses `{id}`, which reported nothing on this statement",
                         script.name()

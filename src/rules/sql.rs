@@ -125,12 +125,18 @@ impl Rule for HazardRule {
                     if self.hazard.destructive() {
                         match script.origin.has_down {
                             Some(false) => message.push_str("; there is no down migration either"),
-                            Some(true) => message.push_str(" (its down migration cannot restore data)"),
+                            Some(true) => {
+                                message.push_str(" (its down migration cannot restore data)")
+                            }
                             None => {}
                         }
                     }
-                    out.at(location(script, h.span), script.origin.resource.clone(), message)
-                        .help(self.meta.fix);
+                    out.at(
+                        location(script, h.span),
+                        script.origin.resource.clone(),
+                        message,
+                    )
+                    .help(self.meta.fix);
                 }
             }
         }
@@ -173,7 +179,11 @@ impl Rule for Unparsed {
 
     fn check(&self, cx: &Context, out: &mut Emitter) {
         for script in forward(cx) {
-            for statement in script.statements.iter().filter(|s| s.parse == Parse::Unparsed) {
+            for statement in script
+                .statements
+                .iter()
+                .filter(|s| s.parse == Parse::Unparsed)
+            {
                 let text = &script.file().text;
                 let head: String = text
                     .get(statement.span.start..)

@@ -185,7 +185,10 @@ impl<'a> Cx<'a> {
     fn dynamic_of(&self, toks: &[lex::Token]) -> Option<Dynamic> {
         let first = toks.first()?;
         if first.kind == TokKind::Word && toks.len() <= 2 {
-            return self.vars.get(&first.text(self.src).to_ascii_lowercase()).cloned();
+            return self
+                .vars
+                .get(&first.text(self.src).to_ascii_lowercase())
+                .cloned();
         }
         procedural::dynamic(self.src, toks)
     }

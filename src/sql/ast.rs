@@ -25,7 +25,13 @@ pub fn changes(statement: &Statement) -> Vec<Indexed> {
                 _ => return out,
             };
             for name in names {
-                out.push((Change::Drop { what, name: object(name) }, None));
+                out.push((
+                    Change::Drop {
+                        what,
+                        name: object(name),
+                    },
+                    None,
+                ));
             }
         }
         Statement::Truncate(t) => {
@@ -266,7 +272,9 @@ mod tests {
                 )
             ]
         );
-        let alter = of("ALTER TABLE t ADD COLUMN a int NOT NULL DEFAULT 0, ADD COLUMN b int NOT NULL, ADD COLUMN c bigserial NOT NULL, DROP COLUMN d");
+        let alter = of(
+            "ALTER TABLE t ADD COLUMN a int NOT NULL DEFAULT 0, ADD COLUMN b int NOT NULL, ADD COLUMN c bigserial NOT NULL, DROP COLUMN d",
+        );
         let hazards: Vec<_> = alter.iter().map(|(c, i)| (c.hazard(), *i)).collect();
         use super::super::change::Hazard;
         assert_eq!(

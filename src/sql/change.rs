@@ -6,16 +6,27 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// DROP TABLE / SCHEMA / DATABASE.
-    Drop { what: &'static str, name: String },
-    DropColumn { table: String, column: String },
-    Truncate { table: String },
+    Drop {
+        what: &'static str,
+        name: String,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
+    Truncate {
+        table: String,
+    },
     /// DELETE or UPDATE without WHERE; `columns` are the ones an UPDATE sets.
     UnboundedWrite {
         verb: &'static str,
         table: String,
         columns: Vec<String>,
     },
-    RenameTable { from: String, to: String },
+    RenameTable {
+        from: String,
+        to: String,
+    },
     RenameColumn {
         table: String,
         from: String,
@@ -28,11 +39,25 @@ pub enum Change {
         not_null: bool,
         has_default: bool,
     },
-    SetNotNull { table: String, column: String },
-    SetDefault { table: String, column: String },
-    AlterType { table: String, column: String },
-    AddConstraint { table: String, kind: &'static str },
-    CreateTable { name: String },
+    SetNotNull {
+        table: String,
+        column: String,
+    },
+    SetDefault {
+        table: String,
+        column: String,
+    },
+    AlterType {
+        table: String,
+        column: String,
+    },
+    AddConstraint {
+        table: String,
+        kind: &'static str,
+    },
+    CreateTable {
+        name: String,
+    },
 }
 
 /// The hazards, one per SQL rule.
@@ -105,7 +130,9 @@ impl Change {
             Change::AlterType { table, column } => {
                 format!("changes the type of `{table}.{column}`")
             }
-            Change::AddConstraint { table, kind } => format!("adds a {kind} constraint on `{table}`"),
+            Change::AddConstraint { table, kind } => {
+                format!("adds a {kind} constraint on `{table}`")
+            }
             Change::CreateTable { name } => format!("creates table `{name}`"),
         }
     }
@@ -120,24 +147,22 @@ pub fn normalise(name: &str) -> String {
 
 /// Splits `a."b.c".d` on the dots outside quotes.
 fn split_dotted(name: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
+    let mut parts = Vec::new();
+    let mut current = String::new();
     let mut quote = None;
     for c in name.chars() {
         match (quote, c) {
-            (None, '"' | '`') => {
-                quote = Some(c);
-                parts.last_mut().map(|p| p.push(c));
+            (None, '"' | '`') => quote = Some(c),
+            (Some(q), _) if q == c => quote = None,
+            (None, '.') => {
+                parts.push(std::mem::take(&mut current));
+                continue;
             }
-            (Some(q), _) if q == c => {
-                quote = None;
-                parts.last_mut().map(|p| p.push(c));
-            }
-            (None, '.') => parts.push(String::new()),
-            _ => {
-                parts.last_mut().map(|p| p.push(c));
-            }
+            _ => {}
         }
+        current.push(c);
     }
+    parts.push(current);
     parts
 }
 

@@ -1,7 +1,9 @@
 //! Which SQL dialect a script is written in, and how we tell.
 
 use serde::Serialize;
-use sqlparser::dialect::{Dialect as ParserDialect, GenericDialect, MySqlDialect, PostgreSqlDialect};
+use sqlparser::dialect::{
+    Dialect as ParserDialect, GenericDialect, MySqlDialect, PostgreSqlDialect,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -46,7 +48,11 @@ impl Dialect {
         let pg = PG.iter().filter_map(|w| t.find(w)).min();
         let my = MY.iter().filter_map(|w| t.find(w)).min();
         match (pg, my) {
-            (Some(p), Some(m)) => Some(if p <= m { Dialect::Postgres } else { Dialect::Mysql }),
+            (Some(p), Some(m)) => Some(if p <= m {
+                Dialect::Postgres
+            } else {
+                Dialect::Mysql
+            }),
             (Some(_), None) => Some(Dialect::Postgres),
             (None, Some(_)) => Some(Dialect::Mysql),
             (None, None) => None,
@@ -58,12 +64,26 @@ impl Dialect {
     pub fn from_syntax(text: &str) -> Option<Dialect> {
         let upper = text.to_ascii_uppercase();
         const PG: [&str; 10] = [
-            "$$", "::", "SERIAL", "JSONB", "TIMESTAMPTZ", "PLPGSQL", "CREATE EXTENSION",
-            "CONCURRENTLY", "USING BTREE (", "BYTEA",
+            "$$",
+            "::",
+            "SERIAL",
+            "JSONB",
+            "TIMESTAMPTZ",
+            "PLPGSQL",
+            "CREATE EXTENSION",
+            "CONCURRENTLY",
+            "USING BTREE (",
+            "BYTEA",
         ];
         const MY: [&str; 8] = [
-            "`", "ENGINE=", "ENGINE =", "AUTO_INCREMENT", "DELIMITER", "UNSIGNED",
-            "CHARSET", "MODIFY COLUMN",
+            "`",
+            "ENGINE=",
+            "ENGINE =",
+            "AUTO_INCREMENT",
+            "DELIMITER",
+            "UNSIGNED",
+            "CHARSET",
+            "MODIFY COLUMN",
         ];
         let pg = PG.iter().filter(|w| upper.contains(*w)).count();
         let my = MY.iter().filter(|w| upper.contains(*w)).count();
@@ -81,14 +101,20 @@ mod tests {
 
     #[test]
     fn hints_and_syntax() {
-        assert_eq!(Dialect::from_hint("bitnami/postgresql:16"), Some(Dialect::Postgres));
+        assert_eq!(
+            Dialect::from_hint("bitnami/postgresql:16"),
+            Some(Dialect::Postgres)
+        );
         assert_eq!(Dialect::from_hint("mysql"), Some(Dialect::Mysql));
         assert_eq!(Dialect::from_hint("busybox"), None);
         assert_eq!(
             Dialect::from_syntax("CREATE TABLE `a` (id int AUTO_INCREMENT)"),
             Some(Dialect::Mysql)
         );
-        assert_eq!(Dialect::from_syntax("ALTER TABLE a ADD b jsonb"), Some(Dialect::Postgres));
+        assert_eq!(
+            Dialect::from_syntax("ALTER TABLE a ADD b jsonb"),
+            Some(Dialect::Postgres)
+        );
         assert_eq!(Dialect::from_syntax("DROP TABLE a"), None);
     }
 }

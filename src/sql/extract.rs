@@ -38,7 +38,7 @@ const TOOLS: &[(&str, &[&str])] = &[
     ("liquibase", &["liquibase"]),
     ("goose", &["goose"]),
     ("dbmate", &["dbmate"]),
-    ("golang-migrate", &["migrate"]),
+    ("migrate", &["migrate"]),
 ];
 
 /// Images that are a migration tool: their default command migrates.
@@ -53,7 +53,13 @@ const TOOL_IMAGES: &[(&str, &str)] = &[
 ];
 
 const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
-const BACKUPS: &[&str] = &["pg_dump", "pg_dumpall", "mysqldump", "mariadb-dump", "mongodump"];
+const BACKUPS: &[&str] = &[
+    "pg_dump",
+    "pg_dumpall",
+    "mysqldump",
+    "mariadb-dump",
+    "mongodump",
+];
 
 /// A word of a command, with where its text is in the file.
 #[derive(Clone)]
@@ -95,10 +101,9 @@ pub fn extract(objects: &[Object], default: Option<Dialect>) -> Migrations {
                 .filter_map(|n| Some((n.as_str()?, n)))
                 .collect();
             let place = |n: &Node| Placement::scalar(object.file.clone(), n, file_lines.clone());
-            if let Some((_, first)) = words.first() {
-                if job.tool.is_none() && job.span == object.span() {
-                    job.span = first.span;
-                }
+            // Point at the first command that could be the database work.
+            if let Some((_, first)) = words.first().filter(|_| job.span == object.span()) {
+                job.span = first.span;
             }
             let image_tool = TOOL_IMAGES
                 .iter()
@@ -107,7 +112,13 @@ pub fn extract(objects: &[Object], default: Option<Dialect>) -> Migrations {
             job.tool = job.tool.or(image_tool);
             for pipeline in commands(&words, &place) {
                 for (k, cmd) in pipeline.iter().enumerate() {
-                    scan(&mut job, &mut sql, cmd, k.checked_sub(1).map(|p| &pipeline[p]), container.name());
+                    scan(
+                        &mut job,
+                        &mut sql,
+                        cmd,
+                        k.checked_sub(1).map(|p| &pipeline[p]),
+                        container.name(),
+                    );
                 }
             }
         }
@@ -135,15 +146,22 @@ pub fn extract(objects: &[Object], default: Option<Dialect>) -> Migrations {
             out.scripts.push(script);
         }
         if job.client || job.tool.is_some() {
-            for r in pod.config_refs().iter().filter(|r| r.via.contains("volume")) {
+            for r in pod
+                .config_refs()
+                .iter()
+                .filter(|r| r.via.contains("volume"))
+            {
                 let Some((ci, carrier)) = objects.iter().enumerate().find(|(_, o)| {
-                    o.id.kind == r.kind.as_str() && o.id.name == r.name && o.id.namespace == object.id.namespace
+                    o.id.kind == r.kind.as_str()
+                        && o.id.name == r.name
+                        && o.id.namespace == object.id.namespace
                 }) else {
                     continue;
                 };
                 for (key, text, node, decoded) in carried_sql(carrier, r.kind) {
                     let slot = *carried.entry((ci, key.clone())).or_insert_with(|| {
-                        let mut placement = Placement::scalar(carrier.file.clone(), node, file_lines.clone());
+                        let mut placement =
+                            Placement::scalar(carrier.file.clone(), node, file_lines.clone());
                         if decoded {
                             placement = placement.inner(0, false);
                         }
@@ -155,7 +173,9 @@ pub fn extract(objects: &[Object], default: Option<Dialect>) -> Migrations {
                             direction,
                             has_down: None,
                         };
-                        let d = dialect.or_else(|| Dialect::from_syntax(&text)).unwrap_or(Dialect::Generic);
+                        let d = dialect
+                            .or_else(|| Dialect::from_syntax(&text))
+                            .unwrap_or(Dialect::Generic);
                         out.scripts.push(Script::new(origin, &text, d));
                         out.scripts.len() - 1
                     });
@@ -188,8 +208,13 @@ fn direction(object: &Object) -> Option<Direction> {
 
 /// The container's command as shell pipelines: a `sh -c` script is parsed, anything else is
 /// one command.
-fn commands(words: &[(&str, &Node)], place: &dyn Fn(&Node) -> Placement) -> Vec<Vec<(Vec<Arg>, Option<Arg>)>> {
-    let shell = words.first().is_some_and(|(w, _)| SHELLS.contains(&base(w)));
+fn commands(
+    words: &[(&str, &Node)],
+    place: &dyn Fn(&Node) -> Placement,
+) -> Vec<Vec<(Vec<Arg>, Option<Arg>)>> {
+    let shell = words
+        .first()
+        .is_some_and(|(w, _)| SHELLS.contains(&base(w)));
     let script_at = words
         .iter()
         .position(|(w, _)| w.starts_with('-') && !w.starts_with("--") && w.contains('c'))
@@ -206,7 +231,10 @@ fn commands(words: &[(&str, &Node)], place: &dyn Fn(&Node) -> Placement) -> Vec<
                             text: w.text.clone(),
                             place: outer.inner(w.at, w.verbatim),
                         };
-                        (c.words.iter().map(arg).collect(), c.heredoc.as_ref().map(arg))
+                        (
+                            c.words.iter().map(arg).collect(),
+                            c.heredoc.as_ref().map(arg),
+                        )
                     })
                     .collect()
             })
@@ -232,7 +260,9 @@ fn scan(
 ) {
     let skip = args
         .iter()
-        .position(|a| !(matches!(a.text.as_str(), "exec" | "env" | "time" | "nice") || a.text.contains('=')))
+        .position(|a| {
+            !(matches!(a.text.as_str(), "exec" | "env" | "time" | "nice") || a.text.contains('='))
+        })
         .unwrap_or(args.len());
     let args = &args[skip..];
     let Some(program) = args.first().map(|a| base(&a.text)) else {
@@ -248,12 +278,20 @@ fn scan(
         "mysql" | "mariadb" => Some((Dialect::Mysql, &["-e", "--execute"][..])),
         "sqlcmd" => Some((Dialect::Generic, &["-Q", "-q"][..])),
         "sqlplus" | "sqlite3" | "clickhouse-client" => Some((Dialect::Generic, &[][..])),
-        "cockroach" if texts.get(1) == Some(&"sql") => Some((Dialect::Postgres, &["-e", "--execute"][..])),
+        "cockroach" if texts.get(1) == Some(&"sql") => {
+            Some((Dialect::Postgres, &["-e", "--execute"][..]))
+        }
         _ => None,
     };
     if let Some((dialect, flags)) = client {
         job.client = true;
-        let mut push = |label: String, arg: &Arg| sql.push((format!("container {container}: {label}"), arg.clone(), Some(dialect)));
+        let mut push = |label: String, arg: &Arg| {
+            sql.push((
+                format!("container {container}: {label}"),
+                arg.clone(),
+                Some(dialect),
+            ))
+        };
         for (i, a) in args.iter().enumerate() {
             for flag in flags {
                 if a.text == *flag {
@@ -262,7 +300,10 @@ fn scan(
                     }
                 } else if let Some(value) = a.text.strip_prefix(&format!("{flag}=")) {
                     let offset = a.text.len() - value.len();
-                    let arg = Arg { text: value.to_string(), place: a.place.inner(offset, true) };
+                    let arg = Arg {
+                        text: value.to_string(),
+                        place: a.place.inner(offset, true),
+                    };
                     push(format!("{program} {flag}"), &arg);
                 }
             }
@@ -288,7 +329,10 @@ fn scan(
         return;
     }
     if job.tool.is_none() {
-        job.tool = TOOLS.iter().find(|(_, pattern)| in_order(&texts, pattern)).map(|(t, _)| *t);
+        job.tool = TOOLS
+            .iter()
+            .find(|(_, pattern)| in_order(&texts, pattern))
+            .map(|(t, _)| *t);
     }
 }
 
@@ -348,14 +392,21 @@ fn carried_sql(carrier: &Object, kind: RefKind) -> Vec<(String, String, &Node, b
 /// statement, and nothing in it is left unread.
 fn looks_like_sql(text: &str) -> bool {
     let analysis = analyse(text, Dialect::Generic);
-    let mut parses = analysis.statements.iter().map(|s| s.parse).filter(|p| *p != Parse::Meta);
+    let mut parses = analysis
+        .statements
+        .iter()
+        .map(|s| s.parse)
+        .filter(|p| *p != Parse::Meta);
     parses.next() == Some(Parse::Sqlparser) && parses.all(|p| p != Parse::Unparsed)
 }
 
 fn decode_base64(text: &str) -> Option<String> {
     let mut bytes = Vec::with_capacity(text.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=') {
+    for c in text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+    {
         let v = match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
@@ -383,10 +434,22 @@ mod tests {
     fn tools_and_base64() {
         let words = ["python", "manage.py", "migrate", "--noinput"];
         assert!(in_order(&words, &["manage.py", "migrate"]));
-        assert!(!in_order(&["migrate", "manage.py"], &["manage.py", "migrate"]));
-        assert!(in_order(&["npx", "knex", "migrate:latest"], &["knex", "migrate"]));
-        assert_eq!(decode_base64("RFJPUCBUQUJMRSB0Ow==").as_deref(), Some("DROP TABLE t;"));
-        assert_eq!(image_name("registry:5000/flyway/flyway:10"), "registry:5000/flyway/flyway");
+        assert!(!in_order(
+            &["migrate", "manage.py"],
+            &["manage.py", "migrate"]
+        ));
+        assert!(in_order(
+            &["npx", "knex", "migrate:latest"],
+            &["knex", "migrate"]
+        ));
+        assert_eq!(
+            decode_base64("RFJPUCBUQUJMRSB0Ow==").as_deref(),
+            Some("DROP TABLE t;")
+        );
+        assert_eq!(
+            image_name("registry:5000/flyway/flyway:10"),
+            "registry:5000/flyway/flyway"
+        );
         assert!(looks_like_sql("CREATE TABLE a (id int);\nDROP TABLE b;"));
         assert!(!looks_like_sql("log_level: debug\nport: 8080\n"));
     }

@@ -11,19 +11,89 @@ use super::lex::{TokKind, Token, depth_zero_positions};
 /// Statement heads the classifier knows. A statement starting with anything else, that
 /// sqlparser did not parse either, is reported as not understood.
 const KNOWN_VERBS: &[&str] = &[
-    "ABORT", "ALTER", "ANALYSE", "ANALYZE", "BEGIN", "CALL", "CHECKPOINT", "CLOSE", "CLUSTER",
-    "COMMENT", "COMMIT", "COPY", "CREATE", "DEALLOCATE", "DECLARE", "DELETE", "DESC", "DESCRIBE",
-    "DISCARD", "DO", "DROP", "END", "EXEC", "EXECUTE", "EXPLAIN", "FETCH", "FLUSH", "GRANT",
-    "IMPORT", "INSERT", "LISTEN", "LOAD", "LOCK", "MERGE", "NOTIFY", "OPTIMIZE", "PERFORM",
-    "PRAGMA", "PREPARE", "REFRESH", "REINDEX", "RELEASE", "RENAME", "REPLACE", "RESET", "REVOKE",
-    "ROLLBACK", "SAVEPOINT", "SECURITY", "SELECT", "SET", "SHOW", "START", "TABLE", "TRUNCATE",
-    "UNLISTEN", "UNLOCK", "UPDATE", "UPSERT", "USE", "VACUUM", "VALUES", "WITH",
+    "ABORT",
+    "ALTER",
+    "ANALYSE",
+    "ANALYZE",
+    "BEGIN",
+    "CALL",
+    "CHECKPOINT",
+    "CLOSE",
+    "CLUSTER",
+    "COMMENT",
+    "COMMIT",
+    "COPY",
+    "CREATE",
+    "DEALLOCATE",
+    "DECLARE",
+    "DELETE",
+    "DESC",
+    "DESCRIBE",
+    "DISCARD",
+    "DO",
+    "DROP",
+    "END",
+    "EXEC",
+    "EXECUTE",
+    "EXPLAIN",
+    "FETCH",
+    "FLUSH",
+    "GRANT",
+    "IMPORT",
+    "INSERT",
+    "LISTEN",
+    "LOAD",
+    "LOCK",
+    "MERGE",
+    "NOTIFY",
+    "OPTIMIZE",
+    "PERFORM",
+    "PRAGMA",
+    "PREPARE",
+    "REFRESH",
+    "REINDEX",
+    "RELEASE",
+    "RENAME",
+    "REPLACE",
+    "RESET",
+    "REVOKE",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "SECURITY",
+    "SELECT",
+    "SET",
+    "SHOW",
+    "START",
+    "TABLE",
+    "TRUNCATE",
+    "UNLISTEN",
+    "UNLOCK",
+    "UPDATE",
+    "UPSERT",
+    "USE",
+    "VACUUM",
+    "VALUES",
+    "WITH",
 ];
 
 /// Statement heads that only read or steer the session.
 const READ_ONLY_VERBS: &[&str] = &[
-    "BEGIN", "COMMIT", "DESC", "DESCRIBE", "END", "EXPLAIN", "RESET", "ROLLBACK", "SAVEPOINT",
-    "RELEASE", "SELECT", "SET", "SHOW", "START", "USE", "VALUES",
+    "BEGIN",
+    "COMMIT",
+    "DESC",
+    "DESCRIBE",
+    "END",
+    "EXPLAIN",
+    "RESET",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+    "SELECT",
+    "SET",
+    "SHOW",
+    "START",
+    "USE",
+    "VALUES",
 ];
 
 /// The changes a statement makes, each with the token where it is written; `None` when the
@@ -116,8 +186,16 @@ fn alter_action(w: &Words, r: Range<usize>, table: &str) -> Vec<Change> {
         "DROP" => {
             let j = w.skip(i + 1, &["COLUMN"]);
             let structural = [
-                "CONSTRAINT", "INDEX", "KEY", "PRIMARY", "FOREIGN", "CHECK", "DEFAULT",
-                "PARTITION", "TRIGGER", "NOT",
+                "CONSTRAINT",
+                "INDEX",
+                "KEY",
+                "PRIMARY",
+                "FOREIGN",
+                "CHECK",
+                "DEFAULT",
+                "PARTITION",
+                "TRIGGER",
+                "NOT",
             ];
             if w.upper(j).is_some_and(|x| structural.contains(&x.as_str())) {
                 return Vec::new();
@@ -134,7 +212,10 @@ fn alter_action(w: &Words, r: Range<usize>, table: &str) -> Vec<Change> {
                     .map(|(to, _)| vec![Change::RenameTable { from: table, to }])
                     .unwrap_or_default();
             }
-            if ["INDEX", "KEY", "CONSTRAINT"].iter().any(|k| w.is(i + 1, k)) {
+            if ["INDEX", "KEY", "CONSTRAINT"]
+                .iter()
+                .any(|k| w.is(i + 1, k))
+            {
                 return Vec::new();
             }
             let j = w.skip(i + 1, &["COLUMN"]);
@@ -273,7 +354,9 @@ fn update(w: &Words) -> Vec<Change> {
         return Vec::new();
     };
     // Assigned columns: at depth 0 after SET, a name right before `=` (after SET or `,`).
-    let top: Vec<usize> = depth_zero_positions(w.src, w.toks).map(|(i, _)| i).collect();
+    let top: Vec<usize> = depth_zero_positions(w.src, w.toks)
+        .map(|(i, _)| i)
+        .collect();
     let set = top.iter().position(|i| w.is(*i, "SET"));
     let mut columns = Vec::new();
     if let Some(set) = set {
@@ -314,7 +397,15 @@ fn rename_tables(w: &Words) -> Vec<Change> {
 fn create(w: &Words) -> Vec<Change> {
     let i = w.skip(
         1,
-        &["OR", "REPLACE", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL"],
+        &[
+            "OR",
+            "REPLACE",
+            "TEMP",
+            "TEMPORARY",
+            "UNLOGGED",
+            "GLOBAL",
+            "LOCAL",
+        ],
     );
     if w.is(i, "TABLE") {
         let j = w.skip(i + 1, &["IF", "NOT", "EXISTS"]);
@@ -385,7 +476,11 @@ impl Words<'_> {
         let mut out = Vec::new();
         while let Some((name, next)) = self.name(i) {
             out.push(name);
-            if !self.toks.get(next).is_some_and(|t| t.is_punct(self.src, ',')) {
+            if !self
+                .toks
+                .get(next)
+                .is_some_and(|t| t.is_punct(self.src, ','))
+            {
                 break;
             }
             i = next + 1;

@@ -172,7 +172,8 @@ impl Lexer<'_> {
     fn word(&mut self) {
         while self.pos < self.bytes.len() {
             let c = self.bytes[self.pos];
-            let custom_end = self.delimiter != ";" && self.src[self.pos..].starts_with(&self.delimiter);
+            let custom_end =
+                self.delimiter != ";" && self.src[self.pos..].starts_with(&self.delimiter);
             if custom_end || !(is_word_byte(c) || c.is_ascii_digit() || c == b'$') {
                 break;
             }
@@ -368,7 +369,8 @@ mod tests {
 
     #[test]
     fn mysql_delimiter_and_psql_meta_commands() {
-        let src = "DELIMITER $$\nCREATE PROCEDURE p() BEGIN DELETE FROM t; END$$\nDELIMITER ;\nCALL p();";
+        let src =
+            "DELIMITER $$\nCREATE PROCEDURE p() BEGIN DELETE FROM t; END$$\nDELIMITER ;\nCALL p();";
         let lexed = split(src, Dialect::Mysql);
         let got: Vec<_> = lexed
             .pieces
@@ -390,7 +392,16 @@ mod tests {
 
     #[test]
     fn unterminated_input_does_not_panic() {
-        for src in ["'abc", "$$ abc", "/* abc", "E'\\", "\"x", "$a", "é'", "DELIMITER"] {
+        for src in [
+            "'abc",
+            "$$ abc",
+            "/* abc",
+            "E'\\",
+            "\"x",
+            "$a",
+            "é'",
+            "DELIMITER",
+        ] {
             let _ = split(src, Dialect::Postgres);
             let _ = split(src, Dialect::Mysql);
         }

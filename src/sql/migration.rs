@@ -115,7 +115,10 @@ impl Script {
             .statements
             .iter()
             .map(|s| {
-                let (first, last) = (place.span(s.range.start, s.range.start), place.span(s.range.end, s.range.end));
+                let (first, last) = (
+                    place.span(s.range.start, s.range.start),
+                    place.span(s.range.end, s.range.end),
+                );
                 (s.range.clone(), first.line, last.line)
             })
             .collect();
@@ -206,10 +209,10 @@ mod tests {
 
     #[test]
     fn ignore_comments_name_rules() {
-        assert_eq!(rule_ids(" sql-drop-table, sql-truncate backup taken"), [
-            "sql-drop-table",
-            "sql-truncate"
-        ]);
+        assert_eq!(
+            rule_ids(" sql-drop-table, sql-truncate backup taken"),
+            ["sql-drop-table", "sql-truncate"]
+        );
         assert_eq!(rule_ids(": sql-rename"), ["sql-rename"]);
     }
 

@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use super::Dialect;
 use super::migration::{Direction, Origin, Script};
 use super::position::Placement;
-use super::Dialect;
 use crate::error::{InputError, Result};
 use crate::source::SourceFile;
 
@@ -25,13 +25,20 @@ pub fn load(path: &Path, dialect: Option<Dialect>) -> Result<Vec<Script>> {
         .map_err(|e| InputError::in_path(&shown, format!("cannot read --migrations: {e}")))?;
     let files: Vec<PathBuf> = if meta.is_dir() {
         let mut files = Vec::new();
-        for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
-            let entry = entry.map_err(|e| InputError::in_path(&shown, format!("cannot list: {e}")))?;
+        for entry in walkdir::WalkDir::new(path)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry =
+                entry.map_err(|e| InputError::in_path(&shown, format!("cannot list: {e}")))?;
             if entry.file_type().is_file() && is_sql(entry.path()) {
                 files.push(entry.into_path());
             }
             if files.len() > MAX_FILES {
-                return Err(InputError::in_path(&shown, format!("more than {MAX_FILES} SQL files")));
+                return Err(InputError::in_path(
+                    &shown,
+                    format!("more than {MAX_FILES} SQL files"),
+                ));
             }
         }
         files
@@ -43,18 +50,26 @@ pub fn load(path: &Path, dialect: Option<Dialect>) -> Result<Vec<Script>> {
 }
 
 fn is_sql(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
 }
 
 fn script(path: &Path, all: &BTreeSet<String>, dialect: Option<Dialect>) -> Result<Script> {
     let name = path.display().to_string();
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if size > MAX_FILE_BYTES {
-        return Err(InputError::in_path(&name, format!("larger than {MAX_FILE_BYTES} bytes")));
+        return Err(InputError::in_path(
+            &name,
+            format!("larger than {MAX_FILE_BYTES} bytes"),
+        ));
     }
-    let bytes = std::fs::read(path).map_err(|e| InputError::in_path(&name, format!("cannot read: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| InputError::in_path(&name, format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        InputError::in_path(&name, format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+        InputError::in_path(
+            &name,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
     })?;
     let (direction, counterpart) = convention(&name);
     let dialect = dialect
@@ -77,13 +92,27 @@ fn script(path: &Path, all: &BTreeSet<String>, dialect: Option<Dialect>) -> Resu
 /// undo file would have.
 fn convention(path: &str) -> (Direction, Option<String>) {
     let (dir, file) = path.rsplit_once('/').map_or(("", path), |(d, f)| (d, f));
-    let join = |f: &str| if dir.is_empty() { f.to_string() } else { format!("{dir}/{f}") };
+    let join = |f: &str| {
+        if dir.is_empty() {
+            f.to_string()
+        } else {
+            format!("{dir}/{f}")
+        }
+    };
     let lower = file.to_ascii_lowercase();
     let in_dir = |d: &str| dir.split('/').any(|p| p == d);
-    if lower.ends_with(".down.sql") || lower == "down.sql" || lower.ends_with("_down.sql") || lower.ends_with(".undo.sql") || in_dir("revert") {
+    if lower.ends_with(".down.sql")
+        || lower == "down.sql"
+        || lower.ends_with("_down.sql")
+        || lower.ends_with(".undo.sql")
+        || in_dir("revert")
+    {
         return (Direction::Down, None);
     }
-    if file.starts_with('U') && file.contains("__") && file.chars().nth(1).is_some_and(|c| c.is_ascii_digit()) {
+    if file.starts_with('U')
+        && file.contains("__")
+        && file.chars().nth(1).is_some_and(|c| c.is_ascii_digit())
+    {
         return (Direction::Down, None);
     }
     if let Some(stem) = file.strip_suffix(".up.sql") {
@@ -92,7 +121,10 @@ fn convention(path: &str) -> (Direction, Option<String>) {
     if lower == "up.sql" {
         return (Direction::Up, Some(join("down.sql")));
     }
-    if file.starts_with('V') && file.contains("__") && file.chars().nth(1).is_some_and(|c| c.is_ascii_digit()) {
+    if file.starts_with('V')
+        && file.contains("__")
+        && file.chars().nth(1).is_some_and(|c| c.is_ascii_digit())
+    {
         return (Direction::Up, Some(join(&format!("U{}", &file[1..]))));
     }
     if let Some((root, rest)) = path.rsplit_once("/deploy/") {
@@ -107,12 +139,24 @@ mod tests {
 
     #[test]
     fn conventions() {
-        assert_eq!(convention("m/1_a.up.sql"), (Direction::Up, Some("m/1_a.down.sql".into())));
+        assert_eq!(
+            convention("m/1_a.up.sql"),
+            (Direction::Up, Some("m/1_a.down.sql".into()))
+        );
         assert_eq!(convention("m/1_a.down.sql").0, Direction::Down);
-        assert_eq!(convention("m/2019_x/up.sql").1.as_deref(), Some("m/2019_x/down.sql"));
-        assert_eq!(convention("db/V2__drop.sql").1.as_deref(), Some("db/U2__drop.sql"));
+        assert_eq!(
+            convention("m/2019_x/up.sql").1.as_deref(),
+            Some("m/2019_x/down.sql")
+        );
+        assert_eq!(
+            convention("db/V2__drop.sql").1.as_deref(),
+            Some("db/U2__drop.sql")
+        );
         assert_eq!(convention("db/U2__drop.sql").0, Direction::Down);
-        assert_eq!(convention("s/deploy/x.sql").1.as_deref(), Some("s/revert/x.sql"));
+        assert_eq!(
+            convention("s/deploy/x.sql").1.as_deref(),
+            Some("s/revert/x.sql")
+        );
         assert_eq!(convention("s/revert/x.sql").0, Direction::Down);
         assert_eq!(convention("001_init.sql"), (Direction::Up, None));
     }

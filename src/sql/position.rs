@@ -66,7 +66,9 @@ impl Placement {
         let mut anchors = Vec::new();
         let (mut text_at, mut file_at) = (0, first);
         for line in text.split_inclusive('\n') {
-            let file_line_end = file[file_at..].find('\n').map_or(file.len(), |i| file_at + i);
+            let file_line_end = file[file_at..]
+                .find('\n')
+                .map_or(file.len(), |i| file_at + i);
             let skip = indent.min(file_line_end - file_at);
             anchors.push((text_at, file_at + skip));
             text_at += line.len();
@@ -97,9 +99,16 @@ impl Placement {
     }
 
     fn file_offset(&self, offset: usize) -> usize {
-        let i = self.anchors.partition_point(|(t, _)| *t <= offset).saturating_sub(1);
+        let i = self
+            .anchors
+            .partition_point(|(t, _)| *t <= offset)
+            .saturating_sub(1);
         let (t, f) = self.anchors.get(i).copied().unwrap_or((0, 0));
-        let at = if self.fixed { f } else { f + (offset - t.min(offset)) };
+        let at = if self.fixed {
+            f
+        } else {
+            f + (offset - t.min(offset))
+        };
         at.min(self.file.text.len())
     }
 
@@ -108,7 +117,12 @@ impl Placement {
         let (s, e) = (self.file_offset(start), self.file_offset(end));
         let line = self.lines.partition_point(|l| *l <= s).max(1);
         let line_start = self.lines.get(line - 1).copied().unwrap_or(0);
-        let col = self.file.text.get(line_start..s).map_or(0, |p| p.chars().count()) + 1;
+        let col = self
+            .file
+            .text
+            .get(line_start..s)
+            .map_or(0, |p| p.chars().count())
+            + 1;
         Span {
             start: s,
             end: e.max(s),
@@ -133,7 +147,10 @@ mod tests {
     fn literal_block_lines_map_to_file_lines() {
         let text = "data:\n  up.sql: |\n    SELECT 1;\n\n    DROP TABLE t;\n";
         let file = SourceFile::new("cm.yaml", text);
-        let root = parse_single(text, Origin::default()).ok().flatten().expect("yaml");
+        let root = parse_single(text, Origin::default())
+            .ok()
+            .flatten()
+            .expect("yaml");
         let node = root.path(&["data", "up.sql"]).expect("key");
         let p = Placement::scalar(file.clone(), node, Arc::new(line_starts(text)));
         let sql = node.as_str().expect("text");

@@ -26,8 +26,7 @@ pub fn function_def(src: &str, toks: &[Token]) -> Option<(String, Range<usize>)>
     let (name, after) = w.name(k + 1)?;
     // PostgreSQL: a dollar-quoted (or `AS '…'`) body. MySQL: BEGIN … to the end.
     let quoted = toks[after..].iter().enumerate().find(|(i, t)| {
-        t.kind == TokKind::Str
-            && (t.text(src).starts_with('$') || w.is(after + i - 1, "AS"))
+        t.kind == TokKind::Str && (t.text(src).starts_with('$') || w.is(after + i - 1, "AS"))
     });
     if let Some((_, t)) = quoted {
         return Some((name, t.inner.0..t.inner.1));
@@ -48,11 +47,15 @@ pub fn strip_control<'t>(src: &str, mut toks: &'t [Token]) -> &'t [Token] {
         };
         if first.is_punct(src, '<') {
             // `<<label>>`
-            let end = toks.iter().position(|t| t.is_punct(src, '>')).map_or(toks.len(), |i| i + 2);
+            let end = toks
+                .iter()
+                .position(|t| t.is_punct(src, '>'))
+                .map_or(toks.len(), |i| i + 2);
             toks = toks.get(end..).unwrap_or(&[]);
             continue;
         }
-        if first.kind == TokKind::Word && toks.get(1).is_some_and(|t| t.is_punct(src, ':'))
+        if first.kind == TokKind::Word
+            && toks.get(1).is_some_and(|t| t.is_punct(src, ':'))
             && !toks.get(2).is_some_and(|t| t.is_punct(src, '='))
         {
             // MySQL `label: LOOP`
@@ -63,8 +66,7 @@ pub fn strip_control<'t>(src: &str, mut toks: &'t [Token]) -> &'t [Token] {
         match head.as_str() {
             "IF" | "ELSIF" | "ELSEIF" | "WHILE" | "FOR" | "FOREACH" | "WHEN" | "EXCEPTION" => {
                 let body = depth_zero_positions(src, toks).find(|(i, t)| {
-                    *i > 0
-                        && ["THEN", "LOOP", "DO"].iter().any(|k| t.is_word(src, k))
+                    *i > 0 && ["THEN", "LOOP", "DO"].iter().any(|k| t.is_word(src, k))
                 });
                 match body {
                     Some((i, _)) => toks = &toks[i + 1..],
@@ -109,14 +111,22 @@ pub fn dynamic(src: &str, toks: &[Token]) -> Option<Dynamic> {
             .replace("%I", "x_")
             .replace("%s", "x_")
             .replace("%L", "''");
-        return Some(Dynamic { text, anchor: first.inner.0, single: true });
+        return Some(Dynamic {
+            text,
+            anchor: first.inner.0,
+            single: true,
+        });
     }
     let concat = toks
         .windows(2)
         .any(|p| p[0].is_punct(src, '|') && p[1].is_punct(src, '|'))
         || toks.iter().any(|t| t.is_word(src, "CONCAT"));
     let sep = if concat { " x_ " } else { ";\n" };
-    let text = literals.iter().map(|t| unescape(t)).collect::<Vec<_>>().join(sep);
+    let text = literals
+        .iter()
+        .map(|t| unescape(t))
+        .collect::<Vec<_>>()
+        .join(sep);
     Some(Dynamic {
         text,
         anchor: first.inner.0,
@@ -125,7 +135,7 @@ pub fn dynamic(src: &str, toks: &[Token]) -> Option<Dynamic> {
 }
 
 /// Names called as functions in a statement (`SELECT f(…)`, `CALL p`, `PERFORM f(…)`).
-pub fn calls<'s>(src: &'s str, toks: &[Token]) -> Vec<String> {
+pub fn calls(src: &str, toks: &[Token]) -> Vec<String> {
     let w = Words { src, toks };
     let mut out = Vec::new();
     if w.is(0, "CALL") {
@@ -138,10 +148,9 @@ pub fn calls<'s>(src: &'s str, toks: &[Token]) -> Vec<String> {
         return out;
     }
     for i in 1..toks.len() {
-        if toks[i].is_punct(src, '(') && toks[i - 1].kind == TokKind::Word {
-            if let Some((name, _)) = w.name(i - 1) {
-                out.push(name);
-            }
+        let called = toks[i].is_punct(src, '(') && toks[i - 1].kind == TokKind::Word;
+        if let Some((name, _)) = w.name(i - 1).filter(|_| called) {
+            out.push(name);
         }
     }
     out
@@ -173,6 +182,9 @@ mod tests {
         assert_eq!(strip_control(sql, &t)[0].text(sql), "ALTER");
         let sql = "END IF";
         assert!(strip_control(sql, &toks(sql)).is_empty());
-        assert_eq!(calls("SELECT f(1), g()", &toks("SELECT f(1), g()")), ["f", "g"]);
+        assert_eq!(
+            calls("SELECT f(1), g()", &toks("SELECT f(1), g()")),
+            ["f", "g"]
+        );
     }
 }

@@ -27,7 +27,11 @@ impl Schema {
         let mut out = Vec::new();
         for (change, at) in changes {
             if let Some(hazard) = change.hazard().filter(|_| !self.explains(&change)) {
-                out.push(Found { hazard, change: change.clone(), at });
+                out.push(Found {
+                    hazard,
+                    change: change.clone(),
+                    at,
+                });
             }
             self.learn(&change);
         }
@@ -60,7 +64,9 @@ impl Schema {
             Change::DropColumn { table, column }
             | Change::AlterType { table, column }
             | Change::RenameColumn {
-                table, from: column, ..
+                table,
+                from: column,
+                ..
             } => self.new_table(table) || self.new_column(table, column).is_some(),
             // Old code omits a column it does not know: fine only if the column fills itself.
             Change::SetNotNull { table, column } => {

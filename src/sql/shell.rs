@@ -64,12 +64,11 @@ pub fn pipelines(script: &str) -> Vec<Vec<Command>> {
                 }
             }
             b';' | b'&' | b'(' | b')' => {
+                // Each ends the pipeline (`&&` twice, harmlessly).
                 i += 1;
                 end_command(&mut pipeline, &mut command);
-                if c != b'&' || bytes.get(i - 2) == Some(&b'&') || bytes.get(i) != Some(&b'&') {
-                    if !pipeline.is_empty() {
-                        out.push(std::mem::take(&mut pipeline));
-                    }
+                if !pipeline.is_empty() {
+                    out.push(std::mem::take(&mut pipeline));
                 }
             }
             b'|' => {
@@ -145,7 +144,9 @@ fn word(script: &str, mut i: usize) -> (Word, usize) {
         match c {
             b' ' | b'\t' | b'\n' | b'\r' | b';' | b'|' | b'&' | b'<' | b'>' | b'(' | b')' => break,
             b'\'' => {
-                let end = script[i + 1..].find('\'').map_or(script.len(), |k| i + 1 + k);
+                let end = script[i + 1..]
+                    .find('\'')
+                    .map_or(script.len(), |k| i + 1 + k);
                 at.get_or_insert(i + 1);
                 text.push_str(&script[i + 1..end]);
                 pieces += 1;
@@ -202,7 +203,11 @@ fn heredoc_body(script: &str, from: usize, delim: &str, strip_tabs: bool) -> (Wo
     while pos < script.len() {
         let end = script[pos..].find('\n').map_or(script.len(), |k| pos + k);
         let line = &script[pos..end];
-        let line = if strip_tabs { line.trim_start_matches('\t') } else { line };
+        let line = if strip_tabs {
+            line.trim_start_matches('\t')
+        } else {
+            line
+        };
         if line.trim_end() == delim {
             let body = Word {
                 text: script[from..pos].to_string(),
@@ -256,7 +261,16 @@ mod tests {
 
     #[test]
     fn odd_scripts_do_not_panic() {
-        for s in ["'", "\"", "<<", "<<EOF", "a\\", "é'é", "x <<- E\n\tE\n", "|||;;&&"] {
+        for s in [
+            "'",
+            "\"",
+            "<<",
+            "<<EOF",
+            "a\\",
+            "é'é",
+            "x <<- E\n\tE\n",
+            "|||;;&&",
+        ] {
             let _ = pipelines(s);
         }
     }

@@ -18,7 +18,8 @@ pub fn mask(text: &str) -> Cow<'_, str> {
         // One inside SQL stands for a name or a value: make it an identifier.
         let line_start = text[..open].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[close..].find('\n').map_or(text.len(), |i| close + i);
-        let alone = text[line_start..open].trim().is_empty() && text[close..line_end].trim().is_empty();
+        let alone =
+            text[line_start..open].trim().is_empty() && text[close..line_end].trim().is_empty();
         let fill = if alone { b' ' } else { b'_' };
         for b in &mut bytes[open..close] {
             if *b != b'\n' {

@@ -7,7 +7,12 @@ fn hazards(sql: &str, dialect: Dialect) -> Vec<(Hazard, usize)> {
         .statements
         .iter()
         .flat_map(|s| s.found.iter())
-        .map(|f| (f.hazard, sql[..f.at.min(sql.len())].matches('\n').count() + 1))
+        .map(|f| {
+            (
+                f.hazard,
+                sql[..f.at.min(sql.len())].matches('\n').count() + 1,
+            )
+        })
         .collect()
 }
 
@@ -29,7 +34,10 @@ fn each_alter_action_at_its_line() {
 #[test]
 fn the_file_schema_explains_backfills_and_serials() {
     let sql = "ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0;\nALTER TABLE t ADD COLUMN id bigserial NOT NULL;\nALTER TABLE t ALTER COLUMN id SET NOT NULL;\nUPDATE t SET other = 1;\nCREATE TABLE n (x int);\nALTER TABLE n ADD COLUMN y int NOT NULL;\nDROP TABLE n;\n";
-    assert_eq!(hazards(sql, Dialect::Postgres), [(Hazard::UnboundedWrite, 5)]);
+    assert_eq!(
+        hazards(sql, Dialect::Postgres),
+        [(Hazard::UnboundedWrite, 5)]
+    );
 }
 
 #[test]
