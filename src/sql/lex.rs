@@ -118,7 +118,8 @@ impl Lexer<'_> {
             if self.current.is_empty() && self.client_command() {
                 continue;
             }
-            if self.src[self.pos..].starts_with(self.delimiter.as_str()) && !self.in_comment_start()
+            if self.bytes[self.pos..].starts_with(self.delimiter.as_bytes())
+                && !self.in_comment_start()
             {
                 self.pos += self.delimiter.len();
                 self.finish();
@@ -165,15 +166,15 @@ impl Lexer<'_> {
 
     /// A custom delimiter such as `//` must not eat the start of a `/* comment`.
     fn in_comment_start(&self) -> bool {
-        self.delimiter != ";" && self.src[self.pos..].starts_with("/*")
+        self.delimiter != ";" && self.bytes[self.pos..].starts_with(b"/*")
     }
 
     /// A word, which may hold `$` (PostgreSQL) but ends where a custom delimiter (`$$`) starts.
     fn word(&mut self) {
         while self.pos < self.bytes.len() {
             let c = self.bytes[self.pos];
-            let custom_end =
-                self.delimiter != ";" && self.src[self.pos..].starts_with(&self.delimiter);
+            let custom_end = self.delimiter != ";"
+                && self.bytes[self.pos..].starts_with(self.delimiter.as_bytes());
             if custom_end || !(is_word_byte(c) || c.is_ascii_digit() || c == b'$') {
                 break;
             }
@@ -250,10 +251,10 @@ impl Lexer<'_> {
         let start = self.pos;
         let mut depth = 0usize;
         while self.pos < self.bytes.len() {
-            if self.src[self.pos..].starts_with("/*") {
+            if self.bytes[self.pos..].starts_with(b"/*") {
                 depth += 1;
                 self.pos += 2;
-            } else if self.src[self.pos..].starts_with("*/") {
+            } else if self.bytes[self.pos..].starts_with(b"*/") {
                 self.pos += 2;
                 depth = depth.saturating_sub(1);
                 if depth == 0 {

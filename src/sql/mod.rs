@@ -12,13 +12,13 @@ mod change;
 mod dialect;
 mod extract;
 mod fallback;
-mod lex;
+pub mod lex;
 mod migration;
 pub mod migrations_dir;
 mod position;
 mod procedural;
 mod schema;
-mod shell;
+pub(crate) mod shell;
 mod template;
 
 pub use analyse::{Analysis, Parse, Stmt, analyse};

@@ -104,12 +104,17 @@ impl Placement {
             .partition_point(|(t, _)| *t <= offset)
             .saturating_sub(1);
         let (t, f) = self.anchors.get(i).copied().unwrap_or((0, 0));
-        let at = if self.fixed {
+        let mut at = if self.fixed {
             f
         } else {
             f + (offset - t.min(offset))
         };
-        at.min(self.file.text.len())
+        at = at.min(self.file.text.len());
+        // Unescaped text (`''` → `'`) can shift offsets into a character: step back to its start.
+        while !self.file.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
     }
 
     /// The file span of a text range.

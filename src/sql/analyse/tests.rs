@@ -79,3 +79,89 @@ fn templated_names_keep_lines() {
     let sql = "{{ if .X }}\nALTER TABLE \"{{ index .Options \"Namespace\" }}\".users\n  RENAME COLUMN a TO b;\n{{ end }}\n";
     assert_eq!(hazards(sql, Dialect::Postgres), [(Hazard::Rename, 3)]);
 }
+
+/// Random texts made of the fragments the splitter and classifiers care about: nothing may
+/// panic, and nesting stays bounded. A fixed-seed generator keeps the test deterministic.
+#[test]
+fn noise_never_panics() {
+    const FRAGMENTS: &[&str] = &[
+        "'",
+        "\"",
+        "`",
+        "$$",
+        "$a$",
+        "--",
+        "/*",
+        "*/",
+        "\n",
+        ";",
+        " ",
+        "DO ",
+        "BEGIN ",
+        "END ",
+        "EXECUTE ",
+        "format(",
+        "'DROP TABLE x'",
+        "(",
+        ")",
+        "ALTER TABLE t ",
+        "DROP COLUMN c",
+        ",",
+        "DELIMITER //\n",
+        "//",
+        "\\set x\n",
+        "{{",
+        "}}",
+        "é",
+        "CREATE FUNCTION f() AS ",
+        "SELECT f()",
+        "CALL p",
+        "PREPARE s FROM @v",
+        "SET @v = ",
+        "IF ",
+        "THEN ",
+        "#",
+        "E'\\",
+        "UPDATE t SET a = 1",
+        "TRUNCATE ",
+        "RENAME TABLE a TO ",
+        "v := ",
+        "<<l>>",
+        "ADD COLUMN c int NOT NULL",
+        "\u{0}",
+        "\r\n",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..3000 {
+        let len = (next() % 40) as usize;
+        let text: String = (0..len)
+            .map(|_| FRAGMENTS[(next() % FRAGMENTS.len() as u64) as usize])
+            .collect();
+        for dialect in [Dialect::Postgres, Dialect::Mysql, Dialect::Generic] {
+            let a = analyse(&text, dialect);
+            for s in &a.statements {
+                assert!(s.range.end <= text.len());
+                assert!(s.found.iter().all(|f| f.at <= text.len() + 2));
+            }
+        }
+        let _ = crate::sql::shell::pipelines(&text);
+    }
+}
+
+#[test]
+fn nesting_is_bounded() {
+    // Each level is a DO block whose body runs the next one: deeper than MAX_DEPTH is not read.
+    let mut sql = String::from("TRUNCATE deepest;");
+    for level in 0..10 {
+        sql = format!("DO $l{level}$ BEGIN {sql} END $l{level}$;");
+    }
+    assert!(hazards(&sql, Dialect::Postgres).is_empty());
+    let shallow = "DO $a$ BEGIN DO $b$ BEGIN TRUNCATE t; END $b$; END $a$;";
+    assert_eq!(hazards(shallow, Dialect::Postgres), [(Hazard::Truncate, 1)]);
+}
