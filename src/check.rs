@@ -216,8 +216,13 @@ pub fn explain(id: &str) -> Result<String> {
     } else {
         "does not block by default"
     };
+    let sql_comment = if m.category == rules::Category::Migrations {
+        format!(", put `-- rollguard-ignore {id}` on the SQL statement or the line before it")
+    } else {
+        String::new()
+    };
     Ok(format!(
-        "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: annotate the resource with `rollguard.dev/ignore: {id}`, or disable the rule in .rollguard.yaml.\n",
+        "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: annotate the resource with `rollguard.dev/ignore: {id}`{sql_comment}, or disable the rule in .rollguard.yaml.\n",
         m.severity.as_str(),
         m.effect.as_str(),
         m.effect.describe(),

@@ -178,3 +178,16 @@ fn the_dialect_flag_changes_the_reading() {
         mysql.stdout
     );
 }
+
+#[test]
+fn every_carrier_of_sql_is_read() {
+    // psql --command, --command=, sqlcmd -Q, sqlplus heredoc, printf | psql, Secret data
+    // (base64), a ConfigMap key without .sql whose content is SQL.
+    let run = check("--manifest", "fixtures/sql/carriers.yaml", &[]);
+    let lines: Vec<u64> = run
+        .findings("sql-drop-table")
+        .iter()
+        .filter_map(|f| f["location"]["line"].as_u64())
+        .collect();
+    assert_eq!(lines, [16, 32, 48, 69, 86, 94, 128], "{}", run.stdout);
+}

@@ -33,7 +33,7 @@ macro_rules! hazard_rule {
     };
 }
 
-const EXPAND_CONTRACT: &str = "Expand and contract: ship the code that stops using it first, and drop it in a later release, once no version you may roll back to needs it. Suppress a reviewed statement with `-- rollguard-ignore RULE` on it or the line before.";
+const EXPAND_CONTRACT: &str = "Expand and contract: ship the code that stops using it first, and drop it in a later release, once no version you may roll back to needs it.";
 
 hazard_rule!(
     DROP_TABLE, "sql-drop-table", Error, DataLoss, DropTable,

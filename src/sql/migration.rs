@@ -105,7 +105,7 @@ impl Script {
                     .map(|f| HazardAt {
                         hazard: f.hazard,
                         change: f.change.clone(),
-                        span: place.span(f.at, f.at),
+                        span: place.span(f.at, f.at + word_len(text, f.at)),
                     })
                     .collect(),
             })
@@ -155,6 +155,13 @@ impl Script {
     pub fn file(&self) -> &Arc<SourceFile> {
         &self.origin.placement.file
     }
+}
+
+/// Length of the keyword at `at`, so a finding underlines it.
+fn word_len(text: &str, at: usize) -> usize {
+    let rest = text.get(at..).unwrap_or("");
+    rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len())
 }
 
 /// The statement a suppression comment applies to: the one it is in, the one it trails on the
