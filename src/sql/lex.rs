@@ -76,6 +76,7 @@ pub fn split(src: &str, dialect: Dialect) -> Lexed {
         delimiter: ";".to_string(),
         out: Lexed::default(),
         current: Vec::new(),
+        blocks: 0,
     }
     .run()
 }
@@ -105,6 +106,9 @@ struct Lexer<'a> {
     delimiter: String,
     out: Lexed,
     current: Vec<Token>,
+    /// Open `BEGIN`/`CASE` blocks of a routine body (`CREATE PROCEDURE … BEGIN … END`) sent
+    /// without a `DELIMITER` change: their `;` do not end the statement.
+    blocks: usize,
 }
 
 impl Lexer<'_> {
@@ -118,7 +122,8 @@ impl Lexer<'_> {
             if self.current.is_empty() && self.client_command() {
                 continue;
             }
-            if self.bytes[self.pos..].starts_with(self.delimiter.as_bytes())
+            if self.blocks == 0
+                && self.bytes[self.pos..].starts_with(self.delimiter.as_bytes())
                 && !self.in_comment_start()
             {
                 self.pos += self.delimiter.len();
@@ -148,6 +153,7 @@ impl Lexer<'_> {
                     } else {
                         self.word();
                         self.push(TokKind::Word, start, (start, self.pos));
+                        self.track_blocks();
                     }
                 }
                 _ => {
@@ -197,7 +203,35 @@ impl Lexer<'_> {
         });
     }
 
+    /// Counts `BEGIN`/`CASE` … `END` inside a routine definition. `END IF`, `END LOOP`, …
+    /// close blocks that were not counted, so the word after `END` takes the count back.
+    fn track_blocks(&mut self) {
+        let src = self.src;
+        let toks = &self.current;
+        let Some(word) = toks.last().map(|t| t.text(src).to_ascii_uppercase()) else {
+            return;
+        };
+        let after_end = toks.len() >= 2 && toks[toks.len() - 2].is_word(src, "END");
+        let routine = toks.first().is_some_and(|t| t.is_word(src, "CREATE"))
+            && toks.iter().take(12).any(|t| {
+                ["PROCEDURE", "FUNCTION", "TRIGGER", "EVENT"]
+                    .iter()
+                    .any(|k| t.is_word(src, k))
+            });
+        if !routine {
+            return;
+        }
+        match word.as_str() {
+            "BEGIN" => self.blocks += 1,
+            "CASE" if !after_end => self.blocks += 1,
+            "END" => self.blocks = self.blocks.saturating_sub(1),
+            "IF" | "LOOP" | "WHILE" | "REPEAT" if after_end => self.blocks += 1,
+            _ => {}
+        }
+    }
+
     fn finish(&mut self) {
+        self.blocks = 0;
         if let (Some(first), Some(last)) = (self.current.first(), self.current.last()) {
             let range = first.start..last.end;
             self.out.pieces.push(Piece {
@@ -389,6 +423,12 @@ mod tests {
         );
         let src = "\\set ON_ERROR_STOP on\nSELECT 1;\n\\i other.sql\n";
         assert_eq!(texts(src, Dialect::Postgres)[1], "SELECT 1");
+    }
+
+    #[test]
+    fn routine_bodies_without_delimiter_stay_whole() {
+        let src = "CREATE PROCEDURE p() BEGIN IF a THEN DELETE FROM t; END IF; SELECT CASE WHEN b THEN 1 END; END;\nCALL p();";
+        assert_eq!(texts(src, Dialect::Mysql).len(), 2);
     }
 
     #[test]
