@@ -166,17 +166,22 @@ fn bad_inputs_are_clear_errors() {
 }
 
 #[test]
-fn the_dialect_flag_changes_the_reading() {
-    // `#` starts a comment only in MySQL.
+fn the_dialect_flag_and_config_change_the_reading() {
+    // `#` starts a comment only in MySQL: there the DROP is commented out.
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("001.sql"), "SELECT 1 # DROP TABLE x\n;\n").expect("write");
+    std::fs::write(dir.path().join("001.sql"), "SELECT 1 # x; DROP TABLE y\n;\n").expect("write");
     let path = dir.path().display().to_string();
-    let mysql = check("--migrations", &path, &["--sql-dialect", "mysql"]);
-    assert!(
-        mysql.findings("sql-drop-table").is_empty(),
-        "{}",
-        mysql.stdout
-    );
+    let drops = |extra: &[&str]| check("--migrations", &path, extra).findings("sql-drop-table").len();
+    assert_eq!(drops(&["--sql-dialect", "mysql"]), 0);
+    assert_eq!(drops(&["--sql-dialect", "postgres"]), 1);
+    // The config's sqlDialect applies when the flag is absent; the flag wins over it.
+    std::fs::write(dir.path().join(".rollguard.yaml"), "sqlDialect: mysql\n").expect("write");
+    assert_eq!(drops(&[]), 0);
+    assert_eq!(drops(&["--sql-dialect", "generic"]), 1);
+    std::fs::write(dir.path().join(".rollguard.yaml"), "sqlDialect: oracle\n").expect("write");
+    let bad = check("--migrations", &path, &[]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("sqlDialect"), "{}", bad.stderr);
 }
 
 #[test]
