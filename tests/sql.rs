@@ -169,9 +169,17 @@ fn bad_inputs_are_clear_errors() {
 fn the_dialect_flag_and_config_change_the_reading() {
     // `#` starts a comment only in MySQL: there the DROP is commented out.
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("001.sql"), "SELECT 1 # x; DROP TABLE y\n;\n").expect("write");
+    std::fs::write(
+        dir.path().join("001.sql"),
+        "SELECT 1 # x; DROP TABLE y\n;\n",
+    )
+    .expect("write");
     let path = dir.path().display().to_string();
-    let drops = |extra: &[&str]| check("--migrations", &path, extra).findings("sql-drop-table").len();
+    let drops = |extra: &[&str]| {
+        check("--migrations", &path, extra)
+            .findings("sql-drop-table")
+            .len()
+    };
     assert_eq!(drops(&["--sql-dialect", "mysql"]), 0);
     assert_eq!(drops(&["--sql-dialect", "postgres"]), 1);
     // The config's sqlDialect applies when the flag is absent; the flag wins over it.

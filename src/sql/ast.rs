@@ -2,7 +2,7 @@
 
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, AssignmentTarget, ColumnDef, ColumnOption,
-    FromTable, ObjectName, ObjectType, RenameTableNameKind, Statement, TableConstraint,
+    FromTable, ObjectName, ObjectType, RenameTableNameKind, SetExpr, Statement, TableConstraint,
     TableFactor, TableWithJoins,
 };
 
@@ -108,6 +108,12 @@ pub fn changes(statement: &Statement) -> Vec<Indexed> {
                 },
                 None,
             ));
+        }
+        // `WITH … DELETE` / `WITH … UPDATE`: the write is the query's body.
+        Statement::Query(q) => {
+            if let SetExpr::Update(inner) | SetExpr::Delete(inner) = q.body.as_ref() {
+                out = changes(inner);
+            }
         }
         _ => {}
     }
@@ -288,5 +294,6 @@ mod tests {
         );
         assert!(of("DELETE FROM t WHERE id = 1").is_empty());
         assert_eq!(of("UPDATE t SET a = 1").len(), 1);
+        assert_eq!(of("WITH x AS (SELECT 1) DELETE FROM t").len(), 1);
     }
 }

@@ -115,6 +115,16 @@ pub fn changes(src: &str, toks: &[Token]) -> Option<Vec<(Change, usize)>> {
                 .map(|table| at_start(Change::Truncate { table }))
                 .collect()
         }
+        "WITH" => {
+            // The CTEs are in parentheses: the statement proper starts at the first top-level
+            // DELETE or UPDATE.
+            let body = depth_zero_positions(src, toks)
+                .find(|(_, t)| t.is_word(src, "DELETE") || t.is_word(src, "UPDATE"));
+            match body {
+                Some((i, _)) => changes(src, &toks[i..]).unwrap_or_default(),
+                None => Vec::new(),
+            }
+        }
         "DELETE" => delete(&w).into_iter().map(at_start).collect(),
         "UPDATE" => update(&w).into_iter().map(at_start).collect(),
         "RENAME" => rename_tables(&w).into_iter().map(at_start).collect(),
@@ -530,6 +540,10 @@ mod tests {
         );
         assert_eq!(of("DELETE FROM t WHERE a = 1"), Some(vec![]));
         assert_eq!(of("FROBNICATE t"), None);
+        assert_eq!(
+            of("WITH RECURSIVE x AS (DELETE FROM a WHERE b) DELETE FROM t").map(|v| v.len()),
+            Some(1)
+        );
         assert_eq!(
             of("ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0").map(|v| v[0].hazard()),
             Some(None)
