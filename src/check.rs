@@ -15,6 +15,7 @@ use crate::model::{ChartInfo, ChartModel, Settings};
 use crate::report::{Format, Report};
 use crate::rules::{self, Severity};
 use crate::source::SourceFile;
+use crate::sql;
 
 /// What `check` produced: the rendered report and the exit code it implies.
 pub struct Outcome {
@@ -35,10 +36,12 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
             "a baseline compares with one revision: give exactly one --manifest",
         ));
     }
+    let dialect = args.sql_dialect.or(settings.config.sql_dialect);
     let mut charts = Vec::new();
     for input in &args.manifest {
         let file = read_input(input)?;
         let objects = load_stream(&file, &args.namespace)?;
+        let migrations = sql::extract(&objects, dialect);
         charts.push(ChartModel {
             info: ChartInfo {
                 path: file.name.clone(),
@@ -48,8 +51,10 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
             },
             objects,
             base: base.clone(),
+            migrations,
         });
     }
+    add_migrations(&mut charts, &args.migrations, dialect)?;
     let mut findings = Vec::new();
     for (index, chart) in charts.iter().enumerate() {
         findings.extend(rules::run(chart, index, &settings));
@@ -156,6 +161,39 @@ fn notes(charts: &[ChartModel]) -> Vec<String> {
     notes
 }
 
+/// `--migrations` files belong to the first checked chart (the application's release); alone,
+/// each path is a report entry of its own.
+fn add_migrations(
+    charts: &mut Vec<ChartModel>,
+    paths: &[std::path::PathBuf],
+    dialect: Option<sql::Dialect>,
+) -> Result<()> {
+    let with_manifests = !charts.is_empty();
+    for path in paths {
+        let scripts = sql::migrations_dir::load(path, dialect)?;
+        if with_manifests {
+            charts[0].migrations.scripts.extend(scripts);
+            continue;
+        }
+        let shown = path.display().to_string();
+        charts.push(ChartModel {
+            info: ChartInfo {
+                name: shown.clone(),
+                path: shown,
+                version: None,
+                baseline: None,
+            },
+            objects: Vec::new(),
+            base: None,
+            migrations: sql::Migrations {
+                scripts,
+                jobs: Vec::new(),
+            },
+        });
+    }
+    Ok(())
+}
+
 fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     let s = report.summary();
     let fails = match fail_on {
@@ -174,7 +212,9 @@ fn load_config(args: &CheckArgs) -> Result<Config> {
         .manifest
         .iter()
         .find(|m| m.as_str() != "-")
-        .map_or(Path::new("."), |m| Path::new(m.as_str()));
+        .map(|m| Path::new(m.as_str()))
+        .or_else(|| args.migrations.first().map(|p| p.as_path()))
+        .unwrap_or(Path::new("."));
     match Config::discover(start) {
         Some(path) => Config::load(&path),
         None => Ok(Config::default()),
@@ -254,8 +294,13 @@ pub fn explain(id: &str, markdown: bool) -> Result<String> {
     } else {
         "does not block by default (`--fail-on warning` makes it)"
     };
+    let sql_comment = if m.category == rules::Category::Migrations {
+        format!(", put `-- rollguard-ignore {id}` on the SQL statement or the line before it")
+    } else {
+        String::new()
+    };
     let suppress = format!(
-        "annotate the resource with `rollguard.dev/ignore: {id}`, or disable the rule in .rollguard.yaml (`disable: [{id}]`)"
+        "annotate the resource with `rollguard.dev/ignore: {id}`{sql_comment}, or disable the rule in .rollguard.yaml (`disable: [{id}]`)"
     );
     Ok(if markdown {
         format!(

@@ -17,4 +17,5 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod sql;
 pub mod yaml;

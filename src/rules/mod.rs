@@ -7,8 +7,11 @@ mod crd;
 mod external;
 mod hooks;
 mod immutable;
+mod migrations;
+mod migrations_suppression;
 mod probes;
 mod pvc;
+mod sql;
 mod storage_diff;
 mod suppression;
 
@@ -172,6 +175,19 @@ impl Emitter<'_> {
         self.push(finding)
     }
 
+    /// A finding at a location that is not (only) an object's, such as a SQL statement.
+    pub fn at(
+        &mut self,
+        location: Location,
+        resource: Option<crate::manifest::ResourceId>,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        let mut finding = Finding::new(self.meta, self.chart, message);
+        finding.resource = resource;
+        finding.location = Some(location);
+        self.push(finding)
+    }
+
     pub fn push(&mut self, finding: Finding) -> &mut Finding {
         self.out.push(finding);
         let last = self.out.len() - 1;
@@ -204,7 +220,21 @@ impl Finding {
 
 /// Every rule, in catalog order.
 pub fn all() -> &'static [&'static dyn Rule] {
-    &[
+    // A static, since the SQL rules are statics themselves.
+    static ALL: &[&dyn Rule] = &[
+        &sql::DROP_TABLE,
+        &sql::DROP_COLUMN,
+        &sql::TRUNCATE,
+        &sql::UNBOUNDED_WRITE,
+        &sql::RENAME,
+        &sql::ADD_NOT_NULL_COLUMN,
+        &sql::SET_NOT_NULL,
+        &sql::ALTER_COLUMN_TYPE,
+        &sql::ADD_CONSTRAINT,
+        &sql::Unparsed,
+        &migrations::MigrationOpaque,
+        &migrations::MigrationNotPreUpgrade,
+        &migrations::MigrationWithoutBackup,
         &api::ApiRemoved,
         &api::ApiDeprecated,
         &api::RollbackTargetApiRemoved,
@@ -226,7 +256,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &external::ExternalConfigMap,
         &external::ExternalSecret,
         &config_rollout::ConfigChangeWithoutRollout,
-    ]
+    ];
+    ALL
 }
 
 /// Metadata of every rule, in catalog order, including the ones that are not a [`Rule`]
