@@ -41,7 +41,10 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     for input in &args.manifest {
         let file = read_input(input)?;
         let objects = load_stream(&file, &args.namespace)?;
-        let migrations = sql::extract(&objects, dialect);
+        let mut migrations = sql::extract(&objects, dialect);
+        if let Some(base) = &base {
+            migrations.drop_shipped(&sql::extract(&base.current().objects, dialect));
+        }
         charts.push(ChartModel {
             info: ChartInfo {
                 path: file.name.clone(),
@@ -142,6 +145,12 @@ fn notes(charts: &[ChartModel]) -> Vec<String> {
             notes.push("no baseline given: the revision-diff rules did not run".to_string());
             continue;
         };
+        if chart.migrations.already_shipped > 0 {
+            notes.push(format!(
+                "{} migration script(s) already shipped in the baseline have run and were not checked again",
+                chart.migrations.already_shipped
+            ));
+        }
         if base.revisions.len() > 1 {
             notes.push(format!(
                 "compared with {} of {} stored revisions",
@@ -187,7 +196,7 @@ fn add_migrations(
             base: None,
             migrations: sql::Migrations {
                 scripts,
-                jobs: Vec::new(),
+                ..sql::Migrations::default()
             },
         });
     }

@@ -14,6 +14,25 @@ use crate::yaml::Span;
 pub struct Migrations {
     pub scripts: Vec<Script>,
     pub jobs: Vec<DbJob>,
+    /// Forward scripts left out because the baseline already shipped them.
+    pub already_shipped: usize,
+}
+
+impl Migrations {
+    /// Leaves out the forward scripts whose text the baseline already shipped: they have run,
+    /// and re-running them is the tool's business (migration tools skip what they applied).
+    pub fn drop_shipped(&mut self, baseline: &Migrations) {
+        let shipped: std::collections::HashSet<&str> = baseline
+            .scripts
+            .iter()
+            .map(|s| s.text_key.as_str())
+            .collect();
+        let before = self.scripts.len();
+        self.scripts.retain(|s| {
+            s.origin.direction != Direction::Up || !shipped.contains(s.text_key.as_str())
+        });
+        self.already_shipped += before - self.scripts.len();
+    }
 }
 
 /// Whether a script runs when the release moves forward, or only on the way back
@@ -46,6 +65,9 @@ pub struct Script {
     pub ignores: Vec<Ignore>,
     /// Indexes into [`Migrations::jobs`] of the pods that run it; empty for `--migrations`.
     pub jobs: Vec<usize>,
+    /// The script's text with whitespace collapsed: a migration the baseline already shipped
+    /// has run, and is recognised by it.
+    pub text_key: String,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +167,7 @@ impl Script {
             statements,
             ignores,
             jobs: Vec::new(),
+            text_key: text.split_whitespace().collect::<Vec<_>>().join(" "),
         }
     }
 
