@@ -41,6 +41,7 @@ fn check(text: &str, settings: &Settings) -> usize {
         objects,
         invocations: Vec::new(),
         base: None,
+        migrations: Default::default(),
     };
     let mut findings = rollguard::rules::run(&chart, 0, settings);
     rollguard::rules::apply_suppressions(&mut findings, std::slice::from_ref(&chart), settings);

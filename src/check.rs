@@ -16,6 +16,7 @@ use crate::pipeline;
 use crate::report::{Format, Report};
 use crate::rules::{self, Severity};
 use crate::source::SourceFile;
+use crate::sql;
 
 /// What `check` produced: the rendered report and the exit code it implies.
 pub struct Outcome {
@@ -36,10 +37,15 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
             "a baseline compares with one revision: give exactly one --manifest",
         ));
     }
+    let dialect = args.sql_dialect.or(settings.config.sql_dialect);
     let mut charts = Vec::new();
     for input in &args.manifest {
         let file = read_input(input)?;
         let objects = load_stream(&file, &args.namespace)?;
+        let mut migrations = sql::extract(&objects, dialect);
+        if let Some(base) = &base {
+            migrations.drop_shipped(&sql::extract(&base.current().objects, dialect));
+        }
         charts.push(ChartModel {
             info: ChartInfo {
                 path: file.name.clone(),
@@ -50,8 +56,10 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
             objects,
             invocations: Vec::new(),
             base: base.clone(),
+            migrations,
         });
     }
+    add_migrations(&mut charts, &args.migrations, dialect)?;
     let pipelines = pipeline::read::load(pipeline_sources(args, &settings.config))?;
     for chart in &mut charts {
         chart.invocations = pipeline::related(&pipelines.invocations, chart);
@@ -145,6 +153,12 @@ fn notes(charts: &[ChartModel]) -> Vec<String> {
             notes.push("no baseline given: the revision-diff rules did not run".to_string());
             continue;
         };
+        if chart.migrations.already_shipped > 0 {
+            notes.push(format!(
+                "{} migration script(s) already shipped in the baseline have run and were not checked again",
+                chart.migrations.already_shipped
+            ));
+        }
         if base.revisions.len() > 1 {
             notes.push(format!(
                 "compared with {} of {} stored revisions",
@@ -162,6 +176,40 @@ fn notes(charts: &[ChartModel]) -> Vec<String> {
     }
     notes.dedup();
     notes
+}
+
+/// `--migrations` files belong to the first checked chart (the application's release); alone,
+/// each path is a report entry of its own.
+fn add_migrations(
+    charts: &mut Vec<ChartModel>,
+    paths: &[std::path::PathBuf],
+    dialect: Option<sql::Dialect>,
+) -> Result<()> {
+    let with_manifests = !charts.is_empty();
+    for path in paths {
+        let scripts = sql::migrations_dir::load(path, dialect)?;
+        if with_manifests {
+            charts[0].migrations.scripts.extend(scripts);
+            continue;
+        }
+        let shown = path.display().to_string();
+        charts.push(ChartModel {
+            info: ChartInfo {
+                name: shown.clone(),
+                path: shown,
+                version: None,
+                baseline: None,
+            },
+            objects: Vec::new(),
+            invocations: Vec::new(),
+            base: None,
+            migrations: sql::Migrations {
+                scripts,
+                ..sql::Migrations::default()
+            },
+        });
+    }
+    Ok(())
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
@@ -182,7 +230,9 @@ fn load_config(args: &CheckArgs) -> Result<Config> {
         .manifest
         .iter()
         .find(|m| m.as_str() != "-")
-        .map_or(Path::new("."), |m| Path::new(m.as_str()));
+        .map(|m| Path::new(m.as_str()))
+        .or_else(|| args.migrations.first().map(|p| p.as_path()))
+        .unwrap_or(Path::new("."));
     match Config::discover(start) {
         Some(path) => Config::load(&path),
         None => Ok(Config::default()),
@@ -284,6 +334,11 @@ pub fn explain(id: &str, markdown: bool) -> Result<String> {
     } else {
         "does not block by default (`--fail-on warning` makes it)"
     };
+    let sql_comment = if m.category == rules::Category::Migrations {
+        format!(", put `-- rollguard-ignore {id}` on the SQL statement or the line before it")
+    } else {
+        String::new()
+    };
     // Pipeline findings have no resource to annotate: a comment on the invocation instead.
     let suppress = if m.category == rules::Category::Pipeline {
         format!(
@@ -291,7 +346,7 @@ pub fn explain(id: &str, markdown: bool) -> Result<String> {
         )
     } else {
         format!(
-            "annotate the resource with `rollguard.dev/ignore: {id}`, or disable the rule in .rollguard.yaml (`disable: [{id}]`)"
+            "annotate the resource with `rollguard.dev/ignore: {id}`{sql_comment}, or disable the rule in .rollguard.yaml (`disable: [{id}]`)"
         )
     };
     Ok(if markdown {

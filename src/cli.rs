@@ -30,7 +30,8 @@ pub enum Command {
         rollguard check --manifest rendered.yaml --pipeline .github/workflows --pipeline helmfile.yaml\n  \
         rollguard check --manifest new.yaml --base-manifest <(helm get manifest my-release)\n  \
         kubectl get secrets -l owner=helm,name=my-release -o yaml > history.yaml\n  \
-        rollguard check --manifest new.yaml --base-release history.yaml")]
+        rollguard check --manifest new.yaml --base-release history.yaml\n  \
+        rollguard check --migrations db/migrations --sql-dialect postgres")]
     Check(Box<CheckArgs>),
     /// List the rules: id, severity, effect, summary
     Rules,
@@ -56,7 +57,7 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Manifests already rendered (`helm template …`), `-` for standard input
-    #[arg(long, value_name = "FILE", required = true)]
+    #[arg(long, value_name = "FILE", required_unless_present = "migrations")]
     pub manifest: Vec<String>,
 
     /// Baseline: the previous revision already rendered (`helm get manifest REL`), `-` for stdin
@@ -67,6 +68,15 @@ pub struct CheckArgs {
     /// a List of them, or a directory); several give the rollback history window
     #[arg(long, value_name = "FILE|DIR", group = "baseline")]
     pub base_release: Vec<PathBuf>,
+
+    /// The application's migration sources (a .sql file or a folder): checked as SQL the
+    /// release runs; down/undo/revert files are read as the rollback path
+    #[arg(long, value_name = "PATH")]
+    pub migrations: Vec<PathBuf>,
+
+    /// SQL dialect where the command, image or file does not tell; default: the config's
+    #[arg(long, value_enum, value_name = "DIALECT")]
+    pub sql_dialect: Option<crate::sql::Dialect>,
 
     /// Namespace of objects that do not set one
     #[arg(short = 'n', long, default_value = "default", env = "HELM_NAMESPACE")]

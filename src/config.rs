@@ -10,6 +10,7 @@
 //! startup:
 //!   default: 30
 //!   workloads: {api: 60}
+//! sqlDialect: postgres
 //! pipelines: [.github/workflows/deploy.yml, deploy/]
 //! ```
 
@@ -32,6 +33,8 @@ pub struct Config {
     /// Where it was read from, if anywhere.
     pub path: Option<String>,
     pub kube_version: Option<String>,
+    /// `sqlDialect`: the SQL dialect where nothing else tells.
+    pub sql_dialect: Option<crate::sql::Dialect>,
     disabled: BTreeSet<String>,
     severity: BTreeMap<String, Severity>,
     allow_configmaps: Allow,
@@ -166,6 +169,19 @@ impl Config {
                     }
                 }
                 "startup" => parse_startup(file, value, &mut config)?,
+                "sqlDialect" => {
+                    config.sql_dialect = Some(
+                        value
+                            .as_str()
+                            .and_then(crate::sql::Dialect::parse)
+                            .ok_or_else(|| {
+                                err(
+                                    value,
+                                    "sqlDialect must be one of postgres, mysql, generic".into(),
+                                )
+                            })?,
+                    )
+                }
                 "pipelines" => {
                     let base = Path::new(&file.name).parent().unwrap_or(Path::new(""));
                     for item in value.as_seq().ok_or_else(|| {
@@ -184,7 +200,7 @@ impl Config {
                     return Err(err(
                         key,
                         format!(
-                            "unknown config key `{other}` (expected kubeVersion, disable, severity, allow, startup, pipelines)"
+                            "unknown config key `{other}` (expected kubeVersion, disable, severity, allow, startup, sqlDialect, pipelines)"
                         ),
                     ));
                 }

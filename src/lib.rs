@@ -18,4 +18,5 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod sql;
 pub mod yaml;

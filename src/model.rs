@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::kube::KubeVersion;
 use crate::manifest::Object;
 use crate::pipeline::Invocation;
+use crate::sql::Migrations;
 
 /// What the report says about a checked chart or manifest.
 #[derive(Debug, Clone, Serialize)]
@@ -37,6 +38,8 @@ pub struct ChartModel {
     pub invocations: Vec<Invocation>,
     /// The revision(s) a rollback would return to; `None` skips the diff rules.
     pub base: Option<Baseline>,
+    /// SQL the release runs (hooks, Jobs, mounted ConfigMaps/Secrets) and `--migrations` files.
+    pub migrations: Migrations,
 }
 
 impl ChartModel {

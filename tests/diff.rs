@@ -360,3 +360,22 @@ fn corrupt_baselines_are_exit_2() {
     ]);
     assert_eq!(run.code, 2, "one baseline at a time");
 }
+
+#[test]
+fn migrations_the_baseline_already_shipped_are_not_reported_again() {
+    let file = "fixtures/sql/sql-drop-column.yaml";
+    assert_eq!(check_json(file, &[]).findings("sql-drop-column").len(), 1);
+    let run = check_json(file, &["--base-manifest", file]);
+    assert!(run.findings("sql-drop-column").is_empty(), "{}", run.stdout);
+    assert!(
+        run.json()["notes"]
+            .to_string()
+            .contains("already shipped in the baseline")
+    );
+    // A baseline without that migration: it runs with this upgrade.
+    let run = check_json(
+        file,
+        &["--base-manifest", "fixtures/rules/pvc-no-keep-policy.yaml"],
+    );
+    assert_eq!(run.findings("sql-drop-column").len(), 1);
+}

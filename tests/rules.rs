@@ -129,8 +129,8 @@ fn every_catalog_rule_has_a_hazard_and_a_safe_fixture() {
         names.insert(name.trim_end_matches(".yaml").to_string());
     }
     let mut tests = String::new();
-    for entry in std::fs::read_dir(root.join("tests")).unwrap() {
-        let path = entry.unwrap().path();
+    for entry in walkdir::WalkDir::new(root.join("tests")) {
+        let path = entry.unwrap().into_path();
         if path.extension().is_some_and(|e| e == "rs") {
             tests.push_str(&std::fs::read_to_string(path).unwrap());
         }

@@ -62,6 +62,7 @@ pub use discover::FileKind;
 pub use duration::{format_seconds, parse_go_duration};
 pub use embed::OffsetMap;
 
+use crate::finding::Location;
 use crate::model::{ChartInfo, ChartModel};
 use crate::source::SourceFile;
 use crate::yaml::Span;
@@ -220,6 +221,15 @@ impl Invocation {
         }
     }
 
+    /// Where a finding about this invocation points: `span` in its file.
+    pub fn location(&self, span: Span) -> Location {
+        Location {
+            file: self.file.clone(),
+            span,
+            template: None,
+        }
+    }
+
     /// "`helm upgrade` of release `app` (job `deploy`, step `Ship`)", "Flux HelmRelease `app`":
     /// the subject of a finding's message.
     pub fn describe(&self) -> String {
@@ -303,6 +313,10 @@ fn chart_name_of(arg: &str) -> String {
 /// rendered manifest without `# Source:` lines does not name its chart: then every invocation
 /// is assumed to deploy it.
 pub fn related(all: &[Invocation], chart: &ChartModel) -> Vec<Invocation> {
+    // An entry with no objects (only `--migrations` files) is not a release pipelines deploy.
+    if chart.objects.is_empty() {
+        return Vec::new();
+    }
     let named = chart.objects.iter().any(|o| o.template.is_some());
     let assumed = |inv: &Invocation, why: String| Invocation {
         chart_assumed: Some(why),

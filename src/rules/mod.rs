@@ -7,15 +7,16 @@ mod crd;
 mod external;
 mod hooks;
 mod immutable;
+mod migrations;
+mod migrations_suppression;
 mod pipeline;
 mod pipeline_suppression;
 mod probes;
 mod pvc;
+mod sql;
 mod storage_diff;
 mod suppression;
 mod timeout;
-
-use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -23,7 +24,6 @@ use crate::diff::{RevisionDiff, pair};
 use crate::finding::{Finding, Location};
 use crate::manifest::Object;
 use crate::model::{ChartModel, Settings};
-use crate::source::SourceFile;
 use crate::yaml::Span;
 
 pub use suppression::{IGNORE_ANNOTATION, UNUSED_SUPPRESSION, apply_suppressions};
@@ -178,19 +178,16 @@ impl Emitter<'_> {
         self.push(finding)
     }
 
-    /// A finding located in a file that is not part of the release (a pipeline file).
+    /// A finding at a location that is not (only) an object's, such as a SQL statement.
     pub fn at(
         &mut self,
-        file: &Arc<SourceFile>,
-        span: Span,
+        location: Location,
+        resource: Option<crate::manifest::ResourceId>,
         message: impl Into<String>,
     ) -> &mut Finding {
         let mut finding = Finding::new(self.meta, self.chart, message);
-        finding.location = Some(Location {
-            file: file.clone(),
-            span,
-            template: None,
-        });
+        finding.resource = resource;
+        finding.location = Some(location);
         self.push(finding)
     }
 
@@ -226,7 +223,21 @@ impl Finding {
 
 /// Every rule, in catalog order.
 pub fn all() -> &'static [&'static dyn Rule] {
-    &[
+    // A static, since the SQL rules are statics themselves.
+    static ALL: &[&dyn Rule] = &[
+        &sql::DROP_TABLE,
+        &sql::DROP_COLUMN,
+        &sql::TRUNCATE,
+        &sql::UNBOUNDED_WRITE,
+        &sql::RENAME,
+        &sql::ADD_NOT_NULL_COLUMN,
+        &sql::SET_NOT_NULL,
+        &sql::ALTER_COLUMN_TYPE,
+        &sql::ADD_CONSTRAINT,
+        &sql::Unparsed,
+        &migrations::MigrationOpaque,
+        &migrations::MigrationNotPreUpgrade,
+        &migrations::MigrationWithoutBackup,
         &api::ApiRemoved,
         &api::ApiDeprecated,
         &api::RollbackTargetApiRemoved,
@@ -254,7 +265,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &pipeline::MissingWait,
         &pipeline::ForceUpgrade,
         &pipeline::MissingCleanupOnFail,
-    ]
+    ];
+    ALL
 }
 
 /// Metadata of every rule, in catalog order, including the ones that are not a [`Rule`]

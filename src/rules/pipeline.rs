@@ -11,8 +11,8 @@ use crate::yaml::Span;
 /// Reports a setting that may be hidden in something rollguard cannot read.
 fn unknown(out: &mut Emitter, inv: &Invocation, what: &str, because: &str, span: Span) {
     out.at(
-        &inv.file,
-        span,
+        inv.location(span),
+        None,
         format!(
             "cannot tell whether {} sets {what}: {because}",
             inv.describe()
@@ -58,8 +58,8 @@ impl Rule for MissingHistoryMax {
             match &inv.history_max {
                 Setting::Set { value: 0, span } => {
                     out.at(
-                        &inv.file,
-                        *span,
+                        inv.location(*span),
+                        None,
                         format!(
                             "{} keeps unlimited release history (history max 0): every upgrade adds a revision Secret that is never pruned",
                             inv.describe()
@@ -70,8 +70,8 @@ impl Rule for MissingHistoryMax {
                 // `helm install` has no `--history-max`: it writes the first revision.
                 Setting::Absent if takes_history_max(inv.tool) => {
                     out.at(
-                        &inv.file,
-                        inv.span,
+                        inv.location(inv.span),
+                        None,
                         format!(
                             "{} has no `--history-max`: history is bounded only by HELM_MAX_HISTORY on the runner, else the CLI default of 10",
                             inv.describe()
@@ -151,8 +151,8 @@ impl Rule for MissingAtomic {
                         _ => inv.span,
                     };
                     out.at(
-                        &inv.file,
-                        span,
+                        inv.location(span),
+                        None,
                         format!(
                             "{} does not roll back a failed upgrade: the broken revision stays deployed",
                             inv.describe()
@@ -174,8 +174,8 @@ fn argo(out: &mut Emitter, inv: &Invocation, automated: bool, self_heal: bool) {
         _ => "",
     };
     out.at(
-        &inv.file,
-        inv.span,
+        inv.location(inv.span),
+        None,
         format!(
             "{} applies the chart with Argo CD, which does not roll back a failed sync{manual}",
             inv.describe()
@@ -275,8 +275,8 @@ impl Rule for MissingWait {
                 } => (*span, "is told not to wait for workloads"),
             };
             out.at(
-                &inv.file,
-                span,
+                inv.location(span),
+                None,
                 format!(
                     "{} {what}: a release whose pods never become ready is reported as deployed",
                     inv.describe()
@@ -314,8 +314,8 @@ impl Rule for ForceUpgrade {
         for inv in &cx.chart.invocations {
             if let Setting::Set { value: true, span } = inv.force {
                 out.at(
-                    &inv.file,
-                    span,
+                    inv.location(span),
+                    None,
                     format!(
                         "{} forces resource replacement: objects are deleted and re-created, and a rollback cannot restore them",
                         inv.describe()
@@ -361,8 +361,8 @@ impl Rule for MissingCleanupOnFail {
                 Setting::Absent | Setting::Set { value: false, .. }
             ) {
                 out.at(
-                    &inv.file,
-                    span,
+                    inv.location(span),
+                    None,
                     format!(
                         "{} rolls back a failed upgrade but keeps the resources it created (no cleanup on fail)",
                         inv.describe()

@@ -68,8 +68,8 @@ impl Rule for TimeoutBelowStartup {
                         .find(|s| s.seconds > DEFAULT_TIMEOUT)
                     {
                         out.at(
-                            &inv.file,
-                            *span,
+                            inv.location(*span),
+                            None,
                             format!(
                                 "cannot tell whether {} waits long enough for {}, which needs {}: {because}",
                                 inv.describe(),
@@ -110,8 +110,8 @@ fn report(
     what: &str,
 ) {
     let finding = out.at(
-        &inv.file,
-        span,
+        inv.location(span),
+        None,
         format!(
             "{} {timeout}, but {} may need {} {what} ({}); a healthy release fails and is rolled back",
             inv.describe(),
