@@ -538,3 +538,39 @@ fn huge_numbers_in_the_chart_do_not_overflow() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.findings("timeout-below-startup").len(), 1);
 }
+
+#[test]
+fn statefulset_rollout_waves_follow_the_update_strategy() {
+    let sts = |extra: &str| {
+        format!(
+            "---\n# Source: app/templates/db.yaml\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  replicas: 10\n{extra}  serviceName: db\n  selector:\n    matchLabels: {{app: db}}\n  template:\n    metadata:\n      labels: {{app: db}}\n    spec:\n      containers:\n        - name: db\n          image: postgres:16\n          readinessProbe:\n            exec: {{command: [pg_isready]}}\n            initialDelaySeconds: 20\n"
+        )
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("deploy.sh");
+    std::fs::write(
+        &script,
+        "helm upgrade app ./charts/app --atomic --cleanup-on-fail --history-max 5 --timeout 4m\n",
+    )
+    .expect("script");
+    for (extra, fires) in [
+        // OrderedReady: one pod after the other, 30s each.
+        ("", true),
+        ("  podManagementPolicy: Parallel\n", false),
+        ("  updateStrategy: {type: OnDelete}\n", false),
+    ] {
+        let manifest = dir.path().join("db.yaml");
+        std::fs::write(&manifest, sts(extra)).expect("manifest");
+        let run = check_json(
+            manifest.to_str().unwrap_or_default(),
+            &["--pipeline", script.to_str().unwrap_or_default()],
+        );
+        let found = run.findings("timeout-below-startup");
+        assert_eq!(found.len(), usize::from(fires), "{extra}: {}", run.stdout);
+        if fires {
+            let message = found[0]["message"].as_str().unwrap_or("");
+            assert!(message.contains("× 10 rollout waves"), "{message}");
+            assert!(message.contains("may need 5m"), "{message}");
+        }
+    }
+}

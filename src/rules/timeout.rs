@@ -27,7 +27,8 @@ static TIMEOUT_BELOW_STARTUP: RuleMeta = RuleMeta {
           config), else its readinessProbe initialDelaySeconds plus one periodSeconds, times its \
           rollout waves: Deployment ⌈replicas / max(1, maxSurge)⌉ (one wave with the Recreate \
           strategy), StatefulSet with OrderedReady its replicas, Parallel StatefulSets, \
-          DaemonSets, ReplicaSets and Pods one. When the slowest exceeds the invocation's \
+          DaemonSets, ReplicaSets and Pods one, OnDelete update strategies none (Helm does not \
+          wait for them). When the slowest exceeds the invocation's \
           timeout (default 5m), Helm gives up on a release that would have become ready, and \
           `--atomic` rolls it back. Hook Jobs are waited for whether or not `--wait` is given: \
           one whose activeDeadlineSeconds exceeds the timeout can still be running when Helm \
@@ -179,6 +180,11 @@ fn plural(n: i64) -> &'static str {
 /// How many batches of pods a rollout of `object` goes through.
 fn rollout_waves(object: &Object) -> i64 {
     let spec = object.root.get("spec");
+    // An OnDelete StatefulSet or DaemonSet replaces no pod on upgrade, and Helm's readiness
+    // check passes it at once.
+    if spec.and_then(|s| s.str_at(&["updateStrategy", "type"])) == Some("OnDelete") {
+        return 0;
+    }
     let replicas = spec
         .and_then(|s| s.get("replicas"))
         .and_then(Node::as_i64)
