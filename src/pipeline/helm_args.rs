@@ -270,10 +270,16 @@ fn skip_wrappers(args: &[Arg]) -> Option<usize> {
     loop {
         let text = args.get(i)?.value.text.as_str();
         if WRAPPERS.contains(&text) {
+            let sudo = text == "sudo";
             i += 1;
-            // `sudo -E helm …`: the wrapper's own switches.
-            while args.get(i).is_some_and(|a| a.value.text.starts_with('-')) {
-                i += 1;
+            // `sudo -E -u deploy helm …`: the wrapper's own switches, and sudo's values.
+            while let Some(a) = args.get(i).filter(|a| a.value.text.starts_with('-')) {
+                let takes_value = sudo
+                    && matches!(
+                        a.value.text.as_str(),
+                        "-u" | "-g" | "-C" | "-D" | "-h" | "-p" | "-r" | "-t" | "-U"
+                    );
+                i += if takes_value { 2 } else { 1 };
             }
         } else if text == "env" {
             i += 1;

@@ -73,7 +73,8 @@ fn wrappers_plugins_and_non_upgrades() {
             .len(),
         0
     );
-    let inv = one("sudo -E env KUBECONFIG=x helm --kube-context prod secrets upgrade app ./c");
+    let inv =
+        one("sudo -E -u deploy env KUBECONFIG=x helm --kube-context prod secrets upgrade app ./c");
     assert_eq!(inv.release.as_deref(), Some("app"));
     let inv = one("if ! timeout 20m helm -n prod install app ./c --wait; then exit 1; fi");
     assert_eq!(inv.tool, Tool::Helm(HelmCommand::Install));
