@@ -76,6 +76,12 @@ const ROWS: &[(&str, &str, &[&str])] = &[
         &[],
     ),
     (
+        // `.` is wherever the job stands: assumed to be this chart, and the message says so.
+        "cd charts/app && helm upgrade web . --history-max 5",
+        "deploy.sh",
+        &["missing-atomic:warning", "missing-wait:info"],
+    ),
+    (
         "helmDefaults:\n  wait: true\n  timeout: 60\nreleases:\n  - name: app\n    chart: ./charts/app\n",
         "helmfile.yaml",
         &["timeout-below-startup:error", "missing-atomic:warning"],

@@ -277,14 +277,20 @@ impl Invocation {
         if chart_name_of(arg) == chart.name {
             return Some(true);
         }
+        let path = arg.trim_start_matches("file://");
+        // `.` and `..` name the working directory, which a job can change (`cd`,
+        // `working-directory:`): not something to compare.
+        if matches!(path.trim_end_matches('/'), "." | "..") {
+            return None;
+        }
         // A local path, relative to the file (helmfile, scripts) or to the repository root (CI
         // jobs start there): compare with the checked chart's path, both made absolute.
-        let arg = arg.trim_start_matches("file://");
+        // A differently named chart that is not found there is another chart.
         let target = std::fs::canonicalize(&chart.path).ok();
         Some(target.is_some_and(|t| {
             bases
                 .iter()
-                .any(|b| std::fs::canonicalize(b.join(arg)).ok().as_ref() == Some(&t))
+                .any(|b| std::fs::canonicalize(b.join(path)).ok().as_ref() == Some(&t))
         }))
     }
 }
@@ -340,13 +346,17 @@ pub fn related(all: &[Invocation], chart: &ChartModel) -> Vec<Invocation> {
             let mut bases = vec![dir.clone()];
             bases.extend(discover::repo_root(&dir));
             match (inv.deploys(&chart.info, &bases), &inv.chart) {
-                (Some(true), _) | (None, ChartArg::Missing | ChartArg::Known(_)) => {
-                    Some(inv.clone())
-                }
+                (Some(true), _) | (None, ChartArg::Missing) => Some(inv.clone()),
                 (Some(false), _) => None,
                 (None, ChartArg::Unresolved(c)) => Some(assumed(
                     inv,
                     format!("chart `{c}` not resolvable, assumed to be this one"),
+                )),
+                (None, ChartArg::Known(c)) => Some(assumed(
+                    inv,
+                    format!(
+                        "chart `{c}` is relative to a working directory rollguard cannot see, assumed to be this one"
+                    ),
                 )),
             }
         })
