@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::Invocation;
 use super::embed::{Script, add_env, parse_yaml, script_nodes};
 use super::helm_args::invocations;
-use super::local::LocalFiles;
+use super::referenced::ReferencedFiles;
 use super::shell::{Dialect, Env};
 use crate::source::SourceFile;
 use crate::yaml::{Kind, Node};
@@ -104,7 +104,7 @@ pub fn load(file: &Arc<SourceFile>, shape: &Shape) -> Result<Vec<Invocation>, St
     let mut walker = Walker {
         shape,
         out: &mut out,
-        templates: LocalFiles::around(file),
+        templates: ReferencedFiles::around(file),
     };
     for doc in &docs {
         walker.visit(file, doc, &Env::new(), &Place::default());
@@ -154,7 +154,7 @@ struct Walker<'a> {
     shape: &'a Shape,
     out: &'a mut Vec<Invocation>,
     /// Template files a `template:` key may read (Azure Pipelines), when the shape has them.
-    templates: Option<LocalFiles>,
+    templates: Option<ReferencedFiles>,
 }
 
 impl Walker<'_> {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::Invocation;
 use super::embed::{Script, add_env, parse_yaml, script_nodes};
 use super::helm_args::invocations;
-use super::local::LocalFiles;
+use super::referenced::ReferencedFiles;
 use super::shell::{Dialect, Env};
 use crate::source::SourceFile;
 use crate::yaml::{Kind, Node};
@@ -239,12 +239,17 @@ fn deep_merge(base: &Node, over: &Node) -> Node {
 /// from the repository, included files first. Remote, project and template includes are not
 /// available offline and are left out; so are files outside the repository or unreadable.
 fn local_includes(file: &Arc<SourceFile>, root: &Node, out: &mut Vec<Source>) {
-    if let Some(mut files) = LocalFiles::around(file) {
+    if let Some(mut files) = ReferencedFiles::around(file) {
         include_from(&mut files, file, root, out);
     }
 }
 
-fn include_from(files: &mut LocalFiles, from: &SourceFile, root: &Node, out: &mut Vec<Source>) {
+fn include_from(
+    files: &mut ReferencedFiles,
+    from: &SourceFile,
+    root: &Node,
+    out: &mut Vec<Source>,
+) {
     let entries: &[Node] = match root.get("include") {
         Some(n) => n.as_seq().unwrap_or(std::slice::from_ref(n)),
         None => return,

@@ -51,9 +51,9 @@ mod helmfile;
 mod ignore;
 mod invocation;
 mod jenkins;
-mod local;
 mod make;
 pub mod read;
+mod referenced;
 mod relate;
 pub mod shell;
 

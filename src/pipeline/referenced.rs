@@ -11,17 +11,17 @@ use crate::source::SourceFile;
 /// Referenced files read over one pipeline file, its references' references included.
 const MAX_FILES: usize = 50;
 
-pub struct LocalFiles {
+pub struct ReferencedFiles {
     root: PathBuf,
     seen: Vec<PathBuf>,
 }
 
-impl LocalFiles {
+impl ReferencedFiles {
     /// For references made from `file`: the repository around it (or its directory).
-    pub fn around(file: &SourceFile) -> Option<LocalFiles> {
+    pub fn around(file: &SourceFile) -> Option<ReferencedFiles> {
         let dir = std::fs::canonicalize(parent(file)).ok()?;
         let root = repo_root(&dir).unwrap_or(dir);
-        Some(LocalFiles {
+        Some(ReferencedFiles {
             root,
             seen: vec![std::fs::canonicalize(&file.name).unwrap_or_default()],
         })
