@@ -2,7 +2,8 @@
 //! and applies it itself: there is no Helm release, no Helm history, no `--atomic` and no
 //! `--timeout`. What matters for a rollback is that a failed sync is not reverted (unless the
 //! chart's workloads are Argo Rollouts with analysis), and that with automated sync a manual
-//! `argocd app rollback` is refused.
+//! `argocd app rollback` is refused. `syncPolicy.retry` retries a failing sync; it does not
+//! revert one, so it changes none of this.
 
 use std::sync::Arc;
 

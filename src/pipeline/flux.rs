@@ -2,7 +2,8 @@
 //! Its defaults differ from the CLI's: history is kept to 5 (`spec.maxHistory`), it waits for
 //! resources unless `upgrade.disableWait`, and a failed upgrade is only rolled back when
 //! `upgrade.remediation` asks for it (`retries` > 0 or `remediateLastFailure: true`, strategy
-//! `rollback`, the default).
+//! `rollback`, the default). `install.remediation` is left alone on purpose: it governs a failed
+//! first install (uninstall and retry), where there is nothing to roll back to.
 
 use std::sync::Arc;
 
