@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use super::embed::Script;
+use super::embed::{Script, expand_value};
 use super::helm_args::task_arguments;
-use super::shell::{self, Dialect, Env};
+use super::shell::{Dialect, Env};
 use super::{ChartArg, HelmCommand, Invocation, OffsetMap, Setting, Tool, Wait};
 use crate::source::SourceFile;
 use crate::yaml::Node;
@@ -31,12 +31,13 @@ pub fn helm_deploy(
     };
     let mut inv = Invocation::new(file, task_key.span, Tool::Helm(command), place.to_string());
     inv.extent = (step.span.start, step.span.end);
-    inv.release = input("releaseName").map(|r| macro_text(r, env).unwrap_or_else(|w| w));
+    inv.release =
+        input("releaseName").map(|r| expand_value(r, Dialect::Macro, env).unwrap_or_else(|w| w));
     let chart = match input("chartType").unwrap_or("Name") {
         "FilePath" => input("chartPath"),
         _ => input("chartName"),
     };
-    inv.chart = match chart.map(|c| macro_text(c, env)) {
+    inv.chart = match chart.map(|c| expand_value(c, Dialect::Macro, env)) {
         Some(Ok(c)) => ChartArg::Known(c),
         Some(Err(written)) => ChartArg::Unresolved(written),
         None => ChartArg::Missing,
@@ -67,24 +68,4 @@ pub fn helm_deploy(
             place: place.to_string(),
         });
     task_arguments(&script, inv)
-}
-
-/// A task input with `$(var)` macros expanded: `Err` with the text as written when one is
-/// unknown.
-fn macro_text(text: &str, env: &Env) -> Result<String, String> {
-    let words: Vec<_> = shell::parse(text, Dialect::Macro)
-        .into_iter()
-        .flat_map(|c| c.words)
-        .collect();
-    match words.as_slice() {
-        [word] => {
-            let e = word.expand(env);
-            if e.unknown.is_none() {
-                Ok(e.text)
-            } else {
-                Err(text.to_string())
-            }
-        }
-        _ => Err(text.to_string()),
-    }
 }

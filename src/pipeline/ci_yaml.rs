@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use super::Invocation;
-use super::embed::{Script, add_env, parse_yaml, script_nodes};
-use super::helm_args::invocations;
+use super::embed::{Script, add_env, expand_value, parse_yaml, script_nodes};
+use super::helm_args::{PWD, invocations, join_path};
 use super::referenced::ReferencedFiles;
 use super::shell::{Dialect, Env};
 use crate::source::SourceFile;
@@ -34,6 +34,8 @@ pub struct Shape {
     pub task: Option<TaskReader>,
     /// The key that pulls in a template file from the repository (Azure's `template:`).
     pub template: Option<&'static str>,
+    /// Key paths of the working directory scripts below them start in.
+    pub workdir: &'static [&'static [&'static str]],
     pub dialect: Dialect,
 }
 
@@ -46,6 +48,10 @@ pub const GITHUB: Shape = Shape {
     skip: &[],
     task: None,
     template: None,
+    workdir: &[
+        &["working-directory"],
+        &["defaults", "run", "working-directory"],
+    ],
     dialect: Dialect::GitHub,
 };
 
@@ -58,6 +64,7 @@ pub const AZURE: Shape = Shape {
     skip: &[],
     task: Some(super::azure::helm_deploy),
     template: Some("template"),
+    workdir: &[&["workingDirectory"], &["inputs", "workingDirectory"]],
     dialect: Dialect::Macro,
 };
 
@@ -70,6 +77,7 @@ pub const BITBUCKET: Shape = Shape {
     skip: &["definitions"],
     task: None,
     template: None,
+    workdir: &[],
     dialect: Dialect::Shell,
 };
 
@@ -82,6 +90,7 @@ pub const CIRCLECI: Shape = Shape {
     skip: &[],
     task: None,
     template: None,
+    workdir: &[],
     dialect: Dialect::CircleCi,
 };
 
@@ -94,6 +103,7 @@ pub const TEKTON: Shape = Shape {
     skip: &[],
     task: Some(super::argv::container_step),
     template: None,
+    workdir: &[&["workingDir"]],
     dialect: Dialect::Macro,
 };
 
@@ -172,7 +182,15 @@ impl Walker<'_> {
         };
         let mut env = env.clone();
         for key in shape.env {
-            add_env(&mut env, node.get(key));
+            add_env(&mut env, node.get(key), shape.dialect);
+        }
+        if let Some(dir) = shape
+            .workdir
+            .iter()
+            .find_map(|path| node.path(path)?.as_str())
+        {
+            let dir = expand_value(dir, shape.dialect, &env).ok();
+            env.insert(PWD.to_string(), dir.map(|d| join_path("", &d)));
         }
         let mut place = place.clone();
         if let Some(job) = shape.job_names.iter().find_map(|k| node.get(k)?.as_str()) {
@@ -294,5 +312,21 @@ mod tests {
             invs[0].timeout,
             super::super::Setting::Unknown { .. }
         ));
+    }
+
+    #[test]
+    fn working_directories() {
+        let invs = found(
+            &GITHUB,
+            "defaults:\n  run:\n    working-directory: deploy\njobs:\n  a:\n    steps:\n      - run: helm upgrade app ../charts/app\n      - working-directory: charts/app\n        run: helm upgrade app .\n",
+        );
+        let charts: Vec<_> = invs.iter().map(|i| i.chart.clone()).collect();
+        assert_eq!(
+            charts,
+            [
+                super::super::ChartArg::Known("charts/app".into()),
+                super::super::ChartArg::Known("charts/app".into())
+            ]
+        );
     }
 }

@@ -172,7 +172,7 @@ pub fn parse_yaml_text(file: &SourceFile, text: &str) -> Result<Vec<Node>, Strin
 /// also `NAME: {value: …}`) or a list of `{name, value}` (Azure, Tekton). Values are kept as
 /// written (CI systems do not run a shell over them), except that `$OTHER` references resolve
 /// when known.
-pub fn add_env(env: &mut Env, node: Option<&Node>) {
+pub fn add_env(env: &mut Env, node: Option<&Node>, dialect: Dialect) {
     let Some(node) = node else { return };
     let pairs: Vec<(&Node, Option<&Node>)> = match &node.kind {
         Kind::Map(entries) => entries
@@ -191,18 +191,32 @@ pub fn add_env(env: &mut Env, node: Option<&Node>) {
     for (key, value) in pairs {
         let Some(name) = key.as_str() else { continue };
         let resolved = value.and_then(Node::as_str).and_then(|text| {
-            let word = super::shell::parse(text, Dialect::Shell)
-                .first()
-                .and_then(|c| c.words.first().cloned());
-            match word {
-                Some(w) if !text.contains(char::is_whitespace) => {
-                    let e = w.expand(env);
-                    e.unknown.is_none().then_some(e.text)
-                }
-                _ => Some(text.to_string()),
+            if text.contains(char::is_whitespace) {
+                Some(text.to_string())
+            } else {
+                expand_value(text, dialect, env).ok()
             }
         });
         env.insert(name.to_string(), resolved);
+    }
+}
+
+/// A one-word value (a task input, a `working-directory:`) with its variables expanded; `Err`
+/// with the text as written when one is unknown or the value is not one word.
+pub fn expand_value(text: &str, dialect: Dialect, env: &Env) -> Result<String, String> {
+    let words: Vec<_> = super::shell::parse(text, dialect)
+        .into_iter()
+        .flat_map(|c| c.words)
+        .collect();
+    match words.as_slice() {
+        [word] => {
+            let e = word.expand(env);
+            e.unknown
+                .is_none()
+                .then_some(e.text)
+                .ok_or_else(|| text.to_string())
+        }
+        _ => Err(text.to_string()),
     }
 }
 

@@ -63,7 +63,7 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
     });
     let mut env = Env::new();
     for source in &sources {
-        add_env(&mut env, source.root.get("variables"));
+        add_env(&mut env, source.root.get("variables"), Dialect::Shell);
     }
     let registry = registry(&sources);
     let default = registry.get("default").copied();
@@ -94,7 +94,7 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
         }
         let job = resolve_extends(&registry, index, node, 0);
         let mut job_env = env.clone();
-        add_env(&mut job_env, job.node.get("variables"));
+        add_env(&mut job_env, job.node.get("variables"), Dialect::Shell);
         for key in SCRIPT_KEYS {
             let (source, value) = match (job.node.get(key), default) {
                 (Some(value), _) => (job.origin.get(key).copied().unwrap_or(index), value),

@@ -34,6 +34,18 @@ pub fn invocations(script: &Script) -> Vec<Invocation> {
                 }
                 continue;
             }
+            "cd" | "pushd" => {
+                let target = rest.get(1).map(|w| w.expand(&env));
+                // Absent: where the job starts; set to nothing known: unknown.
+                let current = env.get(PWD).cloned().unwrap_or(Some(String::new()));
+                let pwd = match (current, target) {
+                    (Some(pwd), Some(t)) if t.unknown.is_none() => Some(join_path(&pwd, &t.text)),
+                    // `cd` alone goes home; `cd $DIR` goes where rollguard cannot see.
+                    _ => None,
+                };
+                env.insert(PWD.to_string(), pwd);
+                continue;
+            }
             _ => {}
         }
         let mut local = env.clone();
@@ -87,6 +99,38 @@ fn inline_script<'a>(script: &Script<'a>, words: &[Word], env: &Env) -> Option<S
         env: env.clone(),
         place: script.place.clone(),
     })
+}
+
+/// The working directory, relative to where the job starts (the repository root); set by
+/// `working-directory:` keys and followed through `cd`. Absent: where the job starts.
+pub const PWD: &str = "PWD";
+
+/// `base/rel` with `.` and `..` folded: `charts` + `../charts/app` → `charts/app`.
+pub(super) fn join_path(base: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = if rel.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect()
+    };
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    parts.push("..");
+                }
+            }
+            _ => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    match (rel.starts_with('/'), joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
 }
 
 fn known(e: Expanded) -> Option<String> {
@@ -497,9 +541,22 @@ impl<'w> Reader<'_, '_, 'w> {
                 .to_string()),
         };
         let release_of = |p| text_of(p).unwrap_or_else(|written| written);
-        let chart_of = |p| match text_of(p) {
-            Ok(text) => ChartArg::Known(text),
-            Err(written) => ChartArg::Unresolved(written),
+        // A local chart path is relative to the working directory the script is in.
+        let pwd = env.get(PWD).cloned();
+        let chart_of = |p| match (text_of(p), pwd.clone()) {
+            (Ok(text), None | Some(Some(_))) if text.contains("://") || text.starts_with('/') => {
+                ChartArg::Known(text)
+            }
+            (Ok(text), Some(Some(pwd))) => ChartArg::Known(join_path(&pwd, &text)),
+            (Ok(text), None) => ChartArg::Known(text),
+            // After `cd $DIR`, only a chart name that is not a relative path still tells.
+            (Ok(text), Some(None))
+                if text == "." || text.starts_with("./") || text.starts_with("../") =>
+            {
+                ChartArg::Unresolved(format!("$PWD/{text}"))
+            }
+            (Ok(text), Some(None)) => ChartArg::Known(text),
+            (Err(written), _) => ChartArg::Unresolved(written),
         };
         match command {
             None => {}

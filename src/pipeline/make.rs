@@ -157,6 +157,7 @@ const TASKFILE: Shape = Shape {
     skip: &[],
     task: None,
     template: None,
+    workdir: &[],
     dialect: Dialect::Braces,
 };
 
@@ -166,8 +167,8 @@ pub fn taskfile(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
     let mut out = Vec::new();
     for doc in &docs {
         let mut env = Env::new();
-        add_env(&mut env, doc.get("vars"));
-        add_env(&mut env, doc.get("env"));
+        add_env(&mut env, doc.get("vars"), Dialect::Braces);
+        add_env(&mut env, doc.get("env"), Dialect::Braces);
         walk(file, doc, &TASKFILE, &env, &Place::default(), &mut out);
     }
     Ok(out)

@@ -24,7 +24,8 @@
 //!   durations, `HELM_MAX_HISTORY` from any enclosing env or the command prefix, continued
 //!   lines, quoting, comments, here-documents (skipped), `bash -c '…'` strings, `helm secrets …`
 //!   and `sudo`/`env`/`timeout` wrappers; `helm diff upgrade` and `--dry-run` are not upgrades.
-//!   Variables set in the file, job, step or script expand; a known unquoted value with blanks
+//!   Relative chart paths follow the working directory (`cd`, `working-directory:`,
+//!   `workingDirectory:`, `workingDir:`). Variables set in the file, job, step or script expand; a known unquoted value with blanks
 //!   splits into words; an unknown unquoted one (`$HELM_OPTS`, `"$@"`) makes absent flags
 //!   unknown, never missing.
 //!

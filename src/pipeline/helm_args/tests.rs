@@ -93,3 +93,14 @@ fn shell_dash_c_strings_are_scripts() {
     assert_eq!((inv.span.line, inv.span.col), (2, 23));
     assert_eq!(parse("bash deploy.sh\nsh -c 'echo helm upgrade'").len(), 0);
 }
+
+#[test]
+fn charts_follow_the_working_directory() {
+    let inv = one("cd deploy\ncd ../charts/app && helm upgrade app . --atomic");
+    assert_eq!(inv.chart, ChartArg::Known("charts/app".into()));
+    let inv = one("cd \"$CHART_DIR\"\nhelm upgrade app ./ --atomic");
+    assert_eq!(inv.chart, ChartArg::Unresolved("$PWD/./".into()));
+    let inv = one("cd \"$CHART_DIR\"\nhelm upgrade app bitnami/nginx");
+    assert_eq!(inv.chart, ChartArg::Known("bitnami/nginx".into()));
+    assert_eq!(join_path("a/b", "../../.."), "..");
+}
