@@ -3,7 +3,7 @@
 //! declaration that makes a controller run one) with the settings that decide what a failed
 //! upgrade does, each with the place in the file it came from.
 //!
-//! Shell text is parsed once, by [`shell`] and [`helm_args`], whatever file it is embedded in;
+//! Shell text is parsed once, by [`shell`] and `helm_args`, whatever file it is embedded in;
 //! the per-kind modules only find the scripts and the variables around them.
 //!
 //! Understood:
