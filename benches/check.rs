@@ -32,7 +32,12 @@ fn check(text: &str, settings: &Settings) -> usize {
     let file = SourceFile::new("big.yaml", text);
     let objects = load_stream(&file, "default").expect("bench stream loads");
     let chart = ChartModel {
-        info: ChartInfo { path: "big.yaml".into(), name: "big".into(), version: None, baseline: None },
+        info: ChartInfo {
+            path: "big.yaml".into(),
+            name: "big".into(),
+            version: None,
+            baseline: None,
+        },
         objects,
     };
     let mut findings = rollguard::rules::run(&chart, 0, settings);
@@ -43,13 +48,18 @@ fn check(text: &str, settings: &Settings) -> usize {
 
 fn bench(c: &mut Criterion) {
     let text = stream(1000);
-    let settings = Settings { kube_version: ApiTable::builtin().newest(), config: Config::default() };
+    let settings = Settings {
+        kube_version: ApiTable::builtin().newest(),
+        config: Config::default(),
+    };
     let mut group = c.benchmark_group("1000-objects");
     group.throughput(Throughput::Elements(1000));
     group.bench_function("yaml-parse-only (reference)", |b| {
         b.iter(|| parse_documents(&text, Origin::default()).map(|d| d.len()))
     });
-    group.bench_function("check (load + rules + json report)", |b| b.iter(|| check(&text, &settings)));
+    group.bench_function("check (load + rules + json report)", |b| {
+        b.iter(|| check(&text, &settings))
+    });
     group.finish();
 }
 

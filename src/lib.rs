@@ -3,6 +3,7 @@
 //! Data flows one way: inputs are loaded into a model ([`manifest`], [`model`]); [`rules`] read
 //! the model and produce [`finding`]s; [`report`] renders them.
 
+pub mod chart;
 pub mod check;
 pub mod cli;
 pub mod config;
