@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rollguard::chart::{ValueOptions, load};
+use rollguard::chart::{RenderChart, ValueOptions, load};
+use serde_json::Value;
 
 fn shared() -> Option<PathBuf> {
     let dir = std::env::var_os("ROLLGUARD_SHARED")
@@ -40,17 +41,26 @@ fn index(corpus: &Path) -> Vec<Entry> {
         .collect()
 }
 
-/// The oracle's rendered keys, cached; `None` when the oracle cannot run.
-fn oracle_keys(shared: &Path, chart: &Path, entry: &Entry) -> Option<BTreeSet<String>> {
-    let cache_dir = std::env::temp_dir().join("rollguard-oracle-keys");
-    let cache = cache_dir.join(format!("{}.json", entry.name));
+type Rendered = serde_json::Map<String, Value>;
+
+/// What the real engine renders for `chart` (with the entry's values file, read from
+/// `values_dir`), cached under `cache_name`; `None` when the oracle cannot run.
+fn oracle_render(
+    shared: &Path,
+    chart: &Path,
+    values_dir: &Path,
+    entry: &Entry,
+    cache_name: &str,
+) -> Option<Rendered> {
+    let cache_dir = std::env::temp_dir().join("rollguard-oracle-cache");
+    let cache = cache_dir.join(format!("{}-{cache_name}.json", entry.name));
     if let Ok(text) = std::fs::read_to_string(&cache) {
         return serde_json::from_str(&text).ok();
     }
     let mut cmd = Command::new(shared.join("oracle/helm-render"));
     cmd.arg(chart).arg("--json");
     if let Some(v) = &entry.values {
-        cmd.arg("-f").arg(chart.join(v));
+        cmd.arg("-f").arg(values_dir.join(v));
     }
     let out = cmd.output().ok()?;
     if !out.status.success() {
@@ -61,12 +71,17 @@ fn oracle_keys(shared: &Path, chart: &Path, entry: &Entry) -> Option<BTreeSet<St
         );
         return None;
     }
-    let rendered: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&out.stdout).ok()?;
-    let keys: BTreeSet<String> = rendered.keys().cloned().collect();
+    let rendered: Rendered = serde_json::from_slice(&out.stdout).ok()?;
     std::fs::create_dir_all(&cache_dir).ok()?;
-    std::fs::write(&cache, serde_json::to_string(&keys).ok()?).ok()?;
-    Some(keys)
+    std::fs::write(&cache, serde_json::to_string(&rendered).ok()?).ok()?;
+    Some(rendered)
+}
+
+fn options(dir: &Path, entry: &Entry) -> ValueOptions {
+    ValueOptions {
+        value_files: entry.values.iter().map(|v| dir.join(v)).collect(),
+        ..ValueOptions::default()
+    }
 }
 
 #[test]
@@ -82,11 +97,7 @@ fn corpus_charts_load_and_template_keys_match_helm() {
     let mut failures = Vec::new();
     for entry in &entries {
         let dir = corpus.join(&entry.name);
-        let opts = ValueOptions {
-            value_files: entry.values.iter().map(|v| dir.join(v)).collect(),
-            ..ValueOptions::default()
-        };
-        let release = match load(&dir, &opts) {
+        let release = match load(&dir, &options(&dir, entry)) {
             Ok(r) => r,
             Err(e) => {
                 failures.push(format!("{}: load failed: {e}", entry.name));
@@ -95,9 +106,10 @@ fn corpus_charts_load_and_template_keys_match_helm() {
         };
         loaded += 1;
         let ours: BTreeSet<String> = release.output_paths().into_iter().collect();
-        let Some(theirs) = oracle_keys(&shared, &dir, entry) else {
+        let Some(rendered) = oracle_render(&shared, &dir, &dir, entry, "keys") else {
             continue;
         };
+        let theirs: BTreeSet<String> = rendered.keys().cloned().collect();
         compared += 1;
         if ours == theirs {
             matched += 1;
@@ -113,6 +125,134 @@ fn corpus_charts_load_and_template_keys_match_helm() {
     eprintln!(
         "corpus: {loaded}/{} charts loaded; template keys match Helm for {matched}/{compared} compared",
         entries.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Helm renders deeper paths first: this one renders before every real template, which may
+/// change `.Values` as it runs (`$_ := set .Values.global.redis "password" …`).
+const PROBE: &str = "templates/rollguard/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/probe.yaml";
+
+/// Numbers compared as f64: Go's `toJson` prints `1e6` as `1000000`, which reads back as an
+/// integer.
+fn normalised(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => n
+            .as_f64()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Null, Value::Number),
+        Value::Array(items) => Value::Array(items.iter().map(normalised).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), normalised(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in walkdir::WalkDir::new(from).min_depth(1) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        let rel = entry
+            .path()
+            .strip_prefix(from)
+            .map_err(std::io::Error::other)?;
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(to.join(rel))?;
+        } else {
+            std::fs::copy(entry.path(), to.join(rel))?;
+        }
+    }
+    Ok(())
+}
+
+/// Each enabled application chart gets a probe template printing `.Values` and `.Chart` as JSON;
+/// the real engine renders the copy, and every chart's line must equal what we computed.
+#[test]
+fn corpus_values_and_chart_objects_match_helm() {
+    let Some(shared) = shared() else {
+        eprintln!("skipped: no shared/corpus/charts beside the repository (set ROLLGUARD_SHARED)");
+        return;
+    };
+    let corpus = shared.join("corpus/charts");
+    let work = std::env::temp_dir().join("rollguard-probe-charts");
+    let (mut charts_checked, mut charts_matched) = (0, 0);
+    let mut failures = Vec::new();
+    for entry in &index(&corpus) {
+        let dir = corpus.join(&entry.name);
+        let Ok(release) = load(&dir, &options(&dir, entry)) else {
+            continue; // reported by the other test
+        };
+        let probed: Vec<&RenderChart> = release
+            .charts()
+            .into_iter()
+            .filter(|c| !c.metadata.is_library())
+            .collect();
+        let copy = work.join(&entry.name);
+        let cached = std::env::temp_dir()
+            .join("rollguard-oracle-cache")
+            .join(format!("{}-probe.json", entry.name))
+            .is_file();
+        if !cached {
+            let _ = std::fs::remove_dir_all(&copy);
+            if let Err(e) = copy_tree(&dir, &copy) {
+                failures.push(format!("{}: cannot copy: {e}", entry.name));
+                continue;
+            }
+            for c in &probed {
+                let rel = Path::new(&c.origin)
+                    .strip_prefix(&dir)
+                    .unwrap_or(Path::new(""));
+                let probe = copy.join(rel).join(PROBE);
+                let text = "{{ toJson .Values }}\n{{ toJson .Chart }}\n";
+                let written = probe
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(&probe, text));
+                if let Err(e) = written {
+                    failures.push(format!("{}: cannot write probe: {e}", entry.name));
+                }
+            }
+        }
+        let Some(rendered) = oracle_render(&shared, &copy, &dir, entry, "probe") else {
+            continue;
+        };
+        for c in probed {
+            charts_checked += 1;
+            let key = format!("{}/{PROBE}", c.full_path);
+            let Some(Value::String(text)) = rendered.get(&key) else {
+                failures.push(format!("{}: Helm rendered no {key}", entry.name));
+                continue;
+            };
+            let mut lines = text
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap_or(Value::Null));
+            let (values, chart) = (
+                lines.next().unwrap_or(Value::Null),
+                lines.next().unwrap_or(Value::Null),
+            );
+            let ours_values = normalised(&Value::Object(c.values.clone()));
+            let ours_chart = normalised(&c.metadata.template_json(c.is_root));
+            let mut ok = true;
+            if normalised(&values) != ours_values {
+                ok = false;
+                failures.push(format!(
+                    "{}: .Values of {} differ:\n ours: {ours_values}\n helm: {values}",
+                    entry.name, c.full_path
+                ));
+            }
+            if normalised(&chart) != ours_chart {
+                ok = false;
+                failures.push(format!(
+                    "{}: .Chart of {} differ:\n ours: {ours_chart}\n helm: {chart}",
+                    entry.name, c.full_path
+                ));
+            }
+            charts_matched += usize::from(ok);
+        }
+    }
+    eprintln!(
+        "corpus: .Values and .Chart match Helm for {charts_matched}/{charts_checked} charts and subcharts"
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -71,6 +71,6 @@ mod tests {
         assert_eq!(format_g(0.00001, false), "1e-05");
         assert_eq!(format_g(-2.5, false), "-2.5");
         assert_eq!(format_g(0.0, false), "0");
-        assert_eq!(format_g(3.14, true), "3.14");
+        assert_eq!(format_g(2.75, true), "2.75");
     }
 }

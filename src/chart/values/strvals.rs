@@ -312,10 +312,11 @@ fn typed(text: &str) -> Value {
     }
     if !text.starts_with('0') {
         let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(i) = text.parse::<i64>() {
-                return Value::from(i);
-            }
+        if !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(i) = text.parse::<i64>()
+        {
+            return Value::from(i);
         }
     }
     Value::String(text.to_string())
