@@ -2,6 +2,8 @@
 //! the keys the real Helm engine renders (`helm-render --json`; NOTES.txt included, partials
 //! not). The oracle is slow, so its key lists are cached in the system temp directory.
 
+mod chart_support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,10 +11,10 @@ use std::process::Command;
 use rollguard::chart::{RenderChart, ValueOptions, load};
 use serde_json::Value;
 
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("ROLLGUARD_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+use chart_support::{copy_tree, normalised, shared};
+
+fn corpus_root() -> Option<PathBuf> {
+    let dir = shared();
     dir.join("corpus/charts").is_dir().then_some(dir)
 }
 
@@ -86,7 +88,7 @@ fn options(dir: &Path, entry: &Entry) -> ValueOptions {
 
 #[test]
 fn corpus_charts_load_and_template_keys_match_helm() {
-    let Some(shared) = shared() else {
+    let Some(shared) = corpus_root() else {
         eprintln!("skipped: no shared/corpus/charts beside the repository (set ROLLGUARD_SHARED)");
         return;
     };
@@ -133,44 +135,11 @@ fn corpus_charts_load_and_template_keys_match_helm() {
 /// change `.Values` as it runs (`$_ := set .Values.global.redis "password" …`).
 const PROBE: &str = "templates/rollguard/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/probe.yaml";
 
-/// Numbers compared as f64: Go's `toJson` prints `1e6` as `1000000`, which reads back as an
-/// integer.
-fn normalised(v: &Value) -> Value {
-    match v {
-        Value::Number(n) => n
-            .as_f64()
-            .and_then(serde_json::Number::from_f64)
-            .map_or(Value::Null, Value::Number),
-        Value::Array(items) => Value::Array(items.iter().map(normalised).collect()),
-        Value::Object(m) => {
-            Value::Object(m.iter().map(|(k, v)| (k.clone(), normalised(v))).collect())
-        }
-        other => other.clone(),
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in walkdir::WalkDir::new(from).min_depth(1) {
-        let entry = entry.map_err(std::io::Error::other)?;
-        let rel = entry
-            .path()
-            .strip_prefix(from)
-            .map_err(std::io::Error::other)?;
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(to.join(rel))?;
-        } else {
-            std::fs::copy(entry.path(), to.join(rel))?;
-        }
-    }
-    Ok(())
-}
-
 /// Each enabled application chart gets a probe template printing `.Values` and `.Chart` as JSON;
 /// the real engine renders the copy, and every chart's line must equal what we computed.
 #[test]
 fn corpus_values_and_chart_objects_match_helm() {
-    let Some(shared) = shared() else {
+    let Some(shared) = corpus_root() else {
         eprintln!("skipped: no shared/corpus/charts beside the repository (set ROLLGUARD_SHARED)");
         return;
     };

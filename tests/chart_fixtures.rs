@@ -5,56 +5,15 @@
 //! this test assembles. Regenerate them with `ROLLGUARD_REGEN_ORACLE=1 cargo test --test
 //! chart_fixtures`.
 
+mod chart_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use rollguard::chart::{LoadedRelease, RenderChart, ValueOptions, load};
 use serde_json::Value;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/charts")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap_or_else(|e| panic!("{e}"));
-        let rel = entry.path().strip_prefix(from).unwrap_or(Path::new(""));
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap_or_else(|e| panic!("{e}"));
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
-        }
-    }
-}
-
-/// `tar czf` of a chart directory, its top directory kept, as `helm package` writes it.
-pub fn package(chart_dir: &Path, out: &Path) {
-    let name = chart_dir.file_name().unwrap_or_default();
-    let file = std::fs::File::create(out).unwrap_or_else(|e| panic!("{e}"));
-    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
-    let mut tar = tar::Builder::new(gz);
-    tar.append_dir_all(name, chart_dir)
-        .unwrap_or_else(|e| panic!("{e}"));
-    tar.into_inner()
-        .and_then(|gz| gz.finish())
-        .unwrap_or_else(|e| panic!("{e}"));
-}
-
-/// A copy of a fixture chart in a temporary directory; the umbrella gets its packaged
-/// subchart built from `fixtures/charts/packaged/exporter`.
-fn assemble(chart: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let dir = tmp.path().join(chart);
-    copy_tree(&fixtures().join(chart), &dir);
-    if chart == "umbrella" {
-        package(
-            &fixtures().join("packaged/exporter"),
-            &dir.join("charts/exporter-0.1.0.tgz"),
-        );
-    }
-    (tmp, dir)
-}
+use chart_support::{assemble, fixtures, normalised, shared};
 
 fn values_files(files: &[&str]) -> Vec<PathBuf> {
     files
@@ -64,10 +23,7 @@ fn values_files(files: &[&str]) -> Vec<PathBuf> {
 }
 
 fn oracle() -> PathBuf {
-    std::env::var_os("ROLLGUARD_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-        .join("oracle/helm-render")
+    shared().join("oracle/helm-render")
 }
 
 /// The expected rendering, re-derived from the oracle when asked.
@@ -89,20 +45,6 @@ fn expected(case: &str, dir: &Path, files: &[PathBuf]) -> serde_json::Map<String
     }
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn normalised(v: &Value) -> Value {
-    match v {
-        Value::Number(n) => n
-            .as_f64()
-            .and_then(serde_json::Number::from_f64)
-            .map_or(Value::Null, Value::Number),
-        Value::Array(items) => Value::Array(items.iter().map(normalised).collect()),
-        Value::Object(m) => {
-            Value::Object(m.iter().map(|(k, v)| (k.clone(), normalised(v))).collect())
-        }
-        other => other.clone(),
-    }
 }
 
 fn find<'a>(release: &'a LoadedRelease, full_path: &str) -> &'a RenderChart {
