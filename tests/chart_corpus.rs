@@ -5,6 +5,7 @@
 mod chart_support;
 
 use std::collections::BTreeSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -45,8 +46,34 @@ fn index(corpus: &Path) -> Vec<Entry> {
 
 type Rendered = serde_json::Map<String, Value>;
 
+/// Where the oracle's answer for a corpus chart is cached: named by the chart, the kind of
+/// rendering and a fingerprint of the chart's files (paths, sizes, modification times), so an
+/// edited chart is rendered again.
+fn cache_path(corpus_chart: &Path, entry: &Entry, cache_name: &str) -> PathBuf {
+    let mut hasher = DefaultHasher::new();
+    (cache_name, PROBE, &entry.values).hash(&mut hasher);
+    for e in walkdir::WalkDir::new(corpus_chart)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        e.path().hash(&mut hasher);
+        if let Ok(meta) = e.metadata() {
+            meta.len().hash(&mut hasher);
+            meta.modified().ok().hash(&mut hasher);
+        }
+    }
+    std::env::temp_dir()
+        .join("rollguard-oracle-cache")
+        .join(format!(
+            "{}-{cache_name}-{:016x}.json",
+            entry.name,
+            hasher.finish()
+        ))
+}
+
 /// What the real engine renders for `chart` (with the entry's values file, read from
-/// `values_dir`), cached under `cache_name`; `None` when the oracle cannot run.
+/// `values_dir`, the corpus chart), cached; `None` when the oracle cannot run.
 fn oracle_render(
     shared: &Path,
     chart: &Path,
@@ -54,8 +81,7 @@ fn oracle_render(
     entry: &Entry,
     cache_name: &str,
 ) -> Option<Rendered> {
-    let cache_dir = std::env::temp_dir().join("rollguard-oracle-cache");
-    let cache = cache_dir.join(format!("{}-{cache_name}.json", entry.name));
+    let cache = cache_path(values_dir, entry, cache_name);
     if let Ok(text) = std::fs::read_to_string(&cache) {
         return serde_json::from_str(&text).ok();
     }
@@ -74,7 +100,7 @@ fn oracle_render(
         return None;
     }
     let rendered: Rendered = serde_json::from_slice(&out.stdout).ok()?;
-    std::fs::create_dir_all(&cache_dir).ok()?;
+    std::fs::create_dir_all(cache.parent()?).ok()?;
     std::fs::write(&cache, serde_json::to_string(&rendered).ok()?).ok()?;
     Some(rendered)
 }
@@ -158,10 +184,7 @@ fn corpus_values_and_chart_objects_match_helm() {
             .filter(|c| !c.metadata.is_library())
             .collect();
         let copy = work.join(&entry.name);
-        let cached = std::env::temp_dir()
-            .join("rollguard-oracle-cache")
-            .join(format!("{}-probe.json", entry.name))
-            .is_file();
+        let cached = cache_path(&dir, entry, "probe").is_file();
         if !cached {
             let _ = std::fs::remove_dir_all(&copy);
             if let Err(e) = copy_tree(&dir, &copy) {

@@ -81,6 +81,9 @@ impl LoadedRelease {
             .map(|(_, t)| t.path.clone())
             .collect();
         paths.sort();
+        // Two subcharts under one name (a directory and an archive) write the same keys; Helm
+        // keeps one output per path.
+        paths.dedup();
         paths
     }
 
@@ -179,4 +182,26 @@ pub fn kube_version_compatible(
     let c = super::semver::Constraints::parse(constraint)?;
     let v = super::semver::Version::parse(kube_version)?;
     Ok(c.matches(&v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kube_version_compatible;
+
+    #[test]
+    fn kube_version_constraints() {
+        assert_eq!(kube_version_compatible("", "v1.36.0"), Ok(true));
+        assert_eq!(kube_version_compatible(">=1.19.0-0", "v1.36.0"), Ok(true));
+        assert_eq!(
+            kube_version_compatible(">=1.19.0-0", "v1.28.3-gke.1200"),
+            Ok(true)
+        );
+        assert_eq!(
+            kube_version_compatible(">= 1.21, < 1.30", "v1.30.0"),
+            Ok(false)
+        );
+        assert_eq!(kube_version_compatible("<1.22.0-0", "1.25.0"), Ok(false));
+        assert!(kube_version_compatible(">=banana", "1.25.0").is_err());
+        assert!(kube_version_compatible(">=1.20", "latest").is_err());
+    }
 }
