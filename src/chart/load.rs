@@ -145,9 +145,9 @@ pub fn load_files(files: Vec<File>, origin: &str, depth: usize) -> Result<Chart>
         InputError::in_path(origin, "Chart.yaml file is missing")
             .with_help("a chart directory needs a Chart.yaml with apiVersion, name and version")
     })?;
-    metadata
-        .validate()
-        .map_err(|e| InputError::in_path(shown("Chart.yaml"), e))?;
+    if let Err((field, message)) = metadata.validate() {
+        return Err(field_error(&chart_yaml, &other, origin, field, message));
+    }
 
     let mut dependencies = Vec::new();
     for (name, files) in subcharts {
@@ -193,6 +193,27 @@ pub fn load_files(files: Vec<File>, origin: &str, depth: usize) -> Result<Chart>
         dependencies,
         origin: origin.to_string(),
     })
+}
+
+/// A Chart.yaml validation error, pointing at the key at fault in Chart.yaml or (for a v1
+/// chart's dependencies) requirements.yaml when it is there.
+fn field_error(
+    chart_yaml: &[File],
+    other: &[File],
+    origin: &str,
+    field: &str,
+    message: String,
+) -> InputError {
+    let requirements = other.iter().filter(|f| f.name == "requirements.yaml");
+    for f in chart_yaml.iter().chain(requirements) {
+        let source = SourceFile::new(format!("{origin}/{}", f.name), f.text());
+        if let Ok(Some(doc)) = parse_single(&source.text, Origin::default())
+            && let Some((key, _)) = doc.entry(field)
+        {
+            return InputError::at(&source, key.span, message);
+        }
+    }
+    InputError::in_path(format!("{origin}/Chart.yaml"), message)
 }
 
 fn apply_yaml_file(md: &mut ChartMetadata, shown: &str, f: &File) -> Result<()> {

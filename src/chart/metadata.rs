@@ -2,7 +2,7 @@
 //! decoding quirks (a number where a string belongs is formatted back: `appVersion: 1.10` is
 //! `"1.1"`) and its validation rules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -134,8 +134,9 @@ impl ChartMetadata {
         Ok(())
     }
 
-    /// Helm's `Metadata.Validate`: cleans free text, then checks the required fields.
-    pub fn validate(&mut self) -> std::result::Result<(), String> {
+    /// Helm's `Metadata.Validate`: cleans free text, then checks the required fields. The error
+    /// names the Chart.yaml key at fault, so that the caller can point at its line.
+    pub fn validate(&mut self) -> std::result::Result<(), (&'static str, String)> {
         for s in [
             &mut self.name,
             &mut self.description,
@@ -152,32 +153,38 @@ impl ChartMetadata {
             *s = sanitize(s);
         }
         if self.api_version.is_empty() {
-            return Err("chart.metadata.apiVersion is required".into());
+            return Err(("apiVersion", "chart.metadata.apiVersion is required".into()));
         }
         if self.name.is_empty() {
-            return Err("chart.metadata.name is required".into());
+            return Err(("name", "chart.metadata.name is required".into()));
         }
         if self.name.contains(['/', '\\']) || self.name == "." || self.name == ".." {
-            return Err(format!("chart.metadata.name {:?} is invalid", self.name));
+            return Err((
+                "name",
+                format!("chart.metadata.name {:?} is invalid", self.name),
+            ));
         }
         if self.version.is_empty() {
-            return Err("chart.metadata.version is required".into());
+            return Err(("version", "chart.metadata.version is required".into()));
         }
         if super::semver::Version::parse(&self.version).is_err() {
-            return Err(format!(
-                "chart.metadata.version {:?} is invalid",
-                self.version
+            return Err((
+                "version",
+                format!("chart.metadata.version {:?} is invalid", self.version),
             ));
         }
         if !matches!(self.chart_type.as_str(), "" | "application" | "library") {
-            return Err("chart.metadata.type must be application or library".into());
+            return Err((
+                "type",
+                "chart.metadata.type must be application or library".into(),
+            ));
         }
         for m in &mut self.maintainers {
             for s in [&mut m.name, &mut m.email, &mut m.url] {
                 *s = sanitize(s);
             }
         }
-        let mut seen = BTreeMap::new();
+        let mut seen = BTreeSet::new();
         for d in self.dependencies.iter_mut().flatten() {
             for s in [
                 &mut d.name,
@@ -197,9 +204,12 @@ impl ChartMetadata {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
-                return Err(format!(
-                    "dependency {:?} has disallowed characters in the alias",
-                    d.name
+                return Err((
+                    "dependencies",
+                    format!(
+                        "dependency {:?} has disallowed characters in the alias",
+                        d.name
+                    ),
                 ));
             }
             let key = if d.alias.is_empty() {
@@ -207,9 +217,10 @@ impl ChartMetadata {
             } else {
                 &d.alias
             };
-            if seen.insert(key.clone(), ()).is_some() {
-                return Err(format!(
-                    "more than one dependency with name or alias {key:?}"
+            if !seen.insert(key.clone()) {
+                return Err((
+                    "dependencies",
+                    format!("more than one dependency with name or alias {key:?}"),
                 ));
             }
         }
