@@ -51,7 +51,7 @@ type Rendered = serde_json::Map<String, Value>;
 /// edited chart is rendered again.
 fn cache_path(corpus_chart: &Path, entry: &Entry, cache_name: &str) -> PathBuf {
     let mut hasher = DefaultHasher::new();
-    (cache_name, PROBE, &entry.values).hash(&mut hasher);
+    (cache_name, PROBE, PROBE_TEXT, &entry.values).hash(&mut hasher);
     for e in walkdir::WalkDir::new(corpus_chart)
         .sort_by_file_name()
         .into_iter()
@@ -160,9 +160,12 @@ fn corpus_charts_load_and_template_keys_match_helm() {
 /// Helm renders deeper paths first: this one renders before every real template, which may
 /// change `.Values` as it runs (`$_ := set .Values.global.redis "password" …`).
 const PROBE: &str = "templates/rollguard/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/probe.yaml";
+/// `.Values`, `.Chart`, then one `.Files` path a line.
+const PROBE_TEXT: &str = "{{ toJson .Values }}\n{{ toJson .Chart }}\n{{ range $path, $_ := .Files }}{{ $path }}\n{{ end }}";
 
-/// Each enabled application chart gets a probe template printing `.Values` and `.Chart` as JSON;
-/// the real engine renders the copy, and every chart's line must equal what we computed.
+/// Each enabled application chart gets a probe template printing `.Values` and `.Chart` as JSON
+/// and the `.Files` paths; the real engine renders the copy, and every chart's lines must equal
+/// what we computed.
 #[test]
 fn corpus_values_and_chart_objects_match_helm() {
     let Some(shared) = corpus_root() else {
@@ -196,11 +199,10 @@ fn corpus_values_and_chart_objects_match_helm() {
                     .strip_prefix(&dir)
                     .unwrap_or(Path::new(""));
                 let probe = copy.join(rel).join(PROBE);
-                let text = "{{ toJson .Values }}\n{{ toJson .Chart }}\n";
                 let written = probe
                     .parent()
                     .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|()| std::fs::write(&probe, text));
+                    .and_then(|()| std::fs::write(&probe, PROBE_TEXT));
                 if let Err(e) = written {
                     failures.push(format!("{}: cannot write probe: {e}", entry.name));
                 }
@@ -216,13 +218,13 @@ fn corpus_values_and_chart_objects_match_helm() {
                 failures.push(format!("{}: Helm rendered no {key}", entry.name));
                 continue;
             };
-            let mut lines = text
-                .lines()
-                .map(|l| serde_json::from_str::<Value>(l).unwrap_or(Value::Null));
-            let (values, chart) = (
-                lines.next().unwrap_or(Value::Null),
-                lines.next().unwrap_or(Value::Null),
-            );
+            let mut lines = text.lines();
+            let mut json =
+                || serde_json::from_str::<Value>(lines.next().unwrap_or("")).unwrap_or(Value::Null);
+            let (values, chart) = (json(), json());
+            let helm_files: Vec<&str> = lines.collect();
+            let mut our_files: Vec<&str> = c.files.iter().map(|f| f.name.as_str()).collect();
+            our_files.sort();
             let ours_values = normalised(&Value::Object(c.values.clone()));
             let ours_chart = normalised(&c.metadata.template_json(c.is_root));
             let mut ok = true;
@@ -240,11 +242,18 @@ fn corpus_values_and_chart_objects_match_helm() {
                     entry.name, c.full_path
                 ));
             }
+            if our_files != helm_files {
+                ok = false;
+                failures.push(format!(
+                    "{}: .Files of {} differ:\n ours: {our_files:?}\n helm: {helm_files:?}",
+                    entry.name, c.full_path
+                ));
+            }
             charts_matched += usize::from(ok);
         }
     }
     eprintln!(
-        "corpus: .Values and .Chart match Helm for {charts_matched}/{charts_checked} charts and subcharts"
+        "corpus: .Values, .Chart and .Files match Helm for {charts_matched}/{charts_checked} charts and subcharts"
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
