@@ -6,13 +6,14 @@ use std::io::Read;
 
 use flate2::read::GzDecoder;
 
+use super::MAX_FILE_BYTES;
+use super::budget::Budget;
 use super::load::File;
-use super::{MAX_CHART_BYTES, MAX_ENTRIES, MAX_FILE_BYTES};
 
 /// The files of a chart archive, named relative to the chart root (the archive's first path
-/// component, the chart directory, is dropped). Errors are plain messages; the caller names
-/// the archive.
-pub fn read_archive(bytes: &[u8]) -> Result<Vec<File>, String> {
+/// component, the chart directory, is dropped), charged to `budget`. Errors are plain
+/// messages; the caller names the archive.
+pub fn read_archive(bytes: &[u8], budget: &mut Budget) -> Result<Vec<File>, String> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Err("not a gzipped chart archive".into());
     }
@@ -21,11 +22,7 @@ pub fn read_archive(bytes: &[u8]) -> Result<Vec<File>, String> {
         .entries()
         .map_err(|e| format!("cannot read archive: {e}"))?;
     let mut files = Vec::new();
-    let mut total: u64 = 0;
-    for (count, entry) in entries.enumerate() {
-        if count >= MAX_ENTRIES {
-            return Err(format!("archive has more than {MAX_ENTRIES} entries"));
-        }
+    for entry in entries {
         let mut entry = entry.map_err(|e| format!("cannot read archive: {e}"))?;
         let kind = entry.header().entry_type();
         if kind.is_dir() || kind.is_pax_global_extensions() || kind.is_pax_local_extensions() {
@@ -34,17 +31,7 @@ pub fn read_archive(bytes: &[u8]) -> Result<Vec<File>, String> {
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let name = entry_name(&raw)?;
         let size = entry.header().size().unwrap_or(0);
-        if size > MAX_FILE_BYTES {
-            return Err(format!(
-                "{raw:?} is larger than the maximum file size of {MAX_FILE_BYTES} bytes"
-            ));
-        }
-        total += size;
-        if total > MAX_CHART_BYTES {
-            return Err(format!(
-                "archive expands to more than {MAX_CHART_BYTES} bytes"
-            ));
-        }
+        budget.take(size).map_err(|e| format!("{raw:?}: {e}"))?;
         let mut data = Vec::with_capacity(size as usize);
         if kind.is_file() || kind.is_contiguous() || kind == tar::EntryType::GNUSparse {
             (&mut entry)
@@ -135,6 +122,6 @@ mod tests {
 
     #[test]
     fn non_gzip_is_refused() {
-        assert!(read_archive(b"PK\x03\x04").is_err());
+        assert!(read_archive(b"PK\x03\x04", &mut Budget::default()).is_err());
     }
 }

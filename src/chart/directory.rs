@@ -9,11 +9,11 @@ use walkdir::WalkDir;
 
 use crate::error::{InputError, Result};
 
+use super::budget::Budget;
 use super::helmignore::Rules;
 use super::load::File;
-use super::{MAX_CHART_BYTES, MAX_ENTRIES, MAX_FILE_BYTES};
 
-pub fn read_directory(root: &Path) -> Result<Vec<File>> {
+pub fn read_directory(root: &Path, budget: &mut Budget) -> Result<Vec<File>> {
     let shown = root.display().to_string();
     let canonical = root
         .canonicalize()
@@ -38,7 +38,6 @@ pub fn read_directory(root: &Path) -> Result<Vec<File>> {
     .with_defaults();
 
     let mut files = Vec::new();
-    let mut total = 0u64;
     let mut walk = WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -79,26 +78,10 @@ pub fn read_directory(root: &Path) -> Result<Vec<File>> {
                 "cannot load an irregular file (device, socket, pipe)",
             ));
         }
-        if files.len() >= MAX_ENTRIES {
-            return Err(InputError::in_path(
-                &shown,
-                format!("chart has more than {MAX_ENTRIES} files"),
-            ));
-        }
         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        if size > MAX_FILE_BYTES {
-            return Err(InputError::in_path(
-                &shown_entry,
-                format!("file is larger than the maximum of {MAX_FILE_BYTES} bytes"),
-            ));
-        }
-        total += size;
-        if total > MAX_CHART_BYTES {
-            return Err(InputError::in_path(
-                &shown,
-                format!("chart is larger than {MAX_CHART_BYTES} bytes"),
-            ));
-        }
+        budget
+            .take(size)
+            .map_err(|e| InputError::in_path(&shown_entry, e))?;
         let data = std::fs::read(entry.path())
             .map_err(|e| InputError::in_path(&shown_entry, format!("cannot read: {e}")))?;
         files.push(File::new(rel, data));

@@ -14,6 +14,7 @@ use crate::yaml::{Origin, parse_single};
 
 use super::MAX_SUBCHART_DEPTH;
 use super::archive::read_archive;
+use super::budget::Budget;
 use super::directory::read_directory;
 use super::metadata::{API_V1, ChartMetadata};
 use super::values::Values;
@@ -73,21 +74,25 @@ pub fn load_chart(path: &Path) -> Result<Chart> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path)
         .map_err(|e| InputError::in_path(&shown, format!("cannot read chart: {e}")))?;
+    let mut budget = Budget::default();
     if meta.is_dir() {
-        load_files(read_directory(path)?, &shown, 0)
+        let files = read_directory(path, &mut budget)?;
+        load_files(files, &shown, 0, &mut budget)
     } else {
         if meta.len() > super::MAX_CHART_BYTES {
             return Err(InputError::in_path(&shown, "chart archive is too large"));
         }
         let bytes = std::fs::read(path)
             .map_err(|e| InputError::in_path(&shown, format!("cannot read chart: {e}")))?;
-        let files = read_archive(&bytes).map_err(|e| InputError::in_path(&shown, e))?;
-        load_files(files, &shown, 0)
+        let files =
+            read_archive(&bytes, &mut budget).map_err(|e| InputError::in_path(&shown, e))?;
+        load_files(files, &shown, 0, &mut budget)
     }
 }
 
-/// Builds a chart from its files; `origin` names it in messages.
-pub fn load_files(files: Vec<File>, origin: &str, depth: usize) -> Result<Chart> {
+/// Builds a chart from its files; `origin` names it in messages; packaged subcharts are read
+/// within `budget`.
+fn load_files(files: Vec<File>, origin: &str, depth: usize, budget: &mut Budget) -> Result<Chart> {
     let shown = |name: &str| format!("{origin}/{name}");
     let mut metadata: Option<ChartMetadata> = None;
     // Chart.yaml first: requirements.yaml is read over it, and Helm decides by its apiVersion
@@ -165,9 +170,9 @@ pub fn load_files(files: Vec<File>, origin: &str, depth: usize) -> Result<Chart>
             let Some(file) = files.iter().find(|f| f.name == name) else {
                 return Err(InputError::in_path(&sub_origin, "expected a chart archive"));
             };
-            let inner =
-                read_archive(&file.data).map_err(|e| InputError::in_path(&sub_origin, e))?;
-            load_files(inner, &sub_origin, depth + 1)?
+            let inner = read_archive(&file.data, budget)
+                .map_err(|e| InputError::in_path(&sub_origin, e))?;
+            load_files(inner, &sub_origin, depth + 1, budget)?
         } else {
             let inner = files
                 .into_iter()
@@ -179,7 +184,7 @@ pub fn load_files(files: Vec<File>, origin: &str, depth: usize) -> Result<Chart>
                     })
                 })
                 .collect();
-            load_files(inner, &sub_origin, depth + 1)?
+            load_files(inner, &sub_origin, depth + 1, budget)?
         };
         dependencies.push(sub);
     }

@@ -27,6 +27,7 @@
 //! `"404"`). Strings, booleans and nulls follow YAML 1.1 (`yes` is `true`).
 
 pub mod archive;
+pub mod budget;
 pub mod deps;
 pub mod directory;
 pub mod gofmt;
@@ -44,9 +45,10 @@ pub use values::{ValueOptions, Values};
 
 /// Largest file of a chart (Helm's `MaxDecompressedFileSize`).
 pub const MAX_FILE_BYTES: u64 = 5 * 1024 * 1024;
-/// Largest chart, all files together, decompressed (Helm's `MaxDecompressedChartSize`).
+/// Largest chart, all files together, decompressed, packaged subcharts counted both packed and
+/// unpacked (Helm's `MaxDecompressedChartSize` is per archive).
 pub const MAX_CHART_BYTES: u64 = 100 * 1024 * 1024;
-/// Most files (archive entries) in one chart, subcharts included.
+/// Most files in one chart, subcharts and their archives' entries included.
 pub const MAX_ENTRIES: usize = 20_000;
 /// Deepest nesting of subcharts.
 pub const MAX_SUBCHART_DEPTH: usize = 16;

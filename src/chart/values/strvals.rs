@@ -22,6 +22,8 @@ pub enum Mode<'a> {
 const MAX_INDEX: usize = 65536;
 /// Nesting bound of `a.b.c…`, as Helm's.
 const MAX_NESTED_NAME_LEVEL: usize = 30;
+/// Nesting bound of `a[0][0]…`: Helm has none (Go stacks grow); ours keeps recursion bounded.
+const MAX_NESTED_INDEX_LEVEL: usize = 1000;
 
 /// Parses one `--set`-style expression into `dest`.
 pub fn parse_into(expr: &str, dest: &mut Values, mode: Mode<'_>) -> Result<(), String> {
@@ -101,7 +103,7 @@ impl Parser<'_> {
                     Some(Value::Array(items)) => items.clone(),
                     Some(other) => return fail(not_a("list", &k, other)),
                 };
-                let (list, step) = self.list_item(list, index, level);
+                let (list, step) = self.list_item(list, index, level, 0);
                 set(data, &k, Value::Array(list));
                 step
             }
@@ -168,8 +170,19 @@ impl Parser<'_> {
         }
     }
 
-    /// Sets `list[index]` from what follows `]`; always returns the list to store.
-    fn list_item(&mut self, list: Vec<Value>, index: usize, level: usize) -> (Vec<Value>, Step) {
+    /// Sets `list[index]` from what follows `]`; always returns the list to store. `nesting`
+    /// counts the `[…]` already open around this one.
+    fn list_item(
+        &mut self,
+        list: Vec<Value>,
+        index: usize,
+        level: usize,
+        nesting: usize,
+    ) -> (Vec<Value>, Step) {
+        if nesting > MAX_NESTED_INDEX_LEVEL {
+            let message = format!("more than {MAX_NESTED_INDEX_LEVEL} nested list indexes");
+            return (list, fail(message));
+        }
         let (k, last) = self.until(&['[', '.', '=']);
         if !k.is_empty() {
             return (
@@ -211,7 +224,7 @@ impl Parser<'_> {
                         return (list, fail(message));
                     }
                 };
-                match self.list_item(current, next, level) {
+                match self.list_item(current, next, level, nesting + 1) {
                     (inner, Ok(())) => set_index(list, index, Value::Array(inner)),
                     (_, err) => (list, err),
                 }
@@ -445,6 +458,27 @@ mod tests {
         assert!(parse("a=missing", Mode::File(&read)).is_err());
     }
 
+    /// Every short string over the syntax's characters parses or fails, never panics.
+    #[test]
+    fn no_input_panics() {
+        let alphabet: Vec<char> = "a=.,[]{}\\0\"".chars().collect();
+        let mut length_n = vec![String::new()];
+        let mut inputs = Vec::new();
+        for _ in 0..4 {
+            length_n = length_n
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            inputs.extend(length_n.iter().cloned());
+        }
+        for input in &inputs {
+            for mode in [Mode::Typed, Mode::Json] {
+                let mut out = Values::new();
+                let _ = parse_into(input, &mut out, mode);
+            }
+        }
+    }
+
     #[test]
     fn errors() {
         assert!(parse("a", Mode::Typed).is_err());
@@ -453,6 +487,8 @@ mod tests {
         assert!(parse("a[-1]=1", Mode::Typed).is_err());
         assert!(parse("a[70000]=1", Mode::Typed).is_err());
         assert!(parse("a={x,y", Mode::Typed).is_err());
+        assert!(parse(&format!("a{}=1", "[0]".repeat(5000)), Mode::Typed).is_err());
+        assert!(parse(&format!("a{}=1", ".b".repeat(40)), Mode::Typed).is_err());
         let mut existing = Values::new();
         existing.insert("a".into(), json!("text"));
         assert!(parse_into("a.b=1", &mut existing, Mode::Typed).is_err());
