@@ -174,3 +174,16 @@ fn schema_violations_are_reported_with_chart_and_path() {
         assert!(err.contains(needle), "{needle} missing from: {err}");
     }
 }
+
+#[test]
+fn nested_conditions_tags_and_unmatched_alias() {
+    let r = check("nested-defaults", "nested", &[]);
+    // kv does not satisfy `version: 9.x`, so the alias `cache` (and its condition) never
+    // applies: kv stays, under its own name.
+    let names: Vec<&str> = r.root.subcharts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["kv", "mid"]);
+    // leaf: its condition (true) overrides its tag (false); leaf2: condition false.
+    let mid = find(&r, "nested/charts/mid");
+    let names: Vec<&str> = mid.subcharts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["leaf"]);
+}
