@@ -10,6 +10,22 @@
 //! `.Values` = `values`, `.Chart` = `metadata.template_json(is_root)`, `.Files` = `files`,
 //! `.Subcharts` = `subcharts` (by `name`), `.Template.BasePath` = `Template::base_path`.
 //!
+//! ```no_run
+//! use rollguard::chart::{ValueOptions, load};
+//! let opts = ValueOptions { values: vec!["replicas=3".into()], ..Default::default() };
+//! let release = load(std::path::Path::new("charts/app"), &opts)?;
+//! for (chart, template) in release.parse_order() {
+//!     // parse template.text as template.path, with chart.values as .Values …
+//! #   let _ = (chart, template);
+//! }
+//! # Ok::<(), rollguard::error::InputError>(())
+//! ```
+//!
+//! Modules: `directory` and `archive` read files (within one `budget`), `helmignore` filters
+//! them, `load` sorts them into a [`Chart`] tree, `metadata` reads Chart.yaml, `values` reads
+//! and coalesces values, `deps` processes dependencies, `release` builds what the engine gets,
+//! `semver` is Masterminds-compatible version constraints (also Sprig's `semverCompare`).
+//!
 //! # Value conversion contract
 //!
 //! Values are `serde_json::Value` trees; maps are sorted by key (serde_json's `BTreeMap`).
@@ -26,15 +42,15 @@
 //! Keys are strings as sigs.k8s.io/yaml makes them (`on:` is the key `"true"`, `404:` is
 //! `"404"`). Strings, booleans and nulls follow YAML 1.1 (`yes` is `true`).
 
-pub mod archive;
-pub mod budget;
-pub mod deps;
-pub mod directory;
-pub mod gofmt;
-pub mod helmignore;
-pub mod load;
+mod archive;
+mod budget;
+mod deps;
+mod directory;
+mod gofmt;
+mod helmignore;
+mod load;
 pub mod metadata;
-pub mod release;
+mod release;
 pub mod semver;
 pub mod values;
 
