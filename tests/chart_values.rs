@@ -1,4 +1,5 @@
-//! User values through `load`: `-f`, `--set`, `--set-string`, `--set-json`, `--set-file`, on the
+//! User values through `load`: `-f`, `--set`, `--set-string`, `--set-json`, `--set-file`,
+//! `--set-literal`, on the
 //! umbrella fixture. Which subcharts a tag or condition turns off was checked with the real
 //! engine using the equivalent `-f` files (the oracle takes no `--set`); the types are Helm's
 //! documented ones: `--set` integers are int64, everything from files and JSON float64.

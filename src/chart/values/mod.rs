@@ -25,11 +25,13 @@ pub struct ValueOptions {
     pub json_values: Vec<String>,
     /// `--set-file a=path`
     pub file_values: Vec<String>,
+    /// `--set-literal a=text,with,commas`
+    pub literal_values: Vec<String>,
 }
 
 impl ValueOptions {
     /// The merged user values. Helm applies the flags by kind, not by position: files, then
-    /// `--set-json`, `--set`, `--set-string`, `--set-file`.
+    /// `--set-json`, `--set`, `--set-string`, `--set-file`, `--set-literal`.
     pub fn user_values(&self) -> Result<Values> {
         let mut base = Values::new();
         for path in &self.value_files {
@@ -45,7 +47,7 @@ impl ValueOptions {
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .map_err(|e| format!("cannot read {p}: {e}"))
         };
-        let flags: [(&str, &[String], strvals::Mode<'_>); 4] = [
+        let flags: [(&str, &[String], strvals::Mode<'_>); 5] = [
             ("--set-json", &self.json_values, strvals::Mode::Json),
             ("--set", &self.values, strvals::Mode::Typed),
             ("--set-string", &self.string_values, strvals::Mode::String),
@@ -53,6 +55,11 @@ impl ValueOptions {
                 "--set-file",
                 &self.file_values,
                 strvals::Mode::File(&read_file),
+            ),
+            (
+                "--set-literal",
+                &self.literal_values,
+                strvals::Mode::Literal,
             ),
         ];
         for (flag, exprs, mode) in flags {

@@ -2,7 +2,9 @@
 //! character, `{a,b}` is a list, `a=` is the empty string, a failed type conversion keeps the
 //! string. `--set` types values (`true`/`false` booleans, `null`, decimal integers as **int64**,
 //! unlike values files whose numbers are float64); `--set-string` keeps strings; `--set-json`
-//! reads JSON values (numbers float64); `--set-file` reads each value as a file path.
+//! reads JSON values (numbers float64); `--set-file` reads each value as a file path;
+//! `--set-literal` takes everything after the first `=` as one string, with no escapes and no
+//! commas.
 
 use serde_json::{Map, Number, Value};
 
@@ -16,6 +18,7 @@ pub enum Mode<'a> {
     Json,
     /// Reads the named file; the error is a message.
     File(&'a dyn Fn(&str) -> Result<String, String>),
+    Literal,
 }
 
 /// Index bound of `list[N]`, as Helm's.
@@ -75,14 +78,19 @@ impl Parser<'_> {
         c
     }
 
-    /// Characters up to one of `stop` (consumed, returned), `\` escaping; `None` at the end.
+    fn literal(&self) -> bool {
+        matches!(self.mode, Mode::Literal)
+    }
+
+    /// Characters up to one of `stop` (consumed, returned), `\` escaping (except in literal
+    /// mode); `None` at the end.
     fn until(&mut self, stop: &[char]) -> (String, Option<char>) {
         let mut out = String::new();
         loop {
             match self.next() {
                 None => return (out, None),
                 Some(c) if stop.contains(&c) => return (out, Some(c)),
-                Some('\\') => match self.next() {
+                Some('\\') if !self.literal() => match self.next() {
                     Some(c) => out.push(c),
                     None => return (out, None),
                 },
@@ -92,7 +100,12 @@ impl Parser<'_> {
     }
 
     fn key(&mut self, data: &mut Values, level: usize) -> Step {
-        let (k, last) = self.until(&['=', '[', ',', '.']);
+        let stop: &[char] = if self.literal() {
+            &['=', '[', '.']
+        } else {
+            &['=', '[', ',', '.']
+        };
+        let (k, last) = self.until(stop);
         match last {
             None if k.is_empty() => Err(Halt::End),
             None => fail(format!("key {k:?} has no value")),
@@ -110,6 +123,11 @@ impl Parser<'_> {
             Some('=') => {
                 if matches!(self.mode, Mode::Json) {
                     let v = self.json_value()?;
+                    set(data, &k, v);
+                    return Ok(());
+                }
+                if self.literal() {
+                    let v = self.rest();
                     set(data, &k, v);
                     return Ok(());
                 }
@@ -195,6 +213,8 @@ impl Parser<'_> {
             Some('=') => {
                 let value = if matches!(self.mode, Mode::Json) {
                     self.json_value()
+                } else if self.literal() {
+                    Ok(self.rest())
                 } else {
                     match self.value_list() {
                         Ok(ListRead::List(items)) => Ok(Value::Array(items)),
@@ -240,6 +260,13 @@ impl Parser<'_> {
                 }
             }
         }
+    }
+
+    /// Everything left, as one string (`--set-literal`).
+    fn rest(&mut self) -> Value {
+        let text: String = self.chars[self.pos..].iter().collect();
+        self.pos = self.chars.len();
+        Value::String(text)
     }
 
     /// `{a,b,c}` after `=`; consumes a `,` that follows the `}`.
@@ -302,7 +329,7 @@ impl Parser<'_> {
     fn convert(&self, text: &str) -> Step<Value> {
         match &self.mode {
             Mode::Typed => Ok(typed(text)),
-            Mode::String | Mode::Json => Ok(Value::String(text.to_string())),
+            Mode::String | Mode::Json | Mode::Literal => Ok(Value::String(text.to_string())),
             Mode::File(read) => read(text).map(Value::String).map_err(Halt::Fail),
         }
     }
@@ -443,6 +470,20 @@ mod tests {
     }
 
     #[test]
+    fn set_literal_takes_the_rest() {
+        assert_eq!(
+            parse(r"a.b=x,y=\z{1}", Mode::Literal),
+            Ok(json!({"a": {"b": r"x,y=\z{1}"}}))
+        );
+        assert_eq!(
+            parse("l[1]=v,w", Mode::Literal),
+            Ok(json!({"l": [null, "v,w"]}))
+        );
+        assert_eq!(parse("a=", Mode::Literal), Ok(json!({"a": ""})));
+        assert!(parse("a", Mode::Literal).is_err());
+    }
+
+    #[test]
     fn set_file_reads_the_path() {
         let read = |p: &str| -> Result<String, String> {
             if p == "cert.pem" {
@@ -472,7 +513,7 @@ mod tests {
             inputs.extend(length_n.iter().cloned());
         }
         for input in &inputs {
-            for mode in [Mode::Typed, Mode::Json] {
+            for mode in [Mode::Typed, Mode::Json, Mode::Literal] {
                 let mut out = Values::new();
                 let _ = parse_into(input, &mut out, mode);
             }
