@@ -120,9 +120,10 @@ fn flag_kinds_apply_in_helms_order() {
         } else {
             vec![]
         },
+        ..ValueOptions::default()
     };
-    // Files merge in order; then --set-json, --set, --set-string, --set-file, whatever the
-    // order on the command line.
+    // Files merge in order; then --set-json, --set, --set-string, --set-file, --set-literal,
+    // whatever the order on the command line.
     let r = with(opts(false, false));
     assert_eq!(r.root.values["replicas"], json!(7));
     assert_eq!(r.root.values["m"], json!({"a": 1.0, "b": 2.0}));
@@ -131,6 +132,11 @@ fn flag_kinds_apply_in_helms_order() {
         with(opts(true, true)).root.values["replicas"],
         json!("from-file")
     );
+    let literal = ValueOptions {
+        literal_values: vec!["replicas=9,x".into()],
+        ..opts(true, true)
+    };
+    assert_eq!(with(literal).root.values["replicas"], json!("9,x"));
 }
 
 #[test]
