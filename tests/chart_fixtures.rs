@@ -179,9 +179,10 @@ fn schema_violations_are_reported_with_chart_and_path() {
 fn nested_conditions_tags_and_unmatched_alias() {
     let r = check("nested-defaults", "nested", &[]);
     // kv does not satisfy `version: 9.x`, so the alias `cache` (and its condition) never
-    // applies: kv stays, under its own name.
+    // applies: kv stays, under its own name. Same for plain, whose dependency has no version
+    // (an empty constraint is an error, so it matches nothing).
     let names: Vec<&str> = r.root.subcharts.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["kv", "mid"]);
+    assert_eq!(names, ["kv", "mid", "plain"]);
     // leaf: its condition (true) overrides its tag (false); leaf2: condition false.
     let mid = find(&r, "nested/charts/mid");
     let names: Vec<&str> = mid.subcharts.iter().map(|c| c.name.as_str()).collect();

@@ -33,8 +33,13 @@ static VERSION: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ONE: LazyLock<Regex> = LazyLock::new(|| compile(&format!(r"^\s*({OPS})\s*({CV})\s*$")));
 static FIND: LazyLock<Regex> = LazyLock::new(|| compile(&format!(r"({OPS})\s*({CV})")));
-static VALID: LazyLock<Regex> =
-    LazyLock::new(|| compile(&format!(r"^(\s*({OPS})\s*({CV})\s*\,?)*$")));
+/// One or more constraints separated by white space or a comma: no empty constraint, no
+/// trailing comma (both errors in Masterminds v3.3+).
+static VALID: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"^(\s*({OPS})\s*({CV})\s*)((?:\s+|,\s*)({OPS})\s*({CV})\s*)*$"
+    ))
+});
 static HYPHEN: LazyLock<Regex> = LazyLock::new(|| compile(&format!(r"\s*({CV})\s+-\s+({CV})\s*")));
 
 fn compile(pattern: &str) -> Regex {
@@ -156,12 +161,9 @@ impl Constraints {
             if !VALID.is_match(part) {
                 return Err(format!("improper constraint: {part}"));
             }
-            let found: Vec<&str> = FIND.find_iter(part).map(|m| m.as_str()).collect();
-            let items = if found.is_empty() { vec![part] } else { found };
             groups.push(
-                items
-                    .into_iter()
-                    .map(Constraint::parse)
+                FIND.find_iter(part)
+                    .map(|m| Constraint::parse(m.as_str()))
                     .collect::<Result<_, _>>()?,
             );
         }
@@ -190,15 +192,6 @@ fn is_x(s: &str) -> bool {
 
 impl Constraint {
     fn parse(text: &str) -> Result<Constraint, String> {
-        if text.is_empty() {
-            return Ok(Constraint {
-                op: Op::TildeOrEqual,
-                con: Version::parse("0.0.0")?,
-                dirty: true,
-                minor_dirty: false,
-                patch_dirty: false,
-            });
-        }
         let m = ONE
             .captures(text)
             .ok_or_else(|| format!("improper constraint: {text}"))?;
@@ -420,6 +413,10 @@ mod tests {
             ("> 1.0 < 2.0 || >= 3.0", "3.1.0", true),
             ("=1.2", "1.2.0", true),
             ("=1.2", "1.3.0", false),
+            ("  >= 1.0", "1.0.0", true),
+            ("=>1.0", "1.0.0", true),
+            ("1.x.x", "1.0.0", true),
+            ("v1", "1.0.0", true),
         ];
         let wrong: Vec<_> = cases
             .iter()
@@ -430,7 +427,12 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error_or_false() {
-        assert!(Constraints::parse(">=a.b").is_err());
+        // Errors in the real engine's semverCompare too ("improper constraint").
+        for bad in [">=a.b", "", " ", ",", ">=1.0, ", "1.0 ,", ">=1.0 <2.0,"] {
+            assert!(Constraints::parse(bad).is_err(), "{bad:?}");
+        }
+        // So a dependency without a version never matches its chart (no alias applies).
+        assert!(!satisfies("", "0.1.0"));
         assert!(!satisfies(">=1.0", "not-a-version"));
     }
 }
