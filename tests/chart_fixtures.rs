@@ -173,6 +173,37 @@ fn schema_violations_are_reported_with_chart_and_path() {
     for needle in ["schema-app:", "/image/tag", "/replicas", "web:", "/port"] {
         assert!(err.contains(needle), "{needle} missing from: {err}");
     }
+    // The error points at the first offending value where it was written.
+    assert!(
+        err.contains("schema-bad.yaml:3:8: values don't meet"),
+        "{err}"
+    );
+
+    // Given by --set: no file to point at, the schema is named instead.
+    let opts = ValueOptions {
+        values: vec!["replicas=0".into()],
+        ..ValueOptions::default()
+    };
+    let err = load(&dir, &opts)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("schema-app/values.schema.json: values don't meet"),
+        "{err}"
+    );
+
+    // A chart's own default: its values.yaml; a subchart's, set by the parent: the parent's.
+    let values = "replicas: 1\nimage:\n  tag: \"1.0\"\nweb:\n  port: 99999\n";
+    std::fs::write(dir.join("values.yaml"), values).unwrap_or_else(|e| panic!("{e}"));
+    let err = load(&dir, &ValueOptions::default())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("schema-app/values.yaml:5:9: values don't meet"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -18,7 +18,7 @@ use super::budget::Budget;
 use super::directory::read_directory;
 use super::metadata::{API_V1, ChartMetadata};
 use super::values::Values;
-use super::values::file::parse_values;
+use super::values::file::parse_values_file;
 
 /// A file of a chart, named relative to the chart root with `/` separators.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +51,8 @@ pub struct Chart {
     pub metadata: ChartMetadata,
     /// `values.yaml` (every document merged); numbers are f64.
     pub values: Values,
+    /// The text of `values.yaml`, to point at a value that breaks the schema.
+    pub values_file: Option<Arc<SourceFile>>,
     pub schema: Option<Value>,
     /// Files under `templates/`, in load order.
     pub templates: Arc<Vec<File>>,
@@ -107,13 +109,18 @@ fn load_files(files: Vec<File>, origin: &str, depth: usize, budget: &mut Budget)
         }
     }
     let mut values = Values::new();
+    let mut values_file = None;
     let mut schema = None;
     let mut templates = Vec::new();
     let mut other = Vec::new();
     let mut subcharts: BTreeMap<String, Vec<File>> = BTreeMap::new();
     for f in rest {
         match f.name.as_str() {
-            "values.yaml" => values = parse_values(&shown(&f.name), &f.text())?,
+            "values.yaml" => {
+                let source = SourceFile::new(shown(&f.name), f.text());
+                values = parse_values_file(&source)?;
+                values_file = Some(source);
+            }
             "values.schema.json" => {
                 let parsed: Value = serde_json::from_slice(&f.data).map_err(|e| {
                     InputError::in_path(
@@ -192,6 +199,7 @@ fn load_files(files: Vec<File>, origin: &str, depth: usize, budget: &mut Budget)
     Ok(Chart {
         metadata,
         values,
+        values_file,
         schema,
         templates: Arc::new(templates),
         files: Arc::new(other),

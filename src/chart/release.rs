@@ -108,20 +108,25 @@ fn collect<'a>(chart: &'a RenderChart, out: &mut Vec<(&'a RenderChart, &'a Templ
 
 /// Loads a chart (directory or `.tgz`) with the user's values, as `helm template` would.
 pub fn load(path: &Path, opts: &ValueOptions) -> Result<LoadedRelease> {
-    let chart = load_chart(path)?;
-    let user = opts.user_values()?;
-    prepare(chart, user)
+    prepare(load_chart(path)?, opts)
 }
 
-/// Dependency processing, coalescing and schema validation of a loaded chart.
-pub fn prepare(mut chart: Chart, user: Values) -> Result<LoadedRelease> {
+/// Dependency processing, coalescing and schema validation of a loaded chart with the user's
+/// values.
+pub fn prepare(mut chart: Chart, opts: &ValueOptions) -> Result<LoadedRelease> {
+    let user = opts.user_values()?;
+    let given = user.clone();
     let origin = chart.origin.clone();
     let fail = |e: String| InputError::in_path(&origin, e);
     process_enabled(&mut chart, &user, "").map_err(fail)?;
     process_import_values(&mut chart).map_err(fail)?;
     let mut top = user;
     coalesce(&chart, &mut top, false).map_err(fail)?;
-    schema::validate(&chart, &top)?;
+    let user_values = schema::UserValues {
+        files: &opts.value_files,
+        merged: &given,
+    };
+    schema::validate(&chart, &top, &user_values)?;
     Ok(LoadedRelease {
         root: build(&chart, top, None),
     })

@@ -9,24 +9,28 @@ use serde_json::{Map, Number, Value};
 use crate::error::{InputError, Result};
 use crate::source::SourceFile;
 use crate::yaml::scalar::{self, Resolved};
-use crate::yaml::{Kind, Node, Origin, parse_documents};
+use crate::yaml::{Kind, Node, Origin, Span, parse_documents};
 
 use super::Values;
 use crate::chart::gofmt::format_g;
 
 /// Reads a values file; `name` is how errors name it.
 pub fn parse_values(name: &str, text: &str) -> Result<Values> {
-    let file = SourceFile::new(name, text);
-    let docs = parse_documents(text, Origin::default())
-        .map_err(|e| InputError::at(&file, e.span, format!("invalid YAML: {}", e.message)))?;
+    parse_values_file(&SourceFile::new(name, text))
+}
+
+/// Reads a values file already held as a source (kept to point at values later).
+pub fn parse_values_file(file: &Arc<SourceFile>) -> Result<Values> {
+    let docs = parse_documents(&file.text, Origin::default())
+        .map_err(|e| InputError::at(file, e.span, format!("invalid YAML: {}", e.message)))?;
     let mut out = Values::new();
     for doc in &docs {
-        match to_value(doc, &file)? {
+        match to_value(doc, file)? {
             Value::Object(map) => merge_maps(&mut out, map),
             Value::Null => {}
             other => {
                 return Err(InputError::at(
-                    &file,
+                    file,
                     doc.span,
                     format!(
                         "a values file must be a map of keys, found {}",
@@ -37,6 +41,25 @@ pub fn parse_values(name: &str, text: &str) -> Result<Values> {
         }
     }
     Ok(out)
+}
+
+/// Where the value at a path of keys (map keys, list indexes) is written in a values file; the
+/// last document that has it wins, as documents merge in order.
+pub fn locate(file: &SourceFile, keys: &[String]) -> Option<Span> {
+    let docs = parse_documents(&file.text, Origin::default()).ok()?;
+    docs.iter().rev().find_map(|doc| {
+        keys.iter()
+            .try_fold(doc, |node, key| match &node.kind {
+                Kind::Map(entries) => entries
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| key_text(k) == *key)
+                    .map(|(_, v)| v),
+                Kind::Seq(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+                Kind::Scalar(_) => None,
+            })
+            .map(|node| node.span)
+    })
 }
 
 /// Helm's `MergeMaps`: maps merge key by key, anything else in `over` replaces.
@@ -145,6 +168,19 @@ mod tests {
             Value::Object(v),
             json!({"m": {"a": 1.0, "b": 2.0}, "x": 1.0})
         );
+    }
+
+    #[test]
+    fn locate_finds_the_effective_line() {
+        let file = SourceFile::new("v.yaml", "a:\n  b: [x, y]\n---\na:\n  c: 1\n");
+        let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(locate(&file, &keys(&["a", "c"])).map(|s| s.line), Some(5));
+        assert_eq!(
+            locate(&file, &keys(&["a", "b", "1"])).map(|s| s.line),
+            Some(2)
+        );
+        assert_eq!(locate(&file, &keys(&["a"])).map(|s| s.line), Some(5));
+        assert_eq!(locate(&file, &keys(&["z"])), None);
     }
 
     #[test]
