@@ -115,18 +115,17 @@ pub fn load(path: &Path, opts: &ValueOptions) -> Result<LoadedRelease> {
 /// values.
 pub fn prepare(mut chart: Chart, opts: &ValueOptions) -> Result<LoadedRelease> {
     let user = opts.user_values()?;
-    let given = user.clone();
     let origin = chart.origin.clone();
     let fail = |e: String| InputError::in_path(&origin, e);
     process_enabled(&mut chart, &user, "").map_err(fail)?;
     process_import_values(&mut chart).map_err(fail)?;
-    let mut top = user;
+    let mut top = user.clone();
     coalesce(&chart, &mut top, false).map_err(fail)?;
-    let user_values = schema::UserValues {
+    let given = schema::UserValues {
         files: &opts.value_files,
-        merged: &given,
+        merged: &user,
     };
-    schema::validate(&chart, &top, &user_values)?;
+    schema::validate(&chart, &top, &given)?;
     Ok(LoadedRelease {
         root: build(&chart, top, None),
     })

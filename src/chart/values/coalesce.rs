@@ -1,14 +1,16 @@
 //! Coalescing: the chart's defaults under the user's values, subchart by subchart, with globals
 //! copied down. The rules were pinned against the real Helm engine (probe charts, see
-//! `tests/chart_values.rs`):
+//! `tests/chart_fixtures.rs` and the corpus test):
 //!
 //! - a key the user (or a parent) gives wins; maps merge key by key;
 //! - a `null` from the user deletes the default (`--set a=null`); a `null` for a key with no
 //!   default stays `null`;
 //! - defaults copied in have their own `null`s removed (nulls inside lists stay);
-//! - a parent's values for a subchart are merged in "merge" mode, where `null` is kept as a
-//!   value, so the subchart's own coalescing then deletes that default; when the parent gave no
-//!   values for the subchart at all, its `null` defaults are simply dropped;
+//! - a parent chart's defaults for a subchart (`sub:` in its values.yaml) go under the user's
+//!   `sub:` values in "merge" mode, where `null` is kept as a value, and the subchart's own
+//!   coalescing then deletes its default for that key; so a parent's `sub: {key: null}` removes
+//!   the subchart's default only when the user also gave values under `sub` (otherwise the
+//!   parent's nulls are dropped on copy and the subchart's default stays);
 //! - `global` flows down: the parent's globals override the subchart's, maps merging.
 
 use serde_json::{Map, Value};
