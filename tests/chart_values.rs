@@ -174,3 +174,46 @@ fn bad_flags_are_input_errors() {
             .contains("type mismatch on db")
     );
 }
+
+/// Nested nulls in a copied default, and globals whose shapes disagree between parent and
+/// subchart. Expected values recorded from `shared/oracle/helm-render --json` on this chart
+/// with this values file (Helm warns "cannot overwrite table with non table" and "destination
+/// … is a table" and keeps the parent's value in both cases).
+#[test]
+fn coalescing_edge_cases() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path().join("p5");
+    let write = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write("Chart.yaml", "apiVersion: v2\nname: p5\nversion: 0.1.0\n");
+    write(
+        "values.yaml",
+        "m:\n  deep: {d: null, k: 2}\n  keep: 1\nglobal:\n  img: x\n  tbl: {a: 1}\n",
+    );
+    write(
+        "charts/sub/Chart.yaml",
+        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+    );
+    write(
+        "charts/sub/values.yaml",
+        "global:\n  img: {a: 1}\n  tbl: scalar\n",
+    );
+    write("u.yaml", "m:\n  x: 1\n");
+    let opts = ValueOptions {
+        value_files: vec![dir.join("u.yaml")],
+        ..ValueOptions::default()
+    };
+    let r = load(&dir, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let global = json!({"img": "x", "tbl": {"a": 1.0}});
+    assert_eq!(
+        serde_json::Value::Object(r.root.values.clone()),
+        json!({"global": global, "m": {"deep": {"k": 2.0}, "keep": 1.0, "x": 1.0}, "sub": {"global": global}})
+    );
+    assert_eq!(
+        serde_json::Value::Object(r.root.subcharts[0].values.clone()),
+        json!({"global": global})
+    );
+}
