@@ -1,6 +1,15 @@
-//! Every real chart of the shared corpus loads, and the templates it would render are exactly
-//! the keys the real Helm engine renders (`helm-render --json`; NOTES.txt included, partials
-//! not). The oracle is slow, so its key lists are cached in the system temp directory.
+//! The real charts of the shared corpus, loaded with their default values and with each of their
+//! own `ci/*.yaml` values files, against the real Helm engine (`shared/oracle/helm-render
+//! --json`). The oracle renders a copy of each chart in which every chart directory has a probe
+//! template printing `.Values`, `.Chart` and the `.Files` paths; we compare:
+//!
+//! - the rendered template paths (NOTES.txt included, partials not, probes left out) with
+//!   [`LoadedRelease::output_paths`], which also checks the set of enabled subcharts;
+//! - every enabled chart's `.Values`, `.Chart` and `.Files` with ours;
+//! - when Helm refuses the values (schema), that we refuse them too.
+//!
+//! The oracle is slow, so its answers are cached in the system temp directory, keyed by a
+//! fingerprint of the chart's files.
 
 mod chart_support;
 
@@ -9,23 +18,39 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rollguard::chart::{RenderChart, ValueOptions, load};
-use serde_json::Value;
+use rollguard::chart::{LoadedRelease, ValueOptions, load};
+use serde_json::{Map, Value, json};
 
 use chart_support::{copy_tree, normalised, shared};
 
-fn corpus_root() -> Option<PathBuf> {
-    let dir = shared();
-    dir.join("corpus/charts").is_dir().then_some(dir)
+/// Helm renders deeper paths first: this one renders before every real template, which may
+/// change `.Values` as it runs (`$_ := set .Values.global.redis "password" …`).
+const PROBE: &str = "templates/rollguard/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/probe.yaml";
+/// `.Values`, `.Chart`, then one `.Files` path a line.
+const PROBE_TEXT: &str = "{{ toJson .Values }}\n{{ toJson .Chart }}\n{{ range $path, $_ := .Files }}{{ $path }}\n{{ end }}";
+
+fn corpus() -> Option<PathBuf> {
+    let dir = shared().join("corpus/charts");
+    dir.is_dir().then_some(dir)
 }
 
-struct Entry {
-    name: String,
+/// One rendering to compare: a corpus chart and the values file it is given, if any.
+struct Run {
+    chart: String,
     values: Option<String>,
 }
 
-/// INDEX.tsv: charts that need values to render name one of their own `ci/` files.
-fn index(corpus: &Path) -> Vec<Entry> {
+impl Run {
+    fn label(&self) -> String {
+        match &self.values {
+            Some(v) => format!("{} -f {v}", self.chart),
+            None => self.chart.clone(),
+        }
+    }
+}
+
+/// INDEX.tsv: the charts, and for those that need values to render, one of their `ci/` files.
+fn default_runs(corpus: &Path) -> Vec<Run> {
     let text = std::fs::read_to_string(corpus.join("INDEX.tsv")).unwrap_or_default();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
@@ -33,26 +58,51 @@ fn index(corpus: &Path) -> Vec<Entry> {
     let (name_col, values_col) = (col("name").unwrap_or(0), col("renders_with_values"));
     lines
         .map(|l| l.split('\t').collect::<Vec<_>>())
-        .map(|f| Entry {
-            name: f.get(name_col).unwrap_or(&"").to_string(),
+        .map(|f| Run {
+            chart: f.get(name_col).unwrap_or(&"").to_string(),
             values: values_col
                 .and_then(|c| f.get(c))
                 .filter(|v| !v.is_empty())
                 .map(|v| v.to_string()),
         })
-        .filter(|e| !e.name.is_empty())
+        .filter(|r| !r.chart.is_empty())
         .collect()
 }
 
-type Rendered = serde_json::Map<String, Value>;
+/// Every chart with each of its own `ci/*.yaml` files.
+fn ci_runs(corpus: &Path) -> Vec<Run> {
+    let mut runs = Vec::new();
+    for run in default_runs(corpus) {
+        let Ok(dir) = std::fs::read_dir(corpus.join(&run.chart).join("ci")) else {
+            continue;
+        };
+        let mut files: Vec<String> = dir
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+            .collect();
+        files.sort();
+        runs.extend(files.into_iter().map(|f| Run {
+            chart: run.chart.clone(),
+            values: Some(format!("ci/{f}")),
+        }));
+    }
+    runs
+}
 
-/// Where the oracle's answer for a corpus chart is cached: named by the chart, the kind of
-/// rendering and a fingerprint of the chart's files (paths, sizes, modification times), so an
-/// edited chart is rendered again.
-fn cache_path(corpus_chart: &Path, entry: &Entry, cache_name: &str) -> PathBuf {
+/// What the oracle said about a run.
+enum Oracle {
+    Rendered(Map<String, Value>),
+    /// Helm refused the values (schema validation).
+    ValuesRefused(String),
+    /// Helm failed otherwise (a template error): nothing to compare.
+    Failed(String),
+}
+
+fn fingerprint(dir: &Path) -> u64 {
     let mut hasher = DefaultHasher::new();
-    (cache_name, PROBE, PROBE_TEXT, &entry.values).hash(&mut hasher);
-    for e in walkdir::WalkDir::new(corpus_chart)
+    PROBE_TEXT.hash(&mut hasher);
+    for e in walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .flatten()
@@ -63,197 +113,220 @@ fn cache_path(corpus_chart: &Path, entry: &Entry, cache_name: &str) -> PathBuf {
             meta.modified().ok().hash(&mut hasher);
         }
     }
-    std::env::temp_dir()
+    hasher.finish()
+}
+
+/// The chart with a probe in every chart directory, copied once per fingerprint.
+fn probe_copy(source: &Path, name: &str, print: u64) -> std::io::Result<PathBuf> {
+    let copy = std::env::temp_dir()
+        .join("rollguard-probe-charts")
+        .join(format!("{name}-{print:016x}"));
+    // The marker sits beside the copy: inside, it would be one of the chart's files.
+    let complete = copy.with_extension("complete");
+    if complete.is_file() {
+        return Ok(copy);
+    }
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_tree(source, &copy)?;
+    for e in walkdir::WalkDir::new(&copy).into_iter().flatten() {
+        if e.file_name() == "Chart.yaml" {
+            let chart_dir = e.path().parent().unwrap_or(&copy);
+            let probe = chart_dir.join(PROBE);
+            std::fs::create_dir_all(probe.parent().unwrap_or(chart_dir))?;
+            std::fs::write(probe, PROBE_TEXT)?;
+        }
+    }
+    std::fs::write(complete, "")?;
+    Ok(copy)
+}
+
+fn ask_oracle(corpus: &Path, run: &Run) -> Oracle {
+    let source = corpus.join(&run.chart);
+    let print = fingerprint(&source);
+    let cache = std::env::temp_dir()
         .join("rollguard-oracle-cache")
         .join(format!(
-            "{}-{cache_name}-{:016x}.json",
-            entry.name,
-            hasher.finish()
-        ))
-}
-
-/// What the real engine renders for `chart` (with the entry's values file, read from
-/// `values_dir`, the corpus chart), cached; `None` when the oracle cannot run.
-fn oracle_render(
-    shared: &Path,
-    chart: &Path,
-    values_dir: &Path,
-    entry: &Entry,
-    cache_name: &str,
-) -> Option<Rendered> {
-    let cache = cache_path(values_dir, entry, cache_name);
-    if let Ok(text) = std::fs::read_to_string(&cache) {
-        return serde_json::from_str(&text).ok();
-    }
-    let mut cmd = Command::new(shared.join("oracle/helm-render"));
-    cmd.arg(chart).arg("--json");
-    if let Some(v) = &entry.values {
-        cmd.arg("-f").arg(values_dir.join(v));
-    }
-    let out = cmd.output().ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "{}: oracle failed: {}",
-            entry.name,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-        return None;
-    }
-    let rendered: Rendered = serde_json::from_slice(&out.stdout).ok()?;
-    std::fs::create_dir_all(cache.parent()?).ok()?;
-    std::fs::write(&cache, serde_json::to_string(&rendered).ok()?).ok()?;
-    Some(rendered)
-}
-
-fn options(dir: &Path, entry: &Entry) -> ValueOptions {
-    ValueOptions {
-        value_files: entry.values.iter().map(|v| dir.join(v)).collect(),
-        ..ValueOptions::default()
-    }
-}
-
-#[test]
-fn corpus_charts_load_and_template_keys_match_helm() {
-    let Some(shared) = corpus_root() else {
-        eprintln!("skipped: no shared/corpus/charts beside the repository (set ROLLGUARD_SHARED)");
-        return;
-    };
-    let corpus = shared.join("corpus/charts");
-    let entries = index(&corpus);
-    assert!(!entries.is_empty(), "INDEX.tsv lists no charts");
-    let (mut loaded, mut compared, mut matched) = (0, 0, 0);
-    let mut failures = Vec::new();
-    for entry in &entries {
-        let dir = corpus.join(&entry.name);
-        let release = match load(&dir, &options(&dir, entry)) {
-            Ok(r) => r,
-            Err(e) => {
-                failures.push(format!("{}: load failed: {e}", entry.name));
-                continue;
+            "{}-{}-{print:016x}.json",
+            run.chart,
+            run.values.as_deref().unwrap_or("default").replace('/', "_")
+        ));
+    let cached: Option<Value> = std::fs::read_to_string(&cache)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let answer = match cached {
+        Some(v) => v,
+        None => {
+            let copy = match probe_copy(&source, &run.chart, print) {
+                Ok(c) => c,
+                Err(e) => return Oracle::Failed(format!("cannot copy the chart: {e}")),
+            };
+            let mut cmd = Command::new(shared().join("oracle/helm-render"));
+            cmd.arg(&copy).arg("--json");
+            if let Some(v) = &run.values {
+                cmd.arg("-f").arg(source.join(v));
             }
-        };
-        loaded += 1;
-        let ours: BTreeSet<String> = release.output_paths().into_iter().collect();
-        let Some(rendered) = oracle_render(&shared, &dir, &dir, entry, "keys") else {
+            let answer = match cmd.output() {
+                Err(e) => return Oracle::Failed(format!("cannot run the oracle: {e}")),
+                Ok(out) if out.status.success() => json!({
+                    "rendered": serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null)
+                }),
+                Ok(out) => {
+                    let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
+                    if message.contains("helm_python") || message.contains("No such file") {
+                        return Oracle::Failed(message); // the oracle itself is missing
+                    }
+                    json!({"error": message})
+                }
+            };
+            if let Some(dir) = cache.parent() {
+                let _ = std::fs::create_dir_all(dir);
+                let _ = std::fs::write(&cache, answer.to_string());
+            }
+            answer
+        }
+    };
+    match (&answer["rendered"], answer["error"].as_str()) {
+        (Value::Object(m), _) => Oracle::Rendered(m.clone()),
+        (_, Some(e)) if e.contains("values don't meet") => Oracle::ValuesRefused(e.to_string()),
+        (_, Some(e)) => Oracle::Failed(e.to_string()),
+        _ => Oracle::Failed("unreadable oracle answer".into()),
+    }
+}
+
+/// Differences between our loaded release and the oracle's rendering of the probed copy.
+fn differences(label: &str, ours: &LoadedRelease, rendered: &Map<String, Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    let theirs: BTreeSet<&str> = rendered
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !k.ends_with(PROBE))
+        .collect();
+    let paths = ours.output_paths();
+    let mine: BTreeSet<&str> = paths.iter().map(String::as_str).collect();
+    if mine != theirs {
+        out.push(format!(
+            "{label}: template paths differ; only ours: {:?}; only Helm's: {:?}",
+            mine.difference(&theirs).collect::<Vec<_>>(),
+            theirs.difference(&mine).collect::<Vec<_>>()
+        ));
+    }
+    for c in ours
+        .charts()
+        .into_iter()
+        .filter(|c| !c.metadata.is_library())
+    {
+        let key = format!("{}/{PROBE}", c.full_path);
+        let Some(Value::String(text)) = rendered.get(&key) else {
+            out.push(format!("{label}: Helm rendered no {key}"));
             continue;
         };
-        let theirs: BTreeSet<String> = rendered.keys().cloned().collect();
-        compared += 1;
-        if ours == theirs {
-            matched += 1;
-        } else {
-            let only_ours: Vec<_> = ours.difference(&theirs).collect();
-            let only_helm: Vec<_> = theirs.difference(&ours).collect();
-            failures.push(format!(
-                "{}: template keys differ; only ours: {only_ours:?}; only Helm's: {only_helm:?}",
-                entry.name
+        let mut lines = text.lines();
+        let mut next_json =
+            || serde_json::from_str::<Value>(lines.next().unwrap_or("")).unwrap_or(Value::Null);
+        let (values, chart) = (next_json(), next_json());
+        let helm_files: Vec<&str> = lines.collect();
+        let mut our_files: Vec<&str> = c.files.iter().map(|f| f.name.as_str()).collect();
+        our_files.sort();
+        let our_values = normalised(&Value::Object(c.values.clone()));
+        if normalised(&values) != our_values {
+            out.push(format!(
+                "{label}: .Values of {} differ:\n ours: {our_values}\n helm: {values}",
+                c.full_path
+            ));
+        }
+        let our_chart = c.metadata.template_json(c.is_root);
+        if normalised(&chart) != normalised(&our_chart) {
+            out.push(format!(
+                "{label}: .Chart of {} differ:\n ours: {our_chart}\n helm: {chart}",
+                c.full_path
+            ));
+        }
+        if our_files != helm_files {
+            out.push(format!(
+                "{label}: .Files of {} differ:\n ours: {our_files:?}\n helm: {helm_files:?}",
+                c.full_path
             ));
         }
     }
+    out
+}
+
+/// Loads and compares every run; returns (runs compared, runs matching, failures).
+fn check_runs(corpus: &Path, runs: &[Run]) -> (usize, usize, Vec<String>) {
+    let (mut compared, mut matched, mut failures) = (0, 0, Vec::new());
+    for run in runs {
+        let dir = corpus.join(&run.chart);
+        let opts = ValueOptions {
+            value_files: run.values.iter().map(|v| dir.join(v)).collect(),
+            ..ValueOptions::default()
+        };
+        let ours = load(&dir, &opts);
+        let found = match (ask_oracle(corpus, run), &ours) {
+            (Oracle::Failed(e), _) => {
+                eprintln!(
+                    "{}: not compared, Helm fails: {}",
+                    run.label(),
+                    e.lines().next().unwrap_or("")
+                );
+                continue;
+            }
+            (Oracle::ValuesRefused(_), Err(_)) => Vec::new(),
+            (Oracle::ValuesRefused(e), Ok(_)) => {
+                vec![format!(
+                    "{}: Helm refuses the values, we did not: {e}",
+                    run.label()
+                )]
+            }
+            (Oracle::Rendered(_), Err(e)) => vec![format!("{}: load failed: {e}", run.label())],
+            (Oracle::Rendered(rendered), Ok(release)) => {
+                differences(&run.label(), release, &rendered)
+            }
+        };
+        compared += 1;
+        matched += usize::from(found.is_empty());
+        failures.extend(found);
+    }
+    (compared, matched, failures)
+}
+
+#[test]
+fn corpus_with_default_values_matches_helm() {
+    let Some(corpus) = corpus() else {
+        eprintln!("skipped: no shared/corpus/charts beside the repository (set ROLLGUARD_SHARED)");
+        return;
+    };
+    let runs = default_runs(&corpus);
+    assert!(!runs.is_empty(), "INDEX.tsv lists no charts");
+    // Every chart loads, whatever the oracle can say.
+    for run in &runs {
+        let dir = corpus.join(&run.chart);
+        let opts = ValueOptions {
+            value_files: run.values.iter().map(|v| dir.join(v)).collect(),
+            ..ValueOptions::default()
+        };
+        if let Err(e) = load(&dir, &opts) {
+            panic!("{}: load failed: {e}", run.label());
+        }
+    }
+    let (compared, matched, failures) = check_runs(&corpus, &runs);
     eprintln!(
-        "corpus: {loaded}/{} charts loaded; template keys match Helm for {matched}/{compared} compared",
-        entries.len()
+        "corpus: {} charts loaded; paths, subcharts, .Values, .Chart and .Files match Helm for {matched}/{compared} compared",
+        runs.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Helm renders deeper paths first: this one renders before every real template, which may
-/// change `.Values` as it runs (`$_ := set .Values.global.redis "password" …`).
-const PROBE: &str = "templates/rollguard/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/probe.yaml";
-/// `.Values`, `.Chart`, then one `.Files` path a line.
-const PROBE_TEXT: &str = "{{ toJson .Values }}\n{{ toJson .Chart }}\n{{ range $path, $_ := .Files }}{{ $path }}\n{{ end }}";
-
-/// Each enabled application chart gets a probe template printing `.Values` and `.Chart` as JSON
-/// and the `.Files` paths; the real engine renders the copy, and every chart's lines must equal
-/// what we computed.
 #[test]
-fn corpus_values_and_chart_objects_match_helm() {
-    let Some(shared) = corpus_root() else {
+fn corpus_with_ci_values_matches_helm() {
+    let Some(corpus) = corpus() else {
         eprintln!("skipped: no shared/corpus/charts beside the repository (set ROLLGUARD_SHARED)");
         return;
     };
-    let corpus = shared.join("corpus/charts");
-    let work = std::env::temp_dir().join("rollguard-probe-charts");
-    let (mut charts_checked, mut charts_matched) = (0, 0);
-    let mut failures = Vec::new();
-    for entry in &index(&corpus) {
-        let dir = corpus.join(&entry.name);
-        let Ok(release) = load(&dir, &options(&dir, entry)) else {
-            continue; // reported by the other test
-        };
-        let probed: Vec<&RenderChart> = release
-            .charts()
-            .into_iter()
-            .filter(|c| !c.metadata.is_library())
-            .collect();
-        let copy = work.join(&entry.name);
-        let cached = cache_path(&dir, entry, "probe").is_file();
-        if !cached {
-            let _ = std::fs::remove_dir_all(&copy);
-            if let Err(e) = copy_tree(&dir, &copy) {
-                failures.push(format!("{}: cannot copy: {e}", entry.name));
-                continue;
-            }
-            for c in &probed {
-                let rel = Path::new(&c.origin)
-                    .strip_prefix(&dir)
-                    .unwrap_or(Path::new(""));
-                let probe = copy.join(rel).join(PROBE);
-                let written = probe
-                    .parent()
-                    .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|()| std::fs::write(&probe, PROBE_TEXT));
-                if let Err(e) = written {
-                    failures.push(format!("{}: cannot write probe: {e}", entry.name));
-                }
-            }
-        }
-        let Some(rendered) = oracle_render(&shared, &copy, &dir, entry, "probe") else {
-            continue;
-        };
-        for c in probed {
-            charts_checked += 1;
-            let key = format!("{}/{PROBE}", c.full_path);
-            let Some(Value::String(text)) = rendered.get(&key) else {
-                failures.push(format!("{}: Helm rendered no {key}", entry.name));
-                continue;
-            };
-            let mut lines = text.lines();
-            let mut json =
-                || serde_json::from_str::<Value>(lines.next().unwrap_or("")).unwrap_or(Value::Null);
-            let (values, chart) = (json(), json());
-            let helm_files: Vec<&str> = lines.collect();
-            let mut our_files: Vec<&str> = c.files.iter().map(|f| f.name.as_str()).collect();
-            our_files.sort();
-            let ours_values = normalised(&Value::Object(c.values.clone()));
-            let ours_chart = normalised(&c.metadata.template_json(c.is_root));
-            let mut ok = true;
-            if normalised(&values) != ours_values {
-                ok = false;
-                failures.push(format!(
-                    "{}: .Values of {} differ:\n ours: {ours_values}\n helm: {values}",
-                    entry.name, c.full_path
-                ));
-            }
-            if normalised(&chart) != ours_chart {
-                ok = false;
-                failures.push(format!(
-                    "{}: .Chart of {} differ:\n ours: {ours_chart}\n helm: {chart}",
-                    entry.name, c.full_path
-                ));
-            }
-            if our_files != helm_files {
-                ok = false;
-                failures.push(format!(
-                    "{}: .Files of {} differ:\n ours: {our_files:?}\n helm: {helm_files:?}",
-                    entry.name, c.full_path
-                ));
-            }
-            charts_matched += usize::from(ok);
-        }
-    }
+    let runs = ci_runs(&corpus);
+    let (compared, matched, failures) = check_runs(&corpus, &runs);
     eprintln!(
-        "corpus: .Values, .Chart and .Files match Helm for {charts_matched}/{charts_checked} charts and subcharts"
+        "corpus: with the charts' ci/ values files, {matched}/{compared} compared runs match Helm ({} runs)",
+        runs.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
