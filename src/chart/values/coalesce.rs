@@ -3,9 +3,10 @@
 //! `tests/chart_fixtures.rs` and the corpus test):
 //!
 //! - a key the user (or a parent) gives wins; maps merge key by key;
-//! - a `null` from the user deletes the default (`--set a=null`); a `null` for a key with no
-//!   default stays `null`;
-//! - defaults copied in have their own `null`s removed (nulls inside lists stay);
+//! - a `null` default is never copied in (nested ones neither; nulls inside lists stay);
+//! - a `null` from the user deletes the default (`--set a=null`); below the top level of a
+//!   chart's values only a non-null default: a nested `null` given for a `null` default stays
+//!   `null`, as does a `null` for a key with no default;
 //! - a parent chart's defaults for a subchart (`sub:` in its values.yaml) go under the user's
 //!   `sub:` values in "merge" mode, where `null` is kept as a value, and the subchart's own
 //!   coalescing then deletes its default for that key; so a parent's `sub: {key: null}` removes
@@ -39,12 +40,12 @@ fn coalesce_values(chart: &Chart, v: &mut Values, merge: bool) {
                 }
             }
             Some(_) => {}
+            None if merge => {
+                v.insert(key.clone(), default.clone());
+            }
+            None if default.is_null() => {}
             None => {
-                if merge {
-                    v.insert(key.clone(), default.clone());
-                } else if !default.is_null() {
-                    v.insert(key.clone(), without_nulls(default));
-                }
+                v.insert(key.clone(), without_nulls(default));
             }
         }
     }
@@ -106,16 +107,18 @@ fn coalesce_globals(dest: &mut Values, parent_global: Option<&Value>) {
 /// Helm's `coalesceTablesFullKey`: `src` under `dst`, which wins.
 pub fn coalesce_tables(dst: &mut Values, src: &Values, merge: bool) {
     for (key, val) in src {
+        if val.is_null() && !merge {
+            continue;
+        }
         match dst.get_mut(key) {
             Some(Value::Null) if !merge => {
                 dst.remove(key);
             }
+            None if merge => {
+                dst.insert(key.clone(), val.clone());
+            }
             None => {
-                if merge {
-                    dst.insert(key.clone(), val.clone());
-                } else if !val.is_null() {
-                    dst.insert(key.clone(), without_nulls(val));
-                }
+                dst.insert(key.clone(), without_nulls(val));
             }
             Some(Value::Object(d)) => {
                 if let Value::Object(s) = val {
