@@ -217,3 +217,45 @@ fn coalescing_edge_cases() {
         json!({"global": global})
     );
 }
+
+/// Helm copies each map under `global` shallowly into a subchart, so maps two levels down are
+/// shared, and the null that the parent's defaults carry into the subchart's table (when the user
+/// gives values for the subchart) shows up in the parent's own globals too. Expected values
+/// recorded from `shared/oracle/helm-render --json` on this chart, with and without the values
+/// file.
+#[test]
+fn globals_share_nested_maps_as_in_helm() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path().join("p8");
+    let write = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        "Chart.yaml",
+        "apiVersion: v2\nname: p8\nversion: 0.1.0\ndependencies:\n- name: sub\n  version: 0.1.0\n",
+    );
+    write(
+        "values.yaml",
+        "global:\n  features:\n    db:\n      secret: {name: null, key: k}\n",
+    );
+    write(
+        "charts/sub/Chart.yaml",
+        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+    );
+    let global = |with_null: bool| {
+        let secret = if with_null {
+            json!({"key": "k", "name": null})
+        } else {
+            json!({"key": "k"})
+        };
+        json!({"features": {"db": {"secret": secret}}})
+    };
+    let r = load(&dir, &ValueOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.root.values["global"], global(false));
+    assert_eq!(r.root.subcharts[0].values["global"], global(false));
+    let r = load(&dir, &set(&["sub.x=1"])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.root.values["global"], global(true));
+    assert_eq!(r.root.subcharts[0].values["global"], global(true));
+}
