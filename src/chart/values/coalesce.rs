@@ -17,7 +17,7 @@
 //! subchart: maps two levels under `global` are then one object shared by the parent and all its
 //! subcharts, and a merge into one of them shows everywhere (a subchart's nulls can appear in
 //! the parent's `.Values.global`). To give the same values, coalescing runs on a tree of shared
-//! maps ([`Tree`]) that copies exactly where Helm copies.
+//! maps (`Tree`) that copies exactly where Helm copies.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
