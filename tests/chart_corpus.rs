@@ -13,7 +13,7 @@
 
 mod chart_support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -140,9 +140,9 @@ fn probe_copy(source: &Path, name: &str, print: u64) -> std::io::Result<PathBuf>
     Ok(copy)
 }
 
-fn ask_oracle(corpus: &Path, run: &Run) -> Oracle {
+/// `print` is the chart's [`fingerprint`].
+fn ask_oracle(corpus: &Path, run: &Run, print: u64) -> Oracle {
     let source = corpus.join(&run.chart);
-    let print = fingerprint(&source);
     let cache = std::env::temp_dir()
         .join("rollguard-oracle-cache")
         .join(format!(
@@ -254,14 +254,18 @@ fn differences(label: &str, ours: &LoadedRelease, rendered: &Map<String, Value>)
 /// Loads and compares every run; returns (runs compared, runs matching, failures).
 fn check_runs(corpus: &Path, runs: &[Run]) -> (usize, usize, Vec<String>) {
     let (mut compared, mut matched, mut failures) = (0, 0, Vec::new());
+    let mut prints: HashMap<&str, u64> = HashMap::new();
     for run in runs {
+        let print = *prints
+            .entry(&run.chart)
+            .or_insert_with(|| fingerprint(&corpus.join(&run.chart)));
         let dir = corpus.join(&run.chart);
         let opts = ValueOptions {
             value_files: run.values.iter().map(|v| dir.join(v)).collect(),
             ..ValueOptions::default()
         };
         let ours = load(&dir, &opts);
-        let found = match (ask_oracle(corpus, run), &ours) {
+        let found = match (ask_oracle(corpus, run, print), &ours) {
             (Oracle::Failed(e), _) => {
                 eprintln!(
                     "{}: not compared, Helm fails: {}",
