@@ -58,13 +58,18 @@ fn find<'a>(release: &'a LoadedRelease, full_path: &str) -> &'a RenderChart {
 /// Loads the fixture with the values files and checks it against the oracle's rendering.
 fn check(case: &str, chart: &str, files: &[&str]) -> LoadedRelease {
     let (_tmp, dir) = assemble(chart);
+    check_at(case, &dir, files)
+}
+
+/// [`check`] for a chart directory or archive already in place.
+fn check_at(case: &str, dir: &Path, files: &[&str]) -> LoadedRelease {
     let files = values_files(files);
     let opts = ValueOptions {
         value_files: files.clone(),
         ..ValueOptions::default()
     };
-    let release = load(&dir, &opts).unwrap_or_else(|e| panic!("{case}: {e}"));
-    let want = expected(case, &dir, &files);
+    let release = load(dir, &opts).unwrap_or_else(|e| panic!("{case}: {e}"));
+    let want = expected(case, dir, &files);
     let keys: Vec<String> = want.keys().cloned().collect();
     assert_eq!(release.output_paths(), keys, "{case}: rendered templates");
     for (key, text) in &want {
@@ -113,6 +118,22 @@ fn umbrella_defaults() {
     let lib = find(&r, "umbrella/charts/lib");
     assert_eq!(lib.templates.len(), 1);
     assert!(lib.templates.iter().all(|t| t.is_partial()));
+}
+
+#[test]
+fn umbrella_packaged_as_an_archive() {
+    let (tmp, dir) = assemble("umbrella");
+    let archive = tmp.path().join("umbrella-1.2.3.tgz");
+    chart_support::package(&dir, &archive).unwrap_or_else(|e| panic!("{e}"));
+    let r = check_at("umbrella-packaged", &archive, &[]);
+    // No .helmignore for an archive (helm package applies it when packing): the ignored files
+    // are files of the chart, and the dot file under templates/ is a template.
+    let files: Vec<&str> = r.root.files.iter().map(|f| f.name.as_str()).collect();
+    assert!(files.contains(&"README.md") && files.contains(&"scratch/notes.txt"));
+    assert!(
+        r.output_paths()
+            .contains(&"umbrella/templates/.hidden.yaml".to_string())
+    );
 }
 
 #[test]
