@@ -114,6 +114,9 @@ fn umbrella_defaults() {
     // import-values: `conn` from exports, and service → dbService, under the parent's own keys.
     assert_eq!(r.root.values["dbPort"], 5432.0);
     assert_eq!(r.root.values["dbService"]["name"], "from-parent");
+    // CRDs come from enabled charts' crds/ directories, manifests only.
+    let crds: Vec<String> = r.root.crds().into_iter().map(|(path, _)| path).collect();
+    assert_eq!(crds, ["umbrella/charts/db/crds/backup.yaml"]);
     // Library templates: only partials are kept, and none is output.
     let lib = find(&r, "umbrella/charts/lib");
     assert_eq!(lib.templates.len(), 1);

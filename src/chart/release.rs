@@ -52,6 +52,29 @@ impl Template {
     }
 }
 
+impl RenderChart {
+    /// The CRD files of this chart and its enabled subcharts (Helm's `CRDObjects`): files under
+    /// `crds/` ending in `.yaml`, `.yml` or `.json`, named like templates (`app/charts/db/crds/x.yaml`).
+    /// Helm installs them before the templates, and never upgrades or deletes them.
+    pub fn crds(&self) -> Vec<(String, &File)> {
+        let mut out: Vec<(String, &File)> = self
+            .files
+            .iter()
+            .filter(|f| {
+                f.name.starts_with("crds/")
+                    && [".yaml", ".yml", ".json"]
+                        .iter()
+                        .any(|e| f.name.ends_with(e))
+            })
+            .map(|f| (format!("{}/{}", self.full_path, f.name), f))
+            .collect();
+        for sub in &self.subcharts {
+            out.extend(sub.crds());
+        }
+        out
+    }
+}
+
 /// A loaded release: the root chart and all it needs to render.
 #[derive(Debug, Clone)]
 pub struct LoadedRelease {
