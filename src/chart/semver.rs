@@ -22,6 +22,8 @@ pub struct Version {
     pub pre: String,
     /// Build metadata without the `+`; never compared.
     pub metadata: String,
+    /// The text as given (`v1.2`), which Sprig's `semver` keeps as `Original`.
+    pub original: String,
 }
 
 const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
@@ -74,6 +76,7 @@ impl Version {
             patch: num(3)?,
             pre,
             metadata: caps.get(8).map_or("", |m| m.as_str()).to_string(),
+            original: text.to_string(),
         })
     }
 
@@ -317,6 +320,7 @@ mod tests {
     fn versions_parse_loosely_and_order() {
         let v = Version::parse("v1.2").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(v.to_string(), "1.2.0");
+        assert_eq!(v.original, "v1.2");
         assert!(Version::parse("1.2.3.4").is_err());
         assert!(Version::parse("1.2.3-01").is_err());
         let order = [
