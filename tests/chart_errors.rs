@@ -275,3 +275,26 @@ fn directory_links_stay_inside_the_chart() {
         "{e}"
     );
 }
+
+#[test]
+fn subchart_nesting_is_bounded() {
+    let depth = rollguard::chart::MAX_SUBCHART_DEPTH + 1;
+    let mut files = vec![("Chart.yaml".to_string(), CHART.to_string())];
+    let mut prefix = String::new();
+    for i in 0..depth {
+        prefix.push_str(&format!("charts/c{i}/"));
+        files.push((
+            format!("{prefix}Chart.yaml"),
+            format!("apiVersion: v2\nname: c{i}\nversion: 0.1.0\n"),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let e = error_of(&refs);
+    assert!(e.contains("nested deeper than"), "{e}");
+    // One level less loads.
+    let tmp = chart(&refs[..refs.len() - 1]);
+    assert!(load(tmp.path(), &ValueOptions::default()).is_ok());
+}
