@@ -165,6 +165,11 @@ fn bad_flags_are_input_errors() {
         ..ValueOptions::default()
     };
     assert!(err(missing).contains("/nonexistent.yaml: cannot read values file"));
+    let remote = ValueOptions {
+        value_files: vec!["https://example.com/values.yaml".into()],
+        ..ValueOptions::default()
+    };
+    assert!(err(remote).contains("cannot read a values file from a URL"));
     // A map given for a subchart must stay a map.
     let r = load(&dir, &set(&["db=text"]));
     assert!(

@@ -15,7 +15,7 @@ pub type Values = serde_json::Map<String, serde_json::Value>;
 /// The user's values, as `helm template` takes them.
 #[derive(Debug, Clone, Default)]
 pub struct ValueOptions {
-    /// `-f/--values`, merged in order (later files win).
+    /// `-f/--values`, merged in order (later files win); `-` is standard input.
     pub value_files: Vec<PathBuf>,
     /// `--set a.b=c,…`
     pub values: Vec<String>,
@@ -35,10 +35,7 @@ impl ValueOptions {
     pub fn user_values(&self) -> Result<Values> {
         let mut base = Values::new();
         for path in &self.value_files {
-            let shown = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                InputError::in_path(&shown, format!("cannot read values file: {e}"))
-            })?;
+            let (shown, text) = read_values_file(path)?;
             let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
             file::merge_maps(&mut base, file::parse_values(&shown, text)?);
         }
@@ -73,4 +70,24 @@ impl ValueOptions {
         }
         Ok(base)
     }
+}
+
+/// A `-f` file's display name and text. Helm also takes URLs; rollguard works offline.
+fn read_values_file(path: &std::path::Path) -> Result<(String, String)> {
+    let shown = path.display().to_string();
+    if shown.starts_with("http://") || shown.starts_with("https://") {
+        return Err(
+            InputError::in_path(&shown, "cannot read a values file from a URL")
+                .with_help("rollguard works offline: download the file and pass its path"),
+        );
+    }
+    if shown == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| InputError::in_path("<stdin>", format!("cannot read values: {e}")))?;
+        return Ok(("<stdin>".into(), text));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::in_path(&shown, format!("cannot read values file: {e}")))?;
+    Ok((shown, text))
 }
