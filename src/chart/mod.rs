@@ -2,13 +2,16 @@
 //! v1 chart's `requirements.yaml`), `values.yaml`, `values.schema.json`, `templates/`, subcharts
 //! under `charts/` as directories or `.tgz` archives, `.helmignore`; then dependency processing
 //! (`condition`, `tags`, `alias`, `import-values`, library charts) and values (`-f`, `--set`,
-//! `--set-string`, `--set-json`, `--set-file`) coalesced with every chart's defaults.
+//! `--set-string`, `--set-json`, `--set-file`, `--set-literal`) coalesced with every chart's
+//! defaults. A chart may be a directory or a packaged `.tgz`; archives are read in memory.
 //!
 //! Entry point: [`load`] gives a [`LoadedRelease`]; the engine walks
 //! [`LoadedRelease::parse_order`] to parse templates, renders those that are not partials
 //! ([`LoadedRelease::output_paths`]), and builds each template's scope from its [`RenderChart`]:
 //! `.Values` = `values`, `.Chart` = `metadata.template_json(is_root)`, `.Files` = `files`,
-//! `.Subcharts` = `subcharts` (by `name`), `.Template.BasePath` = `Template::base_path`.
+//! `.Subcharts` = `subcharts` (by `name`), `.Template.BasePath` = `Template::base_path`. In
+//! Helm 4, `.Chart` is a map with Go's field names (`Name`, `AppVersion`, …, `IsRoot`), which is
+//! what `template_json` gives. [`RenderChart::crds`] lists the `crds/` files Helm would install.
 //!
 //! ```no_run
 //! use rollguard::chart::{ValueOptions, load};
@@ -38,6 +41,8 @@
 //! | string, bool | `string`, `bool` |
 //! | null | `nil` (an explicit null that coalescing kept: in lists, or a key with no default) |
 //! | array, object | `[]interface{}`, `map[string]interface{}` |
+//!
+//! No number is ever stored as u64; a `--set` integer that does not fit in i64 stays a string.
 //!
 //! Keys are strings as sigs.k8s.io/yaml makes them (`on:` is the key `"true"`, `404:` is
 //! `"404"`). Strings, booleans and nulls follow YAML 1.1 (`yes` is `true`).
