@@ -172,8 +172,10 @@ fn ask_oracle(corpus: &Path, run: &Run, print: u64) -> Oracle {
                 }),
                 Ok(out) => {
                     let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
-                    if message.contains("helm_python") || message.contains("No such file") {
-                        return Oracle::Failed(message); // the oracle itself is missing
+                    // Only the engine's own verdicts ("helm-render: HelmRenderError: …") are
+                    // answers worth keeping; anything else is the oracle failing to run.
+                    if !message.starts_with("helm-render: Helm") {
+                        return Oracle::Failed(format!("the oracle did not run: {message}"));
                     }
                     json!({"error": message})
                 }
