@@ -39,6 +39,8 @@ fn check(text: &str, settings: &Settings) -> usize {
             baseline: None,
         },
         objects,
+        base: None,
+        migrations: Default::default(),
     };
     let mut findings = rollguard::rules::run(&chart, 0, settings);
     rollguard::rules::apply_suppressions(&mut findings, std::slice::from_ref(&chart), settings);

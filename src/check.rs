@@ -3,8 +3,11 @@
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
+use crate::accepted;
+use crate::baseline::{Baseline, Revision, Source, release};
 use crate::cli::{CheckArgs, FailOn};
 use crate::config::Config;
+use crate::diff::pair;
 use crate::error::{InputError, Result};
 use crate::kube::{ApiTable, KubeVersion};
 use crate::manifest::load_stream;
@@ -12,6 +15,7 @@ use crate::model::{ChartInfo, ChartModel, Settings};
 use crate::report::{Format, Report};
 use crate::rules::{self, Severity};
 use crate::source::SourceFile;
+use crate::sql;
 
 /// What `check` produced: the rendered report and the exit code it implies.
 pub struct Outcome {
@@ -26,26 +30,46 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         kube_version,
         config,
     };
+    let base = load_baseline(args)?;
+    if base.is_some() && args.manifest.len() > 1 {
+        return Err(InputError::new(
+            "a baseline compares with one revision: give exactly one --manifest",
+        ));
+    }
+    let dialect = args.sql_dialect.or(settings.config.sql_dialect);
     let mut charts = Vec::new();
     for input in &args.manifest {
         let file = read_input(input)?;
         let objects = load_stream(&file, &args.namespace)?;
+        let mut migrations = sql::extract(&objects, dialect);
+        if let Some(base) = &base {
+            migrations.drop_shipped(&sql::extract(&base.current().objects, dialect));
+        }
         charts.push(ChartModel {
             info: ChartInfo {
                 path: file.name.clone(),
                 name: chart_name(&objects).unwrap_or_else(|| file.name.clone()),
                 version: None,
-                baseline: None,
+                baseline: base.as_ref().map(|b| b.label.clone()),
             },
             objects,
+            base: base.clone(),
+            migrations,
         });
     }
+    add_migrations(&mut charts, &args.migrations, dialect)?;
     let mut findings = Vec::new();
     for (index, chart) in charts.iter().enumerate() {
         findings.extend(rules::run(chart, index, &settings));
     }
     rules::apply_suppressions(&mut findings, &charts, &settings);
-    let notes = vec!["no baseline given: the revision-diff rules did not run".to_string()];
+    if let Some(path) = &args.accepted {
+        accepted::apply(path, &mut findings)?;
+    }
+    if let Some(path) = &args.write_accepted {
+        accepted::write(path, &findings)?;
+    }
+    let notes = notes(&charts);
     let report = Report::new(
         charts.into_iter().map(|c| c.info).collect(),
         findings,
@@ -61,7 +85,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
 pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
-    let mut text = outcome.report.render(args.format, color);
+    let mut text = if args.quiet && args.format == Format::Human {
+        outcome.report.compact()
+    } else {
+        outcome.report.render(args.format, color)
+    };
     if args.format == Format::Human && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         text.push_str(&outcome.report.render(Format::Github, false));
     }
@@ -77,6 +105,102 @@ pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The previous revision(s), from whichever baseline flag was given (clap allows only one).
+fn load_baseline(args: &CheckArgs) -> Result<Option<Baseline>> {
+    let (label, revisions) = if let Some(input) = &args.base_manifest {
+        let file = read_input(input)?;
+        let objects = load_stream(&file, &args.namespace)?;
+        let revision = Revision {
+            number: None,
+            status: None,
+            chart_version: None,
+            objects,
+        };
+        (format!("manifest:{}", file.name), vec![revision])
+    } else if !args.base_release.is_empty() {
+        let mut revisions = Vec::new();
+        for path in &args.base_release {
+            revisions.extend(release::load(path, &args.namespace)?);
+        }
+        let names: Vec<String> = args
+            .base_release
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        (format!("release:{}", names.join(",")), revisions)
+    } else {
+        return Ok(None);
+    };
+    Ok(Baseline::new(label, Source::Stored, revisions))
+}
+
+/// One-line remarks for the report: what was not checked, and what the diff found that a
+/// reader should know although no rule fires on it.
+fn notes(charts: &[ChartModel]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for chart in charts {
+        let Some(base) = &chart.base else {
+            notes.push("no baseline given: the revision-diff rules did not run".to_string());
+            continue;
+        };
+        if chart.migrations.already_shipped > 0 {
+            notes.push(format!(
+                "{} migration script(s) already shipped in the baseline have run and were not checked again",
+                chart.migrations.already_shipped
+            ));
+        }
+        if base.revisions.len() > 1 {
+            notes.push(format!(
+                "compared with {} of {} stored revisions",
+                base.current().label(),
+                base.revisions.len()
+            ));
+        }
+        let diff = pair(&base.current().objects, &chart.objects);
+        for p in diff.pairs.iter().filter(|p| p.crosses_groups()) {
+            notes.push(format!(
+                "{} moves from {} to {}: Helm handles this as a delete and a create of one stored object",
+                p.new.id, p.old.id.api_version, p.new.id.api_version
+            ));
+        }
+    }
+    notes.dedup();
+    notes
+}
+
+/// `--migrations` files belong to the first checked chart (the application's release); alone,
+/// each path is a report entry of its own.
+fn add_migrations(
+    charts: &mut Vec<ChartModel>,
+    paths: &[std::path::PathBuf],
+    dialect: Option<sql::Dialect>,
+) -> Result<()> {
+    let with_manifests = !charts.is_empty();
+    for path in paths {
+        let scripts = sql::migrations_dir::load(path, dialect)?;
+        if with_manifests {
+            charts[0].migrations.scripts.extend(scripts);
+            continue;
+        }
+        let shown = path.display().to_string();
+        charts.push(ChartModel {
+            info: ChartInfo {
+                name: shown.clone(),
+                path: shown,
+                version: None,
+                baseline: None,
+            },
+            objects: Vec::new(),
+            base: None,
+            migrations: sql::Migrations {
+                scripts,
+                ..sql::Migrations::default()
+            },
+        });
+    }
+    Ok(())
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
@@ -97,7 +221,9 @@ fn load_config(args: &CheckArgs) -> Result<Config> {
         .manifest
         .iter()
         .find(|m| m.as_str() != "-")
-        .map_or(Path::new("."), |m| Path::new(m.as_str()));
+        .map(|m| Path::new(m.as_str()))
+        .or_else(|| args.migrations.first().map(|p| p.as_path()))
+        .unwrap_or(Path::new("."));
     match Config::discover(start) {
         Some(path) => Config::load(&path),
         None => Ok(Config::default()),
@@ -166,8 +292,8 @@ pub fn rules_table() -> String {
     out
 }
 
-/// `rollguard explain RULE`.
-pub fn explain(id: &str) -> Result<String> {
+/// `rollguard explain RULE`: the rule's documentation, as text or Markdown.
+pub fn explain(id: &str, markdown: bool) -> Result<String> {
     let m = rules::find(id).ok_or_else(|| {
         InputError::new(format!("unknown rule `{id}`"))
             .with_help("`rollguard rules` lists the rule ids")
@@ -175,15 +301,36 @@ pub fn explain(id: &str) -> Result<String> {
     let blocks = if m.severity == Severity::Error {
         "blocks the release (NO-GO)"
     } else {
-        "does not block by default"
+        "does not block by default (`--fail-on warning` makes it)"
     };
-    Ok(format!(
-        "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: annotate the resource with `rollguard.dev/ignore: {id}`, or disable the rule in .rollguard.yaml.\n",
-        m.severity.as_str(),
-        m.effect.as_str(),
-        m.effect.describe(),
-        m.category.as_str(),
-        m.doc,
-        m.fix
-    ))
+    let sql_comment = if m.category == rules::Category::Migrations {
+        format!(", put `-- rollguard-ignore {id}` on the SQL statement or the line before it")
+    } else {
+        String::new()
+    };
+    let suppress = format!(
+        "annotate the resource with `rollguard.dev/ignore: {id}`{sql_comment}, or disable the rule in .rollguard.yaml (`disable: [{id}]`)"
+    );
+    Ok(if markdown {
+        format!(
+            "# `{id}`\n\n{}\n\n| severity | effect on a rollback | category |\n|---|---|---|\n| {} — {blocks} | `{}`: {} | {} |\n\n## What it finds\n\n{}\n\n## The fix\n\n{}\n\n## Suppressing it\n\nTo accept the risk, {suppress}.\n",
+            m.summary,
+            m.severity.as_str(),
+            m.effect.as_str(),
+            m.effect.describe(),
+            m.category.as_str(),
+            m.doc,
+            m.fix
+        )
+    } else {
+        format!(
+            "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: {suppress}.\n",
+            m.severity.as_str(),
+            m.effect.as_str(),
+            m.effect.describe(),
+            m.category.as_str(),
+            m.doc,
+            m.fix
+        )
+    })
 }

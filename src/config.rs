@@ -10,6 +10,7 @@
 //! startup:
 //!   default: 30
 //!   workloads: {api: 60}
+//! sqlDialect: postgres
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,6 +32,8 @@ pub struct Config {
     /// Where it was read from, if anywhere.
     pub path: Option<String>,
     pub kube_version: Option<String>,
+    /// `sqlDialect`: the SQL dialect where nothing else tells.
+    pub sql_dialect: Option<crate::sql::Dialect>,
     disabled: BTreeSet<String>,
     severity: BTreeMap<String, Severity>,
     allow_configmaps: Allow,
@@ -163,11 +166,24 @@ impl Config {
                     }
                 }
                 "startup" => parse_startup(file, value, &mut config)?,
+                "sqlDialect" => {
+                    config.sql_dialect = Some(
+                        value
+                            .as_str()
+                            .and_then(crate::sql::Dialect::parse)
+                            .ok_or_else(|| {
+                                err(
+                                    value,
+                                    "sqlDialect must be one of postgres, mysql, generic".into(),
+                                )
+                            })?,
+                    )
+                }
                 other => {
                     return Err(err(
                         key,
                         format!(
-                            "unknown config key `{other}` (expected kubeVersion, disable, severity, allow, startup)"
+                            "unknown config key `{other}` (expected kubeVersion, disable, severity, allow, startup, sqlDialect)"
                         ),
                     ));
                 }

@@ -48,6 +48,8 @@ pub struct Finding {
     /// Index of the checked chart (or manifest) in the report.
     pub chart: usize,
     pub suppressed: Option<Suppression>,
+    /// For diff findings: the changed part of the resource (paths and a unified diff).
+    pub diff: Option<String>,
 }
 
 impl Finding {
@@ -62,10 +64,39 @@ impl Finding {
             location: None,
             chart,
             suppressed: None,
+            diff: None,
         }
     }
 
     pub fn counts(&self) -> bool {
         self.suppressed.is_none()
+    }
+}
+
+impl Finding {
+    /// A stable identity for the finding that survives unrelated edits: the rule, the resource
+    /// and the message (which names the offending values), not the line. FNV-1a, 64 bits, hex.
+    pub fn fingerprint(&self) -> String {
+        let resource = self.resource.as_ref().map(|r| {
+            format!(
+                "{}/{}/{}/{}",
+                crate::diff::identity_group(r.group(), &r.kind),
+                r.kind,
+                r.namespace,
+                r.name
+            )
+        });
+        let text = format!(
+            "{}\u{0}{}\u{0}{}",
+            self.rule.id,
+            resource.unwrap_or_default(),
+            self.message
+        );
+        let mut hash: u64 = 0xcbf29ce484222325;
+        for byte in text.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x100000001b3);
+        }
+        format!("{hash:016x}")
     }
 }

@@ -3,10 +3,13 @@
 //! Data flows one way: inputs are loaded into a model ([`manifest`], [`model`]); [`rules`] read
 //! the model and produce [`finding`]s; [`report`] renders them.
 
+pub mod accepted;
+pub mod baseline;
 pub mod chart;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod error;
 pub mod finding;
 pub mod kube;
@@ -15,4 +18,5 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod sql;
 pub mod yaml;

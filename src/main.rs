@@ -11,11 +11,16 @@ fn main() -> ExitCode {
             check::emit(args, &outcome)?;
             Ok(outcome.exit_code)
         }),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "rollguard", &mut std::io::stdout());
+            Ok(0)
+        }
         Command::Rules => {
             print!("{}", check::rules_table());
             Ok(0)
         }
-        Command::Explain { rule } => check::explain(rule).map(|text| {
+        Command::Explain { rule, markdown } => check::explain(rule, *markdown).map(|text| {
             print!("{text}");
             0
         }),

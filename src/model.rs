@@ -3,9 +3,11 @@
 
 use serde::Serialize;
 
+use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::kube::KubeVersion;
 use crate::manifest::Object;
+use crate::sql::Migrations;
 
 /// What the report says about a checked chart or manifest.
 #[derive(Debug, Clone, Serialize)]
@@ -16,11 +18,25 @@ pub struct ChartInfo {
     pub baseline: Option<String>,
 }
 
+impl ChartInfo {
+    /// `name version`, or the name alone.
+    pub fn title(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{} {v}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ChartModel {
     pub info: ChartInfo,
     /// Objects of the new revision, hooks included, in stream order.
     pub objects: Vec<Object>,
+    /// The revision(s) a rollback would return to; `None` skips the diff rules.
+    pub base: Option<Baseline>,
+    /// SQL the release runs (hooks, Jobs, mounted ConfigMaps/Secrets) and `--migrations` files.
+    pub migrations: Migrations,
 }
 
 impl ChartModel {

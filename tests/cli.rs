@@ -256,3 +256,97 @@ fn output_is_deterministic() {
     let b = check_json("fixtures/examples/shop.yaml", &[]).stdout;
     assert_eq!(a, b);
 }
+
+#[test]
+fn accepted_findings_leave_the_verdict_but_stay_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let accepted = dir.path().join("accepted.json");
+    let acc = accepted.to_str().unwrap();
+    let file = "fixtures/examples/shop.yaml";
+    let first = check_json(file, &["--write-accepted", acc]);
+    assert_eq!(first.code, 1);
+    let written = std::fs::read_to_string(&accepted).unwrap();
+    assert!(written.contains("\"schema\": \"rollguard/accepted/v1\""));
+    assert!(
+        !written.contains("\"line\""),
+        "fingerprints, not line numbers"
+    );
+
+    // An unrelated edit moves every line; the accepted findings still match.
+    let shifted = dir.path().join("shop.yaml");
+    let text = std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    std::fs::write(&shifted, format!("# a comment\n# another\n{text}")).unwrap();
+    let run = check_json(shifted.to_str().unwrap(), &["--accepted", acc]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let json = run.json();
+    assert_eq!(json["verdict"], "go");
+    assert_eq!(json["summary"]["error"], 0);
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["suppressed"] == true)
+    );
+
+    // A new hazard is not accepted.
+    std::fs::write(
+        &shifted,
+        format!(
+            "{text}---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: more\n"
+        ),
+    )
+    .unwrap();
+    let run = check_json(shifted.to_str().unwrap(), &["--accepted", acc]);
+    let fresh: Vec<_> = run
+        .findings("pvc-no-keep-policy")
+        .into_iter()
+        .filter(|f| f["suppressed"] == false)
+        .collect();
+    assert_eq!(fresh.len(), 1);
+    assert!(
+        fresh[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("default/more")
+    );
+
+    std::fs::write(&accepted, "{\"schema\": 3}").unwrap();
+    let run = check_json(file, &["--accepted", acc]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("not an accepted-findings file"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn quiet_is_one_line_per_finding() {
+    let run = rollguard(&[
+        "check",
+        "--manifest",
+        "fixtures/rules/api-removed.yaml",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(lines[0].starts_with("fixtures/rules/api-removed.yaml:3:1: error[api-removed] Ingress default/web uses extensions/v1beta1"));
+    assert!(lines[1].starts_with("NO-GO  1 error"));
+}
+
+#[test]
+fn completions_and_version() {
+    for shell in ["bash", "zsh", "fish"] {
+        let run = rollguard(&["completions", shell]);
+        assert_eq!(run.code, 0);
+        assert!(
+            run.stdout.contains("rollguard") && run.stdout.contains("check"),
+            "{shell}"
+        );
+    }
+    let run = rollguard(&["--version"]);
+    assert!(run.stdout.starts_with("rollguard "));
+    assert_eq!(rollguard(&["completions", "tcsh"]).code, 2);
+}

@@ -36,9 +36,21 @@ fn json() {
     insta::assert_snapshot!(report("json"));
 }
 
+/// The results only: the rule descriptors grow with the catalog and are checked on their own.
 #[test]
 fn sarif() {
-    insta::assert_snapshot!(report("sarif"));
+    let doc: serde_json::Value = serde_json::from_str(&report("sarif")).unwrap();
+    let listed = rollguard(&["rules"]).stdout;
+    let descriptors = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(descriptors.len(), listed.lines().count() - 1);
+    assert!(descriptors.iter().all(|d| {
+        d["fullDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| t.len() > 40)
+    }));
+    insta::assert_json_snapshot!(doc["runs"][0]["results"]);
 }
 
 #[test]
@@ -54,6 +66,31 @@ fn markdown() {
 #[test]
 fn github() {
     insta::assert_snapshot!(report("github"));
+}
+
+#[test]
+fn gitlab() {
+    insta::assert_snapshot!(report("gitlab"));
+    let doc: serde_json::Value = serde_json::from_str(&report("gitlab")).unwrap();
+    let issues = doc.as_array().unwrap();
+    let summary =
+        serde_json::from_str::<serde_json::Value>(&report("json")).unwrap()["summary"].clone();
+    let counted = ["error", "warning", "info"]
+        .iter()
+        .map(|k| summary[k].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(
+        issues.len() as u64,
+        counted,
+        "suppressed findings are left out"
+    );
+    let mut prints: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    prints.sort();
+    prints.dedup();
+    assert_eq!(prints.len(), issues.len(), "fingerprints are unique");
 }
 
 #[test]

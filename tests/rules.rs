@@ -117,22 +117,45 @@ fn no_rule_fires_on_its_safe_twin() {
     }
 }
 
+/// Every rule in the catalog has a hazard fixture named after it and a safe twin named
+/// `<id>.safe` (a file or a directory) somewhere under `fixtures/`, and a test that names it.
 #[test]
-fn every_catalog_rule_has_a_case() {
-    let run = common::rollguard(&["rules"]);
-    let ids: Vec<&str> = run
-        .stdout
+fn every_catalog_rule_has_a_hazard_and_a_safe_fixture() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut names = std::collections::BTreeSet::new();
+    for entry in walkdir::WalkDir::new(root.join("fixtures")) {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().to_string();
+        names.insert(name.trim_end_matches(".yaml").to_string());
+    }
+    let mut tests = String::new();
+    for entry in walkdir::WalkDir::new(root.join("tests")) {
+        let path = entry.unwrap().into_path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            tests.push_str(&std::fs::read_to_string(path).unwrap());
+        }
+    }
+    let listed = common::rollguard(&["rules"]).stdout;
+    let ids: Vec<&str> = listed
         .lines()
         .skip(1)
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    for id in &ids {
+    assert!(ids.len() >= CASES.len());
+    for id in ids {
         assert!(
-            CASES.iter().any(|c| c.rule == *id),
-            "rule {id} has no fixture case"
+            names.contains(id),
+            "rule {id} has no hazard fixture named {id}"
+        );
+        assert!(
+            names.contains(&format!("{id}.safe")),
+            "rule {id} has no safe twin named {id}.safe"
+        );
+        assert!(
+            tests.contains(&format!("\"{id}\"")),
+            "no test names rule {id}"
         );
     }
-    assert_eq!(ids.len(), CASES.len());
 }
 
 #[test]
@@ -209,4 +232,53 @@ fn unused_suppression_reports_unknown_and_stale_ids() {
     let pvc = safe.findings("pvc-no-keep-policy");
     assert_eq!(pvc.len(), 1);
     assert_eq!(pvc[0]["suppressed"], true);
+}
+
+#[test]
+fn readme_rule_table_matches_the_catalog() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = readme
+        .split("<!-- rules:start -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- rules:end -->").next())
+        .expect("README has the rules table markers");
+    let rows: Vec<Vec<String>> = table
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let mut cells: Vec<String> = l
+                .trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_string())
+                .collect();
+            cells[0] = cells[0].trim_matches('`').to_string();
+            cells
+        })
+        .collect();
+    let columns = regex::Regex::new(r"^(\S+)\s+(\S+)\s+(\S+)\s+(.*)$").unwrap();
+    let catalog: Vec<Vec<String>> = common::rollguard(&["rules"])
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c = columns.captures(l).expect("four columns");
+            (1..=4).map(|i| c[i].trim().to_string()).collect()
+        })
+        .collect();
+    if std::env::var_os("UPDATE_README").is_some() && rows != catalog {
+        let body: String = catalog
+            .iter()
+            .map(|r| format!("| `{}` | {} | {} | {} |\n", r[0], r[1], r[2], r[3]))
+            .collect();
+        let new_table =
+            format!("\n| rule | severity | effect | summary |\n|---|---|---|---|\n{body}");
+        let updated = readme.replacen(table, &new_table, 1);
+        std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"), updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        rows, catalog,
+        "README's rule table must list the catalog (id, severity, effect, summary); UPDATE_README=1 cargo test --test rules rewrites it"
+    );
 }

@@ -25,8 +25,45 @@ impl ResourceId {
 
 impl fmt::Display for ResourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
     }
+}
+
+/// Built-in kinds that live outside namespaces: Helm does not give them the release namespace.
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Namespace"
+            | "Node"
+            | "PersistentVolume"
+            | "StorageClass"
+            | "VolumeAttachment"
+            | "CSIDriver"
+            | "CSINode"
+            | "CustomResourceDefinition"
+            | "APIService"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "PriorityClass"
+            | "RuntimeClass"
+            | "IngressClass"
+            | "PodSecurityPolicy"
+            | "MutatingWebhookConfiguration"
+            | "ValidatingWebhookConfiguration"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding"
+            | "MutatingAdmissionPolicy"
+            | "MutatingAdmissionPolicyBinding"
+            | "CertificateSigningRequest"
+            | "FlowSchema"
+            | "PriorityLevelConfiguration"
+            | "ClusterIssuer"
+            | "VolumeSnapshotClass"
+    )
 }
 
 /// Helm hook annotations of an object.

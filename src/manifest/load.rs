@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::Object;
-use super::id::{Hook, ResourceId, split_list};
+use super::id::{Hook, ResourceId, is_cluster_scoped, split_list};
 use super::split::split;
 use crate::error::{InputError, Result};
 use crate::source::SourceFile;
@@ -61,10 +61,13 @@ fn collect(
         .or_else(|| doc.str_at(&["metadata", "generateName"]))
         .ok_or_else(|| InputError::at(file, doc.span, format!("{kind} has no metadata.name")))?
         .to_string();
-    let namespace = doc
-        .str_at(&["metadata", "namespace"])
-        .unwrap_or(namespace)
-        .to_string();
+    let namespace = if is_cluster_scoped(&kind) {
+        String::new()
+    } else {
+        doc.str_at(&["metadata", "namespace"])
+            .unwrap_or(namespace)
+            .to_string()
+    };
     let hook = hook_of(&doc);
     out.push(Object {
         id: ResourceId {

@@ -6,7 +6,7 @@ use std::fmt;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::Report;
-use crate::finding::Finding;
+use crate::finding::{Finding, Suppression};
 use crate::rules::Severity;
 
 struct Shown<'a>(&'a Finding);
@@ -19,7 +19,11 @@ impl fmt::Debug for Shown<'_> {
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let suppressed = if self.0.counts() { "" } else { " (suppressed)" };
+        let suppressed = match &self.0.suppressed {
+            None => "",
+            Some(Suppression::Accepted) => " (accepted)",
+            Some(_) => " (suppressed)",
+        };
         write!(f, "{}{suppressed}", self.0.message)
     }
 }
@@ -89,22 +93,22 @@ pub fn render(report: &Report, color: bool) -> String {
         .with_width(100)
         .with_context_lines(1);
     let mut out = String::new();
-    for (index, chart) in report.charts.iter().enumerate() {
-        let version = chart
-            .version
-            .as_deref()
-            .map(|v| format!(" {v}"))
-            .unwrap_or_default();
-        out.push_str(&format!("── {}{version} ({})\n", chart.name, chart.path));
-        let mut any = false;
-        for f in report.findings.iter().filter(|f| f.chart == index) {
-            any = true;
+    for (chart, findings) in report.by_chart() {
+        out.push_str(&format!("── {} ({})\n", chart.title(), chart.path));
+        if findings.is_empty() {
+            out.push_str("  no findings\n\n");
+        }
+        for f in findings {
             // Writing into a String cannot fail.
             let _ = handler.render_report(&mut out, &Shown(f));
+            if let Some(diff) = &f.diff {
+                for line in diff.lines() {
+                    out.push_str("    │ ");
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
             out.push('\n');
-        }
-        if !any {
-            out.push_str("  no findings\n\n");
         }
     }
     for note in &report.notes {

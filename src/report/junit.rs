@@ -12,12 +12,7 @@ pub fn render(report: &Report) -> String {
         report.findings.len().max(report.charts.len()),
         s.error + s.warning
     ));
-    for (index, chart) in report.charts.iter().enumerate() {
-        let findings: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.chart == index)
-            .collect();
+    for (chart, findings) in report.by_chart() {
         let failures = findings
             .iter()
             .filter(|f| f.counts() && f.severity >= Severity::Warning)

@@ -16,21 +16,8 @@ pub fn render(report: &Report) -> String {
     for note in &report.notes {
         out.push_str(&format!("> {note}\n\n"));
     }
-    for (index, chart) in report.charts.iter().enumerate() {
-        let findings: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.chart == index)
-            .collect();
-        let version = chart
-            .version
-            .as_deref()
-            .map(|v| format!(" {v}"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "### `{}`{version} ({})\n\n",
-            chart.name, chart.path
-        ));
+    for (chart, findings) in report.by_chart() {
+        out.push_str(&format!("### {} ({})\n\n", chart.title(), chart.path));
         if findings.is_empty() {
             out.push_str("No findings.\n\n");
             continue;

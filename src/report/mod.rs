@@ -1,6 +1,7 @@
 //! The verdict and the output formats. Reports read findings only.
 
 mod github;
+mod gitlab;
 mod human;
 mod json;
 mod junit;
@@ -19,6 +20,7 @@ pub enum Format {
     Junit,
     Markdown,
     Github,
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +90,14 @@ impl Report {
         }
     }
 
+    /// Each checked chart with its findings, in report order.
+    pub fn by_chart(&self) -> impl Iterator<Item = (&ChartInfo, Vec<&Finding>)> {
+        self.charts.iter().enumerate().map(|(index, chart)| {
+            let findings = self.findings.iter().filter(|f| f.chart == index).collect();
+            (chart, findings)
+        })
+    }
+
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for f in &self.findings {
@@ -138,6 +148,25 @@ impl Report {
         )
     }
 
+    /// One line per finding that counts (`file:line:col: severity[rule] message`) and the banner.
+    pub fn compact(&self) -> String {
+        let mut out = String::new();
+        for f in self.findings.iter().filter(|f| f.counts()) {
+            if let Some((file, line, col)) = position(f) {
+                out.push_str(&format!("{file}:{line}:{col}: "));
+            }
+            out.push_str(&format!(
+                "{}[{}] {}\n",
+                f.severity.as_str(),
+                f.rule.id,
+                f.message
+            ));
+        }
+        out.push_str(&self.banner());
+        out.push('\n');
+        out
+    }
+
     pub fn render(&self, format: Format, color: bool) -> String {
         match format {
             Format::Human => human::render(self, color),
@@ -146,6 +175,7 @@ impl Report {
             Format::Junit => junit::render(self),
             Format::Markdown => markdown::render(self),
             Format::Github => github::render(self),
+            Format::Gitlab => gitlab::render(self),
         }
     }
 }

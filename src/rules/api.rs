@@ -1,7 +1,10 @@
 //! Kubernetes API versions the target cluster no longer (or soon no longer) serves.
 
 use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use std::collections::BTreeMap;
+
 use crate::kube::{ApiStatus, ApiTable};
+use crate::manifest::Object;
 
 pub struct ApiRemoved;
 
@@ -88,6 +91,90 @@ impl Rule for ApiDeprecated {
                     finding.help(format!("use {r}"));
                 }
             }
+        }
+    }
+}
+
+pub struct RollbackTargetApiRemoved;
+
+/// An object stored with a removed API in one or more revisions.
+struct Hit<'a> {
+    revisions: Vec<String>,
+    object: &'a Object,
+    replacement: Option<String>,
+}
+
+static ROLLBACK_TARGET_API_REMOVED: RuleMeta = RuleMeta {
+    id: "rollback-target-api-removed",
+    category: Category::Apis,
+    severity: Severity::Error,
+    effect: Effect::RollbackFails,
+    summary: "the baseline uses an apiVersion removed in the target version: `helm rollback` to it cannot work",
+    doc: "A rollback re-applies the stored manifest of the target revision without re-rendering \
+          it. When that manifest uses an apiVersion the target Kubernetes version no longer \
+          serves, Helm cannot build its objects (\"unable to build kubernetes objects from … \
+          release manifest\"): the rollback fails, and if it is the current revision, so does \
+          the upgrade from it. Every stored revision given with `--base-release` is checked; \
+          `helm mapkubeapis` repairs only the latest one. A baseline re-rendered from a chart \
+          (`--base`, `--base-chart`) may differ from what the cluster stored.",
+    fix: "Run `helm mapkubeapis` on the release before the cluster upgrade, and do not roll back \
+          past the revision that moved to the new API.",
+};
+
+impl Rule for RollbackTargetApiRemoved {
+    fn meta(&self) -> &'static RuleMeta {
+        &ROLLBACK_TARGET_API_REMOVED
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        let Some(base) = &cx.chart.base else { return };
+        let at = cx.settings.kube_version;
+        let mut hits: BTreeMap<(String, String), Hit> = BTreeMap::new();
+        for revision in &base.revisions {
+            for object in &revision.objects {
+                if let ApiStatus::Removed { since, replacement } =
+                    ApiTable::builtin().status(&object.id.api_version, &object.id.kind, at)
+                {
+                    let key = (object.id.to_string(), object.id.api_version.clone());
+                    let hit = hits.entry(key).or_insert_with(|| Hit {
+                        revisions: Vec::new(),
+                        object,
+                        replacement,
+                    });
+                    hit.revisions
+                        .push(format!("{} (removed in {since})", revision.label()));
+                    // Point at the newest revision that stores it.
+                    hit.object = object;
+                }
+            }
+        }
+        let rerendered = match base.source {
+            crate::baseline::Source::Rerendered => {
+                " The baseline was re-rendered from the chart; what the cluster stored may differ: check with --base-release."
+            }
+            crate::baseline::Source::Stored => "",
+        };
+        for (
+            (resource, api),
+            Hit {
+                revisions,
+                object,
+                replacement,
+            },
+        ) in hits
+        {
+            let finding = out.object(
+                object,
+                object.span_at(&["apiVersion"]),
+                format!(
+                    "{resource} is stored as {api} in {}, which a Kubernetes {at} cluster no longer serves: `helm rollback` to it fails.{rerendered}",
+                    revisions.join(", ")
+                ),
+            );
+            finding.help(match replacement {
+                Some(r) => format!("run `helm mapkubeapis` (moves stored manifests to {r}) and do not roll back past the revision that uses {r}"),
+                None => "run `helm mapkubeapis` and do not roll back to these revisions".to_string(),
+            });
         }
     }
 }

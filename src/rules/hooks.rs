@@ -48,3 +48,62 @@ impl Rule for HookFailedLeftBehind {
         }
     }
 }
+
+pub struct ResourceBecomesHook;
+
+static RESOURCE_BECOMES_HOOK: RuleMeta = RuleMeta {
+    id: "resource-becomes-hook",
+    category: Category::Migrations,
+    severity: Severity::Warning,
+    effect: Effect::UpgradeFails,
+    summary: "a release resource turned into a hook: the hook's create collides with it, or the upgrade deletes what the hook just made",
+    doc: "Helm manages hooks apart from release resources. When a resource of the baseline \
+          becomes a hook in the new revision, the hook's create runs into the existing object \
+          (\"already exists\"), or — once the hook has replaced it — the upgrade deletes the \
+          release resource that is no longer in the manifest, which is the object the hook just \
+          created. A rollback does not restore it as a resource either.",
+    fix: "Give the hook a new name (or `generateName`) and remove the old resource in a separate \
+          release, or keep it as a release resource.",
+};
+
+impl Rule for ResourceBecomesHook {
+    fn meta(&self) -> &'static RuleMeta {
+        &RESOURCE_BECOMES_HOOK
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        let Some(diff) = &cx.diff else { return };
+        let key = |o: &crate::manifest::Object| {
+            (
+                crate::diff::identity_group(o.id.group(), &o.id.kind).to_string(),
+                o.id.kind.clone(),
+                o.id.namespace.clone(),
+                o.id.name.clone(),
+            )
+        };
+        let was_resource: std::collections::BTreeSet<_> = diff
+            .removed
+            .iter()
+            .filter(|o| !o.is_hook())
+            .map(|o| key(o))
+            .collect();
+        for hook in diff.added.iter().filter(|o| o.is_hook()) {
+            if was_resource.contains(&key(hook)) {
+                let events = hook
+                    .hook
+                    .as_ref()
+                    .map(|h| h.events.join(","))
+                    .unwrap_or_default();
+                out.object(
+                    hook,
+                    hook.span_at(&["metadata", "annotations", "helm.sh/hook"]),
+                    format!(
+                        "{} was a release resource and is now a `{events}` hook: the hook collides with the existing object, or the upgrade deletes what the hook created",
+                        hook.id
+                    ),
+                )
+                .help("rename the hook (or use generateName) and retire the old resource separately");
+            }
+        }
+    }
+}

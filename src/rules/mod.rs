@@ -2,14 +2,22 @@
 //! the model; it never parses files and never prints.
 
 mod api;
+mod config_rollout;
+mod crd;
 mod external;
 mod hooks;
+mod immutable;
+mod migrations;
+mod migrations_suppression;
 mod probes;
 mod pvc;
+mod sql;
+mod storage_diff;
 mod suppression;
 
 use serde::Serialize;
 
+use crate::diff::{RevisionDiff, pair};
 use crate::finding::{Finding, Location};
 use crate::manifest::Object;
 use crate::model::{ChartModel, Settings};
@@ -137,6 +145,8 @@ pub struct Context<'a> {
     pub chart: &'a ChartModel,
     pub chart_index: usize,
     pub settings: &'a Settings,
+    /// The new revision paired with the baseline's current revision, when there is a baseline.
+    pub diff: Option<RevisionDiff<'a>>,
 }
 
 pub trait Rule: Sync {
@@ -165,6 +175,19 @@ impl Emitter<'_> {
         self.push(finding)
     }
 
+    /// A finding at a location that is not (only) an object's, such as a SQL statement.
+    pub fn at(
+        &mut self,
+        location: Location,
+        resource: Option<crate::manifest::ResourceId>,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        let mut finding = Finding::new(self.meta, self.chart, message);
+        finding.resource = resource;
+        finding.location = Some(location);
+        self.push(finding)
+    }
+
     pub fn push(&mut self, finding: Finding) -> &mut Finding {
         self.out.push(finding);
         let last = self.out.len() - 1;
@@ -183,6 +206,12 @@ impl Finding {
         self
     }
 
+    pub fn diff(&mut self, text: impl Into<String>) -> &mut Finding {
+        let text = text.into();
+        self.diff = (!text.is_empty()).then_some(text);
+        self
+    }
+
     pub fn effect(&mut self, effect: Effect) -> &mut Finding {
         self.effect = effect;
         self
@@ -191,17 +220,44 @@ impl Finding {
 
 /// Every rule, in catalog order.
 pub fn all() -> &'static [&'static dyn Rule] {
-    &[
+    // A static, since the SQL rules are statics themselves.
+    static ALL: &[&dyn Rule] = &[
+        &sql::DROP_TABLE,
+        &sql::DROP_COLUMN,
+        &sql::TRUNCATE,
+        &sql::UNBOUNDED_WRITE,
+        &sql::RENAME,
+        &sql::ADD_NOT_NULL_COLUMN,
+        &sql::SET_NOT_NULL,
+        &sql::ALTER_COLUMN_TYPE,
+        &sql::ADD_CONSTRAINT,
+        &sql::Unparsed,
+        &migrations::MigrationOpaque,
+        &migrations::MigrationNotPreUpgrade,
+        &migrations::MigrationWithoutBackup,
         &api::ApiRemoved,
         &api::ApiDeprecated,
+        &api::RollbackTargetApiRemoved,
+        &crd::CrdChanged,
+        &storage_diff::PvcRemoved,
+        &storage_diff::PvcStorageClassChanged,
+        &storage_diff::PvcShrunk,
+        &storage_diff::PvcAccessModesChanged,
+        &storage_diff::StsVolumeClaimTemplatesChanged,
+        &storage_diff::StorageClassChanged,
         &pvc::PvcNoKeepPolicy,
+        &storage_diff::RollbackDeletesPvc,
+        &hooks::ResourceBecomesHook,
+        &immutable::ImmutableFieldChanged,
         &hooks::HookFailedLeftBehind,
         &probes::ReadinessDelayBelowStartup,
         &probes::LivenessKillsBeforeStartup,
         &probes::MissingReadinessProbe,
         &external::ExternalConfigMap,
         &external::ExternalSecret,
-    ]
+        &config_rollout::ConfigChangeWithoutRollout,
+    ];
+    ALL
 }
 
 /// Metadata of every rule, in catalog order, including the ones that are not a [`Rule`]
@@ -224,6 +280,10 @@ pub fn run(chart: &ChartModel, chart_index: usize, settings: &Settings) -> Vec<F
         chart,
         chart_index,
         settings,
+        diff: chart
+            .base
+            .as_ref()
+            .map(|b| pair(&b.current().objects, &chart.objects)),
     };
     let mut out = Vec::new();
     for rule in all() {

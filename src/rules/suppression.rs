@@ -22,7 +22,7 @@ pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
 /// Marks findings suppressed by their resource's annotation and appends `unused-suppression`
 /// findings for annotation entries that matched nothing.
 pub fn apply_suppressions(findings: &mut Vec<Finding>, charts: &[ChartModel], settings: &Settings) {
-    let mut unused = Vec::new();
+    let mut unused = super::migrations_suppression::apply(findings, charts, settings);
     for (chart_index, chart) in charts.iter().enumerate() {
         for object in &chart.objects {
             let Some((_, value)) = object

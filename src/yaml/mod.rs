@@ -2,6 +2,7 @@
 //! value keeps the line and column it came from. Scalars stay untyped text until a reader asks
 //! for a type; YAML 1.1 resolution (what Kubernetes and Helm use) lives in [`scalar`].
 
+mod relax;
 pub mod scalar;
 mod tree;
 

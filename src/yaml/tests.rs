@@ -97,3 +97,16 @@ fn empty_documents_are_skipped() {
             .is_empty()
     );
 }
+
+#[test]
+fn flow_continuations_at_key_indentation_parse_with_original_positions() {
+    // go-yaml accepts this (real charts render it); positions stay those of the original text.
+    let text = "spec:\n  command: [ \"/bin/sh\",\n  \"-ce\" ]\n  other: x\n";
+    let doc = parse(text);
+    let command = doc.path(&["spec", "command"]).unwrap().as_seq().unwrap();
+    let ce = &command[1];
+    assert_eq!(ce.as_str(), Some("-ce"));
+    assert_eq!((ce.span.line, ce.span.col), (3, 3));
+    assert_eq!(text[ce.span.start..ce.span.end].trim_end(), "\"-ce\"");
+    assert_eq!(doc.path(&["spec", "other"]).unwrap().as_str(), Some("x"));
+}

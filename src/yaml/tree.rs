@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
 
+use super::relax::relax_flow_indentation;
 use super::{Kind, Node, Scalar, Span, Style, YamlError};
 
 /// Nodes an alias expansion may create in one parse: guards against "billion laughs" input.
@@ -21,7 +22,16 @@ pub struct Origin {
 
 /// Parses every document of a YAML stream. Documents with no content are left out.
 pub fn parse_documents(text: &str, origin: Origin) -> Result<Vec<Node>, YamlError> {
-    Builder::new(text, origin).run()
+    let strict = Builder::new(text, text, &[], origin).run();
+    match strict {
+        Err(err) => match relax_flow_indentation(text) {
+            Some(relaxed) => Builder::new(&relaxed.text, text, &relaxed.shift, origin)
+                .run()
+                .map_err(|_| err),
+            None => Err(err),
+        },
+        ok => ok,
+    }
 }
 
 /// Parses a text expected to hold at most one document; `None` when it holds none.
@@ -52,10 +62,17 @@ enum Open {
 }
 
 struct Builder<'a> {
-    text: &'a str,
+    /// What the parser reads: the original text, or a relaxed copy of it.
+    parsed: &'a str,
+    /// The text positions refer to.
+    original: &'a str,
+    /// Byte offset in `original` where each line starts.
+    line_starts: Vec<usize>,
+    /// Whether each line of `original` is ASCII: then a column is a byte offset.
+    ascii_lines: Vec<bool>,
+    /// Spaces inserted at the start of each line of `parsed` (empty: none).
+    shift: &'a [usize],
     origin: Origin,
-    /// Byte offset of each character, when the text is not ASCII.
-    char_bytes: Option<Vec<usize>>,
     stack: Vec<Open>,
     anchors: HashMap<usize, Node>,
     alias_budget: usize,
@@ -63,16 +80,18 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(text: &'a str, origin: Origin) -> Self {
-        let char_bytes = (!text.is_ascii()).then(|| {
-            let mut v: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-            v.push(text.len());
-            v
-        });
+    fn new(parsed: &'a str, original: &'a str, shift: &'a [usize], origin: Origin) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(original.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let ascii_lines = original.split('\n').map(str::is_ascii).collect();
         Builder {
-            text,
+            parsed,
+            original,
+            line_starts,
+            ascii_lines,
+            shift,
             origin,
-            char_bytes,
             stack: Vec::new(),
             anchors: HashMap::new(),
             alias_budget: MAX_ALIAS_NODES,
@@ -80,10 +99,36 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Column (0-based, in characters of the original line) of a marker.
+    fn col_of(&self, m: &Marker) -> usize {
+        let line = m.line().saturating_sub(1);
+        m.col()
+            .saturating_sub(self.shift.get(line).copied().unwrap_or(0))
+    }
+
+    /// Byte offset in the file of a marker.
     fn byte_of(&self, m: &Marker) -> usize {
-        let local = match &self.char_bytes {
-            Some(v) => v.get(m.index()).copied().unwrap_or(self.text.len()),
-            None => m.index().min(self.text.len()),
+        let line = m.line().saturating_sub(1);
+        let local = match self.line_starts.get(line) {
+            Some(&start) if self.ascii_lines.get(line) == Some(&true) => {
+                let end = self
+                    .line_starts
+                    .get(line + 1)
+                    .map_or(self.original.len(), |next| next - 1);
+                (start + self.col_of(m)).min(end)
+            }
+            Some(&start) => {
+                let rest = &self.original[start..];
+                let col = self.col_of(m);
+                rest.char_indices()
+                    .take_while(|(_, c)| *c != '\n')
+                    .nth(col)
+                    .map_or_else(
+                        || start + rest.find('\n').unwrap_or(rest.len()),
+                        |(i, _)| start + i,
+                    )
+            }
+            None => self.original.len(),
         };
         self.origin.offset + local
     }
@@ -93,7 +138,7 @@ impl<'a> Builder<'a> {
             start: self.byte_of(&s.start),
             end: self.byte_of(&s.end),
             line: self.origin.line + s.start.line() as u32,
-            col: s.start.col() as u32 + 1,
+            col: self.col_of(&s.start) as u32 + 1,
         }
     }
 
@@ -105,13 +150,13 @@ impl<'a> Builder<'a> {
                 start: at,
                 end: at,
                 line: self.origin.line + m.line() as u32,
-                col: m.col() as u32 + 1,
+                col: self.col_of(m) as u32 + 1,
             },
         }
     }
 
     fn run(mut self) -> Result<Vec<Node>, YamlError> {
-        let mut parser = Parser::new_from_str(self.text);
+        let mut parser = Parser::new_from_str(self.parsed);
         while let Some(ev) = parser.next_event() {
             let (event, span) = ev.map_err(|e| self.error(e.info().to_string(), e.marker()))?;
             let sp = self.span(&span);

@@ -69,3 +69,4 @@ pub fn check_json(file: &str, extra: &[&str]) -> Run {
     args.extend_from_slice(extra);
     rollguard(&args)
 }
+pub mod sql_cases;

@@ -1,0 +1,64 @@
+//! `-- rollguard-ignore rule-id` comments in SQL: they suppress that rule's findings on the
+//! statement they are on (or the line before). One that matched nothing, or names an unknown
+//! rule, becomes an `unused-suppression` finding.
+
+use super::sql::location;
+use super::{UNUSED_SUPPRESSION, find};
+use crate::finding::{Finding, Suppression};
+use crate::model::{ChartModel, Settings};
+use crate::sql::Script;
+use crate::yaml::Span;
+
+/// Marks the findings SQL comments suppress; returns the `unused-suppression` findings.
+pub fn apply(findings: &mut [Finding], charts: &[ChartModel], settings: &Settings) -> Vec<Finding> {
+    let mut unused = Vec::new();
+    for (chart_index, chart) in charts.iter().enumerate() {
+        for script in &chart.migrations.scripts {
+            for ignore in &script.ignores {
+                let statement = ignore.statement.and_then(|i| script.statements.get(i));
+                let mut matched = false;
+                if let Some(statement) = statement {
+                    for f in findings
+                        .iter_mut()
+                        .filter(|f| f.chart == chart_index && f.rule.id == ignore.rule)
+                        .filter(|f| within(f, script, statement.span))
+                    {
+                        f.suppressed.get_or_insert(Suppression::Comment);
+                        matched = true;
+                    }
+                }
+                let id = &ignore.rule;
+                let message = match (find(id), statement) {
+                    (None, _) => format!(
+                        "`-- rollguard-ignore` in {} names unknown rule `{id}`",
+                        script.name()
+                    ),
+                    (Some(_), _) if matched || settings.config.is_disabled(id) => continue,
+                    (Some(_), None) => format!(
+                        "`-- rollguard-ignore {id}` in {} is on no statement",
+                        script.name()
+                    ),
+                    (Some(_), Some(_)) => format!(
+                        "`-- rollguard-ignore {id}` in {} suppresses `{id}`, which reported nothing on this statement",
+                        script.name()
+                    ),
+                };
+                let mut finding = Finding::new(&UNUSED_SUPPRESSION, chart_index, message);
+                finding.resource = script.origin.resource.clone();
+                finding.location = Some(location(script, ignore.span));
+                finding.help = Some(format!("remove `{id}` from the comment"));
+                unused.push(finding);
+            }
+        }
+    }
+    unused
+}
+
+/// The finding points into `script`'s file within the statement's text.
+fn within(f: &Finding, script: &Script, statement: Span) -> bool {
+    f.location.as_ref().is_some_and(|l| {
+        std::sync::Arc::ptr_eq(&l.file, script.file())
+            && statement.start <= l.span.start
+            && l.span.start <= statement.end
+    })
+}

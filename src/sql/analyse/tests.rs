@@ -1,0 +1,167 @@
+use super::*;
+use crate::sql::Hazard;
+
+/// Hazards found, with the 1-based line each is reported at.
+fn hazards(sql: &str, dialect: Dialect) -> Vec<(Hazard, usize)> {
+    analyse(sql, dialect)
+        .statements
+        .iter()
+        .flat_map(|s| s.found.iter())
+        .map(|f| {
+            (
+                f.hazard,
+                sql[..f.at.min(sql.len())].matches('\n').count() + 1,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn comments_and_strings_never_count() {
+    let sql = "-- DROP TABLE a;\n/* TRUNCATE b; */\nINSERT INTO log VALUES ('DROP TABLE c; DELETE FROM d');\n";
+    assert!(hazards(sql, Dialect::Postgres).is_empty());
+}
+
+#[test]
+fn each_alter_action_at_its_line() {
+    let sql = "ALTER TABLE users\n  ADD COLUMN a int NOT NULL DEFAULT 0,\n  DROP COLUMN legacy,\n  ADD COLUMN b text NOT NULL;\n";
+    assert_eq!(
+        hazards(sql, Dialect::Postgres),
+        [(Hazard::DropColumn, 3), (Hazard::AddNotNullColumn, 4)]
+    );
+}
+
+#[test]
+fn the_file_schema_explains_backfills_and_serials() {
+    let sql = "ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0;\nALTER TABLE t ADD COLUMN id bigserial NOT NULL;\nALTER TABLE t ALTER COLUMN id SET NOT NULL;\nUPDATE t SET other = 1;\nCREATE TABLE n (x int);\nALTER TABLE n ADD COLUMN y int NOT NULL;\nDROP TABLE n;\n";
+    assert_eq!(
+        hazards(sql, Dialect::Postgres),
+        [(Hazard::UnboundedWrite, 5)]
+    );
+}
+
+#[test]
+fn do_blocks_and_dynamic_sql_are_read() {
+    let sql = "DO $$\nDECLARE r record;\nBEGIN\n  IF EXISTS (SELECT 1) THEN\n    ALTER TABLE a DROP COLUMN b;\n  END IF;\n  EXECUTE format('DROP TABLE %I', 'x');\nEND $$;\n";
+    assert_eq!(
+        hazards(sql, Dialect::Postgres),
+        [(Hazard::DropColumn, 5), (Hazard::DropTable, 7)]
+    );
+}
+
+#[test]
+fn function_bodies_run_only_when_called() {
+    let def = "CREATE FUNCTION purge() RETURNS void AS $$\nBEGIN\n  TRUNCATE events;\nEND $$ LANGUAGE plpgsql;\n";
+    assert!(hazards(def, Dialect::Postgres).is_empty());
+    let called = format!("{def}SELECT purge();\n");
+    assert_eq!(hazards(&called, Dialect::Postgres), [(Hazard::Truncate, 3)]);
+}
+
+#[test]
+fn mysql_prepared_statements_are_read() {
+    let sql = "SET @s = IF(@exists, 'ALTER TABLE t DROP COLUMN c', 'SELECT 1');\nPREPARE st FROM @s;\nEXECUTE st;\n";
+    assert_eq!(hazards(sql, Dialect::Mysql), [(Hazard::DropColumn, 2)]);
+    let sql = "DELIMITER //\nCREATE PROCEDURE p() BEGIN\n  DELETE FROM sessions;\nEND//\nDELIMITER ;\nCALL p();\n";
+    assert_eq!(hazards(sql, Dialect::Mysql), [(Hazard::UnboundedWrite, 3)]);
+}
+
+#[test]
+fn an_unparseable_statement_hides_nothing() {
+    let sql = "FROBNICATE everything;\nDROP TABLE IF EXISTS old WITH SOME VENDOR THING;\nDELETE FROM t WHERE id = 1;\n";
+    let a = analyse(sql, Dialect::Postgres);
+    let parses: Vec<Parse> = a.statements.iter().map(|s| s.parse).collect();
+    assert_eq!(parses, [Parse::Unparsed, Parse::Fallback, Parse::Sqlparser]);
+    assert_eq!(hazards(sql, Dialect::Postgres), [(Hazard::DropTable, 2)]);
+}
+
+#[test]
+fn templated_names_keep_lines() {
+    let sql = "{{ if .X }}\nALTER TABLE \"{{ index .Options \"Namespace\" }}\".users\n  RENAME COLUMN a TO b;\n{{ end }}\n";
+    assert_eq!(hazards(sql, Dialect::Postgres), [(Hazard::Rename, 3)]);
+}
+
+/// Random texts made of the fragments the splitter and classifiers care about: nothing may
+/// panic, and nesting stays bounded. A fixed-seed generator keeps the test deterministic.
+#[test]
+fn noise_never_panics() {
+    const FRAGMENTS: &[&str] = &[
+        "'",
+        "\"",
+        "`",
+        "$$",
+        "$a$",
+        "--",
+        "/*",
+        "*/",
+        "\n",
+        ";",
+        " ",
+        "DO ",
+        "BEGIN ",
+        "END ",
+        "EXECUTE ",
+        "format(",
+        "'DROP TABLE x'",
+        "(",
+        ")",
+        "ALTER TABLE t ",
+        "DROP COLUMN c",
+        ",",
+        "DELIMITER //\n",
+        "//",
+        "\\set x\n",
+        "{{",
+        "}}",
+        "é",
+        "CREATE FUNCTION f() AS ",
+        "SELECT f()",
+        "CALL p",
+        "PREPARE s FROM @v",
+        "SET @v = ",
+        "IF ",
+        "THEN ",
+        "#",
+        "E'\\",
+        "UPDATE t SET a = 1",
+        "TRUNCATE ",
+        "RENAME TABLE a TO ",
+        "v := ",
+        "<<l>>",
+        "ADD COLUMN c int NOT NULL",
+        "\u{0}",
+        "\r\n",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..3000 {
+        let len = (next() % 40) as usize;
+        let text: String = (0..len)
+            .map(|_| FRAGMENTS[(next() % FRAGMENTS.len() as u64) as usize])
+            .collect();
+        for dialect in [Dialect::Postgres, Dialect::Mysql, Dialect::Generic] {
+            let a = analyse(&text, dialect);
+            for s in &a.statements {
+                assert!(s.range.end <= text.len());
+                assert!(s.found.iter().all(|f| f.at <= text.len() + 2));
+            }
+        }
+        let _ = crate::sql::shell::pipelines(&text);
+    }
+}
+
+#[test]
+fn nesting_is_bounded() {
+    // Each level is a DO block whose body runs the next one: deeper than MAX_DEPTH is not read.
+    let mut sql = String::from("TRUNCATE deepest;");
+    for level in 0..10 {
+        sql = format!("DO $l{level}$ BEGIN {sql} END $l{level}$;");
+    }
+    assert!(hazards(&sql, Dialect::Postgres).is_empty());
+    let shallow = "DO $a$ BEGIN DO $b$ BEGIN TRUNCATE t; END $b$; END $a$;";
+    assert_eq!(hazards(shallow, Dialect::Postgres), [(Hazard::Truncate, 1)]);
+}

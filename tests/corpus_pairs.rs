@@ -1,0 +1,176 @@
+//! Real consecutive revisions of public charts (`../shared/corpus/pairs`): both sides rendered
+//! with Helm's own engine (the oracle), then `rollguard check --manifest new --base-manifest old`.
+//! Every pair must complete; the findings that the INDEX's description makes certain are
+//! asserted, and a table of what fired is printed for the record.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::check_json;
+
+fn shared() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    dir.join("corpus/pairs/INDEX.tsv").is_file().then_some(dir)
+}
+
+/// Renders a chart with the oracle into `out`; `None` (with the reason printed) when the oracle
+/// cannot run here.
+fn render(shared: &Path, chart: &Path, values: Option<&Path>, out: &Path) -> Option<()> {
+    let mut cmd = Command::new(shared.join("oracle/helm-render"));
+    cmd.arg(chart);
+    if let Some(v) = values {
+        cmd.arg("-f").arg(v);
+    }
+    let output = cmd.output().ok()?;
+    if !output.status.success() {
+        eprintln!(
+            "oracle failed on {}: {}",
+            chart.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return None;
+    }
+    std::fs::write(out, output.stdout).ok()
+}
+
+/// What the INDEX's description of each pair makes certain (rule → count at least 1), and what
+/// it rules out.
+fn expectations() -> BTreeMap<&'static str, (&'static [&'static str], &'static [&'static str])> {
+    BTreeMap::from([
+        (
+            "alertmanager-pvc-size",
+            (&["sts-volume-claim-templates-changed"][..], &[][..]),
+        ),
+        (
+            "bitnami-mysql-servicename",
+            (&["immutable-field-changed"][..], &[][..]),
+        ),
+        // "no-op values on immutable fields": nothing may fire.
+        (
+            "bitnami-mysql-standardised",
+            (
+                &[][..],
+                &[
+                    "immutable-field-changed",
+                    "sts-volume-claim-templates-changed",
+                ][..],
+            ),
+        ),
+        (
+            "bitnami-zookeeper-vct-kind",
+            (&[][..], &["sts-volume-claim-templates-changed"][..]),
+        ),
+        (
+            "kube-state-metrics-labels",
+            (&["immutable-field-changed"][..], &[][..]),
+        ),
+        (
+            "prometheus-node-exporter-labels",
+            (&["immutable-field-changed"][..], &[][..]),
+        ),
+        (
+            "pushgateway-statefulset",
+            (&["pvc-removed", "immutable-field-changed"][..], &[][..]),
+        ),
+        (
+            "stable-mysql-apps-v1",
+            (&["immutable-field-changed"][..], &[][..]),
+        ),
+        (
+            "stable-redis-major-v7",
+            (&["immutable-field-changed"][..], &[][..]),
+        ),
+        (
+            "mattermost-te-plugins-pvc",
+            (&["rollback-deletes-pvc"][..], &[][..]),
+        ),
+        ("stable-minio-pvc-size", (&["pvc-shrunk"][..], &[][..])),
+        (
+            "kibana-token-hooks",
+            (&["resource-becomes-hook"][..], &[][..]),
+        ),
+        (
+            "temporal-schema-hooks",
+            (&["resource-becomes-hook"][..], &[][..]),
+        ),
+        // chartmuseum's PVC carries helm.sh/resource-policy: keep.
+        ("harbor-remove-chartmuseum", (&[][..], &["pvc-removed"][..])),
+    ])
+}
+
+#[test]
+fn every_corpus_pair_checks_and_known_hazards_are_found() {
+    let Some(shared) = shared() else {
+        println!("skipped: ../shared/corpus/pairs is not here");
+        return;
+    };
+    let pairs_dir = shared.join("corpus/pairs");
+    let index = std::fs::read_to_string(pairs_dir.join("INDEX.tsv")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let expected = expectations();
+    let mut table = Vec::new();
+    let mut checked = 0;
+    for line in index.lines().skip(1) {
+        let name = line.split('\t').next().unwrap();
+        let dir = pairs_dir.join(name);
+        let values = dir.join("values.yaml");
+        let values = values.is_file().then_some(values.as_path());
+        let (old, new) = (
+            tmp.path().join(format!("{name}.old.yaml")),
+            tmp.path().join(format!("{name}.new.yaml")),
+        );
+        if render(&shared, &dir.join("old"), values, &old).is_none()
+            || render(&shared, &dir.join("new"), values, &new).is_none()
+        {
+            println!("skipped: the oracle could not render {name}");
+            continue;
+        }
+        // 1.16: the version these 2019-era pairs were written for; later pairs are judged there too.
+        let run = check_json(
+            new.to_str().unwrap(),
+            &[
+                "--base-manifest",
+                old.to_str().unwrap(),
+                "--kube-version",
+                "1.16",
+            ],
+        );
+        assert!(
+            run.code == 0 || run.code == 1,
+            "{name}: exit {}: {}",
+            run.code,
+            run.stderr
+        );
+        let mut fired: BTreeMap<String, usize> = BTreeMap::new();
+        for f in run.json()["findings"].as_array().unwrap() {
+            *fired
+                .entry(f["rule"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+        if let Some((must, must_not)) = expected.get(name) {
+            for rule in *must {
+                assert!(
+                    fired.contains_key(*rule),
+                    "{name}: expected {rule}, fired {fired:?}"
+                );
+            }
+            for rule in *must_not {
+                assert!(
+                    !fired.contains_key(*rule),
+                    "{name}: {rule} must not fire: {}",
+                    run.stdout
+                );
+            }
+        }
+        table.push(format!("{name:40} {fired:?}"));
+        checked += 1;
+    }
+    println!("{checked} pairs checked:\n{}", table.join("\n"));
+    assert!(
+        checked >= expected.len(),
+        "only {checked} pairs could be rendered"
+    );
+}
