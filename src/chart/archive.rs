@@ -17,34 +17,55 @@ pub fn read_archive(bytes: &[u8], budget: &mut Budget) -> Result<Vec<File>, Stri
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Err("not a gzipped chart archive".into());
     }
-    let mut tar = tar::Archive::new(GzDecoder::new(bytes));
+    let mut files = Vec::new();
+    for entry in tar_entries(GzDecoder::new(bytes), budget)? {
+        files.push(File::new(entry_name(&entry.path)?, entry.data));
+    }
+    if files.is_empty() {
+        return Err("no files in chart archive".into());
+    }
+    Ok(files)
+}
+
+/// A file or link of a tar stream.
+pub struct TarEntry {
+    /// The path as stored.
+    pub path: String,
+    /// For a symbolic or hard link, its target as stored; the data is then empty.
+    pub link: Option<String>,
+    pub data: Vec<u8>,
+}
+
+/// Every non-directory entry of a tar stream, each charged to `budget`.
+pub fn tar_entries(stream: impl Read, budget: &mut Budget) -> Result<Vec<TarEntry>, String> {
+    let mut tar = tar::Archive::new(stream);
     let entries = tar
         .entries()
         .map_err(|e| format!("cannot read archive: {e}"))?;
-    let mut files = Vec::new();
+    let mut out = Vec::new();
     for entry in entries {
         let mut entry = entry.map_err(|e| format!("cannot read archive: {e}"))?;
         let kind = entry.header().entry_type();
         if kind.is_dir() || kind.is_pax_global_extensions() || kind.is_pax_local_extensions() {
             continue;
         }
-        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let name = entry_name(&raw)?;
+        let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let size = entry.header().size().unwrap_or(0);
-        budget.take(size).map_err(|e| format!("{raw:?}: {e}"))?;
+        budget.take(size).map_err(|e| format!("{path:?}: {e}"))?;
         let mut data = Vec::with_capacity(size as usize);
         if kind.is_file() || kind.is_contiguous() || kind == tar::EntryType::GNUSparse {
             (&mut entry)
                 .take(MAX_FILE_BYTES + 1)
                 .read_to_end(&mut data)
-                .map_err(|e| format!("cannot read {raw:?} from archive: {e}"))?;
+                .map_err(|e| format!("cannot read {path:?} from archive: {e}"))?;
         }
-        files.push(File::new(name, data));
+        let link = (kind.is_symlink() || kind.is_hard_link())
+            .then(|| entry.link_name_bytes())
+            .flatten()
+            .map(|l| String::from_utf8_lossy(&l).into_owned());
+        out.push(TarEntry { path, link, data });
     }
-    if files.is_empty() {
-        return Err("no files in chart archive".into());
-    }
-    Ok(files)
+    Ok(out)
 }
 
 /// Helm's naming of an archive entry: drop the first component, normalise, refuse escapes.
@@ -77,7 +98,7 @@ fn entry_name(raw: &str) -> Result<String, String> {
 }
 
 /// Go's `path.Clean` for relative paths.
-fn clean_path(path: &str) -> String {
+pub fn clean_path(path: &str) -> String {
     let mut out: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {

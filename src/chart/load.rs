@@ -94,7 +94,12 @@ pub fn load_chart(path: &Path) -> Result<Chart> {
 
 /// Builds a chart from its files; `origin` names it in messages; packaged subcharts are read
 /// within `budget`.
-fn load_files(files: Vec<File>, origin: &str, depth: usize, budget: &mut Budget) -> Result<Chart> {
+pub fn load_files(
+    files: Vec<File>,
+    origin: &str,
+    depth: usize,
+    budget: &mut Budget,
+) -> Result<Chart> {
     let shown = |name: &str| format!("{origin}/{name}");
     let mut metadata: Option<ChartMetadata> = None;
     // Chart.yaml first: requirements.yaml is read over it, and Helm decides by its apiVersion

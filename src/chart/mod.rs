@@ -24,7 +24,8 @@
 //! # Ok::<(), rollguard::error::InputError>(())
 //! ```
 //!
-//! Modules: `directory` and `archive` read files (within one `budget`), `helmignore` filters
+//! Modules: `directory`, `archive` and `git` (a chart at a revision, for `--base REF`) read
+//! files (within one `budget`), `helmignore` filters
 //! them, `load` sorts them into a [`Chart`] tree, `metadata` reads Chart.yaml, `values` reads
 //! and coalesces values, `deps` processes dependencies, `release` builds what the engine gets,
 //! `semver` is Masterminds-compatible version constraints (also Sprig's `semverCompare`).
@@ -51,6 +52,7 @@ mod archive;
 mod budget;
 mod deps;
 mod directory;
+mod git;
 mod gofmt;
 mod helmignore;
 mod load;
@@ -59,6 +61,7 @@ mod release;
 pub mod semver;
 pub mod values;
 
+pub use git::load_chart_at_revision;
 pub use load::{Chart, File, load_chart};
 pub use metadata::{ChartMetadata, Dependency, Maintainer};
 pub use release::{LoadedRelease, RenderChart, Template, kube_version_compatible, load, prepare};
