@@ -75,7 +75,7 @@ fn chart_files(entries: Vec<TarEntry>) -> std::result::Result<Vec<File>, String>
     let mut by_path: BTreeMap<String, TarEntry> = BTreeMap::new();
     for entry in entries {
         let path = clean_path(&entry.path);
-        if path == "." || path.starts_with("..") || entry.path.starts_with('/') {
+        if path == "." || path == ".." || path.starts_with("../") || entry.path.starts_with('/') {
             return Err(format!("unexpected path {:?} in git archive", entry.path));
         }
         by_path.insert(path, entry);
