@@ -5,6 +5,7 @@
 
 pub mod accepted;
 pub mod baseline;
+pub mod chart;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -1,0 +1,90 @@
+//! A chart directory read as Helm's `LoadDir` reads it: files in lexical order, `.helmignore` of
+//! the chart root applied to every path (subcharts included), dot files under `templates/`
+//! skipped, a UTF-8 byte order mark dropped. Symbolic links are followed only while they stay
+//! inside the chart; anything but regular files is refused.
+
+use std::path::Path;
+
+use walkdir::WalkDir;
+
+use crate::error::{InputError, Result};
+
+use super::budget::Budget;
+use super::helmignore::Rules;
+use super::load::File;
+
+pub fn read_directory(root: &Path, budget: &mut Budget) -> Result<Vec<File>> {
+    let shown = root.display().to_string();
+    let canonical = root
+        .canonicalize()
+        .map_err(|e| InputError::in_path(&shown, format!("cannot read chart directory: {e}")))?;
+    let ignore_path = root.join(".helmignore");
+    let rules = if ignore_path.is_file() {
+        let text = std::fs::read_to_string(&ignore_path).map_err(|e| {
+            InputError::in_path(
+                ignore_path.display().to_string(),
+                format!("cannot read: {e}"),
+            )
+        })?;
+        Rules::parse(&text).map_err(|(line, e)| {
+            InputError::in_path(
+                format!("{}:{line}", ignore_path.display()),
+                format!("invalid .helmignore rule: {e}"),
+            )
+        })?
+    } else {
+        Rules::default()
+    }
+    .with_defaults();
+
+    let mut files = Vec::new();
+    let mut walk = WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .min_depth(1)
+        .into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = entry.map_err(|e| InputError::in_path(&shown, format!("cannot read: {e}")))?;
+        let rel = entry
+            .path()
+            .strip_prefix(root)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        let shown_entry = entry.path().display().to_string();
+        if entry.path_is_symlink() {
+            let target = entry.path().canonicalize().map_err(|e| {
+                InputError::in_path(&shown_entry, format!("cannot follow link: {e}"))
+            })?;
+            if !target.starts_with(&canonical) {
+                return Err(InputError::in_path(
+                    &shown_entry,
+                    "symbolic link points outside the chart",
+                ));
+            }
+        }
+        let is_dir = entry.file_type().is_dir();
+        if rules.ignores(&rel, is_dir) {
+            if is_dir {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        if is_dir {
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            return Err(InputError::in_path(
+                &shown_entry,
+                "cannot load an irregular file (device, socket, pipe)",
+            ));
+        }
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        budget
+            .take(size)
+            .map_err(|e| InputError::in_path(&shown_entry, e))?;
+        let data = std::fs::read(entry.path())
+            .map_err(|e| InputError::in_path(&shown_entry, format!("cannot read: {e}")))?;
+        files.push(File::new(rel, data));
+    }
+    Ok(files)
+}

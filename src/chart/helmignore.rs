@@ -1,0 +1,250 @@
+//! `.helmignore` rules with Helm's exact semantics (`pkg/ignore`), which are not git's:
+//! patterns are Go `filepath.Match` globs (no `**`); a pattern without `/` matches the base name,
+//! one with `/` the whole path, a leading `/` anchors it; a trailing `/` matches directories only.
+//! A negated pattern `!p` ignores every path that does *not* match `p`: Helm's rule, so a lone
+//! `!keep.txt` ignores the whole chart, Chart.yaml included.
+
+/// One pattern of a `.helmignore` file.
+#[derive(Debug, Clone)]
+struct Pattern {
+    glob: String,
+    negate: bool,
+    dir_only: bool,
+    scope: Scope,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    /// No `/` in the pattern: match the base name.
+    BaseName,
+    /// A `/` inside: match the path from the chart root.
+    Path,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    patterns: Vec<Pattern>,
+}
+
+impl Rules {
+    /// Parses a `.helmignore` text; the error names the 1-based line.
+    pub fn parse(text: &str) -> Result<Rules, (usize, String)> {
+        let mut rules = Rules::default();
+        for (i, line) in text.lines().enumerate() {
+            rules.add(line).map_err(|e| (i + 1, e))?;
+        }
+        Ok(rules)
+    }
+
+    /// The rule Helm always adds when loading a directory: dot files under `templates/`.
+    pub fn with_defaults(mut self) -> Rules {
+        // A constant pattern that always parses.
+        let _ = self.add("templates/.?*");
+        self
+    }
+
+    fn add(&mut self, line: &str) -> Result<(), String> {
+        let rule = line.trim();
+        if rule.is_empty() || rule.starts_with('#') {
+            return Ok(());
+        }
+        if rule.contains("**") {
+            return Err("double-star (**) syntax is not supported".into());
+        }
+        check_glob(rule)?;
+        let (negate, rule) = match rule.strip_prefix('!') {
+            Some(r) => (true, r),
+            None => (false, rule),
+        };
+        let (dir_only, rule) = match rule.strip_suffix('/') {
+            Some(r) => (true, r),
+            None => (false, rule),
+        };
+        let (scope, glob) = if let Some(anchored) = rule.strip_prefix('/') {
+            (Scope::Path, anchored)
+        } else if rule.contains('/') {
+            (Scope::Path, rule)
+        } else {
+            (Scope::BaseName, rule)
+        };
+        self.patterns.push(Pattern {
+            glob: glob.to_string(),
+            negate,
+            dir_only,
+            scope,
+        });
+        Ok(())
+    }
+
+    /// Whether `path` (relative to the chart root, `/`-separated) is ignored.
+    pub fn ignores(&self, path: &str, is_dir: bool) -> bool {
+        if path.is_empty() || path == "." || path == "./" {
+            return false;
+        }
+        for p in &self.patterns {
+            let subject = match p.scope {
+                Scope::BaseName => path.rsplit('/').next().unwrap_or(path),
+                Scope::Path => path,
+            };
+            if p.negate {
+                if (p.dir_only && !is_dir) || !glob_match(&p.glob, subject) {
+                    return true;
+                }
+                continue;
+            }
+            if p.dir_only && !is_dir {
+                continue;
+            }
+            if glob_match(&p.glob, subject) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Refuses what Go's `filepath.Match` calls a bad pattern: an unclosed `[`, a dangling `\`.
+fn check_glob(pattern: &str) -> Result<(), String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' if i + 1 == chars.len() => return Err(format!("bad pattern {pattern:?}")),
+            '\\' => i += 2,
+            '[' => match class_end(&chars, i + 1) {
+                Some(end) => i = end + 1,
+                None => return Err(format!("bad pattern {pattern:?}")),
+            },
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// Index of the `]` closing a class that starts at `start` (after `[`).
+fn class_end(chars: &[char], start: usize) -> Option<usize> {
+    let mut i = start;
+    if chars.get(i) == Some(&'^') {
+        i += 1;
+    }
+    let first = i;
+    while i < chars.len() {
+        match chars[i] {
+            ']' if i > first => return Some(i),
+            '\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Go's `filepath.Match` on `/`-separated paths: `*` and `?` never match `/`.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    match_from(&p, &n)
+}
+
+fn match_from(p: &[char], n: &[char]) -> bool {
+    let Some((&first, rest)) = p.split_first() else {
+        return n.is_empty();
+    };
+    match first {
+        '*' => (0..=n.len())
+            .take_while(|&k| k == 0 || n[k - 1] != '/')
+            .any(|k| match_from(rest, &n[k..])),
+        '?' => n.first().is_some_and(|&c| c != '/') && match_from(rest, &n[1..]),
+        '[' => {
+            let Some(end) = class_end(p, 1) else {
+                return false;
+            };
+            let Some(&c) = n.first() else {
+                return false;
+            };
+            c != '/' && class_matches(&p[1..end], c) && match_from(&p[end + 1..], &n[1..])
+        }
+        '\\' => match rest.split_first() {
+            Some((&lit, rest)) => n.first() == Some(&lit) && match_from(rest, &n[1..]),
+            None => false,
+        },
+        c => n.first() == Some(&c) && match_from(rest, &n[1..]),
+    }
+}
+
+fn class_matches(class: &[char], c: char) -> bool {
+    let (negated, class) = match class.split_first() {
+        Some(('^', rest)) => (true, rest),
+        _ => (false, class),
+    };
+    let mut i = 0;
+    let mut hit = false;
+    let unescape = |i: &mut usize| -> char {
+        if class[*i] == '\\' && *i + 1 < class.len() {
+            *i += 1;
+        }
+        let ch = class[*i];
+        *i += 1;
+        ch
+    };
+    while i < class.len() {
+        let lo = unescape(&mut i);
+        let hi = if i + 1 < class.len() && class[i] == '-' {
+            i += 1;
+            unescape(&mut i)
+        } else {
+            lo
+        };
+        if lo <= c && c <= hi {
+            hit = true;
+        }
+    }
+    hit != negated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(text: &str) -> Rules {
+        Rules::parse(text).unwrap_or_else(|(line, e)| panic!("line {line}: {e}"))
+    }
+
+    #[test]
+    fn globs_follow_go_filepath_match() {
+        assert!(glob_match("*.md", "README.md"));
+        assert!(!glob_match("*.md", "docs/README.md"));
+        assert!(glob_match("docs/*.md", "docs/README.md"));
+        assert!(glob_match("[a-c]?.txt", "b1.txt"));
+        assert!(!glob_match("[^a-c]?.txt", "b1.txt"));
+        assert!(glob_match(r"\*x", "*x"));
+    }
+
+    #[test]
+    fn base_name_path_and_anchored_rules() {
+        let r = rules("# comment\n*.md\nci/\n/top.txt\nsecret/*.key\n").with_defaults();
+        assert!(r.ignores("README.md", false));
+        assert!(r.ignores("charts/sub/README.md", false));
+        assert!(r.ignores("ci", true));
+        assert!(!r.ignores("ci", false));
+        assert!(r.ignores("top.txt", false));
+        assert!(!r.ignores("sub/top.txt", false));
+        assert!(r.ignores("secret/a.key", false));
+        assert!(r.ignores("templates/.hidden.yaml", false));
+        assert!(!r.ignores("templates/a.yaml", false));
+        assert!(!r.ignores("Chart.yaml", false));
+    }
+
+    #[test]
+    fn negation_ignores_everything_else() {
+        // Helm's rule (checked with the real engine: the chart then has no Chart.yaml).
+        let r = rules("!keep.txt\n");
+        assert!(r.ignores("Chart.yaml", false));
+        assert!(!r.ignores("keep.txt", false));
+    }
+
+    #[test]
+    fn bad_patterns_are_refused_with_their_line() {
+        assert_eq!(Rules::parse("ok\nfoo/**/bar\n").err().map(|e| e.0), Some(2));
+        assert!(Rules::parse("[abc\n").is_err());
+    }
+}

@@ -1,0 +1,272 @@
+//! Coalescing: the chart's defaults under the user's values, subchart by subchart, with globals
+//! copied down, step for step as Helm 4 does it (`CoalesceValues`, `MergeValues`). The observable
+//! rules, pinned against the real engine by the fixture and corpus tests:
+//!
+//! - a key the user (or a parent) gives wins; maps merge key by key;
+//! - a `null` default is never copied in (nested ones neither; nulls inside lists stay);
+//! - a `null` from the user deletes the default (`--set a=null`); below the top level of a
+//!   chart's values only a non-null default: a nested `null` given for a `null` default stays
+//!   `null`, as does a `null` for a key with no default;
+//! - a parent chart's defaults for a subchart (`sub:` in its values.yaml) go under the user's
+//!   `sub:` values in "merge" mode, where `null` is kept as a value, and the subchart's own
+//!   coalescing then deletes its default for that key; so a parent's `sub: {key: null}` removes
+//!   the subchart's default only when the user also gave values under `sub`;
+//! - `global` flows down: the parent's globals override the subchart's, maps merging.
+//!
+//! Helm works on Go maps, which are references, and copies a global's map *shallowly* into each
+//! subchart: maps two levels under `global` are then one object shared by the parent and all its
+//! subcharts, and a merge into one of them shows everywhere (a subchart's nulls can appear in
+//! the parent's `.Values.global`). To give the same values, coalescing runs on a tree of shared
+//! maps (`Tree`) that copies exactly where Helm copies.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use crate::chart::load::Chart;
+
+use super::Values;
+
+pub const GLOBAL: &str = "global";
+
+/// A map shared by reference, as a Go `map[string]interface{}` is.
+type Tree = Rc<RefCell<BTreeMap<String, Node>>>;
+
+/// A value during coalescing: a shared map, or anything else (lists are never merged into).
+#[derive(Clone)]
+enum Node {
+    Map(Tree),
+    Leaf(Value),
+}
+
+impl Node {
+    fn is_null(&self) -> bool {
+        matches!(self, Node::Leaf(Value::Null))
+    }
+
+    /// A deep copy into a fresh tree (Go's `copystructure.Copy`).
+    fn from_value(v: &Value) -> Node {
+        match v {
+            Value::Object(m) => Node::Map(tree_from(m)),
+            other => Node::Leaf(other.clone()),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Node::Map(t) => Value::Object(values_of(t)),
+            Node::Leaf(v) => v.clone(),
+        }
+    }
+}
+
+fn tree_from(values: &Values) -> Tree {
+    Rc::new(RefCell::new(
+        values
+            .iter()
+            .map(|(k, v)| (k.clone(), Node::from_value(v)))
+            .collect(),
+    ))
+}
+
+fn values_of(tree: &Tree) -> Values {
+    tree.borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_value()))
+        .collect()
+}
+
+fn entries(tree: &Tree) -> Vec<(String, Node)> {
+    tree.borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn get(tree: &Tree, key: &str) -> Option<Node> {
+    tree.borrow().get(key).cloned()
+}
+
+/// Helm's `CoalesceValues` (`merge == false`) and `MergeValues` (`merge == true`) for `chart`
+/// over `dest`, the values given for it; fills `dest` in place.
+pub fn coalesce(chart: &Chart, dest: &mut Values, merge: bool) -> Result<(), String> {
+    let tree = tree_from(dest);
+    coalesce_tree(chart, &tree, merge)?;
+    *dest = values_of(&tree);
+    Ok(())
+}
+
+fn coalesce_tree(chart: &Chart, dest: &Tree, merge: bool) -> Result<(), String> {
+    coalesce_values(chart, dest, merge);
+    coalesce_deps(chart, dest, merge)
+}
+
+fn coalesce_values(chart: &Chart, v: &Tree, merge: bool) {
+    // The chart's defaults are copied first, so that merging never changes the chart.
+    let defaults = tree_from(&chart.values);
+    for (key, default) in entries(&defaults) {
+        match get(v, &key) {
+            Some(given) if given.is_null() && !merge => {
+                v.borrow_mut().remove(&key);
+            }
+            Some(Node::Map(given)) => {
+                if let Node::Map(src) = &default {
+                    let merge = merge || chart.dependencies.iter().any(|d| d.name() == key);
+                    if !merge {
+                        remove_nulls(src);
+                    }
+                    coalesce_tables(&given, src, merge);
+                }
+            }
+            Some(_) => {}
+            None => {
+                if !merge {
+                    match &default {
+                        Node::Leaf(Value::Null) => continue,
+                        Node::Map(m) => remove_nulls(m),
+                        Node::Leaf(_) => {}
+                    }
+                }
+                v.borrow_mut().insert(key, default);
+            }
+        }
+    }
+}
+
+fn coalesce_deps(chart: &Chart, dest: &Tree, merge: bool) -> Result<(), String> {
+    for sub in &chart.dependencies {
+        let name = sub.name();
+        let table = match get(dest, name) {
+            None => {
+                let fresh: Tree = Rc::default();
+                dest.borrow_mut()
+                    .insert(name.to_string(), Node::Map(fresh.clone()));
+                fresh
+            }
+            Some(Node::Map(t)) => t,
+            Some(Node::Leaf(_)) => {
+                return Err(format!(
+                    "type mismatch on {name}: the values for subchart {name} must be a map"
+                ));
+            }
+        };
+        coalesce_globals(&table, dest);
+        coalesce_tree(sub, &table, merge)?;
+    }
+    Ok(())
+}
+
+/// Copies the parent's `global` into a subchart's values; the parent's entries win. Each map
+/// under the parent's `global` is copied shallowly, as Helm copies it.
+fn coalesce_globals(dest: &Tree, parent: &Tree) {
+    let dg = match get(dest, GLOBAL) {
+        None => Rc::default(),
+        Some(Node::Map(m)) => m,
+        Some(Node::Leaf(_)) => return,
+    };
+    let sg = match get(parent, GLOBAL) {
+        None => Rc::default(),
+        Some(Node::Map(m)) => m,
+        Some(Node::Leaf(_)) => return,
+    };
+    if !Rc::ptr_eq(&dg, &sg) {
+        for (key, val) in entries(&sg) {
+            match (&val, get(&dg, &key)) {
+                (Node::Map(src), existing) => {
+                    let shallow: Tree = Rc::new(RefCell::new(src.borrow().clone()));
+                    match existing {
+                        None => {
+                            dg.borrow_mut().insert(key, Node::Map(shallow));
+                        }
+                        Some(Node::Map(below)) => {
+                            coalesce_tables(&shallow, &below, true);
+                            dg.borrow_mut().insert(key, Node::Map(shallow));
+                        }
+                        Some(Node::Leaf(_)) => {}
+                    }
+                }
+                (Node::Leaf(_), Some(Node::Map(_))) => {}
+                (Node::Leaf(_), _) => {
+                    dg.borrow_mut().insert(key, val);
+                }
+            }
+        }
+    }
+    dest.borrow_mut().insert(GLOBAL.into(), Node::Map(dg));
+}
+
+/// Helm's `coalesceTablesFullKey`: `src` under `dst`, which wins. A `null` in `dst` deletes a
+/// non-null default when coalescing, and is kept otherwise.
+fn coalesce_tables(dst: &Tree, src: &Tree, merge: bool) {
+    if Rc::ptr_eq(dst, src) {
+        return;
+    }
+    let non_null: BTreeSet<String> = src
+        .borrow()
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| k.clone())
+        .collect();
+    // Helm marks the keys `dst` nulls in `src` too (it changes `src`, which may be shared).
+    let nulls: Vec<String> = dst
+        .borrow()
+        .iter()
+        .filter(|(_, v)| v.is_null())
+        .map(|(k, _)| k.clone())
+        .collect();
+    for key in nulls {
+        src.borrow_mut().insert(key, Node::Leaf(Value::Null));
+    }
+    for (key, val) in entries(src) {
+        match get(dst, &key) {
+            Some(d) if d.is_null() && !merge && non_null.contains(&key) => {
+                dst.borrow_mut().remove(&key);
+            }
+            None => {
+                dst.borrow_mut().insert(key, val);
+            }
+            Some(Node::Map(d)) => {
+                if let Node::Map(s) = &val {
+                    coalesce_tables(&d, s, merge);
+                }
+            }
+            Some(Node::Leaf(_)) => {}
+        }
+    }
+}
+
+/// Removes `null` map entries at every depth, in place (list items untouched).
+fn remove_nulls(tree: &Tree) {
+    tree.borrow_mut().retain(|_, v| !v.is_null());
+    for (_, v) in entries(tree) {
+        if let Node::Map(m) = v {
+            remove_nulls(&m);
+        }
+    }
+}
+
+/// Helm's `MergeTables`: `src` under `dst`, nulls kept.
+pub fn merge_tables(dst: &mut Values, src: &Values) {
+    let (d, s) = (tree_from(dst), tree_from(src));
+    coalesce_tables(&d, &s, true);
+    *dst = values_of(&d);
+}
+
+/// Helm's `Values.Table`: the map at a dotted path.
+pub fn table<'a>(values: &'a Values, path: &str) -> Option<&'a Values> {
+    path.split('.').try_fold(values, |t, key| match t.get(key) {
+        Some(Value::Object(m)) => Some(m),
+        _ => None,
+    })
+}
+
+/// Helm's `Values.PathValue`: the non-map value at a dotted path.
+pub fn path_value<'a>(values: &'a Values, path: &str) -> Option<&'a Value> {
+    let (parent, key) = match path.rsplit_once('.') {
+        Some((parent, key)) => (table(values, parent)?, key),
+        None => (values, path),
+    };
+    parent.get(key).filter(|v| !v.is_object())
+}

@@ -1,0 +1,196 @@
+//! Values files as Helm reads them (`values.yaml`, `-f` files): sigs.k8s.io/yaml turns YAML into
+//! JSON and Go's decoder into `map[string]interface{}`, so every number becomes a float64 and
+//! every key a string, and each YAML document of the file is deep-merged over the previous ones.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Number, Value};
+
+use crate::error::{InputError, Result};
+use crate::source::SourceFile;
+use crate::yaml::scalar::{self, Resolved};
+use crate::yaml::{Kind, Node, Origin, Span, parse_documents};
+
+use super::Values;
+use crate::chart::gofmt::format_g;
+
+/// Reads a values file; `name` is how errors name it.
+pub fn parse_values(name: &str, text: &str) -> Result<Values> {
+    parse_values_file(&SourceFile::new(name, text))
+}
+
+/// Reads a values file already held as a source (kept to point at values later).
+pub fn parse_values_file(file: &Arc<SourceFile>) -> Result<Values> {
+    let docs = parse_documents(&file.text, Origin::default())
+        .map_err(|e| InputError::at(file, e.span, format!("invalid YAML: {}", e.message)))?;
+    let mut out = Values::new();
+    for doc in &docs {
+        match to_value(doc, file)? {
+            Value::Object(map) => merge_maps(&mut out, map),
+            Value::Null => {}
+            other => {
+                return Err(InputError::at(
+                    file,
+                    doc.span,
+                    format!(
+                        "a values file must be a map of keys, found {}",
+                        type_name(&other)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Where the value at a path of keys (map keys, list indexes) is written in a values file; the
+/// last document that has it wins, as documents merge in order.
+pub fn locate(file: &SourceFile, keys: &[String]) -> Option<Span> {
+    let docs = parse_documents(&file.text, Origin::default()).ok()?;
+    docs.iter().rev().find_map(|doc| {
+        keys.iter()
+            .try_fold(doc, |node, key| match &node.kind {
+                Kind::Map(entries) => entries
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| key_text(k) == *key)
+                    .map(|(_, v)| v),
+                Kind::Seq(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+                Kind::Scalar(_) => None,
+            })
+            .map(|node| node.span)
+    })
+}
+
+/// Helm's `MergeMaps`: maps merge key by key, anything else in `over` replaces.
+pub fn merge_maps(base: &mut Values, over: Values) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Object(b)), Value::Object(o)) => merge_maps(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// One YAML node as Helm's value: numbers are f64, keys strings.
+pub fn to_value(node: &Node, file: &Arc<SourceFile>) -> Result<Value> {
+    Ok(match &node.kind {
+        Kind::Scalar(s) => match scalar::resolve(s) {
+            Resolved::Null => Value::Null,
+            Resolved::Bool(b) => Value::Bool(b),
+            Resolved::Int(i) => float(i as f64, node, file)?,
+            Resolved::Float(f) => float(f, node, file)?,
+            Resolved::Str(s) => Value::String(s),
+        },
+        Kind::Seq(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| to_value(item, file))
+                .collect::<Result<_>>()?,
+        ),
+        Kind::Map(entries) => {
+            let mut map = Map::new();
+            for (k, v) in entries {
+                map.insert(key_text(k), to_value(v, file)?);
+            }
+            Value::Object(map)
+        }
+    })
+}
+
+fn float(f: f64, node: &Node, file: &Arc<SourceFile>) -> Result<Value> {
+    Number::from_f64(f).map(Value::Number).ok_or_else(|| {
+        InputError::at(
+            file,
+            node.span,
+            format!("unsupported value {f}: JSON has no infinity or NaN"),
+        )
+    })
+}
+
+/// How sigs.k8s.io/yaml names a map key: YAML 1.1 types first (`on` is `"true"`, `1.50` is
+/// `"1.5"`), then the text.
+pub fn key_text(key: &Node) -> String {
+    match &key.kind {
+        Kind::Scalar(s) => scalar_as_string(s).unwrap_or_else(|| "null".into()),
+        _ => key.to_json().to_string(),
+    }
+}
+
+/// A scalar decoded into a Go string field by sigs.k8s.io/yaml: numbers and booleans are
+/// formatted back (floats at float32 precision), null gives `None`.
+pub fn scalar_as_string(s: &crate::yaml::Scalar) -> Option<String> {
+    match scalar::resolve(s) {
+        Resolved::Null => None,
+        Resolved::Bool(b) => Some(b.to_string()),
+        Resolved::Int(i) => Some(i.to_string()),
+        Resolved::Float(f) => Some(format_g(f, true)),
+        Resolved::Str(s) => Some(s),
+    }
+}
+
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_are_floats_and_keys_strings() {
+        let v = parse_values(
+            "v.yaml",
+            "a: 1000000\nb: 0755\non: 1\n1.50: x\n404: y\nc: [1, null]\n",
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            Value::Object(v.clone()),
+            json!({"a": 1e6, "b": 493.0, "true": 1.0, "1.5": "x", "404": true, "c": [1.0, null]})
+        );
+        assert!(v["a"].is_f64());
+    }
+
+    #[test]
+    fn documents_merge() {
+        let v = parse_values("v.yaml", "m: {a: 1}\nx: 1\n---\nm: {b: 2}\n").unwrap_or_default();
+        assert_eq!(
+            Value::Object(v),
+            json!({"m": {"a": 1.0, "b": 2.0}, "x": 1.0})
+        );
+    }
+
+    #[test]
+    fn locate_finds_the_effective_line() {
+        let file = SourceFile::new("v.yaml", "a:\n  b: [x, y]\n---\na:\n  c: 1\n");
+        let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(locate(&file, &keys(&["a", "c"])).map(|s| s.line), Some(5));
+        assert_eq!(
+            locate(&file, &keys(&["a", "b", "1"])).map(|s| s.line),
+            Some(2)
+        );
+        assert_eq!(locate(&file, &keys(&["a"])).map(|s| s.line), Some(5));
+        assert_eq!(locate(&file, &keys(&["z"])), None);
+    }
+
+    #[test]
+    fn top_level_list_is_an_error_with_line() {
+        let err = parse_values("v.yaml", "# c\n- a\n")
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("v.yaml:2:1: a values file must be a map of keys, found a list")
+        );
+    }
+}
