@@ -75,9 +75,9 @@ pub fn repo_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// What a file is, from its path, or from its first bytes for the kinds that have no fixed name
-/// (Tekton, Flux, Argo CD, scripts without extension).
-pub fn classify(path: &Path, head: &str) -> Option<FileKind> {
+/// What a file is, from its path, or from its first bytes (`head`, read only then) for the
+/// kinds that have no fixed name (Tekton, Flux, Argo CD, scripts without extension).
+pub fn classify(path: &Path, head: impl FnOnce() -> String) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
     let lower = name.to_ascii_lowercase();
     let in_dir = |dir: &str| path.components().any(|c| c.as_os_str() == dir);
@@ -116,8 +116,8 @@ pub fn classify(path: &Path, head: &str) -> Option<FileKind> {
     } else if lower.ends_with(".sh") || lower.ends_with(".bash") {
         FileKind::Shell
     } else if yaml {
-        return yaml_by_content(head);
-    } else if !name.contains('.') && is_shell_shebang(head) {
+        return yaml_by_content(&head());
+    } else if !name.contains('.') && is_shell_shebang(&head()) {
         FileKind::Shell
     } else {
         return None;
@@ -205,13 +205,12 @@ fn keep_dir(path: &Path) -> bool {
 /// recognised by its top-level keys if it is YAML; a file given by name that is not YAML is
 /// read as a shell script: the user said it runs the upgrade.
 pub fn add_file(path: &Path, given: Given, found: &mut Found) {
-    let head = read_head(path);
     let name = path.to_string_lossy().to_ascii_lowercase();
     let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
-    let kind = match (classify(path, &head), given) {
+    let kind = match (classify(path, || read_head(path)), given) {
         (Some(kind), _) => kind,
         (None, Given::No) => return,
-        (None, _) if yaml => match (sniff_yaml(&head), given) {
+        (None, _) if yaml => match (sniff_yaml(&read_head(path)), given) {
             (Some(kind), _) => kind,
             (None, Given::File) => {
                 found.notes.push(format!(
@@ -273,7 +272,7 @@ mod tests {
 
     #[test]
     fn kinds_by_name_and_content() {
-        let k = |p: &str, head: &str| classify(Path::new(p), head);
+        let k = |p: &str, head: &str| classify(Path::new(p), || head.to_string());
         assert_eq!(
             k(".github/workflows/deploy.yml", ""),
             Some(FileKind::GitHub)
