@@ -41,8 +41,8 @@ static MISSING_HISTORY_MAX: RuleMeta = RuleMeta {
           because the limit is then not in the pipeline. helmfile always passes its own limit \
           (default 10) and Flux defaults to 5, so without a setting they are quiet. Argo CD keeps \
           no Helm history.",
-    fix: "Pass `--history-max N` (N ≥ 2 keeps a revision to roll back to; 10 is Helm's default), \
-          or set `historyMax` / `maxHistory` to a positive number.",
+    fix: "Pass `--history-max N` with N > 0 (the CLI's default is 10), or set `historyMax` / \
+          `maxHistory` to a positive number.",
 };
 
 impl Rule for MissingHistoryMax {
