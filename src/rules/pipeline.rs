@@ -296,13 +296,13 @@ static FORCE_UPGRADE: RuleMeta = RuleMeta {
     effect: Effect::NotReverted,
     summary: "`--force` (Helm 4 `--force-replace`) replaces resources instead of patching them",
     doc: "With `--force` (Helm 4: `--force-replace`), helmfile `force: true` or Flux \
-          `upgrade.force: true`, resources that fail to update are deleted and re-created: pods \
-          all restart at once, Services may get a new clusterIP, and whatever the cluster added \
-          to the objects (status, defaulted fields, other managers' changes) is lost. A rollback \
-          re-creates them again rather than restoring them. `helm rollback --force` has the same \
-          effect.",
-    fix: "Drop `--force`; fix the field that cannot be patched (an immutable field change) \
-          instead.",
+          `upgrade.force: true`, Helm replaces every resource (a PUT, like `kubectl replace`) \
+          instead of its three-way merge patch: whatever was set outside the chart (by \
+          controllers, admission webhooks, an autoscaler, an operator's fix) is wiped, and a \
+          rollback, which replaces again from the stored manifest, cannot bring it back. \
+          `helm rollback --force` does the same.",
+    fix: "Drop `--force`; if it was there to push through a field the API server refuses to \
+          patch, fix that change instead.",
 };
 
 impl Rule for ForceUpgrade {
@@ -317,11 +317,11 @@ impl Rule for ForceUpgrade {
                     inv.location(span),
                     None,
                     format!(
-                        "{} forces resource replacement: objects are deleted and re-created, and a rollback cannot restore them",
+                        "{} replaces resources instead of patching them: what was set outside the chart is wiped, and a rollback cannot bring it back",
                         inv.describe()
                     ),
                 )
-                .help("remove `--force` / `--force-replace` and fix the field that cannot be patched");
+                .help("remove `--force` / `--force-replace`");
             }
         }
     }
