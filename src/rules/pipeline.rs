@@ -334,11 +334,12 @@ static MISSING_CLEANUP_ON_FAIL: RuleMeta = RuleMeta {
     category: Category::Pipeline,
     severity: Severity::Info,
     effect: Effect::NotReverted,
-    summary: "`--atomic` without `--cleanup-on-fail`: resources created by the failed upgrade stay",
-    doc: "When an atomic upgrade (or a Flux remediation) rolls back, resources that the failed \
-          revision created are deleted only with `--cleanup-on-fail` (helmfile `cleanupOnFail`, \
-          Flux `upgrade.cleanupOnFail`). Without it they stay in the cluster, unmanaged, and \
-          the next upgrade can fail on them with \"already exists\".",
+    summary: "`--atomic` without `--cleanup-on-fail`: what a failed upgrade created may stay",
+    doc: "`--cleanup-on-fail` (helmfile `cleanupOnFail`, Flux `upgrade.cleanupOnFail`) deletes \
+          the resources a failed upgrade created as soon as it fails. Without it, removing them \
+          is left to the rollback that `--atomic` (or a Flux remediation) starts; when that \
+          rollback fails as well (it times out too, a hook fails), they stay in the cluster, \
+          and the next upgrade can collide with them.",
     fix: "Add `--cleanup-on-fail` next to `--atomic`.",
 };
 
@@ -364,7 +365,7 @@ impl Rule for MissingCleanupOnFail {
                     inv.location(span),
                     None,
                     format!(
-                        "{} rolls back a failed upgrade but keeps the resources it created (no cleanup on fail)",
+                        "{} rolls back a failed upgrade without `--cleanup-on-fail`: if the rollback fails too, what the upgrade created stays",
                         inv.describe()
                     ),
                 )
