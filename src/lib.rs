@@ -1,3 +1,4 @@
 //! rollguard: can this Helm release be rolled back safely?
 
+pub mod render;
 pub mod yaml;
