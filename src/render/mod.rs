@@ -17,6 +17,7 @@ pub mod chart;
 pub mod error;
 mod exec;
 pub mod fmt;
+pub mod funcs;
 mod lex;
 pub mod parse;
 pub mod value;
