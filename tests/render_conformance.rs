@@ -125,6 +125,33 @@ fn load_case(node: &Node) -> Case {
     }
 }
 
+/// How the case files store long messages: head, elision note, tail.
+fn abbreviate(msg: String) -> String {
+    let chars: Vec<char> = msg.chars().collect();
+    if chars.len() <= 2000 {
+        return msg;
+    }
+    let head: String = chars[..1000].iter().collect();
+    let tail: String = chars[chars.len() - 600..].iter().collect();
+    format!(
+        "{head}\n[... {} characters elided ...]\n{tail}",
+        chars.len() - 1600
+    )
+}
+
+/// Keeps reports readable when a message is huge.
+fn shorten(msg: &str) -> String {
+    let chars: Vec<char> = msg.chars().collect();
+    if chars.len() <= 600 {
+        return msg.to_string();
+    }
+    format!(
+        "{}…{}",
+        chars[..300].iter().collect::<String>(),
+        chars[chars.len() - 200..].iter().collect::<String>()
+    )
+}
+
 fn undefined_function(msg: &str) -> Option<&str> {
     let rest = msg.split("function \"").nth(1)?;
     let name = rest.split('"').next()?;
@@ -147,7 +174,7 @@ fn run_case(case: Case) -> Outcome {
             e.limits.stack_budget = STACK - (16 << 20);
             funcs::register(e);
         })
-        .map_err(|e| e.helm_message())
+        .map_err(|e| abbreviate(e.helm_message()))
     })
     .unwrap_or_else(|e| Err(format!("renderer crashed: {e}")));
     match (result, expect, error) {
@@ -159,12 +186,15 @@ fn run_case(case: Case) -> Outcome {
             }
             match (want_out, want_err) {
                 (_, Some(want)) if want == got || loose => Outcome::Pass,
-                (_, Some(want)) => {
-                    Outcome::Fail(format!("error differs:\n  want: {want:?}\n  got:  {got:?}"))
-                }
-                (Some(want), None) => {
-                    Outcome::Fail(format!("unexpected error {got:?}\n  want output {want:?}"))
-                }
+                (_, Some(want)) => Outcome::Fail(format!(
+                    "error differs:\n  want: {:?}\n  got:  {:?}",
+                    shorten(&want),
+                    shorten(&got)
+                )),
+                (Some(want), None) => Outcome::Fail(format!(
+                    "unexpected error {:?}\n  want output {want:?}",
+                    shorten(&got)
+                )),
                 (None, None) => Outcome::Fail("case has neither expect nor error".into()),
             }
         }

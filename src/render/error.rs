@@ -19,8 +19,6 @@ pub struct ExecError {
     /// Go's text of that node, e.g. `.Values.a.b`.
     pub context: Option<String>,
     pub msg: String,
-    /// The message wraps an error returned by a function (`error calling X: …`).
-    pub from_call: bool,
 }
 
 impl ExecError {
@@ -38,9 +36,9 @@ impl ExecError {
         }
     }
 
-    /// The text Helm 4 prints: `required`/`fail` messages as `execution error at (LOC): MSG`,
-    /// errors raised by the template engine itself over three lines, function errors as Go's
-    /// one-line message.
+    /// The text Helm 4 prints: `required`/`fail` messages as `execution error at (LOC): MSG`;
+    /// errors of the template engine over three lines per template, nested through
+    /// `include`; anything else (a function's own error) as Go's one-line message.
     pub fn helm_message(&self) -> String {
         let go = self.go_message();
         if let Some(start) = go.find(WARN_START)
@@ -49,17 +47,38 @@ impl ExecError {
             let warn = &go[start + WARN_START.len()..start + end];
             return format!("execution error at ({}): {}", self.location, warn);
         }
-        match &self.context {
-            Some(ctx) if !self.from_call => format!(
-                "{}\n  executing {} at <{}>:\n    {}",
-                self.location,
-                super::fmt::quote(&self.name),
-                ctx,
-                self.msg
-            ),
-            _ => go,
-        }
+        trace(&go).unwrap_or(go)
     }
+}
+
+/// Helm's multi-line rendering of a Go execution error, or `None` when the chain ends in an
+/// error that is not the engine's own.
+fn trace(msg: &str) -> Option<String> {
+    static EXEC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(?s)^template: (\S+?:\d+:\d+): executing ("(?:[^"\\]|\\.)*") at <(.*?)>: (.*)$"#,
+        )
+        .expect("static regex")
+    });
+    static CALL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?s)^(error calling \S+?:) (.*)$").expect("static regex")
+    });
+    let caps = EXEC.captures(msg)?;
+    let head = format!(
+        "{}\n  executing {} at <{}>:\n    ",
+        &caps[1], &caps[2], &caps[3]
+    );
+    let rest = &caps[4];
+    let Some(call) = CALL.captures(rest) else {
+        return Some(format!("{head}{rest}"));
+    };
+    let inner = &call[2];
+    let inner = if inner.starts_with("template: no template ") {
+        inner.to_string()
+    } else {
+        trace(inner)?
+    };
+    Some(format!("{head}{}\n{inner}", &call[1]))
 }
 
 impl fmt::Display for ExecError {

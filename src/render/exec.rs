@@ -157,7 +157,7 @@ impl<'a> Exec<'a> {
         self.at = at;
     }
 
-    fn make_error(&self, msg: String, from_call: bool) -> Box<ExecError> {
+    fn make_error(&self, msg: String) -> Box<ExecError> {
         let tree = self.tree;
         let (location, context) = match self.at.pos() {
             Some(pos) => {
@@ -174,12 +174,11 @@ impl<'a> Exec<'a> {
             name: tree.name.clone(),
             context,
             msg,
-            from_call,
         })
     }
 
     fn errorf<T>(&self, msg: String) -> R<T> {
-        Err(Flow::Err(self.make_error(msg, false)))
+        Err(Flow::Err(self.make_error(msg)))
     }
 
     fn check_limits(&self) -> R<()> {
@@ -564,7 +563,7 @@ impl<'a> Exec<'a> {
                     return match o.call_method(name, &argv) {
                         Ok(v) => Ok(Val::plain(v)),
                         Err(e) => Err(Flow::Err(
-                            self.make_error(format!("error calling {name}: {e}"), true),
+                            self.make_error(format!("error calling {name}: {e}")),
                         )),
                     };
                 }
@@ -761,7 +760,7 @@ impl<'a> Exec<'a> {
             };
             self.at(node);
             return Err(Flow::Err(
-                self.make_error(format!("error calling call: {msg}"), true),
+                self.make_error(format!("error calling call: {msg}")),
             ));
         }
         let mut argv = Vec::with_capacity(num_in);
@@ -784,7 +783,7 @@ impl<'a> Exec<'a> {
             Err(e) => {
                 self.at(node);
                 Err(Flow::Err(
-                    self.make_error(format!("error calling {name}: {e}"), true),
+                    self.make_error(format!("error calling {name}: {e}")),
                 ))
             }
         }

@@ -377,11 +377,11 @@ impl Lexer<'_> {
                 self.paren_depth += 1;
             }
             ')' => {
-                self.emit(Tok::RightParen);
                 self.paren_depth -= 1;
                 if self.paren_depth < 0 {
                     return self.error("unexpected right paren".into());
                 }
+                self.emit(Tok::RightParen);
             }
             c if c.is_ascii() && !c.is_ascii_control() => self.emit(Tok::Char),
             c => {

@@ -29,11 +29,12 @@ impl IntTy {
     }
 }
 
-/// Element type of a Go slice: `[]interface {}` or `[]string`.
+/// Element type of a Go slice: `[]interface {}`, `[]string` or `[]int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Elem {
     Any,
     Str,
+    Int,
 }
 
 /// Go type of a string-keyed map: a plain `map[string]interface {}` or Helm's named
@@ -166,6 +167,7 @@ impl Value {
             Value::List(l) => match l.elem {
                 Elem::Any => "[]interface {}".into(),
                 Elem::Str => "[]string".into(),
+                Elem::Int => "[]int".into(),
             },
             Value::Map(m) => match m.ty {
                 MapTy::Plain => "map[string]interface {}".into(),
