@@ -74,6 +74,10 @@ fn length(a: &[Value]) -> FuncResult {
         Value::Bytes(b) => b.len(),
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.entries.borrow().len(),
+        Value::Object(o) => match o.plain() {
+            Some(p) if !matches!(p, Value::Object(_)) => return length(&[p]),
+            _ => return Err(format!("len of type {}", a[0].type_name())),
+        },
         other => return Err(format!("len of type {}", other.type_name())),
     } as i64))
 }

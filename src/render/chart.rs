@@ -5,6 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use std::rc::Rc;
+
+use super::funcs::glob::Glob;
+use super::objects::{Files, NilMap, default_capabilities};
 use super::value::Value;
 use super::{Engine, Error, Shared};
 use crate::yaml::{self, Kind, Node, scalar::Resolved};
@@ -133,34 +137,170 @@ fn with_values_type(v: Value) -> Value {
     }
 }
 
-/// Helm's `Chart.yaml` keys as `.Chart` shows them.
-fn chart_object(meta: &Value) -> Value {
-    const KEYS: &[(&str, &str)] = &[
-        ("name", "Name"),
-        ("version", "Version"),
-        ("appVersion", "AppVersion"),
+/// Text of a Chart.yaml scalar for a string field: numbers read as JSON numbers (`1.10`
+/// becomes `1.1`), as Helm's loader does.
+fn meta_string(v: Option<Value>) -> Value {
+    match v {
+        None | Some(Value::Nil) => Value::str(""),
+        Some(Value::Str(s)) => Value::Str(s),
+        Some(other) => Value::string(super::fmt::sprint_v(&other)),
+    }
+}
+
+fn meta_list(v: Option<Value>, item: impl Fn(&Value) -> Value) -> Value {
+    match v {
+        Some(Value::List(l)) => Value::list(l.items.iter().map(item).collect()),
+        _ => Value::list(Vec::new()),
+    }
+}
+
+fn go_struct(v: &Value, keys: &[(&str, &str)]) -> Value {
+    Value::map(
+        keys.iter()
+            .map(|(yaml_key, go_key)| (go_key.to_string(), meta_string(v.get(yaml_key))))
+            .collect(),
+    )
+}
+
+/// `.Chart`: Chart.yaml as Helm 4 exposes it, a map with Go's field names.
+fn chart_object(meta: &Value, is_root: bool) -> Value {
+    let mut m = BTreeMap::new();
+    for (yaml_key, go_key) in [
         ("apiVersion", "APIVersion"),
+        ("appVersion", "AppVersion"),
+        ("condition", "Condition"),
         ("description", "Description"),
-        ("type", "Type"),
         ("home", "Home"),
         ("icon", "Icon"),
-        ("keywords", "Keywords"),
-        ("sources", "Sources"),
-        ("maintainers", "Maintainers"),
-        ("dependencies", "Dependencies"),
-        ("annotations", "Annotations"),
         ("kubeVersion", "KubeVersion"),
-        ("deprecated", "Deprecated"),
-        ("condition", "Condition"),
+        ("name", "Name"),
         ("tags", "Tags"),
-    ];
-    let mut m = BTreeMap::new();
-    for (yaml_key, go_key) in KEYS {
-        if let Some(v) = meta.get(yaml_key) {
-            m.insert(go_key.to_string(), v);
-        }
+        ("type", "Type"),
+        ("version", "Version"),
+    ] {
+        m.insert(go_key.to_string(), meta_string(meta.get(yaml_key)));
     }
+    let strings = |k: &str| meta_list(meta.get(k), |v| meta_string(Some(v.clone())));
+    m.insert("Keywords".into(), strings("keywords"));
+    m.insert("Sources".into(), strings("sources"));
+    m.insert(
+        "Maintainers".into(),
+        meta_list(meta.get("maintainers"), |v| {
+            go_struct(v, &[("name", "Name"), ("email", "Email"), ("url", "URL")])
+        }),
+    );
+    m.insert(
+        "Dependencies".into(),
+        meta_list(meta.get("dependencies"), |v| {
+            let mut d = go_struct(
+                v,
+                &[
+                    ("name", "Name"),
+                    ("version", "Version"),
+                    ("repository", "Repository"),
+                    ("condition", "Condition"),
+                    ("alias", "Alias"),
+                ],
+            );
+            if let Value::Map(dm) = &mut d {
+                let mut e = dm.entries.borrow_mut();
+                e.insert("Tags".into(), strings_of(v.get("tags")));
+                e.insert("Enabled".into(), Value::Bool(true));
+                e.insert(
+                    "ImportValues".into(),
+                    v.get("import-values")
+                        .unwrap_or_else(|| Value::list(Vec::new())),
+                );
+            }
+            d
+        }),
+    );
+    m.insert(
+        "Deprecated".into(),
+        Value::Bool(matches!(meta.get("deprecated"), Some(Value::Bool(true)))),
+    );
+    m.insert("IsRoot".into(), Value::Bool(is_root));
+    m.insert(
+        "Annotations".into(),
+        match meta.get("annotations") {
+            Some(Value::Map(a)) => Value::Map(a),
+            _ => Value::Object(Rc::new(NilMap {
+                type_name: "map[string]string",
+            })),
+        },
+    );
     Value::map(m)
+}
+
+fn strings_of(v: Option<Value>) -> Value {
+    meta_list(v, |x| meta_string(Some(x.clone())))
+}
+
+/// Files of a chart that `.Files` exposes: everything but Chart.yaml, values, templates and
+/// subcharts, less what `.helmignore` excludes.
+fn chart_files(files: &ChartFiles, dir: &str) -> Files {
+    const SPECIAL: &[&str] = &[
+        "Chart.yaml",
+        "Chart.lock",
+        "values.yaml",
+        "values.schema.json",
+        "requirements.yaml",
+        "requirements.lock",
+    ];
+    let ignore = files
+        .get(&format!("{dir}.helmignore"))
+        .map(|t| HelmIgnore::new(t))
+        .unwrap_or_default();
+    let files = files
+        .iter()
+        .filter_map(|(path, text)| {
+            let rel = path.strip_prefix(dir)?;
+            let skip = SPECIAL.contains(&rel)
+                || rel.starts_with("templates/")
+                || rel.starts_with("charts/")
+                || ignore.ignored(rel);
+            (!skip).then(|| (rel.to_string(), Rc::from(text.as_bytes())))
+        })
+        .collect();
+    Files { files }
+}
+
+/// `.helmignore`: glob lines matched against the path and the base name; `!` re-includes.
+#[derive(Default)]
+struct HelmIgnore {
+    rules: Vec<(bool, Glob)>,
+}
+
+impl HelmIgnore {
+    fn new(text: &str) -> HelmIgnore {
+        let rules = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| {
+                let (neg, pat) = match l.strip_prefix('!') {
+                    Some(p) => (true, p),
+                    None => (false, l),
+                };
+                let pat = pat.trim_start_matches('/').trim_end_matches('/');
+                Glob::new(pat).ok().map(|g| (neg, g))
+            })
+            .collect();
+        HelmIgnore { rules }
+    }
+
+    fn ignored(&self, path: &str) -> bool {
+        let mut ignored = false;
+        for (neg, g) in &self.rules {
+            let hit = g.matches(path)
+                || path.rsplit('/').next().is_some_and(|b| g.matches(b))
+                || path.match_indices('/').any(|(i, _)| g.matches(&path[..i]));
+            if hit {
+                ignored = !neg;
+            }
+        }
+        ignored
+    }
 }
 
 fn load_chart_meta(files: &ChartFiles, dir: &str) -> Result<Value, ChartError> {
@@ -171,19 +311,6 @@ fn load_chart_meta(files: &ChartFiles, dir: &str) -> Result<Value, ChartError> {
     let node = yaml::parse_single(text, yaml::Origin::default())
         .map_err(|e| ChartError::Load(format!("cannot load {path}: {e}")))?;
     Ok(node.map_or_else(Value::default, |n| yaml_to_value(&n, true)))
-}
-
-fn capabilities() -> Value {
-    let kube = BTreeMap::from([
-        ("Version".to_string(), Value::str("v1.36.0")),
-        ("GitVersion".to_string(), Value::str("v1.36.0")),
-        ("Major".to_string(), Value::str("1")),
-        ("Minor".to_string(), Value::str("36")),
-    ]);
-    Value::map(BTreeMap::from([(
-        "KubeVersion".to_string(),
-        Value::map(kube),
-    )]))
 }
 
 /// A chart (or subchart) found in the files: where it lives and the dot its templates see.
@@ -216,8 +343,13 @@ fn collect_units(
     let dot = BTreeMap::from([
         ("Values".to_string(), values),
         ("Release".to_string(), release.clone()),
-        ("Chart".to_string(), chart_object(&meta)),
+        ("Chart".to_string(), chart_object(&meta, dir.is_empty())),
         ("Capabilities".to_string(), caps.clone()),
+        (
+            "Files".to_string(),
+            Value::Object(Rc::new(chart_files(files, dir))),
+        ),
+        ("Subcharts".to_string(), Value::map(BTreeMap::new())),
     ]);
     out.push(Unit {
         dir: dir.to_string(),
@@ -268,7 +400,14 @@ pub fn render_chart(
         ("Service".to_string(), Value::str("Helm")),
     ]));
     let mut units = Vec::new();
-    collect_units(files, "", "", &release_obj, &capabilities(), &mut units)?;
+    collect_units(
+        files,
+        "",
+        "",
+        &release_obj,
+        &default_capabilities(),
+        &mut units,
+    )?;
 
     let mut templates: Vec<(String, usize, &str)> = Vec::new();
     for (i, unit) in units.iter().enumerate() {

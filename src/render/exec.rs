@@ -304,7 +304,12 @@ impl<'a> Exec<'a> {
 
     fn walk_range(&mut self, dot: &Val, b: &'a Branch) -> R<()> {
         let outer = self.vars.len();
-        let val = self.eval_pipeline(dot, &b.pipe)?;
+        let mut val = self.eval_pipeline(dot, &b.pipe)?;
+        if let Value::Object(o) = &val.v
+            && let Some(p) = o.plain()
+        {
+            val = Val::plain(p);
+        }
         let mark = self.vars.len();
         let ran = match &val.v {
             Value::List(l) if !l.items.is_empty() => {

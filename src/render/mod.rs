@@ -19,6 +19,7 @@ mod exec;
 pub mod fmt;
 pub mod funcs;
 mod lex;
+pub mod objects;
 pub mod parse;
 pub mod value;
 

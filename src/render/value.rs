@@ -83,6 +83,11 @@ pub trait Object {
     fn truthy(&self) -> bool {
         true
     }
+    /// The value as encoding/json (and so `toJson`/`toYaml`), `len` and `range` see it, when
+    /// it is a plain map or list underneath.
+    fn plain(&self) -> Option<Value> {
+        None
+    }
 }
 
 #[derive(Clone, Default)]

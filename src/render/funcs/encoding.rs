@@ -181,7 +181,10 @@ fn write_json(
             newline(out, indent, depth);
             out.push('}');
         }
-        Value::Object(o) => json_string(out, &o.print_text(), esc),
+        Value::Object(o) => match o.plain() {
+            Some(p) => write_json(out, &p, esc, indent, depth)?,
+            None => json_string(out, &o.print_text(), esc),
+        },
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! their Go signatures (parameter types decide conversions and error messages).
 
 mod dicts;
-mod encoding;
+pub(crate) mod encoding;
+pub(crate) mod glob;
 mod helm;
 mod lists;
 mod math;

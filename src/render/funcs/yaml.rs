@@ -109,7 +109,10 @@ fn to_y(v: &Value) -> Result<Y, String> {
             entries.sort_by(|a, b| natural_cmp(&a.0, &b.0));
             Y::Map(entries)
         }
-        Value::Object(o) => Y::Str(o.print_text()),
+        Value::Object(o) => match o.plain() {
+            Some(p) => to_y(&p)?,
+            None => Y::Str(o.print_text()),
+        },
     })
 }
 
