@@ -7,6 +7,7 @@ pub(crate) mod glob;
 mod helm;
 mod lists;
 mod math;
+mod semver;
 mod strings;
 mod types;
 pub mod yaml;
@@ -22,6 +23,7 @@ pub fn register(engine: &mut Engine) {
     math::register(engine);
     types::register(engine);
     encoding::register(engine);
+    semver::register(engine);
     yaml::register(engine);
     helm::register(engine);
 }
