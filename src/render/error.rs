@@ -51,34 +51,62 @@ impl ExecError {
     }
 }
 
+/// Splits Go's `template: LOC: executing "NAME" at <CTX>: REST` into its parts.
+fn split_exec(msg: &str) -> Option<(&str, &str, &str, &str)> {
+    let rest = msg.strip_prefix("template: ")?;
+    let (location, rest) = rest.split_once(": ")?;
+    let mut parts = location.rsplitn(3, ':');
+    let numeric =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if !numeric(parts.next()) || !numeric(parts.next()) || location.contains(char::is_whitespace) {
+        return None;
+    }
+    let rest = rest.strip_prefix("executing \"")?;
+    let mut end = None;
+    let mut escaped = false;
+    for (i, c) in rest.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => {
+                end = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let end = end?;
+    let name = &rest[..end];
+    let rest = rest[end + 1..].strip_prefix(" at <")?;
+    let (context, rest) = rest.split_once(">: ")?;
+    Some((location, name, context, rest))
+}
+
 /// Helm's multi-line rendering of a Go execution error, or `None` when the chain ends in an
 /// error that is not the engine's own.
 fn trace(msg: &str) -> Option<String> {
-    static EXEC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r#"(?s)^template: (\S+?:\d+:\d+): executing ("(?:[^"\\]|\\.)*") at <(.*?)>: (.*)$"#,
-        )
-        .expect("static regex")
-    });
-    static CALL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?s)^(error calling \S+?:) (.*)$").expect("static regex")
-    });
-    let caps = EXEC.captures(msg)?;
-    let head = format!(
-        "{}\n  executing {} at <{}>:\n    ",
-        &caps[1], &caps[2], &caps[3]
-    );
-    let rest = &caps[4];
-    let Some(call) = CALL.captures(rest) else {
-        return Some(format!("{head}{rest}"));
-    };
-    let inner = &call[2];
-    let inner = if inner.starts_with("template: no template ") {
-        inner.to_string()
-    } else {
-        trace(inner)?
-    };
-    Some(format!("{head}{}\n{inner}", &call[1]))
+    let mut out = String::new();
+    let mut cur = msg;
+    loop {
+        let (location, name, context, rest) = split_exec(cur)?;
+        out.push_str(&format!(
+            "{location}\n  executing \"{name}\" at <{context}>:\n    "
+        ));
+        let call = rest
+            .strip_prefix("error calling ")
+            .and_then(|r| r.split_once(": "))
+            .filter(|(f, _)| !f.contains(char::is_whitespace));
+        let Some((func, inner)) = call else {
+            out.push_str(rest);
+            return Some(out);
+        };
+        out.push_str(&format!("error calling {func}:\n"));
+        if inner.starts_with("template: no template ") {
+            out.push_str(inner);
+            return Some(out);
+        }
+        cur = inner;
+    }
 }
 
 impl fmt::Display for ExecError {
