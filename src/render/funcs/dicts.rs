@@ -85,8 +85,12 @@ pub(super) fn register(e: &mut Engine) {
         Ok(merge_all(a, true))
     });
     add_iface(e, "dig", &[], Some(A), dig);
-    add_iface(e, "deepCopy", &[A], None, |a| Ok(deep_copy(&a[0])));
-    add_iface(e, "mustDeepCopy", &[A], None, |a| Ok(deep_copy(&a[0])));
+    for name in ["deepCopy", "mustDeepCopy"] {
+        add_iface(e, name, &[A], None, |a| match &a[0] {
+            Value::Nil => Err("reflect: call of reflect.Value.Type on zero Value".into()),
+            v => Ok(deep_copy(v)),
+        });
+    }
 }
 
 fn map_of(v: &Value) -> Option<&Map> {
@@ -148,7 +152,8 @@ fn merge_into(dst: &Map, src: &Map, overwrite: bool) {
         }
         if let Some(d) = &dv
             && !is_empty(d)
-            && (matches!(sv, Value::List(_)) || matches!((&sv, d), (Value::Map(_), Value::Map(_))))
+            && ((matches!(sv, Value::List(_)) && !overwrite)
+                || matches!((&sv, d), (Value::Map(_), Value::Map(_))))
         {
             continue;
         }

@@ -256,6 +256,10 @@ pub(crate) fn b64_encode(b: &[u8]) -> String {
 /// Standard base64 decoding; the error is the offset of the first bad byte (Go's message).
 pub(crate) fn b64_decode(s: &str) -> Result<Vec<u8>, usize> {
     let b = s.as_bytes();
+    let valid = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=';
+    if let Some(i) = b.iter().position(|&c| !valid(c)) {
+        return Err(i);
+    }
     if !b.len().is_multiple_of(4) {
         return Err(b.len() / 4 * 4);
     }

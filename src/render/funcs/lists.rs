@@ -140,7 +140,7 @@ fn with_list(
 
 fn sub_list(l: &List, start: usize, end: usize) -> Value {
     if l.items.is_empty() {
-        return Value::Nil;
+        return Value::list(Vec::new());
     }
     Value::List(List {
         items: Rc::new(l.items[start..end.max(start)].to_vec()),
@@ -192,7 +192,7 @@ fn seq(a: &[Value]) -> String {
             let step = if end < start { -1 } else { 1 };
             until_step(*start, end + step, step)
         }
-        [start, end, step] => {
+        [start, step, end] => {
             let inc = if end < start { -1 } else { 1 };
             if (end < start && *step > 0) || (end >= start && *step < 0) {
                 return String::new();

@@ -209,7 +209,7 @@ fn dec_fold(args: &[Value], op: Op, extra: Option<f64>) -> Result<f64, String> {
         if let Op::Div = op
             && *v == 0.0
         {
-            return Err("decimal division by zero".into());
+            return Err("decimal division by 0".into());
         }
         fallback = match op {
             Op::Add => fallback + v,

@@ -31,7 +31,7 @@ struct Version {
     meta: String,
 }
 
-const INVALID: &str = "Invalid Semantic Version";
+const INVALID: &str = "invalid semantic version";
 
 impl Version {
     fn parse(text: &str) -> Result<Version, String> {
@@ -146,7 +146,7 @@ impl Constraint {
         });
         let m = RE
             .captures(text)
-            .ok_or_else(|| format!("improper constraint: {text}"))?;
+            .ok_or_else(|| format!("improper constraint: {}", crate::render::fmt::quote(text)))?;
         let g = |i: usize| m.get(i).map_or("", |x| x.as_str());
         let (mut minor_dirty, mut patch_dirty, mut dirty) = (false, false, false);
         let ver = if is_x(g(3)) || g(3).is_empty() {
@@ -261,7 +261,10 @@ impl Constraints {
             let parts: Vec<&str> = PART.find_iter(&or).map(|m| m.as_str()).collect();
             let leftover = PART.replace_all(&or, "");
             if parts.is_empty() || leftover.chars().any(|c| !c.is_whitespace() && c != ',') {
-                return Err(format!("improper constraint: {}", or.trim()));
+                return Err(format!(
+                    "improper constraint: {}",
+                    crate::render::fmt::quote(or.trim())
+                ));
             }
             any_of.push(
                 parts

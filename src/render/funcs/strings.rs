@@ -10,10 +10,10 @@ const A: Param = Param::Any;
 
 pub(super) fn register(e: &mut Engine) {
     add(e, "upper", &[S], None, |a| {
-        Ok(s(a, 0).to_uppercase().into())
+        Ok(map_case(s(a, 0), true).into())
     });
     add(e, "lower", &[S], None, |a| {
-        Ok(s(a, 0).to_lowercase().into())
+        Ok(map_case(s(a, 0), false).into())
     });
     add(e, "title", &[S], None, |a| Ok(title(s(a, 0)).into()));
     add(e, "untitle", &[S], None, |a| Ok(untitle(s(a, 0)).into()));
@@ -108,7 +108,7 @@ pub(super) fn register(e: &mut Engine) {
         Ok(str_list(v))
     });
     add(e, "substr", &[I, I, S], None, |a| {
-        Ok(substr(n(a, 0), n(a, 1), s(a, 2)).into())
+        Ok(substr(n(a, 0), n(a, 1), s(a, 2))?.into())
     });
     add(e, "abbrev", &[I, S], None, |a| {
         Ok(abbrev(n(a, 0), s(a, 1)).into())
@@ -233,20 +233,50 @@ fn parts_map(parts: Vec<String>) -> Value {
     )
 }
 
-fn substr(start: i64, end: i64, s: &str) -> String {
-    let b = s.as_bytes();
-    let len = b.len() as i64;
-    let (start, end) = if start < 0 {
-        (0, end.min(len))
+/// Sprig's `substr`: Go slicing, including its out-of-range panics.
+fn substr(start: i64, end: i64, s: &str) -> Result<String, String> {
+    let len = s.len() as i64;
+    let (from, to) = if start < 0 {
+        if end < 0 || end > len {
+            return Err(format!(
+                "runtime error: slice bounds out of range [:{end}] with length {len}"
+            ));
+        }
+        (0, end)
     } else if end < 0 || end > len {
+        if start > len {
+            return Err(format!(
+                "runtime error: slice bounds out of range [{start}:{len}]"
+            ));
+        }
         (start, len)
     } else {
+        if start > end {
+            return Err(format!(
+                "runtime error: slice bounds out of range [{start}:{end}]"
+            ));
+        }
         (start, end)
     };
-    if start > end || start > len {
-        return String::new();
-    }
-    String::from_utf8_lossy(&b[start as usize..end as usize]).into_owned()
+    Ok(String::from_utf8_lossy(&s.as_bytes()[from as usize..to as usize]).into_owned())
+}
+
+/// Go's `strings.ToUpper`/`ToLower`: per-character simple case mapping (`ß` stays `ß`).
+fn map_case(s: &str, upper: bool) -> String {
+    s.chars()
+        .map(|c| {
+            let mut m: Vec<char> = if upper {
+                c.to_uppercase().collect()
+            } else {
+                c.to_lowercase().collect()
+            };
+            if m.len() == 1 {
+                m.pop().unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn abbrev(width: i64, s: &str) -> String {
@@ -257,16 +287,26 @@ fn abbrev(width: i64, s: &str) -> String {
     format!("{keep}...")
 }
 
+/// Go's `strings.Title`: upper-cases the first letter after each separator.
 fn title(s: &str) -> String {
+    let is_sep = |c: char| {
+        if c.is_ascii() {
+            !(c.is_ascii_alphanumeric() || c == '_')
+        } else if c.is_alphanumeric() {
+            false
+        } else {
+            c.is_whitespace()
+        }
+    };
     let mut out = String::with_capacity(s.len());
-    let mut prev_letter = false;
+    let mut prev = ' ';
     for c in s.chars() {
-        if !prev_letter {
-            out.extend(c.to_uppercase());
+        if is_sep(prev) {
+            out.push_str(&map_case(&c.to_string(), true));
         } else {
             out.push(c);
         }
-        prev_letter = c.is_alphanumeric() || c == '_' || c == '\'';
+        prev = c;
     }
     out
 }
@@ -319,7 +359,7 @@ fn case_words(s: &str, sep: char) -> String {
 }
 
 fn camelcase(s: &str) -> String {
-    s.split('_')
+    s.split(['_', '-', ' '])
         .map(|w| {
             let mut c = w.chars();
             match c.next() {
