@@ -98,6 +98,9 @@ pub struct Limits {
     pub stack_budget: usize,
     /// Bytes one template may render.
     pub max_output: usize,
+    /// Seed of the random functions; `None` = different on every render. Two renders that
+    /// must not differ by chance (old and new revision) share a seed.
+    pub seed: Option<u64>,
 }
 
 impl Default for Limits {
@@ -106,6 +109,7 @@ impl Default for Limits {
             max_depth: 100_000,
             stack_budget: 1 << 20,
             max_output: 256 << 20,
+            seed: None,
         }
     }
 }
@@ -114,6 +118,8 @@ impl Default for Limits {
 pub struct Shared {
     stack_base: Cell<usize>,
     stack_budget: usize,
+    /// State of the random generator behind `randAlphaNum` & co.
+    rng: Cell<u64>,
     /// Free for function libraries (e.g. `include` recursion counters), keyed by name.
     pub counters: RefCell<HashMap<String, usize>>,
 }
@@ -123,8 +129,20 @@ impl Shared {
         Shared {
             stack_base: Cell::new(0),
             stack_budget: limits.stack_budget,
+            rng: Cell::new(limits.seed.unwrap_or_else(entropy) | 1),
             counters: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Next pseudo-random number (xorshift64*): good enough for generated passwords in a
+    /// static check, and reproducible when [`Limits::seed`] is set.
+    pub fn next_random(&self) -> u64 {
+        let mut x = self.rng.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
     fn mark_stack(&self) {
@@ -139,6 +157,17 @@ impl Shared {
         let here = &probe as *const u8 as usize;
         self.stack_base.get().abs_diff(here) > self.stack_budget
     }
+}
+
+fn entropy() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
 }
 
 /// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion.
@@ -188,6 +217,11 @@ impl Engine {
 
     pub fn has_func(&self, name: &str) -> bool {
         self.funcs.contains_key(name)
+    }
+
+    /// The function registered as `name`, e.g. to register it again under another name.
+    pub fn func(&self, name: &str) -> Option<&Func> {
+        self.funcs.get(name)
     }
 
     /// Parses `text` as the template `name` (Go's `t.New(name).Parse(text)`): its `define`s

@@ -7,6 +7,9 @@ pub(crate) mod glob;
 mod helm;
 mod lists;
 mod math;
+mod paths;
+mod random;
+mod regex;
 mod semver;
 mod strings;
 mod types;
@@ -24,6 +27,29 @@ pub fn register(engine: &mut Engine) {
     types::register(engine);
     encoding::register(engine);
     semver::register(engine);
+    regex::register(engine);
+    paths::register(engine);
+    random::register(engine);
+    for (alias, name) in [
+        ("mustFirst", "first"),
+        ("mustLast", "last"),
+        ("mustRest", "rest"),
+        ("mustInitial", "initial"),
+        ("mustReverse", "reverse"),
+        ("mustUniq", "uniq"),
+        ("mustCompact", "compact"),
+        ("mustWithout", "without"),
+        ("mustHas", "has"),
+        ("mustAppend", "append"),
+        ("mustPush", "push"),
+        ("mustPrepend", "prepend"),
+        ("mustChunk", "chunk"),
+        ("mustSlice", "slice"),
+    ] {
+        if let Some(f) = engine.func(name).cloned() {
+            engine.register(alias, f);
+        }
+    }
     yaml::register(engine);
     helm::register(engine);
 }
