@@ -88,6 +88,10 @@ pub trait Object {
     fn plain(&self) -> Option<Value> {
         None
     }
+    /// The concrete object, for functions that take a specific kind (`date` takes a time).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 #[derive(Clone, Default)]

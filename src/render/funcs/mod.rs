@@ -1,6 +1,7 @@
 //! The function library Helm adds to Go's builtins: Sprig's functions and Helm's own, with
 //! their Go signatures (parameter types decide conversions and error messages).
 
+mod dates;
 mod dicts;
 pub(crate) mod encoding;
 pub(crate) mod glob;
@@ -29,6 +30,7 @@ pub fn register(engine: &mut Engine) {
     semver::register(engine);
     regex::register(engine);
     paths::register(engine);
+    dates::register(engine);
     random::register(engine);
     for (alias, name) in [
         ("mustFirst", "first"),
