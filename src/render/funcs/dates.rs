@@ -315,8 +315,8 @@ fn tzif_zone(d: &[u8], secs: i64) -> Option<Zone> {
         Some(i32::from_be_bytes(d.get(i..i + 4)?.try_into().ok()?) as i64)
     };
     let n = |i: usize| be32(20 + 4 * i).map(|v| v as usize);
-    let (isutc, isstd, leap, timecnt, typecnt, charcnt) =
-        (n(0)?, n(1)?, n(2)?, n(3)?, n(4)?, n(5)?);
+    // Header counts: isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt.
+    let (timecnt, typecnt, charcnt) = (n(3)?, n(4)?, n(5)?);
     let trans = 44;
     let idx = trans + 4 * timecnt;
     let types = idx + timecnt;
