@@ -313,49 +313,47 @@ fn load_chart_meta(files: &ChartFiles, dir: &str) -> Result<Value, ChartError> {
     Ok(node.map_or_else(Value::default, |n| yaml_to_value(&n, true)))
 }
 
-/// A chart (or subchart) found in the files: where it lives and the dot its templates see.
-struct Unit {
+/// A chart and its enabled subcharts, as Helm resolves them.
+#[derive(Clone)]
+struct ChartNode {
+    /// Where its files are (`""` for the root, `charts/sub/` for a subchart).
     dir: String,
-    /// Template path prefix: `c/` for the root, `c/charts/sub/` for a subchart.
-    prefix: String,
-    dot: BTreeMap<String, Value>,
+    meta: Value,
+    /// Its name, or its alias in the parent's dependency list.
+    name: String,
+    /// Its own values.yaml.
+    values: Value,
+    subs: Vec<ChartNode>,
 }
 
-fn collect_units(
-    files: &ChartFiles,
-    dir: &str,
-    prefix: &str,
-    release: &Value,
-    caps: &Value,
-    out: &mut Vec<Unit>,
-) -> Result<(), ChartError> {
+impl ChartNode {
+    fn is_library(&self) -> bool {
+        self.meta
+            .get("type")
+            .and_then(|t| t.as_str().map(|t| t == "library"))
+            == Some(true)
+    }
+
+    /// The `dependencies:` entries of Chart.yaml.
+    fn deps(&self) -> Vec<Value> {
+        match self.meta.get("dependencies") {
+            Some(Value::List(l)) => l.items.to_vec(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn str_field(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(|s| s.as_str().map(str::to_string))
+}
+
+fn load_tree(files: &ChartFiles, dir: &str) -> Result<ChartNode, ChartError> {
     let meta = load_chart_meta(files, dir)?;
-    let name = meta
-        .get("name")
-        .and_then(|n| n.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let prefix = format!("{prefix}{name}/");
-    let values_path = format!("{dir}values.yaml");
-    let values = match files.get(&values_path) {
+    let name = str_field(&meta, "name").unwrap_or_default();
+    let values = match files.get(&format!("{dir}values.yaml")) {
         Some(text) => load_values("values.yaml", text)?,
         None => with_values_type(Value::map(BTreeMap::new())),
     };
-    let dot = BTreeMap::from([
-        ("Values".to_string(), values),
-        ("Release".to_string(), release.clone()),
-        ("Chart".to_string(), chart_object(&meta, dir.is_empty())),
-        ("Capabilities".to_string(), caps.clone()),
-        (
-            "Files".to_string(),
-            Value::Object(Rc::new(chart_files(files, dir))),
-        ),
-        ("Subcharts".to_string(), Value::map(BTreeMap::new())),
-    ]);
-    out.push(Unit {
-        dir: dir.to_string(),
-        prefix: prefix.clone(),
-        dot,
-    });
     let sub_root = format!("{dir}charts/");
     let subdirs: Vec<String> = files
         .keys()
@@ -364,17 +362,316 @@ fn collect_units(
         .filter(|d| !d.contains('/'))
         .map(str::to_string)
         .collect();
+    let mut found = Vec::new();
     for sub in subdirs {
-        collect_units(
-            files,
-            &format!("{sub_root}{sub}/"),
-            &format!("{prefix}charts/"),
-            release,
-            caps,
-            out,
-        )?;
+        found.push(load_tree(files, &format!("{sub_root}{sub}/"))?);
     }
-    Ok(())
+    let mut node = ChartNode {
+        dir: dir.to_string(),
+        meta,
+        name,
+        values,
+        subs: Vec::new(),
+    };
+    // An aliased dependency is a renamed copy; charts no dependency mentions stay as they are.
+    let deps = node.deps();
+    let mut used = vec![false; found.len()];
+    for dep in &deps {
+        let Some(dep_name) = str_field(dep, "name") else {
+            continue;
+        };
+        if let Some(i) = found.iter().position(|c| c.name == dep_name) {
+            let mut sub = found[i].clone();
+            if let Some(alias) = str_field(dep, "alias") {
+                sub.name = alias;
+            }
+            used[i] = true;
+            node.subs.push(sub);
+        }
+    }
+    for (sub, used) in found.into_iter().zip(used) {
+        if !used {
+            node.subs.push(sub);
+        }
+    }
+    Ok(node)
+}
+
+fn map_of(v: &Value) -> Option<&super::value::Map> {
+    match v {
+        Value::Map(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// Helm's `coalesceTables`: `dst` wins; `src` fills what `dst` lacks, recursively.
+fn coalesce_tables(dst: &super::value::Map, src: &super::value::Map) {
+    let src_entries: Vec<(String, Value)> = src
+        .entries
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, sv) in src_entries {
+        let dv = dst.entries.borrow().get(&k).cloned();
+        match (dv, map_of(&sv)) {
+            (None, _) => {
+                dst.entries
+                    .borrow_mut()
+                    .insert(k, super::funcs::deep_copy(&sv));
+            }
+            (Some(Value::Map(dm)), Some(sm)) => coalesce_tables(&dm, sm),
+            _ => {}
+        }
+    }
+}
+
+/// Helm's `coalesceGlobals`: the parent's `global` entries override the child's.
+fn coalesce_globals(dest: &super::value::Map, src: &super::value::Map) {
+    let dg = match dest.entries.borrow().get("global") {
+        Some(Value::Map(m)) => m.clone(),
+        Some(_) => return,
+        None => match Value::map(BTreeMap::new()) {
+            Value::Map(m) => m,
+            _ => return,
+        },
+    };
+    let sg: Vec<(String, Value)> = match src.entries.borrow().get("global") {
+        Some(Value::Map(m)) => m
+            .entries
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for (k, v) in sg {
+        let existing = dg.entries.borrow().get(&k).cloned();
+        match (map_of(&v), existing) {
+            (Some(_), Some(Value::Map(dm))) => {
+                let copy = super::funcs::deep_copy(&v);
+                if let Value::Map(cm) = &copy {
+                    coalesce_tables(cm, &dm);
+                }
+                dg.entries.borrow_mut().insert(k, copy);
+            }
+            (Some(_), Some(_)) => {}
+            (Some(_), None) => {
+                dg.entries
+                    .borrow_mut()
+                    .insert(k, super::funcs::deep_copy(&v));
+            }
+            (None, Some(Value::Map(_))) => {}
+            (None, _) => {
+                dg.entries.borrow_mut().insert(k, v);
+            }
+        }
+    }
+    dest.entries
+        .borrow_mut()
+        .insert("global".into(), Value::Map(dg));
+}
+
+/// Helm's `coalesceDeps`: each subchart's section of `dest` gets the globals and the
+/// subchart's defaults, recursively.
+fn coalesce_deps(node: &ChartNode, dest: &super::value::Map) {
+    for sub in &node.subs {
+        let existing = dest.entries.borrow().get(&sub.name).cloned();
+        let section = match existing {
+            Some(Value::Map(m)) => m,
+            Some(v) if !v.is_nil() => continue,
+            _ => {
+                let fresh = Value::map(BTreeMap::new());
+                dest.entries
+                    .borrow_mut()
+                    .insert(sub.name.clone(), fresh.clone());
+                match fresh {
+                    Value::Map(m) => m,
+                    _ => continue,
+                }
+            }
+        };
+        coalesce_globals(&section, dest);
+        if let Some(defaults) = map_of(&sub.values) {
+            coalesce_tables(&section, defaults);
+        }
+        coalesce_deps(sub, &section);
+    }
+}
+
+/// The values of the whole tree: the root's values with every subchart's defaults coalesced in.
+fn coalesced_values(root: &ChartNode) -> Value {
+    let vals = with_values_type(super::funcs::deep_copy(&root.values));
+    if let Some(m) = map_of(&vals) {
+        coalesce_deps(root, m);
+    }
+    vals
+}
+
+fn path_value(v: &Value, path: &str) -> Option<Value> {
+    let mut cur = v.clone();
+    for part in path.split('.') {
+        cur = cur.get(part)?;
+    }
+    Some(cur)
+}
+
+/// Drops subcharts disabled by their `condition` (first path that holds a bool) or by `tags`.
+fn apply_conditions(node: &mut ChartNode, vals: &Value, top: &Value) {
+    let deps = node.deps();
+    node.subs.retain(|sub| {
+        let Some(dep) = deps.iter().find(|d| {
+            str_field(d, "alias")
+                .or_else(|| str_field(d, "name"))
+                .as_deref()
+                == Some(&sub.name)
+        }) else {
+            return true;
+        };
+        let mut enabled = true;
+        if let Some(Value::List(tags)) = dep.get("tags") {
+            let states: Vec<bool> = tags
+                .items
+                .iter()
+                .filter_map(|t| {
+                    t.as_str()
+                        .and_then(|t| path_value(top, &format!("tags.{t}")))
+                })
+                .filter_map(|v| match v {
+                    Value::Bool(b) => Some(b),
+                    _ => None,
+                })
+                .collect();
+            if states.contains(&true) {
+                enabled = true;
+            } else if states.contains(&false) {
+                enabled = false;
+            }
+        }
+        if let Some(cond) = str_field(dep, "condition") {
+            for path in cond.split(',').map(str::trim) {
+                if let Some(Value::Bool(b)) = path_value(vals, path) {
+                    enabled = b;
+                    break;
+                }
+            }
+        }
+        enabled
+    });
+    for sub in &mut node.subs {
+        let sub_vals = vals.get(&sub.name).unwrap_or_default();
+        apply_conditions(sub, &sub_vals, top);
+    }
+}
+
+/// Helm's `import-values`: child tables copied into the parent's values, below the parent's own.
+fn import_values(node: &mut ChartNode) {
+    for sub in &mut node.subs {
+        import_values(sub);
+    }
+    let deps = node.deps();
+    if !deps.iter().any(|d| d.get("import-values").is_some()) {
+        return;
+    }
+    let cvals = coalesced_values(node);
+    let imported = Value::map(BTreeMap::new());
+    let Some(target) = map_of(&imported) else {
+        return;
+    };
+    for dep in &deps {
+        let name = str_field(dep, "alias")
+            .or_else(|| str_field(dep, "name"))
+            .unwrap_or_default();
+        let Some(Value::List(ivs)) = dep.get("import-values") else {
+            continue;
+        };
+        for iv in ivs.items.iter() {
+            let (child, parent) = match iv {
+                Value::Str(s) => (format!("exports.{s}"), String::new()),
+                Value::Map(_) => (
+                    str_field(iv, "child").unwrap_or_default(),
+                    str_field(iv, "parent").unwrap_or_default(),
+                ),
+                _ => continue,
+            };
+            let Some(Value::Map(table)) = path_value(&cvals, &format!("{name}.{child}")) else {
+                continue;
+            };
+            let mut value = Value::Map(table);
+            for part in parent.split('.').filter(|p| !p.is_empty()).rev() {
+                value = Value::map(BTreeMap::from([(part.to_string(), value)]));
+            }
+            if let Some(vm) = map_of(&value) {
+                coalesce_tables(target, vm);
+            }
+        }
+    }
+    if let Some(cm) = map_of(&cvals) {
+        coalesce_tables(cm, target);
+    }
+    node.values = cvals;
+}
+
+/// Where a chart's templates are rendered, and the dot they see.
+struct Unit {
+    dir: String,
+    /// Template path prefix: `c/` for the root, `c/charts/sub/` for a subchart.
+    prefix: String,
+    library: bool,
+    dot: BTreeMap<String, Value>,
+}
+
+fn collect_units(
+    files: &ChartFiles,
+    node: &ChartNode,
+    values: Value,
+    prefix: &str,
+    common: &[(&str, Value)],
+    out: &mut Vec<Unit>,
+) -> BTreeMap<String, Value> {
+    let prefix = format!("{prefix}{}/", node.name);
+    let mut meta = node.meta.clone();
+    if let Value::Map(m) = &node.meta {
+        let mut entries = m.entries.borrow().clone();
+        entries.insert("name".into(), Value::str(&node.name));
+        meta = Value::map(entries);
+    }
+    let index = out.len();
+    out.push(Unit {
+        dir: node.dir.clone(),
+        prefix: prefix.clone(),
+        library: node.is_library(),
+        dot: BTreeMap::new(),
+    });
+    let mut subcharts = BTreeMap::new();
+    for sub in &node.subs {
+        let sub_values = match values.get(&sub.name) {
+            Some(Value::Map(m)) => with_values_type(Value::Map(m)),
+            _ => with_values_type(Value::map(BTreeMap::new())),
+        };
+        let sub_dot = collect_units(
+            files,
+            sub,
+            sub_values,
+            &format!("{prefix}charts/"),
+            common,
+            out,
+        );
+        subcharts.insert(sub.name.clone(), Value::map(sub_dot));
+    }
+    let mut dot: BTreeMap<String, Value> = common
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    dot.insert("Values".into(), values);
+    dot.insert("Chart".into(), chart_object(&meta, node.dir.is_empty()));
+    dot.insert(
+        "Files".into(),
+        Value::Object(Rc::new(chart_files(files, &node.dir))),
+    );
+    dot.insert("Subcharts".into(), Value::map(subcharts));
+    out[index].dot = dot.clone();
+    dot
 }
 
 /// Helm's template order: deeper paths first, then reverse lexical order. Parsing in this
@@ -399,15 +696,17 @@ pub fn render_chart(
         ("IsInstall".to_string(), Value::Bool(!release.is_upgrade)),
         ("Service".to_string(), Value::str("Helm")),
     ]));
+    let mut root = load_tree(files, "")?;
+    let top = coalesced_values(&root);
+    apply_conditions(&mut root, &top, &top);
+    import_values(&mut root);
+    let values = coalesced_values(&root);
+    let common = [
+        ("Release", release_obj),
+        ("Capabilities", default_capabilities()),
+    ];
     let mut units = Vec::new();
-    collect_units(
-        files,
-        "",
-        "",
-        &release_obj,
-        &default_capabilities(),
-        &mut units,
-    )?;
+    collect_units(files, &root, values, "", &common, &mut units);
 
     let mut templates: Vec<(String, usize, &str)> = Vec::new();
     for (i, unit) in units.iter().enumerate() {
@@ -416,6 +715,11 @@ pub fn render_chart(
             let Some(rest) = path.strip_prefix(&tdir) else {
                 break;
             };
+            // A library chart's templates are only its helpers.
+            let base = rest.rsplit('/').next().unwrap_or(rest);
+            if unit.library && !base.starts_with('_') {
+                continue;
+            }
             templates.push((format!("{}templates/{rest}", unit.prefix), i, text));
         }
     }

@@ -218,7 +218,7 @@ fn dig(a: &[Value]) -> Result<Value, String> {
     Ok(cur)
 }
 
-pub(super) fn deep_copy(v: &Value) -> Value {
+pub(crate) fn deep_copy(v: &Value) -> Value {
     match v {
         Value::List(l) => Value::List(crate::render::List {
             items: std::rc::Rc::new(l.items.iter().map(deep_copy).collect()),

@@ -3,6 +3,7 @@
 
 mod dates;
 mod dicts;
+pub(crate) use dicts::deep_copy;
 pub(crate) mod encoding;
 pub(crate) mod glob;
 mod helm;
