@@ -314,13 +314,24 @@ impl CallCtx<'_, '_> {
         if let Some(outer) = self.exec.scope.local {
             local.extend(outer.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        let main_name = parsed.main.name.clone();
-        for tree in std::iter::once(parsed.main).chain(parsed.defines) {
+        for tree in parsed.defines {
             associate(&mut local, tree);
         }
-        let Some(tree) = local.get(&main_name).cloned() else {
-            return Err(Error::NoTemplate(main_name));
-        };
+        // The text itself always runs, even when empty: an outer `tpl` of the same name must
+        // not be picked up again (that would recurse forever).
+        let tree = Rc::new(parsed.main);
+        local.insert(tree.name.clone(), tree.clone());
+        if self.exec.shared.stack_exhausted() {
+            return Err(Error::Exec(ExecError {
+                location: name.to_string(),
+                name: name.to_string(),
+                context: None,
+                msg: format!(
+                    "exceeded maximum template depth ({})",
+                    engine.limits.max_depth
+                ),
+            }));
+        }
         let scope = Scope {
             base: self.exec.scope.base,
             local: Some(&local),
