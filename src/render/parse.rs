@@ -960,8 +960,43 @@ fn underscores_ok(digits: &str, prefixed: bool) -> bool {
     true
 }
 
-/// Go's `strconv.ParseFloat(s, 64)` for decimal syntax (with `_` separators).
+/// Go's hexadecimal float syntax: `0x1.8p3` (the `p` exponent is required).
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let body = body
+        .strip_prefix("0x")
+        .or_else(|| body.strip_prefix("0X"))?;
+    let body: String = body.chars().filter(|&c| c != '_').collect();
+    let (mant, exp) = body.split_once(['p', 'P'])?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int_part, frac_part) = mant.split_once('.').unwrap_or((mant, ""));
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int_part.chars() {
+        v = v * 16.0 + c.to_digit(16)? as f64;
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        v += c.to_digit(16)? as f64 * scale;
+        scale /= 16.0;
+    }
+    let v = v * 2f64.powi(exp);
+    Some(if neg { -v } else { v })
+}
+
+/// Go's `strconv.ParseFloat(s, 64)`: decimal syntax (with `_` separators) or hexadecimal.
 pub fn parse_go_float(s: &str) -> Option<f64> {
+    if s.trim_start_matches(['+', '-']).starts_with("0x")
+        || s.trim_start_matches(['+', '-']).starts_with("0X")
+    {
+        return parse_hex_float(s);
+    }
     if s.contains('_') && !underscores_ok(s.trim_start_matches(['+', '-']), false) {
         return None;
     }
@@ -1106,5 +1141,7 @@ mod tests {
         assert_eq!(parse_go_int("-7"), Some(-7));
         assert_eq!(parse_go_int("1__0"), None);
         assert_eq!(parse_go_float("1e3"), Some(1000.0));
+        assert_eq!(parse_go_float("0x1p60"), Some(2f64.powi(60)));
+        assert_eq!(parse_go_float("0x1.8p1"), Some(3.0));
     }
 }

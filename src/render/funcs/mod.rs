@@ -15,6 +15,7 @@ mod regex;
 mod semver;
 mod strings;
 mod types;
+mod urls;
 pub mod yaml;
 
 use super::value::Value;
@@ -32,6 +33,7 @@ pub fn register(engine: &mut Engine) {
     regex::register(engine);
     paths::register(engine);
     dates::register(engine);
+    urls::register(engine);
     random::register(engine);
     for (alias, name) in [
         ("mustFirst", "first"),
