@@ -83,6 +83,25 @@ struct Civil {
     yday: u32,
 }
 
+/// UTC calendar fields of a Unix time: (year, month, day, hour, minute, second).
+pub(crate) fn utc_fields(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    (
+        y,
+        m,
+        d,
+        (rem / 3600) as u32,
+        (rem / 60 % 60) as u32,
+        (rem % 60) as u32,
+    )
+}
+
+/// Seconds since the Unix epoch, now.
+pub(crate) fn unix_now() -> i64 {
+    now().secs
+}
+
 /// Days since 1970-01-01 → (year, month, day) (proleptic Gregorian).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

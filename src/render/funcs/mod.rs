@@ -1,6 +1,7 @@
 //! The function library Helm adds to Go's builtins: Sprig's functions and Helm's own, with
 //! their Go signatures (parameter types decide conversions and error messages).
 
+mod crypto;
 mod dates;
 mod dicts;
 pub(crate) use dicts::deep_copy;
@@ -34,6 +35,7 @@ pub fn register(engine: &mut Engine) {
     paths::register(engine);
     dates::register(engine);
     urls::register(engine);
+    crypto::register(engine);
     random::register(engine);
     for (alias, name) in [
         ("mustFirst", "first"),
