@@ -69,6 +69,18 @@ pub(super) fn register(e: &mut Engine) {
     add(e, "adler32sum", &[S], None, |a| {
         Ok(adler32(s(a, 0).as_bytes()).to_string().into())
     });
+    add(e, "sha512sum", &[S], None, |a| {
+        Ok(hex(&sha512(s(a, 0).as_bytes())).into())
+    });
+    add(e, "b32enc", &[S], None, |a| {
+        Ok(b32_encode(s(a, 0).as_bytes()).into())
+    });
+    add(e, "b32dec", &[S], None, |a| {
+        Ok(match b32_decode(s(a, 0)) {
+            Ok(b) => Value::string(String::from_utf8_lossy(&b).into_owned()),
+            Err(at) => Value::string(format!("illegal base32 data at input byte {at}")),
+        })
+    });
 }
 
 fn error_map(msg: &str) -> Value {
@@ -291,6 +303,53 @@ pub(crate) fn b64_decode(s: &str) -> Result<Vec<u8>, usize> {
     Ok(out)
 }
 
+const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+fn b32_encode(b: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in b.chunks(5) {
+        let mut buf = [0u8; 5];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        let n = buf.iter().fold(0u64, |acc, &x| acc << 8 | x as u64);
+        let chars = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            if i < chars {
+                out.push(B32[(n >> (35 - 5 * i) & 31) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Standard base32 decoding; the error is the offset of the first bad byte.
+fn b32_decode(s: &str) -> Result<Vec<u8>, usize> {
+    let b = s.as_bytes();
+    if let Some(i) = b.iter().position(|c| !B32.contains(c) && *c != b'=') {
+        return Err(i);
+    }
+    if !b.len().is_multiple_of(8) {
+        return Err(b.len() / 8 * 8);
+    }
+    let mut out = Vec::new();
+    for chunk in b.chunks(8) {
+        let data: Vec<u8> = chunk.iter().take_while(|&&c| c != b'=').copied().collect();
+        let mut n = 0u64;
+        for (i, c) in chunk.iter().enumerate() {
+            let v = if *c == b'=' {
+                0
+            } else {
+                B32.iter().position(|x| x == c).ok_or(i)? as u64
+            };
+            n = n << 5 | v;
+        }
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[3..3 + data.len() * 5 / 8]);
+    }
+    Ok(out)
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -426,6 +485,89 @@ pub(crate) fn sha1(data: &[u8]) -> [u8; 20] {
     let mut out = [0u8; 20];
     for (i, x) in h.iter().enumerate() {
         out[4 * i..4 * i + 4].copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
+/// SHA-512's round constants and initial state: the fractional bits of the cube and square
+/// roots of the first primes, computed rather than transcribed.
+fn sha512_constants() -> ([u64; 80], [u64; 8]) {
+    use num_bigint::BigUint;
+    let mut primes = Vec::new();
+    let mut c = 2u64;
+    while primes.len() < 80 {
+        if primes.iter().all(|p| c % p != 0) {
+            primes.push(c);
+        }
+        c += 1;
+    }
+    let frac = |root: BigUint| -> u64 { root.iter_u64_digits().next().unwrap_or(0) };
+    let mut k = [0u64; 80];
+    for (i, p) in primes.iter().enumerate() {
+        k[i] = frac((BigUint::from(*p) << 192u32).cbrt());
+    }
+    let mut h = [0u64; 8];
+    for (i, p) in primes.iter().take(8).enumerate() {
+        h[i] = frac((BigUint::from(*p) << 128u32).sqrt());
+    }
+    (k, h)
+}
+
+pub(crate) fn sha512(data: &[u8]) -> [u8; 64] {
+    static CONSTANTS: std::sync::LazyLock<([u64; 80], [u64; 8])> =
+        std::sync::LazyLock::new(sha512_constants);
+    let (k, mut h) = (&CONSTANTS.0, CONSTANTS.1);
+    let mut m = data.to_vec();
+    m.push(0x80);
+    while m.len() % 128 != 112 {
+        m.push(0);
+    }
+    m.extend_from_slice(&((data.len() as u128) * 8).to_be_bytes());
+    for block in m.chunks(128) {
+        let mut w = [0u64; 80];
+        for i in 0..16 {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&block[8 * i..8 * i + 8]);
+            w[i] = u64::from_be_bytes(b);
+        }
+        for i in 16..80 {
+            let s0 = w[i - 15].rotate_right(1) ^ w[i - 15].rotate_right(8) ^ (w[i - 15] >> 7);
+            let s1 = w[i - 2].rotate_right(19) ^ w[i - 2].rotate_right(61) ^ (w[i - 2] >> 6);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
+        }
+        let mut v = h;
+        for i in 0..80 {
+            let s1 = v[4].rotate_right(14) ^ v[4].rotate_right(18) ^ v[4].rotate_right(41);
+            let ch = (v[4] & v[5]) ^ (!v[4] & v[6]);
+            let t1 = v[7]
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(k[i])
+                .wrapping_add(w[i]);
+            let s0 = v[0].rotate_right(28) ^ v[0].rotate_right(34) ^ v[0].rotate_right(39);
+            let maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
+            let t2 = s0.wrapping_add(maj);
+            v = [
+                t1.wrapping_add(t2),
+                v[0],
+                v[1],
+                v[2],
+                v[3].wrapping_add(t1),
+                v[4],
+                v[5],
+                v[6],
+            ];
+        }
+        for (x, y) in h.iter_mut().zip(v) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    let mut out = [0u8; 64];
+    for (i, x) in h.iter().enumerate() {
+        out[8 * i..8 * i + 8].copy_from_slice(&x.to_be_bytes());
     }
     out
 }

@@ -15,6 +15,7 @@ mod random;
 mod regex;
 mod semver;
 mod strings;
+mod toml;
 mod types;
 mod urls;
 pub mod yaml;
@@ -36,6 +37,7 @@ pub fn register(engine: &mut Engine) {
     dates::register(engine);
     urls::register(engine);
     crypto::register(engine);
+    toml::register(engine);
     random::register(engine);
     for (alias, name) in [
         ("mustFirst", "first"),
