@@ -496,7 +496,7 @@ fn sha512_constants() -> ([u64; 80], [u64; 8]) {
     let mut primes = Vec::new();
     let mut c = 2u64;
     while primes.len() < 80 {
-        if primes.iter().all(|p| c % p != 0) {
+        if primes.iter().all(|p| !c.is_multiple_of(*p)) {
             primes.push(c);
         }
         c += 1;
