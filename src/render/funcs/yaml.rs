@@ -19,6 +19,9 @@ pub(super) fn register(e: &mut Engine) {
     add(e, "mustToYaml", &[A], None, |a| {
         to_yaml(&a[0]).map(Value::string)
     });
+    add(e, "toYamlPretty", &[A], None, |a| {
+        Ok(Value::string(emit(&a[0], true).unwrap_or_default()))
+    });
     add(e, "fromYaml", &[Param::Str], None, |a| {
         Ok(match parse_yaml(s(a, 0)) {
             Ok(Value::Map(m)) => Value::Map(m),
@@ -58,9 +61,11 @@ fn json_kind(v: &Value) -> &'static str {
 }
 
 fn parse_yaml(text: &str) -> Result<Value, String> {
-    match y::parse_single(text, y::Origin::default()) {
-        Ok(Some(node)) => Ok(yaml_to_value(&node, false)),
-        Ok(None) => Ok(Value::Nil),
+    // Like sigs.k8s.io/yaml, only the first document counts.
+    match y::parse_documents(text, y::Origin::default()) {
+        Ok(docs) => Ok(docs
+            .first()
+            .map_or(Value::Nil, |node| yaml_to_value(node, false))),
         Err(e) => Err(format!("error converting YAML to JSON: yaml: {e}")),
     }
 }
@@ -76,7 +81,9 @@ enum Y {
     Map(Vec<(String, Y)>),
 }
 
-fn to_y(v: &Value) -> Result<Y, String> {
+/// `json_path`: the value goes through JSON first (`toYaml`), so integral floats become
+/// integers; otherwise (`toYamlPretty`, go-yaml v3 on the Go value) floats stay floats.
+fn to_y(v: &Value, json_path: bool) -> Result<Y, String> {
     Ok(match v {
         Value::Nil => Y::Null,
         Value::Bool(b) => Y::Bool(*b),
@@ -90,7 +97,7 @@ fn to_y(v: &Value) -> Result<Y, String> {
             }
             // JSON writes integral floats below 1e21 as digits; go-yaml reads those back
             // as integers when they fit in 64 bits.
-            if f.fract() == 0.0 && f.abs() < 1.8e19 {
+            if json_path && f.fract() == 0.0 && f.abs() < 1.8e19 {
                 Y::Int(format!("{f}"))
             } else {
                 Y::Float(*f)
@@ -98,19 +105,24 @@ fn to_y(v: &Value) -> Result<Y, String> {
         }
         Value::Str(s) => Y::Str(s.to_string()),
         Value::Bytes(b) => Y::Str(super::encoding::b64_encode(b)),
-        Value::List(l) => Y::Seq(l.items.iter().map(to_y).collect::<Result<_, _>>()?),
+        Value::List(l) => Y::Seq(
+            l.items
+                .iter()
+                .map(|x| to_y(x, json_path))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Map(m) => {
             let mut entries = m
                 .entries
                 .borrow()
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), to_y(v)?)))
+                .map(|(k, v)| Ok((k.clone(), to_y(v, json_path)?)))
                 .collect::<Result<Vec<_>, String>>()?;
             entries.sort_by(|a, b| natural_cmp(&a.0, &b.0));
             Y::Map(entries)
         }
         Value::Object(o) => match o.plain() {
-            Some(p) => to_y(&p)?,
+            Some(p) => to_y(&p, json_path)?,
             None => Y::Str(o.print_text()),
         },
     })
@@ -169,7 +181,13 @@ fn natural_cmp(a: &str, b: &str) -> Ordering {
 
 /// Helm's `toYaml`: the YAML document without its final newline.
 pub fn to_yaml(v: &Value) -> Result<String, String> {
-    let y = to_y(v)?;
+    emit(v, false)
+}
+
+/// `pretty` = Helm's `toYamlPretty` (go-yaml v3 with indent 2): lists indented under their
+/// key, no folding of long lines, numbers as Go holds them.
+fn emit(v: &Value, pretty: bool) -> Result<String, String> {
+    let y = to_y(v, !pretty)?;
     let mut e = Emitter {
         out: String::new(),
         column: 0,
@@ -177,6 +195,8 @@ pub fn to_yaml(v: &Value) -> Result<String, String> {
         indention: true,
         indent: -1,
         indents: Vec::new(),
+        width: if pretty { usize::MAX } else { BEST_WIDTH },
+        indent_lists: pretty,
     };
     e.node(&y, Ctx::Root);
     e.write_indent();
@@ -213,6 +233,10 @@ struct Emitter {
     indention: bool,
     indent: i32,
     indents: Vec<i32>,
+    /// Column after which long scalars are folded.
+    width: usize,
+    /// Indent a list that is a map value (go-yaml v2 writes it at the key's column).
+    indent_lists: bool,
 }
 
 /// libyaml's analysis of a scalar: which styles can represent it.
@@ -448,7 +472,7 @@ impl Emitter {
             Y::Seq(items) if items.is_empty() => self.empty_flow("[", "]"),
             Y::Map(entries) if entries.is_empty() => self.empty_flow("{", "}"),
             Y::Seq(items) => {
-                let indentless = ctx == Ctx::MappingValue && !self.indention;
+                let indentless = !self.indent_lists && ctx == Ctx::MappingValue && !self.indention;
                 self.increase_indent(false, indentless);
                 for item in items {
                     self.write_indent();
@@ -513,7 +537,7 @@ impl Emitter {
             if c == ' ' {
                 if allow_breaks
                     && !spaces
-                    && self.column > BEST_WIDTH
+                    && self.column > self.width
                     && chars.get(i + 1) != Some(&' ')
                 {
                     self.write_indent();
@@ -539,7 +563,7 @@ impl Emitter {
             if c == ' ' {
                 if allow_breaks
                     && !spaces
-                    && self.column > BEST_WIDTH
+                    && self.column > self.width
                     && i > 0
                     && i + 1 < chars.len()
                     && chars[i + 1] != ' '
@@ -619,7 +643,7 @@ impl Emitter {
             } else if c == ' ' {
                 if allow_breaks
                     && !spaces
-                    && self.column > BEST_WIDTH
+                    && self.column > self.width
                     && i != 0
                     && i + 1 != chars.len()
                 {
