@@ -70,6 +70,15 @@ pub fn quote(s: &str) -> String {
     quote_with(s, '"', false)
 }
 
+/// Backquotes `s` when Go can (`strconv.CanBackquote`), else quotes it.
+pub fn quote_backtick(s: &str) -> String {
+    if can_backquote(s) {
+        format!("`{s}`")
+    } else {
+        quote(s)
+    }
+}
+
 /// Go's `strconv.FormatFloat(v, 'g', -1, 64)`, the `%v` text of a float64.
 pub fn format_float_v(v: f64) -> String {
     format_float(v, 'g', None)

@@ -99,7 +99,9 @@ pub(super) fn register(e: &mut Engine) {
         Ok(Value::list(items))
     });
     add(e, "chunk", &[I, A], None, |a| {
-        let size = n(a, 0).max(1) as usize;
+        let Ok(size @ 1..) = usize::try_from(n(a, 0)) else {
+            return Err("runtime error: makeslice: len out of range".into());
+        };
         with_list(&a[1], "chunk", |l| {
             Ok(Value::list(
                 l.items
