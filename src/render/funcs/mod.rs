@@ -1,6 +1,7 @@
 //! The function library Helm adds to Go's builtins: Sprig's functions and Helm's own, with
 //! their Go signatures (parameter types decide conversions and error messages).
 
+mod bcrypt;
 mod crypto;
 mod dates;
 mod dicts;
@@ -38,6 +39,7 @@ pub fn register(engine: &mut Engine) {
     urls::register(engine);
     crypto::register(engine);
     toml::register(engine);
+    bcrypt::register(engine);
     random::register(engine);
     for (alias, name) in [
         ("mustFirst", "first"),
