@@ -41,7 +41,7 @@ fn atan_inv(x: u32, bits: u64) -> (BigUint, BigUint) {
         if t == BigUint::ZERO {
             break;
         }
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             pos += t;
         } else {
             neg += t;
