@@ -1124,6 +1124,29 @@ mod tests {
     }
 
     #[test]
+    fn tricky_inputs() {
+        // Comments: empty, trimmed on either side, containing delimiters and quotes.
+        assert_eq!(err("{{/**/}}"), "ok");
+        assert_eq!(err("a {{- /* x */}} b"), "ok");
+        assert_eq!(err("a {{/* x */ -}} b"), "ok");
+        assert_eq!(err("{{/* {{ \"}}\" }} */}}"), "ok");
+        // A dash without a following space is part of a number, not a trim marker.
+        assert_eq!(err("{{-/* x */}}"), "1: illegal number syntax: \"-\"");
+        assert_eq!(err("{{ \"a\\\"b\" `c\"d` 'x' }}"), "ok");
+        assert_eq!(err("{{ 'ab' }}"), "1: malformed character constant: 'ab'");
+        assert_eq!(err("{{ print 'é' \"☃\" }}"), "ok");
+        assert_eq!(err("{{ .a.b.c | printf \"%s\" }}{{ (.a).b }}"), "ok");
+        assert_eq!(err("{{ 1 . }}"), "ok");
+        assert_eq!(err("x\n\n{{ if }}"), "3: missing value for if");
+        assert_eq!(err("{{ end"), "1: unclosed action");
+        assert_eq!(err("{{ $x := 1 }}{{ $x = 2 }}{{ $x }}"), "ok");
+        assert_eq!(
+            err("{{ range $i, $v := . }}{{ $i }}{{ end }}{{ $v }}"),
+            "1: undefined variable \"$v\""
+        );
+    }
+
+    #[test]
     fn node_strings() {
         let p = parse("t", "{{ index .Values.m \"a\" (list 1) $.x }}", &|_| true).unwrap();
         let Node::Action(pipe) = &p.main.root[0] else {
