@@ -9,6 +9,42 @@ use rollguard::render::{funcs, run_with_stack};
 
 const STACK: usize = 256 << 20;
 
+fn corpus_dirs() -> Vec<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/charts");
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        eprintln!("no corpus at {}", root.display());
+        return Vec::new();
+    };
+    let mut dirs: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("Chart.yaml").is_file())
+        .collect();
+    dirs.sort();
+    if let Ok(only) = std::env::var("CHART") {
+        let wanted: Vec<&str> = only.split(',').collect();
+        dirs.retain(|d| {
+            d.file_name()
+                .is_some_and(|n| wanted.contains(&n.to_string_lossy().as_ref()))
+        });
+    }
+    dirs
+}
+
+fn render_dir(
+    dir: &Path,
+    release: Release,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let files = load_chart(dir);
+    run_with_stack(STACK, move || {
+        render_chart(&files, &release, |e| {
+            e.limits.stack_budget = STACK - (16 << 20);
+            funcs::register(e);
+        })
+        .map_err(|e| e.helm_message())
+    })
+    .unwrap_or_else(|e| Err(format!("renderer crashed: {e}")))
+}
+
 fn load_chart(dir: &Path) -> ChartFiles {
     let mut files = ChartFiles::new();
     for entry in walkdir::WalkDir::new(dir)
@@ -30,36 +66,13 @@ fn load_chart(dir: &Path) -> ChartFiles {
 #[test]
 #[ignore = "survey over the shared corpus; run explicitly"]
 fn corpus_charts_render() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/charts");
-    let Ok(entries) = std::fs::read_dir(&root) else {
-        eprintln!("no corpus at {}", root.display());
-        return;
-    };
-    let mut dirs: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("Chart.yaml").is_file())
-        .collect();
-    dirs.sort();
-    if let Ok(only) = std::env::var("CHART") {
-        dirs.retain(|d| d.file_name().is_some_and(|n| n.to_string_lossy() == only));
-    }
     let (mut ok, mut failed) = (0, 0);
-    for dir in dirs {
+    for dir in corpus_dirs() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let files = load_chart(&dir);
-        let result = run_with_stack(STACK, move || {
-            render_chart(&files, &Release::default(), |e| {
-                e.limits.stack_budget = STACK - (16 << 20);
-                funcs::register(e);
-            })
-            .map(|m| m.len())
-            .map_err(|e| e.helm_message())
-        })
-        .unwrap_or_else(|e| Err(format!("renderer crashed: {e}")));
-        match result {
-            Ok(n) => {
+        match render_dir(&dir, Release::default()) {
+            Ok(m) => {
                 ok += 1;
-                println!("ok    {name}: {n} templates");
+                println!("ok    {name}: {} templates", m.len());
             }
             Err(e) => {
                 failed += 1;
@@ -69,4 +82,56 @@ fn corpus_charts_render() {
         }
     }
     println!("{ok} charts rendered, {failed} failed");
+}
+
+/// Compares every rendered template with the real Helm (`../shared/oracle/helm-render`,
+/// slow). Templates that use random or time functions differ on every run, so this lists
+/// differences for a human to judge rather than asserting.
+#[test]
+#[ignore = "needs the Helm oracle; run explicitly"]
+fn corpus_charts_match_helm() {
+    let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/oracle/helm-render");
+    for dir in corpus_dirs() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let out = std::process::Command::new(&oracle)
+            .arg(&dir)
+            .arg("--json")
+            .output();
+        let Ok(out) = out else {
+            eprintln!("oracle not runnable at {}", oracle.display());
+            return;
+        };
+        let Ok(want) =
+            serde_json::from_slice::<std::collections::BTreeMap<String, String>>(&out.stdout)
+        else {
+            println!(
+                "{name}: Helm fails: {}",
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+            );
+            continue;
+        };
+        let release = Release {
+            name: "release-name".into(),
+            namespace: "default".into(),
+            ..Release::default()
+        };
+        match render_dir(&dir, release) {
+            Ok(got) => {
+                let differ: Vec<&String> = want
+                    .iter()
+                    .filter(|(k, v)| got.get(*k) != Some(v))
+                    .map(|(k, _)| k)
+                    .collect();
+                println!(
+                    "{name}: {} identical, {} differ {differ:?}",
+                    want.len() - differ.len(),
+                    differ.len()
+                );
+            }
+            Err(e) => println!("{name}: we fail where Helm renders: {e}"),
+        }
+    }
 }
