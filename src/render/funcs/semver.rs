@@ -7,8 +7,7 @@ use std::rc::Rc;
 
 use super::{Param, add, s};
 use crate::render::Engine;
-use crate::render::objects::Record;
-use crate::render::value::{IntTy, Value};
+use crate::render::value::{IntTy, Object, Value};
 
 pub(super) fn register(e: &mut Engine) {
     add(e, "semverCompare", &[Param::Str, Param::Str], None, |a| {
@@ -74,6 +73,13 @@ impl Version {
     }
 
     fn to_value(&self, original: &str) -> Value {
+        Value::Object(Rc::new(SemverObject {
+            v: self.clone(),
+            original: original.to_string(),
+        }))
+    }
+
+    fn text(&self) -> String {
         let mut text = format!("{}.{}.{}", self.major, self.minor, self.patch);
         if !self.pre.is_empty() {
             text.push_str(&format!("-{}", self.pre));
@@ -81,23 +87,72 @@ impl Version {
         if !self.meta.is_empty() {
             text.push_str(&format!("+{}", self.meta));
         }
+        text
+    }
+}
+
+/// Masterminds' `*semver.Version` as templates see it: accessors and comparison methods.
+struct SemverObject {
+    v: Version,
+    original: String,
+}
+
+impl Object for SemverObject {
+    fn type_name(&self) -> String {
+        "*semver.Version".into()
+    }
+
+    fn field(&self, name: &str) -> Option<Value> {
         let n = |x: u64| Value::Int(x as i64, IntTy::Int64);
-        Value::Object(Rc::new(Record {
-            type_name: "*semver.Version",
-            fields: Vec::new(),
-            shown: vec![Value::str(&text)],
-            text: Some(text.clone()),
-            methods: vec![
-                ("Major", n(self.major)),
-                ("Minor", n(self.minor)),
-                ("Patch", n(self.patch)),
-                ("Prerelease", Value::str(&self.pre)),
-                ("Metadata", Value::str(&self.meta)),
-                ("Original", Value::str(original)),
-                ("String", Value::str(&text)),
-            ],
-            json: Value::str(&text),
-        }))
+        Some(match name {
+            "Major" => n(self.v.major),
+            "Minor" => n(self.v.minor),
+            "Patch" => n(self.v.patch),
+            "Prerelease" => Value::str(&self.v.pre),
+            "Metadata" => Value::str(&self.v.meta),
+            "Original" => Value::str(&self.original),
+            "String" => Value::string(self.v.text()),
+            _ => return None,
+        })
+    }
+
+    fn has_method(&self, name: &str) -> bool {
+        matches!(name, "Compare" | "LessThan" | "GreaterThan" | "Equal")
+    }
+
+    fn call_method(&self, name: &str, args: &[Value]) -> Result<Value, String> {
+        let other = match args {
+            [Value::Object(o)] => o
+                .as_any()
+                .and_then(|a| a.downcast_ref::<SemverObject>())
+                .ok_or_else(|| {
+                    format!(
+                        "wrong type for value; expected *semver.Version; got {}",
+                        o.type_name()
+                    )
+                })?,
+            _ => {
+                return Err(format!(
+                    "wrong number of args for {name}: want 1 got {}",
+                    args.len()
+                ));
+            }
+        };
+        let ord = self.v.compare(&other.v);
+        Ok(match name {
+            "Compare" => Value::int(ord as i64),
+            "LessThan" => Value::Bool(ord == Ordering::Less),
+            "GreaterThan" => Value::Bool(ord == Ordering::Greater),
+            _ => Value::Bool(ord == Ordering::Equal),
+        })
+    }
+
+    fn format_v(&self) -> String {
+        self.v.text()
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 }
 

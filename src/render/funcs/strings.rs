@@ -113,6 +113,13 @@ pub(super) fn register(e: &mut Engine) {
     add(e, "abbrev", &[I, S], None, |a| {
         Ok(abbrev(n(a, 0), s(a, 1)).into())
     });
+    add(e, "abbrevboth", &[I, I, S], None, |a| {
+        let (left, right) = (n(a, 0), n(a, 1));
+        if right < 4 || (left > 0 && right < 7) {
+            return Ok(s(a, 2).into());
+        }
+        Ok(abbreviate_full(s(a, 2), left, right).into())
+    });
     add(e, "swapcase", &[S], None, |a| {
         Ok(s(a, 0)
             .chars()
@@ -280,11 +287,50 @@ fn map_case(s: &str, upper: bool) -> String {
 }
 
 fn abbrev(width: i64, s: &str) -> String {
-    if width < 4 || s.chars().count() as i64 <= width {
+    if width < 4 {
         return s.to_string();
     }
-    let keep: String = s.chars().take(width as usize - 3).collect();
-    format!("{keep}...")
+    abbreviate_full(s, 0, width)
+}
+
+/// Byte prefix of `s` no longer than `n` bytes (Go slices bytes; we keep whole characters).
+fn head(s: &str, n: usize) -> &str {
+    let mut n = n.min(s.len());
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    &s[..n]
+}
+
+fn tail_from(s: &str, i: usize) -> &str {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    &s[i..]
+}
+
+/// goutils' `AbbreviateFull`: `...` on the side(s) where text was cut.
+fn abbreviate_full(s: &str, offset: i64, width: i64) -> String {
+    let len = s.len() as i64;
+    if s.is_empty() || width < 4 || len <= width {
+        return s.to_string();
+    }
+    let mut offset = offset.min(len);
+    if len - offset < width - 3 {
+        offset = len - (width - 3);
+    }
+    if offset <= 4 {
+        return format!("{}...", head(s, (width - 3) as usize));
+    }
+    if width < 7 {
+        return String::new();
+    }
+    if offset + width - 3 < len {
+        let rest = tail_from(s, offset as usize);
+        return format!("...{}", abbreviate_full(rest, 0, width - 3));
+    }
+    format!("...{}", tail_from(s, (len - (width - 3)) as usize))
 }
 
 /// Go's `strings.Title`: upper-cases the first letter after each separator.
