@@ -66,7 +66,6 @@ pub struct Token {
     /// Byte range of the token's text in the source.
     pub start: usize,
     pub end: usize,
-    pub line: u32,
 }
 
 impl Token {
@@ -128,9 +127,6 @@ struct Lexer<'a> {
     b: &'a [u8],
     pos: usize,
     start: usize,
-    /// Line of `start`, and a cursor for counting newlines incrementally.
-    line_at: usize,
-    line: u32,
     paren_depth: i32,
     out: Vec<Token>,
 }
@@ -142,8 +138,6 @@ pub fn lex(src: &str) -> Vec<Token> {
         b: src.as_bytes(),
         pos: 0,
         start: 0,
-        line_at: 0,
-        line: 1,
         paren_depth: 0,
         out: Vec::new(),
     };
@@ -162,30 +156,8 @@ pub fn lex(src: &str) -> Vec<Token> {
 }
 
 impl Lexer<'_> {
-    fn line_of(&mut self, offset: usize) -> u32 {
-        if offset >= self.line_at {
-            self.line += self.b[self.line_at..offset]
-                .iter()
-                .filter(|&&c| c == b'\n')
-                .count() as u32;
-        } else {
-            self.line -= self.b[offset..self.line_at]
-                .iter()
-                .filter(|&&c| c == b'\n')
-                .count() as u32;
-        }
-        self.line_at = offset;
-        self.line
-    }
-
     fn emit_range(&mut self, kind: Tok, start: usize, end: usize) {
-        let line = self.line_of(start);
-        self.out.push(Token {
-            kind,
-            start,
-            end,
-            line,
-        });
+        self.out.push(Token { kind, start, end });
     }
 
     fn emit(&mut self, kind: Tok) {
@@ -194,12 +166,10 @@ impl Lexer<'_> {
     }
 
     fn error(&mut self, msg: String) -> State {
-        let line = self.line_of(self.start);
         self.out.push(Token {
             kind: Tok::Error(msg),
             start: self.start,
             end: self.start,
-            line,
         });
         State::Done
     }

@@ -268,7 +268,7 @@ pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<P
         range_depth: 0,
         has_func,
         name,
-        action_line: 0,
+        action_start: None,
         defines: Vec::new(),
         src_rc: src_rc.clone(),
         parse_name: parse_name.clone(),
@@ -303,7 +303,8 @@ struct Parser<'a> {
     range_depth: usize,
     has_func: &'a dyn Fn(&str) -> bool,
     name: &'a str,
-    action_line: u32,
+    /// Where the action being parsed began (Go names its line in "unclosed action" errors).
+    action_start: Option<usize>,
     defines: Vec<Tree>,
     src_rc: Rc<str>,
     parse_name: Rc<str>,
@@ -320,8 +321,15 @@ impl Parser<'_> {
             kind: Tok::Eof,
             start: self.src.len(),
             end: self.src.len(),
-            line: 1,
         })
+    }
+
+    /// Line of a byte offset; only needed for error messages, so computed on demand.
+    fn line_of(&self, offset: usize) -> u32 {
+        1 + self.src.as_bytes()[..offset.min(self.src.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32
     }
 
     fn backup(&mut self) {
@@ -350,7 +358,10 @@ impl Parser<'_> {
     }
 
     fn errorf<T>(&self, msg: String) -> PResult<T> {
-        let line = self.toks.get(self.furthest).map(|t| t.line).unwrap_or(1);
+        let line = self
+            .toks
+            .get(self.furthest)
+            .map_or(1, |t| self.line_of(t.start));
         Err(ParseError {
             name: self.name.to_string(),
             line,
@@ -361,8 +372,11 @@ impl Parser<'_> {
     fn unexpected<T>(&self, tok: &Token, context: &str) -> PResult<T> {
         if let Tok::Error(msg) = &tok.kind {
             let mut extra = String::new();
-            if self.action_line != 0 && self.action_line != tok.line {
-                extra = format!(" in action started at {}:{}", self.name, self.action_line);
+            let action_line = self.action_start.map(|a| self.line_of(a));
+            if let Some(action_line) = action_line
+                && action_line != self.line_of(tok.start)
+            {
+                extra = format!(" in action started at {}:{}", self.name, action_line);
                 if msg.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
@@ -475,9 +489,9 @@ impl Parser<'_> {
                 end: t.end as u32,
             })),
             Tok::LeftDelim => {
-                self.action_line = t.line;
+                self.action_start = Some(t.start);
                 let r = self.action();
-                self.action_line = 0;
+                self.action_start = None;
                 r
             }
             _ => self.unexpected(&t, "input"),
