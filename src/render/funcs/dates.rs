@@ -684,7 +684,7 @@ fn parse_layout(layout: &str, value: &str) -> Result<Time, ParseErr> {
                     .iter()
                     .position(|m| {
                         let m = if elem == "Jan" { &m[..3] } else { m };
-                        v.len() >= m.len() && v[..m.len()].eq_ignore_ascii_case(m)
+                        v.get(..m.len()).is_some_and(|p| p.eq_ignore_ascii_case(m))
                     })
                     .ok_or_else(bad)?;
                 month = i as u32 + 1;
@@ -695,7 +695,7 @@ fn parse_layout(layout: &str, value: &str) -> Result<Time, ParseErr> {
                     .iter()
                     .position(|d| {
                         let d = if elem == "Mon" { &d[..3] } else { d };
-                        v.len() >= d.len() && v[..d.len()].eq_ignore_ascii_case(d)
+                        v.get(..d.len()).is_some_and(|p| p.eq_ignore_ascii_case(d))
                     })
                     .ok_or_else(bad)?;
                 if elem == "Mon" { 3 } else { DAYS[i].len() }
