@@ -21,6 +21,38 @@ const CORE_TOPICS: &[&str] = &[
     "values-semantics",
 ];
 
+/// Cases outside the core topics that do not pass yet, and why. Any other case failing or
+/// being skipped fails the test, and so does a case listed here that passes (drop it then):
+/// the list stays exact.
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    (
+        "fromJson-invalid-gives-error-key",
+        "JSON syntax errors are worded by serde_json, not Go",
+    ),
+    (
+        "fromJsonArray-invalid",
+        "JSON syntax errors are worded by serde_json, not Go",
+    ),
+    (
+        "mustFromJson-invalid-error",
+        "JSON syntax errors are worded by serde_json, not Go",
+    ),
+    (
+        "fromYaml-invalid-gives-error-key",
+        "YAML syntax errors are worded by saphyr, not go-yaml",
+    ),
+    (
+        "randBytes-length",
+        "b64dec of random bytes: Go strings hold any bytes, ours are UTF-8",
+    ),
+    ("fromToml-basic", "fromToml is not implemented"),
+    ("fromToml-invalid-error-key", "fromToml is not implemented"),
+    (
+        "derivePassword-deterministic",
+        "derivePassword (scrypt) is not implemented",
+    ),
+];
+
 /// Error cases whose message may differ from Helm's, and why. Rendering must still fail.
 const ERROR_TEXT_MAY_DIFFER: &[(&str, &str)] = &[(
     "values-invalid-yaml-is-error",
@@ -226,6 +258,8 @@ fn conformance() {
     let filter = std::env::var("CASE").ok();
     let mut report = String::new();
     let mut core_problems = Vec::new();
+    let mut regressions = Vec::new();
+    let mut outcomes: BTreeMap<String, bool> = BTreeMap::new();
     let mut totals = (0, 0, 0);
     for path in paths {
         let topic = path.file_stem().unwrap().to_string_lossy().to_string();
@@ -247,7 +281,9 @@ fn conformance() {
                 continue;
             }
             let name = case.name.clone();
-            match run_case(case) {
+            let outcome = run_case(case);
+            outcomes.insert(name.clone(), matches!(outcome, Outcome::Pass));
+            match outcome {
                 Outcome::Pass => pass += 1,
                 Outcome::Fail(why) => {
                     fail += 1;
@@ -266,6 +302,8 @@ fn conformance() {
             report.push_str(&format!("    {name}: {why}\n"));
             if CORE_TOPICS.contains(&topic.as_str()) {
                 core_problems.push(format!("{topic}/{name}"));
+            } else if !KNOWN_GAPS.iter().any(|(n, _)| n == name) {
+                regressions.push(format!("{topic}/{name}"));
             }
         }
         totals.0 += pass;
@@ -284,4 +322,19 @@ fn conformance() {
         core_problems.is_empty(),
         "core topics must pass completely; failing or skipped: {core_problems:#?}"
     );
+    assert!(
+        regressions.is_empty(),
+        "cases failing or skipped that KNOWN_GAPS does not list: {regressions:#?}"
+    );
+    if filter.is_none() {
+        let fixed: Vec<&str> = KNOWN_GAPS
+            .iter()
+            .filter(|(n, _)| outcomes.get(*n) != Some(&false))
+            .map(|(n, _)| *n)
+            .collect();
+        assert!(
+            fixed.is_empty(),
+            "KNOWN_GAPS lists cases that now pass or no longer exist: {fixed:?}"
+        );
+    }
 }
