@@ -33,7 +33,7 @@ pub(super) fn register(e: &mut Engine) {
                 "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
                 json_kind(&other)
             )),
-            Err(e) => error_map(&e.to_string()),
+            Err(e) => error_map(&json_error(s(a, 0), e)),
         })
     });
     add(e, "fromJsonArray", &[S], None, |a| {
@@ -43,13 +43,13 @@ pub(super) fn register(e: &mut Engine) {
                 "json: cannot unmarshal {} into Go value of type []interface {{}}",
                 json_kind(&other)
             ))]),
-            Err(e) => Value::list(vec![Value::string(e.to_string())]),
+            Err(e) => Value::list(vec![Value::string(json_error(s(a, 0), e))]),
         })
     });
     add_iface(e, "mustFromJson", &[S], None, |a| {
         serde_json::from_str::<serde_json::Value>(s(a, 0))
             .map(|v| from_json(&v))
-            .map_err(|e| e.to_string())
+            .map_err(|e| json_error(s(a, 0), e))
     });
     add(e, "b64enc", &[S], None, |a| {
         Ok(b64_encode(s(a, 0).as_bytes()).into())
@@ -81,6 +81,11 @@ pub(super) fn register(e: &mut Engine) {
             Err(at) => Value::string(format!("illegal base32 data at input byte {at}")),
         })
     });
+}
+
+/// Go's wording for a JSON syntax error (serde_json's only when ours finds none).
+fn json_error(input: &str, e: serde_json::Error) -> String {
+    super::json_errors::syntax_error(input).unwrap_or_else(|| e.to_string())
 }
 
 fn error_map(msg: &str) -> Value {

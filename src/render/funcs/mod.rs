@@ -9,6 +9,7 @@ pub(crate) use dicts::deep_copy;
 pub(crate) mod encoding;
 pub(crate) mod glob;
 mod helm;
+mod json_errors;
 mod lists;
 mod math;
 mod paths;
