@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rollguard::render::chart::{ChartFiles, Release, render_chart};
-use rollguard::render::{funcs, run_with_stack};
+use rollguard::render::funcs;
 use rollguard::yaml::{self, Kind, Node};
 
 /// Topics that must have no failures and no skips.
@@ -46,8 +46,6 @@ const ERROR_TEXT_MAY_DIFFER: &[(&str, &str)] = &[(
     "values-invalid-yaml-is-error",
     "YAML syntax errors are worded by the YAML parser (go-yaml in Helm, saphyr here)",
 )];
-
-const STACK: usize = 256 << 20;
 
 struct Case {
     name: String,
@@ -189,14 +187,8 @@ fn run_case(case: Case) -> Outcome {
         error,
     } = case;
     let loose = ERROR_TEXT_MAY_DIFFER.iter().any(|(n, _)| *n == name);
-    let result = run_with_stack(STACK, move || {
-        render_chart(&files, &release, |e| {
-            e.limits.stack_budget = STACK - (16 << 20);
-            funcs::register(e);
-        })
-        .map_err(|e| abbreviate(e.helm_message()))
-    })
-    .unwrap_or_else(|e| Err(format!("renderer crashed: {e}")));
+    let result =
+        render_chart(&files, &release, funcs::register).map_err(|e| abbreviate(e.helm_message()));
     match (result, expect, error) {
         (Err(got), want_out, want_err) => {
             if let Some(f) = undefined_function(&got)

@@ -5,9 +5,7 @@
 use std::path::Path;
 
 use rollguard::render::chart::{ChartFiles, Release, render_chart};
-use rollguard::render::{funcs, run_with_stack};
-
-const STACK: usize = 256 << 20;
+use rollguard::render::funcs;
 
 fn corpus_dirs() -> Vec<std::path::PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/charts");
@@ -34,15 +32,7 @@ fn render_dir(
     dir: &Path,
     release: Release,
 ) -> Result<std::collections::BTreeMap<String, String>, String> {
-    let files = load_chart(dir);
-    run_with_stack(STACK, move || {
-        render_chart(&files, &release, |e| {
-            e.limits.stack_budget = STACK - (16 << 20);
-            funcs::register(e);
-        })
-        .map_err(|e| e.helm_message())
-    })
-    .unwrap_or_else(|e| Err(format!("renderer crashed: {e}")))
+    render_chart(&load_chart(dir), &release, funcs::register).map_err(|e| e.helm_message())
 }
 
 fn load_chart(dir: &Path) -> ChartFiles {

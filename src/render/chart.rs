@@ -681,9 +681,30 @@ fn helm_order(a: &str, b: &str) -> std::cmp::Ordering {
     depth(b).cmp(&depth(a)).then_with(|| b.cmp(a))
 }
 
+/// Stack of the thread a chart renders on: Helm allows 1000 nested `include`s of one name and
+/// Go 100000 nested `template`s, far more than a default thread stack holds. Only the pages
+/// actually used are ever committed.
+const RENDER_STACK: usize = 512 << 20;
+
 /// Renders every template of a chart, as `helm template` does, keyed `CHART/templates/…`.
-/// `setup` registers the function library on the engine before templates are parsed.
+/// `setup` registers the function library on the engine before templates are parsed (it may
+/// also change [`Engine::limits`]). Runs on a thread of its own with a deep stack.
 pub fn render_chart(
+    files: &ChartFiles,
+    release: &Release,
+    setup: impl FnOnce(&mut Engine) + Send + 'static,
+) -> Result<BTreeMap<String, String>, ChartError> {
+    let (files, release) = (files.clone(), release.clone());
+    super::run_with_stack(RENDER_STACK, move || {
+        render_here(&files, &release, |e| {
+            e.limits.stack_budget = RENDER_STACK - (32 << 20);
+            setup(e);
+        })
+    })
+    .unwrap_or_else(|e| Err(ChartError::Load(format!("rendering failed: {e}"))))
+}
+
+fn render_here(
     files: &ChartFiles,
     release: &Release,
     setup: impl FnOnce(&mut Engine),
