@@ -4,28 +4,10 @@
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rollguard::render::chart::{ChartFiles, Release, render_chart};
+use rollguard::render::chart::{Release, load_chart_dir, render_chart};
 use rollguard::render::{Engine, funcs};
 
 const DEFAULT_CHARTS: &str = "bitnami-postgresql,bitnami-redis,kube-prometheus-stack";
-
-fn load_chart(dir: &Path) -> ChartFiles {
-    let mut files = ChartFiles::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(entry.path()) else {
-            continue;
-        };
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        files.insert(rel.to_string_lossy().replace('\\', "/"), text);
-    }
-    files
-}
 
 fn bench(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/charts");
@@ -36,7 +18,10 @@ fn bench(c: &mut Criterion) {
             eprintln!("skipping {name}: {} not found", dir.display());
             continue;
         }
-        let files = load_chart(&dir);
+        let Ok(files) = load_chart_dir(&dir) else {
+            eprintln!("skipping {name}: unreadable");
+            continue;
+        };
         let templates: Vec<(&String, &String)> = files
             .iter()
             .filter(|(p, _)| p.contains("templates/"))

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rollguard::render::chart::{ChartFiles, Release, render_chart};
+use rollguard::render::chart::{Release, load_chart_dir, render_chart};
 use rollguard::render::funcs;
 
 fn corpus_dirs() -> Vec<std::path::PathBuf> {
@@ -32,25 +32,12 @@ fn render_dir(
     dir: &Path,
     release: Release,
 ) -> Result<std::collections::BTreeMap<String, String>, String> {
-    render_chart(&load_chart(dir), &release, funcs::register).map_err(|e| e.helm_message())
-}
-
-fn load_chart(dir: &Path) -> ChartFiles {
-    let mut files = ChartFiles::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(entry.path()) else {
-            continue;
-        };
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        files.insert(rel.to_string_lossy().replace('\\', "/"), text);
-    }
-    files
+    render_chart(
+        &load_chart_dir(dir).map_err(|e| e.to_string())?,
+        &release,
+        funcs::register,
+    )
+    .map_err(|e| e.helm_message())
 }
 
 #[test]

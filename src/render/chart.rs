@@ -16,6 +16,28 @@ use crate::yaml::{self, Kind, Node, scalar::Resolved};
 /// A chart as files: paths relative to the chart root → contents.
 pub type ChartFiles = BTreeMap<String, String>;
 
+/// Reads a chart directory (with its vendored subcharts). Files that are not UTF-8 text
+/// (images, packed `.tgz` dependencies) are left out: templates never read them as text.
+pub fn load_chart_dir(dir: &std::path::Path) -> std::io::Result<ChartFiles> {
+    let mut files = ChartFiles::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        files.insert(rel.join("/"), text);
+    }
+    Ok(files)
+}
+
 #[derive(Debug, Clone)]
 pub struct Release {
     pub name: String,
@@ -397,13 +419,6 @@ fn load_tree(files: &ChartFiles, dir: &str) -> Result<ChartNode, ChartError> {
     Ok(node)
 }
 
-fn map_of(v: &Value) -> Option<&super::value::Map> {
-    match v {
-        Value::Map(m) => Some(m),
-        _ => None,
-    }
-}
-
 /// Helm's `coalesceTables`: `dst` wins; `src` fills what `dst` lacks, recursively.
 fn coalesce_tables(dst: &super::value::Map, src: &super::value::Map) {
     let src_entries: Vec<(String, Value)> = src
@@ -414,7 +429,7 @@ fn coalesce_tables(dst: &super::value::Map, src: &super::value::Map) {
         .collect();
     for (k, sv) in src_entries {
         let dv = dst.entries.borrow().get(&k).cloned();
-        match (dv, map_of(&sv)) {
+        match (dv, Value::as_map(&sv)) {
             (None, _) => {
                 dst.entries
                     .borrow_mut()
@@ -447,7 +462,7 @@ fn coalesce_globals(dest: &super::value::Map, src: &super::value::Map) {
     };
     for (k, v) in sg {
         let existing = dg.entries.borrow().get(&k).cloned();
-        match (map_of(&v), existing) {
+        match (Value::as_map(&v), existing) {
             (Some(_), Some(Value::Map(dm))) => {
                 let copy = super::funcs::deep_copy(&v);
                 if let Value::Map(cm) = &copy {
@@ -492,7 +507,7 @@ fn coalesce_deps(node: &ChartNode, dest: &super::value::Map) {
             }
         };
         coalesce_globals(&section, dest);
-        if let Some(defaults) = map_of(&sub.values) {
+        if let Some(defaults) = Value::as_map(&sub.values) {
             coalesce_tables(&section, defaults);
         }
         coalesce_deps(sub, &section);
@@ -502,7 +517,7 @@ fn coalesce_deps(node: &ChartNode, dest: &super::value::Map) {
 /// The values of the whole tree: the root's values with every subchart's defaults coalesced in.
 fn coalesced_values(root: &ChartNode) -> Value {
     let vals = with_values_type(super::funcs::deep_copy(&root.values));
-    if let Some(m) = map_of(&vals) {
+    if let Some(m) = Value::as_map(&vals) {
         coalesce_deps(root, m);
     }
     vals
@@ -575,7 +590,7 @@ fn import_values(node: &mut ChartNode) {
     }
     let cvals = coalesced_values(node);
     let imported = Value::map(BTreeMap::new());
-    let Some(target) = map_of(&imported) else {
+    let Some(target) = Value::as_map(&imported) else {
         return;
     };
     for dep in &deps {
@@ -601,12 +616,12 @@ fn import_values(node: &mut ChartNode) {
             for part in parent.split('.').filter(|p| !p.is_empty()).rev() {
                 value = Value::map(BTreeMap::from([(part.to_string(), value)]));
             }
-            if let Some(vm) = map_of(&value) {
+            if let Some(vm) = Value::as_map(&value) {
                 coalesce_tables(target, vm);
             }
         }
     }
-    if let Some(cm) = map_of(&cvals) {
+    if let Some(cm) = Value::as_map(&cvals) {
         coalesce_tables(cm, target);
     }
     node.values = cvals;

@@ -215,6 +215,13 @@ impl Value {
         }
     }
 
+    pub fn as_map(&self) -> Option<&Map> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// Entry `key` of a map value (`None` for a missing key or a non-map).
     pub fn get(&self, key: &str) -> Option<Value> {
         match self {

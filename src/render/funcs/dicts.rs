@@ -21,7 +21,7 @@ pub(super) fn register(e: &mut Engine) {
         Ok(Value::map(m))
     });
     add_iface(e, "get", &[M, S], None, |a| {
-        Ok(map_of(&a[0])
+        Ok(Value::as_map(&a[0])
             .and_then(|m| m.entries.borrow().get(s(a, 1)).cloned())
             .unwrap_or_else(|| Value::str("")))
     });
@@ -43,14 +43,16 @@ pub(super) fn register(e: &mut Engine) {
     });
     add(e, "hasKey", &[M, S], None, |a| {
         Ok(Value::Bool(
-            map_of(&a[0]).is_some_and(|m| m.entries.borrow().contains_key(s(a, 1))),
+            Value::as_map(&a[0]).is_some_and(|m| m.entries.borrow().contains_key(s(a, 1))),
         ))
     });
     add(e, "pluck", &[S], Some(M), |a| {
         Ok(Value::list(
             a[1..]
                 .iter()
-                .filter_map(|d| map_of(d).and_then(|m| m.entries.borrow().get(s(a, 0)).cloned()))
+                .filter_map(|d| {
+                    Value::as_map(d).and_then(|m| m.entries.borrow().get(s(a, 0)).cloned())
+                })
                 .collect(),
         ))
     });
@@ -63,7 +65,7 @@ pub(super) fn register(e: &mut Engine) {
     add(e, "keys", &[], Some(M), |a| {
         let mut keys = Vec::new();
         for d in a {
-            if let Some(m) = map_of(d) {
+            if let Some(m) = Value::as_map(d) {
                 keys.extend(m.entries.borrow().keys().cloned());
             }
         }
@@ -71,7 +73,7 @@ pub(super) fn register(e: &mut Engine) {
     });
     add(e, "values", &[M], None, |a| {
         Ok(Value::list(
-            map_of(&a[0])
+            Value::as_map(&a[0])
                 .map(|m| m.entries.borrow().values().cloned().collect())
                 .unwrap_or_default(),
         ))
@@ -93,13 +95,6 @@ pub(super) fn register(e: &mut Engine) {
     }
 }
 
-fn map_of(v: &Value) -> Option<&Map> {
-    match v {
-        Value::Map(m) => Some(m),
-        _ => None,
-    }
-}
-
 /// A nil map parameter: Go would panic writing to it; Sprig's callers never pass one, so a
 /// fresh map keeps the template going.
 fn map_or_new(v: &Value) -> Value {
@@ -111,7 +106,7 @@ fn map_or_new(v: &Value) -> Value {
 
 fn select(d: &Value, keys: &[Value], keep: bool) -> Value {
     let wanted: Vec<&str> = keys.iter().filter_map(Value::as_str).collect();
-    let out = map_of(d)
+    let out = Value::as_map(d)
         .map(|m| {
             m.entries
                 .borrow()

@@ -1,6 +1,6 @@
 //! JSON (Go's encoding/json output exactly), base64 and hash functions.
 
-use super::{Param, add, add_iface, s};
+use super::{Param, add, add_iface, error_map, json_kind, s};
 use crate::render::Engine;
 use crate::render::value::Value;
 
@@ -31,7 +31,7 @@ pub(super) fn register(e: &mut Engine) {
             Ok(serde_json::Value::Object(m)) => from_json(&serde_json::Value::Object(m)),
             Ok(other) => error_map(&format!(
                 "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                json_kind(&other)
+                json_kind(&from_json(&other))
             )),
             Err(e) => error_map(&json_error(s(a, 0), e)),
         })
@@ -41,7 +41,7 @@ pub(super) fn register(e: &mut Engine) {
             Ok(serde_json::Value::Array(v)) => from_json(&serde_json::Value::Array(v)),
             Ok(other) => Value::list(vec![Value::string(format!(
                 "json: cannot unmarshal {} into Go value of type []interface {{}}",
-                json_kind(&other)
+                json_kind(&from_json(&other))
             ))]),
             Err(e) => Value::list(vec![Value::string(json_error(s(a, 0), e))]),
         })
@@ -86,21 +86,6 @@ pub(super) fn register(e: &mut Engine) {
 /// Go's wording for a JSON syntax error (serde_json's only when ours finds none).
 fn json_error(input: &str, e: serde_json::Error) -> String {
     super::json_errors::syntax_error(input).unwrap_or_else(|| e.to_string())
-}
-
-fn error_map(msg: &str) -> Value {
-    Value::map([("Error".to_string(), Value::str(msg))].into())
-}
-
-fn json_kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "bool",
-        serde_json::Value::Number(_) => "number",
-        serde_json::Value::String(_) => "string",
-        serde_json::Value::Array(_) => "array",
-        serde_json::Value::Object(_) => "object",
-    }
 }
 
 /// JSON as Go decodes it into `interface {}`: numbers become float64.

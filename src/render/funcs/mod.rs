@@ -156,6 +156,22 @@ fn strslice(v: &Value) -> Vec<String> {
     }
 }
 
+/// What Helm's `fromJson`/`fromYaml` return on bad input: `{"Error": message}`.
+fn error_map(msg: &str) -> Value {
+    Value::map([("Error".to_string(), Value::str(msg))].into())
+}
+
+/// The JSON kind Go's decoder names in "cannot unmarshal X into …".
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::List(_) => "array",
+        Value::Map(_) => "object",
+        Value::Str(_) => "string",
+        Value::Bool(_) => "bool",
+        _ => "number",
+    }
+}
+
 fn str_list(items: impl IntoIterator<Item = String>) -> Value {
     Value::str_list(items.into_iter().map(Value::string).collect())
 }

@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use super::{Param, add, s};
+use super::{Param, add, error_map, json_kind, s};
 use crate::render::Engine;
 use crate::render::chart::yaml_to_value;
 use crate::render::value::Value;
@@ -44,20 +44,6 @@ pub(super) fn register(e: &mut Engine) {
             Err(e) => Value::list(vec![Value::string(e)]),
         })
     });
-}
-
-fn error_map(msg: &str) -> Value {
-    Value::map([("Error".to_string(), Value::str(msg))].into())
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::List(_) => "array",
-        Value::Map(_) => "object",
-        Value::Str(_) => "string",
-        Value::Bool(_) => "bool",
-        _ => "number",
-    }
 }
 
 fn parse_yaml(text: &str) -> Result<Value, String> {
