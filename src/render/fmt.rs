@@ -264,6 +264,10 @@ impl Printer {
     }
 
     fn print_value(&mut self, v: &Value, verb: char, depth: usize) {
+        if depth > super::value::MAX_DEPTH {
+            self.buf.push_str("...");
+            return;
+        }
         match v {
             // Only reachable for nil elements of a collection: Go prints the empty interface.
             Value::Nil => {

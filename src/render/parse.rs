@@ -239,6 +239,9 @@ impl fmt::Display for ParseError {
     }
 }
 
+/// Deepest nesting of parentheses and blocks a template may have.
+const MAX_NESTING: usize = 100;
+
 const BUILTINS: &[&str] = &[
     "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf",
     "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne",
@@ -266,6 +269,7 @@ pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<P
         furthest: 0,
         vars: vec!["$".into()],
         range_depth: 0,
+        nesting: 0,
         has_func,
         name,
         action_start: None,
@@ -301,6 +305,9 @@ struct Parser<'a> {
     furthest: usize,
     vars: Vec<Rc<str>>,
     range_depth: usize,
+    /// Open parentheses and control blocks: bounded so that hostile input cannot exhaust the
+    /// stack (Go has no limit but grows its stacks to a gigabyte).
+    nesting: usize,
     has_func: &'a dyn Fn(&str) -> bool,
     name: &'a str,
     /// Where the action being parsed began (Go names its line in "unclosed action" errors).
@@ -552,8 +559,18 @@ impl Parser<'_> {
 
     fn parse_control(&mut self, context: &str) -> PResult<Branch> {
         let mark = self.vars.len();
-        let r = self.parse_control_inner(context);
+        let r = self.nested(|p| p.parse_control_inner(context));
         self.vars.truncate(mark);
+        r
+    }
+
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.nesting >= MAX_NESTING {
+            return self.errorf(format!("nesting deeper than {MAX_NESTING} levels"));
+        }
+        self.nesting += 1;
+        let r = f(self);
+        self.nesting -= 1;
         r
     }
 
@@ -842,9 +859,11 @@ impl Parser<'_> {
                     num,
                 }
             }
-            Tok::LeftParen => Arg::Pipe(Box::new(
-                self.pipeline("parenthesized pipeline", Tok::RightParen)?,
-            )),
+            Tok::LeftParen => {
+                Arg::Pipe(Box::new(self.nested(|p| {
+                    p.pipeline("parenthesized pipeline", Tok::RightParen)
+                })?))
+            }
             Tok::String | Tok::RawString => {
                 let s = self.unquote(text)?;
                 Arg::String {
@@ -1158,6 +1177,16 @@ mod tests {
             err("{{ range $i, $v := . }}{{ $i }}{{ end }}{{ $v }}"),
             "1: undefined variable \"$v\""
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let parens = |n: usize| format!("{{{{ {}1{} }}}}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(err(&parens(99)), "ok");
+        assert_eq!(err(&parens(20_000)), "1: nesting deeper than 100 levels");
+        let ifs = |n: usize| format!("{}{}", "{{ if 1 }}".repeat(n), "{{ end }}".repeat(n));
+        assert_eq!(err(&ifs(99)), "ok");
+        assert!(err(&ifs(20_000)).contains("nesting deeper"));
     }
 
     #[test]

@@ -120,3 +120,11 @@ fn output_is_bounded() {
     let err = e.execute("t", Value::Nil).unwrap_err().helm_message();
     assert!(err.contains("exceeds the limit of 100 bytes"), "{err}");
 }
+
+#[test]
+fn deepest_allowed_nesting_executes() {
+    let parens = format!("{{{{ {}1{} }}}}", "(".repeat(99), ")".repeat(99));
+    assert_eq!(run(&parens, Value::Nil).unwrap(), "1");
+    let ifs = format!("{}x{}", "{{ if 1 }}".repeat(99), "{{ end }}".repeat(99));
+    assert_eq!(run(&ifs, Value::Nil).unwrap(), "x");
+}

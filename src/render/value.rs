@@ -47,6 +47,15 @@ pub enum MapTy {
 
 pub type MapRef = Rc<RefCell<BTreeMap<String, Value>>>;
 
+/// Nesting depth at which walks over a value (printing, encoding, copying, comparing) stop.
+/// Only a map that contains itself (`set $d "self" $d`) gets there; Go would recurse until
+/// its stack limit kills the process.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// What encoding a self-containing value reports (Go's `encoding/json` text).
+pub const CYCLE_ERROR: &str =
+    "json: unsupported value: encountered a cycle via map[string]interface {}";
+
 #[derive(Clone)]
 pub struct Map {
     pub entries: MapRef,

@@ -125,7 +125,10 @@ fn is_empty(v: &Value) -> bool {
 }
 
 /// mergo.Merge (`overwrite` = MergeWithOverwrite) of `src` into `dst`, in place.
-fn merge_into(dst: &Map, src: &Map, overwrite: bool) {
+fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) {
+    if depth > crate::render::value::MAX_DEPTH {
+        return;
+    }
     let src_entries: Vec<(String, Value)> = src
         .entries
         .borrow()
@@ -143,7 +146,7 @@ fn merge_into(dst: &Map, src: &Map, overwrite: bool) {
         if let (Some(Value::Map(dm)), Value::Map(sm)) = (&dv, &sv)
             && !std::rc::Rc::ptr_eq(&dm.entries, &sm.entries)
         {
-            merge_into(dm, sm, overwrite);
+            merge_into(dm, sm, overwrite, depth + 1);
         }
         if let Some(d) = &dv
             && !is_empty(d)
@@ -163,7 +166,7 @@ fn merge_all(a: &[Value], overwrite: bool) -> Value {
     if let Value::Map(d) = &dst {
         for src in &a[1..] {
             if let Value::Map(s) = src {
-                merge_into(d, s, overwrite);
+                merge_into(d, s, overwrite, 0);
             }
         }
     }
@@ -214,9 +217,16 @@ fn dig(a: &[Value]) -> Result<Value, String> {
 }
 
 pub(crate) fn deep_copy(v: &Value) -> Value {
+    copy_at(v, 0)
+}
+
+fn copy_at(v: &Value, depth: usize) -> Value {
+    if depth > crate::render::value::MAX_DEPTH {
+        return v.clone();
+    }
     match v {
         Value::List(l) => Value::List(crate::render::List {
-            items: std::rc::Rc::new(l.items.iter().map(deep_copy).collect()),
+            items: std::rc::Rc::new(l.items.iter().map(|x| copy_at(x, depth + 1)).collect()),
             elem: l.elem,
         }),
         Value::Map(m) => {
@@ -224,7 +234,7 @@ pub(crate) fn deep_copy(v: &Value) -> Value {
                 .entries
                 .borrow()
                 .iter()
-                .map(|(k, v)| (k.clone(), deep_copy(v)))
+                .map(|(k, v)| (k.clone(), copy_at(v, depth + 1)))
                 .collect();
             let mut out = Value::map(copy);
             if let Value::Map(om) = &mut out {

@@ -138,6 +138,9 @@ fn write_json(
     indent: Option<&str>,
     depth: usize,
 ) -> Result<(), String> {
+    if depth > crate::render::value::MAX_DEPTH {
+        return Err(crate::render::value::CYCLE_ERROR.into());
+    }
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),

@@ -211,6 +211,13 @@ fn seq(a: &[Value]) -> String {
 
 /// Go's `reflect.DeepEqual` on template values.
 pub(super) fn deep_equal(a: &Value, b: &Value) -> bool {
+    equal_at(a, b, 0)
+}
+
+fn equal_at(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > crate::render::value::MAX_DEPTH {
+        return false;
+    }
     match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -224,7 +231,7 @@ pub(super) fn deep_equal(a: &Value, b: &Value) -> bool {
                 && x.items
                     .iter()
                     .zip(y.items.iter())
-                    .all(|(p, q)| deep_equal(p, q))
+                    .all(|(p, q)| equal_at(p, q, depth + 1))
         }
         (Value::Map(x), Value::Map(y)) => {
             if Rc::ptr_eq(&x.entries, &y.entries) {
@@ -236,7 +243,7 @@ pub(super) fn deep_equal(a: &Value, b: &Value) -> bool {
                 && x_entries
                     .iter()
                     .zip(y_entries.iter())
-                    .all(|((k1, v1), (k2, v2))| k1 == k2 && deep_equal(v1, v2))
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && equal_at(v1, v2, depth + 1))
         }
         (Value::Object(x), Value::Object(y)) => Rc::ptr_eq(x, y),
         _ => false,

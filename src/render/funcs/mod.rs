@@ -175,3 +175,23 @@ fn json_kind(v: &Value) -> &'static str {
 fn str_list(items: impl IntoIterator<Item = String>) -> Value {
     Value::str_list(items.into_iter().map(Value::string).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::render::{Engine, Value};
+
+    #[test]
+    fn self_containing_map_does_not_crash() {
+        let src = r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "self" $d }}[{{ toJson $d }}][{{ toYaml $d }}]{{ deepCopy $d | len }} {{ deepEqual $d $d }} {{ len (print $d) | lt 0 }}"#;
+        let out = crate::render::run_with_stack(256 << 20, move || {
+            let mut e = Engine::new();
+            super::register(&mut e);
+            e.limits.stack_budget = 200 << 20;
+            e.add_template("t", src).map_err(|e| e.to_string())?;
+            e.execute("t", Value::Nil).map_err(|e| e.to_string())
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(out, "[][]2 true true");
+    }
+}

@@ -70,6 +70,13 @@ enum Y {
 /// `json_path`: the value goes through JSON first (`toYaml`), so integral floats become
 /// integers; otherwise (`toYamlPretty`, go-yaml v3 on the Go value) floats stay floats.
 fn to_y(v: &Value, json_path: bool) -> Result<Y, String> {
+    to_y_at(v, json_path, 0)
+}
+
+fn to_y_at(v: &Value, json_path: bool, depth: usize) -> Result<Y, String> {
+    if depth > crate::render::value::MAX_DEPTH {
+        return Err(crate::render::value::CYCLE_ERROR.into());
+    }
     Ok(match v {
         Value::Nil => Y::Null,
         Value::Bool(b) => Y::Bool(*b),
@@ -94,7 +101,7 @@ fn to_y(v: &Value, json_path: bool) -> Result<Y, String> {
         Value::List(l) => Y::Seq(
             l.items
                 .iter()
-                .map(|x| to_y(x, json_path))
+                .map(|x| to_y_at(x, json_path, depth + 1))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Map(m) => {
@@ -102,13 +109,13 @@ fn to_y(v: &Value, json_path: bool) -> Result<Y, String> {
                 .entries
                 .borrow()
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), to_y(v, json_path)?)))
+                .map(|(k, v)| Ok((k.clone(), to_y_at(v, json_path, depth + 1)?)))
                 .collect::<Result<Vec<_>, String>>()?;
             entries.sort_by(|a, b| natural_cmp(&a.0, &b.0));
             Y::Map(entries)
         }
         Value::Object(o) => match o.plain() {
-            Some(p) => to_y(&p, json_path)?,
+            Some(p) => to_y_at(&p, json_path, depth + 1)?,
             None => Y::Str(o.print_text()),
         },
     })
