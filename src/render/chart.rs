@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::funcs::glob::Glob;
-use super::objects::{Files, NilMap, default_capabilities};
+use super::objects::{Capabilities, Files, NilMap, capabilities};
 use super::value::Value;
 use super::{Engine, Error, Shared};
 use crate::yaml::{self, Kind, Node, scalar::Resolved};
@@ -146,6 +146,19 @@ pub fn load_values(file: &str, text: &str) -> Result<Value, ChartError> {
                 "{prefix}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {what} into Go value of type map[string]interface {{}}"
             )))
         }
+    }
+}
+
+/// User-supplied values: like a chart's, but their nulls are kept (they delete defaults).
+fn load_user_values(text: &str) -> Result<Value, ChartError> {
+    let node = yaml::parse_single(text, yaml::Origin::default())
+        .map_err(|e| ChartError::Load(format!("cannot load user values: {e}")))?;
+    match node {
+        None => Ok(Value::map(BTreeMap::new())),
+        Some(n) if matches!(n.kind, Kind::Map(_)) => Ok(yaml_to_value(&n, false)),
+        Some(_) => Err(ChartError::Load(
+            "cannot load user values: not a map".into(),
+        )),
     }
 }
 
@@ -515,12 +528,45 @@ fn coalesce_deps(node: &ChartNode, dest: &super::value::Map) {
 }
 
 /// The values of the whole tree: the root's values with every subchart's defaults coalesced in.
-fn coalesced_values(root: &ChartNode) -> Value {
-    let vals = with_values_type(super::funcs::deep_copy(&root.values));
+/// The values of the whole tree: user-supplied values over the root's own, with every
+/// subchart's defaults coalesced in.
+fn coalesced_values(root: &ChartNode, user: Option<&Value>) -> Value {
+    let vals = with_values_type(super::funcs::deep_copy(user.unwrap_or(&root.values)));
     if let Some(m) = Value::as_map(&vals) {
+        if user.is_some()
+            && let Some(defaults) = Value::as_map(&root.values)
+        {
+            coalesce_user(m, defaults);
+        }
         coalesce_deps(root, m);
     }
     vals
+}
+
+/// Helm's coalescing of user values over a chart's defaults: the user wins, and a user `null`
+/// deletes the default.
+fn coalesce_user(dst: &super::value::Map, src: &super::value::Map) {
+    let src_entries: Vec<(String, Value)> = src
+        .entries
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, sv) in src_entries {
+        let dv = dst.entries.borrow().get(&k).cloned();
+        match (dv, Value::as_map(&sv)) {
+            (None, _) => {
+                dst.entries
+                    .borrow_mut()
+                    .insert(k, super::funcs::deep_copy(&sv));
+            }
+            (Some(Value::Nil), _) => {
+                dst.entries.borrow_mut().remove(&k);
+            }
+            (Some(Value::Map(dm)), Some(sm)) => coalesce_user(&dm, sm),
+            _ => {}
+        }
+    }
 }
 
 fn path_value(v: &Value, path: &str) -> Option<Value> {
@@ -588,7 +634,7 @@ fn import_values(node: &mut ChartNode) {
     if !deps.iter().any(|d| d.get("import-values").is_some()) {
         return;
     }
-    let cvals = coalesced_values(node);
+    let cvals = coalesced_values(node, None);
     let imported = Value::map(BTreeMap::new());
     let Some(target) = Value::as_map(&imported) else {
         return;
@@ -701,6 +747,15 @@ fn helm_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// actually used are ever committed.
 const RENDER_STACK: usize = 512 << 20;
 
+/// What a render depends on besides the chart.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub release: Release,
+    /// User-supplied values (`-f`/`--set`), as YAML text; they win over the chart's.
+    pub values_yaml: Option<String>,
+    pub capabilities: Capabilities,
+}
+
 /// Renders every template of a chart, as `helm template` does, keyed `CHART/templates/…`.
 /// `setup` registers the function library on the engine before templates are parsed (it may
 /// also change [`Engine::limits`]). Runs on a thread of its own with a deep stack.
@@ -709,9 +764,22 @@ pub fn render_chart(
     release: &Release,
     setup: impl FnOnce(&mut Engine) + Send + 'static,
 ) -> Result<BTreeMap<String, String>, ChartError> {
-    let (files, release) = (files.clone(), release.clone());
+    let options = RenderOptions {
+        release: release.clone(),
+        ..RenderOptions::default()
+    };
+    render_chart_with(files, &options, setup)
+}
+
+/// [`render_chart`] with user values and capabilities.
+pub fn render_chart_with(
+    files: &ChartFiles,
+    options: &RenderOptions,
+    setup: impl FnOnce(&mut Engine) + Send + 'static,
+) -> Result<BTreeMap<String, String>, ChartError> {
+    let (files, options) = (files.clone(), options.clone());
     super::run_with_stack(RENDER_STACK, move || {
-        render_here(&files, &release, |e| {
+        render_here(&files, &options, |e| {
             e.limits.stack_budget = RENDER_STACK - (32 << 20);
             setup(e);
         })
@@ -721,9 +789,14 @@ pub fn render_chart(
 
 fn render_here(
     files: &ChartFiles,
-    release: &Release,
+    options: &RenderOptions,
     setup: impl FnOnce(&mut Engine),
 ) -> Result<BTreeMap<String, String>, ChartError> {
+    let release = &options.release;
+    let user = match &options.values_yaml {
+        Some(text) => Some(load_user_values(text)?),
+        None => None,
+    };
     let release_obj = Value::map(BTreeMap::from([
         ("Name".to_string(), Value::str(&release.name)),
         ("Namespace".to_string(), Value::str(&release.namespace)),
@@ -733,13 +806,13 @@ fn render_here(
         ("Service".to_string(), Value::str("Helm")),
     ]));
     let mut root = load_tree(files, "")?;
-    let top = coalesced_values(&root);
+    let top = coalesced_values(&root, user.as_ref());
     apply_conditions(&mut root, &top, &top);
     import_values(&mut root);
-    let values = coalesced_values(&root);
+    let values = coalesced_values(&root, user.as_ref());
     let common = [
         ("Release", release_obj),
-        ("Capabilities", default_capabilities()),
+        ("Capabilities", capabilities(&options.capabilities)),
     ];
     let mut units = Vec::new();
     collect_units(files, &root, values, "", &common, &mut units);
@@ -791,4 +864,37 @@ fn render_here(
         rendered.insert(name.clone(), out.replace("<no value>", ""));
     }
     Ok(rendered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart() -> ChartFiles {
+        ChartFiles::from([
+            ("Chart.yaml".into(), "apiVersion: v2\nname: c\nversion: 0.1.0\n".into()),
+            ("values.yaml".into(), "a: 1\nkeep: k\ndrop: d\nm: {p: 1, q: 2}\n".into()),
+            (
+                "templates/t.yaml".into(),
+                "{{ .Values.a }} {{ .Values.keep }} [{{ .Values.drop }}] {{ toJson .Values.m }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.APIVersions.Has \"x/v1\" }}".into(),
+            ),
+        ])
+    }
+
+    #[test]
+    fn user_values_and_capabilities() {
+        let options = RenderOptions {
+            values_yaml: Some("a: 2\ndrop: null\nm: {q: 3}\n".into()),
+            capabilities: Capabilities {
+                kube_version: "v1.29.4".into(),
+                api_versions: vec!["x/v1".into()],
+            },
+            ..RenderOptions::default()
+        };
+        let out = render_chart_with(&chart(), &options, crate::render::funcs::register).unwrap();
+        assert_eq!(
+            out["c/templates/t.yaml"],
+            "2 k [] {\"p\":1,\"q\":3} 29 true"
+        );
+    }
 }

@@ -262,28 +262,49 @@ const DEFAULT_API_VERSIONS: &[&str] = &[
     "apiextensions.k8s.io/v1",
 ];
 
-/// Helm's default `.Capabilities` (no cluster contacted).
-pub fn default_capabilities() -> Value {
-    let version = "v1.36.0";
+/// What `.Capabilities` reports about the cluster. The default is what Helm 4.2 reports when
+/// no cluster is contacted (`helm template`).
+#[derive(Debug, Clone)]
+pub struct Capabilities {
+    /// `v1.36.0`: `Major` and `Minor` are taken from it.
+    pub kube_version: String,
+    pub api_versions: Vec<String>,
+}
+
+impl Default for Capabilities {
+    fn default() -> Capabilities {
+        Capabilities {
+            kube_version: "v1.36.0".into(),
+            api_versions: DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// The `.Capabilities` object.
+pub fn capabilities(caps: &Capabilities) -> Value {
+    let version = caps.kube_version.as_str();
+    let mut parts = version.trim_start_matches('v').split(['.', '-', '+']);
+    let major = parts.next().unwrap_or("").to_string();
+    let minor = parts.next().unwrap_or("").to_string();
     let kube = Record {
         type_name: "common.KubeVersion",
         fields: vec![
             ("Version", Value::str(version)),
-            ("Major", Value::str("1")),
-            ("Minor", Value::str("36")),
+            ("Major", Value::str(&major)),
+            ("Minor", Value::str(&minor)),
         ],
         shown: vec![
             Value::str(version),
             Value::str(version),
-            Value::str("1"),
-            Value::str("36"),
+            Value::str(&major),
+            Value::str(&minor),
         ],
         text: Some(version.into()),
         methods: vec![
             ("GitVersion", Value::str(version)),
             ("String", Value::str(version)),
         ],
-        json: fields_json(&[("Version", version), ("Major", "1"), ("Minor", "36")]),
+        json: fields_json(&[("Version", version), ("Major", &major), ("Minor", &minor)]),
     };
     let helm = Record {
         type_name: "common.BuildInfo",
@@ -310,7 +331,7 @@ pub fn default_capabilities() -> Value {
         ]),
     };
     let apis = VersionSet {
-        versions: DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect(),
+        versions: caps.api_versions.clone(),
     };
     let kube = Value::Object(Rc::new(kube));
     let helm = Value::Object(Rc::new(helm));
