@@ -897,4 +897,26 @@ mod tests {
             "2 k [] {\"p\":1,\"q\":3} 29 true"
         );
     }
+
+    #[test]
+    fn seeded_renders_are_reproducible() {
+        let files = ChartFiles::from([
+            ("Chart.yaml".into(), "apiVersion: v2\nname: c\nversion: 0.1.0\n".into()),
+            (
+                "templates/t.yaml".into(),
+                "{{ randAlphaNum 16 }} {{ uuidv4 }} {{ now | unixEpoch }} {{ (genCA \"ca\" 1).Cert | sha256sum }}".into(),
+            ),
+        ]);
+        let render = || {
+            render_chart_with(&files, &RenderOptions::default(), |e| {
+                e.limits.seed = Some(7);
+                e.limits.clock = Some(1_700_000_000);
+                crate::render::funcs::register(e);
+            })
+            .unwrap()
+        };
+        let (a, b) = (render(), render());
+        assert_eq!(a, b);
+        assert!(a["c/templates/t.yaml"].contains(" 1700000000 "));
+    }
 }

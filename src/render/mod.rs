@@ -101,6 +101,8 @@ pub struct Limits {
     /// Seed of the random functions; `None` = different on every render. Two renders that
     /// must not differ by chance (old and new revision) share a seed.
     pub seed: Option<u64>,
+    /// What `now` is, in Unix seconds; `None` = the system clock. Shared for the same reason.
+    pub clock: Option<i64>,
 }
 
 impl Default for Limits {
@@ -110,6 +112,7 @@ impl Default for Limits {
             stack_budget: 1 << 20,
             max_output: 256 << 20,
             seed: None,
+            clock: None,
         }
     }
 }
@@ -120,6 +123,7 @@ pub struct Shared {
     stack_budget: usize,
     /// State of the random generator behind `randAlphaNum` & co.
     rng: Cell<u64>,
+    clock: Option<i64>,
     /// Free for function libraries (e.g. `include` recursion counters), keyed by name.
     pub counters: RefCell<HashMap<String, usize>>,
 }
@@ -130,8 +134,20 @@ impl Shared {
             stack_base: Cell::new(0),
             stack_budget: limits.stack_budget,
             rng: Cell::new(limits.seed.unwrap_or_else(entropy) | 1),
+            clock: limits.clock,
             counters: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The current time in Unix seconds and nanoseconds ([`Limits::clock`] when set).
+    pub fn now(&self) -> (i64, u32) {
+        if let Some(t) = self.clock {
+            return (t, 0);
+        }
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        (d.as_secs() as i64, d.subsec_nanos())
     }
 
     /// Next pseudo-random number (xorshift64*): good enough for generated passwords in a

@@ -4,9 +4,9 @@
 
 use std::rc::Rc;
 
-use super::{Param, add, add_ctx, s};
-use crate::render::Engine;
+use super::{Param, add_ctx, s};
 use crate::render::value::{IntTy, Object, Value};
+use crate::render::{Engine, Shared};
 
 const A: Param = Param::Any;
 const S: Param = Param::Str;
@@ -95,11 +95,6 @@ pub(crate) fn utc_fields(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
         (rem / 60 % 60) as u32,
         (rem % 60) as u32,
     )
-}
-
-/// Seconds since the Unix epoch, now.
-pub(crate) fn unix_now() -> i64 {
-    now().secs
 }
 
 /// Days since 1970-01-01 → (year, month, day) (proleptic Gregorian).
@@ -366,30 +361,28 @@ fn time_value(t: Time) -> Value {
     Value::Object(Rc::new(t))
 }
 
-fn now() -> Time {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+fn now(shared: &Shared) -> Time {
+    let (secs, nanos) = shared.now();
     Time {
-        secs: d.as_secs() as i64,
-        nanos: d.subsec_nanos(),
+        secs,
+        nanos,
         zone: utc(),
     }
 }
 
 /// The instant a date argument stands for (Sprig: times and ints; anything else is now).
-fn as_time(v: &Value) -> Time {
+fn as_time(v: &Value, shared: &Shared) -> Time {
     match v {
         Value::Object(o) => match o.as_any().and_then(|a| a.downcast_ref::<Time>()) {
             Some(t) => t.clone(),
-            None => now(),
+            None => now(shared),
         },
         Value::Int(n, IntTy::Int | IntTy::Int64 | IntTy::Int32) => Time {
             secs: *n,
             nanos: 0,
             zone: utc(),
         },
-        _ => now(),
+        _ => now(shared),
     }
 }
 
@@ -398,40 +391,42 @@ fn in_zone(t: &Time, zone: &str) -> Time {
 }
 
 pub(super) fn register(e: &mut Engine) {
-    add_ctx(e, "now", &[], |_, _| Ok(time_value(now())));
-    add(e, "date", &[S, A], None, |a| {
+    add_ctx(e, "now", &[], |c, _| Ok(time_value(now(c.shared()))));
+    add_ctx(e, "date", &[S, A], |c, a| {
         Ok(Value::string(
-            in_zone(&as_time(&a[1]), "UTC").format(s(a, 0)),
+            in_zone(&as_time(&a[1], c.shared()), "UTC").format(s(a, 0)),
         ))
     });
-    add(e, "dateInZone", &[S, A, S], None, |a| {
+    add_ctx(e, "dateInZone", &[S, A, S], |c, a| {
         Ok(Value::string(
-            in_zone(&as_time(&a[1]), s(a, 2)).format(s(a, 0)),
+            in_zone(&as_time(&a[1], c.shared()), s(a, 2)).format(s(a, 0)),
         ))
     });
-    add(e, "htmlDate", &[A], None, |a| {
-        Ok(Value::string(as_time(&a[0]).format("2006-01-02")))
-    });
-    add(e, "htmlDateInZone", &[A, S], None, |a| {
+    add_ctx(e, "htmlDate", &[A], |c, a| {
         Ok(Value::string(
-            in_zone(&as_time(&a[0]), s(a, 1)).format("2006-01-02"),
+            as_time(&a[0], c.shared()).format("2006-01-02"),
         ))
     });
-    add(e, "toDate", &[S, S], None, |a| {
+    add_ctx(e, "htmlDateInZone", &[A, S], |c, a| {
+        Ok(Value::string(
+            in_zone(&as_time(&a[0], c.shared()), s(a, 1)).format("2006-01-02"),
+        ))
+    });
+    add_ctx(e, "toDate", &[S, S], |_, a| {
         Ok(time_value(
             parse_layout(s(a, 0), s(a, 1)).unwrap_or(zero_time()),
         ))
     });
-    add(e, "mustToDate", &[S, S], None, |a| {
+    add_ctx(e, "mustToDate", &[S, S], |_, a| {
         parse_layout(s(a, 0), s(a, 1))
             .map(time_value)
             .map_err(|e| e.to_string())
     });
-    add(e, "unixEpoch", &[A], None, |a| {
-        Ok(Value::string(as_time(&a[0]).secs.to_string()))
+    add_ctx(e, "unixEpoch", &[A], |c, a| {
+        Ok(Value::string(as_time(&a[0], c.shared()).secs.to_string()))
     });
-    add(e, "dateModify", &[S, A], None, |a| {
-        let t = as_time(&a[1]);
+    add_ctx(e, "dateModify", &[S, A], |c, a| {
+        let t = as_time(&a[1], c.shared());
         Ok(time_value(match parse_duration(s(a, 0)) {
             Some(ns) => {
                 let total = t.secs as i128 * 1_000_000_000 + t.nanos as i128 + ns;
@@ -444,7 +439,7 @@ pub(super) fn register(e: &mut Engine) {
             None => t,
         }))
     });
-    add(e, "duration", &[A], None, |a| {
+    add_ctx(e, "duration", &[A], |_, a| {
         let secs = match &a[0] {
             Value::Str(s) => s.parse::<i64>().unwrap_or(0),
             Value::Int(n, IntTy::Int64) => *n,
@@ -452,19 +447,19 @@ pub(super) fn register(e: &mut Engine) {
         };
         Ok(Value::string(go_duration(secs as i128 * 1_000_000_000)))
     });
-    add(e, "durationRound", &[A], None, |a| {
+    add_ctx(e, "durationRound", &[A], |c, a| {
         let ns: i128 = match &a[0] {
             Value::Str(s) => parse_duration(s).unwrap_or(0),
             Value::Int(n, _) => *n as i128,
             Value::Object(o) if o.type_name() == "time.Time" => {
-                (now().secs - as_time(&a[0]).secs) as i128 * 1_000_000_000
+                (now(c.shared()).secs - as_time(&a[0], c.shared()).secs) as i128 * 1_000_000_000
             }
             _ => 0,
         };
         Ok(Value::string(duration_round(ns)))
     });
-    add(e, "ago", &[A], None, |a| {
-        let ns = (now().secs - as_time(&a[0]).secs) as i128 * 1_000_000_000;
+    add_ctx(e, "ago", &[A], |c, a| {
+        let ns = (now(c.shared()).secs - as_time(&a[0], c.shared()).secs) as i128 * 1_000_000_000;
         Ok(Value::string(go_duration(ns)))
     });
 }

@@ -217,7 +217,7 @@ fn cert_value(
     for b in serial.iter_mut() {
         *b = c.shared().next_random() as u8;
     }
-    let now = super::dates::unix_now();
+    let (now, _) = c.shared().now();
     let time = |secs: i64| {
         let (y, mo, d, h, mi, s) = super::dates::utc_fields(secs);
         der::time(y, mo, d, h, mi, s)
