@@ -33,8 +33,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "randBytes-length",
         "b64dec of random bytes: Go strings hold any bytes, ours are UTF-8",
     ),
-    ("fromToml-basic", "fromToml is not implemented"),
-    ("fromToml-invalid-error-key", "fromToml is not implemented"),
     (
         "derivePassword-deterministic",
         "derivePassword (scrypt) is not implemented",

@@ -1,11 +1,17 @@
 //! Helm's `toToml`: BurntSushi/toml's encoder layout (plain keys first, then `[tables]`
-//! indented by depth; floats always with a decimal point).
+//! indented by depth; floats always with a decimal point); and `fromToml`.
 
 use super::{Param, add};
 use crate::render::Engine;
 use crate::render::value::Value;
 
 pub(super) fn register(e: &mut Engine) {
+    add(e, "fromToml", &[Param::Str], None, |a| {
+        Ok(match super::s(a, 0).parse::<toml::Table>() {
+            Ok(t) => from_toml(&toml::Value::Table(t)),
+            Err(e) => super::error_map(e.message()),
+        })
+    });
     add(e, "toToml", &[Param::Any], None, |a| {
         let mut enc = Encoder::default();
         match &a[0] {
@@ -122,6 +128,21 @@ impl Encoder {
             let line = format!("{indent}[{}]\n", header.join("."));
             self.out.push_str(&line);
             self.table(&sub, val);
+        }
+    }
+}
+
+/// TOML as BurntSushi decodes it into `interface {}`: integers are int64, datetimes text.
+fn from_toml(v: &toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::str(s),
+        toml::Value::Integer(n) => Value::int64(*n),
+        toml::Value::Float(f) => Value::Float(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::string(d.to_string()),
+        toml::Value::Array(items) => Value::list(items.iter().map(from_toml).collect()),
+        toml::Value::Table(t) => {
+            Value::map(t.iter().map(|(k, v)| (k.clone(), from_toml(v))).collect())
         }
     }
 }
