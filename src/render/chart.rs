@@ -123,12 +123,88 @@ fn key_string(k: &Node) -> String {
     }
 }
 
+/// A YAML syntax error worded as go-yaml words it (`yaml: line 1: did not find expected ','
+/// or ']'`): the common problems are mapped, and go-yaml's line numbering is followed
+/// (0-based for parser errors, 1-based for scanner errors, none on the first line).
+pub fn go_yaml_error(e: &yaml::YamlError, text: &str) -> String {
+    const KNOWN: &[(&str, &str, bool)] = &[
+        (
+            "expected ',' or ']'",
+            "did not find expected ',' or ']'",
+            false,
+        ),
+        (
+            "expected ',' or '}'",
+            "did not find expected ',' or '}'",
+            false,
+        ),
+        (
+            "did not find expected key",
+            "did not find expected key",
+            false,
+        ),
+        (
+            "did not find expected '-' indicator",
+            "did not find expected '-' indicator",
+            false,
+        ),
+        (
+            "did not find expected node content",
+            "did not find expected node content",
+            false,
+        ),
+        (
+            "mapping values are not allowed",
+            "mapping values are not allowed in this context",
+            true,
+        ),
+        (
+            "could not find expected ':'",
+            "could not find expected ':'",
+            true,
+        ),
+        (
+            "found unexpected end of stream",
+            "found unexpected end of stream",
+            true,
+        ),
+        (
+            "unexpected character",
+            "found character that cannot start any token",
+            true,
+        ),
+        (
+            "tabs disallowed",
+            "found character that cannot start any token",
+            true,
+        ),
+    ];
+    let (problem, scanner) = KNOWN
+        .iter()
+        .find(|(saphyr, _, _)| e.message.contains(saphyr))
+        .map_or((e.message.as_str(), true), |(_, go, scanner)| {
+            (*go, *scanner)
+        });
+    // go-yaml marks an unexpected end at the end of the text; saphyr at where the token began.
+    let zero_based = if problem == "found unexpected end of stream" {
+        text.matches('\n').count()
+    } else {
+        (e.span.line as usize).saturating_sub(1)
+    };
+    if zero_based == 0 {
+        return format!("yaml: {problem}");
+    }
+    let line = if scanner { zero_based + 1 } else { zero_based };
+    format!("yaml: line {line}: {problem}")
+}
+
 /// Loads a values file: a map (empty when the file is), as Helm requires.
 pub fn load_values(file: &str, text: &str) -> Result<Value, ChartError> {
     let prefix = format!("cannot load {file}: cannot unmarshal yaml document");
     let node = yaml::parse_single(text, yaml::Origin::default()).map_err(|e| {
         ChartError::Load(format!(
-            "{prefix}: error converting YAML to JSON: yaml: {e}"
+            "{prefix}: error converting YAML to JSON: {}",
+            go_yaml_error(&e, text)
         ))
     })?;
     let Some(node) = node else {
@@ -896,6 +972,49 @@ mod tests {
             out["c/templates/t.yaml"],
             "2 k [] {\"p\":1,\"q\":3} 29 true"
         );
+    }
+
+    #[test]
+    fn yaml_errors_worded_like_go_yaml() {
+        // Messages recorded from Helm for these values files.
+        let cases = [
+            (
+                "a: {b: 1\n",
+                "yaml: line 1: did not find expected ',' or '}'",
+            ),
+            (
+                "a: b: c\n",
+                "yaml: mapping values are not allowed in this context",
+            ),
+            (
+                "a:\n  b: 1\n c: 2\n",
+                "yaml: line 2: did not find expected key",
+            ),
+            (
+                "a: \"unclosed\n",
+                "yaml: line 2: found unexpected end of stream",
+            ),
+            (
+                "- a\nb: c\n",
+                "yaml: line 1: did not find expected '-' indicator",
+            ),
+            (
+                "a: @x\n",
+                "yaml: found character that cannot start any token",
+            ),
+            (
+                "a:\n\t- x\n",
+                "yaml: line 2: found character that cannot start any token",
+            ),
+            (
+                "key\nother: 1\n",
+                "yaml: line 2: mapping values are not allowed in this context",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = yaml::parse_single(text, yaml::Origin::default()).unwrap_err();
+            assert_eq!(go_yaml_error(&e, text), want, "{text:?}");
+        }
     }
 
     #[test]

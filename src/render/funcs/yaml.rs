@@ -52,7 +52,10 @@ fn parse_yaml(text: &str) -> Result<Value, String> {
         Ok(docs) => Ok(docs
             .first()
             .map_or(Value::Nil, |node| yaml_to_value(node, false))),
-        Err(e) => Err(format!("error converting YAML to JSON: yaml: {e}")),
+        Err(e) => Err(format!(
+            "error converting YAML to JSON: {}",
+            crate::render::chart::go_yaml_error(&e, text)
+        )),
     }
 }
 
