@@ -24,16 +24,10 @@ const CORE_TOPICS: &[&str] = &[
 /// Cases outside the core topics that do not pass yet, and why. Any other case failing or
 /// being skipped fails the test, and so does a case listed here that passes (drop it then):
 /// the list stays exact.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "randBytes-length",
-        "b64dec of random bytes: Go strings hold any bytes, ours are UTF-8",
-    ),
-    (
-        "derivePassword-deterministic",
-        "derivePassword (scrypt) is not implemented",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[(
+    "randBytes-length",
+    "b64dec of random bytes: Go strings hold any bytes, ours are UTF-8",
+)];
 
 /// Error cases whose message may differ from Helm's, and why. Rendering must still fail.
 /// (Empty: every error case matches Helm's text.)

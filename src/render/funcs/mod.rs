@@ -4,6 +4,7 @@
 mod bcrypt;
 mod crypto;
 mod dates;
+mod derive;
 mod dicts;
 pub(crate) use dicts::deep_copy;
 pub(crate) mod encoding;
@@ -41,6 +42,7 @@ pub fn register(engine: &mut Engine) {
     crypto::register(engine);
     toml::register(engine);
     bcrypt::register(engine);
+    derive::register(engine);
     random::register(engine);
     for (alias, name) in [
         ("mustFirst", "first"),
