@@ -11,6 +11,16 @@
 //!
 //! Functions are pluggable: [`Engine::register`] adds a [`Func`] with Go-like parameter types,
 //! so argument checking and error messages follow Go's rules for the function's signature.
+//! [`funcs::register`] adds Helm's library (Sprig and Helm's own functions).
+//!
+//! A whole chart renders with [`chart::render_chart`] (or [`chart::render_chart_with`] for user
+//! values and capabilities): values coalescing, subcharts, `.Files`, `.Capabilities`, Helm's
+//! template order and `<no value>` removal. Errors print as Helm prints them
+//! ([`Error::helm_message`]).
+//!
+//! Layout: `lex` → `parse` (syntax tree, Go's parse errors) → `exec` (Go's evaluation rules,
+//! `missingkey=zero`), `value` (shared, reference-counted values), `fmt` (Go's `fmt` verbs),
+//! `builtins` (Go's predefined functions), `objects` (`.Files`, `.Capabilities`), `chart`.
 
 mod builtins;
 pub mod chart;
