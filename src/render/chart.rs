@@ -853,21 +853,73 @@ pub fn render_chart_with(
     options: &RenderOptions,
     setup: impl FnOnce(&mut Engine) + Send + 'static,
 ) -> Result<BTreeMap<String, String>, ChartError> {
+    let rendered = render_on_thread(files, options, setup, false)?;
+    Ok(rendered.into_iter().map(|(k, r)| (k, r.text)).collect())
+}
+
+/// A rendered template and where each stretch of it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub text: String,
+    pub segments: Vec<super::Segment>,
+}
+
+/// [`render_chart_with`], also mapping the output back to template lines (so findings on a
+/// manifest can point at the template that wrote it).
+pub fn render_chart_traced(
+    files: &ChartFiles,
+    options: &RenderOptions,
+    setup: impl FnOnce(&mut Engine) + Send + 'static,
+) -> Result<BTreeMap<String, Rendered>, ChartError> {
+    render_on_thread(files, options, setup, true)
+}
+
+fn render_on_thread(
+    files: &ChartFiles,
+    options: &RenderOptions,
+    setup: impl FnOnce(&mut Engine) + Send + 'static,
+    trace: bool,
+) -> Result<BTreeMap<String, Rendered>, ChartError> {
     let (files, options) = (files.clone(), options.clone());
     super::run_with_stack(RENDER_STACK, move || {
-        render_here(&files, &options, |e| {
+        let setup = |e: &mut Engine| {
             e.limits.stack_budget = RENDER_STACK - (32 << 20);
             setup(e);
-        })
+        };
+        render_here(&files, &options, setup, trace)
     })
     .unwrap_or_else(|e| Err(ChartError::Load(format!("rendering failed: {e}"))))
+}
+
+/// Helm's removal of every `<no value>` from a rendered template, moving the segments along.
+fn strip_no_value(text: &str, segments: Vec<super::Segment>) -> Rendered {
+    const NO_VALUE: &str = "<no value>";
+    let cuts: Vec<usize> = text.match_indices(NO_VALUE).map(|(i, _)| i).collect();
+    let segments = segments
+        .into_iter()
+        .map(|mut seg| {
+            let before = cuts.partition_point(|&c| c < seg.offset);
+            let inside = before > 0 && seg.offset < cuts[before - 1] + NO_VALUE.len();
+            seg.offset = if inside {
+                cuts[before - 1] - (before - 1) * NO_VALUE.len()
+            } else {
+                seg.offset - before * NO_VALUE.len()
+            };
+            seg
+        })
+        .collect();
+    Rendered {
+        text: text.replace(NO_VALUE, ""),
+        segments,
+    }
 }
 
 fn render_here(
     files: &ChartFiles,
     options: &RenderOptions,
     setup: impl FnOnce(&mut Engine),
-) -> Result<BTreeMap<String, String>, ChartError> {
+    trace: bool,
+) -> Result<BTreeMap<String, Rendered>, ChartError> {
     let release = &options.release;
     let user = match &options.values_yaml {
         Some(text) => Some(load_user_values(text)?),
@@ -934,10 +986,15 @@ fn render_here(
                 ("BasePath".to_string(), Value::string(base_path)),
             ]))),
         );
-        let out = engine
-            .execute_shared(&shared, name, Value::map(dot))
-            .map_err(ChartError::Template)?;
-        rendered.insert(name.clone(), out.replace("<no value>", ""));
+        let (out, segments) = if trace {
+            engine.execute_traced(&shared, name, Value::map(dot))
+        } else {
+            engine
+                .execute_shared(&shared, name, Value::map(dot))
+                .map(|out| (out, Vec::new()))
+        }
+        .map_err(ChartError::Template)?;
+        rendered.insert(name.clone(), strip_no_value(&out, segments));
     }
     Ok(rendered)
 }
@@ -1015,6 +1072,39 @@ mod tests {
             let e = yaml::parse_single(text, yaml::Origin::default()).unwrap_err();
             assert_eq!(go_yaml_error(&e, text), want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn traced_output_points_at_template_lines() {
+        let files = ChartFiles::from([
+            ("Chart.yaml".into(), "apiVersion: v2\nname: c\nversion: 0.1.0\n".into()),
+            ("values.yaml".into(), "port: 80\n".into()),
+            (
+                "templates/_h.tpl".into(),
+                "{{ define \"name\" }}web{{ end }}".into(),
+            ),
+            (
+                "templates/svc.yaml".into(),
+                "kind: Service\nmissing: {{ .Values.nope }}\nname: {{ template \"name\" }}\nport: {{ .Values.port }}\n".into(),
+            ),
+        ]);
+        let out = render_chart_traced(&files, &RenderOptions::default(), |_| {}).unwrap();
+        let r = &out["c/templates/svc.yaml"];
+        assert_eq!(r.text, "kind: Service\nmissing: \nname: web\nport: 80\n");
+        let at = |needle: &str| {
+            let offset = r.text.find(needle).unwrap();
+            let seg = r
+                .segments
+                .iter()
+                .rev()
+                .find(|s| s.offset <= offset)
+                .unwrap();
+            (seg.file.as_str(), seg.line, seg.column)
+        };
+        assert_eq!(at("web"), ("c/templates/_h.tpl", 1, 20));
+        assert_eq!(at("80"), ("c/templates/svc.yaml", 4, 10));
+        assert_eq!(at("name:"), ("c/templates/svc.yaml", 3, 1));
+        assert_eq!(at("kind:"), ("c/templates/svc.yaml", 1, 1));
     }
 
     #[test]

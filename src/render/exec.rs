@@ -10,7 +10,7 @@ use std::rc::Rc;
 use super::error::ExecError;
 use super::parse::{Arg, Branch, Command, Node, Pipe, TemplateCall, Tree};
 use super::value::{IntTy, Value};
-use super::{CallCtx, Engine, Func, Param, Shared};
+use super::{CallCtx, Engine, Func, Param, Segment, Shared};
 
 /// A value as the executor holds it. `iface` = its static Go type is `interface {}`; a nil
 /// without it is Go's invalid `reflect.Value` (what a missing map key becomes once piped).
@@ -108,6 +108,8 @@ pub(crate) struct Exec<'a> {
     vars: Vec<(Rc<str>, Val)>,
     depth: usize,
     out: String,
+    /// When tracing: where each stretch of output came from (output offset, template, node).
+    trace: Option<Vec<(usize, &'a Tree, u32)>>,
 }
 
 /// Runs `tree` with `dot` as Go's `ExecuteTemplate` does.
@@ -118,6 +120,58 @@ pub(crate) fn execute<'a>(
     tree: &'a Tree,
     dot: Value,
 ) -> Result<String, Box<ExecError>> {
+    run(engine, scope, shared, tree, dot, false).map(|(out, _)| out)
+}
+
+/// Like [`execute`], also telling where each stretch of the output came from.
+pub(crate) fn execute_traced<'a>(
+    engine: &'a Engine,
+    scope: Scope<'a>,
+    shared: &'a Shared,
+    tree: &'a Tree,
+    dot: Value,
+) -> Result<(String, Vec<Segment>), Box<ExecError>> {
+    let (out, raw) = run(engine, scope, shared, tree, dot, true)?;
+    let mut newlines: HashMap<*const Tree, Vec<usize>> = HashMap::new();
+    let segments = raw
+        .into_iter()
+        .map(|(offset, tree, pos)| {
+            let index = newlines.entry(tree as *const Tree).or_insert_with(|| {
+                tree.src
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i)
+                    .collect()
+            });
+            let pos = pos as usize;
+            let before = index.partition_point(|&nl| nl < pos);
+            let line_start = if before == 0 {
+                0
+            } else {
+                index[before - 1] + 1
+            };
+            Segment {
+                offset,
+                file: tree.parse_name.to_string(),
+                line: before + 1,
+                column: pos - line_start + 1,
+            }
+        })
+        .collect();
+    Ok((out, segments))
+}
+
+type RawTrace<'a> = Vec<(usize, &'a Tree, u32)>;
+
+fn run<'a>(
+    engine: &'a Engine,
+    scope: Scope<'a>,
+    shared: &'a Shared,
+    tree: &'a Tree,
+    dot: Value,
+    trace: bool,
+) -> Result<(String, RawTrace<'a>), Box<ExecError>> {
     let dot = Val::plain(dot);
     let mut ex = Exec {
         engine,
@@ -128,12 +182,12 @@ pub(crate) fn execute<'a>(
         vars: vec![(Rc::from("$"), dot.clone())],
         depth: 0,
         out: String::new(),
+        trace: trace.then(Vec::new),
     };
     match ex.walk_list(&dot, &tree.root) {
-        Ok(()) => Ok(ex.out),
-        Err(Flow::Err(e)) => Err(e),
         // The parser rejects break/continue outside range.
-        Err(Flow::Break | Flow::Continue) => Ok(ex.out),
+        Ok(()) | Err(Flow::Break | Flow::Continue) => Ok((ex.out, ex.trace.unwrap_or_default())),
+        Err(Flow::Err(e)) => Err(e),
     }
 }
 
@@ -198,16 +252,36 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
+    /// Notes that output from here on comes from the node at `pos` of the current template.
+    fn mark(&mut self, pos: u32) {
+        if let Some(trace) = &mut self.trace {
+            trace.push((self.out.len(), self.tree, pos));
+        }
+    }
+
     fn walk(&mut self, dot: &Val, node: &'a Node) -> R<()> {
         match node {
             Node::Text { start, end } => {
-                self.out
-                    .push_str(&self.tree.src[*start as usize..*end as usize]);
+                let text = &self.tree.src[*start as usize..*end as usize];
+                if self.trace.is_some() {
+                    // One segment per line, so each output line maps to its own template line.
+                    self.mark(*start);
+                    for (i, _) in text.match_indices('\n') {
+                        if i + 1 < text.len() {
+                            let at = self.out.len() + i + 1;
+                            if let Some(trace) = &mut self.trace {
+                                trace.push((at, self.tree, *start + i as u32 + 1));
+                            }
+                        }
+                    }
+                }
+                self.out.push_str(text);
                 self.check_limits()
             }
             Node::Action(pipe) => {
                 let val = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
+                    self.mark(pipe.pos);
                     self.print_value(&val);
                     self.check_limits()?;
                 }

@@ -98,6 +98,17 @@ impl Func {
     }
 }
 
+/// Where a stretch of rendered output came from: it starts at byte `offset` of the output
+/// and was written by the template text or action at `file:line:column` (1-based; the
+/// column counts bytes). Output of an `include` is attributed to the `include` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub offset: usize,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
 /// Bounds on one render.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -269,6 +280,25 @@ impl Engine {
     pub fn execute(&self, name: &str, dot: Value) -> Result<String, Error> {
         let shared = Shared::new(&self.limits);
         self.execute_shared(&shared, name, dot)
+    }
+
+    /// Like [`Engine::execute_shared`], also telling where each stretch of output came from.
+    pub fn execute_traced(
+        &self,
+        shared: &Shared,
+        name: &str,
+        dot: Value,
+    ) -> Result<(String, Vec<Segment>), Error> {
+        let tree = self
+            .templates
+            .get(name)
+            .ok_or_else(|| Error::NoTemplate(name.to_string()))?;
+        shared.mark_stack();
+        let scope = Scope {
+            base: &self.templates,
+            local: None,
+        };
+        exec::execute_traced(self, scope, shared, tree, dot).map_err(|e| Error::Exec(*e))
     }
 
     /// Like [`Engine::execute`], sharing `shared` with other executions of the same render.
