@@ -113,12 +113,13 @@ fn n(a: &[Value], i: usize) -> i64 {
     }
 }
 
-/// Sprig's `strval`: strings as they are, everything else as `%v`.
+/// Sprig's `strval`: strings as they are, everything else as `%v` (so a struct whose
+/// `String()` needs a pointer, like `.Capabilities.KubeVersion`, prints its fields).
 fn strval(v: &Value) -> String {
     match v {
         Value::Str(s) => s.to_string(),
         Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-        Value::Object(o) => o.print_text(),
+        Value::Object(o) => o.format_v(),
         v => super::fmt::sprint_v(v),
     }
 }
