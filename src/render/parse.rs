@@ -916,6 +916,10 @@ impl Parser<'_> {
             n.int = i;
             n.is_float = true;
             n.float = i as f64;
+        } else if let Some((false, u)) = parse_go_magnitude(text) {
+            // Fits uint64 only: a valid constant that execution rejects ("overflows int").
+            n.is_float = true;
+            n.float = u as f64;
         } else if let Some(f) = parse_go_float(text) {
             if !text.contains(['.', 'e', 'E', 'p', 'P']) {
                 return Err(format!("integer overflow: {}", super::fmt::quote(text)));
@@ -939,6 +943,16 @@ impl Parser<'_> {
 /// Go's `strconv.ParseInt(s, 0, 64)`: sign, base prefix (`0x`, `0o`, `0b`, leading `0` for
 /// octal) and `_` separators.
 pub fn parse_go_int(s: &str) -> Option<i64> {
+    let (neg, mag) = parse_go_magnitude(s)?;
+    if neg {
+        (mag <= i64::MAX as u64 + 1).then(|| (mag as i64).wrapping_neg())
+    } else {
+        i64::try_from(mag).ok()
+    }
+}
+
+/// Sign and magnitude of a Go integer literal (`ParseUint` accepts what fits 64 bits).
+fn parse_go_magnitude(s: &str) -> Option<(bool, u64)> {
     let (neg, body) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
@@ -963,16 +977,7 @@ pub fn parse_go_int(s: &str) -> Option<i64> {
     if clean.is_empty() {
         return None;
     }
-    let mag = u64::from_str_radix(&clean, radix).ok()?;
-    if neg {
-        if mag <= i64::MAX as u64 + 1 {
-            Some((mag as i64).wrapping_neg())
-        } else {
-            None
-        }
-    } else {
-        i64::try_from(mag).ok()
-    }
+    Some((neg, u64::from_str_radix(&clean, radix).ok()?))
 }
 
 fn underscores_ok(digits: &str, prefixed: bool) -> bool {

@@ -207,11 +207,11 @@ impl Constraint {
         let ver = if is_x(g(3)) || g(3).is_empty() {
             dirty = true;
             format!("0.0.0{}", g(6))
-        } else if is_x(g(4).trim_start_matches('.')) {
+        } else if is_x(g(4).trim_start_matches('.')) || g(4).is_empty() {
             minor_dirty = true;
             dirty = true;
             format!("{}.0.0{}", g(3), g(6))
-        } else if is_x(g(5).trim_start_matches('.')) {
+        } else if is_x(g(5).trim_start_matches('.')) || g(5).is_empty() {
             dirty = true;
             patch_dirty = true;
             format!("{}{}.0{}", g(3), g(4), g(6))
@@ -357,6 +357,8 @@ mod tests {
         assert!(check("1.x", "1.4.0"));
         assert!(check("<1.14 || >=1.20", "1.21.0"));
         assert!(check("1.2 - 1.4", "1.3.5"));
+        assert!(check("1.2.3 - 2.3", "2.3.5"));
+        assert!(!check(">1.2", "1.2.5"));
         assert!(check(">= 1.2, < 2", "1.5.0"));
     }
 }

@@ -482,8 +482,16 @@ impl Emitter {
                 for (k, v) in entries {
                     self.write_indent();
                     let key = Y::Str(k.clone());
-                    self.node(&key, Ctx::Key);
-                    self.write_indicator(":", false, false, false);
+                    // libyaml writes a long or multi-line key as a complex key: `? key` / `: value`.
+                    if k.len() <= 128 && !analyze(k).multiline {
+                        self.node(&key, Ctx::Key);
+                        self.write_indicator(":", false, false, false);
+                    } else {
+                        self.write_indicator("?", true, false, true);
+                        self.node(&key, Ctx::MappingValue);
+                        self.write_indent();
+                        self.write_indicator(":", true, false, true);
+                    }
                     self.node(v, Ctx::MappingValue);
                 }
                 self.pop_indent();
