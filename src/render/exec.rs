@@ -587,8 +587,8 @@ impl<'a> Exec<'a> {
         if let Arg::Nil { .. } = node.as_ref() {
             return self.errorf(format!("indirection through explicit nil in {chain}"));
         }
+        // Go leaves the error position where evaluating the receiver left it.
         let receiver = self.eval_arg_val(dot, node)?;
-        self.at(At::Arg(chain));
         self.eval_field_chain(dot, receiver, fields, args, final_)
     }
 
