@@ -103,7 +103,7 @@ pub enum Arg {
         node: Box<Arg>,
         fields: Vec<Rc<str>>,
     },
-    /// `$x.A.B`: idents[0] is the variable name with its `$`.
+    /// `$x.A.B`: the first ident is the variable name with its `$`.
     Variable {
         pos: u32,
         idents: Vec<Rc<str>>,
