@@ -16,6 +16,7 @@ pub mod kube;
 pub mod manifest;
 pub mod model;
 pub mod pipeline;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod source;

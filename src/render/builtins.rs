@@ -1,0 +1,351 @@
+//! Go text/template's predefined functions (`slice` as Helm has it: Sprig's list slice).
+
+use super::fmt;
+use super::value::{IntTy, Value};
+use super::{Engine, Func, FuncResult, Param};
+
+pub(crate) fn register(e: &mut Engine) {
+    let v = Param::Value;
+    let mut add =
+        |name: &str, params: &[Param], variadic: Option<Param>, f: fn(&[Value]) -> FuncResult| {
+            let mut func = Func::new(params, variadic, move |_, args| f(args));
+            func.builtin = true;
+            e.register(name, func);
+        };
+    add("and", &[v], Some(v), |a| Ok(first_or_last(a, false)));
+    add("or", &[v], Some(v), |a| Ok(first_or_last(a, true)));
+    add("not", &[v], None, |a| Ok(Value::Bool(!a[0].truthy())));
+    add("len", &[v], None, length);
+    add("index", &[v], Some(v), index);
+    add("slice", &[Param::Any], Some(Param::Any), slice);
+    add("print", &[], Some(Param::Any), |a| {
+        Ok(Value::string(fmt::sprint(a)))
+    });
+    add("println", &[], Some(Param::Any), |a| {
+        Ok(Value::string(fmt::sprintln(a)))
+    });
+    add("printf", &[Param::Str], Some(Param::Any), |a| {
+        Ok(Value::string(fmt::sprintf(
+            a[0].as_str().unwrap_or(""),
+            &a[1..],
+        )))
+    });
+    add("eq", &[v], Some(v), eq);
+    add("ne", &[v, v], None, |a| Ok(Value::Bool(!truth(eq(a)?))));
+    add("lt", &[v, v], None, |a| lt(&a[0], &a[1]).map(Value::Bool));
+    add("le", &[v, v], None, |a| le(&a[0], &a[1]).map(Value::Bool));
+    add("gt", &[v, v], None, |a| {
+        le(&a[0], &a[1]).map(|b| Value::Bool(!b))
+    });
+    add("ge", &[v, v], None, |a| {
+        lt(&a[0], &a[1]).map(|b| Value::Bool(!b))
+    });
+    add("html", &[], Some(Param::Any), |a| {
+        Ok(Value::string(html_escape(&eval_args(a))))
+    });
+    add("js", &[], Some(Param::Any), |a| {
+        Ok(Value::string(js_escape(&eval_args(a))))
+    });
+    add("urlquery", &[], Some(Param::Any), |a| {
+        Ok(Value::string(query_escape(&eval_args(a))))
+    });
+    // The executor handles `call` itself: no value is a Go function, so it always fails there.
+    add("call", &[v], Some(v), |_| Err("call of nil".into()));
+}
+
+fn truth(v: Value) -> bool {
+    v.truthy()
+}
+
+/// `and`/`or` on already evaluated arguments (the executor evaluates them lazily).
+fn first_or_last(args: &[Value], want: bool) -> Value {
+    for a in args {
+        if a.truthy() == want {
+            return a.clone();
+        }
+    }
+    args.last().cloned().unwrap_or_default()
+}
+
+fn length(a: &[Value]) -> FuncResult {
+    Ok(Value::int(match &a[0] {
+        Value::Nil => return Err("len of nil pointer".into()),
+        Value::Str(s) => s.len(),
+        Value::Bytes(b) => b.len(),
+        Value::List(l) => l.items.len(),
+        Value::Map(m) => m.entries.borrow().len(),
+        Value::Object(o) => match o.plain() {
+            Some(p) if !matches!(p, Value::Object(_)) => return length(&[p]),
+            _ => return Err(format!("len of type {}", a[0].type_name())),
+        },
+        other => return Err(format!("len of type {}", other.type_name())),
+    } as i64))
+}
+
+fn index(a: &[Value]) -> FuncResult {
+    let mut item = a[0].clone();
+    if item.is_nil() {
+        return Err("index of untyped nil".into());
+    }
+    for key in &a[1..] {
+        item = match &item {
+            Value::Nil => return Err("index of nil pointer".into()),
+            Value::List(l) => {
+                let i = index_arg(key, l.items.len())?;
+                match l.items.get(i) {
+                    Some(v) => v.clone(),
+                    None => return Err("reflect: slice index out of range".into()),
+                }
+            }
+            Value::Str(s) => {
+                let i = index_arg(key, s.len())?;
+                match s.as_bytes().get(i) {
+                    Some(b) => Value::Int(*b as i64, IntTy::Uint8),
+                    None => return Err("reflect: string index out of range".into()),
+                }
+            }
+            Value::Bytes(b) => {
+                let i = index_arg(key, b.len())?;
+                match b.get(i) {
+                    Some(b) => Value::Int(*b as i64, IntTy::Uint8),
+                    None => return Err("reflect: slice index out of range".into()),
+                }
+            }
+            Value::Map(m) => match key {
+                Value::Str(k) => m.entries.borrow().get(&**k).cloned().unwrap_or_default(),
+                Value::Nil => return Err("value is nil; should be of type string".into()),
+                other => {
+                    return Err(format!(
+                        "value has type {}; should be string",
+                        other.type_name()
+                    ));
+                }
+            },
+            other => return Err(format!("can't index item of type {}", other.type_name())),
+        };
+    }
+    Ok(item)
+}
+
+fn index_arg(key: &Value, len: usize) -> Result<usize, String> {
+    let x = match key {
+        Value::Int(n, _) => *n,
+        Value::Nil => return Err("cannot index slice/array with nil".into()),
+        other => {
+            return Err(format!(
+                "cannot index slice/array with type {}",
+                other.type_name()
+            ));
+        }
+    };
+    if x < 0 || x as u64 > len as u64 {
+        return Err(format!("index out of range: {x}"));
+    }
+    Ok(x as usize)
+}
+
+/// Sprig's (spf13/cast) conversion of an index to int.
+fn to_int(v: &Value) -> i64 {
+    match v {
+        Value::Int(n, _) => *n,
+        Value::Float(f) => *f as i64,
+        Value::Bool(b) => *b as i64,
+        Value::Str(s) => super::parse::parse_go_int(s.trim()).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn slice(a: &[Value]) -> FuncResult {
+    let Value::List(l) = &a[0] else {
+        let kind = match &a[0] {
+            Value::Nil => {
+                return Err(
+                    "runtime error: invalid memory address or nil pointer dereference".into(),
+                );
+            }
+            Value::Bytes(_) => "slice",
+            other => other.kind_name(),
+        };
+        if kind == "slice" {
+            return Err("reflect: call of reflect.Value.Slice on slice Value".into());
+        }
+        return Err(format!("list should be type of slice or array but {kind}"));
+    };
+    let n = l.items.len() as i64;
+    if n == 0 {
+        return Ok(Value::Nil);
+    }
+    let start = a.get(1).map(to_int).unwrap_or(0);
+    let end = a.get(2).map(to_int).unwrap_or(n);
+    if start < 0 || end < start || end > n {
+        return Err("reflect.Value.Slice: slice index out of bounds".into());
+    }
+    Ok(Value::List(super::value::List {
+        items: std::rc::Rc::new(l.items[start as usize..end as usize].to_vec()),
+        elem: l.elem,
+    }))
+}
+
+#[derive(PartialEq, Clone, Copy)]
+enum Kind {
+    Bool,
+    Int,
+    Float,
+    Str,
+    Other,
+}
+
+fn basic_kind(v: &Value) -> Kind {
+    match v {
+        Value::Bool(_) => Kind::Bool,
+        Value::Int(..) => Kind::Int,
+        Value::Float(_) => Kind::Float,
+        Value::Str(_) => Kind::Str,
+        _ => Kind::Other,
+    }
+}
+
+fn eq(a: &[Value]) -> FuncResult {
+    let a1 = &a[0];
+    if a.len() < 2 {
+        return Err("missing argument for comparison".into());
+    }
+    let k1 = basic_kind(a1);
+    for b in &a[1..] {
+        let k2 = basic_kind(b);
+        let truth = if k1 != k2 {
+            if !a1.is_nil() && !b.is_nil() {
+                return Err(format!(
+                    "incompatible types for comparison: {} and {}",
+                    a1.type_name(),
+                    b.type_name()
+                ));
+            }
+            false
+        } else {
+            match (a1, b) {
+                (Value::Bool(x), Value::Bool(y)) => x == y,
+                (Value::Int(x, _), Value::Int(y, _)) => x == y,
+                (Value::Float(x), Value::Float(y)) => x == y,
+                (Value::Str(x), Value::Str(y)) => x == y,
+                _ => {
+                    if a1.is_nil() || b.is_nil() {
+                        a1.is_nil() == b.is_nil()
+                    } else if a1.type_name() != b.type_name() {
+                        return Err(format!(
+                            "incompatible types for comparison: {} and {}",
+                            a1.type_name(),
+                            b.type_name()
+                        ));
+                    } else if let (Value::Object(x), Value::Object(y)) = (a1, b) {
+                        std::rc::Rc::ptr_eq(x, y)
+                    } else {
+                        return Err(format!(
+                            "non-comparable type {}: {}",
+                            fmt::sprintf("%s", std::slice::from_ref(b)),
+                            b.type_name()
+                        ));
+                    }
+                }
+            }
+        };
+        if truth {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(Value::Bool(false))
+}
+
+fn lt(a: &Value, b: &Value) -> Result<bool, String> {
+    let (k1, k2) = (basic_kind(a), basic_kind(b));
+    if k1 == Kind::Other || k2 == Kind::Other {
+        return Err("invalid type for comparison".into());
+    }
+    if k1 != k2 {
+        return Err(format!(
+            "incompatible types for comparison: {} and {}",
+            a.type_name(),
+            b.type_name()
+        ));
+    }
+    match (a, b) {
+        (Value::Int(x, _), Value::Int(y, _)) => Ok(x < y),
+        (Value::Float(x), Value::Float(y)) => Ok(x < y),
+        (Value::Str(x), Value::Str(y)) => Ok(x < y),
+        _ => Err("invalid type for comparison".into()),
+    }
+}
+
+fn le(a: &Value, b: &Value) -> Result<bool, String> {
+    if lt(a, b)? {
+        return Ok(true);
+    }
+    Ok(truth(eq(&[a.clone(), b.clone()])?))
+}
+
+/// Go's `evalArgs` for html/js/urlquery: one string as is, else `fmt.Sprint`.
+fn eval_args(a: &[Value]) -> String {
+    if let [Value::Str(s)] = a {
+        return s.to_string();
+    }
+    let printable: Vec<Value> = a
+        .iter()
+        .map(|v| match v {
+            Value::Nil => Value::str("<no value>"),
+            v => v.clone(),
+        })
+        .collect();
+    fmt::sprint(&printable)
+}
+
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\0' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn js_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            '<' => out.push_str("\\u003C"),
+            '>' => out.push_str("\\u003E"),
+            '&' => out.push_str("\\u0026"),
+            '=' => out.push_str("\\u003D"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u00{:02X}", c as u32)),
+            c if (c as u32) >= 0x80 && !fmt::is_print(c) => {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Go's `url.QueryEscape`.
+pub(crate) fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

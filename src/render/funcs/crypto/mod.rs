@@ -1,0 +1,322 @@
+//! Sprig's certificate and key functions (`genCA`, `genSelfSignedCert`, `genSignedCert`,
+//! `genPrivateKey`, `buildCustomCert`): real RSA keys and X.509 certificates, from the render's
+//! random generator so that a seeded render is reproducible. Their bytes are never compared
+//! with Helm's (Helm's differ on every run too); their shape is what charts depend on.
+
+mod der;
+mod rsa;
+
+use std::rc::Rc;
+
+use super::{Param, n, s};
+use crate::render::objects::Record;
+use crate::render::value::Value;
+use crate::render::{CallCtx, Engine, Func, FuncResult};
+
+const CA_USAGE: u8 = 0x80 | 0x20 | 0x04;
+const LEAF_USAGE: u8 = 0x80 | 0x20;
+
+pub(super) fn register(e: &mut Engine) {
+    let s_ = Param::Str;
+    let l = Param::List;
+    let i = Param::Int;
+    let a = Param::Any;
+    e.register(
+        "genCA",
+        Func::new(&[s_, i], None, |c, a| {
+            let key = rsa::Key::generate(2048, &mut rng(c));
+            Ok(cert_value(c, s(a, 0), &[], &[], n(a, 1), &key, None))
+        }),
+    );
+    e.register(
+        "genCAWithKey",
+        Func::new(&[s_, i, s_], None, |c, a| {
+            let key = parse_key(s(a, 2))?;
+            Ok(cert_value(c, s(a, 0), &[], &[], n(a, 1), &key, None))
+        }),
+    );
+    e.register(
+        "genSelfSignedCert",
+        Func::new(&[s_, l, l, i], None, |c, a| {
+            let key = rsa::Key::generate(2048, &mut rng(c));
+            let (ips, dns) = (strings(&a[1]), strings(&a[2]));
+            Ok(cert_value(c, s(a, 0), &ips, &dns, n(a, 3), &key, None))
+        }),
+    );
+    e.register(
+        "genSelfSignedCertWithKey",
+        Func::new(&[s_, l, l, i, s_], None, |c, a| {
+            let key = parse_key(s(a, 4))?;
+            let (ips, dns) = (strings(&a[1]), strings(&a[2]));
+            Ok(cert_value(c, s(a, 0), &ips, &dns, n(a, 3), &key, None))
+        }),
+    );
+    e.register(
+        "genSignedCert",
+        Func::new(&[s_, l, l, i, a], None, |c, a| {
+            let key = rsa::Key::generate(2048, &mut rng(c));
+            signed(c, a, &key)
+        }),
+    );
+    e.register(
+        "genSignedCertWithKey",
+        Func::new(&[s_, l, l, i, a, s_], None, |c, a| {
+            let key = parse_key(s(a, 5))?;
+            signed(c, a, &key)
+        }),
+    );
+    e.register("genPrivateKey", Func::new(&[s_], None, gen_private_key));
+    e.register(
+        "buildCustomCert",
+        Func::new(&[s_, s_], None, |_, a| {
+            let cert = super::encoding::b64_decode(s(a, 0))
+                .map_err(|_| "unable to decode base64 certificate".to_string())?;
+            let key = super::encoding::b64_decode(s(a, 1))
+                .map_err(|_| "unable to decode base64 private key".to_string())?;
+            let (cert, key) = (
+                String::from_utf8_lossy(&cert).into_owned(),
+                String::from_utf8_lossy(&key).into_owned(),
+            );
+            if der::unpem(&cert, "CERTIFICATE").is_none() {
+                return Err("unable to decode certificate".into());
+            }
+            if !["RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY"]
+                .iter()
+                .any(|l| der::unpem(&key, l).is_some())
+            {
+                return Err("error parsing private key: no PEM data found".into());
+            }
+            Ok(certificate(cert, key))
+        }),
+    );
+}
+
+fn rng<'a>(c: &'a CallCtx<'_, '_>) -> impl FnMut() -> u64 + 'a {
+    move || c.shared().next_random()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::List(l) => l.items.iter().map(super::strval).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn parse_key(pem: &str) -> Result<rsa::Key, String> {
+    der::unpem(pem, "RSA PRIVATE KEY")
+        .and_then(|d| rsa::Key::from_private_der(&d))
+        .ok_or_else(|| {
+            "error parsing private key: only PEM-encoded RSA keys are supported here".into()
+        })
+}
+
+/// Sprig's `certificate` struct: `.Cert` and `.Key`, both PEM.
+fn certificate(cert: String, key: String) -> Value {
+    Value::Object(Rc::new(Record {
+        type_name: "sprig.certificate",
+        fields: vec![("Cert", Value::str(&cert)), ("Key", Value::str(&key))],
+        shown: vec![Value::str(&cert), Value::str(&key)],
+        text: None,
+        methods: Vec::new(),
+        json: Value::map(
+            [
+                ("Cert".to_string(), Value::str(&cert)),
+                ("Key".to_string(), Value::str(&key)),
+            ]
+            .into(),
+        ),
+    }))
+}
+
+fn signed(c: &mut CallCtx<'_, '_>, a: &[Value], key: &rsa::Key) -> FuncResult {
+    let field = |name: &str| {
+        let Value::Object(o) = &a[4] else {
+            return None;
+        };
+        o.field(name).and_then(|v| v.as_str().map(str::to_string))
+    };
+    let (Some(ca_cert), Some(ca_key)) = (field("Cert"), field("Key")) else {
+        return Err("the CA must be a certificate made by genCA".into());
+    };
+    let ca_key = parse_key(&ca_key)?;
+    let ca_name = der::unpem(&ca_cert, "CERTIFICATE")
+        .and_then(|d| issuer_of(&d))
+        .ok_or("error parsing the CA certificate")?;
+    let (ips, dns) = (strings(&a[1]), strings(&a[2]));
+    Ok(cert_value(
+        c,
+        s(a, 0),
+        &ips,
+        &dns,
+        n(a, 3),
+        key,
+        Some((&ca_name, &ca_key)),
+    ))
+}
+
+/// The subject Name of a DER certificate (to use as the issuer of certificates it signs).
+fn issuer_of(cert: &[u8]) -> Option<Vec<u8>> {
+    let (_, body, _) = der::read(cert)?;
+    let (_, tbs, _) = der::read(body)?;
+    let mut rest = tbs;
+    let mut fields = Vec::new();
+    while !rest.is_empty() {
+        let start = rest;
+        let (_, _, next) = der::read(rest)?;
+        fields.push(&start[..start.len() - next.len()]);
+        rest = next;
+    }
+    // version, serial, signature algorithm, issuer, validity, subject, …
+    fields.get(5).map(|f| f.to_vec())
+}
+
+fn name(cn: &str) -> Vec<u8> {
+    der::seq(&[der::set(&[der::seq(&[
+        der::oid(&[2, 5, 4, 3]),
+        der::utf8(cn),
+    ])])])
+}
+
+fn extension(oid: &[u64], critical: bool, value: Vec<u8>) -> Vec<u8> {
+    let mut parts = vec![der::oid(oid)];
+    if critical {
+        parts.push(der::boolean(true));
+    }
+    parts.push(der::octets(&value));
+    der::seq(&parts)
+}
+
+fn key_usage(bits: u8) -> Vec<u8> {
+    let unused = bits.trailing_zeros() as u8;
+    der::tlv(0x03, &[unused, bits])
+}
+
+fn ip_bytes(ip: &str) -> Option<Vec<u8>> {
+    ip.parse::<std::net::IpAddr>().ok().map(|a| match a {
+        std::net::IpAddr::V4(v) => v.octets().to_vec(),
+        std::net::IpAddr::V6(v) => v.octets().to_vec(),
+    })
+}
+
+fn key_id(key: &rsa::Key) -> Vec<u8> {
+    super::encoding::sha1(&key.public_der()).to_vec()
+}
+
+/// Builds and signs a certificate; a CA when `issuer` is `None` and there are no names.
+fn cert_value(
+    c: &CallCtx<'_, '_>,
+    cn: &str,
+    ips: &[String],
+    dns: &[String],
+    days: i64,
+    key: &rsa::Key,
+    issuer: Option<(&[u8], &rsa::Key)>,
+) -> Value {
+    let is_ca = issuer.is_none() && ips.is_empty() && dns.is_empty();
+    let mut serial = [0u8; 16];
+    for b in serial.iter_mut() {
+        *b = c.shared().next_random() as u8;
+    }
+    let (now, _) = c.shared().now();
+    let time = |secs: i64| {
+        let (y, mo, d, h, mi, s) = super::dates::utc_fields(secs);
+        der::time(y, mo, d, h, mi, s)
+    };
+    let sig_alg = der::seq(&[der::oid(&[1, 2, 840, 113549, 1, 1, 11]), der::null()]);
+    let mut exts = vec![
+        extension(
+            &[2, 5, 29, 15],
+            true,
+            key_usage(if is_ca { CA_USAGE } else { LEAF_USAGE }),
+        ),
+        extension(
+            &[2, 5, 29, 37],
+            false,
+            der::seq(&[
+                der::oid(&[1, 3, 6, 1, 5, 5, 7, 3, 1]),
+                der::oid(&[1, 3, 6, 1, 5, 5, 7, 3, 2]),
+            ]),
+        ),
+        extension(
+            &[2, 5, 29, 19],
+            true,
+            if is_ca {
+                der::seq(&[der::boolean(true)])
+            } else {
+                der::seq(&[])
+            },
+        ),
+    ];
+    if is_ca {
+        exts.push(extension(&[2, 5, 29, 14], false, der::octets(&key_id(key))));
+    }
+    if let Some((_, ca_key)) = issuer {
+        exts.push(extension(
+            &[2, 5, 29, 35],
+            false,
+            der::seq(&[der::tlv(0x80, &key_id(ca_key))]),
+        ));
+    }
+    if !ips.is_empty() || !dns.is_empty() {
+        let mut names: Vec<Vec<u8>> = dns.iter().map(|d| der::tlv(0x82, d.as_bytes())).collect();
+        names.extend(
+            ips.iter()
+                .filter_map(|ip| ip_bytes(ip))
+                .map(|b| der::tlv(0x87, &b)),
+        );
+        exts.push(extension(&[2, 5, 29, 17], false, der::seq(&names)));
+    }
+    let subject = name(cn);
+    let issuer_name = issuer.map_or_else(|| subject.clone(), |(n, _)| n.to_vec());
+    let tbs = der::seq(&[
+        der::tlv(0xa0, &der::small_int(2)),
+        der::uint(&num_bigint::BigUint::from_bytes_be(&serial)),
+        sig_alg.clone(),
+        issuer_name,
+        der::seq(&[time(now), time(now + days * 86_400)]),
+        subject,
+        key.public_info(),
+        der::tlv(0xa3, &der::seq(&exts)),
+    ]);
+    let signer = issuer.map_or(key, |(_, k)| k);
+    let signature = signer.sign_sha256(&super::encoding::sha256(&tbs));
+    let cert = der::seq(&[tbs, sig_alg, der::bits(&signature)]);
+    certificate(
+        der::pem("CERTIFICATE", &cert),
+        der::pem("RSA PRIVATE KEY", &key.private_der()),
+    )
+}
+
+fn gen_private_key(c: &mut CallCtx<'_, '_>, a: &[Value]) -> FuncResult {
+    let random =
+        |len: usize| -> Vec<u8> { (0..len).map(|_| c.shared().next_random() as u8).collect() };
+    let pem = match s(a, 0) {
+        "rsa" => {
+            let key = rsa::Key::generate(4096, &mut rng(c));
+            der::pem("RSA PRIVATE KEY", &key.private_der())
+        }
+        "ecdsa" => {
+            // A P-256 scalar below the group order (top bit clear); the optional public
+            // point is left out, as RFC 5915 allows.
+            let mut scalar = random(32);
+            scalar[0] &= 0x7f;
+            let body = der::seq(&[
+                der::small_int(1),
+                der::octets(&scalar),
+                der::tlv(0xa0, &der::oid(&[1, 2, 840, 10045, 3, 1, 7])),
+            ]);
+            der::pem("EC PRIVATE KEY", &body)
+        }
+        "ed25519" => {
+            let seed = random(32);
+            let body = der::seq(&[
+                der::small_int(0),
+                der::seq(&[der::oid(&[1, 3, 101, 112])]),
+                der::octets(&der::octets(&seed)),
+            ]);
+            der::pem("PRIVATE KEY", &body)
+        }
+        other => format!("Unknown type {other}"),
+    };
+    Ok(Value::string(pem))
+}

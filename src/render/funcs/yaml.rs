@@ -1,0 +1,709 @@
+//! YAML functions. `toYaml` must match Helm byte for byte: Helm marshals with sigs.k8s.io/yaml
+//! (value → JSON → go-yaml v2), so numbers, key order (go-yaml's "natural" sort), quoting and
+//! line folding at 80 columns follow that path. The emitter below mirrors libyaml's decisions.
+
+use std::cmp::Ordering;
+
+use super::{Param, add, error_map, json_kind, s};
+use crate::render::Engine;
+use crate::render::chart::yaml_to_value;
+use crate::render::value::Value;
+use crate::yaml as y;
+
+const A: Param = Param::Any;
+
+pub(super) fn register(e: &mut Engine) {
+    add(e, "toYaml", &[A], None, |a| {
+        Ok(Value::string(to_yaml(&a[0]).unwrap_or_default()))
+    });
+    add(e, "mustToYaml", &[A], None, |a| {
+        to_yaml(&a[0]).map(Value::string)
+    });
+    add(e, "toYamlPretty", &[A], None, |a| {
+        Ok(Value::string(emit(&a[0], true).unwrap_or_default()))
+    });
+    add(e, "fromYaml", &[Param::Str], None, |a| {
+        Ok(match parse_yaml(s(a, 0)) {
+            Ok(Value::Map(m)) => Value::Map(m),
+            Ok(Value::Nil) => Value::map(Default::default()),
+            Ok(other) => error_map(&format!(
+                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                json_kind(&other)
+            )),
+            Err(e) => error_map(&e),
+        })
+    });
+    add(e, "fromYamlArray", &[Param::Str], None, |a| {
+        Ok(match parse_yaml(s(a, 0)) {
+            Ok(Value::List(l)) => Value::List(l),
+            Ok(Value::Nil) => Value::list(Vec::new()),
+            Ok(other) => Value::list(vec![Value::string(format!(
+                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type []interface {{}}",
+                json_kind(&other)
+            ))]),
+            Err(e) => Value::list(vec![Value::string(e)]),
+        })
+    });
+}
+
+fn parse_yaml(text: &str) -> Result<Value, String> {
+    // Like sigs.k8s.io/yaml, only the first document counts.
+    match y::parse_documents(text, y::Origin::default()) {
+        Ok(docs) => Ok(docs
+            .first()
+            .map_or(Value::Nil, |node| yaml_to_value(node, false))),
+        Err(e) => Err(format!(
+            "error converting YAML to JSON: {}",
+            crate::render::chart::go_yaml_error(&e, text)
+        )),
+    }
+}
+
+/// A value as go-yaml sees it after the JSON round trip.
+enum Y {
+    Null,
+    Bool(bool),
+    Int(String),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Y>),
+    Map(Vec<(String, Y)>),
+}
+
+/// `json_path`: the value goes through JSON first (`toYaml`), so integral floats become
+/// integers; otherwise (`toYamlPretty`, go-yaml v3 on the Go value) floats stay floats.
+fn to_y(v: &Value, json_path: bool) -> Result<Y, String> {
+    to_y_at(v, json_path, 0)
+}
+
+fn to_y_at(v: &Value, json_path: bool, depth: usize) -> Result<Y, String> {
+    if depth > crate::render::value::MAX_DEPTH {
+        return Err(crate::render::value::CYCLE_ERROR.into());
+    }
+    Ok(match v {
+        Value::Nil => Y::Null,
+        Value::Bool(b) => Y::Bool(*b),
+        Value::Int(n, _) => Y::Int(n.to_string()),
+        Value::Float(f) => {
+            if !f.is_finite() {
+                return Err(format!(
+                    "json: unsupported value: {}",
+                    crate::render::fmt::format_float_v(*f)
+                ));
+            }
+            // JSON writes integral floats below 1e21 as digits; go-yaml reads those back
+            // as integers when they fit in 64 bits.
+            if json_path && f.fract() == 0.0 && f.abs() < 1.8e19 {
+                Y::Int(format!("{f}"))
+            } else {
+                Y::Float(*f)
+            }
+        }
+        Value::Str(s) => Y::Str(s.to_string()),
+        Value::Bytes(b) => Y::Str(super::encoding::b64_encode(b)),
+        Value::List(l) => Y::Seq(
+            l.items
+                .iter()
+                .map(|x| to_y_at(x, json_path, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Map(m) => {
+            let mut entries = m
+                .entries
+                .borrow()
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), to_y_at(v, json_path, depth + 1)?)))
+                .collect::<Result<Vec<_>, String>>()?;
+            entries.sort_by(|a, b| natural_cmp(&a.0, &b.0));
+            Y::Map(entries)
+        }
+        Value::Object(o) => match o.plain() {
+            Some(p) => to_y_at(&p, json_path, depth + 1)?,
+            None => Y::Str(o.print_text()),
+        },
+    })
+}
+
+/// go-yaml v2's key order: digit runs compare as numbers, letters sort after other runes.
+fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    for i in 0..ar.len().min(br.len()) {
+        if ar[i] == br[i] {
+            continue;
+        }
+        let (al, bl) = (ar[i].is_alphabetic(), br[i].is_alphabetic());
+        if al && bl {
+            return ar[i].cmp(&br[i]);
+        }
+        if al || bl {
+            return if bl {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        let (mut an, mut bn) = (0i64, 0i64);
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 && ar[j - 1].is_ascii_digit() {
+                j -= 1;
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && ar[ai].is_ascii_digit() {
+            an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && br[bi].is_ascii_digit() {
+            bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
+            bi += 1;
+        }
+        if an != bn {
+            return an.cmp(&bn);
+        }
+        if ai != bi {
+            return ai.cmp(&bi);
+        }
+        return ar[i].cmp(&br[i]);
+    }
+    ar.len().cmp(&br.len())
+}
+
+/// Helm's `toYaml`: the YAML document without its final newline.
+pub fn to_yaml(v: &Value) -> Result<String, String> {
+    emit(v, false)
+}
+
+/// `pretty` = Helm's `toYamlPretty` (go-yaml v3 with indent 2): lists indented under their
+/// key, no folding of long lines, numbers as Go holds them.
+fn emit(v: &Value, pretty: bool) -> Result<String, String> {
+    let y = to_y(v, !pretty)?;
+    let mut e = Emitter {
+        out: String::new(),
+        column: 0,
+        whitespace: true,
+        indention: true,
+        indent: -1,
+        indents: Vec::new(),
+        width: if pretty { usize::MAX } else { BEST_WIDTH },
+        indent_lists: pretty,
+    };
+    e.node(&y, Ctx::Root);
+    e.write_indent();
+    let mut out = e.out;
+    if out.ends_with('\n') {
+        out.pop();
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Ctx {
+    Root,
+    Sequence,
+    MappingValue,
+    Key,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+const BEST_WIDTH: usize = 80;
+const BEST_INDENT: i32 = 2;
+
+struct Emitter {
+    out: String,
+    column: usize,
+    whitespace: bool,
+    indention: bool,
+    indent: i32,
+    indents: Vec<i32>,
+    /// Column after which long scalars are folded.
+    width: usize,
+    /// Indent a list that is a map value (go-yaml v2 writes it at the key's column).
+    indent_lists: bool,
+}
+
+/// libyaml's analysis of a scalar: which styles can represent it.
+struct Analysis {
+    multiline: bool,
+    block_plain: bool,
+    single_quoted: bool,
+    block: bool,
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// libyaml's `is_printable` (4-byte UTF-8 characters are not).
+fn is_printable(c: char) -> bool {
+    let u = c as u32;
+    u == 0x0A
+        || (0x20..=0x7E).contains(&u)
+        || (0xA0..=0xD7FF).contains(&u)
+        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
+}
+
+fn analyze(value: &str) -> Analysis {
+    if value.is_empty() {
+        return Analysis {
+            multiline: false,
+            block_plain: true,
+            single_quoted: true,
+            block: false,
+        };
+    }
+    let chars: Vec<char> = value.chars().collect();
+    let mut block_ind = value.starts_with("---") || value.starts_with("...");
+    let (mut line_breaks, mut special) = (false, false);
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
+        (false, false, false, false);
+    let (mut break_space, mut space_break) = (false, false);
+    let (mut prev_space, mut prev_break) = (false, false);
+    let mut preceded_by_ws = true;
+    let n = chars.len();
+    for (i, &c) in chars.iter().enumerate() {
+        let followed_by_ws = i + 1 >= n || matches!(chars[i + 1], ' ' | '\t');
+        if i == 0 {
+            match c {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => block_ind = true,
+                '?' | ':' | '-' if followed_by_ws => block_ind = true,
+                _ => {}
+            }
+        } else if (c == ':' && followed_by_ws) || (c == '#' && preceded_by_ws) {
+            block_ind = true;
+        }
+        if !is_printable(c) {
+            special = true;
+        }
+        if c == ' ' {
+            leading_space |= i == 0;
+            trailing_space |= i + 1 == n;
+            break_space |= prev_break;
+            prev_space = true;
+            prev_break = false;
+        } else if is_break(c) {
+            line_breaks = true;
+            leading_break |= i == 0;
+            trailing_break |= i + 1 == n;
+            space_break |= prev_space;
+            prev_space = false;
+            prev_break = true;
+        } else {
+            prev_space = false;
+            prev_break = false;
+        }
+        preceded_by_ws = matches!(c, ' ' | '\t') || is_break(c);
+    }
+    let mut a = Analysis {
+        multiline: line_breaks,
+        block_plain: true,
+        single_quoted: true,
+        block: true,
+    };
+    if leading_space || leading_break || trailing_space || trailing_break {
+        a.block_plain = false;
+    }
+    if trailing_space {
+        a.block = false;
+    }
+    if break_space {
+        a.block_plain = false;
+        a.single_quoted = false;
+    }
+    if space_break || special {
+        a.block_plain = false;
+        a.single_quoted = false;
+        a.block = false;
+    }
+    if line_breaks || block_ind {
+        a.block_plain = false;
+    }
+    a
+}
+
+/// Would go-yaml read this plain text back as something other than a string?
+fn resolves_to_non_string(s: &str) -> bool {
+    const SPECIAL: &[&str] = &[
+        "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no",
+        "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "", "~", "null", "Null",
+        "NULL", ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
+        "-.Inf", "-.INF", "<<",
+    ];
+    if SPECIAL.contains(&s) {
+        return true;
+    }
+    let Some(first) = s.chars().next() else {
+        return true;
+    };
+    match first {
+        '.' => s.parse::<f64>().is_ok() && !s.contains(['e', 'E']) || is_yaml_float(s),
+        '+' | '-' | '0'..='9' => {
+            if is_timestamp(s) {
+                return true;
+            }
+            let plain = s.replace('_', "");
+            crate::render::parse::parse_go_int(&plain).is_some()
+                || plain.trim_start_matches(['+', '-']).parse::<u64>().is_ok()
+                || is_yaml_float(&plain)
+                || is_binary(&plain)
+                || is_base60(s)
+        }
+        _ => false,
+    }
+}
+
+fn is_yaml_float(s: &str) -> bool {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+            .expect("static regex")
+    });
+    RE.is_match(s)
+}
+
+fn is_binary(s: &str) -> bool {
+    let d = s.strip_prefix('-').unwrap_or(s);
+    d.strip_prefix("0b")
+        .is_some_and(|b| !b.is_empty() && b.bytes().all(|c| c == b'0' || c == b'1'))
+}
+
+fn is_base60(s: &str) -> bool {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+            .expect("static regex")
+    });
+    RE.is_match(s)
+}
+
+/// go-yaml v2's timestamp forms: `2006-1-2`, with an optional time part.
+fn is_timestamp(s: &str) -> bool {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]| )[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?)?)?$",
+        )
+        .expect("static regex")
+    });
+    RE.is_match(s)
+}
+
+impl Emitter {
+    fn put(&mut self, c: char) {
+        self.out.push(c);
+        self.column += 1;
+    }
+
+    fn put_break(&mut self) {
+        self.out.push('\n');
+        self.column = 0;
+    }
+
+    fn write_indent(&mut self) {
+        let indent = self.indent.max(0) as usize;
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.put_break();
+        }
+        while self.column < indent {
+            self.put(' ');
+        }
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    fn write_indicator(&mut self, ind: &str, need_ws: bool, is_ws: bool, is_indention: bool) {
+        if need_ws && !self.whitespace {
+            self.put(' ');
+        }
+        for c in ind.chars() {
+            self.put(c);
+        }
+        self.whitespace = is_ws;
+        self.indention = self.indention && is_indention;
+    }
+
+    fn increase_indent(&mut self, flow: bool, indentless: bool) {
+        self.indents.push(self.indent);
+        if self.indent < 0 {
+            self.indent = if flow { BEST_INDENT } else { 0 };
+        } else if !indentless {
+            self.indent += BEST_INDENT;
+        }
+    }
+
+    fn pop_indent(&mut self) {
+        self.indent = self.indents.pop().unwrap_or(-1);
+    }
+
+    fn node(&mut self, v: &Y, ctx: Ctx) {
+        match v {
+            Y::Null => self.scalar("null", Style::Plain, ctx),
+            Y::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, ctx),
+            Y::Int(n) => self.scalar(n, Style::Plain, ctx),
+            Y::Float(f) => {
+                let text = crate::render::fmt::format_float_v(*f);
+                self.scalar(&text, Style::Plain, ctx)
+            }
+            Y::Str(s) => {
+                let style = if s.contains('\n') {
+                    Style::Literal
+                } else if resolves_to_non_string(s) || is_base60(s) {
+                    Style::Double
+                } else {
+                    Style::Plain
+                };
+                self.scalar(s, style, ctx)
+            }
+            Y::Seq(items) if items.is_empty() => self.empty_flow("[", "]"),
+            Y::Map(entries) if entries.is_empty() => self.empty_flow("{", "}"),
+            Y::Seq(items) => {
+                let indentless = !self.indent_lists && ctx == Ctx::MappingValue && !self.indention;
+                self.increase_indent(false, indentless);
+                for item in items {
+                    self.write_indent();
+                    self.write_indicator("-", true, false, true);
+                    self.node(item, Ctx::Sequence);
+                }
+                self.pop_indent();
+            }
+            Y::Map(entries) => {
+                self.increase_indent(false, false);
+                for (k, v) in entries {
+                    self.write_indent();
+                    let key = Y::Str(k.clone());
+                    // libyaml writes a long or multi-line key as a complex key: `? key` / `: value`.
+                    if k.len() <= 128 && !analyze(k).multiline {
+                        self.node(&key, Ctx::Key);
+                        self.write_indicator(":", false, false, false);
+                    } else {
+                        self.write_indicator("?", true, false, true);
+                        self.node(&key, Ctx::MappingValue);
+                        self.write_indent();
+                        self.write_indicator(":", true, false, true);
+                    }
+                    self.node(v, Ctx::MappingValue);
+                }
+                self.pop_indent();
+            }
+        }
+    }
+
+    fn empty_flow(&mut self, open: &str, close: &str) {
+        self.write_indicator(open, true, true, false);
+        self.write_indicator(close, false, false, false);
+    }
+
+    fn scalar(&mut self, value: &str, requested: Style, ctx: Ctx) {
+        let a = analyze(value);
+        let simple_key = ctx == Ctx::Key;
+        let mut style = requested;
+        if simple_key && a.multiline {
+            style = Style::Double;
+        }
+        if style == Style::Plain && (!a.block_plain || (value.is_empty() && simple_key)) {
+            style = Style::Single;
+        }
+        if style == Style::Single && !a.single_quoted {
+            style = Style::Double;
+        }
+        if style == Style::Literal && (!a.block || simple_key) {
+            style = Style::Double;
+        }
+        self.increase_indent(true, false);
+        let allow_breaks = !simple_key;
+        match style {
+            Style::Plain => self.write_plain(value, allow_breaks),
+            Style::Single => self.write_single(value, allow_breaks),
+            Style::Double => self.write_double(value, allow_breaks),
+            Style::Literal => self.write_literal(value),
+        }
+        self.pop_indent();
+    }
+
+    fn write_plain(&mut self, value: &str, allow_breaks: bool) {
+        if !self.whitespace {
+            self.put(' ');
+        }
+        let chars: Vec<char> = value.chars().collect();
+        let mut spaces = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.width
+                    && chars.get(i + 1) != Some(&' ')
+                {
+                    self.write_indent();
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+            }
+        }
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_single(&mut self, value: &str, allow_breaks: bool) {
+        self.write_indicator("'", true, false, false);
+        let chars: Vec<char> = value.chars().collect();
+        let (mut spaces, mut breaks) = (false, false);
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.width
+                    && i > 0
+                    && i + 1 < chars.len()
+                    && chars[i + 1] != ' '
+                {
+                    self.write_indent();
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.put_break();
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                if c == '\'' {
+                    self.put('\'');
+                }
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
+        }
+        self.write_indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_double(&mut self, value: &str, allow_breaks: bool) {
+        self.write_indicator("\"", true, false, false);
+        let chars: Vec<char> = value.chars().collect();
+        let mut spaces = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if !is_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\' {
+                self.put('\\');
+                let esc = match c {
+                    '\0' => Some('0'),
+                    '\x07' => Some('a'),
+                    '\x08' => Some('b'),
+                    '\t' => Some('t'),
+                    '\n' => Some('n'),
+                    '\x0b' => Some('v'),
+                    '\x0c' => Some('f'),
+                    '\r' => Some('r'),
+                    '\x1b' => Some('e'),
+                    '"' => Some('"'),
+                    '\\' => Some('\\'),
+                    '\u{85}' => Some('N'),
+                    '\u{A0}' => Some('_'),
+                    '\u{2028}' => Some('L'),
+                    '\u{2029}' => Some('P'),
+                    _ => None,
+                };
+                match esc {
+                    Some(e) => self.put(e),
+                    None => {
+                        let u = c as u32;
+                        let text = if u <= 0xFF {
+                            format!("x{u:02X}")
+                        } else if u <= 0xFFFF {
+                            format!("u{u:04X}")
+                        } else {
+                            format!("U{u:08X}")
+                        };
+                        for t in text.chars() {
+                            self.put(t);
+                        }
+                    }
+                }
+                spaces = false;
+            } else if c == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.width
+                    && i != 0
+                    && i + 1 != chars.len()
+                {
+                    self.write_indent();
+                    if chars.get(i + 1) == Some(&' ') {
+                        self.put('\\');
+                    }
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                spaces = false;
+            }
+        }
+        self.write_indicator("\"", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_literal(&mut self, value: &str) {
+        self.write_indicator("|", true, false, false);
+        if value.starts_with([' ', '\n']) {
+            self.write_indicator(&BEST_INDENT.to_string(), false, false, false);
+        }
+        let chomp = if !value.ends_with(is_break) {
+            Some("-")
+        } else if value.chars().count() == 1
+            || value[..value.len() - value.chars().last().map_or(0, char::len_utf8)]
+                .ends_with(is_break)
+        {
+            Some("+")
+        } else {
+            None
+        };
+        if let Some(c) = chomp {
+            self.write_indicator(c, false, false, false);
+        }
+        self.put_break();
+        self.indention = true;
+        self.whitespace = true;
+        let mut breaks = true;
+        for c in value.chars() {
+            if is_break(c) {
+                self.put_break();
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                self.put(c);
+                self.indention = false;
+                breaks = false;
+            }
+        }
+    }
+}

@@ -1,0 +1,1218 @@
+//! Parser for Go's text/template: builds the syntax tree of one file, plus the trees of the
+//! `define`s and `block`s it contains. Mirrors Go's recursive descent so that broken templates
+//! fail with Go's message at Go's line.
+
+use std::fmt::{self, Write};
+use std::rc::Rc;
+
+use super::lex::{Tok, Token, lex};
+
+/// A named, parsed template: a file, or a `define`/`block` inside one.
+#[derive(Debug)]
+pub struct Tree {
+    pub name: String,
+    /// The file it was parsed from (what error locations name).
+    pub parse_name: Rc<str>,
+    /// The whole text of that file: node positions are byte offsets into it.
+    pub src: Rc<str>,
+    pub root: Vec<Node>,
+}
+
+impl Tree {
+    /// Go's `IsEmptyTree`: only whitespace text. An empty `define` never replaces another.
+    pub fn is_empty(&self) -> bool {
+        self.root.iter().all(|n| match n {
+            Node::Text { start, end } => self.src[*start as usize..*end as usize]
+                .trim_matches([' ', '\t', '\r', '\n'])
+                .is_empty(),
+            _ => false,
+        })
+    }
+
+    /// Line and 0-based byte column of a position, as Go's `ErrorContext` reports them.
+    pub fn line_col(&self, pos: u32) -> (usize, usize) {
+        let before = &self.src[..(pos as usize).min(self.src.len())];
+        let line = 1 + before.bytes().filter(|&b| b == b'\n').count();
+        let col = match before.rfind('\n') {
+            Some(i) => before.len() - i - 1,
+            None => before.len(),
+        };
+        (line, col)
+    }
+}
+
+#[derive(Debug)]
+pub enum Node {
+    Text { start: u32, end: u32 },
+    Action(Pipe),
+    If(Branch),
+    With(Branch),
+    Range(Branch),
+    Template(TemplateCall),
+    Break,
+    Continue,
+}
+
+#[derive(Debug)]
+pub struct Branch {
+    pub pos: u32,
+    pub pipe: Pipe,
+    pub list: Vec<Node>,
+    pub else_list: Option<Vec<Node>>,
+}
+
+#[derive(Debug)]
+pub struct TemplateCall {
+    pub pos: u32,
+    pub name: String,
+    pub pipe: Option<Pipe>,
+}
+
+#[derive(Debug)]
+pub struct Pipe {
+    pub pos: u32,
+    pub is_assign: bool,
+    pub decl: Vec<Rc<str>>,
+    pub cmds: Vec<Command>,
+}
+
+#[derive(Debug)]
+pub struct Command {
+    pub pos: u32,
+    pub args: Vec<Arg>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Number {
+    pub is_int: bool,
+    pub is_float: bool,
+    pub int: i64,
+    pub float: f64,
+}
+
+#[derive(Debug)]
+pub enum Arg {
+    /// `.A.B`: the field names without dots.
+    Field {
+        pos: u32,
+        idents: Vec<Rc<str>>,
+    },
+    /// `(pipe).A.B` or `func.A`: fields on another operand's value.
+    Chain {
+        pos: u32,
+        node: Box<Arg>,
+        fields: Vec<Rc<str>>,
+    },
+    /// `$x.A.B`: the first ident is the variable name with its `$`.
+    Variable {
+        pos: u32,
+        idents: Vec<Rc<str>>,
+    },
+    Identifier {
+        pos: u32,
+        name: Rc<str>,
+    },
+    Dot {
+        pos: u32,
+    },
+    Nil {
+        pos: u32,
+    },
+    Bool {
+        pos: u32,
+        val: bool,
+    },
+    Number {
+        pos: u32,
+        text: Rc<str>,
+        num: Number,
+    },
+    String {
+        pos: u32,
+        quoted: Rc<str>,
+        text: Rc<str>,
+    },
+    Pipe(Box<Pipe>),
+}
+
+impl Arg {
+    pub fn pos(&self) -> u32 {
+        match self {
+            Arg::Field { pos, .. }
+            | Arg::Chain { pos, .. }
+            | Arg::Variable { pos, .. }
+            | Arg::Identifier { pos, .. }
+            | Arg::Dot { pos }
+            | Arg::Nil { pos }
+            | Arg::Bool { pos, .. }
+            | Arg::Number { pos, .. }
+            | Arg::String { pos, .. } => *pos,
+            Arg::Pipe(p) => p.pos,
+        }
+    }
+}
+
+// Go's `Node.String()` forms: execution errors quote the node they happened at.
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::Field { idents, .. } => {
+                for i in idents {
+                    write!(f, ".{i}")?;
+                }
+                Ok(())
+            }
+            Arg::Chain { node, fields, .. } => {
+                match node.as_ref() {
+                    Arg::Pipe(p) => write!(f, "({p})")?,
+                    other => write!(f, "{other}")?,
+                }
+                for i in fields {
+                    write!(f, ".{i}")?;
+                }
+                Ok(())
+            }
+            Arg::Variable { idents, .. } => f.write_str(&idents.join(".")),
+            Arg::Identifier { name, .. } => f.write_str(name),
+            Arg::Dot { .. } => f.write_char('.'),
+            Arg::Nil { .. } => f.write_str("nil"),
+            Arg::Bool { val, .. } => write!(f, "{val}"),
+            Arg::Number { text, .. } => f.write_str(text),
+            Arg::String { quoted, .. } => f.write_str(quoted),
+            Arg::Pipe(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, a) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_char(' ')?;
+            }
+            match a {
+                Arg::Pipe(p) => write!(f, "({p})")?,
+                other => write!(f, "{other}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Pipe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.decl.is_empty() {
+            f.write_str(&self.decl.join(", "))?;
+            f.write_str(if self.is_assign { " = " } else { " := " })?;
+        }
+        for (i, c) in self.cmds.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for TemplateCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{{{template {}", super::fmt::quote(&self.name))?;
+        if let Some(p) = &self.pipe {
+            write!(f, " {p}")?;
+        }
+        f.write_str("}}")
+    }
+}
+
+/// A parse error, positioned like Go's (`template: NAME:LINE: MSG`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    pub name: String,
+    pub line: u32,
+    pub msg: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "template: {}:{}: {}", self.name, self.line, self.msg)
+    }
+}
+
+/// Deepest nesting of parentheses and blocks a template may have.
+const MAX_NESTING: usize = 100;
+
+const BUILTINS: &[&str] = &[
+    "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf",
+    "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne",
+];
+
+pub fn is_builtin(name: &str) -> bool {
+    BUILTINS.contains(&name)
+}
+
+/// The result of parsing one file: its own tree and the named templates it defines, in order.
+pub struct Parsed {
+    pub main: Tree,
+    pub defines: Vec<Tree>,
+}
+
+/// Parses `src` as the file `name`. `has_func` says whether a function name is defined (Go
+/// rejects unknown functions at parse time, even in branches that never run).
+pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<Parsed, ParseError> {
+    let src_rc: Rc<str> = Rc::from(src);
+    let parse_name: Rc<str> = Rc::from(name);
+    let mut p = Parser {
+        src,
+        toks: lex(src),
+        i: 0,
+        furthest: 0,
+        vars: vec!["$".into()],
+        range_depth: 0,
+        nesting: 0,
+        has_func,
+        name,
+        action_start: None,
+        defines: Vec::new(),
+        src_rc: src_rc.clone(),
+        parse_name: parse_name.clone(),
+    };
+    let root = p.parse_top()?;
+    Ok(Parsed {
+        main: Tree {
+            name: name.to_string(),
+            parse_name,
+            src: src_rc,
+            root,
+        },
+        defines: p.defines,
+    })
+}
+
+enum Item {
+    Node(Node),
+    End,
+    Else,
+}
+
+type PResult<T> = Result<T, ParseError>;
+
+struct Parser<'a> {
+    src: &'a str,
+    toks: Vec<Token>,
+    i: usize,
+    /// Index of the furthest token read: Go reports parse errors at that token's line.
+    furthest: usize,
+    vars: Vec<Rc<str>>,
+    range_depth: usize,
+    /// Open parentheses and control blocks: bounded so that hostile input cannot exhaust the
+    /// stack (Go has no limit but grows its stacks to a gigabyte).
+    nesting: usize,
+    has_func: &'a dyn Fn(&str) -> bool,
+    name: &'a str,
+    /// Where the action being parsed began (Go names its line in "unclosed action" errors).
+    action_start: Option<usize>,
+    defines: Vec<Tree>,
+    src_rc: Rc<str>,
+    parse_name: Rc<str>,
+}
+
+impl Parser<'_> {
+    fn next(&mut self) -> Token {
+        let idx = self.i.min(self.toks.len().saturating_sub(1));
+        if self.i < self.toks.len() {
+            self.i += 1;
+        }
+        self.furthest = self.furthest.max(idx);
+        self.toks.get(idx).cloned().unwrap_or(Token {
+            kind: Tok::Eof,
+            start: self.src.len(),
+            end: self.src.len(),
+        })
+    }
+
+    /// Line of a byte offset; only needed for error messages, so computed on demand.
+    fn line_of(&self, offset: usize) -> u32 {
+        1 + self.src.as_bytes()[..offset.min(self.src.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32
+    }
+
+    fn backup(&mut self) {
+        self.i = self.i.saturating_sub(1);
+    }
+
+    fn peek(&mut self) -> Token {
+        let t = self.next();
+        self.backup();
+        t
+    }
+
+    fn next_non_space(&mut self) -> Token {
+        loop {
+            let t = self.next();
+            if t.kind != Tok::Space {
+                return t;
+            }
+        }
+    }
+
+    fn peek_non_space(&mut self) -> Token {
+        let t = self.next_non_space();
+        self.backup();
+        t
+    }
+
+    fn errorf<T>(&self, msg: String) -> PResult<T> {
+        let line = self
+            .toks
+            .get(self.furthest)
+            .map_or(1, |t| self.line_of(t.start));
+        Err(ParseError {
+            name: self.name.to_string(),
+            line,
+            msg,
+        })
+    }
+
+    fn unexpected<T>(&self, tok: &Token, context: &str) -> PResult<T> {
+        if let Tok::Error(msg) = &tok.kind {
+            let mut extra = String::new();
+            let action_line = self.action_start.map(|a| self.line_of(a));
+            if let Some(action_line) = action_line
+                && action_line != self.line_of(tok.start)
+            {
+                extra = format!(" in action started at {}:{}", self.name, action_line);
+                if msg.ends_with(" action") {
+                    extra = extra[" in action".len()..].to_string();
+                }
+            }
+            return self.errorf(format!("{msg}{extra}"));
+        }
+        self.errorf(format!(
+            "unexpected {} in {}",
+            tok.describe(self.src),
+            context
+        ))
+    }
+
+    fn expect(&mut self, kind: Tok, context: &str) -> PResult<Token> {
+        let t = self.next_non_space();
+        if t.kind != kind {
+            return self.unexpected(&t, context);
+        }
+        Ok(t)
+    }
+
+    fn parse_top(&mut self) -> PResult<Vec<Node>> {
+        let mut root = Vec::new();
+        loop {
+            let t = self.peek();
+            if t.kind == Tok::Eof {
+                break;
+            }
+            if t.kind == Tok::LeftDelim {
+                let mark = self.i;
+                self.next();
+                if self.next_non_space().kind == Tok::Define {
+                    self.parse_definition()?;
+                    continue;
+                }
+                self.i = mark;
+            }
+            match self.text_or_action()? {
+                Item::Node(n) => root.push(n),
+                Item::End => return self.errorf("unexpected {{end}}".into()),
+                Item::Else => return self.errorf("unexpected {{else}}".into()),
+            }
+        }
+        Ok(root)
+    }
+
+    /// Parses a nested template (`define` or `block` body) with its own variable scope.
+    fn sub_tree<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        let vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
+        let depth = std::mem::replace(&mut self.range_depth, 0);
+        let r = f(self);
+        self.vars = vars;
+        self.range_depth = depth;
+        r
+    }
+
+    fn add_define(&mut self, name: String, root: Vec<Node>) -> PResult<()> {
+        let tree = Tree {
+            name,
+            parse_name: self.parse_name.clone(),
+            src: self.src_rc.clone(),
+            root,
+        };
+        if let Some(old) = self.defines.iter().position(|t| t.name == tree.name) {
+            if self.defines[old].is_empty() {
+                self.defines[old] = tree;
+            } else if !tree.is_empty() {
+                return self.errorf(format!(
+                    "template: multiple definition of template {}",
+                    super::fmt::quote(&tree.name)
+                ));
+            }
+            return Ok(());
+        }
+        self.defines.push(tree);
+        Ok(())
+    }
+
+    fn parse_definition(&mut self) -> PResult<()> {
+        const CONTEXT: &str = "define clause";
+        let t = self.next_non_space();
+        if !matches!(t.kind, Tok::String | Tok::RawString) {
+            return self.unexpected(&t, CONTEXT);
+        }
+        let name = self.unquote(t.text(self.src))?;
+        self.expect(Tok::RightDelim, CONTEXT)?;
+        let (root, end) = self.sub_tree(|p| p.item_list())?;
+        if !matches!(end, Item::End) {
+            return self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}"));
+        }
+        self.add_define(name, root)
+    }
+
+    fn item_list(&mut self) -> PResult<(Vec<Node>, Item)> {
+        let mut list = Vec::new();
+        while self.peek_non_space().kind != Tok::Eof {
+            match self.text_or_action()? {
+                Item::Node(n) => list.push(n),
+                end => return Ok((list, end)),
+            }
+        }
+        self.errorf("unexpected EOF".into())
+    }
+
+    fn text_or_action(&mut self) -> PResult<Item> {
+        let t = self.next_non_space();
+        match t.kind {
+            Tok::Text => Ok(Item::Node(Node::Text {
+                start: t.start as u32,
+                end: t.end as u32,
+            })),
+            Tok::LeftDelim => {
+                self.action_start = Some(t.start);
+                let r = self.action();
+                self.action_start = None;
+                r
+            }
+            _ => self.unexpected(&t, "input"),
+        }
+    }
+
+    fn action(&mut self) -> PResult<Item> {
+        let t = self.next_non_space();
+        match t.kind {
+            Tok::Block => return self.block_control(),
+            Tok::Break => return self.loop_control(Node::Break, "break"),
+            Tok::Continue => return self.loop_control(Node::Continue, "continue"),
+            Tok::Else => return self.else_control(),
+            Tok::End => {
+                self.expect(Tok::RightDelim, "end")?;
+                return Ok(Item::End);
+            }
+            Tok::If => {
+                let b = self.parse_control("if")?;
+                return Ok(Item::Node(Node::If(b)));
+            }
+            Tok::Range => {
+                let b = self.parse_control("range")?;
+                return Ok(Item::Node(Node::Range(b)));
+            }
+            Tok::With => {
+                let b = self.parse_control("with")?;
+                return Ok(Item::Node(Node::With(b)));
+            }
+            Tok::Template => return self.template_control(),
+            _ => {}
+        }
+        self.backup();
+        let pipe = self.pipeline("command", Tok::RightDelim)?;
+        Ok(Item::Node(Node::Action(pipe)))
+    }
+
+    fn loop_control(&mut self, node: Node, word: &str) -> PResult<Item> {
+        let t = self.next_non_space();
+        if t.kind != Tok::RightDelim {
+            return self.unexpected(&t, &format!("{{{{{word}}}}}"));
+        }
+        if self.range_depth == 0 {
+            return self.errorf(format!("{{{{{word}}}}} outside {{{{range}}}}"));
+        }
+        Ok(Item::Node(node))
+    }
+
+    fn else_control(&mut self) -> PResult<Item> {
+        let peek = self.peek_non_space();
+        // `else if`/`else with`: leave the keyword for parse_control to chain on.
+        if matches!(peek.kind, Tok::If | Tok::With) {
+            return Ok(Item::Else);
+        }
+        self.expect(Tok::RightDelim, "else")?;
+        Ok(Item::Else)
+    }
+
+    fn parse_control(&mut self, context: &str) -> PResult<Branch> {
+        let mark = self.vars.len();
+        let r = self.nested(|p| p.parse_control_inner(context));
+        self.vars.truncate(mark);
+        r
+    }
+
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.nesting >= MAX_NESTING {
+            return self.errorf(format!("nesting deeper than {MAX_NESTING} levels"));
+        }
+        self.nesting += 1;
+        let r = f(self);
+        self.nesting -= 1;
+        r
+    }
+
+    fn parse_control_inner(&mut self, context: &str) -> PResult<Branch> {
+        let pipe = self.pipeline(context, Tok::RightDelim)?;
+        if context == "range" {
+            self.range_depth += 1;
+        }
+        let r = self.item_list();
+        if context == "range" {
+            self.range_depth -= 1;
+        }
+        let (list, next) = r?;
+        let mut else_list = None;
+        if let Item::Else = next {
+            let peek = self.peek();
+            if context == "if" && peek.kind == Tok::If {
+                self.next();
+                let b = self.parse_control("if")?;
+                else_list = Some(vec![Node::If(b)]);
+            } else if context == "with" && peek.kind == Tok::With {
+                self.next();
+                let b = self.parse_control("with")?;
+                else_list = Some(vec![Node::With(b)]);
+            } else {
+                let (list, next) = self.item_list()?;
+                if !matches!(next, Item::End) {
+                    return self.errorf("expected end; found {{else}}".into());
+                }
+                else_list = Some(list);
+            }
+        }
+        Ok(Branch {
+            pos: pipe.pos,
+            pipe,
+            list,
+            else_list,
+        })
+    }
+
+    fn template_name(&mut self, t: &Token, context: &str) -> PResult<String> {
+        match t.kind {
+            Tok::String | Tok::RawString => self.unquote(t.text(self.src)),
+            _ => self.unexpected(t, context),
+        }
+    }
+
+    fn block_control(&mut self) -> PResult<Item> {
+        const CONTEXT: &str = "block clause";
+        let t = self.next_non_space();
+        let name = self.template_name(&t, CONTEXT)?;
+        let pipe = self.pipeline(CONTEXT, Tok::RightDelim)?;
+        let (root, end) = self.sub_tree(|p| p.item_list())?;
+        if !matches!(end, Item::End) {
+            return self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}"));
+        }
+        self.add_define(name.clone(), root)?;
+        Ok(Item::Node(Node::Template(TemplateCall {
+            pos: t.start as u32,
+            name,
+            pipe: Some(pipe),
+        })))
+    }
+
+    fn template_control(&mut self) -> PResult<Item> {
+        const CONTEXT: &str = "template clause";
+        let t = self.next_non_space();
+        let name = self.template_name(&t, CONTEXT)?;
+        let pipe = if self.next_non_space().kind != Tok::RightDelim {
+            self.backup();
+            Some(self.pipeline(CONTEXT, Tok::RightDelim)?)
+        } else {
+            None
+        };
+        Ok(Item::Node(Node::Template(TemplateCall {
+            pos: t.start as u32,
+            name,
+            pipe,
+        })))
+    }
+
+    fn pipeline(&mut self, context: &str, end: Tok) -> PResult<Pipe> {
+        let first = self.peek_non_space();
+        let mut pipe = Pipe {
+            pos: first.start as u32,
+            is_assign: false,
+            decl: Vec::new(),
+            cmds: Vec::new(),
+        };
+        'decls: loop {
+            let v = self.peek_non_space();
+            if v.kind != Tok::Variable {
+                break;
+            }
+            let before = self.i;
+            self.next_non_space();
+            let next = self.peek_non_space();
+            let name: Rc<str> = Rc::from(v.text(self.src));
+            match next.kind {
+                Tok::Assign | Tok::Declare => {
+                    pipe.is_assign = next.kind == Tok::Assign;
+                    self.next_non_space();
+                    pipe.decl.push(name.clone());
+                    self.vars.push(name);
+                }
+                Tok::Char if next.text(self.src) == "," => {
+                    self.next_non_space();
+                    pipe.decl.push(name.clone());
+                    self.vars.push(name);
+                    if context == "range" && pipe.decl.len() < 2 {
+                        match self.peek_non_space().kind {
+                            Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
+                            _ => return self.errorf("range can only initialize variables".into()),
+                        }
+                    }
+                    return self.errorf(format!("too many declarations in {context}"));
+                }
+                _ => self.i = before,
+            }
+            break;
+        }
+        loop {
+            let t = self.next_non_space();
+            if t.kind == end {
+                self.check_pipeline(&pipe, context)?;
+                return Ok(pipe);
+            }
+            match t.kind {
+                Tok::Bool
+                | Tok::CharConstant
+                | Tok::Complex
+                | Tok::Dot
+                | Tok::Field
+                | Tok::Identifier
+                | Tok::Number
+                | Tok::Nil
+                | Tok::RawString
+                | Tok::String
+                | Tok::Variable
+                | Tok::LeftParen => {
+                    self.backup();
+                    let cmd = self.command()?;
+                    pipe.cmds.push(cmd);
+                }
+                _ => return self.unexpected(&t, context),
+            }
+        }
+    }
+
+    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> PResult<()> {
+        if pipe.cmds.is_empty() {
+            return self.errorf(format!("missing value for {context}"));
+        }
+        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
+            if matches!(
+                c.args.first(),
+                Some(
+                    Arg::Bool { .. }
+                        | Arg::Dot { .. }
+                        | Arg::Nil { .. }
+                        | Arg::Number { .. }
+                        | Arg::String { .. }
+                )
+            ) {
+                return self.errorf(format!(
+                    "non executable command in pipeline stage {}",
+                    i + 1
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn command(&mut self) -> PResult<Command> {
+        let pos = self.peek_non_space().start as u32;
+        let mut args = Vec::new();
+        loop {
+            self.peek_non_space();
+            if let Some(op) = self.operand()? {
+                args.push(op);
+            }
+            let t = self.next();
+            match t.kind {
+                Tok::Space => continue,
+                Tok::RightDelim | Tok::RightParen => self.backup(),
+                Tok::Pipe => {}
+                _ => return self.unexpected(&t, "operand"),
+            }
+            break;
+        }
+        if args.is_empty() {
+            return self.errorf("empty command".into());
+        }
+        Ok(Command { pos, args })
+    }
+
+    fn operand(&mut self) -> PResult<Option<Arg>> {
+        let Some(node) = self.term()? else {
+            return Ok(None);
+        };
+        let t = self.peek();
+        if t.kind != Tok::Field {
+            return Ok(Some(node));
+        }
+        let chain_pos = t.start as u32;
+        let mut fields: Vec<Rc<str>> = Vec::new();
+        while self.peek().kind == Tok::Field {
+            let f = self.next();
+            fields.push(Rc::from(&f.text(self.src)[1..]));
+        }
+        Ok(Some(match node {
+            Arg::Field { mut idents, .. } => {
+                idents.extend(fields);
+                Arg::Field {
+                    pos: chain_pos,
+                    idents,
+                }
+            }
+            Arg::Variable { mut idents, .. } => {
+                idents.extend(fields);
+                Arg::Variable {
+                    pos: chain_pos,
+                    idents,
+                }
+            }
+            Arg::Bool { .. }
+            | Arg::String { .. }
+            | Arg::Number { .. }
+            | Arg::Nil { .. }
+            | Arg::Dot { .. } => {
+                return self.errorf(format!(
+                    "unexpected . after term {}",
+                    super::fmt::quote(&node.to_string())
+                ));
+            }
+            other => Arg::Chain {
+                pos: chain_pos,
+                node: Box::new(other),
+                fields,
+            },
+        }))
+    }
+
+    fn term(&mut self) -> PResult<Option<Arg>> {
+        let t = self.next_non_space();
+        let pos = t.start as u32;
+        let text = t.text(self.src);
+        Ok(Some(match t.kind {
+            Tok::Identifier => {
+                if !is_builtin(text) && !(self.has_func)(text) {
+                    return self
+                        .errorf(format!("function {} not defined", super::fmt::quote(text)));
+                }
+                Arg::Identifier {
+                    pos,
+                    name: Rc::from(text),
+                }
+            }
+            Tok::Dot => Arg::Dot { pos },
+            Tok::Nil => Arg::Nil { pos },
+            Tok::Variable => {
+                if !self.vars.iter().any(|v| &**v == text) {
+                    return self.errorf(format!("undefined variable {}", super::fmt::quote(text)));
+                }
+                Arg::Variable {
+                    pos,
+                    idents: vec![Rc::from(text)],
+                }
+            }
+            Tok::Field => Arg::Field {
+                pos,
+                idents: vec![Rc::from(&text[1..])],
+            },
+            Tok::Bool => Arg::Bool {
+                pos,
+                val: text == "true",
+            },
+            Tok::CharConstant | Tok::Number | Tok::Complex => {
+                let num = match self.number(text, &t.kind) {
+                    Ok(n) => n,
+                    Err(msg) => return self.errorf(msg),
+                };
+                Arg::Number {
+                    pos,
+                    text: Rc::from(text),
+                    num,
+                }
+            }
+            Tok::LeftParen => {
+                Arg::Pipe(Box::new(self.nested(|p| {
+                    p.pipeline("parenthesized pipeline", Tok::RightParen)
+                })?))
+            }
+            Tok::String | Tok::RawString => {
+                let s = self.unquote(text)?;
+                Arg::String {
+                    pos,
+                    quoted: Rc::from(text),
+                    text: Rc::from(s),
+                }
+            }
+            _ => {
+                self.backup();
+                return Ok(None);
+            }
+        }))
+    }
+
+    fn unquote(&self, text: &str) -> PResult<String> {
+        match unquote(text) {
+            Some(s) => Ok(s),
+            None => self.errorf("invalid syntax".into()),
+        }
+    }
+
+    fn number(&self, text: &str, kind: &Tok) -> Result<Number, String> {
+        let mut n = Number {
+            is_int: false,
+            is_float: false,
+            int: 0,
+            float: 0.0,
+        };
+        match kind {
+            Tok::CharConstant => {
+                let c = unquote(text)
+                    .and_then(|s| {
+                        let mut it = s.chars();
+                        let c = it.next()?;
+                        it.next().is_none().then_some(c)
+                    })
+                    .ok_or_else(|| format!("malformed character constant: {text}"))?;
+                n.is_int = true;
+                n.int = c as i64;
+                n.is_float = true;
+                n.float = c as i64 as f64;
+                return Ok(n);
+            }
+            Tok::Complex => return Err(format!("complex constants are not supported: {text}")),
+            _ => {}
+        }
+        if let Some(i) = parse_go_int(text) {
+            n.is_int = true;
+            n.int = i;
+            n.is_float = true;
+            n.float = i as f64;
+        } else if let Some((false, u)) = parse_go_magnitude(text) {
+            // Fits uint64 only: a valid constant that execution rejects ("overflows int").
+            n.is_float = true;
+            n.float = u as f64;
+        } else if let Some(f) = parse_go_float(text) {
+            if !text.contains(['.', 'e', 'E', 'p', 'P']) {
+                return Err(format!("integer overflow: {}", super::fmt::quote(text)));
+            }
+            n.is_float = true;
+            n.float = f;
+            if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                n.is_int = true;
+                n.int = f as i64;
+            }
+        } else {
+            return Err(format!(
+                "illegal number syntax: {}",
+                super::fmt::quote(text)
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`: sign, base prefix (`0x`, `0o`, `0b`, leading `0` for
+/// octal) and `_` separators.
+pub fn parse_go_int(s: &str) -> Option<i64> {
+    let (neg, mag) = parse_go_magnitude(s)?;
+    if neg {
+        (mag <= i64::MAX as u64 + 1).then(|| (mag as i64).wrapping_neg())
+    } else {
+        i64::try_from(mag).ok()
+    }
+}
+
+/// Sign and magnitude of a Go integer literal (`ParseUint` accepts what fits 64 bits).
+fn parse_go_magnitude(s: &str) -> Option<(bool, u64)> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d.to_string(), true)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d.to_string(), true)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d.to_string(), true)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, lower[1..].to_string(), true)
+    } else {
+        (10, lower.clone(), false)
+    };
+    if !underscores_ok(&digits, prefixed) {
+        return None;
+    }
+    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    if clean.is_empty() {
+        return None;
+    }
+    Some((neg, u64::from_str_radix(&clean, radix).ok()?))
+}
+
+fn underscores_ok(digits: &str, prefixed: bool) -> bool {
+    if !digits.contains('_') {
+        return true;
+    }
+    // An underscore must sit between digits (or right after a base prefix).
+    let b = digits.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'_' {
+            let prev_ok = if i == 0 { prefixed } else { b[i - 1] != b'_' };
+            let next_ok = i + 1 < b.len() && b[i + 1] != b'_';
+            if !prev_ok || !next_ok {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Go's hexadecimal float syntax: `0x1.8p3` (the `p` exponent is required).
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let body = body
+        .strip_prefix("0x")
+        .or_else(|| body.strip_prefix("0X"))?;
+    let body: String = body.chars().filter(|&c| c != '_').collect();
+    let (mant, exp) = body.split_once(['p', 'P'])?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int_part, frac_part) = mant.split_once('.').unwrap_or((mant, ""));
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int_part.chars() {
+        v = v * 16.0 + c.to_digit(16)? as f64;
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        v += c.to_digit(16)? as f64 * scale;
+        scale /= 16.0;
+    }
+    let v = v * 2f64.powi(exp);
+    Some(if neg { -v } else { v })
+}
+
+/// Go's `strconv.ParseFloat(s, 64)`: decimal syntax (with `_` separators) or hexadecimal.
+pub fn parse_go_float(s: &str) -> Option<f64> {
+    if s.trim_start_matches(['+', '-']).starts_with("0x")
+        || s.trim_start_matches(['+', '-']).starts_with("0X")
+    {
+        return parse_hex_float(s);
+    }
+    if s.contains('_') && !underscores_ok(s.trim_start_matches(['+', '-']), false) {
+        return None;
+    }
+    let clean: String = s.chars().filter(|&c| c != '_').collect();
+    if !clean
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
+        return None;
+    }
+    clean.parse().ok()
+}
+
+/// Go's `strconv.Unquote` for "…", `…` and '…' literals.
+pub fn unquote(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    if b.len() < 2 {
+        return None;
+    }
+    let q = b[0];
+    if b[b.len() - 1] != q {
+        return None;
+    }
+    let body = &s[1..s.len() - 1];
+    if q == b'`' {
+        if body.contains('`') {
+            return None;
+        }
+        return Some(body.replace('\r', ""));
+    }
+    if q != b'"' && q != b'\'' {
+        return None;
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == q as char || c == '\n' {
+            return None;
+        }
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let e = chars.next()?;
+        match e {
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'f' => out.push('\x0c'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'v' => out.push('\x0b'),
+            '\\' => out.push('\\'),
+            '\'' | '"' => {
+                if e as u8 != q {
+                    return None;
+                }
+                out.push(e)
+            }
+            'x' | 'u' | 'U' => {
+                let n = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let hex: String = (0..n).filter_map(|_| chars.next()).collect();
+                if hex.len() != n {
+                    return None;
+                }
+                let v = u32::from_str_radix(&hex, 16).ok()?;
+                // A `\x` byte escape becomes the character of that code: Go strings may
+                // hold any bytes, ours hold UTF-8.
+                out.push(char::from_u32(v)?);
+            }
+            '0'..='7' => {
+                let mut v = e.to_digit(8)?;
+                for _ in 0..2 {
+                    v = v * 8 + chars.next()?.to_digit(8)?;
+                }
+                if v > 255 {
+                    return None;
+                }
+                out.push(char::from_u32(v)?);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(src: &str) -> String {
+        match parse("t", src, &|n| n == "upper") {
+            Ok(_) => "ok".into(),
+            Err(e) => format!("{}: {}", e.line, e.msg),
+        }
+    }
+
+    #[test]
+    fn parse_errors_like_go() {
+        assert_eq!(err("{{ .x"), "1: unclosed action");
+        assert_eq!(err("a\n{{ .x\nfoo\n"), "3: function \"foo\" not defined");
+        assert_eq!(err("{{ 1.2.3 }}"), "1: unexpected \".3\" in operand");
+        assert_eq!(err("{{ if true }}x"), "1: unexpected EOF");
+        assert_eq!(err("{{ if true }}x\n"), "2: unexpected EOF");
+        assert_eq!(err("{{ $x }}"), "1: undefined variable \"$x\"");
+        assert_eq!(
+            err("{{ \"a\" | \"b\" }}"),
+            "1: non executable command in pipeline stage 2"
+        );
+        assert_eq!(
+            err("{{ template $n }}"),
+            "1: unexpected \"$n\" in template clause"
+        );
+        assert_eq!(err("{{ break }}"), "1: {{break}} outside {{range}}");
+        assert_eq!(
+            err("{{ range $a, $b, $c := . }}{{end}}"),
+            "1: too many declarations in range"
+        );
+        assert_eq!(err("{{/* a */}}{{- /* b */ -}}"), "ok");
+        assert_eq!(err("{{ upper `x` | upper }}"), "ok");
+    }
+
+    #[test]
+    fn tricky_inputs() {
+        // Comments: empty, trimmed on either side, containing delimiters and quotes.
+        assert_eq!(err("{{/**/}}"), "ok");
+        assert_eq!(err("a {{- /* x */}} b"), "ok");
+        assert_eq!(err("a {{/* x */ -}} b"), "ok");
+        assert_eq!(err("{{/* {{ \"}}\" }} */}}"), "ok");
+        // A dash without a following space is part of a number, not a trim marker.
+        assert_eq!(err("{{-/* x */}}"), "1: illegal number syntax: \"-\"");
+        assert_eq!(err("{{ \"a\\\"b\" `c\"d` 'x' }}"), "ok");
+        assert_eq!(err("{{ 'ab' }}"), "1: malformed character constant: 'ab'");
+        assert_eq!(err("{{ print 'é' \"☃\" }}"), "ok");
+        assert_eq!(err("{{ .a.b.c | printf \"%s\" }}{{ (.a).b }}"), "ok");
+        assert_eq!(err("{{ 1 . }}"), "ok");
+        assert_eq!(err("x\n\n{{ if }}"), "3: missing value for if");
+        assert_eq!(err("{{ end"), "1: unclosed action");
+        assert_eq!(err("{{ $x := 1 }}{{ $x = 2 }}{{ $x }}"), "ok");
+        assert_eq!(
+            err("{{ range $i, $v := . }}{{ $i }}{{ end }}{{ $v }}"),
+            "1: undefined variable \"$v\""
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let parens = |n: usize| format!("{{{{ {}1{} }}}}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(err(&parens(99)), "ok");
+        assert_eq!(err(&parens(20_000)), "1: nesting deeper than 100 levels");
+        let ifs = |n: usize| format!("{}{}", "{{ if 1 }}".repeat(n), "{{ end }}".repeat(n));
+        assert_eq!(err(&ifs(99)), "ok");
+        assert!(err(&ifs(20_000)).contains("nesting deeper"));
+    }
+
+    #[test]
+    fn node_strings() {
+        let p = parse("t", "{{ index .Values.m \"a\" (list 1) $.x }}", &|_| true).unwrap();
+        let Node::Action(pipe) = &p.main.root[0] else {
+            panic!()
+        };
+        assert_eq!(pipe.to_string(), "index .Values.m \"a\" (list 1) $.x");
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_go_int("0x1F"), Some(31));
+        assert_eq!(parse_go_int("017"), Some(15));
+        assert_eq!(parse_go_int("0o17"), Some(15));
+        assert_eq!(parse_go_int("1_000"), Some(1000));
+        assert_eq!(parse_go_int("-7"), Some(-7));
+        assert_eq!(parse_go_int("1__0"), None);
+        assert_eq!(parse_go_float("1e3"), Some(1000.0));
+        assert_eq!(parse_go_float("0x1p60"), Some(2f64.powi(60)));
+        assert_eq!(parse_go_float("0x1.8p1"), Some(3.0));
+    }
+}

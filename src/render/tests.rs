@@ -1,0 +1,130 @@
+use super::*;
+
+fn run(src: &str, dot: Value) -> Result<String, String> {
+    let mut e = Engine::new();
+    e.add_template("t", src).map_err(|e| e.to_string())?;
+    e.execute("t", dot).map_err(|e| e.helm_message())
+}
+
+fn map(entries: &[(&str, Value)]) -> Value {
+    Value::map(
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
+}
+
+#[test]
+fn variables_and_scopes() {
+    let out = run(
+        r#"{{- $x := "a" }}{{ if true }}{{ $x = "b" }}{{ $y := 1 }}{{ end }}{{ $x }}"#,
+        Value::Nil,
+    );
+    assert_eq!(out.unwrap(), "b");
+}
+
+#[test]
+fn range_forms() {
+    let dot = map(&[("l", Value::list(vec!["a".into(), "b".into()]))]);
+    assert_eq!(
+        run(
+            "{{ range $i, $v := .l }}{{ $i }}{{ $v }}{{ end }}",
+            dot.clone()
+        )
+        .unwrap(),
+        "0a1b"
+    );
+    assert_eq!(
+        run("{{ range 3 }}{{ . }}{{ end }}", Value::Nil).unwrap(),
+        "012"
+    );
+    assert_eq!(
+        run(
+            "{{ range .l }}{{ if eq . \"b\" }}{{ break }}{{ end }}{{ . }}{{ end }}",
+            dot
+        )
+        .unwrap(),
+        "a"
+    );
+}
+
+#[test]
+fn missing_keys_and_nil_pointers() {
+    let dot = map(&[("m", map(&[]))]);
+    assert_eq!(run("[{{ .m.x }}]", dot.clone()).unwrap(), "[<no value>]");
+    let err = run("{{ .m.x.y }}", dot).unwrap_err();
+    assert_eq!(
+        err,
+        "t:1:5\n  executing \"t\" at <.m.x.y>:\n    nil pointer evaluating interface {}.y"
+    );
+}
+
+#[test]
+fn and_or_short_circuit() {
+    assert_eq!(run("{{ and 0 (index nil 1) }}", Value::Nil).unwrap(), "0");
+    assert_eq!(run("{{ or 0 \"\" \"z\" }}", Value::Nil).unwrap(), "z");
+}
+
+#[test]
+fn registered_functions_get_typed_args() {
+    let mut e = Engine::new();
+    e.register(
+        "twice",
+        Func::new(&[Param::Int], None, |_, a| match a[0] {
+            Value::Int(n, _) => Ok(Value::int(n * 2)),
+            _ => Err("not an int".into()),
+        }),
+    );
+    e.add_template("t", "{{ twice 4 }}|{{ 5 | twice }}")
+        .unwrap();
+    assert_eq!(e.execute("t", Value::Nil).unwrap(), "8|10");
+    e.add_template("u", "{{ twice \"x\" }}").unwrap();
+    let err = e.execute("u", Value::Nil).unwrap_err().helm_message();
+    assert!(err.ends_with("expected integer; found \"x\""), "{err}");
+}
+
+#[test]
+fn defines_are_global_and_last_wins() {
+    let mut e = Engine::new();
+    e.add_template("a", r#"{{ define "x" }}A{{ end }}"#)
+        .unwrap();
+    e.add_template("b", r#"{{ define "x" }}B{{ end }}{{ template "x" }}"#)
+        .unwrap();
+    e.add_template("c", r#"{{ define "x" }}  {{ end }}"#)
+        .unwrap();
+    assert_eq!(e.execute("b", Value::Nil).unwrap(), "B");
+}
+
+#[test]
+fn recursion_is_bounded() {
+    let mut e = Engine::new();
+    e.limits.max_depth = 50;
+    e.add_template(
+        "t",
+        r#"{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" }}"#,
+    )
+    .unwrap();
+    let err = e.execute("t", Value::Nil).unwrap_err().helm_message();
+    assert!(
+        err.contains("exceeded maximum template depth (50)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn output_is_bounded() {
+    let mut e = Engine::new();
+    e.limits.max_output = 100;
+    e.add_template("t", "{{ range 1000 }}xx{{ end }}").unwrap();
+    let err = e.execute("t", Value::Nil).unwrap_err().helm_message();
+    assert!(err.contains("exceeds the limit of 100 bytes"), "{err}");
+}
+
+#[test]
+fn deepest_allowed_nesting_executes() {
+    let parens = format!("{{{{ {}1{} }}}}", "(".repeat(99), ")".repeat(99));
+    assert_eq!(run(&parens, Value::Nil).unwrap(), "1");
+    let ifs = format!("{}x{}", "{{ if 1 }}".repeat(99), "{{ end }}".repeat(99));
+    assert_eq!(run(&ifs, Value::Nil).unwrap(), "x");
+}

@@ -1,0 +1,265 @@
+//! The values templates see. Everything is reference-counted so that field access, variables and
+//! function arguments share data instead of copying it; maps are shared *and* mutable because
+//! Sprig's `set`/`unset`/`merge` change a map in place and charts rely on seeing that change
+//! through every other reference.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+
+/// The Go integer type a value has. Templates can observe it (`printf "%T"`, `typeOf`,
+/// `int`-typed function parameters reject `int64`), so it is kept next to the number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntTy {
+    Int,
+    Int64,
+    Int32,
+    Uint8,
+}
+
+impl IntTy {
+    pub fn go_name(self) -> &'static str {
+        match self {
+            IntTy::Int => "int",
+            IntTy::Int64 => "int64",
+            IntTy::Int32 => "int32",
+            IntTy::Uint8 => "uint8",
+        }
+    }
+}
+
+/// Element type of a Go slice: `[]interface {}`, `[]string` or `[]int`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Elem {
+    Any,
+    Str,
+    Int,
+}
+
+/// Go type of a string-keyed map: a plain `map[string]interface {}` or Helm's named
+/// `common.Values` (what `.Values` and `.Template` are).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapTy {
+    Plain,
+    Values,
+}
+
+pub type MapRef = Rc<RefCell<BTreeMap<String, Value>>>;
+
+/// Nesting depth at which walks over a value (printing, encoding, copying, comparing) stop.
+/// Only a map that contains itself (`set $d "self" $d`) gets there; Go would recurse until
+/// its stack limit kills the process.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// What encoding a self-containing value reports (Go's `encoding/json` text).
+pub const CYCLE_ERROR: &str =
+    "json: unsupported value: encountered a cycle via map[string]interface {}";
+
+#[derive(Clone)]
+pub struct Map {
+    pub entries: MapRef,
+    pub ty: MapTy,
+}
+
+#[derive(Clone)]
+pub struct List {
+    pub items: Rc<Vec<Value>>,
+    pub elem: Elem,
+}
+
+/// A value with Go methods and fields (`.Files`, `.Capabilities`, …), provided by the chart layer.
+pub trait Object {
+    /// Go's `%T` of the value, e.g. `engine.files`.
+    fn type_name(&self) -> String;
+    /// A field, or `None` when there is none by that name.
+    fn field(&self, name: &str) -> Option<Value>;
+    /// Whether `name` is a method (methods take arguments; fields don't).
+    fn has_method(&self, _name: &str) -> bool {
+        false
+    }
+    /// Calls method `name`; argument count and types are the method's business.
+    fn call_method(&self, name: &str, _args: &[Value]) -> Result<Value, String> {
+        Err(format!("{name} is not a method"))
+    }
+    /// Text for `%v` (a Go struct prints as `{field field}`).
+    fn format_v(&self) -> String;
+    /// Text when printed by an action: Go uses the `String()` method when there is one.
+    fn print_text(&self) -> String {
+        self.format_v()
+    }
+    /// Truthiness: Go structs are always true, nil pointers false.
+    fn truthy(&self) -> bool {
+        true
+    }
+    /// The value as encoding/json (and so `toJson`/`toYaml`), `len` and `range` see it, when
+    /// it is a plain map or list underneath.
+    fn plain(&self) -> Option<Value> {
+        None
+    }
+    /// The concrete object, for functions that take a specific kind (`date` takes a time).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+}
+
+#[derive(Clone, Default)]
+pub enum Value {
+    #[default]
+    Nil,
+    Bool(bool),
+    Int(i64, IntTy),
+    Float(f64),
+    Str(Rc<str>),
+    Bytes(Rc<[u8]>),
+    List(List),
+    Map(Map),
+    Object(Rc<dyn Object>),
+}
+
+impl Value {
+    pub fn int(n: i64) -> Value {
+        Value::Int(n, IntTy::Int)
+    }
+
+    pub fn int64(n: i64) -> Value {
+        Value::Int(n, IntTy::Int64)
+    }
+
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    pub fn string(s: String) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(List {
+            items: Rc::new(items),
+            elem: Elem::Any,
+        })
+    }
+
+    pub fn str_list(items: Vec<Value>) -> Value {
+        Value::List(List {
+            items: Rc::new(items),
+            elem: Elem::Str,
+        })
+    }
+
+    pub fn map(entries: BTreeMap<String, Value>) -> Value {
+        Value::Map(Map {
+            entries: Rc::new(RefCell::new(entries)),
+            ty: MapTy::Plain,
+        })
+    }
+
+    pub fn values_map(entries: BTreeMap<String, Value>) -> Value {
+        Value::Map(Map {
+            entries: Rc::new(RefCell::new(entries)),
+            ty: MapTy::Values,
+        })
+    }
+
+    pub fn is_nil(&self) -> bool {
+        matches!(self, Value::Nil)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Go's `reflect.Type.String()` of the dynamic value; `<nil>` for nil.
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::Nil => "<nil>".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Int(_, ty) => ty.go_name().into(),
+            Value::Float(_) => "float64".into(),
+            Value::Str(_) => "string".into(),
+            Value::Bytes(_) => "[]uint8".into(),
+            Value::List(l) => match l.elem {
+                Elem::Any => "[]interface {}".into(),
+                Elem::Str => "[]string".into(),
+                Elem::Int => "[]int".into(),
+            },
+            Value::Map(m) => match m.ty {
+                MapTy::Plain => "map[string]interface {}".into(),
+                MapTy::Values => "common.Values".into(),
+            },
+            Value::Object(o) => o.type_name(),
+        }
+    }
+
+    /// Go's `reflect.Kind` name (Sprig's `kindOf`).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Nil => "invalid",
+            Value::Bool(_) => "bool",
+            Value::Int(_, ty) => ty.go_name(),
+            Value::Float(_) => "float64",
+            Value::Str(_) => "string",
+            Value::Bytes(_) | Value::List(_) => "slice",
+            Value::Map(_) => "map",
+            Value::Object(_) => "ptr",
+        }
+    }
+
+    /// Go template truthiness (`if`, `with`, `and`, `or`, `not`).
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Nil => false,
+            Value::Bool(b) => *b,
+            Value::Int(n, _) => *n != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::Bytes(b) => !b.is_empty(),
+            Value::List(l) => !l.items.is_empty(),
+            Value::Map(m) => !m.entries.borrow().is_empty(),
+            Value::Object(o) => o.truthy(),
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&Map> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Entry `key` of a map value (`None` for a missing key or a non-map).
+    pub fn get(&self, key: &str) -> Option<Value> {
+        match self {
+            Value::Map(m) => m.entries.borrow().get(key).cloned(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&super::fmt::sprint_v(self))
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::str(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::string(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
