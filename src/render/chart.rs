@@ -238,7 +238,7 @@ fn load_user_values(text: &str) -> Result<Value, ChartError> {
     }
 }
 
-fn with_values_type(v: Value) -> Value {
+pub(super) fn with_values_type(v: Value) -> Value {
     match v {
         Value::Map(m) => Value::Map(super::value::Map {
             entries: m.entries,
@@ -750,12 +750,12 @@ fn import_values(node: &mut ChartNode) {
 }
 
 /// Where a chart's templates are rendered, and the dot they see.
-struct Unit {
-    dir: String,
+pub(super) struct Unit {
+    pub(super) dir: String,
     /// Template path prefix: `c/` for the root, `c/charts/sub/` for a subchart.
-    prefix: String,
-    library: bool,
-    dot: BTreeMap<String, Value>,
+    pub(super) prefix: String,
+    pub(super) library: bool,
+    pub(super) dot: BTreeMap<String, Value>,
 }
 
 fn collect_units(
@@ -821,7 +821,7 @@ fn helm_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// Stack of the thread a chart renders on: Helm allows 1000 nested `include`s of one name and
 /// Go 100000 nested `template`s, far more than a default thread stack holds. Only the pages
 /// actually used are ever committed.
-const RENDER_STACK: usize = 512 << 20;
+pub(super) const RENDER_STACK: usize = 512 << 20;
 
 /// What a render depends on besides the chart.
 #[derive(Debug, Clone, Default)]
@@ -961,17 +961,27 @@ fn render_here(
         }
     }
     templates.sort_by(|a, b| helm_order(&a.0, &b.0));
+    execute_units(&templates, &units, setup, trace)
+}
 
+/// Parses `templates` (in Helm's parse order; each with the index of its chart's [`Unit`])
+/// and renders those that are not partials.
+pub(super) fn execute_units(
+    templates: &[(String, usize, &str)],
+    units: &[Unit],
+    setup: impl FnOnce(&mut Engine),
+    trace: bool,
+) -> Result<BTreeMap<String, Rendered>, ChartError> {
     let mut engine = Engine::new();
     setup(&mut engine);
-    for (name, _, text) in &templates {
+    for (name, _, text) in templates {
         engine
             .add_template(name, text)
             .map_err(ChartError::Template)?;
     }
     let shared = Shared::new(&engine.limits);
     let mut rendered = BTreeMap::new();
-    for (name, unit, _) in &templates {
+    for (name, unit, _) in templates {
         let base = name.rsplit('/').next().unwrap_or(name);
         if base.starts_with('_') {
             continue;

@@ -31,6 +31,7 @@ pub mod funcs;
 mod lex;
 pub mod objects;
 pub mod parse;
+pub mod release;
 pub mod value;
 
 use std::cell::{Cell, RefCell};

@@ -1,0 +1,177 @@
+//! Rendering a loaded chart ([`crate::chart::LoadedRelease`]) the way `helm template` does:
+//! the chart layer decides values, enabled subcharts, files and parse order; this module builds
+//! each chart's root objects and runs the engine.
+
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use serde_json::Value as Json;
+
+use super::chart::{
+    ChartError, RENDER_STACK, Release, Rendered, Unit, execute_units, with_values_type,
+};
+use super::objects::{Capabilities, Files, NilMap, capabilities};
+use super::value::Value;
+use super::{Engine, funcs};
+use crate::chart::{LoadedRelease, RenderChart};
+
+/// What a render depends on besides the chart.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseOptions {
+    pub release: Release,
+    pub capabilities: Capabilities,
+    /// Seed of the random functions and Unix time of `now`: two revisions rendered with the
+    /// same seed and clock generate the same passwords and certificates.
+    pub seed: Option<u64>,
+    pub clock: Option<i64>,
+}
+
+/// Renders every template of the release, keyed by template path (`app/templates/x.yaml`),
+/// each with the map from its output back to template lines.
+pub fn render_release(
+    loaded: &LoadedRelease,
+    options: &ReleaseOptions,
+) -> Result<BTreeMap<String, Rendered>, ChartError> {
+    let (loaded, options) = (loaded.clone(), options.clone());
+    super::run_with_stack(RENDER_STACK, move || render_here(&loaded, &options))
+        .unwrap_or_else(|e| Err(ChartError::Load(format!("rendering failed: {e}"))))
+}
+
+fn render_here(
+    loaded: &LoadedRelease,
+    options: &ReleaseOptions,
+) -> Result<BTreeMap<String, Rendered>, ChartError> {
+    let release = &options.release;
+    let common = [
+        (
+            "Release",
+            Value::map(BTreeMap::from([
+                ("Name".to_string(), Value::str(&release.name)),
+                ("Namespace".to_string(), Value::str(&release.namespace)),
+                ("Revision".to_string(), Value::int(release.revision)),
+                ("IsUpgrade".to_string(), Value::Bool(release.is_upgrade)),
+                ("IsInstall".to_string(), Value::Bool(!release.is_upgrade)),
+                ("Service".to_string(), Value::str("Helm")),
+            ])),
+        ),
+        ("Capabilities", capabilities(&options.capabilities)),
+    ];
+    let mut units = Vec::new();
+    let mut index_of = HashMap::new();
+    collect(&loaded.root, &common, &mut units, &mut index_of);
+    let templates: Vec<(String, usize, &str)> = loaded
+        .parse_order()
+        .into_iter()
+        .filter_map(|(chart, t)| {
+            let unit = *index_of.get(&(chart as *const RenderChart))?;
+            // A library chart contributes its helpers only.
+            let helper = t
+                .path
+                .rsplit('/')
+                .next()
+                .is_some_and(|b| b.starts_with('_'));
+            (!units[unit].library || helper).then(|| (t.path.clone(), unit, t.text.as_str()))
+        })
+        .collect();
+    let (seed, clock) = (options.seed, options.clock);
+    let setup = move |engine: &mut Engine| {
+        engine.limits.stack_budget = RENDER_STACK - (32 << 20);
+        engine.limits.seed = seed;
+        engine.limits.clock = clock;
+        funcs::register(engine);
+    };
+    execute_units(&templates, &units, setup, true)
+}
+
+/// One [`Unit`] per chart, parents before their subcharts; returns the chart's root object.
+fn collect(
+    chart: &RenderChart,
+    common: &[(&str, Value)],
+    units: &mut Vec<Unit>,
+    index_of: &mut HashMap<*const RenderChart, usize>,
+) -> BTreeMap<String, Value> {
+    let index = units.len();
+    index_of.insert(chart as *const RenderChart, index);
+    units.push(Unit {
+        dir: String::new(),
+        prefix: format!("{}/", chart.full_path),
+        library: chart.metadata.chart_type == "library",
+        dot: BTreeMap::new(),
+    });
+    let subcharts: BTreeMap<String, Value> = chart
+        .subcharts
+        .iter()
+        .map(|sub| {
+            (
+                sub.name.clone(),
+                Value::map(collect(sub, common, units, index_of)),
+            )
+        })
+        .collect();
+    let mut dot: BTreeMap<String, Value> = common
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    dot.insert(
+        "Values".into(),
+        with_values_type(Value::map(
+            chart
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), go_value(v)))
+                .collect(),
+        )),
+    );
+    dot.insert("Chart".into(), chart_object(chart));
+    dot.insert(
+        "Files".into(),
+        Value::Object(Rc::new(Files {
+            files: chart
+                .files
+                .iter()
+                .map(|f| (f.name.clone(), Rc::from(f.data.as_slice())))
+                .collect(),
+        })),
+    );
+    dot.insert("Subcharts".into(), Value::map(subcharts));
+    units[index].dot = dot.clone();
+    dot
+}
+
+/// A value as Helm holds it in `map[string]interface{}`: file numbers are float64, `--set`
+/// integers int64 (the chart layer's conversion contract).
+fn go_value(v: &Json) -> Value {
+    match v {
+        Json::Null => Value::Nil,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) if !n.is_f64() => Value::int64(i),
+            _ => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        Json::String(s) => Value::str(s),
+        Json::Array(items) => Value::list(items.iter().map(go_value).collect()),
+        Json::Object(m) => Value::map(m.iter().map(|(k, v)| (k.clone(), go_value(v))).collect()),
+    }
+}
+
+/// `.Chart`: Helm 4's map with Go field names. Absent annotations print as `map[]` but are
+/// `null` in `toJson`, like Go's nil map.
+fn chart_object(chart: &RenderChart) -> Value {
+    let Json::Object(fields) = chart.metadata.template_json(chart.is_root) else {
+        return Value::map(BTreeMap::new());
+    };
+    Value::map(
+        fields
+            .iter()
+            .map(|(k, v)| {
+                let value = match (k.as_str(), v) {
+                    ("Annotations", Json::Null) => Value::Object(Rc::new(NilMap {
+                        type_name: "map[string]string",
+                    })),
+                    _ => go_value(v),
+                };
+                (k.clone(), value)
+            })
+            .collect(),
+    )
+}
