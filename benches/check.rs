@@ -42,6 +42,7 @@ fn check(text: &str, settings: &Settings) -> usize {
         invocations: Vec::new(),
         base: None,
         migrations: Default::default(),
+        source: None,
     };
     let mut findings = rollguard::rules::run(&chart, 0, settings);
     rollguard::rules::apply_suppressions(&mut findings, std::slice::from_ref(&chart), settings);

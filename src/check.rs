@@ -1,18 +1,22 @@
 //! `rollguard check`: load → model → rules → findings → report.
 
 use std::io::{IsTerminal, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::accepted;
 use crate::baseline::{Baseline, Revision, Source, release};
-use crate::cli::{CheckArgs, FailOn};
+use crate::cli::{ChartArgs, CheckArgs, FailOn};
 use crate::config::Config;
 use crate::diff::pair;
 use crate::error::{InputError, Result};
 use crate::kube::{ApiTable, KubeVersion};
-use crate::manifest::load_stream;
-use crate::model::{ChartInfo, ChartModel, Settings};
+use crate::manifest::{Object, load_stream};
+use crate::model::{ChartInfo, ChartModel, ChartSource, Settings};
 use crate::pipeline;
+use crate::render::chart::Release;
+use crate::render::objects::Capabilities;
+use crate::render::release::ReleaseOptions;
+use crate::rendered;
 use crate::report::{Format, Report};
 use crate::rules::{self, Severity};
 use crate::source::SourceFile;
@@ -31,33 +35,55 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         kube_version,
         config,
     };
+    let chart_paths = chart_inputs(args)?;
     let base = load_baseline(args)?;
-    if base.is_some() && args.manifest.len() > 1 {
+    let chart_base = args.base.is_some() || args.base_chart.is_some();
+    if (base.is_some() || chart_base) && args.manifest.len() + chart_paths.len() > 1 {
         return Err(InputError::new(
-            "a baseline compares with one revision: give exactly one --manifest",
+            "a baseline compares with one revision: give exactly one chart or --manifest",
         ));
     }
     let dialect = args.sql_dialect.or(settings.config.sql_dialect);
+    let namespace = &args.chart.namespace;
     let mut charts = Vec::new();
+    let mut new_charts = Vec::new();
     for input in &args.manifest {
         let file = read_input(input)?;
-        let objects = load_stream(&file, &args.namespace)?;
-        let mut migrations = sql::extract(&objects, dialect);
-        if let Some(base) = &base {
-            migrations.drop_shipped(&sql::extract(&base.current().objects, dialect));
+        let objects = load_stream(&file, namespace)?;
+        let info = ChartInfo {
+            path: file.name.clone(),
+            name: chart_name(&objects).unwrap_or_else(|| file.name.clone()),
+            version: None,
+            baseline: base.as_ref().map(|b| b.label.clone()),
+        };
+        charts.push(chart_model(info, objects, base.clone(), None, dialect));
+    }
+    let options = release_options(&args.chart, Some(kube_version));
+    let values = args.chart.value_options();
+    for path in &chart_paths {
+        let rendered = rendered::render_path(path, &values, &options, true)?;
+        let objects = load_stream(&rendered.stream, namespace)?;
+        let base = match &base {
+            Some(b) => Some(b.clone()),
+            None => chart_baseline(args, path, &options)?,
+        };
+        if let (None, Some(reference)) = (&base, &args.base) {
+            new_charts.push(format!(
+                "{} has no Chart.yaml at {reference} (a new chart, or an unknown revision): no baseline",
+                path.display()
+            ));
         }
-        charts.push(ChartModel {
-            info: ChartInfo {
-                path: file.name.clone(),
-                name: chart_name(&objects).unwrap_or_else(|| file.name.clone()),
-                version: None,
-                baseline: base.as_ref().map(|b| b.label.clone()),
-            },
-            objects,
-            invocations: Vec::new(),
-            base: base.clone(),
-            migrations,
-        });
+        let info = ChartInfo {
+            path: path.display().to_string(),
+            name: rendered.name.clone(),
+            version: Some(rendered.version.clone()),
+            baseline: base.as_ref().map(|b| b.label.clone()),
+        };
+        let source = ChartSource {
+            kube_constraint: rendered.kube_constraint,
+            lookups: rendered.lookups,
+        };
+        charts.push(chart_model(info, objects, base, Some(source), dialect));
     }
     add_migrations(&mut charts, &args.migrations, dialect)?;
     let pipelines = pipeline::read::load(pipeline_sources(args, &settings.config))?;
@@ -75,14 +101,15 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     if let Some(path) = &args.write_accepted {
         accepted::write(path, &findings)?;
     }
-    let mut notes = notes(&charts);
+    let mut notes = new_charts;
+    notes.extend(self::notes(&charts));
     notes.extend(pipelines.notes);
     notes.extend(charts.iter().filter_map(pipeline::checked_note));
     let report = Report::new(
         charts.into_iter().map(|c| c.info).collect(),
         findings,
         notes,
-        args.release_name.clone(),
+        args.chart.release_name.clone(),
     );
     let exit_code = exit_code(&report, args.fail_on);
     Ok(Outcome { report, exit_code })
@@ -115,11 +142,117 @@ pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
     }
 }
 
+fn chart_model(
+    info: ChartInfo,
+    objects: Vec<Object>,
+    base: Option<Baseline>,
+    source: Option<ChartSource>,
+    dialect: Option<sql::Dialect>,
+) -> ChartModel {
+    let mut migrations = sql::extract(&objects, dialect);
+    if let Some(base) = &base {
+        migrations.drop_shipped(&sql::extract(&base.current().objects, dialect));
+    }
+    ChartModel {
+        info,
+        objects,
+        invocations: Vec::new(),
+        base,
+        migrations,
+        source,
+    }
+}
+
+/// The charts to render: those named, else `.` when nothing else is to be checked.
+fn chart_inputs(args: &CheckArgs) -> Result<Vec<PathBuf>> {
+    if !args.charts.is_empty() || !args.manifest.is_empty() || !args.migrations.is_empty() {
+        return Ok(args.charts.clone());
+    }
+    if Path::new("Chart.yaml").is_file() {
+        return Ok(vec![PathBuf::from(".")]);
+    }
+    Err(InputError::new("nothing to check: no Chart.yaml here")
+        .with_help("name a chart (`rollguard check path/to/chart`), or use --manifest FILE or --migrations PATH"))
+}
+
+/// Release settings for rendering. With a target version, charts see the API set that
+/// Kubernetes version serves (what the real upgrade would meet); without one, Helm's defaults
+/// (what `helm template` renders). Both revisions share one seed and clock, so generated
+/// passwords and certificates do not look like changes.
+pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> ReleaseOptions {
+    let mut capabilities = Capabilities::default();
+    if let Some(v) = target {
+        capabilities.kube_version = format!("v{v}.0");
+        capabilities.api_versions = ApiTable::builtin().served(v);
+    }
+    capabilities
+        .api_versions
+        .extend(args.api_versions.iter().cloned());
+    ReleaseOptions {
+        release: Release {
+            name: args.release_name.clone(),
+            namespace: args.namespace.clone(),
+            revision: args.revision,
+            is_upgrade: args.is_upgrade,
+        },
+        capabilities,
+        seed: Some(RENDER_SEED),
+        clock: Some(render_clock()),
+    }
+}
+
+/// Any fixed value: what matters is that both revisions use the same one.
+const RENDER_SEED: u64 = 0x726f_6c6c_6775_6172;
+
+/// `now` for every render of one run.
+fn render_clock() -> i64 {
+    static CLOCK: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *CLOCK.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    })
+}
+
+/// `--base-chart` and `--base REF`: the previous chart, rendered with the same values and
+/// settings. A chart that did not exist at REF is a new chart: no baseline.
+fn chart_baseline(
+    args: &CheckArgs,
+    path: &Path,
+    options: &ReleaseOptions,
+) -> Result<Option<Baseline>> {
+    let values = args.chart.value_options();
+    let (label, rendered) = if let Some(base) = &args.base_chart {
+        let rendered = rendered::render_path(base, &values, options, true)?;
+        (format!("chart:{}", base.display()), rendered)
+    } else if let Some(reference) = &args.base {
+        if !crate::chart::git::exists_at_revision(path, reference) {
+            return Ok(None);
+        }
+        let chart = crate::chart::git::load_chart_at_revision(path, reference)?;
+        let loaded = crate::chart::prepare(chart, &values)?;
+        let shown = format!("{}@{reference}", path.display());
+        (
+            format!("git:{reference}"),
+            rendered::render_loaded(&loaded, &shown, options, true)?,
+        )
+    } else {
+        return Ok(None);
+    };
+    let revision = Revision {
+        number: None,
+        status: None,
+        chart_version: Some(rendered.version.clone()),
+        objects: load_stream(&rendered.stream, &args.chart.namespace)?,
+    };
+    Ok(Baseline::new(label, Source::Rerendered, vec![revision]))
+}
+
 /// The previous revision(s), from whichever baseline flag was given (clap allows only one).
 fn load_baseline(args: &CheckArgs) -> Result<Option<Baseline>> {
     let (label, revisions) = if let Some(input) = &args.base_manifest {
         let file = read_input(input)?;
-        let objects = load_stream(&file, &args.namespace)?;
+        let objects = load_stream(&file, &args.chart.namespace)?;
         let revision = Revision {
             number: None,
             status: None,
@@ -130,7 +263,7 @@ fn load_baseline(args: &CheckArgs) -> Result<Option<Baseline>> {
     } else if !args.base_release.is_empty() {
         let mut revisions = Vec::new();
         for path in &args.base_release {
-            revisions.extend(release::load(path, &args.namespace)?);
+            revisions.extend(release::load(path, &args.chart.namespace)?);
         }
         let names: Vec<String> = args
             .base_release
@@ -207,6 +340,7 @@ fn add_migrations(
                 scripts,
                 ..sql::Migrations::default()
             },
+            source: None,
         });
     }
     Ok(())
@@ -226,14 +360,7 @@ fn load_config(args: &CheckArgs) -> Result<Config> {
     if let Some(path) = &args.config {
         return Config::load(path);
     }
-    let start = args
-        .manifest
-        .iter()
-        .find(|m| m.as_str() != "-")
-        .map(|m| Path::new(m.as_str()))
-        .or_else(|| args.migrations.first().map(|p| p.as_path()))
-        .unwrap_or(Path::new("."));
-    match Config::discover(start) {
+    match Config::discover(input_start(args)) {
         Some(path) => Config::load(&path),
         None => Ok(Config::default()),
     }
@@ -253,17 +380,28 @@ fn pipeline_sources<'a>(args: &'a CheckArgs, config: &'a Config) -> pipeline::re
     if args.no_pipelines {
         return Sources::None;
     }
-    let start = args
-        .manifest
-        .iter()
-        .find(|m| m.as_str() != "-")
-        .map_or(Path::new("."), |m| Path::new(m.as_str()));
-    Sources::DiscoverFrom(start)
+    Sources::DiscoverFrom(input_start(args))
+}
+
+/// Where the config and pipeline files are looked for: the first chart, else the first
+/// manifest file, else the first migrations path, else the working directory.
+fn input_start(args: &CheckArgs) -> &Path {
+    args.charts
+        .first()
+        .map(PathBuf::as_path)
+        .or_else(|| {
+            args.manifest
+                .iter()
+                .find(|m| m.as_str() != "-")
+                .map(|m| Path::new(m.as_str()))
+        })
+        .or_else(|| args.migrations.first().map(PathBuf::as_path))
+        .unwrap_or(Path::new("."))
 }
 
 fn kube_version(args: &CheckArgs, config: &Config) -> Result<KubeVersion> {
     let table = ApiTable::builtin();
-    let (text, origin) = match (&args.kube_version, &config.kube_version) {
+    let (text, origin) = match (&args.chart.kube_version, &config.kube_version) {
         (Some(v), _) => (v.as_str(), "--kube-version"),
         (None, Some(v)) => (v.as_str(), "kubeVersion in the config"),
         (None, None) => return Ok(table.newest()),

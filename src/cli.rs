@@ -33,6 +33,8 @@ pub enum Command {
         rollguard check --manifest new.yaml --base-release history.yaml\n  \
         rollguard check --migrations db/migrations --sql-dialect postgres")]
     Check(Box<CheckArgs>),
+    /// Render a chart as `helm template` does, with rollguard's own engine
+    Render(Box<RenderArgs>),
     /// List the rules: id, severity, effect, summary
     Rules,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -57,8 +59,23 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Manifests already rendered (`helm template …`), `-` for standard input
-    #[arg(long, value_name = "FILE", required_unless_present = "migrations")]
+    #[arg(long, value_name = "FILE")]
     pub manifest: Vec<String>,
+
+    /// Charts to render and check (directories or .tgz); default `.` when no other input
+    #[arg(value_name = "CHART")]
+    pub charts: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub chart: ChartArgs,
+
+    /// Baseline: the same chart at git revision REF, rendered with the same values
+    #[arg(long, value_name = "REF", group = "baseline")]
+    pub base: Option<String>,
+
+    /// Baseline: the previous chart (directory or .tgz), rendered with the same values
+    #[arg(long, value_name = "PATH", group = "baseline")]
+    pub base_chart: Option<PathBuf>,
 
     /// Baseline: the previous revision already rendered (`helm get manifest REL`), `-` for stdin
     #[arg(long, value_name = "FILE", group = "baseline")]
@@ -77,18 +94,6 @@ pub struct CheckArgs {
     /// SQL dialect where the command, image or file does not tell; default: the config's
     #[arg(long, value_enum, value_name = "DIALECT")]
     pub sql_dialect: Option<crate::sql::Dialect>,
-
-    /// Namespace of objects that do not set one
-    #[arg(short = 'n', long, default_value = "default", env = "HELM_NAMESPACE")]
-    pub namespace: String,
-
-    /// Release name shown in the report
-    #[arg(long, default_value = "release-name")]
-    pub release_name: String,
-
-    /// Target Kubernetes version (X.Y); default: the config's, else the newest rollguard knows
-    #[arg(long, value_name = "X.Y")]
-    pub kube_version: Option<String>,
 
     /// Config file; default: .rollguard.yaml found walking up from the input
     #[arg(long, value_name = "FILE")]
@@ -128,4 +133,94 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1 (the reported verdict does not change)
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
+}
+
+/// How a chart is rendered: values and release settings, as `helm template` takes them.
+#[derive(Debug, Args)]
+pub struct ChartArgs {
+    /// Values file (repeatable; later files win); `-` for standard input
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+
+    /// Set values: `a.b=c,list[0]=x`
+    #[arg(long = "set", value_name = "VALUES")]
+    pub set: Vec<String>,
+
+    /// Set string values (no type conversion)
+    #[arg(long, value_name = "VALUES")]
+    pub set_string: Vec<String>,
+
+    /// Set JSON values: `a={"b":1}`
+    #[arg(long, value_name = "VALUES")]
+    pub set_json: Vec<String>,
+
+    /// Set values from files: `a=path`
+    #[arg(long, value_name = "VALUES")]
+    pub set_file: Vec<String>,
+
+    /// Set literal string values (commas kept)
+    #[arg(long, value_name = "VALUES")]
+    pub set_literal: Vec<String>,
+
+    /// Release name (`.Release.Name`; shown in the report)
+    #[arg(long, default_value = "release-name")]
+    pub release_name: String,
+
+    /// Namespace (`.Release.Namespace`; objects without one get it)
+    #[arg(short = 'n', long, default_value = "default", env = "HELM_NAMESPACE")]
+    pub namespace: String,
+
+    /// `.Release.Revision`
+    #[arg(long, default_value_t = 1)]
+    pub revision: i64,
+
+    /// Render as an upgrade (`.Release.IsUpgrade`)
+    #[arg(long)]
+    pub is_upgrade: bool,
+
+    /// Target Kubernetes version (X.Y). `check`: default the config's, else the newest
+    /// rollguard knows, and charts see the API set that version serves; `render`: Helm's default
+    #[arg(long, value_name = "X.Y")]
+    pub kube_version: Option<String>,
+
+    /// Extra API versions for `.Capabilities.APIVersions` (repeatable, comma-separated)
+    #[arg(
+        short = 'a',
+        long,
+        value_name = "GROUP/VERSION[/KIND]",
+        value_delimiter = ','
+    )]
+    pub api_versions: Vec<String>,
+}
+
+impl ChartArgs {
+    pub fn value_options(&self) -> crate::chart::ValueOptions {
+        crate::chart::ValueOptions {
+            value_files: self.values.clone(),
+            values: self.set.clone(),
+            string_values: self.set_string.clone(),
+            json_values: self.set_json.clone(),
+            file_values: self.set_file.clone(),
+            literal_values: self.set_literal.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The chart (directory or .tgz)
+    #[arg(value_name = "CHART")]
+    pub chart: PathBuf,
+
+    #[command(flatten)]
+    pub args: ChartArgs,
+
+    /// Print `{"<chart>/templates/<file>": "<rendered text>"}` for every template, like
+    /// `helm-render --json`
+    #[arg(long)]
+    pub json: bool,
+
+    /// Leave hooks out of the stream
+    #[arg(long)]
+    pub no_hooks: bool,
 }

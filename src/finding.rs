@@ -16,11 +16,20 @@ pub struct Location {
 }
 
 impl Location {
+    /// A position in an object's text; in a stream rollguard rendered itself, the template line
+    /// that wrote it.
     pub fn in_object(object: &Object, span: Span) -> Location {
-        Location {
-            file: object.file.clone(),
-            span,
-            template: object.template.clone(),
+        match object.file.origin(span) {
+            Some((file, span)) => Location {
+                file,
+                span,
+                template: None,
+            },
+            None => Location {
+                file: object.file.clone(),
+                span,
+                template: object.template.clone(),
+            },
         }
     }
 }

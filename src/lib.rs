@@ -17,6 +17,8 @@ pub mod manifest;
 pub mod model;
 pub mod pipeline;
 pub mod render;
+pub mod render_command;
+pub mod rendered;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -11,6 +11,10 @@ fn main() -> ExitCode {
             check::emit(args, &outcome)?;
             Ok(outcome.exit_code)
         }),
+        Command::Render(args) => rollguard::render_command::run(args).map(|text| {
+            print!("{text}");
+            0
+        }),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut command, "rollguard", &mut std::io::stdout());

@@ -1,7 +1,12 @@
 //! The model the rules read: per checked chart, the objects of the new revision (and later the
 //! baseline, migrations and pipelines), plus settings that apply to the whole run.
 
+use std::sync::Arc;
+
 use serde::Serialize;
+
+use crate::source::SourceFile;
+use crate::yaml::Span;
 
 use crate::baseline::Baseline;
 use crate::config::Config;
@@ -29,6 +34,15 @@ impl ChartInfo {
     }
 }
 
+/// What only a chart rollguard rendered itself can tell.
+#[derive(Debug, Clone, Default)]
+pub struct ChartSource {
+    /// `Chart.yaml`'s `kubeVersion` constraint, its file and where it is written.
+    pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
+    /// Template lines that call `lookup`.
+    pub lookups: Vec<(Arc<SourceFile>, Span)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ChartModel {
     pub info: ChartInfo,
@@ -40,6 +54,8 @@ pub struct ChartModel {
     pub base: Option<Baseline>,
     /// SQL the release runs (hooks, Jobs, mounted ConfigMaps/Secrets) and `--migrations` files.
     pub migrations: Migrations,
+    /// Set for charts rollguard rendered; `None` for manifests and migration folders.
+    pub source: Option<ChartSource>,
 }
 
 impl ChartModel {

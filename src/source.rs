@@ -2,19 +2,79 @@
 
 use std::sync::Arc;
 
+use crate::yaml::Span;
+
 #[derive(Debug, PartialEq, Eq)]
 pub struct SourceFile {
     /// The path as the user gave it (or `<stdin>`), shown in reports.
     pub name: String,
     pub text: String,
+    /// For text rendered by rollguard: where each stretch of it came from, by offset
+    /// (sorted). Empty when the text is its own source.
+    pub provenance: Vec<Provenance>,
+}
+
+/// From `offset` on, the text was written by the template `file` at `line` (1-based) and
+/// byte column `col` (1-based).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Provenance {
+    pub offset: usize,
+    pub file: Arc<SourceFile>,
+    pub line: u32,
+    pub col: u32,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<SourceFile> {
+        SourceFile::rendered(name, text, Vec::new())
+    }
+
+    pub fn rendered(
+        name: impl Into<String>,
+        text: impl Into<String>,
+        provenance: Vec<Provenance>,
+    ) -> Arc<SourceFile> {
         Arc::new(SourceFile {
             name: name.into(),
             text: text.into(),
+            provenance,
         })
+    }
+
+    /// The template position that wrote the text at `span`, when the text was rendered: the
+    /// template file and the span of the rest of that template line.
+    pub fn origin(&self, span: Span) -> Option<(Arc<SourceFile>, Span)> {
+        let at = self.provenance.partition_point(|p| p.offset <= span.start);
+        let p = self.provenance.get(at.checked_sub(1)?)?;
+        let template = &p.file.text;
+        let line_start = template
+            .split_inclusive('\n')
+            .take(p.line.saturating_sub(1) as usize)
+            .map(str::len)
+            .sum::<usize>();
+        let line_end = template[line_start..]
+            .find('\n')
+            .map_or(template.len(), |i| line_start + i);
+        let line_text = &template[line_start..line_end];
+        let mut seg_start = (p.col.saturating_sub(1) as usize).min(line_text.len());
+        while !line_text.is_char_boundary(seg_start) {
+            seg_start -= 1;
+        }
+        // Literal template text continues on the same line: point at the exact column.
+        let written = self.text.get(p.offset..span.start).unwrap_or("");
+        let literal = !written.contains('\n') && line_text[seg_start..].starts_with(written);
+        let within = seg_start + if literal { written.len() } else { 0 };
+        let start = line_start + within;
+        let col = line_text[..within].chars().count() as u32 + 1;
+        Some((
+            p.file.clone(),
+            Span {
+                start,
+                end: line_end.max(start),
+                line: p.line,
+                col,
+            },
+        ))
     }
 }
 

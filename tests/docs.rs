@@ -38,17 +38,14 @@ fn fixture(name: &str) -> Option<PathBuf> {
 }
 
 fn show(path: &Path) -> String {
-    let files: Vec<PathBuf> = if path.is_dir() {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(path)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        // The old revision before the new one.
-        v.sort_by_key(|p| (!p.ends_with("old.yaml"), p.clone()));
-        v
-    } else {
-        vec![path.to_path_buf()]
-    };
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    // The old revision before the new one.
+    files.sort_by_key(|p| (!p.ends_with("old.yaml"), p.clone()));
     files
         .iter()
         .map(|f| {

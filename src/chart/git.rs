@@ -112,3 +112,19 @@ fn chart_files(entries: Vec<TarEntry>) -> std::result::Result<Vec<File>, String>
     }
     Ok(files)
 }
+
+/// Whether the chart in `chart_dir` existed (had a `Chart.yaml`) at `revision`.
+pub fn exists_at_revision(chart_dir: &Path, revision: &str) -> bool {
+    if revision.is_empty() || revision.starts_with('-') {
+        return false;
+    }
+    let Ok(prefix) = git(chart_dir, &["rev-parse", "--show-prefix"]) else {
+        return false;
+    };
+    let prefix = String::from_utf8_lossy(&prefix).trim().to_string();
+    git(
+        chart_dir,
+        &["cat-file", "-e", &format!("{revision}:{prefix}Chart.yaml")],
+    )
+    .is_ok()
+}

@@ -52,7 +52,7 @@ mod archive;
 mod budget;
 mod deps;
 mod directory;
-mod git;
+pub mod git;
 mod gofmt;
 mod helmignore;
 mod load;

@@ -8,6 +8,7 @@ mod split;
 
 pub use id::{Hook, ResourceId};
 pub use load::load_stream;
+pub use split::split as split_documents;
 
 use std::sync::Arc;
 

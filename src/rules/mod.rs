@@ -2,6 +2,7 @@
 //! the model; it never parses files and never prints.
 
 mod api;
+mod chart_meta;
 mod config_rollout;
 mod crd;
 mod external;
@@ -191,7 +192,18 @@ impl Emitter<'_> {
         self.push(finding)
     }
 
-    pub fn push(&mut self, finding: Finding) -> &mut Finding {
+    /// Records a finding. A location in text rollguard rendered moves to the template line
+    /// that wrote it.
+    pub fn push(&mut self, mut finding: Finding) -> &mut Finding {
+        if let Some(l) = &finding.location
+            && let Some((file, span)) = l.file.origin(l.span)
+        {
+            finding.location = Some(Location {
+                file,
+                span,
+                template: None,
+            });
+        }
         self.out.push(finding);
         let last = self.out.len() - 1;
         &mut self.out[last]
@@ -241,6 +253,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &api::ApiRemoved,
         &api::ApiDeprecated,
         &api::RollbackTargetApiRemoved,
+        &chart_meta::KubeVersionIncompatible,
         &crd::CrdChanged,
         &storage_diff::PvcRemoved,
         &storage_diff::PvcStorageClassChanged,
@@ -260,6 +273,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &external::ExternalConfigMap,
         &external::ExternalSecret,
         &config_rollout::ConfigChangeWithoutRollout,
+        &chart_meta::LookupDependent,
         &pipeline::MissingHistoryMax,
         &pipeline::MissingAtomic,
         &pipeline::MissingWait,

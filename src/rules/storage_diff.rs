@@ -114,7 +114,16 @@ fn immutable_pvc_field(cx: &Context, out: &mut Emitter, pointer: &str, what: &st
             ),
         )
         .help("create a claim under a new name and migrate the data, or keep the old value")
-        .diff(render_changes(&changes(a, b), 5));
+        .diff(render_changes(
+            &changes(a, b)
+                .into_iter()
+                .map(|mut c| {
+                    c.path = format!("{}{}", what, c.path);
+                    c
+                })
+                .collect::<Vec<_>>(),
+            5,
+        ));
     }
 }
 

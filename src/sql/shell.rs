@@ -129,6 +129,18 @@ pub fn pipelines(script: &str) -> Vec<Vec<Command>> {
             cmd.words.retain(|w| !w.text.is_empty() || w.verbatim);
         }
     }
+    // Reserved words start compound commands (`for f in …; do psql -f "$f"; done`): the
+    // command proper is what follows them.
+    for command in out.iter_mut().flatten() {
+        while command.words.first().is_some_and(|w| {
+            matches!(
+                w.text.as_str(),
+                "do" | "then" | "else" | "elif" | "!" | "{" | "time"
+            )
+        }) {
+            command.words.remove(0);
+        }
+    }
     out
 }
 
@@ -273,5 +285,25 @@ mod tests {
         ] {
             let _ = pipelines(s);
         }
+    }
+}
+
+#[cfg(test)]
+mod reserved_words {
+    #[test]
+    fn commands_inside_loops_and_conditions_are_found() {
+        let p = super::pipelines(
+            "for f in /m/*.sql; do psql -f \"$f\"; done\nif true; then mysql -e 'x'; fi",
+        );
+        let firsts: Vec<&str> = p
+            .iter()
+            .flatten()
+            .filter_map(|c| c.words.first())
+            .map(|w| w.text.as_str())
+            .collect();
+        assert!(
+            firsts.contains(&"psql") && firsts.contains(&"mysql"),
+            "{firsts:?}"
+        );
     }
 }

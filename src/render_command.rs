@@ -1,0 +1,38 @@
+//! `rollguard render CHART`: what the native renderer produces, like `helm template`.
+
+use crate::check::release_options;
+use crate::cli::RenderArgs;
+use crate::error::{InputError, Result};
+use crate::kube::KubeVersion;
+use crate::rendered::render_path;
+
+/// The `helm template` stream, or with `--json` the engine's raw map
+/// `{"<chart>/templates/<file>": "<text>"}` (the shape of `helm-render --json`).
+pub fn run(args: &RenderArgs) -> Result<String> {
+    // Helm's default capabilities, so the output compares with `helm template`; a given
+    // version changes only `.Capabilities.KubeVersion`.
+    let mut options = release_options(&args.args, None);
+    if let Some(v) = &args.args.kube_version {
+        let version: KubeVersion = v
+            .parse()
+            .map_err(|e: String| InputError::new(format!("--kube-version: {e}")))?;
+        options.capabilities.kube_version = format!("v{version}.0");
+    }
+    let rendered = render_path(
+        &args.chart,
+        &args.args.value_options(),
+        &options,
+        !args.no_hooks,
+    )?;
+    if args.json {
+        let map: serde_json::Map<String, serde_json::Value> = rendered
+            .outputs
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+        let mut text = serde_json::to_string_pretty(&map).unwrap_or_default();
+        text.push('\n');
+        return Ok(text);
+    }
+    Ok(rendered.stream.text.clone())
+}

@@ -1,0 +1,111 @@
+//! Rules on what only a rendered chart shows: its `Chart.yaml` constraints and its templates.
+
+use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use crate::chart::kube_version_compatible;
+use crate::finding::{Finding, Location};
+
+pub struct KubeVersionIncompatible;
+
+static KUBE_VERSION_INCOMPATIBLE: RuleMeta = RuleMeta {
+    id: "kube-version-incompatible",
+    category: Category::Apis,
+    severity: Severity::Error,
+    effect: Effect::UpgradeFails,
+    summary: "Chart.yaml `kubeVersion` excludes the target version: Helm refuses the install/upgrade",
+    doc: "Helm checks the chart's `kubeVersion` constraint against the cluster before it renders \
+          anything (\"chart requires kubeVersion: … which is incompatible with Kubernetes …\"). \
+          When the target version (`--kube-version`) is outside the constraint, the upgrade is \
+          refused. rollguard renders and checks the chart anyway, so the other findings are still \
+          reported.",
+    fix: "Widen the constraint (mind pre-releases: `>=1.21.0-0` also matches `v1.29.3-eks`), or \
+          target a cluster version the chart supports.",
+};
+
+impl Rule for KubeVersionIncompatible {
+    fn meta(&self) -> &'static RuleMeta {
+        &KUBE_VERSION_INCOMPATIBLE
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        let Some((constraint, file, span)) = cx
+            .chart
+            .source
+            .as_ref()
+            .and_then(|s| s.kube_constraint.as_ref())
+        else {
+            return;
+        };
+        let target = cx.settings.kube_version;
+        let version = format!("{target}.0");
+        let message = match kube_version_compatible(constraint, &version) {
+            Ok(true) => return,
+            Ok(false) => format!(
+                "chart {} requires kubeVersion `{constraint}`, which excludes Kubernetes {target}: Helm refuses the upgrade",
+                cx.chart.info.name
+            ),
+            Err(e) => format!(
+                "chart {} has an invalid kubeVersion `{constraint}` ({e}): Helm refuses to install it",
+                cx.chart.info.name
+            ),
+        };
+        let mut finding = Finding::new(&KUBE_VERSION_INCOMPATIBLE, cx.chart_index, message);
+        finding.location = Some(Location {
+            file: file.clone(),
+            span: *span,
+            template: None,
+        });
+        finding.help = Some(format!(
+            "widen the constraint to include {target}, or check against the version the cluster runs"
+        ));
+        out.push(finding);
+    }
+}
+
+pub struct LookupDependent;
+
+static LOOKUP_DEPENDENT: RuleMeta = RuleMeta {
+    id: "lookup-dependent",
+    category: Category::Configuration,
+    severity: Severity::Info,
+    effect: Effect::NotReverted,
+    summary: "templates call `lookup`: output depends on live cluster state",
+    doc: "`lookup` reads live objects from the cluster while Helm renders. What it returns is not \
+          part of the release: `helm template` (and rollguard) render it as empty, the real \
+          upgrade sees the cluster, and a rollback re-applies the stored manifest without asking \
+          again. Typical uses (reusing a generated password) are fine; anything whose output \
+          changes with the cluster cannot be judged statically and is not reverted by a rollback.",
+    fix: "Prefer values or explicit Secrets over `lookup`; where it stays, make the template's \
+          output the same whether or not the object exists.",
+};
+
+impl Rule for LookupDependent {
+    fn meta(&self) -> &'static RuleMeta {
+        &LOOKUP_DEPENDENT
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        let Some(source) = &cx.chart.source else {
+            return;
+        };
+        for (file, span) in &source.lookups {
+            let mut finding = Finding::new(
+                &LOOKUP_DEPENDENT,
+                cx.chart_index,
+                format!(
+                    "{} calls `lookup`: what it renders depends on the live cluster, which neither rollguard nor a rollback sees",
+                    file.name
+                ),
+            );
+            finding.location = Some(Location {
+                file: file.clone(),
+                span: *span,
+                template: None,
+            });
+            finding.help = Some(
+                "make the output independent of the lookup's result, or pass the value explicitly"
+                    .into(),
+            );
+            out.push(finding);
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! `rollguard check CHART` and `rollguard render CHART`: rendered natively, findings pointing at
+//! template lines, chart baselines (`--base-chart`, `--base REF`), and the rules only a chart
+//! shows (`kube-version-incompatible`, `lookup-dependent`).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{Run, rollguard};
+
+fn check(chart: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["check", chart, "--format", "json", "--no-pipelines"];
+    args.extend_from_slice(extra);
+    rollguard(&args)
+}
+
+fn at(run: &Run, rule: &str) -> (String, u64) {
+    let found = run.findings(rule);
+    assert!(
+        !found.is_empty(),
+        "{rule} did not fire: {}{}",
+        run.stdout,
+        run.stderr
+    );
+    let l = &found[0]["location"];
+    (
+        l["file"].as_str().unwrap().to_string(),
+        l["line"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn findings_point_at_the_template_line_that_wrote_the_field() {
+    let run = check("fixtures/charts/web", &["--kube-version", "1.31"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // `initialDelaySeconds: {{ .Values.probes.readinessDelay }}` is line 28 of the template.
+    assert_eq!(
+        at(&run, "readiness-delay-below-startup"),
+        ("fixtures/charts/web/templates/deployment.yaml".into(), 28)
+    );
+    assert_eq!(
+        at(&run, "pvc-no-keep-policy"),
+        ("fixtures/charts/web/templates/pvc.yaml".into(), 5)
+    );
+    // SQL from `.Files.Glob … AsConfig`: the template line that mounted the files.
+    assert_eq!(
+        at(&run, "sql-drop-column"),
+        ("fixtures/charts/web/templates/migrations.yaml".into(), 9)
+    );
+    let chart = &run.json()["charts"][0];
+    assert_eq!(
+        (chart["name"].as_str(), chart["version"].as_str()),
+        (Some("web"), Some("2.0.0"))
+    );
+}
+
+#[test]
+fn a_previous_chart_is_a_baseline() {
+    let run = check(
+        "fixtures/charts/web",
+        &[
+            "--base-chart",
+            "fixtures/charts/web-v1",
+            "--kube-version",
+            "1.31",
+        ],
+    );
+    assert_eq!(
+        at(&run, "pvc-storage-class-changed"),
+        ("fixtures/charts/web/templates/pvc.yaml".into(), 8)
+    );
+    assert_eq!(
+        run.json()["charts"][0]["baseline"],
+        "chart:fixtures/charts/web-v1"
+    );
+    // 001_init.sql shipped with 1.4.0: only 002 is new.
+    let drops = run.findings("sql-drop-column");
+    assert_eq!(drops.len(), 1);
+    assert!(run.json()["notes"].to_string().contains("already shipped"));
+    // The same chart as its own baseline changes nothing: the random seed and clock are shared.
+    let same = check(
+        "fixtures/charts/web",
+        &[
+            "--base-chart",
+            "fixtures/charts/web",
+            "--kube-version",
+            "1.31",
+        ],
+    );
+    for rule in [
+        "pvc-storage-class-changed",
+        "config-change-without-rollout",
+        "immutable-field-changed",
+        "sql-drop-column",
+    ] {
+        assert!(same.findings(rule).is_empty(), "{rule}: {}", same.stdout);
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_git_revision_is_a_baseline_and_a_new_chart_has_none() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = tempfile::tempdir().unwrap();
+    let chart = repo.path().join("charts/web");
+    git(repo.path(), &["init", "-q"]);
+    git(
+        repo.path(),
+        &["commit", "-q", "--allow-empty", "-m", "empty"],
+    );
+    copy_dir(&root.join("fixtures/charts/web-v1"), &chart);
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-q", "-m", "v1"]);
+    std::fs::remove_dir_all(&chart).unwrap();
+    copy_dir(&root.join("fixtures/charts/web"), &chart);
+    let chart_arg = chart.to_str().unwrap();
+    let run = check(chart_arg, &["--base", "HEAD", "--kube-version", "1.31"]);
+    assert_eq!(run.json()["charts"][0]["baseline"], "git:HEAD");
+    assert_eq!(
+        run.findings("pvc-storage-class-changed").len(),
+        1,
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    let msg = run.findings("pvc-storage-class-changed")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("\"standard\" to \"fast-ssd\""), "{msg}");
+    // At the first commit the chart did not exist: a new chart, no baseline, not an error.
+    let run = check(chart_arg, &["--base", "HEAD~1", "--kube-version", "1.31"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.json()["charts"][0]["baseline"].is_null());
+    // A revision that does not exist is not a new chart either: it is said.
+    let run = check(
+        chart_arg,
+        &["--base", "no-such-ref", "--kube-version", "1.31"],
+    );
+    assert!(run.json()["charts"][0]["baseline"].is_null());
+    assert!(
+        run.json()["notes"]
+            .to_string()
+            .contains("no Chart.yaml at no-such-ref"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn chart_yaml_kube_version_is_checked_against_the_target() {
+    let run = check(
+        "fixtures/charts/kube-version-incompatible",
+        &["--kube-version", "1.29"],
+    );
+    assert_eq!(run.code, 1);
+    let f = &run.findings("kube-version-incompatible")[0];
+    assert_eq!(f["severity"], "error");
+    assert_eq!(
+        f["location"]["file"],
+        "fixtures/charts/kube-version-incompatible/Chart.yaml"
+    );
+    assert_eq!(f["location"]["line"], 5);
+    // Still served at 1.21: fine.
+    assert!(
+        check(
+            "fixtures/charts/kube-version-incompatible",
+            &["--kube-version", "1.21"]
+        )
+        .findings("kube-version-incompatible")
+        .is_empty()
+    );
+    assert!(
+        check(
+            "fixtures/charts/kube-version-incompatible.safe",
+            &["--kube-version", "1.29"]
+        )
+        .findings("kube-version-incompatible")
+        .is_empty()
+    );
+}
+
+#[test]
+fn templates_that_call_lookup_are_reported() {
+    let run = check("fixtures/charts/lookup-dependent", &[]);
+    let f = &run.findings("lookup-dependent")[0];
+    assert_eq!(f["severity"], "info");
+    assert_eq!(
+        f["location"]["file"],
+        "fixtures/charts/lookup-dependent/templates/secret.yaml"
+    );
+    assert_eq!(f["location"]["line"], 1);
+    assert!(
+        check("fixtures/charts/lookup-dependent.safe", &[])
+            .findings("lookup-dependent")
+            .is_empty()
+    );
+}
+
+#[test]
+fn render_prints_helm_template_and_the_raw_map() {
+    let run = rollguard(&["render", "fixtures/charts/web"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sources: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("# Source: "))
+        .collect();
+    // Install order: ConfigMap, PVC, Deployment; the hooks (by weight) last.
+    assert_eq!(
+        sources,
+        [
+            "# Source: web/templates/configmap.yaml",
+            "# Source: web/templates/pvc.yaml",
+            "# Source: web/templates/deployment.yaml",
+            "# Source: web/templates/migrations.yaml",
+            "# Source: web/templates/migrations.yaml",
+        ]
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&rollguard(&["render", "fixtures/charts/web", "--json"]).stdout)
+            .unwrap();
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 4, "partials are left out: {keys:?}");
+    let no_hooks = rollguard(&["render", "fixtures/charts/web", "--no-hooks"]).stdout;
+    assert!(!no_hooks.contains("helm.sh/hook"));
+    let set = rollguard(&[
+        "render",
+        "fixtures/charts/web",
+        "--set",
+        "persistence.enabled=false",
+    ])
+    .stdout;
+    assert!(!set.contains("PersistentVolumeClaim"));
+}
+
+#[test]
+fn render_matches_helm_byte_for_byte() {
+    let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/oracle/helm-render");
+    let Ok(out) = Command::new(&oracle)
+        .args(["fixtures/charts/web", "--json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+    else {
+        println!("skipped: the Helm oracle is not here");
+        return;
+    };
+    if !out.status.success() {
+        println!(
+            "skipped: the Helm oracle did not run: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let helm: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ours: serde_json::Value =
+        serde_json::from_str(&rollguard(&["render", "fixtures/charts/web", "--json"]).stdout)
+            .unwrap();
+    assert_eq!(ours, helm);
+}
+
+#[test]
+fn broken_charts_are_exit_2_with_the_template_position() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: broken\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("templates/cm.yaml"),
+        "kind: ConfigMap\ndata:\n  x: {{ .Values.a.b }}\n",
+    )
+    .unwrap();
+    let run = rollguard(&["check", dir.path().to_str().unwrap(), "--no-pipelines"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("broken/templates/cm.yaml:3"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("nil pointer evaluating interface {}.b"),
+        "{}",
+        run.stderr
+    );
+    let run = rollguard(&["check", "fixtures/no-such-chart"]);
+    assert_eq!(run.code, 2);
+}
