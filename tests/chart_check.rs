@@ -98,6 +98,38 @@ fn a_previous_chart_is_a_baseline() {
     }
 }
 
+#[test]
+fn a_packaged_chart_is_a_baseline_too() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let tgz = dir.path().join("web-1.4.0.tgz");
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&tgz).unwrap(),
+        flate2::Compression::default(),
+    );
+    let mut archive = tar::Builder::new(gz);
+    archive
+        .append_dir_all("web", root.join("fixtures/charts/web-v1"))
+        .unwrap();
+    archive.into_inner().unwrap().finish().unwrap();
+    let run = check(
+        "fixtures/charts/web",
+        &[
+            "--base-chart",
+            tgz.to_str().unwrap(),
+            "--kube-version",
+            "1.31",
+        ],
+    );
+    assert_eq!(
+        run.findings("pvc-storage-class-changed").len(),
+        1,
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .args([

@@ -82,6 +82,26 @@ impl Hook {
         self.events.iter().any(|e| e == event)
     }
 
+    /// Whether Helm 3/4 runs the hook at all: events from Helm 2 (`crd-install`) are ignored,
+    /// and a hook with no event Helm knows is neither applied nor run.
+    pub fn runs_in_helm3(&self) -> bool {
+        self.events.iter().any(|e| {
+            matches!(
+                e.as_str(),
+                "pre-install"
+                    | "post-install"
+                    | "pre-delete"
+                    | "post-delete"
+                    | "pre-upgrade"
+                    | "post-upgrade"
+                    | "pre-rollback"
+                    | "post-rollback"
+                    | "test"
+                    | "test-success"
+            )
+        })
+    }
+
     pub fn is_test(&self) -> bool {
         self.events
             .iter()

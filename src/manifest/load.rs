@@ -69,6 +69,10 @@ fn collect(
             .to_string()
     };
     let hook = hook_of(&doc);
+    if hook.as_ref().is_some_and(|h| !h.runs_in_helm3()) {
+        // Helm 3 and 4 neither apply nor run it (e.g. Helm 2's `crd-install`): no rule reads it.
+        return Ok(());
+    }
     out.push(Object {
         id: ResourceId {
             api_version,
@@ -136,6 +140,13 @@ mod tests {
         assert_eq!(hook.weight, -5);
         assert_eq!(hook.delete_policies, None);
         assert_eq!(job.root.span.line, 3);
+    }
+
+    #[test]
+    fn hooks_helm_no_longer_runs_are_not_part_of_the_release() {
+        let objects = load("apiVersion: apiextensions.k8s.io/v1beta1\nkind: CustomResourceDefinition\nmetadata:\n  name: a.b.c\n  annotations:\n    helm.sh/hook: crd-install\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: crd-install,pre-upgrade\n").unwrap();
+        assert_eq!(objects.len(), 1);
+        assert_eq!(objects[0].id.kind, "Job");
     }
 
     #[test]
