@@ -49,25 +49,24 @@ fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| unreachable!("{e}"))
 }
 
+/// Masterminds' own error texts, which Helm prints (`semver`, `semverCompare`, `kubeVersion`).
+const INVALID: &str = "invalid semantic version";
+
 impl Version {
     pub fn parse(text: &str) -> Result<Version, String> {
-        let caps = VERSION
-            .captures(text)
-            .ok_or_else(|| format!("invalid semantic version {text:?}"))?;
+        let caps = VERSION.captures(text).ok_or_else(|| INVALID.to_string())?;
         let num = |i: usize| -> Result<u64, String> {
             caps.get(i).map_or(Ok(0), |m| {
                 m.as_str()
                     .trim_start_matches('.')
                     .parse()
-                    .map_err(|_| format!("version segment too large in {text:?}"))
+                    .map_err(|_| INVALID.to_string())
             })
         };
         let pre = caps.get(5).map_or("", |m| m.as_str()).to_string();
         for part in pre.split('.').filter(|_| !pre.is_empty()) {
             if part.len() > 1 && part.starts_with('0') && part.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!(
-                    "version {text:?}: numeric pre-release part {part:?} starts with zero"
-                ));
+                return Err("Version segment starts with 0".to_string());
             }
         }
         Ok(Version {
@@ -162,7 +161,7 @@ impl Constraints {
         let mut groups = Vec::new();
         for part in rewritten.split("||") {
             if !VALID.is_match(part) {
-                return Err(format!("improper constraint: {part}"));
+                return Err(format!("improper constraint: {:?}", part.trim()));
             }
             groups.push(
                 FIND.find_iter(part)
@@ -197,7 +196,7 @@ impl Constraint {
     fn parse(text: &str) -> Result<Constraint, String> {
         let m = ONE
             .captures(text)
-            .ok_or_else(|| format!("improper constraint: {text}"))?;
+            .ok_or_else(|| format!("improper constraint: {:?}", text.trim()))?;
         let g = |i: usize| m.get(i).map_or("", |x| x.as_str());
         let (major, minor, patch, pre) = (g(3), g(4), g(5), g(6));
         let (minor_t, patch_t) = (minor.trim_start_matches('.'), patch.trim_start_matches('.'));
@@ -226,7 +225,8 @@ impl Constraint {
         };
         Ok(Constraint {
             op,
-            con: Version::parse(&ver).map_err(|_| format!("improper constraint: {text}"))?,
+            con: Version::parse(&ver)
+                .map_err(|_| format!("improper constraint: {:?}", text.trim()))?,
             dirty,
             minor_dirty,
             patch_dirty,
