@@ -82,15 +82,9 @@ impl Config {
 
     /// Finds the config file walking up from `start` (a file or directory).
     pub fn discover(start: &Path) -> Option<PathBuf> {
-        let start = std::fs::canonicalize(start).ok()?;
-        let dir = if start.is_dir() {
-            start.as_path()
-        } else {
-            start.parent()?
-        };
-        dir.ancestors()
-            .flat_map(|d| FILE_NAMES.iter().map(move |n| d.join(n)))
-            .find(|p| p.is_file())
+        crate::paths::find_upwards(start, |dir| {
+            FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+        })
     }
 
     pub fn load(path: &Path) -> Result<Config> {

@@ -15,6 +15,7 @@ pub mod finding;
 pub mod kube;
 pub mod manifest;
 pub mod model;
+pub mod paths;
 pub mod pipeline;
 pub mod render;
 pub mod render_command;

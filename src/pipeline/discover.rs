@@ -64,15 +64,7 @@ const CI_DIRS: &[&str] = &[
 /// The nearest ancestor of `start` (itself included) holding `.git` (a directory, or a file in
 /// worktrees and submodules).
 pub fn repo_root(start: &Path) -> Option<PathBuf> {
-    let start = std::fs::canonicalize(start).ok()?;
-    let dir = if start.is_dir() {
-        start.as_path()
-    } else {
-        start.parent()?
-    };
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
+    crate::paths::find_upwards(start, |d| d.join(".git").exists().then(|| d.to_path_buf()))
 }
 
 /// What a file is, from its path, or from its first bytes (`head`, read only then) for the
