@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rollguard::render::chart::{Release, load_chart_dir, render_chart};
+use rollguard::chart::{ValueOptions, load};
+use rollguard::render::release::{ReleaseOptions, render_release};
 use rollguard::render::{Engine, funcs};
 
 const DEFAULT_CHARTS: &str = "bitnami-postgresql,bitnami-redis,kube-prometheus-stack";
@@ -18,13 +19,17 @@ fn bench(c: &mut Criterion) {
             eprintln!("skipping {name}: {} not found", dir.display());
             continue;
         }
-        let Ok(files) = load_chart_dir(&dir) else {
-            eprintln!("skipping {name}: unreadable");
-            continue;
+        let loaded = match load(&dir, &ValueOptions::default()) {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                eprintln!("skipping {name}: {e}");
+                continue;
+            }
         };
-        let templates: Vec<(&String, &String)> = files
-            .iter()
-            .filter(|(p, _)| p.contains("templates/"))
+        let templates: Vec<(&String, &String)> = loaded
+            .parse_order()
+            .into_iter()
+            .map(|(_, t)| (&t.path, &t.text))
             .collect();
         let bytes: usize = templates.iter().map(|(_, t)| t.len()).sum();
         eprintln!(
@@ -43,7 +48,8 @@ fn bench(c: &mut Criterion) {
                 e
             })
         });
-        match render_chart(&files, &Release::default(), funcs::register) {
+        let options = ReleaseOptions::default();
+        match render_release(&loaded, &options) {
             Ok(out) => eprintln!("{name}: rendered {} templates", out.len()),
             Err(e) => eprintln!(
                 "{name}: render fails: {}",
@@ -51,7 +57,7 @@ fn bench(c: &mut Criterion) {
             ),
         }
         c.bench_function(&format!("render/{name}"), |b| {
-            b.iter(|| render_chart(&files, &Release::default(), funcs::register))
+            b.iter(|| render_release(&loaded, &options))
         });
     }
 }

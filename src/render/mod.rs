@@ -13,14 +13,14 @@
 //! so argument checking and error messages follow Go's rules for the function's signature.
 //! [`funcs::register`] adds Helm's library (Sprig and Helm's own functions).
 //!
-//! A whole chart renders with [`chart::render_chart`] (or [`chart::render_chart_with`] for user
-//! values and capabilities): values coalescing, subcharts, `.Files`, `.Capabilities`, Helm's
-//! template order and `<no value>` removal. Errors print as Helm prints them
-//! ([`Error::helm_message`]).
+//! A whole chart, loaded by [`crate::chart::load`] (values, subcharts, `.Files`), renders with
+//! [`release::render_release`]: the root objects, Helm's template order and `<no value>`
+//! removal. Errors print as Helm prints them ([`Error::helm_message`]).
 //!
 //! Layout: `lex` → `parse` (syntax tree, Go's parse errors) → `exec` (Go's evaluation rules,
 //! `missingkey=zero`), `value` (shared, reference-counted values), `fmt` (Go's `fmt` verbs),
-//! `builtins` (Go's predefined functions), `objects` (`.Files`, `.Capabilities`), `chart`.
+//! `builtins` (Go's predefined functions), `objects` (`.Files`, `.Capabilities`), `chart` (the
+//! loop over a release's templates), `release` (a loaded chart's root objects).
 
 mod builtins;
 pub mod chart;
