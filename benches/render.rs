@@ -22,7 +22,8 @@ use rollguard::render::release::{ReleaseOptions, render_release};
 const MIN_RUNS: usize = 5;
 const MIN_TIME: Duration = Duration::from_millis(300);
 
-/// Times Helm's engine the way the native side is timed; prints `{chart: median seconds}`.
+/// Times Helm's engine the way the native side is timed; prints `{chart: [median seconds of
+/// load + render, median seconds of the render alone]}`.
 const ORACLE_LOOP: &str = r#"
 import json, statistics, sys, time
 from helm_python.chart import Chart
@@ -37,15 +38,18 @@ for line in sys.stdin:
             values = values_from_yaml(fh.read()) or {}
     def once():
         start = time.perf_counter()
-        Chart.load(path).render(values, name="release-name", namespace="default",
-                                revision=1, is_install=True, is_upgrade=False)
-        return time.perf_counter() - start
+        chart = Chart.load(path)
+        loaded = time.perf_counter()
+        chart.render(values, name="release-name", namespace="default",
+                     revision=1, is_install=True, is_upgrade=False)
+        end = time.perf_counter()
+        return end - start, end - loaded
     once()
     times, spent = [], 0.0
     while len(times) < min_runs or spent < min_time:
         times.append(once())
-        spent += times[-1]
-    out[name] = statistics.median(times)
+        spent += times[-1][0]
+    out[name] = [statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)]
 json.dump(out, sys.stdout)
 "#;
 
@@ -143,11 +147,15 @@ fn oracle_python() -> PathBuf {
     venv.join("bin/python")
 }
 
-/// Helm's medians per chart, and the interpreter's start-up (with the library imported).
-fn oracle_medians(
-    python: &Path,
-    subjects: &[Subject],
-) -> Result<(BTreeMap<String, Duration>, Duration), String> {
+/// Helm's timings.
+struct HelmTimes {
+    /// Per chart: load + render, and render alone.
+    charts: BTreeMap<String, (Duration, Duration)>,
+    /// The interpreter's start-up with the library imported (not in the charts' times).
+    startup: Duration,
+}
+
+fn oracle_medians(python: &Path, subjects: &[Subject]) -> Result<HelmTimes, String> {
     use std::io::Write;
     let startup = {
         let start = Instant::now();
@@ -198,14 +206,21 @@ fn oracle_medians(
     if !out.status.success() {
         return Err("the oracle's timing loop failed".into());
     }
-    let secs: BTreeMap<String, f64> =
+    let secs: BTreeMap<String, (f64, f64)> =
         serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
-    Ok((
-        secs.into_iter()
-            .map(|(k, v)| (k, Duration::from_secs_f64(v)))
-            .collect(),
-        startup,
-    ))
+    let charts = secs
+        .into_iter()
+        .map(|(k, (all, render))| {
+            (
+                k,
+                (
+                    Duration::from_secs_f64(all),
+                    Duration::from_secs_f64(render),
+                ),
+            )
+        })
+        .collect();
+    Ok(HelmTimes { charts, startup })
 }
 
 fn ms(d: Duration) -> f64 {
@@ -238,46 +253,57 @@ fn main() {
         }
     };
     println!(
-        "{:<34} {:>10} {:>10} {:>7}",
-        "chart", "native ms", "helm ms", "ratio"
+        "{:<34} {:>10} {:>10} {:>7} {:>14}",
+        "chart", "native ms", "helm ms", "ratio", "helm render ms"
     );
     let mut ratios = Vec::new();
     for (name, t) in &native {
-        let helm = oracle.as_ref().and_then(|(m, _)| m.get(name));
-        let ratio = helm.map(|h| h.as_secs_f64() / t.as_secs_f64());
+        let helm = oracle.as_ref().and_then(|o| o.charts.get(name));
+        let ratio = helm.map(|(h, _)| h.as_secs_f64() / t.as_secs_f64());
         ratios.extend(ratio);
         println!(
-            "{name:<34} {:>10.2} {:>10} {:>7}",
+            "{name:<34} {:>10.2} {:>10} {:>7} {:>14}",
             ms(*t),
-            helm.map_or("-".into(), |h| format!("{:.2}", ms(*h))),
-            ratio.map_or("-".into(), |r| format!("{r:.1}x"))
+            helm.map_or("-".into(), |(h, _)| format!("{:.2}", ms(*h))),
+            ratio.map_or("-".into(), |r| format!("{r:.1}x")),
+            helm.map_or("-".into(), |(_, r)| format!("{:.2}", ms(*r))),
         );
     }
     let total: Duration = native.iter().map(|(_, t)| *t).sum();
     let native_median = median(native.iter().map(|(_, t)| *t).collect());
     println!(
-        "native: {} charts, total {:.1} ms, median {:.2} ms per chart",
+        "native (load + render): {} charts, total {:.1} ms, median {:.2} ms per chart",
         native.len(),
         ms(total),
         ms(native_median)
     );
-    if let Some((helm, startup)) = &oracle {
-        let helm_total: Duration = helm.values().sum();
-        let helm_median = median(helm.values().copied().collect());
+    if let Some(helm) = &oracle {
         ratios.sort_by(f64::total_cmp);
+        for (what, pick) in [
+            (
+                "load + render",
+                (|t: &(Duration, Duration)| t.0) as fn(&_) -> Duration,
+            ),
+            ("render only", |t| t.1),
+        ] {
+            let times: Vec<Duration> = helm.charts.values().map(pick).collect();
+            let helm_total: Duration = times.iter().sum();
+            let helm_median = median(times);
+            println!(
+                "helm ({what}): {} charts, total {:.1} ms, median {:.2} ms per chart; native is {:.1}x faster in total, {:.1}x on the median chart",
+                helm.charts.len(),
+                ms(helm_total),
+                ms(helm_median),
+                helm_total.as_secs_f64() / total.as_secs_f64(),
+                helm_median.as_secs_f64() / native_median.as_secs_f64(),
+            );
+        }
         println!(
-            "helm:   {} charts, total {:.1} ms, median {:.2} ms per chart (Python start-up, not counted: {:.0} ms)",
-            helm.len(),
-            ms(helm_total),
-            ms(helm_median),
-            ms(*startup)
-        );
-        println!(
-            "native is {:.1}x faster in total, {:.1}x on the median chart; per-chart ratio min {:.1}x, median {:.1}x",
-            helm_total.as_secs_f64() / total.as_secs_f64(),
-            helm_median.as_secs_f64() / native_median.as_secs_f64(),
+            "per-chart ratio (helm load + render / native): min {:.1}x, median {:.1}x, max {:.1}x; Python start-up, not counted: {:.0} ms",
             ratios.first().copied().unwrap_or(0.0),
-            ratios.get(ratios.len() / 2).copied().unwrap_or(0.0)
+            ratios.get(ratios.len() / 2).copied().unwrap_or(0.0),
+            ratios.last().copied().unwrap_or(0.0),
+            ms(helm.startup)
         );
     }
 }

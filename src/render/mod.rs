@@ -209,17 +209,19 @@ fn entropy() -> u64 {
 }
 
 /// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion.
-/// Pass the same size (minus a safety margin) as [`Limits::stack_budget`].
-pub fn run_with_stack<T: Send + 'static>(
+/// Pass the same size (minus a safety margin) as [`Limits::stack_budget`]. The thread is scoped,
+/// so `f` may borrow (a loaded chart is not copied to render it).
+pub fn run_with_stack<T: Send>(
     stack_bytes: usize,
-    f: impl FnOnce() -> T + Send + 'static,
+    f: impl FnOnce() -> T + Send,
 ) -> std::io::Result<T> {
-    let handle = std::thread::Builder::new()
-        .stack_size(stack_bytes)
-        .spawn(f)?;
-    handle
-        .join()
-        .map_err(|_| std::io::Error::other("render thread panicked"))
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(stack_bytes)
+            .spawn_scoped(scope, f)?
+            .join()
+            .map_err(|_| std::io::Error::other("render thread panicked"))
+    })
 }
 
 /// A set of parsed templates and the functions they may call.

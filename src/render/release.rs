@@ -32,8 +32,7 @@ pub fn render_release(
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
 ) -> Result<BTreeMap<String, Rendered>, ChartError> {
-    let (loaded, options) = (loaded.clone(), options.clone());
-    super::run_with_stack(RENDER_STACK, move || render_here(&loaded, &options))
+    super::run_with_stack(RENDER_STACK, || render_here(loaded, options))
         .unwrap_or_else(|e| Err(ChartError::Load(format!("rendering failed: {e}"))))
 }
 
