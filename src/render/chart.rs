@@ -84,9 +84,13 @@ pub struct Rendered {
 }
 
 /// Helm's removal of every `<no value>` from a rendered template, moving the segments along.
-fn strip_no_value(text: &str, segments: Vec<super::Segment>) -> Rendered {
+fn strip_no_value(text: String, segments: Vec<super::Segment>) -> Rendered {
     const NO_VALUE: &str = "<no value>";
     let cuts: Vec<usize> = text.match_indices(NO_VALUE).map(|(i, _)| i).collect();
+    if cuts.is_empty() {
+        // The usual case: no copy of the output.
+        return Rendered { text, segments };
+    }
     let segments = segments
         .into_iter()
         .map(|mut seg| {
@@ -146,7 +150,7 @@ pub(super) fn execute_units(
                 .map(|out| (out, Vec::new()))
         }
         .map_err(ChartError::Template)?;
-        rendered.insert(name.clone(), strip_no_value(&out, segments));
+        rendered.insert(name.clone(), strip_no_value(out, segments));
     }
     Ok(rendered)
 }
