@@ -13,14 +13,14 @@
 //! so argument checking and error messages follow Go's rules for the function's signature.
 //! [`funcs::register`] adds Helm's library (Sprig and Helm's own functions).
 //!
-//! A whole chart renders with [`chart::render_chart`] (or [`chart::render_chart_with`] for user
-//! values and capabilities): values coalescing, subcharts, `.Files`, `.Capabilities`, Helm's
-//! template order and `<no value>` removal. Errors print as Helm prints them
-//! ([`Error::helm_message`]).
+//! A whole chart, loaded by [`crate::chart::load`] (values, subcharts, `.Files`), renders with
+//! [`release::render_release`]: the root objects, Helm's template order and `<no value>`
+//! removal. Errors print as Helm prints them ([`Error::helm_message`]).
 //!
 //! Layout: `lex` → `parse` (syntax tree, Go's parse errors) → `exec` (Go's evaluation rules,
 //! `missingkey=zero`), `value` (shared, reference-counted values), `fmt` (Go's `fmt` verbs),
-//! `builtins` (Go's predefined functions), `objects` (`.Files`, `.Capabilities`), `chart`.
+//! `builtins` (Go's predefined functions), `objects` (`.Files`, `.Capabilities`), `chart` (the
+//! loop over a release's templates), `release` (a loaded chart's root objects).
 
 mod builtins;
 pub mod chart;
@@ -209,17 +209,19 @@ fn entropy() -> u64 {
 }
 
 /// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion.
-/// Pass the same size (minus a safety margin) as [`Limits::stack_budget`].
-pub fn run_with_stack<T: Send + 'static>(
+/// Pass the same size (minus a safety margin) as [`Limits::stack_budget`]. The thread is scoped,
+/// so `f` may borrow (a loaded chart is not copied to render it).
+pub fn run_with_stack<T: Send>(
     stack_bytes: usize,
-    f: impl FnOnce() -> T + Send + 'static,
+    f: impl FnOnce() -> T + Send,
 ) -> std::io::Result<T> {
-    let handle = std::thread::Builder::new()
-        .stack_size(stack_bytes)
-        .spawn(f)?;
-    handle
-        .join()
-        .map_err(|_| std::io::Error::other("render thread panicked"))
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(stack_bytes)
+            .spawn_scoped(scope, f)?
+            .join()
+            .map_err(|_| std::io::Error::other("render thread panicked"))
+    })
 }
 
 /// A set of parsed templates and the functions they may call.

@@ -32,8 +32,7 @@ pub fn render_release(
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
 ) -> Result<BTreeMap<String, Rendered>, ChartError> {
-    let (loaded, options) = (loaded.clone(), options.clone());
-    super::run_with_stack(RENDER_STACK, move || render_here(&loaded, &options))
+    super::run_with_stack(RENDER_STACK, || render_here(loaded, options))
         .unwrap_or_else(|e| Err(ChartError::Load(format!("rendering failed: {e}"))))
 }
 
@@ -93,7 +92,6 @@ fn collect(
     let index = units.len();
     index_of.insert(chart as *const RenderChart, index);
     units.push(Unit {
-        dir: String::new(),
         prefix: format!("{}/", chart.full_path),
         library: chart.metadata.chart_type == "library",
         dot: BTreeMap::new(),
@@ -174,4 +172,112 @@ fn chart_object(chart: &RenderChart) -> Value {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::{ValueOptions, load};
+
+    /// Writes a chart (paths relative to its root → text) to a temporary directory, loads it
+    /// with `values` as a user values file, and renders it.
+    fn render(
+        files: &[(&str, &str)],
+        values: Option<&str>,
+        options: &ReleaseOptions,
+    ) -> BTreeMap<String, Rendered> {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = dir.path().join("c");
+        for (path, text) in files {
+            let path = chart.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let mut value_options = ValueOptions::default();
+        if let Some(text) = values {
+            let file = dir.path().join("user.yaml");
+            std::fs::write(&file, text).unwrap();
+            value_options.value_files.push(file);
+        }
+        let loaded = load(&chart, &value_options).unwrap();
+        render_release(&loaded, options).unwrap()
+    }
+
+    const CHART_YAML: (&str, &str) = ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+
+    #[test]
+    fn user_values_and_capabilities() {
+        let files = [
+            CHART_YAML,
+            ("values.yaml", "a: 1\nkeep: k\ndrop: d\nm: {p: 1, q: 2}\n"),
+            (
+                "templates/t.yaml",
+                "{{ .Values.a }} {{ .Values.keep }} [{{ .Values.drop }}] {{ toJson .Values.m }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.APIVersions.Has \"x/v1\" }}",
+            ),
+        ];
+        let options = ReleaseOptions {
+            capabilities: Capabilities {
+                kube_version: "v1.29.4".into(),
+                api_versions: vec!["x/v1".into()],
+            },
+            ..ReleaseOptions::default()
+        };
+        let out = render(&files, Some("a: 2\ndrop: null\nm: {q: 3}\n"), &options);
+        assert_eq!(
+            out["c/templates/t.yaml"].text,
+            "2 k [] {\"p\":1,\"q\":3} 29 true"
+        );
+    }
+
+    #[test]
+    fn traced_output_points_at_template_lines() {
+        let files = [
+            CHART_YAML,
+            ("values.yaml", "port: 80\n"),
+            ("templates/_h.tpl", "{{ define \"name\" }}web{{ end }}"),
+            (
+                "templates/svc.yaml",
+                "kind: Service\nmissing: {{ .Values.nope }}\nname: {{ template \"name\" }}\nport: {{ .Values.port }}\n",
+            ),
+        ];
+        let out = render(&files, None, &ReleaseOptions::default());
+        let r = &out["c/templates/svc.yaml"];
+        assert_eq!(r.text, "kind: Service\nmissing: \nname: web\nport: 80\n");
+        let at = |needle: &str| {
+            let offset = r.text.find(needle).unwrap();
+            let seg = r
+                .segments
+                .iter()
+                .rev()
+                .find(|s| s.offset <= offset)
+                .unwrap();
+            (seg.file.as_str(), seg.line, seg.column)
+        };
+        assert_eq!(at("web"), ("c/templates/_h.tpl", 1, 20));
+        assert_eq!(at("80"), ("c/templates/svc.yaml", 4, 10));
+        assert_eq!(at("name:"), ("c/templates/svc.yaml", 3, 1));
+        assert_eq!(at("kind:"), ("c/templates/svc.yaml", 1, 1));
+    }
+
+    #[test]
+    fn seeded_renders_are_reproducible() {
+        let files = [
+            CHART_YAML,
+            (
+                "templates/t.yaml",
+                "{{ randAlphaNum 16 }} {{ uuidv4 }} {{ now | unixEpoch }} {{ (genCA \"ca\" 1).Cert | sha256sum }}",
+            ),
+        ];
+        let options = ReleaseOptions {
+            seed: Some(7),
+            clock: Some(1_700_000_000),
+            ..ReleaseOptions::default()
+        };
+        let (a, b) = (
+            render(&files, None, &options),
+            render(&files, None, &options),
+        );
+        assert_eq!(a, b);
+        assert!(a["c/templates/t.yaml"].text.contains(" 1700000000 "));
+    }
 }

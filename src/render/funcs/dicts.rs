@@ -216,7 +216,7 @@ fn dig(a: &[Value]) -> Result<Value, String> {
     Ok(cur)
 }
 
-pub(crate) fn deep_copy(v: &Value) -> Value {
+fn deep_copy(v: &Value) -> Value {
     copy_at(v, 0)
 }
 

@@ -6,7 +6,6 @@ mod crypto;
 mod dates;
 mod derive;
 mod dicts;
-pub(crate) use dicts::deep_copy;
 pub(crate) mod encoding;
 pub(crate) mod glob;
 mod helm;

@@ -6,9 +6,10 @@ use std::cmp::Ordering;
 
 use super::{Param, add, error_map, json_kind, s};
 use crate::render::Engine;
-use crate::render::chart::yaml_to_value;
 use crate::render::value::Value;
 use crate::yaml as y;
+use crate::yaml::Kind;
+use crate::yaml::scalar::Resolved;
 
 const A: Param = Param::Any;
 
@@ -49,14 +50,122 @@ pub(super) fn register(e: &mut Engine) {
 fn parse_yaml(text: &str) -> Result<Value, String> {
     // Like sigs.k8s.io/yaml, only the first document counts.
     match y::parse_documents(text, y::Origin::default()) {
-        Ok(docs) => Ok(docs
-            .first()
-            .map_or(Value::Nil, |node| yaml_to_value(node, false))),
+        Ok(docs) => Ok(docs.first().map_or(Value::Nil, yaml_to_value)),
         Err(e) => Err(format!(
             "error converting YAML to JSON: {}",
-            crate::render::chart::go_yaml_error(&e, text)
+            go_yaml_error(&e, text)
         )),
     }
+}
+
+/// Converts YAML to the value sigs.k8s.io/yaml produces (YAML → JSON → Go): numbers become
+/// float64, keys strings.
+fn yaml_to_value(node: &y::Node) -> Value {
+    match &node.kind {
+        Kind::Scalar(s) => match y::scalar::resolve(s) {
+            Resolved::Null => Value::Nil,
+            Resolved::Bool(b) => Value::Bool(b),
+            Resolved::Int(i) => Value::Float(i as f64),
+            Resolved::Float(f) => Value::Float(f),
+            Resolved::Str(s) => Value::string(s),
+        },
+        Kind::Seq(items) => Value::list(items.iter().map(yaml_to_value).collect()),
+        Kind::Map(entries) => Value::map(
+            entries
+                .iter()
+                .map(|(k, v)| (key_string(k), yaml_to_value(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// sigs.k8s.io/yaml turns non-string keys into their JSON text.
+fn key_string(k: &y::Node) -> String {
+    match &k.kind {
+        Kind::Scalar(s) => match y::scalar::resolve(s) {
+            Resolved::Null => "null".into(),
+            Resolved::Bool(b) => b.to_string(),
+            Resolved::Int(i) => i.to_string(),
+            Resolved::Float(f) => crate::render::fmt::format_float_v(f),
+            Resolved::Str(s) => s,
+        },
+        _ => crate::render::fmt::sprint_v(&yaml_to_value(k)),
+    }
+}
+
+/// A YAML syntax error worded as go-yaml words it (`yaml: line 1: did not find expected ','
+/// or ']'`): the common problems are mapped, and go-yaml's line numbering is followed
+/// (0-based for parser errors, 1-based for scanner errors, none on the first line).
+fn go_yaml_error(e: &y::YamlError, text: &str) -> String {
+    const KNOWN: &[(&str, &str, bool)] = &[
+        (
+            "expected ',' or ']'",
+            "did not find expected ',' or ']'",
+            false,
+        ),
+        (
+            "expected ',' or '}'",
+            "did not find expected ',' or '}'",
+            false,
+        ),
+        (
+            "did not find expected key",
+            "did not find expected key",
+            false,
+        ),
+        (
+            "did not find expected '-' indicator",
+            "did not find expected '-' indicator",
+            false,
+        ),
+        (
+            "did not find expected node content",
+            "did not find expected node content",
+            false,
+        ),
+        (
+            "mapping values are not allowed",
+            "mapping values are not allowed in this context",
+            true,
+        ),
+        (
+            "could not find expected ':'",
+            "could not find expected ':'",
+            true,
+        ),
+        (
+            "found unexpected end of stream",
+            "found unexpected end of stream",
+            true,
+        ),
+        (
+            "unexpected character",
+            "found character that cannot start any token",
+            true,
+        ),
+        (
+            "tabs disallowed",
+            "found character that cannot start any token",
+            true,
+        ),
+    ];
+    let (problem, scanner) = KNOWN
+        .iter()
+        .find(|(saphyr, _, _)| e.message.contains(saphyr))
+        .map_or((e.message.as_str(), true), |(_, go, scanner)| {
+            (*go, *scanner)
+        });
+    // go-yaml marks an unexpected end at the end of the text; saphyr at where the token began.
+    let zero_based = if problem == "found unexpected end of stream" {
+        text.matches('\n').count()
+    } else {
+        (e.span.line as usize).saturating_sub(1)
+    };
+    if zero_based == 0 {
+        return format!("yaml: {problem}");
+    }
+    let line = if scanner { zero_based + 1 } else { zero_based };
+    format!("yaml: line {line}: {problem}")
 }
 
 /// A value as go-yaml sees it after the JSON round trip.
@@ -704,6 +813,54 @@ impl Emitter {
                 self.indention = false;
                 breaks = false;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_errors_worded_like_go_yaml() {
+        // Messages recorded from Helm for these values files.
+        let cases = [
+            (
+                "a: {b: 1\n",
+                "yaml: line 1: did not find expected ',' or '}'",
+            ),
+            (
+                "a: b: c\n",
+                "yaml: mapping values are not allowed in this context",
+            ),
+            (
+                "a:\n  b: 1\n c: 2\n",
+                "yaml: line 2: did not find expected key",
+            ),
+            (
+                "a: \"unclosed\n",
+                "yaml: line 2: found unexpected end of stream",
+            ),
+            (
+                "- a\nb: c\n",
+                "yaml: line 1: did not find expected '-' indicator",
+            ),
+            (
+                "a: @x\n",
+                "yaml: found character that cannot start any token",
+            ),
+            (
+                "a:\n\t- x\n",
+                "yaml: line 2: found character that cannot start any token",
+            ),
+            (
+                "key\nother: 1\n",
+                "yaml: line 2: mapping values are not allowed in this context",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = y::parse_single(text, y::Origin::default()).unwrap_err();
+            assert_eq!(go_yaml_error(&e, text), want, "{text:?}");
         }
     }
 }
