@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use crate::accepted;
 use crate::baseline::{Baseline, Revision, Source, release};
-use crate::cli::{ChartArgs, CheckArgs, FailOn};
+use rayon::prelude::*;
+
+use crate::cli::{ChartArgs, CheckArgs, FailOn, Renderer};
 use crate::config::Config;
 use crate::diff::pair;
 use crate::error::{InputError, Result};
@@ -13,6 +15,7 @@ use crate::kube::{ApiTable, KubeVersion};
 use crate::manifest::{Object, load_stream};
 use crate::model::{ChartInfo, ChartModel, ChartSource, Settings};
 use crate::pipeline;
+use crate::progress::Progress;
 use crate::render::chart::Release;
 use crate::render::objects::Capabilities;
 use crate::render::release::ReleaseOptions;
@@ -29,24 +32,42 @@ pub struct Outcome {
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
-    let config = load_config(args)?;
+    let chart_paths = chart_inputs(args)?;
+    let start = input_start(args, &chart_paths);
+    let config = load_config(args, start)?;
     let kube_version = kube_version(args, &config)?;
     let settings = Settings {
         kube_version,
         config,
     };
-    let chart_paths = chart_inputs(args)?;
+    if nothing_changed(args, &chart_paths) {
+        let note = "none of the changed files belongs to a chart: nothing to check".to_string();
+        let report = Report::new(
+            Vec::new(),
+            Vec::new(),
+            vec![note],
+            args.chart.release_name.clone(),
+        );
+        return Ok(Outcome {
+            report,
+            exit_code: 0,
+        });
+    }
     let base = load_baseline(args)?;
-    let chart_base = args.base.is_some() || args.base_chart.is_some();
-    if (base.is_some() || chart_base) && args.manifest.len() + chart_paths.len() > 1 {
+    if (base.is_some() || args.base_chart.is_some()) && args.manifest.len() + chart_paths.len() > 1
+    {
         return Err(InputError::new(
             "a baseline compares with one revision: give exactly one chart or --manifest",
-        ));
+        )
+        .with_help("--base REF works with several charts: each is compared with itself at REF"));
+    }
+    if args.renderer == Renderer::Helm && args.base.is_some() {
+        return Err(InputError::new("--base REF renders the chart at REF natively; it cannot be combined with --renderer helm")
+            .with_help("render the previous revision with helm yourself and pass it with --base-manifest, or use --base-chart"));
     }
     let dialect = args.sql_dialect.or(settings.config.sql_dialect);
     let namespace = &args.chart.namespace;
     let mut charts = Vec::new();
-    let mut new_charts = Vec::new();
     for input in &args.manifest {
         let file = read_input(input)?;
         let objects = load_stream(&file, namespace)?;
@@ -58,35 +79,14 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         };
         charts.push(chart_model(info, objects, base.clone(), None, dialect));
     }
-    let options = release_options(&args.chart, Some(kube_version));
-    let values = args.chart.value_options();
-    for path in &chart_paths {
-        let rendered = rendered::render_path(path, &values, &options, true)?;
-        let objects = load_stream(&rendered.stream, namespace)?;
-        let base = match &base {
-            Some(b) => Some(b.clone()),
-            None => chart_baseline(args, path, &options)?,
-        };
-        if let (None, Some(reference)) = (&base, &args.base) {
-            new_charts.push(format!(
-                "{} has no Chart.yaml at {reference} (a new chart, or an unknown revision): no baseline",
-                path.display()
-            ));
-        }
-        let info = ChartInfo {
-            path: path.display().to_string(),
-            name: rendered.name.clone(),
-            version: Some(rendered.version.clone()),
-            baseline: base.as_ref().map(|b| b.label.clone()),
-        };
-        let source = ChartSource {
-            kube_constraint: rendered.kube_constraint,
-            lookups: rendered.lookups,
-        };
-        charts.push(chart_model(info, objects, base, Some(source), dialect));
+    let mut notes = Vec::new();
+    let checked = check_charts(args, &chart_paths, base.as_ref(), kube_version, dialect)?;
+    for (chart, note) in checked {
+        charts.push(chart);
+        notes.extend(note);
     }
     add_migrations(&mut charts, &args.migrations, dialect)?;
-    let pipelines = pipeline::read::load(pipeline_sources(args, &settings.config))?;
+    let pipelines = pipeline::read::load(pipeline_sources(args, &settings.config, start))?;
     for chart in &mut charts {
         chart.invocations = pipeline::related(&pipelines.invocations, chart);
     }
@@ -101,7 +101,6 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     if let Some(path) = &args.write_accepted {
         accepted::write(path, &findings)?;
     }
-    let mut notes = new_charts;
     notes.extend(self::notes(&charts));
     notes.extend(pipelines.notes);
     notes.extend(charts.iter().filter_map(pipeline::checked_note));
@@ -113,6 +112,107 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     );
     let exit_code = exit_code(&report, args.fail_on);
     Ok(Outcome { report, exit_code })
+}
+
+/// `--changed` with files that belong to no chart, and nothing else to check.
+fn nothing_changed(args: &CheckArgs, chart_paths: &[PathBuf]) -> bool {
+    args.changed.is_some()
+        && chart_paths.is_empty()
+        && args.manifest.is_empty()
+        && args.migrations.is_empty()
+}
+
+/// Renders and models every chart, in parallel. Results keep the input order (and the first
+/// error in that order wins), so the report is the same bytes however the work was scheduled.
+fn check_charts(
+    args: &CheckArgs,
+    paths: &[PathBuf],
+    base: Option<&Baseline>,
+    kube_version: KubeVersion,
+    dialect: Option<sql::Dialect>,
+) -> Result<Vec<(ChartModel, Option<String>)>> {
+    let options = release_options(&args.chart, Some(kube_version));
+    let progress = Progress::new("checking charts", paths.len());
+    let results: Vec<Result<_>> = paths
+        .par_iter()
+        .map(|path| {
+            let checked = check_chart(args, path, base, &options, kube_version, dialect);
+            progress.advance();
+            checked
+        })
+        .collect();
+    progress.finish();
+    results.into_iter().collect()
+}
+
+/// One chart: rendered, with its baseline, and a note when `--base REF` has no such chart.
+fn check_chart(
+    args: &CheckArgs,
+    path: &Path,
+    base: Option<&Baseline>,
+    options: &ReleaseOptions,
+    kube_version: KubeVersion,
+    dialect: Option<sql::Dialect>,
+) -> Result<(ChartModel, Option<String>)> {
+    let rendered = render_chart(args, path, options, kube_version)?;
+    let base = match base {
+        Some(b) => Some(b.clone()),
+        None => chart_baseline(args, path, options, kube_version)?,
+    };
+    let note = match (&base, &args.base) {
+        (None, Some(reference)) => Some(format!(
+            "{} has no Chart.yaml at {reference} (a new chart, or an unknown revision): no baseline",
+            path.display()
+        )),
+        _ => None,
+    };
+    let info = ChartInfo {
+        path: path.display().to_string(),
+        name: rendered.name,
+        version: rendered.version,
+        baseline: base.as_ref().map(|b| b.label.clone()),
+    };
+    let model = chart_model(info, rendered.objects, base, rendered.source, dialect);
+    Ok((model, note))
+}
+
+/// A chart's new revision as the rules see it.
+struct ChartRender {
+    name: String,
+    /// Unknown when Helm rendered the chart (its stream does not carry Chart.yaml).
+    version: Option<String>,
+    objects: Vec<Object>,
+    source: Option<ChartSource>,
+}
+
+/// Renders `path` with the chosen renderer, with the run's values and release settings.
+fn render_chart(
+    args: &CheckArgs,
+    path: &Path,
+    options: &ReleaseOptions,
+    kube_version: KubeVersion,
+) -> Result<ChartRender> {
+    let namespace = &args.chart.namespace;
+    if args.renderer == Renderer::Helm {
+        let stream = crate::helm_template::render(path, &args.chart, Some(kube_version))?;
+        let objects = load_stream(&stream, namespace)?;
+        return Ok(ChartRender {
+            name: chart_name(&objects).unwrap_or_else(|| path.display().to_string()),
+            version: None,
+            objects,
+            source: None,
+        });
+    }
+    let rendered = rendered::render_path(path, &args.chart.value_options(), options, true)?;
+    Ok(ChartRender {
+        name: rendered.name,
+        version: Some(rendered.version),
+        objects: load_stream(&rendered.stream, namespace)?,
+        source: Some(ChartSource {
+            kube_constraint: rendered.kube_constraint,
+            lookups: rendered.lookups,
+        }),
+    })
 }
 
 /// Writes the report where asked. Under GitHub Actions the human format also emits workflow
@@ -163,8 +263,20 @@ fn chart_model(
     }
 }
 
-/// The charts to render: those named, else `.` when nothing else is to be checked.
+/// The charts to render: those `--changed` files belong to, every chart here with `--all`,
+/// those named, else `.` when nothing else is to be checked.
 fn chart_inputs(args: &CheckArgs) -> Result<Vec<PathBuf>> {
+    if let Some(files) = &args.changed {
+        return Ok(crate::charts::containing(files));
+    }
+    if args.all {
+        let found = crate::charts::under(Path::new("."));
+        if found.is_empty() {
+            return Err(InputError::new("--all: no Chart.yaml under the working directory")
+                .with_help("charts under fixtures/, testdata/ and hidden directories are skipped: name them to check them"));
+        }
+        return Ok(found);
+    }
     if !args.charts.is_empty() || !args.manifest.is_empty() || !args.migrations.is_empty() {
         return Ok(args.charts.clone());
     }
@@ -220,30 +332,30 @@ fn chart_baseline(
     args: &CheckArgs,
     path: &Path,
     options: &ReleaseOptions,
+    kube_version: KubeVersion,
 ) -> Result<Option<Baseline>> {
-    let values = args.chart.value_options();
-    let (label, rendered) = if let Some(base) = &args.base_chart {
-        let rendered = rendered::render_path(base, &values, options, true)?;
-        (format!("chart:{}", base.display()), rendered)
+    let (label, version, objects) = if let Some(base) = &args.base_chart {
+        let rendered = render_chart(args, base, options, kube_version)?;
+        let label = format!("chart:{}", base.display());
+        (label, rendered.version, rendered.objects)
     } else if let Some(reference) = &args.base {
         if !crate::chart::git::exists_at_revision(path, reference) {
             return Ok(None);
         }
         let chart = crate::chart::git::load_chart_at_revision(path, reference)?;
-        let loaded = crate::chart::prepare(chart, &values)?;
+        let loaded = crate::chart::prepare(chart, &args.chart.value_options())?;
         let shown = format!("{}@{reference}", path.display());
-        (
-            format!("git:{reference}"),
-            rendered::render_loaded(&loaded, &shown, options, true)?,
-        )
+        let rendered = rendered::render_loaded(&loaded, &shown, options, true)?;
+        let objects = load_stream(&rendered.stream, &args.chart.namespace)?;
+        (format!("git:{reference}"), Some(rendered.version), objects)
     } else {
         return Ok(None);
     };
     let revision = Revision {
         number: None,
         status: None,
-        chart_version: Some(rendered.version.clone()),
-        objects: load_stream(&rendered.stream, &args.chart.namespace)?,
+        chart_version: version,
+        objects,
     };
     Ok(Baseline::new(label, Source::Rerendered, vec![revision]))
 }
@@ -356,11 +468,11 @@ fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     u8::from(fails)
 }
 
-fn load_config(args: &CheckArgs) -> Result<Config> {
+fn load_config(args: &CheckArgs, start: &Path) -> Result<Config> {
     if let Some(path) = &args.config {
         return Config::load(path);
     }
-    match Config::discover(input_start(args)) {
+    match Config::discover(start) {
         Some(path) => Config::load(&path),
         None => Ok(Config::default()),
     }
@@ -369,7 +481,11 @@ fn load_config(args: &CheckArgs) -> Result<Config> {
 /// `--pipeline` and the config's `pipelines:` replace discovery; `--no-pipelines` turns
 /// discovery off. Discovery starts at the first input file (standard input: the working
 /// directory) and covers its repository.
-fn pipeline_sources<'a>(args: &'a CheckArgs, config: &'a Config) -> pipeline::read::Sources<'a> {
+fn pipeline_sources<'a>(
+    args: &'a CheckArgs,
+    config: &'a Config,
+    start: &'a Path,
+) -> pipeline::read::Sources<'a> {
     use pipeline::read::Sources;
     if !args.pipeline.is_empty() {
         return Sources::Given(&args.pipeline);
@@ -380,13 +496,13 @@ fn pipeline_sources<'a>(args: &'a CheckArgs, config: &'a Config) -> pipeline::re
     if args.no_pipelines {
         return Sources::None;
     }
-    Sources::DiscoverFrom(input_start(args))
+    Sources::DiscoverFrom(start)
 }
 
 /// Where the config and pipeline files are looked for: the first chart, else the first
 /// manifest file, else the first migrations path, else the working directory.
-fn input_start(args: &CheckArgs) -> &Path {
-    args.charts
+fn input_start<'a>(args: &'a CheckArgs, charts: &'a [PathBuf]) -> &'a Path {
+    charts
         .first()
         .map(PathBuf::as_path)
         .or_else(|| {

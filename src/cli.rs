@@ -56,15 +56,39 @@ pub enum FailOn {
     Never,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Renderer {
+    Native,
+    Helm,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Manifests already rendered (`helm template …`), `-` for standard input
     #[arg(long, value_name = "FILE")]
     pub manifest: Vec<String>,
 
-    /// Charts to render and check (directories or .tgz); default `.` when no other input
+    /// Charts to render and check (directories or .tgz), in parallel, with one report and one
+    /// verdict; default `.` when no other input
     #[arg(value_name = "CHART")]
     pub charts: Vec<PathBuf>,
+
+    /// Check every chart under the working directory. Charts vendored in another chart's
+    /// `charts/`, hidden directories, `node_modules`/`vendor`/`target` and test data
+    /// (`fixtures`, `testdata`) are skipped; name those to check them
+    #[arg(long, conflicts_with_all = ["charts", "changed"])]
+    pub all: bool,
+
+    /// Check the charts these files belong to (each chart once; a file in a vendored subchart
+    /// belongs to the chart that vendors it); files outside any chart are ignored. Takes the
+    /// rest of the command line, as pre-commit passes it
+    #[arg(long, value_name = "FILE", num_args = 0.., conflicts_with = "charts")]
+    pub changed: Option<Vec<PathBuf>>,
+
+    /// How charts are rendered: rollguard's own engine, or `helm template` (Helm from
+    /// $ROLLGUARD_HELM, else $HELM_BIN, else PATH)
+    #[arg(long, value_enum, default_value = "native")]
+    pub renderer: Renderer,
 
     #[command(flatten)]
     pub chart: ChartArgs,
