@@ -70,11 +70,18 @@ fn helm_renderer_without_helm_is_an_input_error() {
         .unwrap();
     let run = Run::from(run);
     assert_eq!(run.code, 2, "{}", run.stderr);
+    // miette wraps the message: compare words.
+    let message: Vec<&str> = run
+        .stderr
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect();
+    let message = message.join(" ");
     assert!(
-        run.stderr
-            .contains("cannot run helm (/nonexistent/helm from ROLLGUARD_HELM)")
+        message.contains("cannot run helm (/nonexistent/helm from ROLLGUARD_HELM)"),
+        "{message}"
     );
-    assert!(run.stderr.contains("--renderer native"), "{}", run.stderr);
+    assert!(message.contains("--renderer native"), "{message}");
 }
 
 #[test]
