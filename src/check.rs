@@ -116,10 +116,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
 
 /// `--changed` with files that belong to no chart, and nothing else to check.
 fn nothing_changed(args: &CheckArgs, chart_paths: &[PathBuf]) -> bool {
-    args.changed.is_some()
-        && chart_paths.is_empty()
-        && args.manifest.is_empty()
-        && args.migrations.is_empty()
+    args.changed && chart_paths.is_empty() && args.manifest.is_empty() && args.migrations.is_empty()
 }
 
 /// Renders and models every chart, in parallel. Results keep the input order (and the first
@@ -266,8 +263,8 @@ fn chart_model(
 /// The charts to render: those `--changed` files belong to, every chart here with `--all`,
 /// those named, else `.` when nothing else is to be checked.
 fn chart_inputs(args: &CheckArgs) -> Result<Vec<PathBuf>> {
-    if let Some(files) = &args.changed {
-        return Ok(crate::charts::containing(files));
+    if args.changed {
+        return Ok(crate::charts::containing(&args.charts));
     }
     if args.all {
         let found = crate::charts::under(Path::new("."));

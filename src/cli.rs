@@ -35,7 +35,7 @@ pub enum Command {
         rollguard check ./chart --base origin/main           compare with the chart as committed there\n  \
         rollguard check charts/* --base origin/main          several charts, one report and verdict\n  \
         rollguard check --all --base HEAD --quiet            every chart in the repository\n  \
-        rollguard check --changed $(git diff --name-only main) --base main\n  \
+        rollguard check --changed --base main $(git diff --name-only main)\n  \
         rollguard check ./chart -f values-prod.yaml --kube-version 1.31 --format sarif -o rollguard.sarif\n  \
         rollguard check ./chart --renderer helm              render with `helm template`\n  \
         helm template my-release ./chart | rollguard check --manifest -\n  \
@@ -97,11 +97,11 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with_all = ["charts", "changed"])]
     pub all: bool,
 
-    /// Check the charts these files belong to (each chart once; a file in a vendored subchart
-    /// belongs to the chart that vendors it); files outside any chart are ignored. Takes the
-    /// rest of the command line, as pre-commit passes it
-    #[arg(long, value_name = "FILE", num_args = 0.., conflicts_with = "charts")]
-    pub changed: Option<Vec<PathBuf>>,
+    /// Read the CHART arguments as changed files and check the charts they belong to, each
+    /// once (a file in a vendored subchart belongs to the chart that vendors it); files outside
+    /// any chart are ignored, and none left is GO. What the pre-commit hook runs
+    #[arg(long)]
+    pub changed: bool,
 
     /// How charts are rendered: rollguard's own engine, or `helm template` (Helm from
     /// $ROLLGUARD_HELM, else $HELM_BIN, else PATH)

@@ -18,6 +18,9 @@ fn changed_files_check_the_charts_they_belong_to_against_head() {
             "HEAD",
             "--quiet",
             "--changed",
+            // pre-commit puts the hook's `args:` here, before the file names.
+            "--kube-version",
+            "1.31",
             "charts/web/values.yaml",
             "charts/web/files/migrations/002_cleanup.sql",
             "./charts/web/Chart.yaml",
