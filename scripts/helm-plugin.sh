@@ -23,4 +23,6 @@ else
   echo "helm rollguard: no rollguard binary: run 'helm plugin update rollguard' (needs cargo) or put rollguard on PATH" >&2
   exit 2
 fi
+# An empty namespace is "not set" (rollguard's default, `default`), not the namespace "".
+if [ -z "${HELM_NAMESPACE:-}" ]; then unset HELM_NAMESPACE; fi
 exec "$bin" "$@"

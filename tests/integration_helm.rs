@@ -161,3 +161,25 @@ fn helm_plugin_without_a_binary_says_how_to_get_one() {
         run.stderr
     );
 }
+
+#[test]
+fn helm_plugin_reads_an_empty_namespace_as_unset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let helm = fake_helm(tmp.path());
+    let run = command(crate_root().join("scripts/helm-plugin.sh"), &crate_root())
+        .env("HELM_PLUGIN_DIR", crate_root())
+        .env("HELM_BIN", &helm)
+        .env("HELM_NAMESPACE", "")
+        .env("ROLLGUARD_BIN", BIN)
+        .args([
+            "check",
+            "fixtures/charts/web-v1",
+            "--renderer",
+            "helm",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(Run::from(run).code, 1);
+    assert!(recorded_args(tmp.path()).contains("--namespace default"));
+}
