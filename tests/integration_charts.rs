@@ -118,3 +118,15 @@ fn all_without_charts_is_an_input_error() {
             .contains("no Chart.yaml under the working directory")
     );
 }
+
+#[test]
+fn many_charts_in_a_pipe_print_no_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..9 {
+        put_chart(&dir.path().join(format!("charts/app{i}")), "web-v1");
+    }
+    let run = rollguard(dir.path(), &["check", "--all", "--quiet"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.stdout.matches("info[pvc-no-keep-policy]").count(), 9);
+}

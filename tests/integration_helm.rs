@@ -183,3 +183,15 @@ fn helm_plugin_reads_an_empty_namespace_as_unset() {
     assert_eq!(Run::from(run).code, 1);
     assert!(recorded_args(tmp.path()).contains("--namespace default"));
 }
+
+#[test]
+fn helm_renderer_and_a_git_baseline_do_not_mix() {
+    let run = command(BIN, &crate_root())
+        .args(["check", "fixtures/charts/web-v1", "--renderer", "helm"])
+        .args(["--base", "HEAD"])
+        .output()
+        .unwrap();
+    let run = Run::from(run);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--base-manifest"), "{}", run.stderr);
+}
