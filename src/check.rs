@@ -264,6 +264,12 @@ fn chart_model(
 /// those named, else `.` when nothing else is to be checked.
 fn chart_inputs(args: &CheckArgs) -> Result<Vec<PathBuf>> {
     if args.changed {
+        // No files named: git says what changed since the baseline.
+        if let (true, Some(reference)) = (args.charts.is_empty(), &args.base) {
+            return Ok(crate::charts::containing(&crate::charts::changed_since(
+                reference,
+            )?));
+        }
         return Ok(crate::charts::containing(&args.charts));
     }
     if args.all {

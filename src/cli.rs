@@ -99,7 +99,8 @@ pub struct CheckArgs {
 
     /// Read the CHART arguments as changed files and check the charts they belong to, each
     /// once (a file in a vendored subchart belongs to the chart that vendors it); files outside
-    /// any chart are ignored, and none left is GO. What the pre-commit hook runs
+    /// any chart are ignored, and none left is GO. Without files and with --base REF: the files
+    /// git shows changed since REF, deletions included (what the pre-commit hook runs)
     #[arg(long)]
     pub changed: bool,
 

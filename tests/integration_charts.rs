@@ -130,3 +130,40 @@ fn many_charts_in_a_pipe_print_no_progress() {
     assert_eq!(run.stderr, "");
     assert_eq!(run.stdout.matches("info[pvc-no-keep-policy]").count(), 9);
 }
+
+/// Without file names, `--changed --base REF` asks git, which also sees deleted files: removing
+/// a PVC template is the change that loses data.
+#[test]
+fn changed_without_files_asks_git_and_sees_deletions() {
+    let repo = repo_with_charts();
+    let root = repo.path();
+    std::fs::remove_file(root.join("charts/web/templates/pvc.yaml")).unwrap();
+    let run = rollguard(root, &["check", "--changed", "--base", "HEAD", "--quiet"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("error[pvc-removed]"), "{}", run.stdout);
+    assert!(!run.stdout.contains("charts/other"), "{}", run.stdout);
+
+    // Nothing changed: nothing to check.
+    integration_support::git(root, &["checkout", "--", "."]);
+    let run = rollguard(root, &["check", "--changed", "--base", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("nothing to check"), "{}", run.stdout);
+}
+
+/// Before the first commit there is no HEAD: every tracked chart is new, without a baseline.
+#[test]
+fn changed_in_a_repository_without_commits_checks_the_staged_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    integration_support::git(root, &["init", "-q"]);
+    put_chart(&root.join("charts/web"), "web");
+    integration_support::git(root, &["add", "-A"]);
+    let run = rollguard(
+        root,
+        &["check", "--changed", "--base", "HEAD", "--format", "json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["charts"][0]["path"], "charts/web");
+    assert!(report["charts"][0]["baseline"].is_null());
+}

@@ -173,4 +173,11 @@ fn pre_commit_hook_rejects_a_hazardous_chart_change_and_lets_a_safe_one_through(
     assert!(ok, "the safe commit was rejected:\n{out}");
     assert!(out.contains("rollguard (Helm rollback hazards)"), "{out}");
     assert_eq!(git(repo, &["rev-list", "--count", "HEAD"]), "2");
+
+    // Deleting the PVC's template: pre-commit passes no deleted files, the hook still sees it.
+    std::fs::remove_file(repo.join("charts/web/templates/pvc.yaml")).unwrap();
+    let (ok, out) = commit(repo, &work, "no pvc");
+    assert!(!ok, "the PVC deletion went through:\n{out}");
+    assert!(out.contains("error[pvc-removed]"), "{out}");
+    assert_eq!(git(repo, &["rev-list", "--count", "HEAD"]), "2");
 }
