@@ -23,17 +23,35 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check a release for rollback hazards
-    #[command(after_help = "Examples:\n  \
+    /// Check charts or rendered manifests for rollback hazards (GO / NO-GO)
+    #[command(
+        long_about = "Check charts or rendered manifests for rollback hazards and print a GO / NO-GO \
+                      report. Charts are rendered with rollguard's own engine (or `helm template` \
+                      with --renderer helm), compared with a baseline when one is given (--base, \
+                      --base-chart, --base-manifest, --base-release: what a rollback returns to), \
+                      and checked with the SQL their hooks run and the CI/CD files that deploy them.\n\n\
+                      Exit codes: 0 GO, 1 NO-GO (see --fail-on), 2 usage or input error.",
+        after_help = "Examples:\n  \
+        rollguard check ./chart --base origin/main           compare with the chart as committed there\n  \
+        rollguard check charts/* --base origin/main          several charts, one report and verdict\n  \
+        rollguard check --all --base HEAD --quiet            every chart in the repository\n  \
+        rollguard check --changed --base main $(git diff --name-only main)\n  \
+        rollguard check ./chart -f values-prod.yaml --kube-version 1.31 --format sarif -o rollguard.sarif\n  \
+        rollguard check ./chart --renderer helm              render with `helm template`\n  \
         helm template my-release ./chart | rollguard check --manifest -\n  \
-        rollguard check --manifest rendered.yaml --kube-version 1.29 --format sarif -o rollguard.sarif\n  \
-        rollguard check --manifest rendered.yaml --pipeline .github/workflows --pipeline helmfile.yaml\n  \
-        rollguard check --manifest new.yaml --base-manifest <(helm get manifest my-release)\n  \
         kubectl get secrets -l owner=helm,name=my-release -o yaml > history.yaml\n  \
-        rollguard check --manifest new.yaml --base-release history.yaml\n  \
-        rollguard check --migrations db/migrations --sql-dialect postgres")]
+        rollguard check ./chart --base-release history.yaml\n  \
+        rollguard check --migrations db/migrations --sql-dialect postgres\n\n\
+        Integrations: pre-commit (.pre-commit-hooks.yaml), GitHub Action (action.yml), Helm plugin\n\
+        (helm rollguard check …), GitLab Code Quality (--format gitlab): see the README."
+    )]
     Check(Box<CheckArgs>),
     /// Render a chart as `helm template` does, with rollguard's own engine
+    #[command(after_help = "Examples:\n  \
+        rollguard render ./chart                             the manifest stream, as `helm template`\n  \
+        rollguard render ./chart -f values-prod.yaml --set image.tag=2.0 -n shop\n  \
+        rollguard render ./chart --json                      every template's output, by file\n  \
+        rollguard render ./chart --no-hooks | kubectl diff -f -")]
     Render(Box<RenderArgs>),
     /// List the rules: id, severity, effect, summary
     Rules,
@@ -56,15 +74,40 @@ pub enum FailOn {
     Never,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Renderer {
+    Native,
+    Helm,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Manifests already rendered (`helm template …`), `-` for standard input
     #[arg(long, value_name = "FILE")]
     pub manifest: Vec<String>,
 
-    /// Charts to render and check (directories or .tgz); default `.` when no other input
+    /// Charts to render and check (directories or .tgz), in parallel, with one report and one
+    /// verdict; default `.` when no other input
     #[arg(value_name = "CHART")]
     pub charts: Vec<PathBuf>,
+
+    /// Check every chart under the working directory. Charts vendored in another chart's
+    /// `charts/`, hidden directories, `node_modules`/`vendor`/`target` and test data
+    /// (`fixtures`, `testdata`) are skipped; name those to check them
+    #[arg(long, conflicts_with_all = ["charts", "changed"])]
+    pub all: bool,
+
+    /// Read the CHART arguments as changed files and check the charts they belong to, each
+    /// once (a file in a vendored subchart belongs to the chart that vendors it); files outside
+    /// any chart are ignored, and none left is GO. Without files and with --base REF: the files
+    /// git shows changed since REF, deletions included (what the pre-commit hook runs)
+    #[arg(long)]
+    pub changed: bool,
+
+    /// How charts are rendered: rollguard's own engine, or `helm template` (Helm from
+    /// $ROLLGUARD_HELM, else $HELM_BIN, else PATH)
+    #[arg(long, value_enum, default_value = "native")]
+    pub renderer: Renderer,
 
     #[command(flatten)]
     pub chart: ChartArgs,

@@ -35,7 +35,7 @@ const MAX_FILES: usize = 2_000;
 /// Pipeline files larger than this are skipped with a note.
 pub const MAX_FILE_BYTES: u64 = 1 << 20;
 
-const SKIP_DIRS: &[&str] = &[
+pub(crate) const SKIP_DIRS: &[&str] = &[
     ".git",
     "node_modules",
     "target",

@@ -1,11 +1,16 @@
 //! `rollguard check`: load → model → rules → findings → report.
 
+mod charts;
+
+use charts::check_charts;
+pub use charts::release_options;
+
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use crate::accepted;
 use crate::baseline::{Baseline, Revision, Source, release};
-use crate::cli::{ChartArgs, CheckArgs, FailOn};
+use crate::cli::{CheckArgs, FailOn, Renderer};
 use crate::config::Config;
 use crate::diff::pair;
 use crate::error::{InputError, Result};
@@ -13,10 +18,6 @@ use crate::kube::{ApiTable, KubeVersion};
 use crate::manifest::{Object, load_stream};
 use crate::model::{ChartInfo, ChartModel, ChartSource, Settings};
 use crate::pipeline;
-use crate::render::chart::Release;
-use crate::render::objects::Capabilities;
-use crate::render::release::ReleaseOptions;
-use crate::rendered;
 use crate::report::{Format, Report};
 use crate::rules::{self, Severity};
 use crate::source::SourceFile;
@@ -29,24 +30,42 @@ pub struct Outcome {
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
-    let config = load_config(args)?;
+    let chart_paths = chart_inputs(args)?;
+    let start = input_start(args, &chart_paths);
+    let config = load_config(args, start)?;
     let kube_version = kube_version(args, &config)?;
     let settings = Settings {
         kube_version,
         config,
     };
-    let chart_paths = chart_inputs(args)?;
+    if nothing_changed(args, &chart_paths) {
+        let note = "none of the changed files belongs to a chart: nothing to check".to_string();
+        let report = Report::new(
+            Vec::new(),
+            Vec::new(),
+            vec![note],
+            args.chart.release_name.clone(),
+        );
+        return Ok(Outcome {
+            report,
+            exit_code: 0,
+        });
+    }
     let base = load_baseline(args)?;
-    let chart_base = args.base.is_some() || args.base_chart.is_some();
-    if (base.is_some() || chart_base) && args.manifest.len() + chart_paths.len() > 1 {
+    if (base.is_some() || args.base_chart.is_some()) && args.manifest.len() + chart_paths.len() > 1
+    {
         return Err(InputError::new(
             "a baseline compares with one revision: give exactly one chart or --manifest",
-        ));
+        )
+        .with_help("--base REF works with several charts: each is compared with itself at REF"));
+    }
+    if args.renderer == Renderer::Helm && args.base.is_some() {
+        return Err(InputError::new("--base REF renders the chart at REF natively; it cannot be combined with --renderer helm")
+            .with_help("render the previous revision with helm yourself and pass it with --base-manifest, or use --base-chart"));
     }
     let dialect = args.sql_dialect.or(settings.config.sql_dialect);
     let namespace = &args.chart.namespace;
     let mut charts = Vec::new();
-    let mut new_charts = Vec::new();
     for input in &args.manifest {
         let file = read_input(input)?;
         let objects = load_stream(&file, namespace)?;
@@ -58,35 +77,14 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         };
         charts.push(chart_model(info, objects, base.clone(), None, dialect));
     }
-    let options = release_options(&args.chart, Some(kube_version));
-    let values = args.chart.value_options();
-    for path in &chart_paths {
-        let rendered = rendered::render_path(path, &values, &options, true)?;
-        let objects = load_stream(&rendered.stream, namespace)?;
-        let base = match &base {
-            Some(b) => Some(b.clone()),
-            None => chart_baseline(args, path, &options)?,
-        };
-        if let (None, Some(reference)) = (&base, &args.base) {
-            new_charts.push(format!(
-                "{} has no Chart.yaml at {reference} (a new chart, or an unknown revision): no baseline",
-                path.display()
-            ));
-        }
-        let info = ChartInfo {
-            path: path.display().to_string(),
-            name: rendered.name.clone(),
-            version: Some(rendered.version.clone()),
-            baseline: base.as_ref().map(|b| b.label.clone()),
-        };
-        let source = ChartSource {
-            kube_constraint: rendered.kube_constraint,
-            lookups: rendered.lookups,
-        };
-        charts.push(chart_model(info, objects, base, Some(source), dialect));
+    let mut notes = Vec::new();
+    let checked = check_charts(args, &chart_paths, base.as_ref(), kube_version, dialect)?;
+    for (chart, note) in checked {
+        charts.push(chart);
+        notes.extend(note);
     }
     add_migrations(&mut charts, &args.migrations, dialect)?;
-    let pipelines = pipeline::read::load(pipeline_sources(args, &settings.config))?;
+    let pipelines = pipeline::read::load(pipeline_sources(args, &settings.config, start))?;
     for chart in &mut charts {
         chart.invocations = pipeline::related(&pipelines.invocations, chart);
     }
@@ -101,7 +99,6 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     if let Some(path) = &args.write_accepted {
         accepted::write(path, &findings)?;
     }
-    let mut notes = new_charts;
     notes.extend(self::notes(&charts));
     notes.extend(pipelines.notes);
     notes.extend(charts.iter().filter_map(pipeline::checked_note));
@@ -113,6 +110,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     );
     let exit_code = exit_code(&report, args.fail_on);
     Ok(Outcome { report, exit_code })
+}
+
+/// `--changed` with files that belong to no chart, and nothing else to check.
+fn nothing_changed(args: &CheckArgs, chart_paths: &[PathBuf]) -> bool {
+    args.changed && chart_paths.is_empty() && args.manifest.is_empty() && args.migrations.is_empty()
 }
 
 /// Writes the report where asked. Under GitHub Actions the human format also emits workflow
@@ -163,8 +165,26 @@ fn chart_model(
     }
 }
 
-/// The charts to render: those named, else `.` when nothing else is to be checked.
+/// The charts to render: those `--changed` files belong to, every chart here with `--all`,
+/// those named, else `.` when nothing else is to be checked.
 fn chart_inputs(args: &CheckArgs) -> Result<Vec<PathBuf>> {
+    if args.changed {
+        // No files named: git says what changed since the baseline.
+        if let (true, Some(reference)) = (args.charts.is_empty(), &args.base) {
+            return Ok(crate::charts::containing(&crate::charts::changed_since(
+                reference,
+            )?));
+        }
+        return Ok(crate::charts::containing(&args.charts));
+    }
+    if args.all {
+        let found = crate::charts::under(Path::new("."));
+        if found.is_empty() {
+            return Err(InputError::new("--all: no Chart.yaml under the working directory")
+                .with_help("charts under fixtures/, testdata/ and hidden directories are skipped: name them to check them"));
+        }
+        return Ok(found);
+    }
     if !args.charts.is_empty() || !args.manifest.is_empty() || !args.migrations.is_empty() {
         return Ok(args.charts.clone());
     }
@@ -173,79 +193,6 @@ fn chart_inputs(args: &CheckArgs) -> Result<Vec<PathBuf>> {
     }
     Err(InputError::new("nothing to check: no Chart.yaml here")
         .with_help("name a chart (`rollguard check path/to/chart`), or use --manifest FILE or --migrations PATH"))
-}
-
-/// Release settings for rendering. With a target version, charts see the API set that
-/// Kubernetes version serves (what the real upgrade would meet); without one, Helm's defaults
-/// (what `helm template` renders). Both revisions share one seed and clock, so generated
-/// passwords and certificates do not look like changes.
-pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> ReleaseOptions {
-    let mut capabilities = Capabilities::default();
-    if let Some(v) = target {
-        capabilities.kube_version = format!("v{v}.0");
-        capabilities.api_versions = ApiTable::builtin().served(v);
-    }
-    capabilities
-        .api_versions
-        .extend(args.api_versions.iter().cloned());
-    ReleaseOptions {
-        release: Release {
-            name: args.release_name.clone(),
-            namespace: args.namespace.clone(),
-            revision: args.revision,
-            is_upgrade: args.is_upgrade,
-        },
-        capabilities,
-        seed: Some(RENDER_SEED),
-        clock: Some(render_clock()),
-    }
-}
-
-/// Any fixed value: what matters is that both revisions use the same one.
-const RENDER_SEED: u64 = 0x726f_6c6c_6775_6172;
-
-/// `now` for every render of one run.
-fn render_clock() -> i64 {
-    static CLOCK: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
-    *CLOCK.get_or_init(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    })
-}
-
-/// `--base-chart` and `--base REF`: the previous chart, rendered with the same values and
-/// settings. A chart that did not exist at REF is a new chart: no baseline.
-fn chart_baseline(
-    args: &CheckArgs,
-    path: &Path,
-    options: &ReleaseOptions,
-) -> Result<Option<Baseline>> {
-    let values = args.chart.value_options();
-    let (label, rendered) = if let Some(base) = &args.base_chart {
-        let rendered = rendered::render_path(base, &values, options, true)?;
-        (format!("chart:{}", base.display()), rendered)
-    } else if let Some(reference) = &args.base {
-        if !crate::chart::git::exists_at_revision(path, reference) {
-            return Ok(None);
-        }
-        let chart = crate::chart::git::load_chart_at_revision(path, reference)?;
-        let loaded = crate::chart::prepare(chart, &values)?;
-        let shown = format!("{}@{reference}", path.display());
-        (
-            format!("git:{reference}"),
-            rendered::render_loaded(&loaded, &shown, options, true)?,
-        )
-    } else {
-        return Ok(None);
-    };
-    let revision = Revision {
-        number: None,
-        status: None,
-        chart_version: Some(rendered.version.clone()),
-        objects: load_stream(&rendered.stream, &args.chart.namespace)?,
-    };
-    Ok(Baseline::new(label, Source::Rerendered, vec![revision]))
 }
 
 /// The previous revision(s), from whichever baseline flag was given (clap allows only one).
@@ -356,11 +303,11 @@ fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     u8::from(fails)
 }
 
-fn load_config(args: &CheckArgs) -> Result<Config> {
+fn load_config(args: &CheckArgs, start: &Path) -> Result<Config> {
     if let Some(path) = &args.config {
         return Config::load(path);
     }
-    match Config::discover(input_start(args)) {
+    match Config::discover(start) {
         Some(path) => Config::load(&path),
         None => Ok(Config::default()),
     }
@@ -369,7 +316,11 @@ fn load_config(args: &CheckArgs) -> Result<Config> {
 /// `--pipeline` and the config's `pipelines:` replace discovery; `--no-pipelines` turns
 /// discovery off. Discovery starts at the first input file (standard input: the working
 /// directory) and covers its repository.
-fn pipeline_sources<'a>(args: &'a CheckArgs, config: &'a Config) -> pipeline::read::Sources<'a> {
+fn pipeline_sources<'a>(
+    args: &'a CheckArgs,
+    config: &'a Config,
+    start: &'a Path,
+) -> pipeline::read::Sources<'a> {
     use pipeline::read::Sources;
     if !args.pipeline.is_empty() {
         return Sources::Given(&args.pipeline);
@@ -380,13 +331,13 @@ fn pipeline_sources<'a>(args: &'a CheckArgs, config: &'a Config) -> pipeline::re
     if args.no_pipelines {
         return Sources::None;
     }
-    Sources::DiscoverFrom(input_start(args))
+    Sources::DiscoverFrom(start)
 }
 
 /// Where the config and pipeline files are looked for: the first chart, else the first
 /// manifest file, else the first migrations path, else the working directory.
-fn input_start(args: &CheckArgs) -> &Path {
-    args.charts
+fn input_start<'a>(args: &'a CheckArgs, charts: &'a [PathBuf]) -> &'a Path {
+    charts
         .first()
         .map(PathBuf::as_path)
         .or_else(|| {
