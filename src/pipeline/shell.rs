@@ -331,15 +331,7 @@ impl Lexer<'_> {
                     self.pos += 1;
                     self.double_quoted(&mut segs);
                 }
-                b'`' => {
-                    self.pos += 1;
-                    let end = self
-                        .rest()
-                        .find('`')
-                        .map_or(self.bytes.len(), |i| self.pos + i);
-                    self.pos = (end + 1).min(self.bytes.len());
-                    segs.push(Segment::Subst { quoted: false });
-                }
+                b'`' => self.backticks(false, &mut segs),
                 b'$' => self.dollar(false, &mut segs),
                 b'{' if self.dialect == Dialect::Braces && self.rest().starts_with("{{") => {
                     self.placeholder("{{", "}}", false, &mut segs)
@@ -388,15 +380,7 @@ impl Lexer<'_> {
                     }
                 }
                 b'$' => self.dollar(true, segs),
-                b'`' => {
-                    self.pos += 1;
-                    let end = self
-                        .rest()
-                        .find('`')
-                        .map_or(self.bytes.len(), |i| self.pos + i);
-                    self.pos = (end + 1).min(self.bytes.len());
-                    segs.push(Segment::Subst { quoted: true });
-                }
+                b'`' => self.backticks(true, segs),
                 b'{' if self.dialect == Dialect::Braces && self.rest().starts_with("{{") => {
                     self.placeholder("{{", "}}", true, segs)
                 }
@@ -426,6 +410,17 @@ impl Lexer<'_> {
             quoted,
             fallback: None,
         });
+    }
+
+    /// A `` `command` `` substitution: its output cannot be known.
+    fn backticks(&mut self, quoted: bool, segs: &mut Segs) {
+        self.pos += 1;
+        let end = self
+            .rest()
+            .find('`')
+            .map_or(self.bytes.len(), |i| self.pos + i);
+        self.pos = (end + 1).min(self.bytes.len());
+        segs.push(Segment::Subst { quoted });
     }
 
     fn dollar(&mut self, quoted: bool, segs: &mut Segs) {

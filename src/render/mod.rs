@@ -292,20 +292,18 @@ impl Engine {
         name: &str,
         dot: Value,
     ) -> Result<(String, Vec<Segment>), Error> {
-        let tree = self
-            .templates
-            .get(name)
-            .ok_or_else(|| Error::NoTemplate(name.to_string()))?;
-        shared.mark_stack();
-        let scope = Scope {
-            base: &self.templates,
-            local: None,
-        };
+        let (tree, scope) = self.prepare(shared, name)?;
         exec::execute_traced(self, scope, shared, tree, dot).map_err(|e| Error::Exec(*e))
     }
 
     /// Like [`Engine::execute`], sharing `shared` with other executions of the same render.
     pub fn execute_shared(&self, shared: &Shared, name: &str, dot: Value) -> Result<String, Error> {
+        let (tree, scope) = self.prepare(shared, name)?;
+        exec::execute(self, scope, shared, tree, dot).map_err(|e| Error::Exec(*e))
+    }
+
+    /// The template to run and its scope; marks where this execution's stack begins.
+    fn prepare(&self, shared: &Shared, name: &str) -> Result<(&Tree, Scope<'_>), Error> {
         let tree = self
             .templates
             .get(name)
@@ -315,7 +313,7 @@ impl Engine {
             base: &self.templates,
             local: None,
         };
-        exec::execute(self, scope, shared, tree, dot).map_err(|e| Error::Exec(*e))
+        Ok((tree, scope))
     }
 }
 

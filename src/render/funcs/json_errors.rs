@@ -190,18 +190,27 @@ impl Scan<'_> {
             self.ws();
             self.value()?;
             self.ws();
-            match self.peek() {
-                None => return Err(EOF.into()),
-                Some(b',') => {
-                    self.i += 1;
-                    self.ws();
-                }
-                Some(b'}') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                Some(c) => return Err(invalid(c, "after object key:value pair")),
+            if self.separator(b'}', "after object key:value pair")? {
+                return Ok(());
             }
+        }
+    }
+
+    /// After a member: `,` goes on (false), `close` ends the container (true), anything else is
+    /// Go's syntax error with `context`.
+    fn separator(&mut self, close: u8, context: &str) -> Result<bool, String> {
+        match self.peek() {
+            None => Err(EOF.into()),
+            Some(b',') => {
+                self.i += 1;
+                self.ws();
+                Ok(false)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(true)
+            }
+            Some(c) => Err(invalid(c, context)),
         }
     }
 
@@ -215,17 +224,8 @@ impl Scan<'_> {
         loop {
             self.value()?;
             self.ws();
-            match self.peek() {
-                None => return Err(EOF.into()),
-                Some(b',') => {
-                    self.i += 1;
-                    self.ws();
-                }
-                Some(b']') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                Some(c) => return Err(invalid(c, "after array element")),
+            if self.separator(b']', "after array element")? {
+                return Ok(());
             }
         }
     }
