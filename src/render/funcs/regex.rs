@@ -73,9 +73,33 @@ pub(super) fn register(e: &mut Engine) {
     });
 }
 
+/// Compiled patterns of this thread, by Go pattern: charts call `regexReplaceAll` with the same
+/// few literal patterns thousands of times, and compiling dwarfs matching. Bounded, because
+/// patterns built from values could be unbounded in number.
+const CACHE_LIMIT: usize = 256;
+
+thread_local! {
+    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Regex>> =
+        std::cell::RefCell::default();
+}
+
 /// Compiles a pattern; the error is Go's `regexp.Compile` message where the cause maps onto
 /// one of Go's (`missing closing )`, …), else a generic one.
 fn compile(pattern: &str) -> Result<Regex, String> {
+    if let Some(hit) = CACHE.with_borrow(|c| c.get(pattern).cloned()) {
+        return Ok(hit);
+    }
+    let compiled = compile_uncached(pattern)?;
+    CACHE.with_borrow_mut(|c| {
+        if c.len() >= CACHE_LIMIT {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), compiled.clone());
+    });
+    Ok(compiled)
+}
+
+fn compile_uncached(pattern: &str) -> Result<Regex, String> {
     Regex::new(&go_syntax(pattern)).map_err(|e| {
         let detail = e.to_string();
         let (code, fragment) = if detail.contains("unclosed group") {
