@@ -15,6 +15,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rollguard::chart::{ValueOptions, load};
+
+/// The allocator the `rollguard` binary uses, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use rollguard::render::chart::Release;
 use rollguard::render::release::{ReleaseOptions, render_release};
 
