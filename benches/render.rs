@@ -5,7 +5,9 @@
 //! dependencies) and rendering every template, repeated; the per-chart figure is the median.
 //! Helm's side runs in one Python process that imports the oracle's library and times the same
 //! work in a loop (`Chart.load` + `render`, as `helm-render` does), so the interpreter's
-//! start-up is not counted against Helm; it is measured and printed on its own.
+//! start-up is not counted against Helm; it is measured and printed on its own. rollguard is
+//! also timed as a whole `rollguard render` process per chart (start-up, loading, rendering,
+//! printing): the ratio column compares that with Helm's in-process time.
 //! A chart that does not render with its defaults is rendered with the first of its `ci/*.yaml`
 //! values files that works. `RENDER_BENCH_CHARTS=a,b` picks charts.
 
@@ -82,16 +84,45 @@ fn native_once(subject: &Subject) -> Result<Duration, String> {
     Ok(start.elapsed())
 }
 
+/// One `rollguard render` process for the chart, output discarded: what a user waits for.
+fn process_once(subject: &Subject) -> Result<Duration, String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rollguard"));
+    command
+        .args([
+            "render",
+            "--release-name",
+            "release-name",
+            "--namespace",
+            "default",
+        ])
+        .arg(&subject.dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if let Some(values) = &subject.values {
+        command.arg("-f").arg(values);
+    }
+    let start = Instant::now();
+    let status = command.status().map_err(|e| e.to_string())?;
+    let took = start.elapsed();
+    status
+        .success()
+        .then_some(took)
+        .ok_or_else(|| format!("rollguard render failed on {}", subject.name))
+}
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
 }
 
-fn native_median(subject: &Subject) -> Result<Duration, String> {
-    native_once(subject)?;
+fn median_of(
+    subject: &Subject,
+    once: fn(&Subject) -> Result<Duration, String>,
+) -> Result<Duration, String> {
+    once(subject)?;
     let (mut times, mut spent) = (Vec::new(), Duration::ZERO);
     while times.len() < MIN_RUNS || spent < MIN_TIME {
-        let t = native_once(subject)?;
+        let t = once(subject)?;
         spent += t;
         times.push(t);
     }
@@ -245,9 +276,14 @@ fn main() {
         );
         return;
     }
-    let native: Vec<(String, Duration)> = subjects
+    // Per chart: in-process load + render, and the whole `rollguard render` process.
+    let native: Vec<(String, Duration, Duration)> = subjects
         .iter()
-        .filter_map(|s| native_median(s).ok().map(|t| (s.name.clone(), t)))
+        .filter_map(|s| {
+            let inner = median_of(s, native_once).ok()?;
+            let process = median_of(s, process_once).ok()?;
+            Some((s.name.clone(), inner, process))
+        })
         .collect();
     let oracle = match oracle_medians(&oracle_python(), &subjects) {
         Ok(o) => Some(o),
@@ -257,30 +293,45 @@ fn main() {
         }
     };
     println!(
-        "{:<34} {:>10} {:>10} {:>7} {:>14}",
-        "chart", "native ms", "helm ms", "ratio", "helm render ms"
+        "{:<34} {:>10} {:>10} {:>10} {:>14} {:>7}",
+        "chart", "native ms", "process ms", "helm ms", "helm render ms", "ratio"
     );
     let mut ratios = Vec::new();
-    for (name, t) in &native {
+    for (name, inner, process) in &native {
         let helm = oracle.as_ref().and_then(|o| o.charts.get(name));
-        let ratio = helm.map(|(h, _)| h.as_secs_f64() / t.as_secs_f64());
+        let ratio = helm.map(|(h, _)| h.as_secs_f64() / process.as_secs_f64());
         ratios.extend(ratio);
         println!(
-            "{name:<34} {:>10.2} {:>10} {:>7} {:>14}",
-            ms(*t),
+            "{name:<34} {:>10.2} {:>10.2} {:>10} {:>14} {:>7}",
+            ms(*inner),
+            ms(*process),
             helm.map_or("-".into(), |(h, _)| format!("{:.2}", ms(*h))),
-            ratio.map_or("-".into(), |r| format!("{r:.1}x")),
             helm.map_or("-".into(), |(_, r)| format!("{:.2}", ms(*r))),
+            ratio.map_or("-".into(), |r| format!("{r:.1}x")),
         );
     }
-    let total: Duration = native.iter().map(|(_, t)| *t).sum();
-    let native_median = median(native.iter().map(|(_, t)| *t).collect());
-    println!(
-        "native (load + render): {} charts, total {:.1} ms, median {:.2} ms per chart",
-        native.len(),
-        ms(total),
-        ms(native_median)
-    );
+    let sides = [
+        ("native (load + render, in process)", 1usize),
+        ("rollguard render (whole process)", 2),
+    ];
+    let figures: Vec<(&str, Duration, Duration)> = sides
+        .iter()
+        .map(|(what, side)| {
+            let times: Vec<Duration> = native
+                .iter()
+                .map(|t| if *side == 1 { t.1 } else { t.2 })
+                .collect();
+            (*what, times.iter().sum(), median(times))
+        })
+        .collect();
+    for (what, total, med) in &figures {
+        println!(
+            "{what}: {} charts, total {:.1} ms, median {:.2} ms per chart",
+            native.len(),
+            ms(*total),
+            ms(*med)
+        );
+    }
     if let Some(helm) = &oracle {
         ratios.sort_by(f64::total_cmp);
         for (what, pick) in [
@@ -294,16 +345,21 @@ fn main() {
             let helm_total: Duration = times.iter().sum();
             let helm_median = median(times);
             println!(
-                "helm ({what}): {} charts, total {:.1} ms, median {:.2} ms per chart; native is {:.1}x faster in total, {:.1}x on the median chart",
+                "helm ({what}): {} charts, total {:.1} ms, median {:.2} ms per chart",
                 helm.charts.len(),
                 ms(helm_total),
                 ms(helm_median),
-                helm_total.as_secs_f64() / total.as_secs_f64(),
-                helm_median.as_secs_f64() / native_median.as_secs_f64(),
             );
+            for (side, total, med) in &figures {
+                println!(
+                    "  vs {side}: {:.1}x in total, {:.1}x on the median chart",
+                    helm_total.as_secs_f64() / total.as_secs_f64(),
+                    helm_median.as_secs_f64() / med.as_secs_f64(),
+                );
+            }
         }
         println!(
-            "per-chart ratio (helm load + render / native): min {:.1}x, median {:.1}x, max {:.1}x; Python start-up, not counted: {:.0} ms",
+            "per-chart ratio (helm load + render / rollguard process): min {:.1}x, median {:.1}x, max {:.1}x; Python start-up, not counted: {:.0} ms",
             ratios.first().copied().unwrap_or(0.0),
             ratios.get(ratios.len() / 2).copied().unwrap_or(0.0),
             ratios.last().copied().unwrap_or(0.0),

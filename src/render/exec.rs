@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
+use rustc_hash::FxHashMap;
+
 use super::error::ExecError;
 use super::parse::{Arg, Branch, Command, Node, Pipe, TemplateCall, Tree};
 use super::value::{IntTy, Value};
@@ -87,8 +89,8 @@ impl fmt::Display for At<'_> {
 
 /// Named templates visible to an execution: the engine's, plus those defined by a `tpl` text.
 pub(crate) struct Scope<'a> {
-    pub base: &'a HashMap<String, Rc<Tree>>,
-    pub local: Option<&'a HashMap<String, Rc<Tree>>>,
+    pub base: &'a FxHashMap<String, Rc<Tree>>,
+    pub local: Option<&'a FxHashMap<String, Rc<Tree>>>,
 }
 
 impl<'a> Scope<'a> {

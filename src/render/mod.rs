@@ -35,8 +35,9 @@ pub mod release;
 pub mod value;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 pub use error::{Error, ExecError, ParseError};
 pub use value::{Elem, IntTy, List, Map, MapTy, Object, Value};
@@ -146,8 +147,8 @@ pub struct Shared {
     /// State of the random generator behind `randAlphaNum` & co.
     rng: Cell<u64>,
     clock: Option<i64>,
-    /// Free for function libraries (e.g. `include` recursion counters), keyed by name.
-    pub counters: RefCell<HashMap<String, usize>>,
+    /// Nesting of `include` per template name (Helm caps it).
+    pub counters: RefCell<FxHashMap<String, usize>>,
 }
 
 impl Shared {
@@ -157,7 +158,7 @@ impl Shared {
             stack_budget: limits.stack_budget,
             rng: Cell::new(limits.seed.unwrap_or_else(entropy) | 1),
             clock: limits.clock,
-            counters: RefCell::new(HashMap::new()),
+            counters: RefCell::default(),
         }
     }
 
@@ -226,8 +227,9 @@ pub fn run_with_stack<T: Send>(
 
 /// A set of parsed templates and the functions they may call.
 pub struct Engine {
-    funcs: HashMap<String, Func>,
-    templates: HashMap<String, Rc<Tree>>,
+    // Looked up on every function call and `include`: a fast hash over short names pays.
+    funcs: FxHashMap<String, Func>,
+    templates: FxHashMap<String, Rc<Tree>>,
     pub limits: Limits,
 }
 
@@ -241,8 +243,8 @@ impl Engine {
     /// An engine with Go's builtin functions only.
     pub fn new() -> Engine {
         let mut e = Engine {
-            funcs: HashMap::new(),
-            templates: HashMap::new(),
+            funcs: FxHashMap::default(),
+            templates: FxHashMap::default(),
             limits: Limits::default(),
         };
         builtins::register(&mut e);
@@ -317,7 +319,7 @@ impl Engine {
     }
 }
 
-fn associate(set: &mut HashMap<String, Rc<Tree>>, tree: Tree) {
+fn associate(set: &mut FxHashMap<String, Rc<Tree>>, tree: Tree) {
     if tree.is_empty() && set.contains_key(&tree.name) {
         return;
     }
@@ -367,7 +369,7 @@ impl CallCtx<'_, '_> {
     pub fn execute_text(&mut self, name: &str, text: &str, dot: Value) -> Result<String, Error> {
         let engine = self.exec.engine;
         let parsed = parse::parse(name, text, &|f| engine.funcs.contains_key(f))?;
-        let mut local: HashMap<String, Rc<Tree>> = HashMap::new();
+        let mut local: FxHashMap<String, Rc<Tree>> = FxHashMap::default();
         if let Some(outer) = self.exec.scope.local {
             local.extend(outer.iter().map(|(k, v)| (k.clone(), v.clone())));
         }

@@ -38,10 +38,13 @@ fn warn(msg: &str) -> String {
 }
 
 fn include(ctx: &mut CallCtx<'_, '_>, a: &[Value]) -> FuncResult {
-    let name = s(a, 0).to_string();
+    let name = s(a, 0);
     let depth = {
         let mut counters = ctx.shared().counters.borrow_mut();
-        let c = counters.entry(format!("include:{name}")).or_insert(0);
+        let c = match counters.get_mut(name) {
+            Some(c) => c,
+            None => counters.entry(name.to_string()).or_insert(0),
+        };
         if *c > MAX_INCLUDE_DEPTH {
             return Err(format!(
                 "rendering template has a nested reference name: {name}: unable to execute template"
@@ -50,13 +53,8 @@ fn include(ctx: &mut CallCtx<'_, '_>, a: &[Value]) -> FuncResult {
         *c += 1;
         *c
     };
-    let r = ctx.execute_template(&name, a[1].clone());
-    if let Some(c) = ctx
-        .shared()
-        .counters
-        .borrow_mut()
-        .get_mut(&format!("include:{name}"))
-    {
+    let r = ctx.execute_template(name, a[1].clone());
+    if let Some(c) = ctx.shared().counters.borrow_mut().get_mut(name) {
         *c = depth - 1;
     }
     r.map(Value::string)

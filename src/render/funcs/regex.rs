@@ -73,29 +73,32 @@ pub(super) fn register(e: &mut Engine) {
     });
 }
 
-/// Compiled patterns of this thread, by Go pattern: charts call `regexReplaceAll` with the same
-/// few literal patterns thousands of times, and compiling dwarfs matching. Bounded, because
-/// patterns built from values could be unbounded in number.
+/// Compiled patterns, by Go pattern, shared by every render of the process: charts call
+/// `regexReplaceAll` with the same few literal patterns thousands of times, and compiling
+/// dwarfs matching. Bounded, because patterns built from values could be unbounded in number.
 const CACHE_LIMIT: usize = 256;
 
-thread_local! {
-    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Regex>> =
-        std::cell::RefCell::default();
-}
+static CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
+    std::sync::LazyLock::new(Default::default);
 
 /// Compiles a pattern; the error is Go's `regexp.Compile` message where the cause maps onto
 /// one of Go's (`missing closing )`, …), else a generic one.
 fn compile(pattern: &str) -> Result<Regex, String> {
-    if let Some(hit) = CACHE.with_borrow(|c| c.get(pattern).cloned()) {
+    // A poisoned lock only means another render panicked; the map itself is still whole.
+    let cache = || {
+        CACHE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(hit) = cache().get(pattern).cloned() {
         return Ok(hit);
     }
     let compiled = compile_uncached(pattern)?;
-    CACHE.with_borrow_mut(|c| {
-        if c.len() >= CACHE_LIMIT {
-            c.clear();
-        }
-        c.insert(pattern.to_string(), compiled.clone());
-    });
+    let mut c = cache();
+    if c.len() >= CACHE_LIMIT {
+        c.clear();
+    }
+    c.insert(pattern.to_string(), compiled.clone());
     Ok(compiled)
 }
 
