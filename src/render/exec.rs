@@ -3,7 +3,6 @@
 //! entry has type `interface {}`, a pipeline result has its dynamic type), so values carry a flag
 //! saying whether they sit in an interface slot.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
@@ -134,30 +133,15 @@ pub(crate) fn execute_traced<'a>(
     dot: Value,
 ) -> Result<(String, Vec<Segment>), Box<ExecError>> {
     let (out, raw) = run(engine, scope, shared, tree, dot, true)?;
-    let mut newlines: HashMap<*const Tree, Vec<usize>> = HashMap::new();
     let segments = raw
         .into_iter()
         .map(|(offset, tree, pos)| {
-            let index = newlines.entry(tree as *const Tree).or_insert_with(|| {
-                tree.src
-                    .bytes()
-                    .enumerate()
-                    .filter(|(_, b)| *b == b'\n')
-                    .map(|(i, _)| i)
-                    .collect()
-            });
-            let pos = pos as usize;
-            let before = index.partition_point(|&nl| nl < pos);
-            let line_start = if before == 0 {
-                0
-            } else {
-                index[before - 1] + 1
-            };
+            let (line, column) = tree.line_and_column(pos as usize);
             Segment {
                 offset,
                 file: tree.parse_name.to_string(),
-                line: before + 1,
-                column: pos - line_start + 1,
+                line,
+                column,
             }
         })
         .collect();

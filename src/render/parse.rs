@@ -16,9 +16,42 @@ pub struct Tree {
     /// The whole text of that file: node positions are byte offsets into it.
     pub src: Rc<str>,
     pub root: Vec<Node>,
+    /// Offsets of the newlines in `src`, computed the first time a traced execution needs
+    /// them: every template of a chart includes the same helpers, so this is shared.
+    newlines: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl Tree {
+    fn new(name: String, parse_name: Rc<str>, src: Rc<str>, root: Vec<Node>) -> Tree {
+        Tree {
+            name,
+            parse_name,
+            src,
+            root,
+            newlines: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// 1-based line and column (in bytes) of a position; the cheap twin of [`Tree::line_col`]
+    /// for the many lookups of a traced execution.
+    pub fn line_and_column(&self, pos: usize) -> (usize, usize) {
+        let index = self.newlines.get_or_init(|| {
+            self.src
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect()
+        });
+        let before = index.partition_point(|&nl| nl < pos);
+        let line_start = if before == 0 {
+            0
+        } else {
+            index[before - 1] + 1
+        };
+        (before + 1, pos.saturating_sub(line_start) + 1)
+    }
+
     /// Go's `IsEmptyTree`: only whitespace text. An empty `define` never replaces another.
     pub fn is_empty(&self) -> bool {
         self.root.iter().all(|n| match n {
@@ -279,12 +312,7 @@ pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<P
     };
     let root = p.parse_top()?;
     Ok(Parsed {
-        main: Tree {
-            name: name.to_string(),
-            parse_name,
-            src: src_rc,
-            root,
-        },
+        main: Tree::new(name.to_string(), parse_name, src_rc, root),
         defines: p.defines,
     })
 }
@@ -441,12 +469,7 @@ impl Parser<'_> {
     }
 
     fn add_define(&mut self, name: String, root: Vec<Node>) -> PResult<()> {
-        let tree = Tree {
-            name,
-            parse_name: self.parse_name.clone(),
-            src: self.src_rc.clone(),
-            root,
-        };
+        let tree = Tree::new(name, self.parse_name.clone(), self.src_rc.clone(), root);
         if let Some(old) = self.defines.iter().position(|t| t.name == tree.name) {
             if self.defines[old].is_empty() {
                 self.defines[old] = tree;
