@@ -2,7 +2,7 @@
 
 use super::{Param, add, add_iface, error_map, json_kind, s};
 use crate::render::Engine;
-use crate::render::value::Value;
+use crate::render::value::{Rune, Value, go_runes};
 
 const A: Param = Param::Any;
 const S: Param = Param::Str;
@@ -146,8 +146,9 @@ fn write_json(
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(n, _) => out.push_str(&n.to_string()),
         Value::Float(f) => out.push_str(&json_float(*f)?),
-        Value::Str(s) => json_string(out, s, esc),
-        Value::Bytes(b) => json_string(out, &b64_encode(b), esc),
+        Value::Str(s) => json_string(out, s.as_bytes(), esc),
+        Value::RawStr(b) => json_string(out, b, esc),
+        Value::Bytes(b) => json_string(out, b64_encode(b).as_bytes(), esc),
         Value::List(l) => {
             if l.items.is_empty() {
                 out.push_str("[]");
@@ -176,7 +177,7 @@ fn write_json(
                     out.push(',');
                 }
                 newline(out, indent, depth + 1);
-                json_string(out, k, esc);
+                json_string(out, k.as_bytes(), esc);
                 out.push(':');
                 if indent.is_some() {
                     out.push(' ');
@@ -188,7 +189,7 @@ fn write_json(
         }
         Value::Object(o) => match o.plain() {
             Some(p) => write_json(out, &p, esc, indent, depth)?,
-            None => json_string(out, &o.print_text(), esc),
+            None => json_string(out, o.print_text().as_bytes(), esc),
         },
     }
     Ok(())
@@ -221,9 +222,14 @@ fn json_float(f: f64) -> Result<String, String> {
     Ok(s)
 }
 
-fn json_string(out: &mut String, s: &str, esc: bool) {
+/// Go's string encoding; a byte that is not UTF-8 becomes `\ufffd`.
+fn json_string(out: &mut String, s: &[u8], esc: bool) {
     out.push('"');
-    for c in s.chars() {
+    for rune in go_runes(s) {
+        let Rune::Char(c) = rune else {
+            out.push_str("\\ufffd");
+            continue;
+        };
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
