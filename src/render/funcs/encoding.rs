@@ -1,6 +1,6 @@
 //! JSON (Go's encoding/json output exactly), base64 and hash functions.
 
-use super::{Param, add, add_iface, error_map, json_kind, s};
+use super::{Param, add, add_iface, add_raw, bytes, error_map, json_kind, s};
 use crate::render::Engine;
 use crate::render::value::{Rune, Value, go_runes};
 
@@ -51,33 +51,29 @@ pub(super) fn register(e: &mut Engine) {
             .map(|v| from_json(&v))
             .map_err(|e| json_error(s(a, 0), e))
     });
-    add(e, "b64enc", &[S], None, |a| {
-        Ok(b64_encode(s(a, 0).as_bytes()).into())
-    });
+    // Go strings are bytes: encoders and hashes read a string's exact bytes, and what the
+    // decoders return may be any bytes.
+    add_raw(e, "b64enc", &[S], |a| Ok(b64_encode(bytes(a, 0)).into()));
     add(e, "b64dec", &[S], None, |a| {
         Ok(match b64_decode(s(a, 0)) {
-            Ok(b) => Value::string(String::from_utf8_lossy(&b).into_owned()),
+            Ok(b) => Value::go_string(b),
             Err(at) => Value::string(format!("illegal base64 data at input byte {at}")),
         })
     });
-    add(e, "sha256sum", &[S], None, |a| {
-        Ok(hex(&sha256(s(a, 0).as_bytes())).into())
+    add_raw(e, "sha256sum", &[S], |a| {
+        Ok(hex(&sha256(bytes(a, 0))).into())
     });
-    add(e, "sha1sum", &[S], None, |a| {
-        Ok(hex(&sha1(s(a, 0).as_bytes())).into())
+    add_raw(e, "sha1sum", &[S], |a| Ok(hex(&sha1(bytes(a, 0))).into()));
+    add_raw(e, "adler32sum", &[S], |a| {
+        Ok(adler32(bytes(a, 0)).to_string().into())
     });
-    add(e, "adler32sum", &[S], None, |a| {
-        Ok(adler32(s(a, 0).as_bytes()).to_string().into())
+    add_raw(e, "sha512sum", &[S], |a| {
+        Ok(hex(&sha512(bytes(a, 0))).into())
     });
-    add(e, "sha512sum", &[S], None, |a| {
-        Ok(hex(&sha512(s(a, 0).as_bytes())).into())
-    });
-    add(e, "b32enc", &[S], None, |a| {
-        Ok(b32_encode(s(a, 0).as_bytes()).into())
-    });
+    add_raw(e, "b32enc", &[S], |a| Ok(b32_encode(bytes(a, 0)).into()));
     add(e, "b32dec", &[S], None, |a| {
         Ok(match b32_decode(s(a, 0)) {
-            Ok(b) => Value::string(String::from_utf8_lossy(&b).into_owned()),
+            Ok(b) => Value::go_string(b),
             Err(at) => Value::string(format!("illegal base32 data at input byte {at}")),
         })
     });
