@@ -26,10 +26,7 @@ const CORE_TOPICS: &[&str] = &[
 /// Cases outside the core topics that do not pass yet, and why. Any other case failing or
 /// being skipped fails the test, and so does a case listed here that passes (drop it then):
 /// the list stays exact.
-const KNOWN_GAPS: &[(&str, &str)] = &[(
-    "randBytes-length",
-    "b64dec of random bytes: Go strings hold any bytes, ours are UTF-8",
-)];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 /// Error cases whose message may differ from Helm's, and why. Rendering must still fail.
 const ERROR_TEXT_MAY_DIFFER: &[(&str, &str)] = &[

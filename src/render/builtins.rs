@@ -1,7 +1,7 @@
 //! Go text/template's predefined functions (`slice` as Helm has it: Sprig's list slice).
 
 use super::fmt;
-use super::value::{IntTy, Value};
+use super::value::{IntTy, Rune, Value, go_runes, lossy};
 use super::{Engine, Func, FuncResult, Param};
 
 pub(crate) fn register(e: &mut Engine) {
@@ -19,13 +19,13 @@ pub(crate) fn register(e: &mut Engine) {
     add("index", &[v], Some(v), index);
     add("slice", &[Param::Any], Some(Param::Any), slice);
     add("print", &[], Some(Param::Any), |a| {
-        Ok(Value::string(fmt::sprint(a)))
+        Ok(Value::go_string(fmt::sprint(a)))
     });
     add("println", &[], Some(Param::Any), |a| {
-        Ok(Value::string(fmt::sprintln(a)))
+        Ok(Value::go_string(fmt::sprintln(a)))
     });
     add("printf", &[Param::Str], Some(Param::Any), |a| {
-        Ok(Value::string(fmt::sprintf(
+        Ok(Value::go_string(fmt::sprintf(
             a[0].as_str().unwrap_or(""),
             &a[1..],
         )))
@@ -41,10 +41,10 @@ pub(crate) fn register(e: &mut Engine) {
         lt(&a[0], &a[1]).map(|b| Value::Bool(!b))
     });
     add("html", &[], Some(Param::Any), |a| {
-        Ok(Value::string(html_escape(&eval_args(a))))
+        Ok(Value::go_string(html_escape(&eval_args(a))))
     });
     add("js", &[], Some(Param::Any), |a| {
-        Ok(Value::string(js_escape(&eval_args(a))))
+        Ok(Value::go_string(js_escape(&eval_args(a))))
     });
     add("urlquery", &[], Some(Param::Any), |a| {
         Ok(Value::string(query_escape(&eval_args(a))))
@@ -71,7 +71,7 @@ fn length(a: &[Value]) -> FuncResult {
     Ok(Value::int(match &a[0] {
         Value::Nil => return Err("len of nil pointer".into()),
         Value::Str(s) => s.len(),
-        Value::Bytes(b) => b.len(),
+        Value::RawStr(b) | Value::Bytes(b) => b.len(),
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.entries.borrow().len(),
         Value::Object(o) => match o.plain() {
@@ -97,9 +97,10 @@ fn index(a: &[Value]) -> FuncResult {
                     None => return Err("reflect: slice index out of range".into()),
                 }
             }
-            Value::Str(s) => {
+            Value::Str(_) | Value::RawStr(_) => {
+                let s = item.str_bytes().unwrap_or_default();
                 let i = index_arg(key, s.len())?;
-                match s.as_bytes().get(i) {
+                match s.get(i) {
                     Some(b) => Value::Int(*b as i64, IntTy::Uint8),
                     None => return Err("reflect: string index out of range".into()),
                 }
@@ -113,6 +114,8 @@ fn index(a: &[Value]) -> FuncResult {
             }
             Value::Map(m) => match key {
                 Value::Str(k) => m.entries.borrow().get(&**k).cloned().unwrap_or_default(),
+                // Keys are UTF-8: a string that is not finds nothing.
+                Value::RawStr(_) => Value::Nil,
                 Value::Nil => return Err("value is nil; should be of type string".into()),
                 other => {
                     return Err(format!(
@@ -200,7 +203,7 @@ fn basic_kind(v: &Value) -> Kind {
         Value::Bool(_) => Kind::Bool,
         Value::Int(..) => Kind::Int,
         Value::Float(_) => Kind::Float,
-        Value::Str(_) => Kind::Str,
+        Value::Str(_) | Value::RawStr(_) => Kind::Str,
         _ => Kind::Other,
     }
 }
@@ -227,7 +230,7 @@ fn eq(a: &[Value]) -> FuncResult {
                 (Value::Bool(x), Value::Bool(y)) => x == y,
                 (Value::Int(x, _), Value::Int(y, _)) => x == y,
                 (Value::Float(x), Value::Float(y)) => x == y,
-                (Value::Str(x), Value::Str(y)) => x == y,
+                (x, y) if k1 == Kind::Str => x.str_bytes() == y.str_bytes(),
                 _ => {
                     if a1.is_nil() || b.is_nil() {
                         a1.is_nil() == b.is_nil()
@@ -242,7 +245,7 @@ fn eq(a: &[Value]) -> FuncResult {
                     } else {
                         return Err(format!(
                             "non-comparable type {}: {}",
-                            fmt::sprintf("%s", std::slice::from_ref(b)),
+                            lossy(&fmt::sprintf("%s", std::slice::from_ref(b))),
                             b.type_name()
                         ));
                     }
@@ -271,7 +274,7 @@ fn lt(a: &Value, b: &Value) -> Result<bool, String> {
     match (a, b) {
         (Value::Int(x, _), Value::Int(y, _)) => Ok(x < y),
         (Value::Float(x), Value::Float(y)) => Ok(x < y),
-        (Value::Str(x), Value::Str(y)) => Ok(x < y),
+        (x, y) if k1 == Kind::Str => Ok(x.str_bytes() < y.str_bytes()),
         _ => Err("invalid type for comparison".into()),
     }
 }
@@ -284,9 +287,11 @@ fn le(a: &Value, b: &Value) -> Result<bool, String> {
 }
 
 /// Go's `evalArgs` for html/js/urlquery: one string as is, else `fmt.Sprint`.
-fn eval_args(a: &[Value]) -> String {
-    if let [Value::Str(s)] = a {
-        return s.to_string();
+fn eval_args(a: &[Value]) -> Vec<u8> {
+    if let [v] = a
+        && let Some(s) = v.str_bytes()
+    {
+        return s.to_vec();
     }
     let printable: Vec<Value> = a
         .iter()
@@ -298,47 +303,58 @@ fn eval_args(a: &[Value]) -> String {
     fmt::sprint(&printable)
 }
 
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("&#34;"),
-            '\'' => out.push_str("&#39;"),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\0' => out.push('\u{FFFD}'),
-            c => out.push(c),
+/// Go's `template.HTMLEscape`: byte by byte, other bytes (UTF-8 or not) as they are.
+fn html_escape(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    for &b in s {
+        match b {
+            b'"' => out.extend_from_slice(b"&#34;"),
+            b'\'' => out.extend_from_slice(b"&#39;"),
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            0 => out.extend_from_slice("\u{FFFD}".as_bytes()),
+            b => out.push(b),
         }
     }
     out
 }
 
-fn js_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '"' => out.push_str("\\\""),
-            '<' => out.push_str("\\u003C"),
-            '>' => out.push_str("\\u003E"),
-            '&' => out.push_str("\\u0026"),
-            '=' => out.push_str("\\u003D"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u00{:02X}", c as u32)),
-            c if (c as u32) >= 0x80 && !fmt::is_print(c) => {
-                out.push_str(&format!("\\u{:04X}", c as u32))
+/// Go's `template.JSEscape`: rune by rune; a byte that is not UTF-8 stays as it is.
+fn js_escape(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    for rune in go_runes(s) {
+        let c = match rune {
+            Rune::Char(c) => c,
+            Rune::Invalid(b) => {
+                out.push(b);
+                continue;
             }
-            c => out.push(c),
+        };
+        match c {
+            '\\' => out.extend_from_slice(br"\\"),
+            '\'' => out.extend_from_slice(br"\'"),
+            '"' => out.extend_from_slice(br#"\""#),
+            '<' => out.extend_from_slice(br"\u003C"),
+            '>' => out.extend_from_slice(br"\u003E"),
+            '&' => out.extend_from_slice(br"\u0026"),
+            '=' => out.extend_from_slice(br"\u003D"),
+            c if (c as u32) < 0x20 => {
+                out.extend_from_slice(format!("\\u00{:02X}", c as u32).as_bytes())
+            }
+            c if (c as u32) >= 0x80 && !fmt::is_print(c) => {
+                out.extend_from_slice(format!("\\u{:04X}", c as u32).as_bytes())
+            }
+            c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
         }
     }
     out
 }
 
 /// Go's `url.QueryEscape`.
-pub(crate) fn query_escape(s: &str) -> String {
+pub(crate) fn query_escape(s: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
+    for &b in s {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
                 out.push(b as char)

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::error::ExecError;
 use super::parse::{Arg, Branch, Command, Node, Pipe, TemplateCall, Tree};
-use super::value::{IntTy, Value};
+use super::value::{IntTy, Value, lossy};
 use super::{CallCtx, Engine, Func, Param, Segment, Shared};
 
 /// A value as the executor holds it. `iface` = its static Go type is `interface {}`; a nil
@@ -282,6 +282,11 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// Prints a value as an action does. Helm writes a string's bytes as they are, UTF-8 or
+    /// not, but our output is a `String` (manifests are parsed, diffed and reported as text),
+    /// so a `RawStr` goes in as `sprint_v` gives it: each invalid byte as U+FFFD, which is the
+    /// text Helm's output reads as once decoded as UTF-8 (its JSON, and so the oracle, shows
+    /// exactly that). What `include` and `tpl` return is this text too, not the raw bytes.
     fn print_value(&mut self, val: &Val) {
         match &val.v {
             Value::Nil => self.out.push_str("<no value>"),
@@ -728,7 +733,7 @@ impl<'a> Exec<'a> {
         }
         let ok = match (&val.v, param) {
             (_, Param::Any | Param::Value) => true,
-            (Value::Str(_), Param::Str) => true,
+            (Value::Str(_) | Value::RawStr(_), Param::Str) => true,
             (Value::Int(_, IntTy::Int), Param::Int) => true,
             (Value::Int(_, IntTy::Int64), Param::Int64) => true,
             (Value::Float(_), Param::Float) => true,
@@ -835,6 +840,15 @@ impl<'a> Exec<'a> {
         if let Some(f) = final_ {
             let v = self.validate_type(f, param_at(args.len()))?;
             argv.push(v);
+        }
+        if !func.raw_strings {
+            for (i, v) in argv.iter_mut().enumerate() {
+                if let Value::RawStr(b) = v
+                    && param_at(i) == Param::Str
+                {
+                    *v = Value::string(lossy(b).into_owned());
+                }
+            }
         }
         let result = {
             let mut ctx = CallCtx { exec: self };

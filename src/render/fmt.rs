@@ -1,9 +1,10 @@
 //! Go's `fmt` package as templates use it: `print`, `println`, `printf` and the `%v` text of every
 //! value an action prints. Output must match Go byte for byte, so this follows Go's algorithm
 //! (flags applied per primitive, collections printed element by element with the same verb,
-//! `%!verb(type=value)` for mismatches).
+//! `%!verb(type=value)` for mismatches). Like Go's, the output is bytes: a string that is not
+//! UTF-8 (`Value::RawStr`) is copied as it is.
 
-use super::value::Value;
+use super::value::{Rune, Value, go_runes, lossy};
 
 #[derive(Default, Clone, Copy)]
 struct Flags {
@@ -18,35 +19,55 @@ struct Flags {
     prec: Option<usize>,
 }
 
+/// The bytes printed so far.
+#[derive(Default)]
+struct Buf(Vec<u8>);
+
+impl Buf {
+    fn push(&mut self, c: char) {
+        self.push_str(c.encode_utf8(&mut [0; 4]));
+    }
+
+    fn push_str(&mut self, s: &str) {
+        self.push_bytes(s.as_bytes());
+    }
+
+    fn push_bytes(&mut self, b: &[u8]) {
+        self.0.extend_from_slice(b);
+    }
+}
+
 struct Printer {
-    buf: String,
+    buf: Buf,
     f: Flags,
 }
 
-/// `fmt.Sprint(v)`: the text an action prints for a value.
+/// `fmt.Sprint(v)`: the text an action prints for a value (bytes that are not UTF-8 as
+/// [`lossy`] shows them).
 pub fn sprint_v(v: &Value) -> String {
     let mut p = Printer::new();
     p.print_arg(v, 'v');
-    p.buf
+    String::from_utf8(p.buf.0).unwrap_or_else(|e| lossy(e.as_bytes()).into_owned())
 }
 
 /// `fmt.Sprint(args...)`: spaces only between operands when neither side is a string.
-pub fn sprint(args: &[Value]) -> String {
+/// Like the other `sprint*`, it returns Go's bytes ([`Value::go_string`] makes them a value).
+pub fn sprint(args: &[Value]) -> Vec<u8> {
     let mut p = Printer::new();
     let mut prev_string = false;
     for (i, a) in args.iter().enumerate() {
-        let is_string = matches!(a, Value::Str(_));
+        let is_string = a.str_bytes().is_some();
         if i > 0 && !is_string && !prev_string {
             p.buf.push(' ');
         }
         p.print_arg(a, 'v');
         prev_string = is_string;
     }
-    p.buf
+    p.buf.0
 }
 
 /// `fmt.Sprintln(args...)`: always spaces, and a final newline.
-pub fn sprintln(args: &[Value]) -> String {
+pub fn sprintln(args: &[Value]) -> Vec<u8> {
     let mut p = Printer::new();
     for (i, a) in args.iter().enumerate() {
         if i > 0 {
@@ -55,24 +76,29 @@ pub fn sprintln(args: &[Value]) -> String {
         p.print_arg(a, 'v');
     }
     p.buf.push('\n');
-    p.buf
+    p.buf.0
 }
 
 /// `fmt.Sprintf(format, args...)`.
-pub fn sprintf(format: &str, args: &[Value]) -> String {
+pub fn sprintf(format: &str, args: &[Value]) -> Vec<u8> {
     let mut p = Printer::new();
     p.do_printf(format, args);
-    p.buf
+    p.buf.0
 }
 
 /// Go's `strconv.Quote`.
 pub fn quote(s: &str) -> String {
+    quote_bytes(s.as_bytes())
+}
+
+/// Go's `strconv.Quote` of a string's bytes (those that are not UTF-8 as `\xNN`).
+pub fn quote_bytes(s: &[u8]) -> String {
     quote_with(s, '"', false)
 }
 
 /// Backquotes `s` when Go can (`strconv.CanBackquote`), else quotes it.
 pub fn quote_backtick(s: &str) -> String {
-    if can_backquote(s) {
+    if can_backquote(s.as_bytes()) {
         format!("`{s}`")
     } else {
         quote(s)
@@ -102,7 +128,7 @@ fn parse_num(s: &[u8], mut i: usize, end: usize) -> (Option<usize>, usize) {
 impl Printer {
     fn new() -> Printer {
         Printer {
-            buf: String::new(),
+            buf: Buf::default(),
             f: Flags::default(),
         }
     }
@@ -256,7 +282,7 @@ impl Printer {
             (Value::Nil, _) => self.bad_verb(v, verb),
             (_, 'T') => {
                 let t = v.type_name();
-                self.fmt_s(&t);
+                self.fmt_s(t.as_bytes());
             }
             (Value::Bytes(b), _) => self.fmt_bytes(b, verb, "[]byte", v),
             _ => self.print_value(v, verb, 0),
@@ -286,7 +312,8 @@ impl Printer {
                 self.fmt_int_verb(*n, unsigned, verb, v)
             }
             Value::Float(x) => self.fmt_float_verb(*x, verb, v),
-            Value::Str(s) => self.fmt_string(s, verb, v),
+            Value::Str(s) => self.fmt_string(s.as_bytes(), verb, v),
+            Value::RawStr(b) => self.fmt_string(b, verb, v),
             Value::Bytes(b) => {
                 if depth == 0 {
                     self.fmt_bytes(b, verb, "[]byte", v)
@@ -327,7 +354,7 @@ impl Printer {
                     if i > 0 {
                         self.buf.push_str(if self.f.sharp_v { ", " } else { " " });
                     }
-                    self.fmt_string(k, verb, &Value::str(k));
+                    self.fmt_string(k.as_bytes(), verb, &Value::str(k));
                     self.buf.push(':');
                     self.print_value(item, verb, depth + 1);
                 }
@@ -365,59 +392,60 @@ impl Printer {
         }
     }
 
-    fn pad(&mut self, s: &str) {
+    /// Writes `s` padded to the width in runes (an invalid byte counts as one, as in Go).
+    fn pad(&mut self, s: impl AsRef<[u8]>) {
+        let s = s.as_ref();
         let Some(wid) = self.f.wid else {
-            self.buf.push_str(s);
+            self.buf.push_bytes(s);
             return;
         };
-        let n = s.chars().count();
-        let fill = wid.saturating_sub(n);
+        let fill = wid.saturating_sub(go_runes(s).count());
         if self.f.minus {
-            self.buf.push_str(s);
+            self.buf.push_bytes(s);
             self.write_padding(fill);
         } else {
             self.write_padding(fill);
-            self.buf.push_str(s);
+            self.buf.push_bytes(s);
         }
     }
 
-    fn pad_no_zero(&mut self, s: &str) {
+    fn pad_no_zero(&mut self, s: impl AsRef<[u8]>) {
         let zero = self.f.zero;
         self.f.zero = false;
         self.pad(s);
         self.f.zero = zero;
     }
 
-    fn truncate<'a>(&self, s: &'a str) -> &'a str {
-        if let Some(p) = self.f.prec
-            && let Some((i, _)) = s.char_indices().nth(p)
-        {
-            return &s[..i];
+    /// The first `prec` runes of `s`.
+    fn truncate<'a>(&self, s: &'a [u8]) -> &'a [u8] {
+        match self.f.prec {
+            Some(p) => &s[..go_runes(s).take(p).map(Rune::width).sum::<usize>()],
+            None => s,
         }
-        s
     }
 
-    fn fmt_s(&mut self, s: &str) {
+    fn fmt_s(&mut self, s: &[u8]) {
         let s = self.truncate(s);
         self.pad(s)
     }
 
-    fn fmt_q(&mut self, s: &str) {
+    fn fmt_q(&mut self, s: &[u8]) {
         let s = self.truncate(s);
         if self.f.sharp && can_backquote(s) {
-            self.pad(&format!("`{s}`"));
+            // Only UTF-8 can be backquoted.
+            self.pad(format!("`{}`", lossy(s)));
         } else {
             let q = quote_with(s, '"', self.f.plus);
             self.pad(&q);
         }
     }
 
-    fn fmt_string(&mut self, s: &str, verb: char, v: &Value) {
+    fn fmt_string(&mut self, s: &[u8], verb: char, v: &Value) {
         match verb {
             'v' if self.f.sharp_v => self.fmt_q(s),
             'v' | 's' => self.fmt_s(s),
-            'x' => self.fmt_sbx(s.as_bytes(), false),
-            'X' => self.fmt_sbx(s.as_bytes(), true),
+            'x' => self.fmt_sbx(s, false),
+            'X' => self.fmt_sbx(s, true),
             'q' => self.fmt_q(s),
             _ => self.bad_verb(v, verb),
         }
@@ -447,16 +475,10 @@ impl Printer {
                     self.buf.push(']');
                 }
             }
-            's' => {
-                let s = String::from_utf8_lossy(b);
-                self.fmt_s(&s)
-            }
+            's' => self.fmt_s(b),
             'x' => self.fmt_sbx(b, false),
             'X' => self.fmt_sbx(b, true),
-            'q' => {
-                let s = String::from_utf8_lossy(b);
-                self.fmt_q(&s)
-            }
+            'q' => self.fmt_q(b),
             _ => {
                 self.buf.push('[');
                 for (i, c) in b.iter().enumerate() {
@@ -537,11 +559,11 @@ impl Printer {
             'X' => self.fmt_integer(u, signed, 16, verb, true),
             'c' => {
                 let c = rune(n);
-                self.pad(&c.to_string())
+                self.pad(c.to_string())
             }
             'q' => {
                 let c = rune(n);
-                let q = quote_with(&c.to_string(), '\'', self.f.plus);
+                let q = quote_with(c.to_string().as_bytes(), '\'', self.f.plus);
                 self.pad(&q)
             }
             'U' => {
@@ -622,8 +644,7 @@ impl Printer {
             out.push(b' ');
         }
         out.reverse();
-        let s = String::from_utf8_lossy(&out).into_owned();
-        self.pad_no_zero(&s);
+        self.pad_no_zero(&out);
     }
 
     fn fmt_float_verb(&mut self, x: f64, verb: char, v: &Value) {
@@ -982,15 +1003,25 @@ pub(crate) fn is_print(c: char) -> bool {
         | 0xF0000..=0x10FFFF)
 }
 
-fn can_backquote(s: &str) -> bool {
-    s.chars()
-        .all(|c| c != '`' && c != '\u{FEFF}' && (c == '\t' || !c.is_control()))
+fn can_backquote(s: &[u8]) -> bool {
+    go_runes(s).all(|r| {
+        let Rune::Char(c) = r else { return false };
+        c != '`' && c != '\u{FEFF}' && (c == '\t' || !c.is_control())
+    })
 }
 
-fn quote_with(s: &str, q: char, ascii_only: bool) -> String {
+/// Go's `strconv.Quote` family: a byte that is not UTF-8 is written `\xNN`.
+fn quote_with(s: &[u8], q: char, ascii_only: bool) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push(q);
-    for c in s.chars() {
+    for rune in go_runes(s) {
+        let c = match rune {
+            Rune::Char(c) => c,
+            Rune::Invalid(b) => {
+                out.push_str(&format!("\\x{b:02x}"));
+                continue;
+            }
+        };
         if c == q || c == '\\' {
             out.push('\\');
             out.push(c);
@@ -1048,7 +1079,7 @@ mod tests {
 
     #[test]
     fn printf_verbs() {
-        let f = |fmt: &str, args: &[Value]| sprintf(fmt, args);
+        let f = |fmt: &str, args: &[Value]| lossy(&sprintf(fmt, args)).into_owned();
         assert_eq!(
             f("%.0f|%.0f", &[Value::Float(2.5), Value::Float(3.5)]),
             "2|4"
@@ -1062,5 +1093,25 @@ mod tests {
         assert_eq!(f("%!", &[]), "%!!(MISSING)");
         assert_eq!(f("%q", &["héllo ☃\n".into()]), "\"héllo ☃\\n\"");
         assert_eq!(f("%+q", &["héllo".into()]), "\"h\\u00e9llo\"");
+    }
+
+    #[test]
+    fn strings_that_are_not_utf8_print_their_bytes() {
+        // "é", then a lone continuation byte and a truncated 4-byte sequence.
+        let raw = Value::go_string(b"\xc3\xa9\x80\xf0\x9f\x98".to_vec());
+        assert!(matches!(raw, Value::RawStr(_)));
+        let args = [raw.clone(), Value::str("z")];
+        assert_eq!(
+            sprintf("%s|%v|%.2s|%6s|%-6s|", &vec![raw.clone(); 5]),
+            b"\xc3\xa9\x80\xf0\x9f\x98|\xc3\xa9\x80\xf0\x9f\x98|\xc3\xa9\x80| \xc3\xa9\x80\xf0\x9f\x98|\xc3\xa9\x80\xf0\x9f\x98 |"
+        );
+        assert_eq!(
+            lossy(&sprintf("%q %x %#q %d", &vec![raw.clone(); 4])),
+            "\"é\\x80\\xf0\\x9f\\x98\" c3a980f09f98 \"é\\x80\\xf0\\x9f\\x98\" %!d(string=é\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD})"
+        );
+        assert_eq!(sprint(&args), b"\xc3\xa9\x80\xf0\x9f\x98z");
+        assert_eq!(sprint_v(&raw), "é\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}");
+        let bytes = Value::Bytes(b"\xff".to_vec().into());
+        assert_eq!(sprintf("%s %q", &[bytes.clone(), bytes]), b"\xff \"\\xff\"");
     }
 }

@@ -74,6 +74,9 @@ pub struct Func {
     pub variadic: Option<Param>,
     /// The Go function returns `interface {}` (a nil result then behaves like a map entry).
     pub returns_iface: bool,
+    /// Its `string` parameters get a string's exact bytes (a `RawStr` stays one); other
+    /// functions get the text with invalid bytes replaced ([`value::lossy`]).
+    pub raw_strings: bool,
     builtin: bool,
     imp: FuncImpl,
 }
@@ -88,6 +91,7 @@ impl Func {
             params: params.to_vec(),
             variadic,
             returns_iface: false,
+            raw_strings: false,
             builtin: false,
             imp: Rc::new(imp),
         }
@@ -96,6 +100,12 @@ impl Func {
     /// Marks the function as returning `interface {}`.
     pub fn iface(mut self) -> Func {
         self.returns_iface = true;
+        self
+    }
+
+    /// Marks the function as reading its `string` parameters as bytes.
+    pub fn raw_strings(mut self) -> Func {
+        self.raw_strings = true;
         self
     }
 }

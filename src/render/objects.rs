@@ -1,11 +1,12 @@
 //! Helm's built-in objects that have methods: `.Files` and `.Capabilities` (with
 //! `KubeVersion`, `APIVersions.Has`, `HelmVersion`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::funcs::glob::Glob;
-use super::value::{Object, Value};
+use super::value::{Object, Value, lossy};
 
 /// `.Files`: the chart's non-template files (Go `map[string][]byte`).
 pub struct Files {
@@ -22,13 +23,6 @@ impl Files {
         )
     }
 
-    fn text(&self, name: &str) -> String {
-        self.files
-            .get(name)
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .unwrap_or_default()
-    }
-
     /// `AsConfig`/`AsSecrets`: base names → contents, as YAML.
     fn as_yaml(&self, encode: impl Fn(&[u8]) -> String) -> Value {
         let m: BTreeMap<String, Value> = self
@@ -43,13 +37,14 @@ impl Files {
     }
 }
 
-fn one_string<'a>(name: &str, args: &'a [Value]) -> Result<&'a str, String> {
+fn one_string<'a>(name: &str, args: &'a [Value]) -> Result<Cow<'a, str>, String> {
     match args {
-        [Value::Str(s)] => Ok(s),
-        [other] => Err(format!(
-            "wrong type for value; expected string; got {}",
-            other.type_name()
-        )),
+        [v] => v.text().ok_or_else(|| {
+            format!(
+                "wrong type for value; expected string; got {}",
+                v.type_name()
+            )
+        }),
         _ => Err(format!(
             "wrong number of args for {name}: want 1 got {}",
             args.len()
@@ -75,30 +70,35 @@ impl Object for Files {
 
     fn call_method(&self, name: &str, args: &[Value]) -> Result<Value, String> {
         match name {
-            "Get" => Ok(Value::string(self.text(one_string(name, args)?))),
+            // A Go string of the file's bytes, UTF-8 or not.
+            "Get" => {
+                let path = one_string(name, args)?;
+                let data = self.files.get(&*path).map(|b| b.to_vec());
+                Ok(Value::go_string(data.unwrap_or_default()))
+            }
             "GetBytes" => {
                 let path = one_string(name, args)?;
                 Ok(Value::Bytes(
                     self.files
-                        .get(path)
+                        .get(&*path)
                         .cloned()
                         .unwrap_or_else(|| Rc::from(&[][..])),
                 ))
             }
             "Lines" => {
                 let path = one_string(name, args)?;
-                let Some(data) = self.files.get(path) else {
+                let Some(data) = self.files.get(&*path) else {
                     return Ok(Value::str_list(Vec::new()));
                 };
-                let mut s = String::from_utf8_lossy(data).into_owned();
-                if s.ends_with('\n') {
-                    s.pop();
-                }
-                Ok(Value::str_list(s.split('\n').map(Value::str).collect()))
+                let data = data.strip_suffix(b"\n").unwrap_or(data);
+                let lines = data.split(|&b| b == b'\n');
+                Ok(Value::str_list(
+                    lines.map(|l| Value::go_string(l.to_vec())).collect(),
+                ))
             }
             "Glob" => {
                 let pattern = one_string(name, args)?;
-                let g = Glob::new(pattern).map_err(|e| e.to_string())?;
+                let g = Glob::new(&pattern).map_err(|e| e.to_string())?;
                 let files = self
                     .files
                     .iter()
@@ -107,7 +107,7 @@ impl Object for Files {
                     .collect();
                 Ok(Value::Object(Rc::new(Files { files })))
             }
-            "AsConfig" => Ok(self.as_yaml(|b| String::from_utf8_lossy(b).into_owned())),
+            "AsConfig" => Ok(self.as_yaml(|b| lossy(b).into_owned())),
             "AsSecrets" => Ok(self.as_yaml(super::funcs::encoding::b64_encode)),
             _ => Err(format!("{name} is not a method")),
         }
@@ -185,7 +185,7 @@ impl Object for VersionSet {
 
     fn call_method(&self, name: &str, args: &[Value]) -> Result<Value, String> {
         let wanted = one_string(name, args)?;
-        Ok(Value::Bool(self.versions.iter().any(|v| v == wanted)))
+        Ok(Value::Bool(self.versions.iter().any(|v| *v == wanted)))
     }
 
     fn format_v(&self) -> String {

@@ -3,6 +3,7 @@
 //! Sprig's `set`/`unset`/`merge` change a map in place and charts rely on seeing that change
 //! through every other reference.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -111,6 +112,10 @@ pub enum Value {
     Int(i64, IntTy),
     Float(f64),
     Str(Rc<str>),
+    /// A Go `string` whose bytes are not valid UTF-8 (from `b64dec`, `.Files.Get`, byte
+    /// slicing, …). Built only by [`Value::go_string`], so valid UTF-8 is always `Str`.
+    RawStr(Rc<[u8]>),
+    /// A Go `[]byte` (`.Files.GetBytes`): another type, printed as numbers.
     Bytes(Rc<[u8]>),
     List(List),
     Map(Map),
@@ -132,6 +137,14 @@ impl Value {
 
     pub fn string(s: String) -> Value {
         Value::Str(Rc::from(s))
+    }
+
+    /// A Go string made of `bytes`: `Str` when they are UTF-8, else `RawStr`.
+    pub fn go_string(bytes: Vec<u8>) -> Value {
+        match String::from_utf8(bytes) {
+            Ok(s) => Value::string(s),
+            Err(e) => Value::RawStr(Rc::from(e.into_bytes())),
+        }
     }
 
     pub fn list(items: Vec<Value>) -> Value {
@@ -173,6 +186,24 @@ impl Value {
         }
     }
 
+    /// The bytes of a string (`Str` or `RawStr`).
+    pub fn str_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Str(s) => Some(s.as_bytes()),
+            Value::RawStr(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// A string as text: `RawStr` with its invalid bytes replaced ([`lossy`]).
+    pub fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Value::Str(s) => Some(Cow::Borrowed(s)),
+            Value::RawStr(b) => Some(lossy(b)),
+            _ => None,
+        }
+    }
+
     /// Go's `reflect.Type.String()` of the dynamic value; `<nil>` for nil.
     pub fn type_name(&self) -> String {
         match self {
@@ -180,7 +211,7 @@ impl Value {
             Value::Bool(_) => "bool".into(),
             Value::Int(_, ty) => ty.go_name().into(),
             Value::Float(_) => "float64".into(),
-            Value::Str(_) => "string".into(),
+            Value::Str(_) | Value::RawStr(_) => "string".into(),
             Value::Bytes(_) => "[]uint8".into(),
             Value::List(l) => match l.elem {
                 Elem::Any => "[]interface {}".into(),
@@ -202,7 +233,7 @@ impl Value {
             Value::Bool(_) => "bool",
             Value::Int(_, ty) => ty.go_name(),
             Value::Float(_) => "float64",
-            Value::Str(_) => "string",
+            Value::Str(_) | Value::RawStr(_) => "string",
             Value::Bytes(_) | Value::List(_) => "slice",
             Value::Map(_) => "map",
             Value::Object(_) => "ptr",
@@ -217,7 +248,7 @@ impl Value {
             Value::Int(n, _) => *n != 0,
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
-            Value::Bytes(b) => !b.is_empty(),
+            Value::RawStr(b) | Value::Bytes(b) => !b.is_empty(),
             Value::List(l) => !l.items.is_empty(),
             Value::Map(m) => !m.entries.borrow().is_empty(),
             Value::Object(o) => o.truthy(),
@@ -237,6 +268,50 @@ impl Value {
             Value::Map(m) => m.entries.borrow().get(key).cloned(),
             _ => None,
         }
+    }
+}
+
+/// One rune of a Go string as Go decodes it (`for range`, `utf8.DecodeRune`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rune {
+    Char(char),
+    /// A byte that does not start valid UTF-8: Go sees U+FFFD of width 1.
+    Invalid(u8),
+}
+
+impl Rune {
+    /// Its length in bytes.
+    pub fn width(self) -> usize {
+        match self {
+            Rune::Char(c) => c.len_utf8(),
+            Rune::Invalid(_) => 1,
+        }
+    }
+
+    /// The rune Go sees.
+    pub fn char(self) -> char {
+        match self {
+            Rune::Char(c) => c,
+            Rune::Invalid(_) => char::REPLACEMENT_CHARACTER,
+        }
+    }
+}
+
+/// The runes of a string's bytes, as Go iterates them.
+pub fn go_runes(b: &[u8]) -> impl Iterator<Item = Rune> + '_ {
+    b.utf8_chunks().flat_map(|chunk| {
+        let valid = chunk.valid().chars().map(Rune::Char);
+        valid.chain(chunk.invalid().iter().map(|&b| Rune::Invalid(b)))
+    })
+}
+
+/// Bytes as text the way Go's encoders show a string that is not UTF-8 (encoding/json,
+/// `strings.Map`, …): every invalid byte becomes one U+FFFD. Rust's `from_utf8_lossy` replaces
+/// a truncated sequence (`F0 9F 98`) with a single U+FFFD; Go writes three.
+pub fn lossy(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(go_runes(b).map(Rune::char).collect()),
     }
 }
 

@@ -181,12 +181,12 @@ fn dig(a: &[Value]) -> Result<Value, String> {
     let default = &a[a.len() - 2];
     let mut keys = Vec::new();
     for k in &a[..a.len() - 2] {
-        match k {
-            Value::Str(s) => keys.push(s.clone()),
-            other => {
+        match k.text() {
+            Some(s) => keys.push(s),
+            None => {
                 return Err(format!(
                     "interface conversion: interface {{}} is {}, not string",
-                    other.type_name()
+                    k.type_name()
                 ));
             }
         }

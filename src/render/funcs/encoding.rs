@@ -1,8 +1,8 @@
 //! JSON (Go's encoding/json output exactly), base64 and hash functions.
 
-use super::{Param, add, add_iface, error_map, json_kind, s};
+use super::{Param, add, add_iface, add_raw, bytes, error_map, json_kind, s};
 use crate::render::Engine;
-use crate::render::value::Value;
+use crate::render::value::{Rune, Value, go_runes};
 
 const A: Param = Param::Any;
 const S: Param = Param::Str;
@@ -51,33 +51,29 @@ pub(super) fn register(e: &mut Engine) {
             .map(|v| from_json(&v))
             .map_err(|e| json_error(s(a, 0), e))
     });
-    add(e, "b64enc", &[S], None, |a| {
-        Ok(b64_encode(s(a, 0).as_bytes()).into())
-    });
+    // Go strings are bytes: encoders and hashes read a string's exact bytes, and what the
+    // decoders return may be any bytes.
+    add_raw(e, "b64enc", &[S], |a| Ok(b64_encode(bytes(a, 0)).into()));
     add(e, "b64dec", &[S], None, |a| {
         Ok(match b64_decode(s(a, 0)) {
-            Ok(b) => Value::string(String::from_utf8_lossy(&b).into_owned()),
+            Ok(b) => Value::go_string(b),
             Err(at) => Value::string(format!("illegal base64 data at input byte {at}")),
         })
     });
-    add(e, "sha256sum", &[S], None, |a| {
-        Ok(hex(&sha256(s(a, 0).as_bytes())).into())
+    add_raw(e, "sha256sum", &[S], |a| {
+        Ok(hex(&sha256(bytes(a, 0))).into())
     });
-    add(e, "sha1sum", &[S], None, |a| {
-        Ok(hex(&sha1(s(a, 0).as_bytes())).into())
+    add_raw(e, "sha1sum", &[S], |a| Ok(hex(&sha1(bytes(a, 0))).into()));
+    add_raw(e, "adler32sum", &[S], |a| {
+        Ok(adler32(bytes(a, 0)).to_string().into())
     });
-    add(e, "adler32sum", &[S], None, |a| {
-        Ok(adler32(s(a, 0).as_bytes()).to_string().into())
+    add_raw(e, "sha512sum", &[S], |a| {
+        Ok(hex(&sha512(bytes(a, 0))).into())
     });
-    add(e, "sha512sum", &[S], None, |a| {
-        Ok(hex(&sha512(s(a, 0).as_bytes())).into())
-    });
-    add(e, "b32enc", &[S], None, |a| {
-        Ok(b32_encode(s(a, 0).as_bytes()).into())
-    });
+    add_raw(e, "b32enc", &[S], |a| Ok(b32_encode(bytes(a, 0)).into()));
     add(e, "b32dec", &[S], None, |a| {
         Ok(match b32_decode(s(a, 0)) {
-            Ok(b) => Value::string(String::from_utf8_lossy(&b).into_owned()),
+            Ok(b) => Value::go_string(b),
             Err(at) => Value::string(format!("illegal base32 data at input byte {at}")),
         })
     });
@@ -146,8 +142,9 @@ fn write_json(
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(n, _) => out.push_str(&n.to_string()),
         Value::Float(f) => out.push_str(&json_float(*f)?),
-        Value::Str(s) => json_string(out, s, esc),
-        Value::Bytes(b) => json_string(out, &b64_encode(b), esc),
+        Value::Str(s) => json_string(out, s.as_bytes(), esc),
+        Value::RawStr(b) => json_string(out, b, esc),
+        Value::Bytes(b) => json_string(out, b64_encode(b).as_bytes(), esc),
         Value::List(l) => {
             if l.items.is_empty() {
                 out.push_str("[]");
@@ -176,7 +173,7 @@ fn write_json(
                     out.push(',');
                 }
                 newline(out, indent, depth + 1);
-                json_string(out, k, esc);
+                json_string(out, k.as_bytes(), esc);
                 out.push(':');
                 if indent.is_some() {
                     out.push(' ');
@@ -188,7 +185,7 @@ fn write_json(
         }
         Value::Object(o) => match o.plain() {
             Some(p) => write_json(out, &p, esc, indent, depth)?,
-            None => json_string(out, &o.print_text(), esc),
+            None => json_string(out, o.print_text().as_bytes(), esc),
         },
     }
     Ok(())
@@ -221,9 +218,14 @@ fn json_float(f: f64) -> Result<String, String> {
     Ok(s)
 }
 
-fn json_string(out: &mut String, s: &str, esc: bool) {
+/// Go's string encoding; a byte that is not UTF-8 becomes `\ufffd`.
+fn json_string(out: &mut String, s: &[u8], esc: bool) {
     out.push('"');
-    for c in s.chars() {
+    for rune in go_runes(s) {
+        let Rune::Char(c) = rune else {
+            out.push_str("\\ufffd");
+            continue;
+        };
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

@@ -224,7 +224,7 @@ fn equal_at(a: &Value, b: &Value, depth: usize) -> bool {
         (Value::Int(x, tx), Value::Int(y, ty)) => x == y && tx == ty,
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::Str(x), Value::Str(y)) => x == y,
-        (Value::Bytes(x), Value::Bytes(y)) => x == y,
+        (Value::RawStr(x), Value::RawStr(y)) | (Value::Bytes(x), Value::Bytes(y)) => x == y,
         (Value::List(x), Value::List(y)) => {
             x.elem == y.elem
                 && x.items.len() == y.items.len()

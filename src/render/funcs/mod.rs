@@ -22,7 +22,9 @@ mod types;
 mod urls;
 pub mod yaml;
 
-use super::value::Value;
+use std::borrow::Cow;
+
+use super::value::{Value, lossy};
 use super::{CallCtx, Engine, Func, FuncResult, Param};
 
 /// Registers every function implemented so far.
@@ -89,6 +91,15 @@ fn add_iface(
     e.register(name, Func::new(params, variadic, move |_, a| f(a)).iface());
 }
 
+/// Like [`add`], for functions that read their `string` parameters as bytes
+/// (`Func::raw_strings`; see [`bytes`]).
+fn add_raw(e: &mut Engine, name: &str, params: &[Param], f: fn(&[Value]) -> FuncResult) {
+    e.register(
+        name,
+        Func::new(params, None, move |_, a| f(a)).raw_strings(),
+    );
+}
+
 /// Registers a function that runs templates.
 fn add_ctx(
     e: &mut Engine,
@@ -104,6 +115,11 @@ fn s(a: &[Value], i: usize) -> &str {
     a.get(i).and_then(Value::as_str).unwrap_or("")
 }
 
+/// The exact bytes of the string argument at `i`, for functions registered with [`add_raw`].
+fn bytes(a: &[Value], i: usize) -> &[u8] {
+    a.get(i).and_then(Value::str_bytes).unwrap_or_default()
+}
+
 /// The int argument at `i` (parameters typed `int`).
 fn n(a: &[Value], i: usize) -> i64 {
     match a.get(i) {
@@ -112,15 +128,20 @@ fn n(a: &[Value], i: usize) -> i64 {
     }
 }
 
-/// Sprig's `strval`: strings as they are, everything else as `%v` (so a struct whose
-/// `String()` needs a pointer, like `.Capabilities.KubeVersion`, prints its fields).
-fn strval(v: &Value) -> String {
+/// Sprig's `strval`: strings and `[]byte` as their bytes, everything else as `%v` (so a
+/// struct whose `String()` needs a pointer, like `.Capabilities.KubeVersion`, prints its fields).
+fn strval_bytes(v: &Value) -> Cow<'_, [u8]> {
     match v {
-        Value::Str(s) => s.to_string(),
-        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-        Value::Object(o) => o.format_v(),
-        v => super::fmt::sprint_v(v),
+        Value::Str(s) => Cow::Borrowed(s.as_bytes()),
+        Value::RawStr(b) | Value::Bytes(b) => Cow::Borrowed(b),
+        Value::Object(o) => Cow::Owned(o.format_v().into_bytes()),
+        v => Cow::Owned(super::fmt::sprint_v(v).into_bytes()),
     }
+}
+
+/// [`strval_bytes`] as text.
+fn strval(v: &Value) -> String {
+    lossy(&strval_bytes(v)).into_owned()
 }
 
 /// spf13/cast `ToInt64`: numbers truncate, strings parse (base prefixes allowed), else 0.
@@ -195,5 +216,80 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(out, "[][]2 true true");
+    }
+
+    /// Renders `src` with every function; `.r` is the Go string "\xf0\x9f\x98a" (not UTF-8),
+    /// `.b` the `[]byte` "\xff", `.Files` holds `bin` = "\xff\nz\x80\n".
+    fn render_bytes(src: &str) -> String {
+        let files = crate::render::objects::Files {
+            files: [("bin".to_string(), b"\xff\nz\x80\n".as_slice().into())].into(),
+        };
+        let dot = Value::map(
+            [
+                ("r".into(), Value::go_string(b"\xf0\x9f\x98a".to_vec())),
+                ("b".into(), Value::Bytes(b"\xff".as_slice().into())),
+                ("Files".into(), Value::Object(std::rc::Rc::new(files))),
+            ]
+            .into(),
+        );
+        let mut e = Engine::new();
+        super::register(&mut e);
+        e.add_template("t", src).unwrap();
+        e.execute("t", dot).unwrap()
+    }
+
+    // Expected values are Helm's (the oracle), its output decoded as UTF-8.
+    #[test]
+    fn strings_that_are_not_utf8_keep_their_bytes() {
+        let cases = [
+            (
+                "{{ .r }} {{ typeOf .r }}",
+                "\u{FFFD}\u{FFFD}\u{FFFD}a string",
+            ),
+            (
+                "{{ len .r }} {{ b64enc .r }} {{ b32enc .r }} {{ adler32sum .r }}",
+                "4 8J+YYQ== 6CPZQYI= 120717961",
+            ),
+            (
+                "{{ sha1sum .r }} {{ sha256sum .r | trunc 16 }} {{ sha512sum .r | trunc 16 }}",
+                "628ffbe830ebb4ffa8e65b87ef9abc8d50ef0700 0851816a28324aa9 1d467cb75efa693c",
+            ),
+            (
+                r#"{{ "8J+YYQ==" | b64dec | b64enc }} {{ "74PZRYI=" | b32dec | b64enc }}"#,
+                "8J+YYQ== /x+Y4Q==",
+            ),
+            (
+                r#"{{ eq .r .r }} {{ eq .r "abc" }} {{ lt .r "z" }} {{ lt "é" .r }} {{ deepEqual .r .r }}"#,
+                "true false false true true",
+            ),
+            (
+                r#"{{ trunc 2 .r | len }} {{ trunc -2 .r | b64enc }} {{ substr 1 3 .r | b64enc }} {{ "héllo" | trunc 2 }}"#,
+                "2 mGE= n5g= h\u{FFFD}",
+            ),
+            (
+                r#"{{ printf "%s" .r | len }} {{ print .r "x" | b64enc }} {{ printf "%q %x" .r .r }}"#,
+                r#"4 8J+YYXg= "\xf0\x9f\x98a" f09f9861"#,
+            ),
+            (
+                "{{ toJson .r }} {{ quote .r }} {{ toString .b | len }} {{ quote .b }} {{ index .r 0 }}",
+                r#""\ufffd\ufffd\ufffda" "\xf0\x9f\x98a" 1 "\xff" 240"#,
+            ),
+            // Functions that read text get it with each invalid byte replaced.
+            (
+                "{{ upper .r }} {{ upper .r | len }}",
+                "\u{FFFD}\u{FFFD}\u{FFFD}A 10",
+            ),
+            (
+                r#"{{ .Files.Get "bin" | b64enc }} {{ range .Files.Lines "bin" }}{{ len . }}{{ end }}"#,
+                "/wp6gAo= 12",
+            ),
+            (
+                "{{ urlquery .r }} {{ html .r | len }} {{ js .r | len }}",
+                "%F0%9F%98a 4 4",
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(render_bytes(src), want, "{src}");
+        }
     }
 }

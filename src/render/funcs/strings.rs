@@ -1,6 +1,6 @@
 //! Sprig's string functions.
 
-use super::{Param, add, n, s, str_list, strslice, strval};
+use super::{Param, add, add_raw, bytes, n, s, str_list, strslice, strval, strval_bytes};
 use crate::render::Engine;
 use crate::render::value::Value;
 
@@ -32,8 +32,14 @@ pub(super) fn register(e: &mut Engine) {
     add(e, "trimPrefix", &[S, S], None, |a| {
         Ok(s(a, 1).strip_prefix(s(a, 0)).unwrap_or(s(a, 1)).into())
     });
-    add(e, "trunc", &[I, S], None, |a| {
-        Ok(trunc(n(a, 0), s(a, 1)).into())
+    // Go slices strings by byte, so these can cut a character (and keep bytes that aren't UTF-8).
+    add_raw(e, "trunc", &[I, S], |a| {
+        Ok(Value::go_string(trunc(n(a, 0), bytes(a, 1)).to_vec()))
+    });
+    add_raw(e, "substr", &[I, I, S], |a| {
+        Ok(Value::go_string(
+            substr(n(a, 0), n(a, 1), bytes(a, 2))?.to_vec(),
+        ))
     });
     add(e, "repeat", &[I, S], None, |a| {
         let count = n(a, 0);
@@ -42,14 +48,8 @@ pub(super) fn register(e: &mut Engine) {
         }
         Ok(s(a, 1).repeat(count as usize).into())
     });
-    add(e, "quote", &[], Some(A), |a| Ok(quote_all(a, true).into()));
-    add(
-        e,
-        "squote",
-        &[],
-        Some(A),
-        |a| Ok(quote_all(a, false).into()),
-    );
+    add(e, "quote", &[], Some(A), |a| Ok(quote_all(a, true)));
+    add(e, "squote", &[], Some(A), |a| Ok(quote_all(a, false)));
     add(e, "cat", &[], Some(A), |a| {
         let parts: Vec<String> = a
             .iter()
@@ -95,7 +95,9 @@ pub(super) fn register(e: &mut Engine) {
     add(e, "splitn", &[S, I, S], None, |a| {
         Ok(parts_map(split(s(a, 2), s(a, 0), n(a, 1))))
     });
-    add(e, "toString", &[A], None, |a| Ok(strval(&a[0]).into()));
+    add(e, "toString", &[A], None, |a| {
+        Ok(Value::go_string(strval_bytes(&a[0]).into_owned()))
+    });
     add(e, "toStrings", &[A], None, |a| {
         Ok(str_list(strslice(&a[0])))
     });
@@ -106,9 +108,6 @@ pub(super) fn register(e: &mut Engine) {
         };
         v.sort();
         Ok(str_list(v))
-    });
-    add(e, "substr", &[I, I, S], None, |a| {
-        Ok(substr(n(a, 0), n(a, 1), s(a, 2))?.into())
     });
     add(e, "abbrev", &[I, S], None, |a| {
         Ok(abbrev(n(a, 0), s(a, 1)).into())
@@ -169,38 +168,34 @@ fn is_go_space(c: char) -> bool {
 }
 
 /// Sprig's `trunc`: a negative count keeps the end.
-fn trunc(c: i64, s: &str) -> String {
+fn trunc(c: i64, s: &[u8]) -> &[u8] {
     let len = s.len() as i64;
-    let cut = |i: i64| {
-        let mut i = i as usize;
-        while !s.is_char_boundary(i) {
-            i += 1;
-        }
-        i
-    };
     if c < 0 && len + c > 0 {
-        return s[cut(len + c)..].to_string();
+        return &s[(len + c) as usize..];
     }
     if c >= 0 && len > c {
-        return s[..cut(c)].to_string();
+        return &s[..c as usize];
     }
-    s.to_string()
+    s
 }
 
-fn quote_all(a: &[Value], double: bool) -> String {
-    let parts: Vec<String> = a
-        .iter()
-        .filter(|v| !v.is_nil())
-        .map(|v| {
-            let text = strval(v);
-            if double {
-                crate::render::fmt::quote(&text)
-            } else {
-                format!("'{text}'")
-            }
-        })
-        .collect();
-    parts.join(" ")
+/// Sprig's `quote`/`squote`: each argument's bytes quoted, joined with spaces.
+fn quote_all(a: &[Value], double: bool) -> Value {
+    let mut out = Vec::new();
+    for (i, v) in a.iter().filter(|v| !v.is_nil()).enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        let text = strval_bytes(v);
+        if double {
+            out.extend_from_slice(crate::render::fmt::quote_bytes(&text).as_bytes());
+        } else {
+            out.push(b'\'');
+            out.extend_from_slice(&text);
+            out.push(b'\'');
+        }
+    }
+    Value::go_string(out)
 }
 
 fn indent(spaces: i64, v: &str) -> String {
@@ -241,7 +236,7 @@ fn parts_map(parts: Vec<String>) -> Value {
 }
 
 /// Sprig's `substr`: Go slicing, including its out-of-range panics.
-fn substr(start: i64, end: i64, s: &str) -> Result<String, String> {
+fn substr(start: i64, end: i64, s: &[u8]) -> Result<&[u8], String> {
     let len = s.len() as i64;
     let (from, to) = if start < 0 {
         if end < 0 || end > len {
@@ -265,7 +260,7 @@ fn substr(start: i64, end: i64, s: &str) -> Result<String, String> {
         }
         (start, end)
     };
-    Ok(String::from_utf8_lossy(&s.as_bytes()[from as usize..to as usize]).into_owned())
+    Ok(&s[from as usize..to as usize])
 }
 
 /// Go's `strings.ToUpper`/`ToLower`: per-character simple case mapping (`ß` stays `ß`).

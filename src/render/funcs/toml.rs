@@ -3,7 +3,7 @@
 
 use super::{Param, add};
 use crate::render::Engine;
-use crate::render::value::Value;
+use crate::render::value::{Value, lossy};
 
 pub(super) fn register(e: &mut Engine) {
     add(e, "fromToml", &[Param::Str], None, |a| {
@@ -96,7 +96,7 @@ impl Encoder {
                     .collect();
                 format!("{{{}}}", items.join(", "))
             }
-            Value::Bytes(b) => quote(&String::from_utf8_lossy(b)),
+            Value::RawStr(b) | Value::Bytes(b) => quote(&lossy(b)),
             Value::Object(o) => quote(&o.print_text()),
             Value::Nil => String::new(),
         }

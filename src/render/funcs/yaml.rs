@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use super::{Param, add, error_map, json_kind, s};
 use crate::render::Engine;
-use crate::render::value::Value;
+use crate::render::value::{Value, lossy};
 use crate::yaml as y;
 use crate::yaml::Kind;
 use crate::yaml::scalar::Resolved;
@@ -209,6 +209,8 @@ fn to_y_at(v: &Value, json_path: bool, depth: usize) -> Result<Y, String> {
             }
         }
         Value::Str(s) => Y::Str(s.to_string()),
+        // Helm's YAML goes through JSON, which replaces the bytes that are not UTF-8.
+        Value::RawStr(b) => Y::Str(lossy(b).into_owned()),
         Value::Bytes(b) => Y::Str(super::encoding::b64_encode(b)),
         Value::List(l) => Y::Seq(
             l.items
