@@ -232,7 +232,8 @@ fn first_difference(want: &str, got: &str) -> String {
 /// A line cut into runs of word characters (base64, hex, names: where random output goes) and
 /// the text between them.
 fn tokens(line: &str) -> Vec<&str> {
-    let word = |c: char| c.is_ascii_alphanumeric() || "+/=_-".contains(c);
+    // `.` and `/` belong to bcrypt's alphabet (htpasswd salts and hashes), `+/=` to base64's.
+    let word = |c: char| c.is_ascii_alphanumeric() || "+/=_-.".contains(c);
     let mut out = Vec::new();
     let mut start = 0;
     for (i, c) in line.char_indices().skip(1) {
