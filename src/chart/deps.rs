@@ -17,23 +17,47 @@ pub fn process_enabled(chart: &mut Chart, given: &Values, path: &str) -> Result<
     let Some(reqs) = chart.metadata.dependencies.as_mut() else {
         return Ok(());
     };
-    let found = std::mem::take(&mut chart.dependencies);
     let matches = |c: &Chart, r: &Dependency| {
         c.name() == r.name && satisfies(&r.version, &c.metadata.version)
     };
+    // Each declared dependency takes the first subchart it matches.
+    let picks: Vec<Option<usize>> = reqs
+        .iter()
+        .map(|r| chart.dependencies.iter().position(|c| matches(c, r)))
+        .collect();
+    let unmatched: Vec<bool> = chart
+        .dependencies
+        .iter()
+        .map(|c| !reqs.iter().any(|r| matches(c, r)))
+        .collect();
+    let mut found: Vec<Option<Chart>> = std::mem::take(&mut chart.dependencies)
+        .into_iter()
+        .map(Some)
+        .collect();
     // Subcharts that no declared dependency names stay as they are.
     let mut kept: Vec<Chart> = found
-        .iter()
-        .filter(|c| !reqs.iter().any(|r| matches(c, r)))
-        .cloned()
+        .iter_mut()
+        .zip(&unmatched)
+        .filter(|(_, unmatched)| **unmatched)
+        .filter_map(|(c, _)| c.take())
         .collect();
-    for req in reqs.iter_mut() {
-        if let Some(sub) = found.iter().find(|c| matches(c, req)) {
-            let mut copy = sub.clone();
-            if !req.alias.is_empty() {
-                copy.metadata.name = req.alias.clone();
+    for (i, (req, pick)) in reqs.iter_mut().zip(&picks).enumerate() {
+        if let Some(at) = *pick
+            && let Some(slot) = found.get_mut(at)
+        {
+            // A subchart is copied only when a later dependency (another alias) takes it too.
+            let taken_again = picks.get(i + 1..).is_some_and(|p| p.contains(pick));
+            let sub = if taken_again {
+                slot.clone()
+            } else {
+                slot.take()
+            };
+            if let Some(mut sub) = sub {
+                if !req.alias.is_empty() {
+                    sub.metadata.name = req.alias.clone();
+                }
+                kept.push(sub);
             }
-            kept.push(copy);
         }
         if !req.alias.is_empty() {
             req.name = req.alias.clone();
@@ -116,11 +140,11 @@ pub fn process_import_values(chart: &mut Chart) -> Result<(), String> {
             let Some(found) = table(&cvals, &format!("{}.{child}", r.name)) else {
                 continue;
             };
-            merge_tables(&mut imported, &nest(&parent, found.clone()));
+            merge_tables(&mut imported, nest(&parent, found.clone()));
         }
         r.import_values = rewritten;
     }
-    merge_tables(&mut cvals, &imported);
+    merge_tables(&mut cvals, imported);
     chart.values = cvals;
     Ok(())
 }

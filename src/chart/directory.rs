@@ -78,13 +78,20 @@ pub fn read_directory(root: &Path, budget: &mut Budget) -> Result<Vec<File>> {
                 "cannot load an irregular file (device, socket, pipe)",
             ));
         }
-        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        budget
-            .take(size)
-            .map_err(|e| InputError::in_path(&shown_entry, e))?;
-        let data = std::fs::read(entry.path())
-            .map_err(|e| InputError::in_path(&shown_entry, format!("cannot read: {e}")))?;
+        let data =
+            read_within(entry.path(), budget).map_err(|e| InputError::in_path(&shown_entry, e))?;
         files.push(File::new(rel, data));
     }
     Ok(files)
+}
+
+/// Reads a file after taking its size from `budget`. The size comes from the open file (one
+/// `fstat`), not from a separate `stat` of the path, and sizes the buffer.
+fn read_within(path: &Path, budget: &mut Budget) -> std::result::Result<Vec<u8>, String> {
+    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    budget.take(size)?;
+    let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    std::io::Read::read_to_end(&mut file, &mut data).map_err(|e| format!("cannot read: {e}"))?;
+    Ok(data)
 }

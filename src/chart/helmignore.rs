@@ -7,7 +7,8 @@
 /// One pattern of a `.helmignore` file.
 #[derive(Debug, Clone)]
 struct Pattern {
-    glob: String,
+    /// The glob as characters, split once here rather than on every path it is matched against.
+    glob: Vec<char>,
     negate: bool,
     dir_only: bool,
     scope: Scope,
@@ -68,7 +69,7 @@ impl Rules {
             (Scope::BaseName, rule)
         };
         self.patterns.push(Pattern {
-            glob: glob.to_string(),
+            glob: glob.chars().collect(),
             negate,
             dir_only,
             scope,
@@ -81,13 +82,20 @@ impl Rules {
         if path.is_empty() || path == "." || path == "./" {
             return false;
         }
+        // Split into characters once per path, not once per pattern; the base name is the
+        // characters after the last `/`.
+        let chars: Vec<char> = path.chars().collect();
+        let base = chars
+            .iter()
+            .rposition(|&c| c == '/')
+            .map_or(&chars[..], |i| &chars[i + 1..]);
         for p in &self.patterns {
             let subject = match p.scope {
-                Scope::BaseName => path.rsplit('/').next().unwrap_or(path),
-                Scope::Path => path,
+                Scope::BaseName => base,
+                Scope::Path => &chars[..],
             };
             if p.negate {
-                if (p.dir_only && !is_dir) || !glob_match(&p.glob, subject) {
+                if (p.dir_only && !is_dir) || !match_from(&p.glob, subject) {
                     return true;
                 }
                 continue;
@@ -95,7 +103,7 @@ impl Rules {
             if p.dir_only && !is_dir {
                 continue;
             }
-            if glob_match(&p.glob, subject) {
+            if match_from(&p.glob, subject) {
                 return true;
             }
         }
@@ -138,8 +146,10 @@ fn class_end(chars: &[char], start: usize) -> Option<usize> {
     None
 }
 
-/// Go's `filepath.Match` on `/`-separated paths: `*` and `?` never match `/`.
-pub fn glob_match(pattern: &str, name: &str) -> bool {
+/// Go's `filepath.Match` on `/`-separated paths: `*` and `?` never match `/`. ([`Rules`] calls
+/// [`match_from`] on characters it splits once.)
+#[cfg(test)]
+fn glob_match(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     match_from(&p, &n)

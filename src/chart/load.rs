@@ -43,6 +43,12 @@ impl File {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.data).into_owned()
     }
+
+    /// [`File::text`] taking the file: valid UTF-8 (nearly every file) is not copied.
+    pub fn into_text(self) -> String {
+        String::from_utf8(self.data)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
 }
 
 /// A chart as loaded, before values decide which subcharts are enabled.
@@ -122,7 +128,7 @@ pub fn load_files(
     for f in rest {
         match f.name.as_str() {
             "values.yaml" => {
-                let source = SourceFile::new(shown(&f.name), f.text());
+                let source = SourceFile::new(shown(&f.name), f.into_text());
                 values = parse_values_file(&source)?;
                 values_file = Some(source);
             }

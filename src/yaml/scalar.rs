@@ -1,6 +1,8 @@
 //! YAML 1.1 scalar resolution as go-yaml v2 (and so Kubernetes and Helm) applies it:
 //! `yes`/`no`/`on`/`off`/`y`/`n` are booleans, `0755` is octal, `0x1F` hex, `1_000` an integer.
 
+use std::borrow::Cow;
+
 use super::{Scalar, Style};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,42 +38,61 @@ pub fn is_null(s: &Scalar) -> bool {
 /// Resolves a scalar to its YAML 1.1 type. Quoted and block scalars are always strings;
 /// an explicit `!!str`/`!!int`/… tag wins over the text's shape.
 pub fn resolve(s: &Scalar) -> Resolved {
+    typed(s).unwrap_or_else(|| Resolved::Str(s.text.clone()))
+}
+
+/// [`resolve`], moving a string's text instead of copying it.
+pub fn resolve_owned(s: Scalar) -> Resolved {
+    typed(&s).unwrap_or(Resolved::Str(s.text))
+}
+
+/// The resolution of a scalar that is not a string; `None` for a string.
+fn typed(s: &Scalar) -> Option<Resolved> {
     if let Some(tag) = &s.tag {
         let suffix = tag.rsplit([':', '!']).next().unwrap_or("");
         return match suffix {
-            "str" | "binary" => Resolved::Str(s.text.clone()),
-            "null" => Resolved::Null,
-            "bool" => {
-                bool_of(&s.text).map_or_else(|| Resolved::Str(s.text.clone()), Resolved::Bool)
-            }
-            "int" => int_of(&s.text).map_or_else(|| Resolved::Str(s.text.clone()), Resolved::Int),
+            "str" | "binary" => None,
+            "null" => Some(Resolved::Null),
+            "bool" => bool_of(&s.text).map(Resolved::Bool),
+            "int" => int_of(&s.text).map(Resolved::Int),
             "float" => float_of(&s.text)
                 .or_else(|| int_of(&s.text).map(|i| i as f64))
-                .map_or_else(|| Resolved::Str(s.text.clone()), Resolved::Float),
-            _ => resolve_plain(&s.text),
+                .map(Resolved::Float),
+            _ => typed_plain(&s.text),
         };
     }
     if s.style != Style::Plain {
-        return Resolved::Str(s.text.clone());
+        return None;
     }
-    resolve_plain(&s.text)
+    typed_plain(&s.text)
 }
 
 /// Resolution of an untagged plain scalar.
 pub fn resolve_plain(text: &str) -> Resolved {
+    typed_plain(text).unwrap_or_else(|| Resolved::Str(text.to_string()))
+}
+
+fn typed_plain(text: &str) -> Option<Resolved> {
     if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
-        return Resolved::Null;
+        return Some(Resolved::Null);
     }
     if let Some(b) = bool_of(text) {
-        return Resolved::Bool(b);
+        return Some(Resolved::Bool(b));
     }
     if let Some(i) = int_of(text) {
-        return Resolved::Int(i);
+        return Some(Resolved::Int(i));
     }
-    if let Some(f) = float_of(text) {
-        return Resolved::Float(f);
+    float_of(text).map(Resolved::Float)
+}
+
+/// The text without `_` separators; borrowed when it has none (most scalars), as every plain
+/// scalar is tried as a number.
+fn without_underscores(text: &str) -> Cow<'_, str> {
+    if text.contains('_') {
+        Cow::Owned(text.chars().filter(|&c| c != '_').collect())
+    } else {
+        Cow::Borrowed(text)
     }
-    Resolved::Str(text.to_string())
 }
 
 fn bool_of(text: &str) -> Option<bool> {
@@ -89,11 +110,11 @@ fn bool_of(text: &str) -> Option<bool> {
 /// Integers as go-yaml v2 reads them: optional sign, `_` separators, `0b`, `0x`, `0o` and
 /// leading-zero octal (Go's `strconv.ParseInt(s, 0, 64)`).
 fn int_of(text: &str) -> Option<i64> {
-    let cleaned: String = text.chars().filter(|&c| c != '_').collect();
+    let cleaned = without_underscores(text);
     let (neg, body) = match cleaned.as_bytes().first()? {
         b'-' => (true, &cleaned[1..]),
         b'+' => (false, &cleaned[1..]),
-        _ => (false, cleaned.as_str()),
+        _ => (false, &cleaned[..]),
     };
     if body.is_empty() {
         return None;
@@ -125,7 +146,7 @@ fn float_of(text: &str) -> Option<f64> {
         ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
         _ => {}
     }
-    let cleaned: String = text.chars().filter(|&c| c != '_').collect();
+    let cleaned = without_underscores(text);
     let body = cleaned.strip_prefix(['-', '+']).unwrap_or(&cleaned);
     // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
     let (mantissa, exponent) = match body.find(['e', 'E']) {

@@ -68,8 +68,9 @@ struct Builder<'a> {
     original: &'a str,
     /// Byte offset in `original` where each line starts.
     line_starts: Vec<usize>,
-    /// Whether each line of `original` is ASCII: then a column is a byte offset.
-    ascii_lines: Vec<bool>,
+    /// Whether all of `original` is ASCII: then a column is a byte offset on every line, and
+    /// no line needs checking (most texts; checking them up front cost as much as the parse).
+    ascii: bool,
     /// Spaces inserted at the start of each line of `parsed` (empty: none).
     shift: &'a [usize],
     origin: Origin,
@@ -84,12 +85,12 @@ impl<'a> Builder<'a> {
         let line_starts = std::iter::once(0)
             .chain(original.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        let ascii_lines = original.split('\n').map(str::is_ascii).collect();
+        let ascii = original.is_ascii();
         Builder {
             parsed,
             original,
             line_starts,
-            ascii_lines,
+            ascii,
             shift,
             origin,
             stack: Vec::new(),
@@ -109,13 +110,21 @@ impl<'a> Builder<'a> {
     /// Byte offset in the file of a marker.
     fn byte_of(&self, m: &Marker) -> usize {
         let line = m.line().saturating_sub(1);
+        let line_end = |start: usize| {
+            self.line_starts
+                .get(line + 1)
+                .map_or(self.original.len(), |next| next - 1)
+                .max(start)
+        };
         let local = match self.line_starts.get(line) {
-            Some(&start) if self.ascii_lines.get(line) == Some(&true) => {
-                let end = self
-                    .line_starts
-                    .get(line + 1)
-                    .map_or(self.original.len(), |next| next - 1);
-                (start + self.col_of(m)).min(end)
+            Some(&start)
+                if self.ascii
+                    || self
+                        .original
+                        .get(start..line_end(start))
+                        .is_some_and(str::is_ascii) =>
+            {
+                (start + self.col_of(m)).min(line_end(start))
             }
             Some(&start) => {
                 let rest = &self.original[start..];

@@ -35,29 +35,40 @@ pub const GLOBAL: &str = "global";
 type Tree = Rc<RefCell<BTreeMap<String, Node>>>;
 
 /// A value during coalescing: a shared map, or anything else (lists are never merged into).
+/// Leaves are behind an `Rc` because coalescing copies entries around a lot (`entries`, `get`)
+/// and a leaf may be a long list or string; none is ever changed in place.
 #[derive(Clone)]
 enum Node {
     Map(Tree),
-    Leaf(Value),
+    Leaf(Rc<Value>),
 }
 
 impl Node {
     fn is_null(&self) -> bool {
-        matches!(self, Node::Leaf(Value::Null))
+        matches!(self, Node::Leaf(v) if v.is_null())
     }
 
     /// A deep copy into a fresh tree (Go's `copystructure.Copy`).
     fn from_value(v: &Value) -> Node {
         match v {
             Value::Object(m) => Node::Map(tree_from(m)),
-            other => Node::Leaf(other.clone()),
+            other => Node::Leaf(Rc::new(other.clone())),
         }
     }
 
-    fn to_value(&self) -> Value {
+    /// Like [`Node::from_value`], moving the data instead of copying it.
+    fn from_owned(v: Value) -> Node {
+        match v {
+            Value::Object(m) => Node::Map(tree_from_owned(m)),
+            other => Node::Leaf(Rc::new(other)),
+        }
+    }
+
+    /// Back to a value; data nothing else holds any more is moved, shared data copied.
+    fn into_value(self) -> Value {
         match self {
-            Node::Map(t) => Value::Object(values_of(t)),
-            Node::Leaf(v) => v.clone(),
+            Node::Map(t) => Value::Object(values_from(t)),
+            Node::Leaf(v) => Rc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()),
         }
     }
 }
@@ -71,11 +82,23 @@ fn tree_from(values: &Values) -> Tree {
     ))
 }
 
-fn values_of(tree: &Tree) -> Values {
-    tree.borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.to_value()))
-        .collect()
+fn tree_from_owned(values: Values) -> Tree {
+    Rc::new(RefCell::new(
+        values
+            .into_iter()
+            .map(|(k, v)| (k, Node::from_owned(v)))
+            .collect(),
+    ))
+}
+
+/// The values of a tree, moved out when this is its last reference (a map shared with
+/// another place in the values, as globals are, is copied for all but the last).
+fn values_from(tree: Tree) -> Values {
+    let map = match Rc::try_unwrap(tree) {
+        Ok(cell) => cell.into_inner(),
+        Err(shared) => shared.borrow().clone(),
+    };
+    map.into_iter().map(|(k, v)| (k, v.into_value())).collect()
 }
 
 fn entries(tree: &Tree) -> Vec<(String, Node)> {
@@ -92,10 +115,10 @@ fn get(tree: &Tree, key: &str) -> Option<Node> {
 /// Helm's `CoalesceValues` (`merge == false`) and `MergeValues` (`merge == true`) for `chart`
 /// over `dest`, the values given for it; fills `dest` in place.
 pub fn coalesce(chart: &Chart, dest: &mut Values, merge: bool) -> Result<(), String> {
-    let tree = tree_from(dest);
-    coalesce_tree(chart, &tree, merge)?;
-    *dest = values_of(&tree);
-    Ok(())
+    let tree = tree_from_owned(std::mem::take(dest));
+    let result = coalesce_tree(chart, &tree, merge);
+    *dest = values_from(tree);
+    result
 }
 
 fn coalesce_tree(chart: &Chart, dest: &Tree, merge: bool) -> Result<(), String> {
@@ -124,7 +147,7 @@ fn coalesce_values(chart: &Chart, v: &Tree, merge: bool) {
             None => {
                 if !merge {
                     match &default {
-                        Node::Leaf(Value::Null) => continue,
+                        Node::Leaf(v) if v.is_null() => continue,
                         Node::Map(m) => remove_nulls(m),
                         Node::Leaf(_) => {}
                     }
@@ -217,7 +240,8 @@ fn coalesce_tables(dst: &Tree, src: &Tree, merge: bool) {
         .map(|(k, _)| k.clone())
         .collect();
     for key in nulls {
-        src.borrow_mut().insert(key, Node::Leaf(Value::Null));
+        src.borrow_mut()
+            .insert(key, Node::Leaf(Rc::new(Value::Null)));
     }
     for (key, val) in entries(src) {
         match get(dst, &key) {
@@ -248,10 +272,10 @@ fn remove_nulls(tree: &Tree) {
 }
 
 /// Helm's `MergeTables`: `src` under `dst`, nulls kept.
-pub fn merge_tables(dst: &mut Values, src: &Values) {
-    let (d, s) = (tree_from(dst), tree_from(src));
-    coalesce_tables(&d, &s, true);
-    *dst = values_of(&d);
+pub fn merge_tables(dst: &mut Values, src: Values) {
+    let d = tree_from_owned(std::mem::take(dst));
+    coalesce_tables(&d, &tree_from_owned(src), true);
+    *dst = values_from(d);
 }
 
 /// Helm's `Values.Table`: the map at a dotted path.

@@ -24,14 +24,15 @@ pub fn parse_values_file(file: &Arc<SourceFile>) -> Result<Values> {
     let docs = parse_documents(&file.text, Origin::default())
         .map_err(|e| InputError::at(file, e.span, format!("invalid YAML: {}", e.message)))?;
     let mut out = Values::new();
-    for doc in &docs {
-        match to_value(doc, file)? {
+    for doc in docs {
+        let span = doc.span;
+        match into_value(doc, file)? {
             Value::Object(map) => merge_maps(&mut out, map),
             Value::Null => {}
             other => {
                 return Err(InputError::at(
                     file,
-                    doc.span,
+                    span,
                     format!(
                         "a values file must be a map of keys, found {}",
                         type_name(&other)
@@ -76,35 +77,41 @@ pub fn merge_maps(base: &mut Values, over: Values) {
 
 /// One YAML node as Helm's value: numbers are f64, keys strings.
 pub fn to_value(node: &Node, file: &Arc<SourceFile>) -> Result<Value> {
-    Ok(match &node.kind {
-        Kind::Scalar(s) => match scalar::resolve(s) {
+    into_value(node.clone(), file)
+}
+
+/// [`to_value`] taking the node, so that strings move into the value instead of being copied.
+pub fn into_value(node: Node, file: &Arc<SourceFile>) -> Result<Value> {
+    let span = node.span;
+    Ok(match node.kind {
+        Kind::Scalar(s) => match scalar::resolve_owned(s) {
             Resolved::Null => Value::Null,
             Resolved::Bool(b) => Value::Bool(b),
-            Resolved::Int(i) => float(i as f64, node, file)?,
-            Resolved::Float(f) => float(f, node, file)?,
+            Resolved::Int(i) => float(i as f64, span, file)?,
+            Resolved::Float(f) => float(f, span, file)?,
             Resolved::Str(s) => Value::String(s),
         },
         Kind::Seq(items) => Value::Array(
             items
-                .iter()
-                .map(|item| to_value(item, file))
+                .into_iter()
+                .map(|item| into_value(item, file))
                 .collect::<Result<_>>()?,
         ),
         Kind::Map(entries) => {
             let mut map = Map::new();
             for (k, v) in entries {
-                map.insert(key_text(k), to_value(v, file)?);
+                map.insert(key_into_text(k), into_value(v, file)?);
             }
             Value::Object(map)
         }
     })
 }
 
-fn float(f: f64, node: &Node, file: &Arc<SourceFile>) -> Result<Value> {
+fn float(f: f64, span: Span, file: &Arc<SourceFile>) -> Result<Value> {
     Number::from_f64(f).map(Value::Number).ok_or_else(|| {
         InputError::at(
             file,
-            node.span,
+            span,
             format!("unsupported value {f}: JSON has no infinity or NaN"),
         )
     })
@@ -113,8 +120,13 @@ fn float(f: f64, node: &Node, file: &Arc<SourceFile>) -> Result<Value> {
 /// How sigs.k8s.io/yaml names a map key: YAML 1.1 types first (`on` is `"true"`, `1.50` is
 /// `"1.5"`), then the text.
 pub fn key_text(key: &Node) -> String {
-    match &key.kind {
-        Kind::Scalar(s) => scalar_as_string(s).unwrap_or_else(|| "null".into()),
+    key_into_text(key.clone())
+}
+
+/// [`key_text`] taking the key, so that a string key moves instead of being copied.
+fn key_into_text(key: Node) -> String {
+    match key.kind {
+        Kind::Scalar(s) => string_of(scalar::resolve_owned(s)).unwrap_or_else(|| "null".into()),
         _ => key.to_json().to_string(),
     }
 }
@@ -122,7 +134,11 @@ pub fn key_text(key: &Node) -> String {
 /// A scalar decoded into a Go string field by sigs.k8s.io/yaml: numbers and booleans are
 /// formatted back (floats at float32 precision), null gives `None`.
 pub fn scalar_as_string(s: &crate::yaml::Scalar) -> Option<String> {
-    match scalar::resolve(s) {
+    string_of(scalar::resolve(s))
+}
+
+fn string_of(resolved: Resolved) -> Option<String> {
+    match resolved {
         Resolved::Null => None,
         Resolved::Bool(b) => Some(b.to_string()),
         Resolved::Int(i) => Some(i.to_string()),
