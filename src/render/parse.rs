@@ -262,9 +262,11 @@ pub struct Parsed {
 pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<Parsed, ParseError> {
     let src_rc: Rc<str> = Rc::from(src);
     let parse_name: Rc<str> = Rc::from(name);
+    let lexed = lex(src);
     let mut p = Parser {
         src,
-        toks: lex(src),
+        toks: lexed.toks,
+        lex_error: lexed.error.unwrap_or_default(),
         i: 0,
         furthest: 0,
         vars: vec!["$".into()],
@@ -300,6 +302,8 @@ type PResult<T> = Result<T, ParseError>;
 struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
+    /// The message of the `Error` token ending `toks`, if any.
+    lex_error: String,
     i: usize,
     /// Index of the furthest token read: Go reports parse errors at that token's line.
     furthest: usize,
@@ -324,7 +328,7 @@ impl Parser<'_> {
             self.i += 1;
         }
         self.furthest = self.furthest.max(idx);
-        self.toks.get(idx).cloned().unwrap_or(Token {
+        self.toks.get(idx).copied().unwrap_or(Token {
             kind: Tok::Eof,
             start: self.src.len(),
             end: self.src.len(),
@@ -377,7 +381,8 @@ impl Parser<'_> {
     }
 
     fn unexpected<T>(&self, tok: &Token, context: &str) -> PResult<T> {
-        if let Tok::Error(msg) = &tok.kind {
+        if tok.kind == Tok::Error {
+            let msg = &self.lex_error;
             let mut extra = String::new();
             let action_line = self.action_start.map(|a| self.line_of(a));
             if let Some(action_line) = action_line
@@ -392,7 +397,7 @@ impl Parser<'_> {
         }
         self.errorf(format!(
             "unexpected {} in {}",
-            tok.describe(self.src),
+            tok.describe(self.src, &self.lex_error),
             context
         ))
     }
@@ -849,7 +854,7 @@ impl Parser<'_> {
                 val: text == "true",
             },
             Tok::CharConstant | Tok::Number | Tok::Complex => {
-                let num = match self.number(text, &t.kind) {
+                let num = match self.number(text, t.kind) {
                     Ok(n) => n,
                     Err(msg) => return self.errorf(msg),
                 };
@@ -886,7 +891,7 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&self, text: &str, kind: &Tok) -> Result<Number, String> {
+    fn number(&self, text: &str, kind: Tok) -> Result<Number, String> {
         let mut n = Number {
             is_int: false,
             is_float: false,
