@@ -1,9 +1,11 @@
 //! Lexer for Go's text/template, following Go's state machine closely: the exact token
 //! boundaries decide trim-marker behaviour and which parse error a broken template reports.
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tok {
-    Error(String),
+    /// Lexing failed here; the message is [`Lexed::error`] (there is at most one: lexing
+    /// stops at the first error, so tokens stay `Copy`).
+    Error,
     Bool,
     /// A printable ASCII character inside an action that is no other token (`,`, `#`, …).
     Char,
@@ -41,7 +43,7 @@ pub enum Tok {
 }
 
 impl Tok {
-    fn is_keyword(&self) -> bool {
+    fn is_keyword(self) -> bool {
         matches!(
             self,
             Tok::Block
@@ -60,7 +62,7 @@ impl Tok {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Token {
     pub kind: Tok,
     /// Byte range of the token's text in the source.
@@ -73,11 +75,12 @@ impl Token {
         &src[self.start..self.end]
     }
 
-    /// Go's `item.String()`, used in "unexpected X in Y" messages.
-    pub fn describe(&self, src: &str) -> String {
-        match &self.kind {
+    /// Go's `item.String()`, used in "unexpected X in Y" messages; `error` is the lexer's
+    /// message, what an `Error` token stands for.
+    pub fn describe(&self, src: &str, error: &str) -> String {
+        match self.kind {
             Tok::Eof => "EOF".into(),
-            Tok::Error(msg) => msg.clone(),
+            Tok::Error => error.into(),
             k if k.is_keyword() => format!("<{}>", self.text(src)),
             _ => {
                 let v = self.text(src);
@@ -92,10 +95,10 @@ impl Token {
     }
 }
 
-const LEFT: &str = "{{";
-const RIGHT: &str = "}}";
-const LEFT_COMMENT: &str = "/*";
-const RIGHT_COMMENT: &str = "*/";
+const LEFT: &[u8; 2] = b"{{";
+const RIGHT: &[u8; 2] = b"}}";
+const LEFT_COMMENT: &[u8; 2] = b"/*";
+const RIGHT_COMMENT: &[u8; 2] = b"*/";
 
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
@@ -103,6 +106,25 @@ fn is_space(c: u8) -> bool {
 
 fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
+}
+
+/// `is_alnum` of an ASCII byte: the fast path, without decoding a char.
+fn is_ascii_alnum(c: u8) -> bool {
+    c == b'_' || c.is_ascii_alphanumeric()
+}
+
+/// Offset of the first `ab` in `hay`. Templates are mostly text between actions, so this
+/// scan dominates lexing; `memchr` finds the first byte with SIMD.
+fn find_pair(hay: &[u8], [a, b]: [u8; 2]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(a, &hay[from..]) {
+        let at = from + i;
+        if hay.get(at + 1) == Some(&b) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn has_left_trim(s: &[u8]) -> bool {
@@ -129,17 +151,27 @@ struct Lexer<'a> {
     start: usize,
     paren_depth: i32,
     out: Vec<Token>,
+    error: Option<String>,
 }
 
-/// Splits a template into tokens, ending with `Eof` or an `Error` token.
-pub fn lex(src: &str) -> Vec<Token> {
+/// A template's tokens, ending with `Eof` or an `Error` token.
+pub struct Lexed {
+    pub toks: Vec<Token>,
+    /// The message of the final `Error` token, if lexing failed.
+    pub error: Option<String>,
+}
+
+/// Splits a template into tokens.
+pub fn lex(src: &str) -> Lexed {
     let mut l = Lexer {
         src,
         b: src.as_bytes(),
         pos: 0,
         start: 0,
         paren_depth: 0,
-        out: Vec::new(),
+        // About one token per 8 bytes in chart templates: avoids most regrowth.
+        out: Vec::with_capacity(src.len() / 8),
+        error: None,
     };
     let mut state = State::Text;
     loop {
@@ -152,7 +184,10 @@ pub fn lex(src: &str) -> Vec<Token> {
             State::Done => break,
         };
     }
-    l.out
+    Lexed {
+        toks: l.out,
+        error: l.error,
+    }
 }
 
 impl Lexer<'_> {
@@ -167,56 +202,80 @@ impl Lexer<'_> {
 
     fn error(&mut self, msg: String) -> State {
         self.out.push(Token {
-            kind: Tok::Error(msg),
+            kind: Tok::Error,
             start: self.start,
             end: self.start,
         });
+        self.error = Some(msg);
         State::Done
     }
 
-    fn peek(&self) -> Option<char> {
+    fn peek_byte(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    /// The char at `pos`; only needed where a non-ASCII byte may start it.
+    fn peek_char(&self) -> Option<char> {
         self.src[self.pos..].chars().next()
     }
 
-    fn next(&mut self) -> Option<char> {
-        let c = self.peek()?;
-        self.pos += c.len_utf8();
-        Some(c)
-    }
-
-    fn accept(&mut self, valid: &str) -> bool {
-        match self.peek() {
-            Some(c) if valid.contains(c) => {
-                self.pos += c.len_utf8();
+    /// Consumes one byte if it is in `valid` (all ASCII: a non-ASCII char never matches).
+    fn accept(&mut self, valid: &[u8]) -> bool {
+        match self.peek_byte() {
+            Some(c) if valid.contains(&c) => {
+                self.pos += 1;
                 true
             }
             _ => false,
         }
     }
 
-    fn accept_run(&mut self, valid: &str) {
+    fn accept_run(&mut self, valid: &[u8]) {
         while self.accept(valid) {}
+    }
+
+    /// Consumes letters, digits and `_`, Unicode ones included.
+    fn accept_alnum_run(&mut self) {
+        while let Some(c) = self.peek_byte() {
+            if c.is_ascii() {
+                if !is_ascii_alnum(c) {
+                    return;
+                }
+                self.pos += 1;
+            } else {
+                match self.peek_char() {
+                    Some(c) if is_alnum(c) => self.pos += c.len_utf8(),
+                    _ => return,
+                }
+            }
+        }
     }
 
     fn at_right_delim(&self) -> (bool, bool) {
         let rest = &self.b[self.pos..];
-        if has_right_trim(rest) && rest[2..].starts_with(RIGHT.as_bytes()) {
+        if has_right_trim(rest) && rest[2..].starts_with(RIGHT) {
             return (true, true);
         }
-        (rest.starts_with(RIGHT.as_bytes()), false)
+        (rest.starts_with(RIGHT), false)
     }
 
     fn at_terminator(&self) -> bool {
-        match self.peek() {
+        match self.peek_byte() {
             None => true,
-            Some(c) if c.is_ascii() && is_space(c as u8) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
-            _ => self.b[self.pos..].starts_with(RIGHT.as_bytes()),
+            Some(c) if is_space(c) => true,
+            Some(b'.' | b',' | b'|' | b':' | b')' | b'(') => true,
+            _ => self.b[self.pos..].starts_with(RIGHT),
         }
     }
 
+    /// Go's "bad character" error for what follows an identifier, field or variable.
+    fn bad_character(&mut self) -> State {
+        let c = self.peek_char().unwrap_or('\0');
+        self.error(format!("bad character {}", go_unicode_repr(c)))
+    }
+
     fn lex_text(&mut self) -> State {
-        match self.src[self.pos..].find(LEFT) {
+        match find_pair(&self.b[self.pos..], *LEFT) {
             Some(x) => {
                 if x > 0 {
                     self.pos += x;
@@ -249,7 +308,7 @@ impl Lexer<'_> {
         self.pos += LEFT.len();
         let trim = has_left_trim(&self.b[self.pos..]);
         let after = if trim { 2 } else { 0 };
-        if self.b[self.pos + after..].starts_with(LEFT_COMMENT.as_bytes()) {
+        if self.b[self.pos + after..].starts_with(LEFT_COMMENT) {
             self.pos += after;
             self.start = self.pos;
             return State::Comment;
@@ -263,7 +322,7 @@ impl Lexer<'_> {
 
     fn lex_comment(&mut self) -> State {
         self.pos += LEFT_COMMENT.len();
-        let Some(x) = self.src[self.pos..].find(RIGHT_COMMENT) else {
+        let Some(x) = find_pair(&self.b[self.pos..], *RIGHT_COMMENT) else {
             return self.error("unclosed comment".into());
         };
         self.pos += x + RIGHT_COMMENT.len();
@@ -311,53 +370,68 @@ impl Lexer<'_> {
             }
             return self.error("unclosed left paren".into());
         }
-        let Some(c) = self.next() else {
+        let Some(c) = self.peek_byte() else {
             return self.error("unclosed action".into());
         };
+        if !c.is_ascii() {
+            return match self.peek_char() {
+                Some(c) if is_alnum(c) => self.lex_identifier(),
+                c => {
+                    let c = c.unwrap_or('\0');
+                    self.pos += c.len_utf8();
+                    self.error(format!(
+                        "unrecognized character in action: {}",
+                        go_unicode_repr(c)
+                    ))
+                }
+            };
+        }
+        self.pos += 1;
         match c {
-            c if c.is_ascii() && is_space(c as u8) => {
+            c if is_space(c) => {
                 self.pos -= 1;
                 return self.lex_space();
             }
-            '=' => self.emit(Tok::Assign),
-            ':' => {
-                if self.next() != Some('=') {
+            b'=' => self.emit(Tok::Assign),
+            b':' => {
+                if self.peek_byte() != Some(b'=') {
                     return self.error("expected :=".into());
                 }
+                self.pos += 1;
                 self.emit(Tok::Declare);
             }
-            '|' => self.emit(Tok::Pipe),
-            '"' => return self.lex_quote(),
-            '`' => return self.lex_raw_quote(),
-            '$' => return self.lex_variable(),
-            '\'' => return self.lex_char(),
-            '.' if self.peek().is_some_and(|d| !d.is_ascii_digit()) => {
+            b'|' => self.emit(Tok::Pipe),
+            b'"' => return self.lex_quote(),
+            b'`' => return self.lex_raw_quote(),
+            b'$' => return self.lex_variable(),
+            b'\'' => return self.lex_char(),
+            b'.' if self.peek_byte().is_some_and(|d| !d.is_ascii_digit()) => {
                 return self.lex_field_or_variable(Tok::Field);
             }
-            '.' | '+' | '-' | '0'..='9' => {
+            b'.' | b'+' | b'-' | b'0'..=b'9' => {
                 self.pos -= 1;
                 return self.lex_number();
             }
-            c if is_alnum(c) => {
-                self.pos -= c.len_utf8();
+            c if is_ascii_alnum(c) => {
+                self.pos -= 1;
                 return self.lex_identifier();
             }
-            '(' => {
+            b'(' => {
                 self.emit(Tok::LeftParen);
                 self.paren_depth += 1;
             }
-            ')' => {
+            b')' => {
                 self.paren_depth -= 1;
                 if self.paren_depth < 0 {
                     return self.error("unexpected right paren".into());
                 }
                 self.emit(Tok::RightParen);
             }
-            c if c.is_ascii() && !c.is_ascii_control() => self.emit(Tok::Char),
+            c if !c.is_ascii_control() => self.emit(Tok::Char),
             c => {
                 return self.error(format!(
                     "unrecognized character in action: {}",
-                    go_unicode_repr(c)
+                    go_unicode_repr(char::from(c))
                 ));
             }
         }
@@ -371,9 +445,7 @@ impl Lexer<'_> {
             n += 1;
         }
         // A space may belong to a trim-marked closing delimiter " -}}".
-        if has_right_trim(&self.b[self.pos - 1..])
-            && self.b[self.pos + 1..].starts_with(RIGHT.as_bytes())
-        {
+        if has_right_trim(&self.b[self.pos - 1..]) && self.b[self.pos + 1..].starts_with(RIGHT) {
             self.pos -= 1;
             if n == 1 {
                 return State::RightDelim;
@@ -384,15 +456,9 @@ impl Lexer<'_> {
     }
 
     fn lex_identifier(&mut self) -> State {
-        while let Some(c) = self.peek() {
-            if !is_alnum(c) {
-                break;
-            }
-            self.pos += c.len_utf8();
-        }
+        self.accept_alnum_run();
         if !self.at_terminator() {
-            let c = self.peek().unwrap_or('\0');
-            return self.error(format!("bad character {}", go_unicode_repr(c)));
+            return self.bad_character();
         }
         let kind = match &self.src[self.start..self.pos] {
             "block" => Tok::Block,
@@ -430,36 +496,41 @@ impl Lexer<'_> {
             });
             return State::InsideAction;
         }
-        while let Some(c) = self.peek() {
-            if !is_alnum(c) {
-                break;
-            }
-            self.pos += c.len_utf8();
-        }
+        self.accept_alnum_run();
         if !self.at_terminator() {
-            let c = self.peek().unwrap_or('\0');
-            return self.error(format!("bad character {}", go_unicode_repr(c)));
+            return self.bad_character();
         }
         self.emit(kind);
         State::InsideAction
     }
 
     fn lex_char(&mut self) -> State {
-        loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    Some('\n') | None => {
-                        return self.error("unterminated character constant".into());
-                    }
-                    Some(_) => {}
-                },
-                Some('\n') | None => return self.error("unterminated character constant".into()),
-                Some('\'') => break,
-                Some(_) => {}
-            }
+        if !self.skip_quoted(b'\'') {
+            return self.error("unterminated character constant".into());
         }
         self.emit(Tok::CharConstant);
         State::InsideAction
+    }
+
+    /// Skips to just past the closing `quote`, honouring backslash escapes; false when a
+    /// newline or the end comes first. Bytewise: UTF-8 continuation bytes are never ASCII, so
+    /// they cannot be mistaken for a quote, backslash or newline.
+    fn skip_quoted(&mut self, quote: u8) -> bool {
+        loop {
+            let Some(c) = self.peek_byte() else {
+                return false;
+            };
+            self.pos += 1;
+            match c {
+                b'\\' => match self.peek_byte() {
+                    Some(b'\n') | None => return false,
+                    Some(_) => self.pos += 1,
+                },
+                b'\n' => return false,
+                c if c == quote => return true,
+                _ => {}
+            }
+        }
     }
 
     fn lex_number(&mut self) -> State {
@@ -467,8 +538,8 @@ impl Lexer<'_> {
             let text = &self.src[self.start..self.pos];
             return self.error(format!("bad number syntax: {}", super::fmt::quote(text)));
         }
-        if matches!(self.peek(), Some('+' | '-')) {
-            if !self.scan_number() || !self.src[..self.pos].ends_with('i') {
+        if matches!(self.peek_byte(), Some(b'+' | b'-')) {
+            if !self.scan_number() || !self.b[..self.pos].ends_with(b"i") {
                 let text = &self.src[self.start..self.pos];
                 return self.error(format!("bad number syntax: {}", super::fmt::quote(text)));
             }
@@ -480,61 +551,53 @@ impl Lexer<'_> {
     }
 
     fn scan_number(&mut self) -> bool {
-        self.accept("+-");
-        let mut digits = "0123456789_";
-        if self.accept("0") {
-            if self.accept("xX") {
-                digits = "0123456789abcdefABCDEF_";
-            } else if self.accept("oO") {
-                digits = "01234567_";
-            } else if self.accept("bB") {
-                digits = "01_";
+        const DECIMAL: &[u8] = b"0123456789_";
+        const HEX: &[u8] = b"0123456789abcdefABCDEF_";
+        self.accept(b"+-");
+        let mut digits = DECIMAL;
+        if self.accept(b"0") {
+            if self.accept(b"xX") {
+                digits = HEX;
+            } else if self.accept(b"oO") {
+                digits = b"01234567_";
+            } else if self.accept(b"bB") {
+                digits = b"01_";
             }
         }
         self.accept_run(digits);
-        if self.accept(".") {
+        if self.accept(b".") {
             self.accept_run(digits);
         }
-        if digits.len() == 11 && self.accept("eE") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
+        if digits == DECIMAL && self.accept(b"eE") {
+            self.accept(b"+-");
+            self.accept_run(DECIMAL);
         }
-        if digits.len() == 23 && self.accept("pP") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
+        if digits == HEX && self.accept(b"pP") {
+            self.accept(b"+-");
+            self.accept_run(DECIMAL);
         }
-        self.accept("i");
-        if self.peek().is_some_and(is_alnum) {
-            self.next();
+        self.accept(b"i");
+        if let Some(c) = self.peek_char().filter(|&c| is_alnum(c)) {
+            self.pos += c.len_utf8();
             return false;
         }
         true
     }
 
     fn lex_quote(&mut self) -> State {
-        loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    Some('\n') | None => return self.error("unterminated quoted string".into()),
-                    Some(_) => {}
-                },
-                Some('\n') | None => return self.error("unterminated quoted string".into()),
-                Some('"') => break,
-                Some(_) => {}
-            }
+        if !self.skip_quoted(b'"') {
+            return self.error("unterminated quoted string".into());
         }
         self.emit(Tok::String);
         State::InsideAction
     }
 
     fn lex_raw_quote(&mut self) -> State {
-        loop {
-            match self.next() {
-                None => return self.error("unterminated raw quoted string".into()),
-                Some('`') => break,
-                Some(_) => {}
-            }
-        }
+        let Some(x) = memchr::memchr(b'`', &self.b[self.pos..]) else {
+            self.pos = self.b.len();
+            return self.error("unterminated raw quoted string".into());
+        };
+        self.pos += x + 1;
         self.emit(Tok::RawString);
         State::InsideAction
     }
@@ -555,6 +618,7 @@ mod tests {
 
     fn kinds(src: &str) -> Vec<(Tok, String)> {
         lex(src)
+            .toks
             .into_iter()
             .map(|t| {
                 let text = t.text(src).to_string();
@@ -588,20 +652,28 @@ mod tests {
 
     #[test]
     fn errors() {
-        let last = |s: &str| lex(s).pop().map(|t| t.kind);
-        assert_eq!(last("{{ .x"), Some(Tok::Error("unclosed action".into())));
+        let last = |s: &str| {
+            let l = lex(s);
+            assert_eq!(l.toks.last().map(|t| t.kind), Some(Tok::Error));
+            l.error.unwrap_or_default()
+        };
+        assert_eq!(last("{{ .x"), "unclosed action");
         assert_eq!(
             last("{{/* x */ }}"),
-            Some(Tok::Error("comment ends before closing delimiter".into()))
+            "comment ends before closing delimiter"
         );
-        assert_eq!(last("{{/* x"), Some(Tok::Error("unclosed comment".into())));
+        assert_eq!(last("{{/* x"), "unclosed comment");
+        assert_eq!(last("{{ \"abc }}\n"), "unterminated quoted string");
+        assert_eq!(last("{{ (x }}"), "unclosed left paren");
+        assert_eq!(last("{{ `abc }}"), "unterminated raw quoted string");
+        assert_eq!(last("{{ .a☃ }}"), "bad character U+2603 '☃'");
         assert_eq!(
-            last("{{ \"abc }}\n"),
-            Some(Tok::Error("unterminated quoted string".into()))
+            last("{{ ☃ }}"),
+            "unrecognized character in action: U+2603 '☃'"
         );
         assert_eq!(
-            last("{{ (x }}"),
-            Some(Tok::Error("unclosed left paren".into()))
+            last("{{ \u{1} }}"),
+            "unrecognized character in action: U+0001"
         );
     }
 

@@ -5,6 +5,8 @@
 use std::fmt::{self, Write};
 use std::rc::Rc;
 
+use rustc_hash::FxHashMap;
+
 use super::lex::{Tok, Token, lex};
 
 /// A named, parsed template: a file, or a `define`/`block` inside one.
@@ -15,14 +17,14 @@ pub struct Tree {
     pub parse_name: Rc<str>,
     /// The whole text of that file: node positions are byte offsets into it.
     pub src: Rc<str>,
-    pub root: Vec<Node>,
+    pub root: Box<[Node]>,
     /// Offsets of the newlines in `src`, computed the first time a traced execution needs
     /// them: every template of a chart includes the same helpers, so this is shared.
     newlines: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl Tree {
-    fn new(name: String, parse_name: Rc<str>, src: Rc<str>, root: Vec<Node>) -> Tree {
+    fn new(name: String, parse_name: Rc<str>, src: Rc<str>, root: Box<[Node]>) -> Tree {
         Tree {
             name,
             parse_name,
@@ -90,8 +92,8 @@ pub enum Node {
 pub struct Branch {
     pub pos: u32,
     pub pipe: Pipe,
-    pub list: Vec<Node>,
-    pub else_list: Option<Vec<Node>>,
+    pub list: Box<[Node]>,
+    pub else_list: Option<Box<[Node]>>,
 }
 
 #[derive(Debug)]
@@ -105,14 +107,14 @@ pub struct TemplateCall {
 pub struct Pipe {
     pub pos: u32,
     pub is_assign: bool,
-    pub decl: Vec<Rc<str>>,
-    pub cmds: Vec<Command>,
+    pub decl: Box<[Rc<str>]>,
+    pub cmds: Box<[Command]>,
 }
 
 #[derive(Debug)]
 pub struct Command {
     pub pos: u32,
-    pub args: Vec<Arg>,
+    pub args: Box<[Arg]>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -128,18 +130,18 @@ pub enum Arg {
     /// `.A.B`: the field names without dots.
     Field {
         pos: u32,
-        idents: Vec<Rc<str>>,
+        idents: Box<[Rc<str>]>,
     },
     /// `(pipe).A.B` or `func.A`: fields on another operand's value.
     Chain {
         pos: u32,
         node: Box<Arg>,
-        fields: Vec<Rc<str>>,
+        fields: Box<[Rc<str>]>,
     },
     /// `$x.A.B`: the first ident is the variable name with its `$`.
     Variable {
         pos: u32,
-        idents: Vec<Rc<str>>,
+        idents: Box<[Rc<str>]>,
     },
     Identifier {
         pos: u32,
@@ -295,12 +297,14 @@ pub struct Parsed {
 pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<Parsed, ParseError> {
     let src_rc: Rc<str> = Rc::from(src);
     let parse_name: Rc<str> = Rc::from(name);
+    let lexed = lex(src);
     let mut p = Parser {
         src,
-        toks: lex(src),
+        toks: lexed.toks,
+        lex_error: lexed.error.unwrap_or_default(),
         i: 0,
         furthest: 0,
-        vars: vec!["$".into()],
+        vars: vec!["$"],
         range_depth: 0,
         nesting: 0,
         has_func,
@@ -309,6 +313,11 @@ pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<P
         defines: Vec::new(),
         src_rc: src_rc.clone(),
         parse_name: parse_name.clone(),
+        nodes: Vec::new(),
+        cmds: Vec::new(),
+        args: Vec::new(),
+        idents: Vec::new(),
+        funcs: FxHashMap::default(),
     };
     let root = p.parse_top()?;
     Ok(Parsed {
@@ -328,10 +337,13 @@ type PResult<T> = Result<T, ParseError>;
 struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
+    /// The message of the `Error` token ending `toks`, if any.
+    lex_error: String,
     i: usize,
     /// Index of the furthest token read: Go reports parse errors at that token's line.
     furthest: usize,
-    vars: Vec<Rc<str>>,
+    /// Variables in scope: only their names matter while parsing.
+    vars: Vec<&'a str>,
     range_depth: usize,
     /// Open parentheses and control blocks: bounded so that hostile input cannot exhaust the
     /// stack (Go has no limit but grows its stacks to a gigabyte).
@@ -343,16 +355,32 @@ struct Parser<'a> {
     defines: Vec<Tree>,
     src_rc: Rc<str>,
     parse_name: Rc<str>,
+    // Stacks the lists under construction are gathered on, so each final list is allocated
+    // once at its exact size. Nested lists are completed (and taken off the top) before their
+    // parent continues.
+    nodes: Vec<Node>,
+    cmds: Vec<Command>,
+    args: Vec<Arg>,
+    idents: Vec<Rc<str>>,
+    /// Function names already checked to exist, each allocated once: templates call the
+    /// same few functions over and over.
+    /// (Interning every name and literal this way was measured slower than allocating them.)
+    funcs: FxHashMap<&'a str, Rc<str>>,
 }
 
-impl Parser<'_> {
+/// Moves the items pushed on `stack` since `mark` into a list of exactly their number.
+fn take<T>(stack: &mut Vec<T>, mark: usize) -> Box<[T]> {
+    stack.drain(mark..).collect()
+}
+
+impl<'a> Parser<'a> {
     fn next(&mut self) -> Token {
         let idx = self.i.min(self.toks.len().saturating_sub(1));
         if self.i < self.toks.len() {
             self.i += 1;
         }
         self.furthest = self.furthest.max(idx);
-        self.toks.get(idx).cloned().unwrap_or(Token {
+        self.toks.get(idx).copied().unwrap_or(Token {
             kind: Tok::Eof,
             start: self.src.len(),
             end: self.src.len(),
@@ -405,7 +433,8 @@ impl Parser<'_> {
     }
 
     fn unexpected<T>(&self, tok: &Token, context: &str) -> PResult<T> {
-        if let Tok::Error(msg) = &tok.kind {
+        if tok.kind == Tok::Error {
+            let msg = &self.lex_error;
             let mut extra = String::new();
             let action_line = self.action_start.map(|a| self.line_of(a));
             if let Some(action_line) = action_line
@@ -420,7 +449,7 @@ impl Parser<'_> {
         }
         self.errorf(format!(
             "unexpected {} in {}",
-            tok.describe(self.src),
+            tok.describe(self.src, &self.lex_error),
             context
         ))
     }
@@ -433,8 +462,21 @@ impl Parser<'_> {
         Ok(t)
     }
 
-    fn parse_top(&mut self) -> PResult<Vec<Node>> {
-        let mut root = Vec::new();
+    /// A function name, interned, once checked to exist.
+    fn function(&mut self, name: &'a str) -> PResult<Rc<str>> {
+        if let Some(f) = self.funcs.get(name) {
+            return Ok(f.clone());
+        }
+        if !is_builtin(name) && !(self.has_func)(name) {
+            return self.errorf(format!("function {} not defined", super::fmt::quote(name)));
+        }
+        let f: Rc<str> = Rc::from(name);
+        self.funcs.insert(name, f.clone());
+        Ok(f)
+    }
+
+    fn parse_top(&mut self) -> PResult<Box<[Node]>> {
+        let mark = self.nodes.len();
         loop {
             let t = self.peek();
             if t.kind == Tok::Eof {
@@ -450,17 +492,17 @@ impl Parser<'_> {
                 self.i = mark;
             }
             match self.text_or_action()? {
-                Item::Node(n) => root.push(n),
+                Item::Node(n) => self.nodes.push(n),
                 Item::End => return self.errorf("unexpected {{end}}".into()),
                 Item::Else => return self.errorf("unexpected {{else}}".into()),
             }
         }
-        Ok(root)
+        Ok(take(&mut self.nodes, mark))
     }
 
     /// Parses a nested template (`define` or `block` body) with its own variable scope.
     fn sub_tree<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
-        let vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
+        let vars = std::mem::replace(&mut self.vars, vec!["$"]);
         let depth = std::mem::replace(&mut self.range_depth, 0);
         let r = f(self);
         self.vars = vars;
@@ -468,7 +510,7 @@ impl Parser<'_> {
         r
     }
 
-    fn add_define(&mut self, name: String, root: Vec<Node>) -> PResult<()> {
+    fn add_define(&mut self, name: String, root: Box<[Node]>) -> PResult<()> {
         let tree = Tree::new(name, self.parse_name.clone(), self.src_rc.clone(), root);
         if let Some(old) = self.defines.iter().position(|t| t.name == tree.name) {
             if self.defines[old].is_empty() {
@@ -500,12 +542,12 @@ impl Parser<'_> {
         self.add_define(name, root)
     }
 
-    fn item_list(&mut self) -> PResult<(Vec<Node>, Item)> {
-        let mut list = Vec::new();
+    fn item_list(&mut self) -> PResult<(Box<[Node]>, Item)> {
+        let mark = self.nodes.len();
         while self.peek_non_space().kind != Tok::Eof {
             match self.text_or_action()? {
-                Item::Node(n) => list.push(n),
-                end => return Ok((list, end)),
+                Item::Node(n) => self.nodes.push(n),
+                end => return Ok((take(&mut self.nodes, mark), end)),
             }
         }
         self.errorf("unexpected EOF".into())
@@ -613,11 +655,11 @@ impl Parser<'_> {
             if context == "if" && peek.kind == Tok::If {
                 self.next();
                 let b = self.parse_control("if")?;
-                else_list = Some(vec![Node::If(b)]);
+                else_list = Some(Box::new([Node::If(b)]) as Box<[Node]>);
             } else if context == "with" && peek.kind == Tok::With {
                 self.next();
                 let b = self.parse_control("with")?;
-                else_list = Some(vec![Node::With(b)]);
+                else_list = Some(Box::new([Node::With(b)]));
             } else {
                 let (list, next) = self.item_list()?;
                 if !matches!(next, Item::End) {
@@ -676,13 +718,9 @@ impl Parser<'_> {
     }
 
     fn pipeline(&mut self, context: &str, end: Tok) -> PResult<Pipe> {
-        let first = self.peek_non_space();
-        let mut pipe = Pipe {
-            pos: first.start as u32,
-            is_assign: false,
-            decl: Vec::new(),
-            cmds: Vec::new(),
-        };
+        let pos = self.peek_non_space().start as u32;
+        let mut is_assign = false;
+        let mut decl = Vec::new();
         'decls: loop {
             let v = self.peek_non_space();
             if v.kind != Tok::Variable {
@@ -691,19 +729,19 @@ impl Parser<'_> {
             let before = self.i;
             self.next_non_space();
             let next = self.peek_non_space();
-            let name: Rc<str> = Rc::from(v.text(self.src));
+            let name = v.text(self.src);
             match next.kind {
                 Tok::Assign | Tok::Declare => {
-                    pipe.is_assign = next.kind == Tok::Assign;
+                    is_assign = next.kind == Tok::Assign;
                     self.next_non_space();
-                    pipe.decl.push(name.clone());
+                    decl.push(Rc::from(name));
                     self.vars.push(name);
                 }
                 Tok::Char if next.text(self.src) == "," => {
                     self.next_non_space();
-                    pipe.decl.push(name.clone());
+                    decl.push(Rc::from(name));
                     self.vars.push(name);
-                    if context == "range" && pipe.decl.len() < 2 {
+                    if context == "range" && decl.len() < 2 {
                         match self.peek_non_space().kind {
                             Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
                             _ => return self.errorf("range can only initialize variables".into()),
@@ -715,9 +753,16 @@ impl Parser<'_> {
             }
             break;
         }
+        let mark = self.cmds.len();
         loop {
             let t = self.next_non_space();
             if t.kind == end {
+                let pipe = Pipe {
+                    pos,
+                    is_assign,
+                    decl: decl.into_boxed_slice(),
+                    cmds: take(&mut self.cmds, mark),
+                };
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -736,7 +781,7 @@ impl Parser<'_> {
                 | Tok::LeftParen => {
                     self.backup();
                     let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
+                    self.cmds.push(cmd);
                 }
                 _ => return self.unexpected(&t, context),
             }
@@ -769,11 +814,11 @@ impl Parser<'_> {
 
     fn command(&mut self) -> PResult<Command> {
         let pos = self.peek_non_space().start as u32;
-        let mut args = Vec::new();
+        let mark = self.args.len();
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
-                args.push(op);
+                self.args.push(op);
             }
             let t = self.next();
             match t.kind {
@@ -784,41 +829,24 @@ impl Parser<'_> {
             }
             break;
         }
-        if args.is_empty() {
+        if self.args.len() == mark {
             return self.errorf("empty command".into());
         }
-        Ok(Command { pos, args })
+        Ok(Command {
+            pos,
+            args: take(&mut self.args, mark),
+        })
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
         let Some(node) = self.term()? else {
             return Ok(None);
         };
-        let t = self.peek();
-        if t.kind != Tok::Field {
+        let mark = self.idents.len();
+        let Some(chain_pos) = self.field_chain() else {
             return Ok(Some(node));
-        }
-        let chain_pos = t.start as u32;
-        let mut fields: Vec<Rc<str>> = Vec::new();
-        while self.peek().kind == Tok::Field {
-            let f = self.next();
-            fields.push(Rc::from(&f.text(self.src)[1..]));
-        }
+        };
         Ok(Some(match node {
-            Arg::Field { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Field {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
-            Arg::Variable { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Variable {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
             Arg::Bool { .. }
             | Arg::String { .. }
             | Arg::Number { .. }
@@ -832,9 +860,34 @@ impl Parser<'_> {
             other => Arg::Chain {
                 pos: chain_pos,
                 node: Box::new(other),
-                fields,
+                fields: take(&mut self.idents, mark),
             },
         }))
+    }
+
+    /// Pushes the names of the `.A.B` fields that follow a term on `idents`; returns where
+    /// they start (Go positions a chained field or variable there), if there are any.
+    fn field_chain(&mut self) -> Option<u32> {
+        let first = self.peek();
+        if first.kind != Tok::Field {
+            return None;
+        }
+        while self.peek().kind == Tok::Field {
+            let f = self.next();
+            let name = Rc::from(&f.text(self.src)[1..]);
+            self.idents.push(name);
+        }
+        Some(first.start as u32)
+    }
+
+    /// A field or variable with the fields chained on it, as one node (Go's `newField`/
+    /// `newVariable` of the chain's text).
+    fn path(&mut self, pos: u32, first: &'a str) -> (u32, Box<[Rc<str>]>) {
+        let mark = self.idents.len();
+        let first = Rc::from(first);
+        self.idents.push(first);
+        let pos = self.field_chain().unwrap_or(pos);
+        (pos, take(&mut self.idents, mark))
     }
 
     fn term(&mut self) -> PResult<Option<Arg>> {
@@ -842,37 +895,29 @@ impl Parser<'_> {
         let pos = t.start as u32;
         let text = t.text(self.src);
         Ok(Some(match t.kind {
-            Tok::Identifier => {
-                if !is_builtin(text) && !(self.has_func)(text) {
-                    return self
-                        .errorf(format!("function {} not defined", super::fmt::quote(text)));
-                }
-                Arg::Identifier {
-                    pos,
-                    name: Rc::from(text),
-                }
-            }
+            Tok::Identifier => Arg::Identifier {
+                pos,
+                name: self.function(text)?,
+            },
             Tok::Dot => Arg::Dot { pos },
             Tok::Nil => Arg::Nil { pos },
             Tok::Variable => {
-                if !self.vars.iter().any(|v| &**v == text) {
+                if !self.vars.contains(&text) {
                     return self.errorf(format!("undefined variable {}", super::fmt::quote(text)));
                 }
-                Arg::Variable {
-                    pos,
-                    idents: vec![Rc::from(text)],
-                }
+                let (pos, idents) = self.path(pos, text);
+                Arg::Variable { pos, idents }
             }
-            Tok::Field => Arg::Field {
-                pos,
-                idents: vec![Rc::from(&text[1..])],
-            },
+            Tok::Field => {
+                let (pos, idents) = self.path(pos, &text[1..]);
+                Arg::Field { pos, idents }
+            }
             Tok::Bool => Arg::Bool {
                 pos,
                 val: text == "true",
             },
             Tok::CharConstant | Tok::Number | Tok::Complex => {
-                let num = match self.number(text, &t.kind) {
+                let num = match self.number(text, t.kind) {
                     Ok(n) => n,
                     Err(msg) => return self.errorf(msg),
                 };
@@ -888,11 +933,22 @@ impl Parser<'_> {
                 })?))
             }
             Tok::String | Tok::RawString => {
-                let s = self.unquote(text)?;
+                // Most literals have nothing to unescape: their text is a slice of the source.
+                let body = &text[1..text.len() - 1];
+                let plain = if t.kind == Tok::String {
+                    !body.contains('\\')
+                } else {
+                    !body.contains('\r')
+                };
+                let unquoted = if plain {
+                    Rc::from(body)
+                } else {
+                    Rc::from(self.unquote(text)?)
+                };
                 Arg::String {
                     pos,
                     quoted: Rc::from(text),
-                    text: Rc::from(s),
+                    text: unquoted,
                 }
             }
             _ => {
@@ -909,7 +965,7 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&self, text: &str, kind: &Tok) -> Result<Number, String> {
+    fn number(&self, text: &str, kind: Tok) -> Result<Number, String> {
         let mut n = Number {
             is_int: false,
             is_float: false,
