@@ -163,7 +163,7 @@ fn assemble(
 fn kind_of(doc: &str) -> String {
     static KIND: OnceLock<Regex> = OnceLock::new();
     let re = KIND.get_or_init(|| {
-        Regex::new(r#"(?m)^kind:\s*["']?([A-Za-z0-9]+)"#).expect("a valid constant regex")
+        Regex::new(r#"(?m-u)^kind:\s*["']?([A-Za-z0-9]+)"#).expect("a valid constant regex")
     });
     re.captures(doc)
         .map(|c| c[1].to_string())
@@ -175,10 +175,10 @@ fn hook_weight(doc: &str) -> Option<i64> {
     static HOOK: OnceLock<Regex> = OnceLock::new();
     static WEIGHT: OnceLock<Regex> = OnceLock::new();
     let hook = HOOK.get_or_init(|| {
-        Regex::new(r#"(?m)^\s+["']?helm\.sh/hook["']?\s*:"#).expect("a valid constant regex")
+        Regex::new(r#"(?m-u)^\s+["']?helm\.sh/hook["']?\s*:"#).expect("a valid constant regex")
     });
     let weight = WEIGHT.get_or_init(|| {
-        Regex::new(r#"(?m)^\s+["']?helm\.sh/hook-weight["']?\s*:\s*["']?(-?\d+)"#)
+        Regex::new(r#"(?m-u)^\s+["']?helm\.sh/hook-weight["']?\s*:\s*["']?(-?\d+)"#)
             .expect("a valid constant regex")
     });
     hook.is_match(doc).then(|| {
