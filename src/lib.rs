@@ -25,6 +25,7 @@ pub mod render_command;
 pub mod rendered;
 pub mod report;
 pub mod rules;
+pub mod shell;
 pub mod source;
 pub mod sql;
 pub mod yaml;

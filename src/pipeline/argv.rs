@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::Invocation;
 use super::embed::{OffsetMap, Script};
 use super::helm_args::invocations;
-use super::shell::{Dialect, Env};
+use crate::shell::{Dialect, Env};
 use crate::source::SourceFile;
 use crate::yaml::Node;
 

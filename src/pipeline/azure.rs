@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::embed::{Script, expand_value};
 use super::helm_args::task_arguments;
-use super::shell::{Dialect, Env};
 use super::{ChartArg, HelmCommand, Invocation, OffsetMap, Setting, Tool, Wait};
+use crate::shell::{Dialect, Env};
 use crate::source::SourceFile;
 use crate::yaml::Node;
 

@@ -9,7 +9,7 @@ use super::Invocation;
 use super::embed::{Script, add_env, expand_value, parse_yaml, script_nodes};
 use super::helm_args::{PWD, invocations, join_path};
 use super::referenced::ReferencedFiles;
-use super::shell::{Dialect, Env};
+use crate::shell::{Dialect, Env};
 use crate::source::SourceFile;
 use crate::yaml::{Kind, Node};
 

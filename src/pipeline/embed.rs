@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::shell::{Dialect, Env};
+use crate::shell::{Dialect, Env};
 use crate::source::SourceFile;
 use crate::yaml::{Kind, Node, Origin, Span, Style, parse_documents};
 
@@ -204,7 +204,7 @@ pub fn add_env(env: &mut Env, node: Option<&Node>, dialect: Dialect) {
 /// A one-word value (a task input, a `working-directory:`) with its variables expanded; `Err`
 /// with the text as written when one is unknown or the value is not one word.
 pub fn expand_value(text: &str, dialect: Dialect, env: &Env) -> Result<String, String> {
-    let words: Vec<_> = super::shell::parse(text, dialect)
+    let words: Vec<_> = crate::shell::parse(text, dialect)
         .into_iter()
         .flat_map(|c| c.words)
         .collect();

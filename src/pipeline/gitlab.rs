@@ -12,7 +12,7 @@ use super::Invocation;
 use super::embed::{Script, add_env, parse_yaml, script_nodes};
 use super::helm_args::invocations;
 use super::referenced::ReferencedFiles;
-use super::shell::{Dialect, Env};
+use crate::shell::{Dialect, Env};
 use crate::source::SourceFile;
 use crate::yaml::{Kind, Node};
 

@@ -4,8 +4,8 @@
 //! `HELM_MAX_HISTORY` resolve where they can.
 
 use super::embed::Script;
-use super::shell::{self, Command, Env, Expanded, Word};
 use super::{ChartArg, HelmCommand, Invocation, Setting, Tool, Wait, parse_go_duration};
+use crate::shell::{self, Command, Env, Expanded, Word};
 use crate::yaml::Span;
 
 /// Every helm invocation of a script, in order.

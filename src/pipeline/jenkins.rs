@@ -10,7 +10,7 @@ use regex::Regex;
 use super::Invocation;
 use super::embed::{OffsetMap, Script, floor_char_boundary};
 use super::helm_args::invocations;
-use super::shell::{Dialect, Env};
+use crate::shell::{Dialect, Env};
 use crate::source::SourceFile;
 
 pub fn load(file: &Arc<SourceFile>) -> Vec<Invocation> {

@@ -10,7 +10,7 @@ use super::Invocation;
 use super::ci_yaml::{Place, Shape, walk};
 use super::embed::{OffsetMap, Script, add_env, parse_yaml};
 use super::helm_args::invocations;
-use super::shell::{Dialect, Env};
+use crate::shell::{Dialect, Env};
 use crate::source::SourceFile;
 
 /// Makefiles: recipe lines start with a tab and follow a `target:` line.

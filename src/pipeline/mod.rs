@@ -3,7 +3,7 @@
 //! declaration that makes a controller run one) with the settings that decide what a failed
 //! upgrade does, each with the place in the file it came from.
 //!
-//! Shell text is parsed once, by [`shell`] and `helm_args`, whatever file it is embedded in;
+//! Shell text is parsed once, by [`crate::shell`] and `helm_args`, whatever file it is embedded in;
 //! the per-kind modules only find the scripts and the variables around them.
 //!
 //! Understood:
@@ -56,7 +56,6 @@ mod make;
 pub mod read;
 mod referenced;
 mod relate;
-pub mod shell;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -126,7 +125,7 @@ pub fn load_file(file: &Arc<SourceFile>, kind: FileKind, out: &mut Loaded) {
         FileKind::Taskfile => make::taskfile(file),
         FileKind::Shell => Ok(helm_args::invocations(&embed::Script::whole(
             file,
-            shell::Dialect::Shell,
+            crate::shell::Dialect::Shell,
         ))),
         FileKind::Helmfile => helmfile::load(file),
         FileKind::Kubernetes => kubernetes(file),

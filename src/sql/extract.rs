@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use super::migration::{DbJob, Direction, Migrations, Origin, Script};
 use super::position::{Placement, line_starts};
-use super::shell;
 use super::{Dialect, Parse, analyse};
 use crate::manifest::Object;
 use crate::manifest::pod::pod_template;
 use crate::manifest::refs::RefKind;
+use crate::shell;
 use crate::yaml::Node;
 
 /// Migration tools whose SQL is not in the manifest: the words that show one is run.
@@ -53,6 +53,9 @@ const TOOL_IMAGES: &[(&str, &str)] = &[
 ];
 
 const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
+/// Reserved words that start compound commands (`for f in …; do psql -f "$f"; done`): the
+/// command proper is what follows them.
+const RESERVED: &[&str] = &["do", "then", "else", "elif", "!", "{", "time"];
 const BACKUPS: &[&str] = &[
     "pg_dump",
     "pg_dumpall",
@@ -222,19 +225,26 @@ fn commands(
         .map(|i| i + 1);
     if let Some((script, node)) = script_at.and_then(|i| words.get(i)) {
         let outer = place(node);
-        return shell::pipelines(script)
+        let arg = |text: &str, at: usize, verbatim: bool| Arg {
+            text: text.to_string(),
+            place: outer.inner(at, verbatim),
+        };
+        return shell::pipelines(script, shell::Dialect::Shell)
             .into_iter()
-            .map(|pl| {
-                pl.into_iter()
+            .map(|pipeline| {
+                pipeline
+                    .into_iter()
                     .map(|c| {
-                        let arg = |w: &shell::Word| Arg {
-                            text: w.text.clone(),
-                            place: outer.inner(w.at, w.verbatim),
-                        };
-                        (
-                            c.words.iter().map(arg).collect(),
-                            c.heredoc.as_ref().map(arg),
-                        )
+                        let words = proper(&c)
+                            .iter()
+                            .map(|w| arg(&w.written, w.at, w.verbatim))
+                            .collect();
+                        // A body is the script's text as is: SQL is not expanded by the shell
+                        // when its delimiter is quoted, and is read as written otherwise.
+                        let heredoc = c.heredoc.and_then(|body| {
+                            Some(arg(script.get(body.clone())?, body.start, true))
+                        });
+                        (words, heredoc)
                     })
                     .collect()
             })
@@ -248,6 +258,16 @@ fn commands(
         })
         .collect();
     vec![vec![(args, None)]]
+}
+
+/// The words of a command after the reserved words that lead it.
+fn proper(command: &shell::Command) -> &[shell::Word] {
+    let skip = command
+        .words
+        .iter()
+        .take_while(|w| RESERVED.contains(&w.written.as_str()))
+        .count();
+    &command.words[skip..]
 }
 
 /// What one command does: a SQL client and the SQL it is given, a migration tool, a backup.
@@ -429,6 +449,21 @@ fn decode_base64(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commands_inside_loops_and_conditions_are_found() {
+        let script = "for f in /m/*.sql; do psql -f \"$f\"; done\nif true; then mysql -e 'x'; fi";
+        let firsts: Vec<String> = shell::pipelines(script, shell::Dialect::Shell)
+            .iter()
+            .flatten()
+            .filter_map(|c| proper(c).first())
+            .map(|w| w.written.clone())
+            .collect();
+        assert!(
+            firsts.contains(&"psql".to_string()) && firsts.contains(&"mysql".to_string()),
+            "{firsts:?}"
+        );
+    }
 
     #[test]
     fn tools_and_base64() {

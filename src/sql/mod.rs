@@ -18,7 +18,6 @@ pub mod migrations_dir;
 mod position;
 mod procedural;
 mod schema;
-pub(crate) mod shell;
 mod template;
 
 pub use analyse::{Analysis, Parse, Stmt, analyse};

@@ -150,7 +150,7 @@ fn noise_never_panics() {
                 assert!(s.found.iter().all(|f| f.at <= text.len() + 2));
             }
         }
-        let _ = crate::sql::shell::pipelines(&text);
+        let _ = crate::shell::pipelines(&text, crate::shell::Dialect::Shell);
     }
 }
 

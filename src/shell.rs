@@ -1,11 +1,13 @@
-//! A small shell tokenizer that keeps byte offsets, shared by every CI kind: commands made of
-//! words, each word a list of literal and variable segments. It understands what decides which
-//! words a command receives (quoting, escapes, line continuations, comments, separators,
-//! redirections, here-documents) and the placeholder syntaxes CI systems substitute before the
-//! shell runs (`${{ … }}`, `$(…)` macros, `{{ … }}`, `<< … >>`). It does not run anything:
-//! command substitutions stay opaque.
+//! A small shell tokenizer that keeps byte offsets, shared by every CI kind and by the SQL
+//! extraction of container scripts: commands made of words, each word a list of literal and
+//! variable segments, grouped in pipelines, with the here-document each is fed. It understands
+//! what decides which words a command receives (quoting, escapes, line continuations, comments,
+//! separators, redirections, here-documents) and the placeholder syntaxes CI systems substitute
+//! before the shell runs (`${{ … }}`, `$(…)` macros, `{{ … }}`, `<< … >>`). It does not run
+//! anything: command substitutions stay opaque.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 /// Which placeholder syntax the host substitutes before the shell sees the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,12 +47,26 @@ pub struct Word {
     /// Byte offsets in the tokenized text.
     pub start: usize,
     pub end: usize,
+    /// The word with quotes and escapes removed but expansions left as written (`$URL`,
+    /// `$(date)`): the text a program takes as is, like the SQL of `psql -c "… $T"`, when
+    /// nothing is known of the variables.
+    pub written: String,
+    /// Offset in the text of the word's first content character (past an opening quote).
+    pub at: usize,
+    /// `written` is the text from `at` unchanged (one unquoted, single- or double-quoted part
+    /// without escapes), so that offsets in one are offsets in the other.
+    pub verbatim: bool,
 }
 
 /// One simple command: its words in order, leading assignments included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
     pub words: Vec<Word>,
+    /// It reads the previous command's output (`a | b`).
+    pub piped: bool,
+    /// Where in the text the body of the here-document fed to it is (the last one when there
+    /// are several); the body is not expanded.
+    pub heredoc: Option<Range<usize>>,
 }
 
 /// Variables known at a point of a script: `None` when set to something rollguard cannot see.
@@ -139,6 +155,10 @@ impl Word {
                 segments,
                 start: self.start + eq + 1,
                 end: self.end,
+                // The first literal is also how `written` starts.
+                written: self.written.get(eq + 1..).unwrap_or_default().to_string(),
+                at: self.at + eq + 1,
+                verbatim: self.verbatim,
             },
         ))
     }
@@ -147,6 +167,26 @@ impl Word {
 /// Splits a script into simple commands. Never fails: what it cannot follow (an unclosed quote)
 /// ends the word at the end of the text.
 pub fn parse(text: &str, dialect: Dialect) -> Vec<Command> {
+    let mut commands = lex(text, dialect);
+    // A command that is only a here-document (`<<EOF` alone) runs nothing.
+    commands.retain(|c| !c.words.is_empty());
+    commands
+}
+
+/// The script's pipelines (commands joined by `|`) in order, as [`parse`] reads them but with
+/// the commands that are only a here-document.
+pub fn pipelines(text: &str, dialect: Dialect) -> Vec<Vec<Command>> {
+    let mut out: Vec<Vec<Command>> = Vec::new();
+    for command in lex(text, dialect) {
+        match out.last_mut() {
+            Some(pipeline) if command.piped => pipeline.push(command),
+            _ => out.push(vec![command]),
+        }
+    }
+    out
+}
+
+fn lex(text: &str, dialect: Dialect) -> Vec<Command> {
     let mut lexer = Lexer {
         text,
         bytes: text.as_bytes(),
@@ -154,6 +194,7 @@ pub fn parse(text: &str, dialect: Dialect) -> Vec<Command> {
         dialect,
         commands: Vec::new(),
         current: Vec::new(),
+        piped: false,
         heredocs: Vec::new(),
     };
     lexer.run();
@@ -167,8 +208,11 @@ struct Lexer<'a> {
     dialect: Dialect,
     commands: Vec<Command>,
     current: Vec<Word>,
-    /// Here-document delimiters waiting for the end of the line: (delimiter, strip tabs).
-    heredocs: Vec<(String, bool)>,
+    /// The command being read takes the previous one's output.
+    piped: bool,
+    /// Here-documents whose bodies start after the current line: (delimiter, strip tabs, index
+    /// in `commands` of the command fed).
+    heredocs: Vec<(String, bool, usize)>,
 }
 
 impl Lexer<'_> {
@@ -181,11 +225,23 @@ impl Lexer<'_> {
     }
 
     fn end_command(&mut self) {
-        if !self.current.is_empty() {
+        // A command that is only a here-document is kept: its body is read later.
+        let fed = self
+            .heredocs
+            .last()
+            .is_some_and(|h| h.2 == self.commands.len());
+        if !self.current.is_empty() || fed {
             self.commands.push(Command {
                 words: std::mem::take(&mut self.current),
+                piped: self.piped,
+                heredoc: None,
             });
         }
+    }
+
+    fn end_pipeline(&mut self) {
+        self.end_command();
+        self.piped = false;
     }
 
     fn run(&mut self) {
@@ -198,13 +254,25 @@ impl Lexer<'_> {
                 }
                 b'\n' => {
                     self.pos += 1;
-                    self.end_command();
-                    self.skip_heredocs();
+                    self.end_pipeline();
+                    self.read_heredocs();
                 }
                 b'#' => self.skip_line(),
-                b';' | b'&' | b'|' | b'(' | b')' => {
+                b'|' if self.peek(1) != Some(b'|') => {
                     self.pos += 1;
+                    // A `|` that ends no command (`a; | b`) joins nothing.
+                    let before = self.commands.len();
                     self.end_command();
+                    self.piped = self.commands.len() > before;
+                }
+                b'|' => {
+                    // `||`
+                    self.pos += 2;
+                    self.end_pipeline();
+                }
+                b';' | b'&' | b'(' | b')' => {
+                    self.pos += 1;
+                    self.end_pipeline();
                 }
                 b'<' if self.dialect == Dialect::CircleCi && self.rest().starts_with("<< ") => {
                     self.word()
@@ -213,7 +281,9 @@ impl Lexer<'_> {
                 _ => self.word(),
             }
         }
-        self.end_command();
+        self.end_pipeline();
+        // Unterminated at the end of the text: the bodies are empty.
+        self.read_heredocs();
     }
 
     fn skip_line(&mut self) {
@@ -225,10 +295,15 @@ impl Lexer<'_> {
         }
     }
 
-    /// Skips here-document bodies that start after the line just ended.
-    fn skip_heredocs(&mut self) {
-        for (delim, strip) in std::mem::take(&mut self.heredocs) {
+    /// Reads the here-document bodies that start after the line just ended, for the commands
+    /// they feed.
+    fn read_heredocs(&mut self) {
+        for (delim, strip, fed) in std::mem::take(&mut self.heredocs) {
+            let from = self.pos;
+            // Without its delimiter line the body runs to the end of the text.
+            let mut body_end = self.bytes.len();
             while self.pos < self.bytes.len() {
+                let line_start = self.pos;
                 let line_end = self
                     .rest()
                     .find('\n')
@@ -241,8 +316,12 @@ impl Lexer<'_> {
                 };
                 self.pos = (line_end + 1).min(self.bytes.len());
                 if line.trim_end_matches('\r') == delim {
+                    body_end = line_start;
                     break;
                 }
+            }
+            if let Some(command) = self.commands.get_mut(fed) {
+                command.heredoc = Some(from..body_end);
             }
         }
     }
@@ -289,7 +368,7 @@ impl Lexer<'_> {
                     Segment::Subst { .. } => String::new(),
                 })
                 .collect();
-            self.heredocs.push((delim, strip));
+            self.heredocs.push((delim, strip, self.commands.len()));
         }
     }
 
@@ -303,12 +382,15 @@ impl Lexer<'_> {
                         && self.dialect == Dialect::CircleCi
                         && self.rest().starts_with("<<")
                     {
-                        self.placeholder("<<", ">>", false, &mut segs);
+                        segs.bare();
+                        self.expansion(&mut segs, |l, s| l.placeholder("<<", ">>", false, s));
                         continue;
                     }
                     break;
                 }
                 b'\\' => {
+                    segs.bare();
+                    segs.escaped = true;
                     if self.peek(1) == Some(b'\n') {
                         self.pos += 2;
                         continue;
@@ -319,6 +401,7 @@ impl Lexer<'_> {
                     }
                 }
                 b'\'' => {
+                    segs.quoted();
                     self.pos += 1;
                     let end = self
                         .rest()
@@ -328,15 +411,24 @@ impl Lexer<'_> {
                     self.pos = (end + 1).min(self.bytes.len());
                 }
                 b'"' => {
+                    segs.quoted();
                     self.pos += 1;
                     self.double_quoted(&mut segs);
                 }
-                b'`' => self.backticks(false, &mut segs),
-                b'$' => self.dollar(false, &mut segs),
+                b'`' => {
+                    segs.bare();
+                    self.expansion(&mut segs, |l, s| l.backticks(false, s));
+                }
+                b'$' => {
+                    segs.bare();
+                    self.expansion(&mut segs, |l, s| l.dollar(false, s));
+                }
                 b'{' if self.dialect == Dialect::Braces && self.rest().starts_with("{{") => {
-                    self.placeholder("{{", "}}", false, &mut segs)
+                    segs.bare();
+                    self.expansion(&mut segs, |l, s| l.placeholder("{{", "}}", false, s));
                 }
                 _ => {
+                    segs.bare();
                     if let Some(c) = self.next_char() {
                         segs.lit_char(c);
                     }
@@ -344,11 +436,27 @@ impl Lexer<'_> {
             }
         }
         if self.pos > start {
+            let quoted = matches!(self.bytes.get(start), Some(b'\'' | b'"'));
+            let (segments, written, verbatim) = segs.done();
             self.current.push(Word {
-                segments: segs.done(),
+                segments,
                 start,
                 end: self.pos,
+                written,
+                at: start + usize::from(quoted),
+                verbatim,
             });
+        }
+    }
+
+    /// Reads an expansion with `read`, keeping how it was written for [`Word::written`].
+    fn expansion(&mut self, segs: &mut Segs, read: impl FnOnce(&mut Self, &mut Segs)) {
+        let from = self.pos;
+        let before = segs.expansions;
+        read(self, segs);
+        if segs.expansions > before {
+            segs.written
+                .push_str(self.text.get(from..self.pos).unwrap_or_default());
         }
     }
 
@@ -370,8 +478,12 @@ impl Lexer<'_> {
                 b'\\' => {
                     self.pos += 1;
                     match self.peek(0) {
-                        Some(b'\n') => self.pos += 1,
+                        Some(b'\n') => {
+                            segs.escaped = true;
+                            self.pos += 1;
+                        }
                         Some(b'"' | b'\\' | b'$' | b'`') => {
+                            segs.escaped = true;
                             if let Some(c) = self.next_char() {
                                 segs.lit_char(c);
                             }
@@ -379,13 +491,13 @@ impl Lexer<'_> {
                         _ => segs.lit_char('\\'),
                     }
                 }
-                b'$' => self.dollar(true, segs),
-                b'`' => self.backticks(true, segs),
+                b'$' => self.expansion(segs, |l, s| l.dollar(true, s)),
+                b'`' => self.expansion(segs, |l, s| l.backticks(true, s)),
                 b'{' if self.dialect == Dialect::Braces && self.rest().starts_with("{{") => {
-                    self.placeholder("{{", "}}", true, segs)
+                    self.expansion(segs, |l, s| l.placeholder("{{", "}}", true, s))
                 }
                 b'<' if self.dialect == Dialect::CircleCi && self.rest().starts_with("<<") => {
-                    self.placeholder("<<", ">>", true, segs)
+                    self.expansion(segs, |l, s| l.placeholder("<<", ">>", true, s))
                 }
                 _ => {
                     if let Some(c) = self.next_char() {
@@ -495,7 +607,9 @@ impl Lexer<'_> {
                 }
             }
             Some(b'\'') if !quoted => {
-                // `$'…'`: ANSI-C quoting, read as plain text.
+                // `$'…'`: ANSI-C quoting, read as plain text (its escapes are not undone, and
+                // the `$'` is not in `written`: not verbatim).
+                segs.escaped = true;
                 self.pos += 1;
                 let end = self
                     .rest()
@@ -570,16 +684,41 @@ fn is_dotted_path(text: &str) -> bool {
     text.contains('.') && parts.all(ident)
 }
 
-/// Segment builder that merges adjacent literals.
+/// Word builder: segments with adjacent literals merged, the text as written, and how the
+/// content lies in the text (for [`Word::verbatim`]).
 #[derive(Default)]
-struct Segs(Vec<Segment>);
+struct Segs {
+    segments: Vec<Segment>,
+    written: String,
+    /// Variables and substitutions pushed: `Lexer::expansion` adds their source to `written`.
+    expansions: usize,
+    /// Quoted parts and runs of unquoted text read so far.
+    parts: usize,
+    /// The last part is unquoted text.
+    in_bare: bool,
+    /// A backslash escape or continuation was undone.
+    escaped: bool,
+}
 
 impl Segs {
     fn lit(&mut self, s: &str) {
-        match self.0.last_mut() {
+        self.written.push_str(s);
+        match self.segments.last_mut() {
             Some(Segment::Lit(t)) => t.push_str(s),
-            _ => self.0.push(Segment::Lit(s.to_string())),
+            _ => self.segments.push(Segment::Lit(s.to_string())),
         }
+    }
+
+    /// Unquoted text follows.
+    fn bare(&mut self) {
+        self.parts += usize::from(!self.in_bare);
+        self.in_bare = true;
+    }
+
+    /// A quoted part follows.
+    fn quoted(&mut self) {
+        self.parts += 1;
+        self.in_bare = false;
     }
 
     fn lit_char(&mut self, c: char) {
@@ -588,18 +727,23 @@ impl Segs {
     }
 
     fn push(&mut self, seg: Segment) {
-        self.0.push(seg);
+        self.expansions += 1;
+        self.segments.push(seg);
     }
 
-    /// The segments; an empty literal (from `""`) only when it is all the word holds.
-    fn done(self) -> Vec<Segment> {
-        if self.0.len() <= 1 {
-            return self.0;
-        }
-        self.0
-            .into_iter()
-            .filter(|s| !matches!(s, Segment::Lit(t) if t.is_empty()))
-            .collect()
+    /// The segments (an empty literal, from `""`, only when it is all the word holds), the text
+    /// as written and whether it is verbatim.
+    fn done(self) -> (Vec<Segment>, String, bool) {
+        let verbatim = self.parts <= 1 && !self.escaped;
+        let segments = if self.segments.len() <= 1 {
+            self.segments
+        } else {
+            self.segments
+                .into_iter()
+                .filter(|s| !matches!(s, Segment::Lit(t) if t.is_empty()))
+                .collect()
+        };
+        (segments, self.written, verbatim)
     }
 }
 
@@ -668,6 +812,101 @@ mod tests {
         );
         assert!(matches!(&cmd.words[2].segments[0], Segment::Var { name, .. } if name == "HOME"));
         assert!(matches!(cmd.words[3].segments[0], Segment::Subst { .. }));
+    }
+
+    fn pipeline_words(script: &str) -> Vec<Vec<Vec<String>>> {
+        pipelines(script, Dialect::Shell)
+            .into_iter()
+            .map(|pl| {
+                pl.into_iter()
+                    .map(|c| c.words.into_iter().map(|w| w.written).collect())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pipelines_group_piped_commands() {
+        assert_eq!(
+            pipeline_words("set -e; psql -c 'DROP TABLE a' && echo \"x y\" | psql\na || b"),
+            vec![
+                vec![vec!["set", "-e"]],
+                vec![vec!["psql", "-c", "DROP TABLE a"]],
+                vec![vec!["echo", "x y"], vec!["psql"]],
+                vec![vec!["a"]],
+                vec![vec!["b"]],
+            ]
+        );
+    }
+
+    #[test]
+    fn heredoc_bodies_belong_to_their_command() {
+        let script = "cat <<'SQL' | psql \"$URL\"\nDELETE FROM t;\nSQL\necho done\n";
+        let pls = pipelines(script, Dialect::Shell);
+        let body = pls[0][0].heredoc.clone().expect("a heredoc");
+        assert_eq!(&script[body], "DELETE FROM t;\n");
+        assert_eq!(pls[0][1].heredoc, None);
+        assert_eq!(pls[1][0].words[0].written, "echo");
+        // Unterminated: the body runs to the end; a command that is only a heredoc is kept.
+        let script = "<<-E\n\tx\n";
+        let pls = pipelines(script, Dialect::Shell);
+        assert_eq!(pls[0][0].heredoc, Some(5..script.len()));
+        assert!(parse(script, Dialect::Shell).is_empty());
+        // As in a shell, the delimiter line is the delimiter alone: trailing blanks do not end
+        // the body (the SQL reader this replaced accepted them).
+        let script = "psql <<SQL\nx\nSQL \nSQL\r\n";
+        let body = pipelines(script, Dialect::Shell)[0][0].heredoc.clone();
+        assert_eq!(body.map(|b| &script[b]), Some("x\nSQL \n"));
+    }
+
+    #[test]
+    fn written_text_and_verbatim_offsets() {
+        let script = "psql -c \"DELETE FROM $T\" 'a b' \"x\\\"y\" 'q'r ${U} $'z'";
+        let words = &parse(script, Dialect::Shell)[0].words;
+        let got: Vec<(&str, bool)> = words
+            .iter()
+            .map(|w| (w.written.as_str(), w.verbatim))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("psql", true),
+                ("-c", true),
+                ("DELETE FROM $T", true),
+                ("a b", true),
+                ("x\"y", false),
+                // Two parts: offsets in the text do not follow the unquoted text.
+                ("qr", false),
+                ("${U}", true),
+                ("z", false),
+            ]
+        );
+        for w in words.iter().filter(|w| w.verbatim) {
+            assert_eq!(&script[w.at..w.at + w.written.len()], w.written);
+        }
+    }
+
+    #[test]
+    fn odd_scripts_do_not_panic() {
+        for s in [
+            "'",
+            "\"",
+            "<<",
+            "<<EOF",
+            "a\\",
+            "é'é",
+            "x <<- E\n\tE\n",
+            "|||;;&&",
+            "$(",
+            "\"$",
+            "`",
+            "a=\"",
+            "é<<é\né",
+        ] {
+            for dialect in [Dialect::Shell, Dialect::Make, Dialect::CircleCi] {
+                let _ = pipelines(s, dialect);
+            }
+        }
     }
 
     #[test]
