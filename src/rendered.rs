@@ -57,10 +57,7 @@ pub fn render_loaded(
     Ok(RenderedChart {
         name: root.name.clone(),
         version: root.metadata.version.clone(),
-        outputs: rendered
-            .iter()
-            .map(|(k, r)| (k.clone(), r.text.clone()))
-            .collect(),
+        outputs: rendered.into_iter().map(|(k, r)| (k, r.text)).collect(),
         stream,
         kube_constraint: kube_constraint(loaded, shown),
         lookups: lookups(&sources),
