@@ -402,13 +402,7 @@ impl Lexer<'_> {
                 }
                 b'\'' => {
                     segs.quoted();
-                    self.pos += 1;
-                    let end = self
-                        .rest()
-                        .find('\'')
-                        .map_or(self.bytes.len(), |i| self.pos + i);
-                    segs.lit(&self.text[self.pos..end]);
-                    self.pos = (end + 1).min(self.bytes.len());
+                    self.single_quoted(&mut segs);
                 }
                 b'"' => {
                     segs.quoted();
@@ -464,6 +458,17 @@ impl Lexer<'_> {
         let c = self.rest().chars().next()?;
         self.pos += c.len_utf8();
         Some(c)
+    }
+
+    /// From an opening `'` to the closing one (or the end): the text between, as it is.
+    fn single_quoted(&mut self, segs: &mut Segs) {
+        self.pos += 1;
+        let end = self
+            .rest()
+            .find('\'')
+            .map_or(self.bytes.len(), |i| self.pos + i);
+        segs.lit(&self.text[self.pos..end]);
+        self.pos = (end + 1).min(self.bytes.len());
     }
 
     fn double_quoted(&mut self, segs: &mut Segs) {
@@ -610,13 +615,7 @@ impl Lexer<'_> {
                 // `$'…'`: ANSI-C quoting, read as plain text (its escapes are not undone, and
                 // the `$'` is not in `written`: not verbatim).
                 segs.escaped = true;
-                self.pos += 1;
-                let end = self
-                    .rest()
-                    .find('\'')
-                    .map_or(self.bytes.len(), |i| self.pos + i);
-                segs.lit(&self.text[self.pos..end]);
-                self.pos = (end + 1).min(self.bytes.len());
+                self.single_quoted(segs);
             }
             Some(b) if b.is_ascii_alphabetic() || b == b'_' => {
                 let len = self
