@@ -5,7 +5,8 @@ use rollguard::check;
 use rollguard::cli::{Cli, Command};
 
 /// Rendering allocates many small, short-lived values; mimalloc serves them markedly faster
-/// than the system allocator (see `cargo bench --bench render`).
+/// than the system allocator (see `cargo bench --bench render`). Built without transparent
+/// huge pages (`no_thp`): a short-lived process would spend its time zeroing 2 MB pages.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
