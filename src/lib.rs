@@ -13,6 +13,7 @@ pub mod config;
 pub mod diff;
 pub mod error;
 pub mod finding;
+pub mod go_duration;
 pub mod helm_template;
 pub mod kube;
 pub mod manifest;

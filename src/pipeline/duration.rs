@@ -1,41 +1,14 @@
 //! Go durations (`5m`, `1h30m`, `90s`, `2.5m`): the format of helm's `--timeout` and Flux's
 //! `spec.timeout`.
 
-/// Whole seconds (rounded up) of a Go duration; `None` when it is not one. A bare number is not
-/// a Go duration: Helm 3 and 4 reject `--timeout 600`.
+/// Whole seconds (rounded up) of a Go duration; `None` when it is not one or is negative. A
+/// bare number is not a Go duration: Helm 3 and 4 reject `--timeout 600`.
 pub fn parse_go_duration(text: &str) -> Option<i64> {
-    let text = text.trim();
-    if text == "0" {
-        return Some(0);
-    }
-    let mut rest = text.strip_prefix('+').unwrap_or(text);
-    if rest.is_empty() || rest.starts_with('-') {
-        return None;
-    }
-    let mut nanos: f64 = 0.0;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "h" => 3.6e12,
-            "m" => 6e10,
-            "s" => 1e9,
-            "ms" => 1e6,
-            "us" | "µs" | "μs" => 1e3,
-            "ns" => 1.0,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        nanos += number * scale;
-    }
-    let seconds = (nanos / 1e9).ceil();
-    (seconds < 1e12).then_some(seconds as i64)
+    let nanos = crate::go_duration::parse(text.trim()).filter(|n| *n >= 0)?;
+    let seconds = nanos.checked_add(999_999_999)?.div_euclid(1_000_000_000);
+    (0..1_000_000_000_000)
+        .contains(&seconds)
+        .then_some(seconds as i64)
 }
 
 /// `300` → `5m`, `330` → `5m30s`, for messages.
@@ -66,6 +39,9 @@ mod tests {
         assert_eq!(parse_go_duration("1500ms"), Some(2));
         assert_eq!(parse_go_duration("600"), None);
         assert_eq!(parse_go_duration("10x"), None);
+        assert_eq!(parse_go_duration("-5m"), None);
+        assert_eq!(parse_go_duration("-1ns"), None);
+        assert_eq!(parse_go_duration("1ns"), Some(1));
         assert_eq!(format_seconds(330), "5m30s");
         assert_eq!(format_seconds(3600), "1h");
     }

@@ -427,7 +427,7 @@ pub(super) fn register(e: &mut Engine) {
     });
     add_ctx(e, "dateModify", &[S, A], |c, a| {
         let t = as_time(&a[1], c.shared());
-        Ok(time_value(match parse_duration(s(a, 0)) {
+        Ok(time_value(match crate::go_duration::parse(s(a, 0)) {
             Some(ns) => {
                 let total = t.secs as i128 * 1_000_000_000 + t.nanos as i128 + ns;
                 Time {
@@ -449,7 +449,7 @@ pub(super) fn register(e: &mut Engine) {
     });
     add_ctx(e, "durationRound", &[A], |c, a| {
         let ns: i128 = match &a[0] {
-            Value::Str(s) => parse_duration(s).unwrap_or(0),
+            Value::Str(s) => crate::go_duration::parse(s).unwrap_or(0),
             Value::Int(n, _) => *n as i128,
             Value::Object(o) if o.type_name() == "time.Time" => {
                 (now(c.shared()).secs - as_time(&a[0], c.shared()).secs) as i128 * 1_000_000_000
@@ -471,44 +471,6 @@ fn zero_time() -> Time {
         nanos: 0,
         zone: utc(),
     }
-}
-
-/// Go's `time.ParseDuration`, in nanoseconds.
-fn parse_duration(s: &str) -> Option<i128> {
-    let (neg, mut rest) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if rest == "0" {
-        return Some(0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let num: f64 = rest[..num_end].parse().ok()?;
-        rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = match &rest[..unit_end] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        rest = &rest[unit_end..];
-        total += num * unit;
-    }
-    Some(if neg { -(total as i128) } else { total as i128 })
 }
 
 /// Go's `Duration.String()`.
