@@ -107,22 +107,14 @@ fn helm_renderer_reports_a_failing_helm_template() {
     assert!(run.stderr.contains("chart requires kubeVersion"));
 }
 
-/// `helm rollguard check …` as Helm runs it: the plugin's command with HELM_PLUGIN_DIR,
-/// HELM_BIN and HELM_NAMESPACE set.
-#[test]
-fn helm_plugin_runs_rollguard_with_helms_environment() {
-    let manifest = std::fs::read_to_string(crate_root().join("plugin.yaml")).unwrap();
-    assert!(manifest.contains("name: rollguard"));
-    let command_line = "command: \"$HELM_PLUGIN_DIR/scripts/helm-plugin.sh\"";
-    assert!(manifest.contains(command_line), "{manifest}");
-
-    let tmp = tempfile::tempdir().unwrap();
-    let helm = fake_helm(tmp.path());
-    let plugin_dir = crate_root();
-    let run = command(plugin_dir.join("scripts/helm-plugin.sh"), &crate_root())
-        .env("HELM_PLUGIN_DIR", &plugin_dir)
+/// The plugin checking the `web-v1` fixture chart with a fake helm (recording its arguments in
+/// `tmp`), as Helm runs it in namespace `namespace`.
+fn plugin_check(tmp: &Path, namespace: &str) -> Run {
+    let helm = fake_helm(tmp);
+    let run = command(crate_root().join("scripts/helm-plugin.sh"), &crate_root())
+        .env("HELM_PLUGIN_DIR", crate_root())
         .env("HELM_BIN", &helm)
-        .env("HELM_NAMESPACE", "staging")
+        .env("HELM_NAMESPACE", namespace)
         .env("ROLLGUARD_BIN", BIN)
         .args([
             "check",
@@ -133,7 +125,20 @@ fn helm_plugin_runs_rollguard_with_helms_environment() {
         ])
         .output()
         .unwrap();
-    let run = Run::from(run);
+    Run::from(run)
+}
+
+/// `helm rollguard check …` as Helm runs it: the plugin's command with HELM_PLUGIN_DIR,
+/// HELM_BIN and HELM_NAMESPACE set.
+#[test]
+fn helm_plugin_runs_rollguard_with_helms_environment() {
+    let manifest = std::fs::read_to_string(crate_root().join("plugin.yaml")).unwrap();
+    assert!(manifest.contains("name: rollguard"));
+    let command_line = "command: \"$HELM_PLUGIN_DIR/scripts/helm-plugin.sh\"";
+    assert!(manifest.contains(command_line), "{manifest}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let run = plugin_check(tmp.path(), "staging");
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(
         recorded_args(tmp.path()).contains("--namespace staging"),
@@ -165,22 +170,7 @@ fn helm_plugin_without_a_binary_says_how_to_get_one() {
 #[test]
 fn helm_plugin_reads_an_empty_namespace_as_unset() {
     let tmp = tempfile::tempdir().unwrap();
-    let helm = fake_helm(tmp.path());
-    let run = command(crate_root().join("scripts/helm-plugin.sh"), &crate_root())
-        .env("HELM_PLUGIN_DIR", crate_root())
-        .env("HELM_BIN", &helm)
-        .env("HELM_NAMESPACE", "")
-        .env("ROLLGUARD_BIN", BIN)
-        .args([
-            "check",
-            "fixtures/charts/web-v1",
-            "--renderer",
-            "helm",
-            "-q",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(Run::from(run).code, 1);
+    assert_eq!(plugin_check(tmp.path(), "").code, 1);
     assert!(recorded_args(tmp.path()).contains("--namespace default"));
 }
 
