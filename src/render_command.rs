@@ -4,7 +4,8 @@ use crate::check::release_options;
 use crate::cli::RenderArgs;
 use crate::error::{InputError, Result};
 use crate::kube::KubeVersion;
-use crate::rendered::render_path;
+use crate::render::release::render_release;
+use crate::rendered::stream_text;
 
 /// The `helm template` stream, or with `--json` the engine's raw map
 /// `{"<chart>/templates/<file>": "<text>"}` (the shape of `helm-render --json`).
@@ -18,21 +19,21 @@ pub fn run(args: &RenderArgs) -> Result<String> {
             .map_err(|e: String| InputError::new(format!("--kube-version: {e}")))?;
         options.capabilities.kube_version = format!("v{version}.0");
     }
-    let rendered = render_path(
-        &args.chart,
-        &args.args.value_options(),
-        &options,
-        !args.no_hooks,
-    )?;
+    let loaded = crate::chart::load(&args.chart, &args.args.value_options())?;
+    let rendered = render_release(&loaded, &options).map_err(|e| {
+        InputError::in_path(
+            args.chart.display().to_string(),
+            format!("rendering failed: {}", e.helm_message()),
+        )
+    })?;
     if args.json {
         let map: serde_json::Map<String, serde_json::Value> = rendered
-            .outputs
             .into_iter()
-            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .map(|(k, v)| (k, serde_json::Value::String(v.text)))
             .collect();
         let mut text = serde_json::to_string_pretty(&map).unwrap_or_default();
         text.push('\n');
         return Ok(text);
     }
-    Ok(rendered.stream.text.clone())
+    Ok(stream_text(&rendered, !args.no_hooks))
 }

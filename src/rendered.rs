@@ -4,9 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
-
-use regex::Regex;
+use std::sync::Arc;
 
 use crate::chart::{LoadedRelease, ValueOptions};
 use crate::error::{InputError, Result};
@@ -85,16 +83,13 @@ struct Doc<'a> {
     /// Byte range of the trimmed document in the template's output.
     start: usize,
     end: usize,
-    kind: String,
+    kind: &'a str,
     hook_weight: Option<i64>,
 }
 
-fn assemble(
-    rendered: &BTreeMap<String, Rendered>,
-    sources: &HashMap<String, Arc<SourceFile>>,
-    shown: &str,
-    include_hooks: bool,
-) -> Arc<SourceFile> {
+/// The documents of the release in `helm template`'s order: resources by install order, then
+/// hooks by weight (dropped unless `include_hooks`).
+fn ordered_docs(rendered: &BTreeMap<String, Rendered>, include_hooks: bool) -> Vec<Doc<'_>> {
     let mut docs = Vec::new();
     for (path, r) in rendered {
         if path.ends_with("/NOTES.txt") {
@@ -121,21 +116,53 @@ fn assemble(
         docs.into_iter().partition(|d| d.hook_weight.is_some());
     // Stable sorts: documents of one template keep their order.
     resources.sort_by(|a, b| {
-        install_rank(&a.kind)
-            .cmp(&install_rank(&b.kind))
+        install_rank(a.kind)
+            .cmp(&install_rank(b.kind))
             .then(a.path.cmp(b.path))
     });
     hooks.sort_by_key(|d| (d.hook_weight, d.path));
-    if !include_hooks {
-        hooks.clear();
+    if include_hooks {
+        resources.append(&mut hooks);
     }
+    resources
+}
+
+/// Appends one document as `helm template` prints it; returns where its text starts.
+fn push_doc(text: &mut String, doc: &Doc<'_>) -> usize {
+    text.push_str("---\n# Source: ");
+    text.push_str(doc.path);
+    text.push('\n');
+    let base = text.len();
+    text.push_str(&doc.rendered.text[doc.start..doc.end]);
+    text.push('\n');
+    base
+}
+
+/// The `helm template` stream alone, for `rollguard render`.
+pub fn stream_text(rendered: &BTreeMap<String, Rendered>, include_hooks: bool) -> String {
+    let docs = ordered_docs(rendered, include_hooks);
+    let size = docs
+        .iter()
+        .map(|d| d.end - d.start + d.path.len() + 16)
+        .sum();
+    let mut text = String::with_capacity(size);
+    for doc in &docs {
+        push_doc(&mut text, doc);
+    }
+    text
+}
+
+/// The `helm template` stream with its provenance back to the templates.
+fn assemble(
+    rendered: &BTreeMap<String, Rendered>,
+    sources: &HashMap<String, Arc<SourceFile>>,
+    shown: &str,
+    include_hooks: bool,
+) -> Arc<SourceFile> {
     let mut text = String::new();
     let mut provenance = Vec::new();
-    for doc in resources.iter().chain(&hooks) {
-        text.push_str(&format!("---\n# Source: {}\n", doc.path));
-        let base = text.len();
-        text.push_str(&doc.rendered.text[doc.start..doc.end]);
-        text.push('\n');
+    for doc in ordered_docs(rendered, include_hooks) {
+        let base = push_doc(&mut text, &doc);
         let Some(source) = sources.get(doc.path) else {
             continue;
         };
@@ -157,37 +184,65 @@ fn assemble(
     SourceFile::rendered(format!("{shown} (rendered)"), text, provenance)
 }
 
-fn kind_of(doc: &str) -> String {
-    static KIND: OnceLock<Regex> = OnceLock::new();
-    let re = KIND.get_or_init(|| {
-        Regex::new(r#"(?m-u)^kind:\s*["']?([A-Za-z0-9]+)"#).expect("a valid constant regex")
-    });
-    re.captures(doc)
-        .map(|c| c[1].to_string())
+/// `kind:` at the start of a line (regex `(?m)^kind:\s*["']?([A-Za-z0-9]+)`, the value may
+/// even follow on the next line); empty when there is none.
+fn kind_of(doc: &str) -> &str {
+    line_starts(doc)
+        .filter_map(|at| doc[at..].strip_prefix("kind:"))
+        .find_map(|rest| {
+            let rest = rest.trim_start_matches(is_space);
+            let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
+            let len = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
+            (len > 0).then(|| &rest[..len])
+        })
         .unwrap_or_default()
 }
 
-/// `Some(weight)` for a hook document (Helm's `helm.sh/hook` annotation).
+/// `Some(weight)` for a hook document (Helm's `helm.sh/hook` annotation); the weight is
+/// `helm.sh/hook-weight`'s, 0 when absent or not a number.
 fn hook_weight(doc: &str) -> Option<i64> {
-    static HOOK: OnceLock<Regex> = OnceLock::new();
-    static WEIGHT: OnceLock<Regex> = OnceLock::new();
-    let hook = HOOK.get_or_init(|| {
-        Regex::new(r#"(?m-u)^\s+["']?helm\.sh/hook["']?\s*:"#).expect("a valid constant regex")
+    indented_key(doc, "helm.sh/hook").next()?;
+    let weight = indented_key(doc, "helm.sh/hook-weight").find_map(|rest| {
+        let rest = rest.trim_start_matches(is_space);
+        let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
+        let sign = usize::from(rest.starts_with('-'));
+        let digits = rest[sign..].bytes().take_while(u8::is_ascii_digit).count();
+        (digits > 0).then(|| rest[..sign + digits].parse().ok())
     });
-    let weight = WEIGHT.get_or_init(|| {
-        Regex::new(r#"(?m-u)^\s+["']?helm\.sh/hook-weight["']?\s*:\s*["']?(-?\d+)"#)
-            .expect("a valid constant regex")
-    });
-    hook.is_match(doc).then(|| {
-        weight
-            .captures(doc)
-            .and_then(|c| c[1].parse().ok())
-            .unwrap_or(0)
+    Some(weight.flatten().unwrap_or(0))
+}
+
+/// Go's and the regex crate's ASCII `\s`.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0B' | '\x0C' | '\r')
+}
+
+/// Offsets where a line starts.
+fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+}
+
+/// The text after each `key:` that is indented on its line, the key perhaps quoted (regex
+/// `(?m)^\s+["']?KEY["']?\s*:`, whose `\s+` may also span blank lines).
+fn indented_key<'a>(doc: &'a str, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    memchr::memmem::find_iter(doc.as_bytes(), key.as_bytes()).filter_map(move |at| {
+        let before = &doc[..at];
+        let before = before.strip_suffix(['"', '\'']).unwrap_or(before);
+        let indent = before.len() - before.trim_end_matches(is_space).len();
+        let run_start = before.len() - indent;
+        // `^` then at least one `\s`: the run starts the text, or holds a line break that is
+        // not its last character.
+        let at_line_start =
+            indent > 0 && (run_start == 0 || before[run_start..before.len() - 1].contains('\n'));
+        let rest = &doc[at + key.len()..];
+        let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
+        let rest = rest.trim_start_matches(is_space).strip_prefix(':')?;
+        at_line_start.then_some(rest)
     })
 }
 
 /// Helm's install order (`releaseutil.InstallOrder`); unknown kinds come last, by name.
-fn install_rank(kind: &str) -> (usize, String) {
+fn install_rank(kind: &str) -> (usize, &str) {
     const ORDER: &[&str] = &[
         "PriorityClass",
         "Namespace",
@@ -229,8 +284,8 @@ fn install_rank(kind: &str) -> (usize, String) {
         "ValidatingWebhookConfiguration",
     ];
     match ORDER.iter().position(|k| *k == kind) {
-        Some(i) => (i, String::new()),
-        None => (ORDER.len(), kind.to_string()),
+        Some(i) => (i, ""),
+        None => (ORDER.len(), kind),
     }
 }
 
@@ -252,22 +307,19 @@ fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<S
 
 /// Actions that call `lookup`, in every template the release parses (helpers included).
 fn lookups(sources: &HashMap<String, Arc<SourceFile>>) -> Vec<(Arc<SourceFile>, Span)> {
-    static LOOKUP: OnceLock<Regex> = OnceLock::new();
-    let re =
-        LOOKUP.get_or_init(|| Regex::new(r"\{\{[^}]*?\blookup\s").expect("a valid constant regex"));
     let mut found = Vec::new();
     let mut files: Vec<&Arc<SourceFile>> = sources.values().collect();
     files.sort_by(|a, b| a.name.cmp(&b.name));
     for file in files {
-        for m in re.find_iter(&file.text) {
-            let before = &file.text[..m.start()];
+        for (start, end) in lookup_calls(&file.text) {
+            let before = &file.text[..start];
             let line = before.matches('\n').count() as u32 + 1;
             let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
             found.push((
                 file.clone(),
                 Span {
-                    start: m.start(),
-                    end: m.end(),
+                    start,
+                    end,
                     line,
                     col,
                 },
@@ -275,4 +327,105 @@ fn lookups(sources: &HashMap<String, Arc<SourceFile>>) -> Vec<(Arc<SourceFile>, 
         }
     }
     found
+}
+
+/// Byte ranges from `{{` to a `lookup` word followed by white space, with no `}` between
+/// (regex `\{\{[^}]*?\blookup\s`).
+fn lookup_calls(text: &str) -> Vec<(usize, usize)> {
+    const WORD: &str = "lookup";
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(open) = memchr::memmem::find(&text.as_bytes()[from..], b"{{").map(|i| from + i) {
+        let body_end =
+            memchr::memchr(b'}', &text.as_bytes()[open + 2..]).map_or(text.len(), |i| open + 2 + i);
+        let body = &text[..body_end];
+        let call = memchr::memmem::find_iter(&body.as_bytes()[open + 2..], WORD).find_map(|i| {
+            let at = open + 2 + i;
+            let after = body[at + WORD.len()..]
+                .chars()
+                .next()
+                .filter(|c| c.is_whitespace())?;
+            let word_before = body[..at]
+                .chars()
+                .next_back()
+                .is_some_and(regex_syntax::is_word_character);
+            (!word_before).then(|| at + WORD.len() + after.len_utf8())
+        });
+        match call {
+            Some(end) => {
+                found.push((open, end));
+                from = end;
+            }
+            // Another `{{` before the `}` would find the same (no) call.
+            None => from = body_end.max(open + 1),
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use regex::Regex;
+
+    /// Texts built from the pieces the scanners look for, in any order.
+    fn pieces() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "kind:",
+            "kind",
+            " ",
+            "\n",
+            "\t",
+            "\"",
+            "'",
+            "Deployment",
+            "9",
+            "-",
+            "x",
+            ":",
+            "helm.sh/hook",
+            "helm.sh/hook-weight",
+            "{{",
+            "}}",
+            "lookup",
+            "_",
+            "é",
+            "\u{a0}",
+            "#",
+        ]);
+        prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        /// The hand-written scanners find what the regexes they replace find.
+        #[test]
+        fn scanners_match_their_regexes(doc in pieces()) {
+            let kind = Regex::new(r#"(?m-u)^kind:\s*["']?([A-Za-z0-9]+)"#).unwrap();
+            let hook = Regex::new(r#"(?m-u)^\s+["']?helm\.sh/hook["']?\s*:"#).unwrap();
+            let weight =
+                Regex::new(r#"(?m-u)^\s+["']?helm\.sh/hook-weight["']?\s*:\s*["']?(-?\d+)"#).unwrap();
+            let lookup = Regex::new(r"\{\{[^}]*?\blookup\s").unwrap();
+            let want_kind = kind.captures(&doc).map_or("", |c| c.get(1).unwrap().as_str());
+            prop_assert_eq!(kind_of(&doc), want_kind);
+            let want_hook = hook.is_match(&doc).then(|| {
+                weight.captures(&doc).and_then(|c| c[1].parse().ok()).unwrap_or(0)
+            });
+            prop_assert_eq!(hook_weight(&doc), want_hook);
+            let want_calls: Vec<(usize, usize)> =
+                lookup.find_iter(&doc).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(lookup_calls(&doc), want_calls);
+        }
+    }
+
+    #[test]
+    fn reads_kind_hooks_and_lookups() {
+        let doc = "apiVersion: batch/v1\nkind: \"Job\"\nmetadata:\n  annotations:\n    \"helm.sh/hook\": pre-upgrade\n    helm.sh/hook-weight: \"-5\"\n";
+        assert_eq!(kind_of(doc), "Job");
+        assert_eq!(hook_weight(doc), Some(-5));
+        assert_eq!(hook_weight("kind: Job\nmetadata: {}\n"), None);
+        let template =
+            "a: {{ (lookup \"v1\" \"Secret\" \"ns\" \"x\").data }}\nb: {{ .Values.lookupTable }}";
+        assert_eq!(lookup_calls(template), vec![(3, 14)]);
+    }
 }

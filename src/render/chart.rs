@@ -86,7 +86,7 @@ pub struct Rendered {
 /// Helm's removal of every `<no value>` from a rendered template, moving the segments along.
 fn strip_no_value(text: String, segments: Vec<super::Segment>) -> Rendered {
     const NO_VALUE: &str = "<no value>";
-    let cuts: Vec<usize> = text.match_indices(NO_VALUE).map(|(i, _)| i).collect();
+    let cuts: Vec<usize> = memchr::memmem::find_iter(text.as_bytes(), NO_VALUE).collect();
     if cuts.is_empty() {
         // The usual case: no copy of the output.
         return Rendered { text, segments };
