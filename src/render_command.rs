@@ -13,6 +13,7 @@ pub fn run(args: &RenderArgs) -> Result<String> {
     // Helm's default capabilities, so the output compares with `helm template`; a given
     // version changes only `.Capabilities.KubeVersion`.
     let mut options = release_options(&args.args, None);
+    options.without_source_map = true;
     if let Some(v) = &args.args.kube_version {
         let version: KubeVersion = v
             .parse()

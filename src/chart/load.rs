@@ -41,7 +41,11 @@ impl File {
     }
 
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.data).into_owned()
+        // `from_utf8` checks ASCII a word at a time; the lossy decoder goes byte by byte.
+        match std::str::from_utf8(&self.data) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(&self.data).into_owned(),
+        }
     }
 
     /// [`File::text`] taking the file: valid UTF-8 (nearly every file) is not copied.

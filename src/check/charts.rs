@@ -137,6 +137,7 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
         capabilities,
         seed: Some(RENDER_SEED),
         clock: Some(render_clock()),
+        without_source_map: false,
     }
 }
 

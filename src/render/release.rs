@@ -24,6 +24,9 @@ pub struct ReleaseOptions {
     /// same seed and clock generate the same passwords and certificates.
     pub seed: Option<u64>,
     pub clock: Option<i64>,
+    /// Skip recording which template line wrote each stretch of output: `rollguard render`
+    /// prints text only, while `check` points findings at template lines.
+    pub without_source_map: bool,
 }
 
 /// Renders every template of the release, keyed by template path (`app/templates/x.yaml`),
@@ -79,7 +82,7 @@ fn render_here(
         engine.limits.clock = clock;
         funcs::register(engine);
     };
-    execute_units(&templates, &units, setup, true)
+    execute_units(&templates, &units, setup, !options.without_source_map)
 }
 
 /// One [`Unit`] per chart, parents before their subcharts; returns the chart's root object.
