@@ -199,6 +199,7 @@ fn render_native(case: &Case) -> Result<Outputs, String> {
         capabilities: Capabilities::default(),
         seed: None,
         clock: None,
+        without_source_map: false,
     };
     let rendered = render_release(&loaded, &options).map_err(|e| e.helm_message())?;
     Ok(rendered.into_iter().map(|(k, r)| (k, r.text)).collect())
