@@ -21,6 +21,7 @@ mod toml;
 mod types;
 mod urls;
 pub mod yaml;
+mod yaml_forms;
 
 use std::borrow::Cow;
 

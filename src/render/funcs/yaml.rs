@@ -2,6 +2,7 @@
 //! (value → JSON → go-yaml v2), so numbers, key order (go-yaml's "natural" sort), quoting and
 //! line folding at 80 columns follow that path. The emitter below mirrors libyaml's decisions.
 
+use super::yaml_forms::{is_base60, is_float, is_timestamp};
 use std::cmp::Ordering;
 
 use super::{Param, add, error_map, json_kind, s};
@@ -461,7 +462,7 @@ fn resolves_to_non_string(s: &str) -> bool {
         return true;
     };
     match first {
-        '.' => s.parse::<f64>().is_ok() && !s.contains(['e', 'E']) || is_yaml_float(s),
+        '.' => s.parse::<f64>().is_ok() && !s.contains(['e', 'E']) || is_float(s),
         '+' | '-' | '0'..='9' => {
             if is_timestamp(s) {
                 return true;
@@ -469,7 +470,7 @@ fn resolves_to_non_string(s: &str) -> bool {
             let plain = s.replace('_', "");
             crate::render::parse::parse_go_int(&plain).is_some()
                 || plain.trim_start_matches(['+', '-']).parse::<u64>().is_ok()
-                || is_yaml_float(&plain)
+                || is_float(&plain)
                 || is_binary(&plain)
                 || is_base60(s)
         }
@@ -477,37 +478,10 @@ fn resolves_to_non_string(s: &str) -> bool {
     }
 }
 
-fn is_yaml_float(s: &str) -> bool {
-    static RE: std::sync::LazyLock<regex_lite::Regex> = std::sync::LazyLock::new(|| {
-        regex_lite::Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-            .expect("static regex")
-    });
-    RE.is_match(s)
-}
-
 fn is_binary(s: &str) -> bool {
     let d = s.strip_prefix('-').unwrap_or(s);
     d.strip_prefix("0b")
         .is_some_and(|b| !b.is_empty() && b.bytes().all(|c| c == b'0' || c == b'1'))
-}
-
-fn is_base60(s: &str) -> bool {
-    static RE: std::sync::LazyLock<regex_lite::Regex> = std::sync::LazyLock::new(|| {
-        regex_lite::Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
-            .expect("static regex")
-    });
-    RE.is_match(s)
-}
-
-/// go-yaml v2's timestamp forms: `2006-1-2`, with an optional time part.
-fn is_timestamp(s: &str) -> bool {
-    static RE: std::sync::LazyLock<regex_lite::Regex> = std::sync::LazyLock::new(|| {
-        regex_lite::Regex::new(
-            r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]| )[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?)?)?$",
-        )
-        .expect("static regex")
-    });
-    RE.is_match(s)
 }
 
 impl Emitter {
