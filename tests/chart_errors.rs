@@ -114,6 +114,19 @@ fn values_and_ignore_file_errors() {
         e.contains("values.schema.json:1:") && e.contains("invalid JSON schema"),
         "{e}"
     );
+
+    // Well-formed JSON that breaks the meta-schema; Helm: "is not valid against metaschema".
+    let e = error_of(&[
+        ("Chart.yaml", CHART),
+        ("values.yaml", "a: 1\n"),
+        ("values.schema.json", "{\"type\": 5}"),
+    ]);
+    assert!(
+        e.contains(
+            "invalid schema: 5 is not valid under any of the schemas listed in the 'anyOf' keyword"
+        ),
+        "{e}"
+    );
 }
 
 #[test]
