@@ -172,7 +172,7 @@ fn assemble(
             .partition_point(|s| s.offset <= doc.start)
             .saturating_sub(1);
         for seg in segments[first..].iter().take_while(|s| s.offset < doc.end) {
-            let file = sources.get(&seg.file).unwrap_or(source);
+            let file = sources.get(&*seg.file).unwrap_or(source);
             provenance.push(Provenance {
                 offset: base + seg.offset.saturating_sub(doc.start),
                 file: file.clone(),

@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -133,13 +134,23 @@ pub(crate) fn execute_traced<'a>(
     dot: Value,
 ) -> Result<(String, Vec<Segment>), Box<ExecError>> {
     let (out, raw) = run(engine, scope, shared, tree, dot, true)?;
+    // One shared name per template, not one copy per segment.
+    let mut names: Vec<(*const Tree, Arc<str>)> = Vec::new();
     let segments = raw
         .into_iter()
         .map(|(offset, tree, pos)| {
             let (line, column) = tree.line_and_column(pos as usize);
+            let file = match names.iter().find(|(t, _)| std::ptr::eq(*t, tree)) {
+                Some((_, name)) => name.clone(),
+                None => {
+                    let name: Arc<str> = Arc::from(&*tree.parse_name);
+                    names.push((tree, name.clone()));
+                    name
+                }
+            };
             Segment {
                 offset,
-                file: tree.parse_name.to_string(),
+                file,
                 line,
                 column,
             }
@@ -252,7 +263,7 @@ impl<'a> Exec<'a> {
                 if self.trace.is_some() {
                     // One segment per line, so each output line maps to its own template line.
                     self.mark(*start);
-                    for (i, _) in text.match_indices('\n') {
+                    for i in memchr::memchr_iter(b'\n', text.as_bytes()) {
                         if i + 1 < text.len() {
                             let at = self.out.len() + i + 1;
                             if let Some(trace) = &mut self.trace {

@@ -116,7 +116,7 @@ impl Func {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     pub offset: usize,
-    pub file: String,
+    pub file: std::sync::Arc<str>,
     pub line: usize,
     pub column: usize,
 }

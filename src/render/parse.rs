@@ -37,14 +37,9 @@ impl Tree {
     /// 1-based line and column (in bytes) of a position; the cheap twin of [`Tree::line_col`]
     /// for the many lookups of a traced execution.
     pub fn line_and_column(&self, pos: usize) -> (usize, usize) {
-        let index = self.newlines.get_or_init(|| {
-            self.src
-                .bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i)
-                .collect()
-        });
+        let index = self
+            .newlines
+            .get_or_init(|| memchr::memchr_iter(b'\n', self.src.as_bytes()).collect());
         let before = index.partition_point(|&nl| nl < pos);
         let line_start = if before == 0 {
             0

@@ -254,7 +254,7 @@ mod tests {
                 .rev()
                 .find(|s| s.offset <= offset)
                 .unwrap();
-            (seg.file.as_str(), seg.line, seg.column)
+            (&*seg.file, seg.line, seg.column)
         };
         assert_eq!(at("web"), ("c/templates/_h.tpl", 1, 20));
         assert_eq!(at("80"), ("c/templates/svc.yaml", 4, 10));
