@@ -186,12 +186,9 @@ impl Shared {
     /// Next pseudo-random number (xorshift64*): good enough for generated passwords in a
     /// static check, and reproducible when [`Limits::seed`] is set.
     pub fn next_random(&self) -> u64 {
-        let mut x = self.rng.get();
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng.set(x);
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        let (next, out) = xorshift_step(self.rng.get());
+        self.rng.set(next);
+        out
     }
 
     fn mark_stack(&self) {
@@ -206,6 +203,14 @@ impl Shared {
         let here = &probe as *const u8 as usize;
         self.stack_base.get().abs_diff(here) > self.stack_budget
     }
+}
+
+/// One step of xorshift64*: the next state and the number it yields.
+pub(crate) fn xorshift_step(mut x: u64) -> (u64, u64) {
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    (x, x.wrapping_mul(0x2545_F491_4F6C_DD1D))
 }
 
 fn entropy() -> u64 {

@@ -92,6 +92,9 @@ fn miller_rabin(n: &BigUint, rand: &mut dyn FnMut() -> u64) -> bool {
     true
 }
 
+/// Odd candidates sieved at a time.
+const WINDOW: usize = 4096;
+
 /// A random prime of exactly `bits` bits, its top two bits set (so that `p·q` has all its bits).
 fn prime(bits: usize, rand: &mut dyn FnMut() -> u64) -> BigUint {
     let primes = small_primes();
@@ -101,14 +104,12 @@ fn prime(bits: usize, rand: &mut dyn FnMut() -> u64) -> BigUint {
         start.set_bit(bits as u64 - 2, true);
         start.set_bit(0, true);
         let residues: Vec<u64> = primes.iter().map(|&p| rem_small(&start, p)).collect();
-        let mut step = 0u64;
-        while step < MAX_STEP {
-            let divisible = primes
-                .iter()
-                .zip(&residues)
-                .any(|(&p, &r)| (r + step).is_multiple_of(u64::from(p)));
-            if !divisible {
-                let candidate = &start + step;
+        let mut composite = vec![false; WINDOW];
+        let mut base = 0u64;
+        while base < MAX_STEP {
+            strike_multiples(primes, &residues, base, &mut composite);
+            for (i, _) in composite.iter().enumerate().filter(|(_, c)| !**c) {
+                let candidate = &start + (base + 2 * i as u64);
                 if candidate.bits() != bits as u64 {
                     break;
                 }
@@ -116,8 +117,50 @@ fn prime(bits: usize, rand: &mut dyn FnMut() -> u64) -> BigUint {
                     return candidate;
                 }
             }
-            step += 2;
+            base += 2 * WINDOW as u64;
         }
+    }
+}
+
+/// Marks candidate `i` of a window (`start + base + 2i`) when a small prime divides it, from
+/// `start`'s residues: 2i ≡ -(start + base) (mod p), and (p + 1) / 2 is 2's inverse.
+fn strike_multiples(primes: &[u32], residues: &[u64], base: u64, composite: &mut [bool]) {
+    composite.fill(false);
+    for (&p, &r) in primes.iter().zip(residues) {
+        let p = u64::from(p);
+        let off = (r + base) % p;
+        let mut i = ((p - off) % p * p.div_ceil(2) % p) as usize;
+        while i < composite.len() {
+            composite[i] = true;
+            i += p as usize;
+        }
+    }
+}
+
+/// The primes `p` and `q` of a key, searched on two threads (each search takes tens of
+/// milliseconds); `q`'s search draws from its own generator, seeded from `rand`, so a seeded
+/// render still gives the same key.
+fn prime_pair(bits: usize, rand: &mut dyn FnMut() -> u64) -> (BigUint, BigUint) {
+    let q_bits = bits - bits / 2;
+    let mut q_rand = xorshift(rand());
+    std::thread::scope(|scope| {
+        let q_search = std::thread::Builder::new()
+            .spawn_scoped(scope, move || prime(q_bits, &mut q_rand))
+            .ok();
+        let p = prime(bits / 2, rand);
+        let q = q_search.and_then(|t| t.join().ok());
+        let q = q.unwrap_or_else(|| prime(q_bits, &mut xorshift(rand())));
+        (p, q)
+    })
+}
+
+/// The engine's generator (xorshift64*), from its own seed.
+fn xorshift(seed: u64) -> impl FnMut() -> u64 + Send {
+    let mut state = seed | 1;
+    move || {
+        let (next, out) = crate::render::xorshift_step(state);
+        state = next;
+        out
     }
 }
 
@@ -126,8 +169,7 @@ impl Key {
         let e = BigUint::from(65_537u32);
         let one = BigUint::from(1u32);
         loop {
-            let p = prime(bits / 2, rand);
-            let q = prime(bits - bits / 2, rand);
+            let (p, q) = prime_pair(bits, rand);
             if p == q {
                 continue;
             }
@@ -235,6 +277,21 @@ mod tests {
         assert_eq!(primes.len(), 1899);
         assert_eq!(&primes[..5], &[3, 5, 7, 11, 13]);
         assert_eq!(primes.last(), Some(&16381));
+    }
+
+    #[test]
+    fn the_window_sieve_strikes_exactly_the_multiples_of_small_primes() {
+        let primes = small_primes();
+        let start = random_bits(512, &mut rng(11)) | BigUint::from(1u32);
+        let residues: Vec<u64> = primes.iter().map(|&p| rem_small(&start, p)).collect();
+        let mut composite = vec![false; 3000];
+        let base = 2 * 3000;
+        strike_multiples(primes, &residues, base, &mut composite);
+        for (i, &struck) in composite.iter().enumerate() {
+            let candidate = &start + (base + 2 * i as u64);
+            let divisible = primes.iter().any(|&p| rem_small(&candidate, p) == 0);
+            assert_eq!(struck, divisible, "candidate {i}");
+        }
     }
 
     #[test]
