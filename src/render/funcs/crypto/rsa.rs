@@ -189,10 +189,7 @@ impl Key {
 
     /// PKCS#1 `RSAPrivateKey`.
     pub fn private_der(&self) -> Vec<u8> {
-        let one = BigUint::from(1u32);
-        let dp = &self.d % (&self.p - &one);
-        let dq = &self.d % (&self.q - &one);
-        let qinv = self.q.modinv(&self.p).unwrap_or_default();
+        let (dp, dq, qinv) = self.crt_parts();
         der::seq(&[
             der::small_int(0),
             der::uint(&self.n),
@@ -215,13 +212,20 @@ impl Key {
             ints.push(BigUint::from_bytes_be(v));
             body = rest;
         }
-        Some(Key {
+        let key = Key {
             n: ints.get(1)?.clone(),
             e: ints.get(2)?.clone(),
             d: ints.get(3)?.clone(),
             p: ints.get(4)?.clone(),
             q: ints.get(5)?.clone(),
-        })
+        };
+        // Go's `ParsePKCS1PrivateKey` validates the key too; the signing arithmetic relies on it.
+        let one = BigUint::from(1u32);
+        let consistent = key.p > one
+            && key.q > one
+            && &key.p * &key.q == key.n
+            && key.q.modinv(&key.p).is_some();
+        consistent.then_some(key)
     }
 
     /// `SubjectPublicKeyInfo` for this key.
@@ -237,6 +241,27 @@ impl Key {
         der::seq(&[der::uint(&self.n), der::uint(&self.e)])
     }
 
+    /// `d mod (p−1)`, `d mod (q−1)` and `q⁻¹ mod p` (PKCS#1's CRT values; `p ≠ q` are prime, so
+    /// the inverse exists).
+    fn crt_parts(&self) -> (BigUint, BigUint, BigUint) {
+        let one = BigUint::from(1u32);
+        let dp = &self.d % (&self.p - &one);
+        let dq = &self.d % (&self.q - &one);
+        let qinv = self.q.modinv(&self.p).unwrap_or_default();
+        (dp, dq, qinv)
+    }
+
+    /// `m^d mod n` by the Chinese remainder theorem: two half-size exponentiations, about
+    /// three times faster than one with `d` and `n`.
+    fn private_op(&self, m: &BigUint) -> BigUint {
+        let (dp, dq, qinv) = self.crt_parts();
+        let s1 = (m % &self.p).modpow(&dp, &self.p);
+        let s2 = (m % &self.q).modpow(&dq, &self.q);
+        // h = qinv·(s1 − s2) mod p, kept non-negative by adding p first.
+        let h = (qinv * (&s1 + &self.p - (&s2 % &self.p))) % &self.p;
+        s2 + h * &self.q
+    }
+
     /// PKCS#1 v1.5 signature of a SHA-256 digest.
     pub fn sign_sha256(&self, digest: &[u8; 32]) -> Vec<u8> {
         let k = self.n.bits().div_ceil(8) as usize;
@@ -248,7 +273,7 @@ impl Key {
         em.resize(k.saturating_sub(info.len() + 1), 0xff);
         em.push(0x00);
         em.extend_from_slice(&info);
-        let s = BigUint::from_bytes_be(&em).modpow(&self.d, &self.n);
+        let s = self.private_op(&BigUint::from_bytes_be(&em));
         let mut out = s.to_bytes_be();
         while out.len() < k {
             out.insert(0, 0);
@@ -292,6 +317,39 @@ mod tests {
             let divisible = primes.iter().any(|&p| rem_small(&candidate, p) == 0);
             assert_eq!(struck, divisible, "candidate {i}");
         }
+    }
+
+    #[test]
+    fn the_private_operation_by_crt_is_plain_exponentiation() {
+        let key = Key::generate(512, &mut rng(5));
+        for seed in 1..20u64 {
+            let m = random_bits(500, &mut rng(seed));
+            assert_eq!(key.private_op(&m), m.modpow(&key.d, &key.n));
+        }
+    }
+
+    #[test]
+    fn inconsistent_private_keys_are_refused() {
+        let key = Key::generate(512, &mut rng(9));
+        assert!(Key::from_private_der(&key.private_der()).is_some());
+        let broken = Key {
+            n: &key.n + 2u32,
+            e: key.e.clone(),
+            d: key.d.clone(),
+            p: key.p.clone(),
+            q: key.q.clone(),
+        };
+        assert!(Key::from_private_der(&broken.private_der()).is_none());
+        let zero = BigUint::default();
+        let zeros = der::seq(&[
+            der::small_int(0),
+            der::uint(&zero),
+            der::uint(&key.e),
+            der::uint(&zero),
+            der::uint(&zero),
+            der::uint(&zero),
+        ]);
+        assert!(Key::from_private_der(&zeros).is_none());
     }
 
     #[test]
