@@ -5,7 +5,6 @@
 
 use std::fmt;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -134,23 +133,13 @@ pub(crate) fn execute_traced<'a>(
     dot: Value,
 ) -> Result<(String, Vec<Segment>), Box<ExecError>> {
     let (out, raw) = run(engine, scope, shared, tree, dot, true)?;
-    // One shared name per template, not one copy per segment.
-    let mut names: Vec<(*const Tree, Arc<str>)> = Vec::new();
     let segments = raw
         .into_iter()
         .map(|(offset, tree, pos)| {
             let (line, column) = tree.line_and_column(pos as usize);
-            let file = match names.iter().find(|(t, _)| std::ptr::eq(*t, tree)) {
-                Some((_, name)) => name.clone(),
-                None => {
-                    let name: Arc<str> = Arc::from(&*tree.parse_name);
-                    names.push((tree, name.clone()));
-                    name
-                }
-            };
             Segment {
                 offset,
-                file,
+                file: tree.parse_name.clone(),
                 line,
                 column,
             }

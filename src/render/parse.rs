@@ -4,6 +4,7 @@
 
 use std::fmt::{self, Write};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -13,8 +14,9 @@ use super::lex::{Tok, Token, lex};
 #[derive(Debug)]
 pub struct Tree {
     pub name: String,
-    /// The file it was parsed from (what error locations name).
-    pub parse_name: Rc<str>,
+    /// The file it was parsed from (what error locations name). An `Arc`: every segment of a
+    /// traced execution's source map holds it, and rendered output crosses threads.
+    pub parse_name: Arc<str>,
     /// The whole text of that file: node positions are byte offsets into it.
     pub src: Rc<str>,
     pub root: Box<[Node]>,
@@ -24,7 +26,7 @@ pub struct Tree {
 }
 
 impl Tree {
-    fn new(name: String, parse_name: Rc<str>, src: Rc<str>, root: Box<[Node]>) -> Tree {
+    fn new(name: String, parse_name: Arc<str>, src: Rc<str>, root: Box<[Node]>) -> Tree {
         Tree {
             name,
             parse_name,
@@ -291,7 +293,7 @@ pub struct Parsed {
 /// rejects unknown functions at parse time, even in branches that never run).
 pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<Parsed, ParseError> {
     let src_rc: Rc<str> = Rc::from(src);
-    let parse_name: Rc<str> = Rc::from(name);
+    let parse_name: Arc<str> = Arc::from(name);
     let lexed = lex(src);
     let mut p = Parser {
         src,
@@ -349,7 +351,7 @@ struct Parser<'a> {
     action_start: Option<usize>,
     defines: Vec<Tree>,
     src_rc: Rc<str>,
-    parse_name: Rc<str>,
+    parse_name: Arc<str>,
     // Stacks the lists under construction are gathered on, so each final list is allocated
     // once at its exact size. Nested lists are completed (and taken off the top) before their
     // parent continues.
