@@ -10,7 +10,7 @@ use crate::chart::{LoadedRelease, ValueOptions};
 use crate::error::{InputError, Result};
 use crate::render::chart::Rendered;
 use crate::render::release::{ReleaseOptions, render_release};
-use crate::source::{Provenance, SourceFile};
+use crate::source::{Provenance, SourceFile, line_starts};
 use crate::yaml::{Origin, Span, parse_single};
 
 /// Everything `check` and `render` need from one chart.
@@ -215,11 +215,6 @@ fn hook_weight(doc: &str) -> Option<i64> {
 /// Go's and the regex crate's ASCII `\s`.
 fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\x0B' | '\x0C' | '\r')
-}
-
-/// Offsets where a line starts.
-fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
-    std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
 }
 
 /// The text after each `key:` that is indented on its line, the key perhaps quoted (regex

@@ -4,6 +4,11 @@ use std::sync::Arc;
 
 use crate::yaml::Span;
 
+/// Byte offsets where the lines of `text` start, the first being 0.
+pub fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub struct SourceFile {
     /// The path as the user gave it (or `<stdin>`), shown in reports.
@@ -97,5 +102,15 @@ impl miette::SourceCode for SourceFile {
             inner.column(),
             inner.line_count(),
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn line_starts_follow_each_newline() {
+        let starts: Vec<usize> = super::line_starts("a\nbc\n\nd").collect();
+        assert_eq!(starts, [0, 2, 5, 6]);
+        assert_eq!(super::line_starts("").collect::<Vec<_>>(), [0]);
     }
 }

@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::migration::{DbJob, Direction, Migrations, Origin, Script};
-use super::position::{Placement, line_starts};
+use super::position::Placement;
 use super::{Dialect, Parse, analyse};
 use crate::manifest::Object;
 use crate::manifest::pod::pod_template;
 use crate::manifest::refs::RefKind;
 use crate::shell;
+use crate::source::line_starts;
 use crate::yaml::Node;
 
 /// Migration tools whose SQL is not in the manifest: the words that show one is run.
@@ -84,7 +85,7 @@ pub fn extract(objects: &[Object], default: Option<Dialect>) -> Migrations {
         };
         let file_lines = lines
             .entry(Arc::as_ptr(&object.file))
-            .or_insert_with(|| Arc::new(line_starts(&object.file.text)))
+            .or_insert_with(|| Arc::new(line_starts(&object.file.text).collect()))
             .clone();
         let mut job = DbJob {
             object: index,

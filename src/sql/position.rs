@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::source::SourceFile;
+use crate::source::{SourceFile, line_starts};
 use crate::yaml::{Node, Span, Style};
 
 #[derive(Debug, Clone)]
@@ -22,7 +22,7 @@ impl Placement {
     /// The text is the whole file.
     pub fn whole(file: Arc<SourceFile>) -> Placement {
         Placement {
-            lines: Arc::new(line_starts(&file.text)),
+            lines: Arc::new(line_starts(&file.text).collect()),
             file,
             anchors: vec![(0, 0)],
             fixed: false,
@@ -137,12 +137,6 @@ impl Placement {
     }
 }
 
-pub fn line_starts(text: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,7 +151,7 @@ mod tests {
             .flatten()
             .expect("yaml");
         let node = root.path(&["data", "up.sql"]).expect("key");
-        let p = Placement::scalar(file.clone(), node, Arc::new(line_starts(text)));
+        let p = Placement::scalar(file.clone(), node, Arc::new(line_starts(text).collect()));
         let sql = node.as_str().expect("text");
         let at = sql.find("DROP").expect("drop");
         let span = p.span(at, at + 4);

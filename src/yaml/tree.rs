@@ -82,9 +82,7 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(parsed: &'a str, original: &'a str, shift: &'a [usize], origin: Origin) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(original.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let line_starts = crate::source::line_starts(original).collect();
         let ascii = original.is_ascii();
         Builder {
             parsed,
