@@ -147,8 +147,18 @@ fn float_of(text: &str) -> Option<f64> {
         _ => {}
     }
     let cleaned = without_underscores(text);
-    let body = cleaned.strip_prefix(['-', '+']).unwrap_or(&cleaned);
-    // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+    if is_float_form(&cleaned) {
+        cleaned.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// YAML 1.1's float syntax without `_` separators or the `.inf`/`.nan` names:
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`. go-yaml v2 reads such a plain scalar
+/// as a number, so `toYaml` quotes a string of this form.
+pub fn is_float_form(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
     let (mantissa, exponent) = match body.find(['e', 'E']) {
         Some(i) => (&body[..i], Some(&body[i + 1..])),
         None => (body, None),
@@ -165,9 +175,5 @@ fn float_of(text: &str) -> Option<f64> {
         let digits = e.strip_prefix(['-', '+']).unwrap_or(e);
         !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
     });
-    if mantissa_ok && exponent_ok {
-        cleaned.parse().ok()
-    } else {
-        None
-    }
+    mantissa_ok && exponent_ok
 }

@@ -2,15 +2,16 @@
 //! (value → JSON → go-yaml v2), so numbers, key order (go-yaml's "natural" sort), quoting and
 //! line folding at 80 columns follow that path. The emitter below mirrors libyaml's decisions.
 
-use super::yaml_forms::{is_base60, is_float, is_timestamp};
 use std::cmp::Ordering;
 
+use super::yaml_forms::{is_base60, is_timestamp};
 use super::{Param, add, error_map, json_kind, s};
 use crate::render::Engine;
 use crate::render::value::{Value, lossy};
 use crate::yaml as y;
 use crate::yaml::Kind;
 use crate::yaml::scalar::Resolved;
+use crate::yaml::scalar::is_float_form;
 
 const A: Param = Param::Any;
 
@@ -462,7 +463,7 @@ fn resolves_to_non_string(s: &str) -> bool {
         return true;
     };
     match first {
-        '.' => s.parse::<f64>().is_ok() && !s.contains(['e', 'E']) || is_float(s),
+        '.' => s.parse::<f64>().is_ok() && !s.contains(['e', 'E']) || is_float_form(s),
         '+' | '-' | '0'..='9' => {
             if is_timestamp(s) {
                 return true;
@@ -470,7 +471,7 @@ fn resolves_to_non_string(s: &str) -> bool {
             let plain = s.replace('_', "");
             crate::render::parse::parse_go_int(&plain).is_some()
                 || plain.trim_start_matches(['+', '-']).parse::<u64>().is_ok()
-                || is_float(&plain)
+                || is_float_form(&plain)
                 || is_binary(&plain)
                 || is_base60(s)
         }
