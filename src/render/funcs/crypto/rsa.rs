@@ -98,7 +98,7 @@ const WINDOW: usize = 4096;
 /// A random prime of exactly `bits` bits, its top two bits set (so that `p·q` has all its bits).
 fn prime(bits: usize, rand: &mut dyn FnMut() -> u64) -> BigUint {
     let primes = small_primes();
-    loop {
+    'start: loop {
         let mut start = random_bits(bits, rand);
         start.set_bit(bits as u64 - 1, true);
         start.set_bit(bits as u64 - 2, true);
@@ -111,7 +111,8 @@ fn prime(bits: usize, rand: &mut dyn FnMut() -> u64) -> BigUint {
             for (i, _) in composite.iter().enumerate().filter(|(_, c)| !**c) {
                 let candidate = &start + (base + 2 * i as u64);
                 if candidate.bits() != bits as u64 {
-                    break;
+                    // Past the size: the rest of this search would be too.
+                    continue 'start;
                 }
                 if miller_rabin(&candidate, rand) {
                     return candidate;
@@ -286,15 +287,6 @@ impl Key {
 mod tests {
     use super::*;
 
-    fn rng(mut x: u64) -> impl FnMut() -> u64 {
-        move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        }
-    }
-
     #[test]
     fn the_sieve_holds_the_odd_primes_below_its_limit() {
         let primes = small_primes();
@@ -307,7 +299,7 @@ mod tests {
     #[test]
     fn the_window_sieve_strikes_exactly_the_multiples_of_small_primes() {
         let primes = small_primes();
-        let start = random_bits(512, &mut rng(11)) | BigUint::from(1u32);
+        let start = random_bits(512, &mut xorshift(11)) | BigUint::from(1u32);
         let residues: Vec<u64> = primes.iter().map(|&p| rem_small(&start, p)).collect();
         let mut composite = vec![false; 3000];
         let base = 2 * 3000;
@@ -321,16 +313,16 @@ mod tests {
 
     #[test]
     fn the_private_operation_by_crt_is_plain_exponentiation() {
-        let key = Key::generate(512, &mut rng(5));
+        let key = Key::generate(512, &mut xorshift(5));
         for seed in 1..20u64 {
-            let m = random_bits(500, &mut rng(seed));
+            let m = random_bits(500, &mut xorshift(seed));
             assert_eq!(key.private_op(&m), m.modpow(&key.d, &key.n));
         }
     }
 
     #[test]
     fn inconsistent_private_keys_are_refused() {
-        let key = Key::generate(512, &mut rng(9));
+        let key = Key::generate(512, &mut xorshift(9));
         assert!(Key::from_private_der(&key.private_der()).is_some());
         let broken = Key {
             n: &key.n + 2u32,
@@ -354,7 +346,7 @@ mod tests {
 
     #[test]
     fn small_remainders_match_big_number_arithmetic() {
-        let n = random_bits(1000, &mut rng(7));
+        let n = random_bits(1000, &mut xorshift(7));
         for p in [3u32, 251, 16381] {
             assert_eq!(BigUint::from(rem_small(&n, p)), &n % p);
         }
@@ -362,7 +354,7 @@ mod tests {
 
     #[test]
     fn primes_have_their_exact_size_and_pass_fermat() {
-        let mut rand = rng(42);
+        let mut rand = xorshift(42);
         for bits in [256, 512] {
             let p = prime(bits, &mut rand);
             assert_eq!(p.bits(), bits as u64);
@@ -379,7 +371,7 @@ mod tests {
 
     #[test]
     fn generated_keys_invert_the_public_exponent() {
-        let key = Key::generate(512, &mut rng(3));
+        let key = Key::generate(512, &mut xorshift(3));
         assert_eq!(key.n.bits(), 512);
         let one = BigUint::from(1u32);
         let phi = (&key.p - &one) * (&key.q - &one);
