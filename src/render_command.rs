@@ -4,8 +4,7 @@ use crate::check::release_options;
 use crate::cli::RenderArgs;
 use crate::error::{InputError, Result};
 use crate::kube::KubeVersion;
-use crate::render::release::render_release;
-use crate::rendered::stream_text;
+use crate::rendered::{render_outputs, stream_text};
 
 /// The `helm template` stream, or with `--json` the engine's raw map
 /// `{"<chart>/templates/<file>": "<text>"}` (the shape of `helm-render --json`).
@@ -20,13 +19,7 @@ pub fn run(args: &RenderArgs) -> Result<String> {
             .map_err(|e: String| InputError::new(format!("--kube-version: {e}")))?;
         options.capabilities.kube_version = format!("v{version}.0");
     }
-    let loaded = crate::chart::load(&args.chart, &args.args.value_options())?;
-    let rendered = render_release(&loaded, &options).map_err(|e| {
-        InputError::in_path(
-            args.chart.display().to_string(),
-            format!("rendering failed: {}", e.helm_message()),
-        )
-    })?;
+    let rendered = render_outputs(&args.chart, &args.args.value_options(), &options)?;
     if args.json {
         let map: serde_json::Map<String, serde_json::Value> = rendered
             .into_iter()

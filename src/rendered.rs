@@ -39,6 +39,17 @@ pub fn render_path(
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
+/// Loads `path` and renders each template, without assembling the stream (`rollguard render`
+/// prints it with [`stream_text`], or the outputs as they are).
+pub fn render_outputs(
+    path: &Path,
+    values: &ValueOptions,
+    options: &ReleaseOptions,
+) -> Result<BTreeMap<String, Rendered>> {
+    let loaded = crate::chart::load(path, values)?;
+    render(&loaded, &path.display().to_string(), options)
+}
+
 /// Renders a loaded chart; `shown` is how the chart's location is written in reports.
 pub fn render_loaded(
     loaded: &LoadedRelease,
@@ -46,9 +57,7 @@ pub fn render_loaded(
     options: &ReleaseOptions,
     include_hooks: bool,
 ) -> Result<RenderedChart> {
-    let rendered = render_release(loaded, options).map_err(|e| {
-        InputError::in_path(shown, format!("rendering failed: {}", e.helm_message()))
-    })?;
+    let rendered = render(loaded, shown, options)?;
     let sources = template_sources(loaded, shown);
     let stream = assemble(&rendered, &sources, shown, include_hooks);
     let root = &loaded.root;
@@ -60,6 +69,15 @@ pub fn render_loaded(
         kube_constraint: kube_constraint(loaded, shown),
         lookups: lookups(&sources),
     })
+}
+
+fn render(
+    loaded: &LoadedRelease,
+    shown: &str,
+    options: &ReleaseOptions,
+) -> Result<BTreeMap<String, Rendered>> {
+    render_release(loaded, options)
+        .map_err(|e| InputError::in_path(shown, format!("rendering failed: {}", e.helm_message())))
 }
 
 /// Every template's text as a source file named by where it is on disk
