@@ -45,17 +45,14 @@ fn check(text: &str, settings: &Settings) -> usize {
         source: None,
     };
     let mut findings = rollguard::rules::run(&chart, 0, settings);
-    rollguard::rules::apply_suppressions(&mut findings, std::slice::from_ref(&chart), settings);
+    rollguard::suppress::apply_suppressions(&mut findings, std::slice::from_ref(&chart), settings);
     let report = Report::new(vec![chart.info], findings, vec![], "bench".into());
     report.render(Format::Json, false).len()
 }
 
 fn bench(c: &mut Criterion) {
     let text = stream(1000);
-    let settings = Settings {
-        kube_version: ApiTable::builtin().newest(),
-        config: Config::default(),
-    };
+    let settings = Config::default().settings(ApiTable::builtin().newest());
     let mut group = c.benchmark_group("1000-objects");
     group.throughput(Throughput::Elements(1000));
     group.bench_function("yaml-parse-only (reference)", |b| {

@@ -18,11 +18,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobSetBuilder};
 
 use crate::error::{InputError, Result};
-use crate::manifest::refs::RefKind;
-use crate::rules::{self, Severity};
+use crate::finding::Severity;
+use crate::kube::KubeVersion;
+use crate::model::{Allow, Settings};
+use crate::rules;
 use crate::source::SourceFile;
 use crate::yaml::{Node, Origin, parse_single};
 
@@ -45,39 +47,18 @@ pub struct Config {
     pub pipelines: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, Default)]
-struct Allow {
-    globs: Option<GlobSet>,
-}
-
-impl Allow {
-    fn matches(&self, name: &str) -> bool {
-        self.globs.as_ref().is_some_and(|g| g.is_match(name))
-    }
-}
-
 impl Config {
-    pub fn is_disabled(&self, rule: &str) -> bool {
-        self.disabled.contains(rule)
-    }
-
-    pub fn severity_override(&self, rule: &str) -> Option<Severity> {
-        self.severity.get(rule).copied()
-    }
-
-    pub fn allows_external(&self, kind: RefKind, name: &str) -> bool {
-        match kind {
-            RefKind::ConfigMap => self.allow_configmaps.matches(name),
-            RefKind::Secret => self.allow_secrets.matches(name),
+    /// The settings the rules read: this config's rule selection, for `kube_version`.
+    pub fn settings(&self, kube_version: KubeVersion) -> Settings {
+        Settings {
+            kube_version,
+            disabled: self.disabled.clone(),
+            severity: self.severity.clone(),
+            allow_configmaps: self.allow_configmaps.clone(),
+            allow_secrets: self.allow_secrets.clone(),
+            startup_default: self.startup_default,
+            startup_workloads: self.startup_workloads.clone(),
         }
-    }
-
-    /// Declared startup seconds for a workload by name, else the default.
-    pub fn startup_seconds(&self, workload: &str) -> Option<i64> {
-        self.startup_workloads
-            .get(workload)
-            .copied()
-            .or(self.startup_default)
     }
 
     /// Finds the config file walking up from `start` (a file or directory).

@@ -1,11 +1,129 @@
-//! What rules produce and reports read.
+//! What rules produce and reports read: findings and where they point, and the vocabulary rules
+//! describe themselves with (severity, effect, category, [`RuleMeta`]).
 
 use std::sync::Arc;
 
+use serde::Serialize;
+
 use crate::manifest::{Object, ResourceId};
-use crate::rules::{Effect, RuleMeta, Severity};
 use crate::source::SourceFile;
+use crate::sql::Script;
 use crate::yaml::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// What a finding means for a rollback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    UpgradeFails,
+    RollbackFails,
+    DataLoss,
+    OldCodeBreaks,
+    NotReverted,
+    FalseRollback,
+    NoAutoRollback,
+    HistoryBloat,
+    /// Findings about rollguard's own configuration.
+    None,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::UpgradeFails => "upgrade-fails",
+            Effect::RollbackFails => "rollback-fails",
+            Effect::DataLoss => "data-loss",
+            Effect::OldCodeBreaks => "old-code-breaks",
+            Effect::NotReverted => "not-reverted",
+            Effect::FalseRollback => "false-rollback",
+            Effect::NoAutoRollback => "no-auto-rollback",
+            Effect::HistoryBloat => "history-bloat",
+            Effect::None => "none",
+        }
+    }
+
+    /// One sentence for reports: what happens to the rollback.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Effect::UpgradeFails => "the upgrade (or the next one) fails",
+            Effect::RollbackFails => "a rollback to the previous revision fails",
+            Effect::DataLoss => "data is lost and a rollback cannot bring it back",
+            Effect::OldCodeBreaks => "the previous app version cannot run after a rollback",
+            Effect::NotReverted => "a rollback leaves this change in place",
+            Effect::FalseRollback => "a healthy release is rolled back or never marked ready",
+            Effect::NoAutoRollback => "a broken release is not detected or reverted",
+            Effect::HistoryBloat => "release history grows without bound",
+            Effect::None => "no effect on the release",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Migrations,
+    Apis,
+    Storage,
+    Probes,
+    Configuration,
+    Pipeline,
+    Tool,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Migrations => "migrations",
+            Category::Apis => "apis",
+            Category::Storage => "storage",
+            Category::Probes => "probes",
+            Category::Configuration => "configuration",
+            Category::Pipeline => "pipeline",
+            Category::Tool => "tool",
+        }
+    }
+}
+
+/// Everything a user, a report or a doc page needs to know about a rule.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    pub effect: Effect,
+    /// One line, for `rollguard rules` and SARIF short descriptions.
+    pub summary: &'static str,
+    /// A paragraph: what the rule looks for and why it breaks rollbacks.
+    pub doc: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+}
 
 #[derive(Debug, Clone)]
 pub struct Location {
@@ -30,6 +148,15 @@ impl Location {
                 span,
                 template: object.template.clone(),
             },
+        }
+    }
+
+    /// A position in a migration script.
+    pub fn in_script(script: &Script, span: Span) -> Location {
+        Location {
+            file: script.file().clone(),
+            span,
+            template: script.origin.template.clone(),
         }
     }
 }
@@ -79,6 +206,29 @@ impl Finding {
 
     pub fn counts(&self) -> bool {
         self.suppressed.is_none()
+    }
+}
+
+impl Finding {
+    pub fn help(&mut self, text: impl Into<String>) -> &mut Finding {
+        self.help = Some(text.into());
+        self
+    }
+
+    pub fn severity(&mut self, severity: Severity) -> &mut Finding {
+        self.severity = severity;
+        self
+    }
+
+    pub fn diff(&mut self, text: impl Into<String>) -> &mut Finding {
+        let text = text.into();
+        self.diff = (!text.is_empty()).then_some(text);
+        self
+    }
+
+    pub fn effect(&mut self, effect: Effect) -> &mut Finding {
+        self.effect = effect;
+        self
     }
 }
 

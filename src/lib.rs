@@ -29,4 +29,5 @@ pub mod rules;
 pub mod shell;
 pub mod source;
 pub mod sql;
+pub mod suppress;
 pub mod yaml;

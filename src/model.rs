@@ -1,17 +1,20 @@
 //! The model the rules read: per checked chart, the objects of the new revision (and later the
 //! baseline, migrations and pipelines), plus settings that apply to the whole run.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use globset::GlobSet;
 use serde::Serialize;
 
 use crate::source::SourceFile;
 use crate::yaml::Span;
 
 use crate::baseline::Baseline;
-use crate::config::Config;
+use crate::finding::Severity;
 use crate::kube::KubeVersion;
 use crate::manifest::Object;
+use crate::manifest::refs::RefKind;
 use crate::pipeline::Invocation;
 use crate::sql::Migrations;
 
@@ -64,9 +67,52 @@ impl ChartModel {
     }
 }
 
-/// Settings of the run that every rule may read.
+/// Settings of the run that every rule may read: the target Kubernetes version and what
+/// `.rollguard.yaml` says about the rules (built by [`crate::config::Config::settings`]).
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub kube_version: KubeVersion,
-    pub config: Config,
+    pub disabled: BTreeSet<String>,
+    pub severity: BTreeMap<String, Severity>,
+    pub allow_configmaps: Allow,
+    pub allow_secrets: Allow,
+    pub startup_default: Option<i64>,
+    pub startup_workloads: BTreeMap<String, i64>,
+}
+
+impl Settings {
+    pub fn is_disabled(&self, rule: &str) -> bool {
+        self.disabled.contains(rule)
+    }
+
+    pub fn severity_override(&self, rule: &str) -> Option<Severity> {
+        self.severity.get(rule).copied()
+    }
+
+    pub fn allows_external(&self, kind: RefKind, name: &str) -> bool {
+        match kind {
+            RefKind::ConfigMap => self.allow_configmaps.matches(name),
+            RefKind::Secret => self.allow_secrets.matches(name),
+        }
+    }
+
+    /// Declared startup seconds for a workload by name, else the default.
+    pub fn startup_seconds(&self, workload: &str) -> Option<i64> {
+        self.startup_workloads
+            .get(workload)
+            .copied()
+            .or(self.startup_default)
+    }
+}
+
+/// Names of objects that may exist outside the chart (`allow.configMaps`, `allow.secrets`).
+#[derive(Debug, Clone, Default)]
+pub struct Allow {
+    pub globs: Option<GlobSet>,
+}
+
+impl Allow {
+    fn matches(&self, name: &str) -> bool {
+        self.globs.as_ref().is_some_and(|g| g.is_match(name))
+    }
 }

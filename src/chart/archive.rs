@@ -8,7 +8,7 @@ use flate2::read::GzDecoder;
 
 use super::MAX_FILE_BYTES;
 use super::budget::Budget;
-use super::load::File;
+use super::file::File;
 
 /// The files of a chart archive, named relative to the chart root (the archive's first path
 /// component, the chart directory, is dropped), charged to `budget`. Errors are plain

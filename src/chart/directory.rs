@@ -10,8 +10,8 @@ use walkdir::WalkDir;
 use crate::error::{InputError, Result};
 
 use super::budget::Budget;
+use super::file::File;
 use super::helmignore::Rules;
-use super::load::File;
 
 pub fn read_directory(root: &Path, budget: &mut Budget) -> Result<Vec<File>> {
     let shown = root.display().to_string();

@@ -13,8 +13,9 @@ use crate::error::{InputError, Result};
 use super::MAX_CHART_BYTES;
 use super::archive::{TarEntry, clean_path, tar_entries};
 use super::budget::Budget;
+use super::file::File;
 use super::helmignore::Rules;
-use super::load::{Chart, File, load_files};
+use super::load::{Chart, load_files};
 
 /// Loads the chart directory `chart_dir` (inside a git work tree) as committed at `revision`.
 pub fn load_chart_at_revision(chart_dir: &Path, revision: &str) -> Result<Chart> {

@@ -52,6 +52,7 @@ mod archive;
 mod budget;
 mod deps;
 mod directory;
+mod file;
 pub mod git;
 mod gofmt;
 mod helmignore;
@@ -61,8 +62,9 @@ mod release;
 pub mod semver;
 pub mod values;
 
+pub use file::File;
 pub use git::load_chart_at_revision;
-pub use load::{Chart, File, load_chart};
+pub use load::{Chart, load_chart};
 pub use metadata::{ChartMetadata, Dependency, Maintainer};
 pub use release::{LoadedRelease, RenderChart, Template, kube_version_compatible, load, prepare};
 pub use values::{ValueOptions, Values};

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use crate::error::{InputError, Result};
 
 use super::deps::{process_enabled, process_import_values};
-use super::load::{Chart, File, load_chart};
+use super::file::File;
+use super::load::{Chart, load_chart};
 use super::metadata::ChartMetadata;
 use super::values::coalesce::coalesce;
 use super::values::{ValueOptions, Values, schema};

@@ -14,12 +14,13 @@ use crate::cli::{CheckArgs, FailOn, Renderer};
 use crate::config::Config;
 use crate::diff::pair;
 use crate::error::{InputError, Result};
+use crate::finding::{Category, Severity};
 use crate::kube::{ApiTable, KubeVersion};
 use crate::manifest::{Object, load_stream};
-use crate::model::{ChartInfo, ChartModel, ChartSource, Settings};
+use crate::model::{ChartInfo, ChartModel, ChartSource};
 use crate::pipeline;
 use crate::report::{Format, Report};
-use crate::rules::{self, Severity};
+use crate::rules;
 use crate::source::SourceFile;
 use crate::sql;
 
@@ -34,10 +35,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let start = input_start(args, &chart_paths);
     let config = load_config(args, start)?;
     let kube_version = kube_version(args, &config)?;
-    let settings = Settings {
-        kube_version,
-        config,
-    };
+    let settings = config.settings(kube_version);
     if nothing_changed(args, &chart_paths) {
         let note = "none of the changed files belongs to a chart: nothing to check".to_string();
         let report = Report::new(
@@ -63,7 +61,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         return Err(InputError::new("--base REF renders the chart at REF natively; it cannot be combined with --renderer helm")
             .with_help("render the previous revision with helm yourself and pass it with --base-manifest, or use --base-chart"));
     }
-    let dialect = args.sql_dialect.or(settings.config.sql_dialect);
+    let dialect = args.sql_dialect.or(config.sql_dialect);
     let namespace = &args.chart.namespace;
     let mut charts = Vec::new();
     for input in &args.manifest {
@@ -84,7 +82,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         notes.extend(note);
     }
     add_migrations(&mut charts, &args.migrations, dialect)?;
-    let pipelines = pipeline::read::load(pipeline_sources(args, &settings.config, start))?;
+    let pipelines = pipeline::read::load(pipeline_sources(args, &config, start))?;
     for chart in &mut charts {
         chart.invocations = pipeline::related(&pipelines.invocations, chart);
     }
@@ -92,7 +90,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     for (index, chart) in charts.iter().enumerate() {
         findings.extend(rules::run(chart, index, &settings));
     }
-    rules::apply_suppressions(&mut findings, &charts, &settings);
+    crate::suppress::apply_suppressions(&mut findings, &charts, &settings);
     if let Some(path) = &args.accepted {
         accepted::apply(path, &mut findings)?;
     }
@@ -423,13 +421,13 @@ pub fn explain(id: &str, markdown: bool) -> Result<String> {
     } else {
         "does not block by default (`--fail-on warning` makes it)"
     };
-    let sql_comment = if m.category == rules::Category::Migrations {
+    let sql_comment = if m.category == Category::Migrations {
         format!(", put `-- rollguard-ignore {id}` on the SQL statement or the line before it")
     } else {
         String::new()
     };
     // Pipeline findings have no resource to annotate: a comment on the invocation instead.
-    let suppress = if m.category == rules::Category::Pipeline {
+    let suppress = if m.category == Category::Pipeline {
         format!(
             "put `# rollguard-ignore {id}` on the helm command's line or just above it, or disable the rule in .rollguard.yaml (`disable: [{id}]`)"
         )

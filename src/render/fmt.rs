@@ -6,6 +6,13 @@
 
 use super::value::{Rune, Value, go_runes, lossy};
 
+/// Values debug-print as Go's `%v` shows them.
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&sprint_v(self))
+    }
+}
+
 #[derive(Default, Clone, Copy)]
 struct Flags {
     plus: bool,

@@ -31,6 +31,7 @@ pub mod funcs;
 mod lex;
 pub mod objects;
 pub mod parse;
+pub mod record;
 pub mod release;
 pub mod value;
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::funcs::glob::Glob;
+use super::record::Record;
 use super::value::{Object, Value, lossy};
 
 /// `.Files`: the chart's non-template files (Go `map[string][]byte`).
@@ -123,45 +124,6 @@ impl Object for Files {
 
     fn plain(&self) -> Option<Value> {
         Some(self.as_map())
-    }
-}
-
-/// A Go struct with fixed fields, printed `{a b c}`; `text` is its `String()` when it has one.
-pub struct Record {
-    pub type_name: &'static str,
-    pub fields: Vec<(&'static str, Value)>,
-    /// Values `%v` shows that templates cannot reach (unexported fields).
-    pub shown: Vec<Value>,
-    pub text: Option<String>,
-    pub methods: Vec<(&'static str, Value)>,
-    /// What encoding/json makes of it.
-    pub json: Value,
-}
-
-impl Object for Record {
-    fn type_name(&self) -> String {
-        self.type_name.into()
-    }
-
-    fn field(&self, name: &str) -> Option<Value> {
-        self.fields
-            .iter()
-            .chain(self.methods.iter())
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
-    }
-
-    fn format_v(&self) -> String {
-        let parts: Vec<String> = self.shown.iter().map(super::fmt::sprint_v).collect();
-        format!("{{{}}}", parts.join(" "))
-    }
-
-    fn print_text(&self) -> String {
-        self.text.clone().unwrap_or_else(|| self.format_v())
-    }
-
-    fn plain(&self) -> Option<Value> {
-        Some(self.json.clone())
     }
 }
 

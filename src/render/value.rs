@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::rc::Rc;
 
 /// The Go integer type a value has. Templates can observe it (`printf "%T"`, `typeOf`,
@@ -312,12 +311,6 @@ pub fn lossy(b: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(b) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => Cow::Owned(go_runes(b).map(Rune::char).collect()),
-    }
-}
-
-impl fmt::Debug for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&super::fmt::sprint_v(self))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{Report, position};
 use crate::finding::Finding;
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 pub fn render(report: &Report) -> String {
     report

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::Report;
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 fn severity(s: Severity) -> &'static str {
     match s {

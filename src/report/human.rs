@@ -6,8 +6,8 @@ use std::fmt;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::Report;
+use crate::finding::Severity;
 use crate::finding::{Finding, Suppression};
-use crate::rules::Severity;
 
 struct Shown<'a>(&'a Finding);
 

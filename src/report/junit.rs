@@ -2,7 +2,7 @@
 //! fail, info passes, suppressed findings are skipped.
 
 use super::Report;
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

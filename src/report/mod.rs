@@ -9,8 +9,8 @@ mod markdown;
 mod sarif;
 
 use crate::finding::Finding;
+use crate::finding::Severity;
 use crate::model::ChartInfo;
-use crate::rules::Severity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

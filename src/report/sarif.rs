@@ -4,8 +4,9 @@
 use serde_json::{Value, json};
 
 use super::Report;
+use crate::finding::Severity;
 use crate::finding::Suppression;
-use crate::rules::{Severity, catalog};
+use crate::rules::catalog;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 

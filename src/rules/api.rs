@@ -1,6 +1,7 @@
 //! Kubernetes API versions the target cluster no longer (or soon no longer) serves.
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 use std::collections::BTreeMap;
 
 use crate::kube::{ApiStatus, ApiTable};

@@ -1,7 +1,8 @@
 //! Rules on what only a rendered chart shows: its `Chart.yaml` constraints and its templates.
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
 use crate::chart::kube_version_compatible;
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::finding::{Finding, Location};
 
 pub struct KubeVersionIncompatible;

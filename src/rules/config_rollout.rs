@@ -2,8 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
 use crate::diff::{changes, normalized, render_changes};
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::manifest::pod::pod_template;
 use crate::manifest::refs::RefKind;
 

@@ -1,8 +1,9 @@
 //! CustomResourceDefinitions: Helm never upgrades or rolls back `crds/`, and CRD templates
 //! change cluster-wide state.
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
 use crate::diff::{changes, normalized, render_changes};
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 
 pub struct CrdChanged;
 

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::manifest::pod::pod_template;
 use crate::manifest::refs::RefKind;
 
@@ -70,7 +71,7 @@ fn check_refs(cx: &Context, out: &mut Emitter, kind: RefKind) {
             if r.kind != kind
                 || r.name == "kube-root-ca.crt"
                 || managed.contains(&object.id.namespace, r.name)
-                || cx.settings.config.allows_external(kind, r.name)
+                || cx.settings.allows_external(kind, r.name)
                 || !seen.insert(r.name)
             {
                 continue;

@@ -1,6 +1,7 @@
 //! Hook lifecycle rules.
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 
 pub struct HookFailedLeftBehind;
 

@@ -5,8 +5,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
 use crate::diff::{changes, normalized, render_changes, unified};
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::source::SourceFile;
 use crate::yaml::{Node, Origin, parse_single};
 

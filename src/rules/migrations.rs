@@ -1,8 +1,9 @@
 //! Rules about how migrations are run: tools whose SQL is hidden, migrations that run next to
 //! the new pods, destructive migrations without a backup first.
 
-use super::sql::{forward, location};
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
+use super::sql::forward;
+use crate::finding::{Category, Effect, Location, RuleMeta, Severity};
 use crate::manifest::Object;
 use crate::sql::DbJob;
 
@@ -132,7 +133,7 @@ impl Rule for MigrationWithoutBackup {
                 continue;
             }
             out.at(
-                location(script, first.span),
+                Location::in_script(script, first.span),
                 script.origin.resource.clone(),
                 format!(
                     "{} {} and no backup hook runs before it",

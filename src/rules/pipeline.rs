@@ -3,7 +3,8 @@
 //! file. A setting rollguard cannot see (`$HELM_OPTS`, a templated value) is reported as unknown,
 //! at info severity, never as missing.
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::manifest::Object;
 use crate::pipeline::{HelmCommand, Invocation, Setting, Tool, Wait};
 use crate::yaml::Span;

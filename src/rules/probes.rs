@@ -1,6 +1,7 @@
 //! Probes and declared startup time: will `--wait` and the kubelet judge a new pod fairly?
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::manifest::Object;
 use crate::manifest::pod::{Container, ContainerGroup, PodTemplate, is_workload, pod_template};
 use crate::yaml::Node;
@@ -35,7 +36,7 @@ pub fn declared_startup(cx: &Context, pod: &PodTemplate) -> Option<i64> {
     pod.annotation(STARTUP_ANNOTATION)
         .or_else(|| pod.object.annotation(STARTUP_ANNOTATION))
         .and_then(|s| s.trim().parse().ok())
-        .or_else(|| cx.settings.config.startup_seconds(&pod.object.id.name))
+        .or_else(|| cx.settings.startup_seconds(&pod.object.id.name))
 }
 
 pub const STARTUP_ANNOTATION: &str = "rollguard.dev/startup-seconds";

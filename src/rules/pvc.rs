@@ -1,6 +1,7 @@
 //! Storage rules that need no baseline.
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 
 pub struct PvcNoKeepPolicy;
 

@@ -1,8 +1,8 @@
 //! SQL hazard rules: one per kind of statement a rollback cannot undo. They only read the
 //! hazards [`crate::sql`] put in the model; all of them share one check.
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
-use crate::finding::Location;
+use super::framework::{Context, Emitter, Rule};
+use crate::finding::{Category, Effect, Location, RuleMeta, Severity};
 use crate::sql::{Direction, Hazard, Parse, Script};
 
 /// A rule reporting every forward statement with one hazard.
@@ -132,7 +132,7 @@ impl Rule for HazardRule {
                         }
                     }
                     out.at(
-                        location(script, h.span),
+                        Location::in_script(script, h.span),
                         script.origin.resource.clone(),
                         message,
                     )
@@ -150,14 +150,6 @@ pub(super) fn forward<'a>(cx: &'a Context) -> impl Iterator<Item = &'a Script> {
         .scripts
         .iter()
         .filter(|s| s.origin.direction == Direction::Up)
-}
-
-pub(super) fn location(script: &Script, span: crate::yaml::Span) -> Location {
-    Location {
-        file: script.file().clone(),
-        span,
-        template: script.origin.template.clone(),
-    }
 }
 
 pub struct Unparsed;
@@ -195,7 +187,7 @@ impl Rule for Unparsed {
                     .take(60)
                     .collect();
                 out.at(
-                    location(script, statement.span),
+                    Location::in_script(script, statement.span),
                     script.origin.resource.clone(),
                     format!(
                         "{}: a statement is not understood as {} SQL (`{}`)",

@@ -2,9 +2,10 @@
 
 use serde_json::Value;
 
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use super::framework::{Context, Emitter, Rule};
 use crate::diff::storage_bytes;
 use crate::diff::{Pair, changes, normalized, render_changes, unified};
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::manifest::Object;
 
 fn is_pvc(o: &Object) -> bool {

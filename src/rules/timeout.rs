@@ -3,8 +3,9 @@
 //! the readiness probe's initial delay plus one period, times the rollout waves; hook Jobs are
 //! compared on their own by `activeDeadlineSeconds`.
 
+use super::framework::{Context, Emitter, Rule};
 use super::probes::{Probe, declared_startup};
-use super::{Category, Context, Effect, Emitter, Rule, RuleMeta, Severity};
+use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::manifest::Object;
 use crate::manifest::pod::{ContainerGroup, is_workload, pod_template};
 use crate::pipeline::{HelmCommand, Invocation, Setting, Tool, Wait, format_seconds};

@@ -5,7 +5,8 @@ use std::sync::LazyLock;
 
 use num_bigint::BigUint;
 
-use super::{Param, add_ctx, s};
+use super::args::{add_ctx, s};
+use crate::render::Param;
 use crate::render::value::Value;
 use crate::render::{CallCtx, Engine};
 

@@ -4,7 +4,8 @@
 
 use std::rc::Rc;
 
-use super::{Param, add_ctx, s};
+use super::args::{add_ctx, s};
+use crate::render::Param;
 use crate::render::value::{IntTy, Object, Value};
 use crate::render::{Engine, Shared};
 

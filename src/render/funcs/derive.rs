@@ -1,8 +1,9 @@
 //! Sprig's `derivePassword`: the Master Password algorithm (scrypt-derived key, HMAC-SHA256
 //! seed, character templates).
 
-use super::{Param, add, s, to_int64};
+use super::args::{add, s, to_int64};
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::Value;
 
 use super::encoding::sha256;

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Param, add, add_iface, s, str_list, strval};
+use super::args::{add, add_iface, s, str_list, strval};
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::{Map, Value};
 
 const A: Param = Param::Any;

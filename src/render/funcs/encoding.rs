@@ -1,7 +1,8 @@
 //! JSON (Go's encoding/json output exactly), base64 and hash functions.
 
-use super::{Param, add, add_iface, add_raw, bytes, error_map, json_kind, s};
+use super::args::{add, add_iface, add_raw, bytes, error_map, json_kind, s};
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::{Rune, Value, go_runes};
 
 const A: Param = Param::Any;

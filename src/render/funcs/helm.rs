@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Param, add, add_ctx, s};
+use super::args::{add, add_ctx, s};
+use crate::render::Param;
 use crate::render::error::{WARN_END, WARN_START};
 use crate::render::value::Value;
 use crate::render::{CallCtx, Engine, Error, FuncResult};

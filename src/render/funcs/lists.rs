@@ -2,8 +2,9 @@
 
 use std::rc::Rc;
 
-use super::{Param, add, add_iface, n};
+use super::args::{add, add_iface, n};
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::{Elem, List, Value};
 
 const A: Param = Param::Any;

@@ -1,8 +1,9 @@
 //! Sprig's arithmetic: integer functions convert with spf13/cast and return int64; the `…f`
 //! functions compute in decimal (shopspring/decimal), so `addf 0.1 0.2` is `0.3`.
 
-use super::{Param, add, s, to_float64, to_int64};
+use super::args::{add, s, to_float64, to_int64};
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::{IntTy, Value};
 
 const A: Param = Param::Any;

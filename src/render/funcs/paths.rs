@@ -1,7 +1,8 @@
 //! Sprig's path functions (Go's `path` package; the `os…` variants are the same on Unix).
 
-use super::{Param, add, s};
+use super::args::{add, s};
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::Value;
 
 pub(super) fn register(e: &mut Engine) {

@@ -1,7 +1,8 @@
 //! Sprig's random functions. Their output is never compared with Helm's; what matters is the
 //! shape (length, alphabet) and that a seeded render is reproducible.
 
-use super::{Param, add_ctx, n, s};
+use super::args::{add_ctx, n, s};
+use crate::render::Param;
 use crate::render::value::Value;
 use crate::render::{CallCtx, Engine, FuncResult};
 

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 
 use regex::Regex;
 
-use super::{Param, add, n, s, str_list};
+use super::args::{add, n, s, str_list};
+use crate::render::Param;
 use crate::render::value::Value;
 use crate::render::{Engine, Func, FuncResult};
 

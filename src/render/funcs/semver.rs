@@ -4,9 +4,10 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::{Param, add, s};
+use super::args::{add, s};
 use crate::chart::semver::{Constraints, Version};
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::{IntTy, Object, Value};
 
 pub(super) fn register(e: &mut Engine) {

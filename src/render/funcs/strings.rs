@@ -1,7 +1,8 @@
 //! Sprig's string functions.
 
-use super::{Param, add, add_raw, bytes, n, s, str_list, strslice, strval, strval_bytes};
+use super::args::{add, add_raw, bytes, n, s, str_list, strslice, strval, strval_bytes};
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::Value;
 
 const S: Param = Param::Str;

@@ -1,15 +1,16 @@
 //! Helm's `toToml`: BurntSushi/toml's encoder layout (plain keys first, then `[tables]`
 //! indented by depth; floats always with a decimal point); and `fromToml`.
 
-use super::{Param, add};
+use super::args::add;
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::{Value, lossy};
 
 pub(super) fn register(e: &mut Engine) {
     add(e, "fromToml", &[Param::Str], None, |a| {
-        Ok(match super::s(a, 0).parse::<toml::Table>() {
+        Ok(match super::args::s(a, 0).parse::<toml::Table>() {
             Ok(t) => from_toml(&toml::Value::Table(t)),
-            Err(e) => super::error_map(e.message()),
+            Err(e) => super::args::error_map(e.message()),
         })
     });
     add(e, "toToml", &[Param::Any], None, |a| {

@@ -1,8 +1,9 @@
 //! Sprig's type inspection and default-value functions.
 
+use super::args::{add, add_iface, s};
 use super::lists::deep_equal;
-use super::{Param, add, add_iface, s};
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::Value;
 
 const A: Param = Param::Any;

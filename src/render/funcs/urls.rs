@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Param, add, s, strval};
+use super::args::{add, s, strval};
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::Value;
 
 pub(super) fn register(e: &mut Engine) {

@@ -4,9 +4,10 @@
 
 use std::cmp::Ordering;
 
+use super::args::{add, error_map, json_kind, s};
 use super::yaml_forms::{is_base60, is_timestamp};
-use super::{Param, add, error_map, json_kind, s};
 use crate::render::Engine;
+use crate::render::Param;
 use crate::render::value::{Value, lossy};
 use crate::yaml as y;
 use crate::yaml::Kind;

@@ -8,8 +8,9 @@ mod rsa;
 
 use std::rc::Rc;
 
-use super::{Param, n, s};
-use crate::render::objects::Record;
+use super::args::{n, s};
+use crate::render::Param;
+use crate::render::record::Record;
 use crate::render::value::Value;
 use crate::render::{CallCtx, Engine, Func, FuncResult};
 
@@ -97,7 +98,7 @@ fn rng<'a>(c: &'a CallCtx<'_, '_>) -> impl FnMut() -> u64 + 'a {
 
 fn strings(v: &Value) -> Vec<String> {
     match v {
-        Value::List(l) => l.items.iter().map(super::strval).collect(),
+        Value::List(l) => l.items.iter().map(super::args::strval).collect(),
         _ => Vec::new(),
     }
 }

@@ -2,10 +2,10 @@
 //! statement they are on (or the line before). One that matched nothing, or names an unknown
 //! rule, becomes an `unused-suppression` finding.
 
-use super::sql::location;
-use super::{UNUSED_SUPPRESSION, find};
-use crate::finding::{Finding, Suppression};
+use crate::finding::{Finding, Location, Suppression};
 use crate::model::{ChartModel, Settings};
+use crate::rules::find;
+use crate::rules::unused_suppression::UNUSED_SUPPRESSION;
 use crate::sql::Script;
 use crate::yaml::Span;
 
@@ -33,7 +33,7 @@ pub fn apply(findings: &mut [Finding], charts: &[ChartModel], settings: &Setting
                         "`-- rollguard-ignore` in {} names unknown rule `{id}`",
                         script.name()
                     ),
-                    (Some(_), _) if matched || settings.config.is_disabled(id) => continue,
+                    (Some(_), _) if matched || settings.is_disabled(id) => continue,
                     (Some(_), None) => format!(
                         "`-- rollguard-ignore {id}` in {} is on no statement",
                         script.name()
@@ -45,7 +45,7 @@ pub fn apply(findings: &mut [Finding], charts: &[ChartModel], settings: &Setting
                 };
                 let mut finding = Finding::new(&UNUSED_SUPPRESSION, chart_index, message);
                 finding.resource = script.origin.resource.clone();
-                finding.location = Some(location(script, ignore.span));
+                finding.location = Some(Location::in_script(script, ignore.span));
                 finding.help = Some(format!("remove `{id}` from the comment"));
                 unused.push(finding);
             }

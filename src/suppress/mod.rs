@@ -1,28 +1,22 @@
-//! Suppressions (`rollguard.dev/ignore` annotations) and the `unused-suppression` finding.
-//! This runs after every rule, over all findings, since it must know what matched.
+//! Suppressions: `rollguard.dev/ignore` annotations (here), `-- rollguard-ignore` in SQL
+//! ([`sql_comment`]) and `# rollguard-ignore` in pipeline files ([`pipeline_comment`]), and the
+//! `unused-suppression` findings for those that matched nothing. This runs after every rule,
+//! over all findings, since it must know what matched.
 
-use super::{Category, Effect, RuleMeta, Severity, find};
+mod pipeline_comment;
+mod sql_comment;
+
 use crate::finding::{Finding, Location, Suppression};
 use crate::model::{ChartModel, Settings};
+use crate::rules::find;
+use crate::rules::unused_suppression::UNUSED_SUPPRESSION;
 
 pub const IGNORE_ANNOTATION: &str = "rollguard.dev/ignore";
-
-pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
-    id: "unused-suppression",
-    category: Category::Tool,
-    severity: Severity::Info,
-    effect: Effect::None,
-    summary: "a suppression that matched nothing, or names an unknown rule",
-    doc: "A `rollguard.dev/ignore` annotation (or SQL comment, or config entry) names a rule that \
-          reported nothing on that resource, or a rule id rollguard does not know. Stale \
-          suppressions hide the next real finding; unknown ids are usually typos.",
-    fix: "Remove the id from the suppression, or correct its spelling (`rollguard rules` lists them).",
-};
 
 /// Marks findings suppressed by their resource's annotation and appends `unused-suppression`
 /// findings for annotation entries that matched nothing.
 pub fn apply_suppressions(findings: &mut Vec<Finding>, charts: &[ChartModel], settings: &Settings) {
-    let mut unused = super::migrations_suppression::apply(findings, charts, settings);
+    let mut unused = sql_comment::apply(findings, charts, settings);
     for (chart_index, chart) in charts.iter().enumerate() {
         for object in &chart.objects {
             let Some((_, value)) = object
@@ -48,7 +42,7 @@ pub fn apply_suppressions(findings: &mut Vec<Finding>, charts: &[ChartModel], se
                         "`{IGNORE_ANNOTATION}` on {} names unknown rule `{id}`",
                         object.id
                     ),
-                    Some(_) if matched || settings.config.is_disabled(id) => continue,
+                    Some(_) if matched || settings.is_disabled(id) => continue,
                     Some(_) => format!(
                         "`{IGNORE_ANNOTATION}` on {} suppresses `{id}`, which reported nothing here",
                         object.id
@@ -62,9 +56,9 @@ pub fn apply_suppressions(findings: &mut Vec<Finding>, charts: &[ChartModel], se
             }
         }
     }
-    super::pipeline_suppression::apply(findings, charts, settings, &mut unused);
-    if !settings.config.is_disabled(UNUSED_SUPPRESSION.id) {
-        if let Some(severity) = settings.config.severity_override(UNUSED_SUPPRESSION.id) {
+    pipeline_comment::apply(findings, charts, settings, &mut unused);
+    if !settings.is_disabled(UNUSED_SUPPRESSION.id) {
+        if let Some(severity) = settings.severity_override(UNUSED_SUPPRESSION.id) {
             unused.iter_mut().for_each(|f| f.severity = severity);
         }
         findings.extend(unused);

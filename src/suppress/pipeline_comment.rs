@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use super::find;
-use super::suppression::UNUSED_SUPPRESSION;
 use crate::finding::{Finding, Location, Suppression};
 use crate::model::{ChartModel, Settings};
+use crate::rules::find;
+use crate::rules::unused_suppression::UNUSED_SUPPRESSION;
 
 pub fn apply(
     findings: &mut [Finding],
@@ -50,7 +50,7 @@ pub fn apply(
         let id = &ignore.rule;
         let message = match find(id) {
             None => format!("`rollguard-ignore` names unknown rule `{id}`"),
-            Some(_) if settings.config.is_disabled(id) => continue,
+            Some(_) if settings.is_disabled(id) => continue,
             Some(_) => format!(
                 "`rollguard-ignore {id}` on {}: the rule reported nothing there",
                 inv.describe()

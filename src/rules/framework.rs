@@ -1,0 +1,74 @@
+//! What a rule is and what it sees: the [`Rule`] trait, the [`Context`] of one chart and the
+//! [`Emitter`] that fills in a finding's rule, chart and location.
+
+use crate::diff::RevisionDiff;
+use crate::finding::{Finding, Location, RuleMeta};
+use crate::manifest::{Object, ResourceId};
+use crate::model::{ChartModel, Settings};
+use crate::yaml::Span;
+
+/// What a rule sees: one chart's model and the run's settings.
+pub struct Context<'a> {
+    pub chart: &'a ChartModel,
+    pub chart_index: usize,
+    pub settings: &'a Settings,
+    /// The new revision paired with the baseline's current revision, when there is a baseline.
+    pub diff: Option<RevisionDiff<'a>>,
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &Context, out: &mut Emitter);
+}
+
+/// Collects one rule's findings, filling in the rule, chart and location plumbing.
+pub struct Emitter<'a> {
+    pub(super) meta: &'static RuleMeta,
+    pub(super) chart: usize,
+    pub(super) out: &'a mut Vec<Finding>,
+}
+
+impl Emitter<'_> {
+    /// A finding about `object`, located at `span` in its source.
+    pub fn object(
+        &mut self,
+        object: &Object,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        let mut finding = Finding::new(self.meta, self.chart, message);
+        finding.resource = Some(object.id.clone());
+        finding.location = Some(Location::in_object(object, span));
+        self.push(finding)
+    }
+
+    /// A finding at a location that is not (only) an object's, such as a SQL statement.
+    pub fn at(
+        &mut self,
+        location: Location,
+        resource: Option<ResourceId>,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        let mut finding = Finding::new(self.meta, self.chart, message);
+        finding.resource = resource;
+        finding.location = Some(location);
+        self.push(finding)
+    }
+
+    /// Records a finding. A location in text rollguard rendered moves to the template line
+    /// that wrote it.
+    pub fn push(&mut self, mut finding: Finding) -> &mut Finding {
+        if let Some(l) = &finding.location
+            && let Some((file, span)) = l.file.origin(l.span)
+        {
+            finding.location = Some(Location {
+                file,
+                span,
+                template: None,
+            });
+        }
+        self.out.push(finding);
+        let last = self.out.len() - 1;
+        &mut self.out[last]
+    }
+}
