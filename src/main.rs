@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use rollguard::check;
 use rollguard::cli::{Cli, Command};
+use rollguard::commands::{check, render, rules};
 
 /// Rendering allocates many small, short-lived values; mimalloc serves them markedly faster
 /// than the system allocator (see `cargo bench --bench render`). Built without transparent
@@ -17,7 +17,7 @@ fn main() -> ExitCode {
             check::emit(args, &outcome)?;
             Ok(outcome.exit_code)
         }),
-        Command::Render(args) => rollguard::render_command::run(args).map(|text| {
+        Command::Render(args) => render::run(args).map(|text| {
             print!("{text}");
             0
         }),
@@ -27,10 +27,10 @@ fn main() -> ExitCode {
             Ok(0)
         }
         Command::Rules => {
-            print!("{}", check::rules_table());
+            print!("{}", rules::rules_table());
             Ok(0)
         }
-        Command::Explain { rule, markdown } => check::explain(rule, *markdown).map(|text| {
+        Command::Explain { rule, markdown } => rules::explain(rule, *markdown).map(|text| {
             print!("{text}");
             0
         }),

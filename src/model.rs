@@ -16,7 +16,7 @@ use crate::kube::KubeVersion;
 use crate::manifest::Object;
 use crate::manifest::refs::RefKind;
 use crate::pipeline::Invocation;
-use crate::sql::Migrations;
+use crate::sql::{self, Migrations};
 
 /// What the report says about a checked chart or manifest.
 #[derive(Debug, Clone, Serialize)]
@@ -62,9 +62,39 @@ pub struct ChartModel {
 }
 
 impl ChartModel {
+    /// A checked chart or manifest with the SQL its objects carry (what the baseline already
+    /// shipped is not checked again); no invocations yet.
+    pub fn new(
+        info: ChartInfo,
+        objects: Vec<Object>,
+        base: Option<Baseline>,
+        source: Option<ChartSource>,
+        dialect: Option<sql::Dialect>,
+    ) -> ChartModel {
+        let mut migrations = sql::extract(&objects, dialect);
+        if let Some(base) = &base {
+            migrations.drop_shipped(&sql::extract(&base.current().objects, dialect));
+        }
+        ChartModel {
+            info,
+            objects,
+            invocations: Vec::new(),
+            base,
+            migrations,
+            source,
+        }
+    }
+
     pub fn non_hook_objects(&self) -> impl Iterator<Item = &Object> {
         self.objects.iter().filter(|o| !o.is_hook())
     }
+}
+
+/// The chart name from the first `# Source: <chart>/templates/…` comment.
+pub fn chart_name(objects: &[Object]) -> Option<String> {
+    objects
+        .iter()
+        .find_map(|o| o.template.as_deref()?.split('/').next().map(str::to_string))
 }
 
 /// Settings of the run that every rule may read: the target Kubernetes version and what

@@ -55,7 +55,6 @@ mod jenkins;
 mod make;
 pub mod read;
 mod referenced;
-mod relate;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -64,7 +63,6 @@ pub use discover::FileKind;
 pub use duration::{format_seconds, parse_go_duration};
 pub use embed::OffsetMap;
 pub use invocation::{ChartArg, HelmCommand, Ignore, Invocation, Setting, Tool, Wait};
-pub use relate::{checked_note, related};
 
 use crate::source::SourceFile;
 

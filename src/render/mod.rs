@@ -33,6 +33,7 @@ pub mod objects;
 pub mod parse;
 pub mod record;
 pub mod release;
+pub mod stream;
 pub mod value;
 
 use std::cell::{Cell, RefCell};

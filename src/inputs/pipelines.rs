@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{ChartArg, Invocation, discover};
 use crate::model::{ChartInfo, ChartModel};
+use crate::pipeline::{ChartArg, Invocation, discover};
 
 /// Does `inv` deploy `chart`? `None` when it cannot tell.
 fn deploys(inv: &Invocation, chart: &ChartInfo, bases: &[PathBuf]) -> Option<bool> {

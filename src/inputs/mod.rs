@@ -1,53 +1,49 @@
-//! `rollguard check`: load → model → rules → findings → report.
+//! From the command line to what the rules read: the settings, and one [`ChartModel`] per chart,
+//! manifest or migrations folder, each with its baseline, migrations and pipeline invocations.
+//! Which charts ([`select`]), rendering them ([`charts`], [`native`], [`helm_binary`]) and which
+//! helm invocations deploy them ([`pipelines`]) are this module's parts.
 
-mod charts;
+pub mod charts;
+pub mod helm_binary;
+pub mod native;
+pub mod pipelines;
+pub mod select;
 
-use charts::check_charts;
-pub use charts::release_options;
-
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::accepted;
 use crate::baseline::{Baseline, Revision, Source, release};
-use crate::cli::{CheckArgs, FailOn, Renderer};
+use crate::cli::{CheckArgs, Renderer};
 use crate::config::Config;
 use crate::diff::pair;
 use crate::error::{InputError, Result};
-use crate::finding::{Category, Severity};
 use crate::kube::{ApiTable, KubeVersion};
-use crate::manifest::{Object, load_stream};
-use crate::model::{ChartInfo, ChartModel, ChartSource};
+use crate::manifest::load_stream;
+use crate::model::{ChartInfo, ChartModel, Settings, chart_name};
 use crate::pipeline;
-use crate::report::{Format, Report};
-use crate::rules;
 use crate::source::SourceFile;
 use crate::sql;
 
-/// What `check` produced: the rendered report and the exit code it implies.
-pub struct Outcome {
-    pub report: Report,
-    pub exit_code: u8,
+use charts::check_charts;
+
+/// What a `check` run reads: its settings, and the checked charts with the notes loading them
+/// left for the report.
+pub struct Inputs {
+    pub settings: Settings,
+    pub charts: Vec<ChartModel>,
+    pub notes: Vec<String>,
 }
 
-pub fn run(args: &CheckArgs) -> Result<Outcome> {
+/// Reads every input of a `check` run; `None` when `--changed` named only files that belong to
+/// no chart.
+pub fn load(args: &CheckArgs) -> Result<Option<Inputs>> {
     let chart_paths = chart_inputs(args)?;
     let start = input_start(args, &chart_paths);
     let config = load_config(args, start)?;
     let kube_version = kube_version(args, &config)?;
     let settings = config.settings(kube_version);
     if nothing_changed(args, &chart_paths) {
-        let note = "none of the changed files belongs to a chart: nothing to check".to_string();
-        let report = Report::new(
-            Vec::new(),
-            Vec::new(),
-            vec![note],
-            args.chart.release_name.clone(),
-        );
-        return Ok(Outcome {
-            report,
-            exit_code: 0,
-        });
+        return Ok(None);
     }
     let base = load_baseline(args)?;
     if (base.is_some() || args.base_chart.is_some()) && args.manifest.len() + chart_paths.len() > 1
@@ -73,7 +69,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
             version: None,
             baseline: base.as_ref().map(|b| b.label.clone()),
         };
-        charts.push(chart_model(info, objects, base.clone(), None, dialect));
+        charts.push(ChartModel::new(info, objects, base.clone(), None, dialect));
     }
     let mut notes = Vec::new();
     let checked = check_charts(args, &chart_paths, base.as_ref(), kube_version, dialect)?;
@@ -82,85 +78,23 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         notes.extend(note);
     }
     add_migrations(&mut charts, &args.migrations, dialect)?;
-    let pipelines = pipeline::read::load(pipeline_sources(args, &config, start))?;
+    let found = pipeline::read::load(pipeline_sources(args, &config, start))?;
     for chart in &mut charts {
-        chart.invocations = pipeline::related(&pipelines.invocations, chart);
-    }
-    let mut findings = Vec::new();
-    for (index, chart) in charts.iter().enumerate() {
-        findings.extend(rules::run(chart, index, &settings));
-    }
-    crate::suppress::apply_suppressions(&mut findings, &charts, &settings);
-    if let Some(path) = &args.accepted {
-        accepted::apply(path, &mut findings)?;
-    }
-    if let Some(path) = &args.write_accepted {
-        accepted::write(path, &findings)?;
+        chart.invocations = pipelines::related(&found.invocations, chart);
     }
     notes.extend(self::notes(&charts));
-    notes.extend(pipelines.notes);
-    notes.extend(charts.iter().filter_map(pipeline::checked_note));
-    let report = Report::new(
-        charts.into_iter().map(|c| c.info).collect(),
-        findings,
+    notes.extend(found.notes);
+    notes.extend(charts.iter().filter_map(pipelines::checked_note));
+    Ok(Some(Inputs {
+        settings,
+        charts,
         notes,
-        args.chart.release_name.clone(),
-    );
-    let exit_code = exit_code(&report, args.fail_on);
-    Ok(Outcome { report, exit_code })
+    }))
 }
 
 /// `--changed` with files that belong to no chart, and nothing else to check.
 fn nothing_changed(args: &CheckArgs, chart_paths: &[PathBuf]) -> bool {
     args.changed && chart_paths.is_empty() && args.manifest.is_empty() && args.migrations.is_empty()
-}
-
-/// Writes the report where asked. Under GitHub Actions the human format also emits workflow
-/// annotations, so findings show up on the pull request.
-pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
-    let mut text = if args.quiet && args.format == Format::Human {
-        outcome.report.compact()
-    } else {
-        outcome.report.render(args.format, color)
-    };
-    if args.format == Format::Human && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        text.push_str(&outcome.report.render(Format::Github, false));
-    }
-    match &args.output {
-        Some(path) => std::fs::write(path, text).map_err(|e| {
-            InputError::in_path(
-                path.display().to_string(),
-                format!("cannot write the report: {e}"),
-            )
-        }),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
-}
-
-fn chart_model(
-    info: ChartInfo,
-    objects: Vec<Object>,
-    base: Option<Baseline>,
-    source: Option<ChartSource>,
-    dialect: Option<sql::Dialect>,
-) -> ChartModel {
-    let mut migrations = sql::extract(&objects, dialect);
-    if let Some(base) = &base {
-        migrations.drop_shipped(&sql::extract(&base.current().objects, dialect));
-    }
-    ChartModel {
-        info,
-        objects,
-        invocations: Vec::new(),
-        base,
-        migrations,
-        source,
-    }
 }
 
 /// The charts to render: those `--changed` files belong to, every chart here with `--all`,
@@ -169,14 +103,12 @@ fn chart_inputs(args: &CheckArgs) -> Result<Vec<PathBuf>> {
     if args.changed {
         // No files named: git says what changed since the baseline.
         if let (true, Some(reference)) = (args.charts.is_empty(), &args.base) {
-            return Ok(crate::charts::containing(&crate::charts::changed_since(
-                reference,
-            )?));
+            return Ok(select::containing(&select::changed_since(reference)?));
         }
-        return Ok(crate::charts::containing(&args.charts));
+        return Ok(select::containing(&args.charts));
     }
     if args.all {
-        let found = crate::charts::under(Path::new("."));
+        let found = select::under(Path::new("."));
         if found.is_empty() {
             return Err(InputError::new("--all: no Chart.yaml under the working directory")
                 .with_help("charts under fixtures/, testdata/ and hidden directories are skipped: name them to check them"));
@@ -291,16 +223,6 @@ fn add_migrations(
     Ok(())
 }
 
-fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
-    let s = report.summary();
-    let fails = match fail_on {
-        FailOn::Error => s.error > 0,
-        FailOn::Warning => s.error + s.warning > 0,
-        FailOn::Never => false,
-    };
-    u8::from(fails)
-}
-
 fn load_config(args: &CheckArgs, start: &Path) -> Result<Config> {
     if let Some(path) = &args.config {
         return Config::load(path);
@@ -383,79 +305,4 @@ fn read_input(input: &str) -> Result<std::sync::Arc<SourceFile>> {
         )
     })?;
     Ok(SourceFile::new(input, text))
-}
-
-/// The chart name from the first `# Source: <chart>/templates/…` comment.
-fn chart_name(objects: &[crate::manifest::Object]) -> Option<String> {
-    objects
-        .iter()
-        .find_map(|o| o.template.as_deref()?.split('/').next().map(str::to_string))
-}
-
-/// `rollguard rules`: the catalog as a table.
-pub fn rules_table() -> String {
-    let mut out = format!(
-        "{:<32} {:<8} {:<17} {}\n",
-        "RULE", "SEVERITY", "EFFECT", "SUMMARY"
-    );
-    for m in rules::catalog() {
-        out.push_str(&format!(
-            "{:<32} {:<8} {:<17} {}\n",
-            m.id,
-            m.severity.as_str(),
-            m.effect.as_str(),
-            m.summary
-        ));
-    }
-    out
-}
-
-/// `rollguard explain RULE`: the rule's documentation, as text or Markdown.
-pub fn explain(id: &str, markdown: bool) -> Result<String> {
-    let m = rules::find(id).ok_or_else(|| {
-        InputError::new(format!("unknown rule `{id}`"))
-            .with_help("`rollguard rules` lists the rule ids")
-    })?;
-    let blocks = if m.severity == Severity::Error {
-        "blocks the release (NO-GO)"
-    } else {
-        "does not block by default (`--fail-on warning` makes it)"
-    };
-    let sql_comment = if m.category == Category::Migrations {
-        format!(", put `-- rollguard-ignore {id}` on the SQL statement or the line before it")
-    } else {
-        String::new()
-    };
-    // Pipeline findings have no resource to annotate: a comment on the invocation instead.
-    let suppress = if m.category == Category::Pipeline {
-        format!(
-            "put `# rollguard-ignore {id}` on the helm command's line or just above it, or disable the rule in .rollguard.yaml (`disable: [{id}]`)"
-        )
-    } else {
-        format!(
-            "annotate the resource with `rollguard.dev/ignore: {id}`{sql_comment}, or disable the rule in .rollguard.yaml (`disable: [{id}]`)"
-        )
-    };
-    Ok(if markdown {
-        format!(
-            "# `{id}`\n\n{}\n\n| severity | effect on a rollback | category |\n|---|---|---|\n| {} — {blocks} | `{}`: {} | {} |\n\n## What it finds\n\n{}\n\n## The fix\n\n{}\n\n## Suppressing it\n\nTo accept the risk, {suppress}.\n",
-            m.summary,
-            m.severity.as_str(),
-            m.effect.as_str(),
-            m.effect.describe(),
-            m.category.as_str(),
-            m.doc,
-            m.fix
-        )
-    } else {
-        format!(
-            "{id}\n\nseverity: {} ({blocks})\neffect:   {} — {}\ncategory: {}\n\n{}\n\nFix: {}\n\nSuppress: {suppress}.\n",
-            m.severity.as_str(),
-            m.effect.as_str(),
-            m.effect.describe(),
-            m.category.as_str(),
-            m.doc,
-            m.fix
-        )
-    })
 }

@@ -1,88 +1,17 @@
-//! A chart rendered by rollguard itself, as `helm template` would print it: the manifest stream
-//! (documents sorted in Helm's install order, `# Source:` lines, hooks after the resources)
-//! whose every stretch remembers the template line that wrote it.
+//! The `helm template` stream of a rendered release: documents sorted in Helm's install order
+//! (`releaseutil.InstallOrder`), hooks after the resources by weight, each under its
+//! `# Source:` line; with provenance, every stretch remembers the template line that wrote it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::Arc;
 
-use crate::chart::{LoadedRelease, ValueOptions};
-use crate::error::{InputError, Result};
+use crate::chart::LoadedRelease;
 use crate::render::chart::Rendered;
-use crate::render::release::{ReleaseOptions, render_release};
 use crate::source::{Provenance, SourceFile, line_starts};
-use crate::yaml::{Origin, Span, parse_single};
-
-/// Everything `check` and `render` need from one chart.
-pub struct RenderedChart {
-    pub name: String,
-    pub version: String,
-    /// Raw engine output per template path (NOTES.txt and blank outputs included), as
-    /// `helm-render --json` prints it.
-    pub outputs: BTreeMap<String, String>,
-    /// The `helm template` stream, with provenance back to the templates.
-    pub stream: Arc<SourceFile>,
-    /// `Chart.yaml`'s `kubeVersion` constraint and where it is written.
-    pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
-    /// Template lines that call `lookup` (live cluster state).
-    pub lookups: Vec<(Arc<SourceFile>, Span)>,
-}
-
-/// Loads and renders `path` (a chart directory or `.tgz`).
-pub fn render_path(
-    path: &Path,
-    values: &ValueOptions,
-    options: &ReleaseOptions,
-    include_hooks: bool,
-) -> Result<RenderedChart> {
-    let loaded = crate::chart::load(path, values)?;
-    render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
-}
-
-/// Loads `path` and renders each template, without assembling the stream (`rollguard render`
-/// prints it with [`stream_text`], or the outputs as they are).
-pub fn render_outputs(
-    path: &Path,
-    values: &ValueOptions,
-    options: &ReleaseOptions,
-) -> Result<BTreeMap<String, Rendered>> {
-    let loaded = crate::chart::load(path, values)?;
-    render(&loaded, &path.display().to_string(), options)
-}
-
-/// Renders a loaded chart; `shown` is how the chart's location is written in reports.
-pub fn render_loaded(
-    loaded: &LoadedRelease,
-    shown: &str,
-    options: &ReleaseOptions,
-    include_hooks: bool,
-) -> Result<RenderedChart> {
-    let rendered = render(loaded, shown, options)?;
-    let sources = template_sources(loaded, shown);
-    let stream = assemble(&rendered, &sources, shown, include_hooks);
-    let root = &loaded.root;
-    Ok(RenderedChart {
-        name: root.name.clone(),
-        version: root.metadata.version.clone(),
-        outputs: rendered.into_iter().map(|(k, r)| (k, r.text)).collect(),
-        stream,
-        kube_constraint: kube_constraint(loaded, shown),
-        lookups: lookups(&sources),
-    })
-}
-
-fn render(
-    loaded: &LoadedRelease,
-    shown: &str,
-    options: &ReleaseOptions,
-) -> Result<BTreeMap<String, Rendered>> {
-    render_release(loaded, options)
-        .map_err(|e| InputError::in_path(shown, format!("rendering failed: {}", e.helm_message())))
-}
 
 /// Every template's text as a source file named by where it is on disk
 /// (`charts/app/templates/x.yaml` for the template `app/templates/x.yaml` of `charts/app`).
-fn template_sources(loaded: &LoadedRelease, shown: &str) -> HashMap<String, Arc<SourceFile>> {
+pub fn template_sources(loaded: &LoadedRelease, shown: &str) -> HashMap<String, Arc<SourceFile>> {
     loaded
         .parse_order()
         .into_iter()
@@ -157,7 +86,7 @@ fn push_doc(text: &mut String, doc: &Doc<'_>) -> usize {
 }
 
 /// The `helm template` stream alone, for `rollguard render`.
-pub fn stream_text(rendered: &BTreeMap<String, Rendered>, include_hooks: bool) -> String {
+pub fn text(rendered: &BTreeMap<String, Rendered>, include_hooks: bool) -> String {
     let docs = ordered_docs(rendered, include_hooks);
     let size = docs
         .iter()
@@ -170,8 +99,9 @@ pub fn stream_text(rendered: &BTreeMap<String, Rendered>, include_hooks: bool) -
     text
 }
 
-/// The `helm template` stream with its provenance back to the templates.
-fn assemble(
+/// The `helm template` stream with its provenance back to the templates (`sources` from
+/// [`template_sources`]); `shown` names the chart in the stream's name.
+pub fn with_sources(
     rendered: &BTreeMap<String, Rendered>,
     sources: &HashMap<String, Arc<SourceFile>>,
     shown: &str,
@@ -302,80 +232,6 @@ fn install_rank(kind: &str) -> (usize, &str) {
     }
 }
 
-fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<SourceFile>, Span)> {
-    let constraint = loaded.root.metadata.kube_version.trim();
-    if constraint.is_empty() {
-        return None;
-    }
-    let path = Path::new(shown).join("Chart.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let file = SourceFile::new(path.display().to_string(), text);
-    let span = parse_single(&file.text, Origin::default())
-        .ok()
-        .flatten()
-        .and_then(|root| root.entry("kubeVersion").map(|(k, _)| k.span))
-        .unwrap_or_default();
-    Some((constraint.to_string(), file, span))
-}
-
-/// Actions that call `lookup`, in every template the release parses (helpers included).
-fn lookups(sources: &HashMap<String, Arc<SourceFile>>) -> Vec<(Arc<SourceFile>, Span)> {
-    let mut found = Vec::new();
-    let mut files: Vec<&Arc<SourceFile>> = sources.values().collect();
-    files.sort_by(|a, b| a.name.cmp(&b.name));
-    for file in files {
-        for (start, end) in lookup_calls(&file.text) {
-            let before = &file.text[..start];
-            let line = before.matches('\n').count() as u32 + 1;
-            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-            found.push((
-                file.clone(),
-                Span {
-                    start,
-                    end,
-                    line,
-                    col,
-                },
-            ));
-        }
-    }
-    found
-}
-
-/// Byte ranges from `{{` to a `lookup` word followed by white space, with no `}` between
-/// (regex `\{\{[^}]*?\blookup\s`).
-fn lookup_calls(text: &str) -> Vec<(usize, usize)> {
-    const WORD: &str = "lookup";
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(open) = memchr::memmem::find(&text.as_bytes()[from..], b"{{").map(|i| from + i) {
-        let body_end =
-            memchr::memchr(b'}', &text.as_bytes()[open + 2..]).map_or(text.len(), |i| open + 2 + i);
-        let body = &text[..body_end];
-        let call = memchr::memmem::find_iter(&body.as_bytes()[open + 2..], WORD).find_map(|i| {
-            let at = open + 2 + i;
-            let after = body[at + WORD.len()..]
-                .chars()
-                .next()
-                .filter(|c| c.is_whitespace())?;
-            let word_before = body[..at]
-                .chars()
-                .next_back()
-                .is_some_and(regex_syntax::is_word_character);
-            (!word_before).then(|| at + WORD.len() + after.len_utf8())
-        });
-        match call {
-            Some(end) => {
-                found.push((open, end));
-                from = end;
-            }
-            // Another `{{` before the `}` would find the same (no) call.
-            None => from = body_end.max(open + 1),
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,10 +255,6 @@ mod tests {
             ":",
             "helm.sh/hook",
             "helm.sh/hook-weight",
-            "{{",
-            "}}",
-            "lookup",
-            "_",
             "é",
             "\u{a0}",
             "#",
@@ -418,27 +270,20 @@ mod tests {
             let hook = Regex::new(r#"(?m-u)^\s+["']?helm\.sh/hook["']?\s*:"#).unwrap();
             let weight =
                 Regex::new(r#"(?m-u)^\s+["']?helm\.sh/hook-weight["']?\s*:\s*["']?(-?\d+)"#).unwrap();
-            let lookup = Regex::new(r"\{\{[^}]*?\blookup\s").unwrap();
             let want_kind = kind.captures(&doc).map_or("", |c| c.get(1).unwrap().as_str());
             prop_assert_eq!(kind_of(&doc), want_kind);
             let want_hook = hook.is_match(&doc).then(|| {
                 weight.captures(&doc).and_then(|c| c[1].parse().ok()).unwrap_or(0)
             });
             prop_assert_eq!(hook_weight(&doc), want_hook);
-            let want_calls: Vec<(usize, usize)> =
-                lookup.find_iter(&doc).map(|m| (m.start(), m.end())).collect();
-            prop_assert_eq!(lookup_calls(&doc), want_calls);
         }
     }
 
     #[test]
-    fn reads_kind_hooks_and_lookups() {
+    fn reads_kind_and_hooks() {
         let doc = "apiVersion: batch/v1\nkind: \"Job\"\nmetadata:\n  annotations:\n    \"helm.sh/hook\": pre-upgrade\n    helm.sh/hook-weight: \"-5\"\n";
         assert_eq!(kind_of(doc), "Job");
         assert_eq!(hook_weight(doc), Some(-5));
         assert_eq!(hook_weight("kind: Job\nmetadata: {}\n"), None);
-        let template =
-            "a: {{ (lookup \"v1\" \"Secret\" \"ns\" \"x\").data }}\nb: {{ .Values.lookupTable }}";
-        assert_eq!(lookup_calls(template), vec![(3, 14)]);
     }
 }

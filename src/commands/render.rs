@@ -1,10 +1,10 @@
 //! `rollguard render CHART`: what the native renderer produces, like `helm template`.
 
-use crate::check::release_options;
 use crate::cli::RenderArgs;
 use crate::error::{InputError, Result};
+use crate::inputs::native::{release_options, render_outputs};
 use crate::kube::KubeVersion;
-use crate::rendered::{render_outputs, stream_text};
+use crate::render::stream;
 
 /// The `helm template` stream, or with `--json` the engine's raw map
 /// `{"<chart>/templates/<file>": "<text>"}` (the shape of `helm-render --json`).
@@ -29,5 +29,5 @@ pub fn run(args: &RenderArgs) -> Result<String> {
         text.push('\n');
         return Ok(text);
     }
-    Ok(stream_text(&rendered, !args.no_hooks))
+    Ok(stream::text(&rendered, !args.no_hooks))
 }

@@ -7,19 +7,16 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::baseline::{Baseline, Revision, Source};
-use crate::cli::{ChartArgs, CheckArgs, Renderer};
+use crate::cli::{CheckArgs, Renderer};
 use crate::error::Result;
-use crate::kube::{ApiTable, KubeVersion};
+use crate::kube::KubeVersion;
 use crate::manifest::{Object, load_stream};
-use crate::model::{ChartInfo, ChartModel, ChartSource};
+use crate::model::{ChartInfo, ChartModel, ChartSource, chart_name};
 use crate::progress::Progress;
-use crate::render::chart::Release;
-use crate::render::objects::Capabilities;
 use crate::render::release::ReleaseOptions;
-use crate::rendered;
 use crate::sql;
 
-use super::{chart_model, chart_name};
+use super::native::{self, release_options};
 
 /// Renders and models every chart, in parallel. Results keep the input order (and the first
 /// error in that order wins), so the report is the same bytes however the work was scheduled.
@@ -71,7 +68,7 @@ fn check_chart(
         version: rendered.version,
         baseline: base.as_ref().map(|b| b.label.clone()),
     };
-    let model = chart_model(info, rendered.objects, base, rendered.source, dialect);
+    let model = ChartModel::new(info, rendered.objects, base, rendered.source, dialect);
     Ok((model, note))
 }
 
@@ -93,7 +90,7 @@ fn render_chart(
 ) -> Result<ChartRender> {
     let namespace = &args.chart.namespace;
     if args.renderer == Renderer::Helm {
-        let stream = crate::helm_template::render(path, &args.chart, Some(kube_version))?;
+        let stream = super::helm_binary::render(path, &args.chart, Some(kube_version))?;
         let objects = load_stream(&stream, namespace)?;
         return Ok(ChartRender {
             name: chart_name(&objects).unwrap_or_else(|| path.display().to_string()),
@@ -102,7 +99,7 @@ fn render_chart(
             source: None,
         });
     }
-    let rendered = rendered::render_path(path, &args.chart.value_options(), options, true)?;
+    let rendered = native::render_path(path, &args.chart.value_options(), options, true)?;
     Ok(ChartRender {
         name: rendered.name,
         version: Some(rendered.version),
@@ -111,46 +108,6 @@ fn render_chart(
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,
         }),
-    })
-}
-
-/// Release settings for rendering. With a target version, charts see the API set that
-/// Kubernetes version serves (what the real upgrade would meet); without one, Helm's defaults
-/// (what `helm template` renders). Both revisions share one seed and clock, so generated
-/// passwords and certificates do not look like changes.
-pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> ReleaseOptions {
-    let mut capabilities = Capabilities::default();
-    if let Some(v) = target {
-        capabilities.kube_version = format!("v{v}.0");
-        capabilities.api_versions = ApiTable::builtin().served(v);
-    }
-    capabilities
-        .api_versions
-        .extend(args.api_versions.iter().cloned());
-    ReleaseOptions {
-        release: Release {
-            name: args.release_name.clone(),
-            namespace: args.namespace.clone(),
-            revision: args.revision,
-            is_upgrade: args.is_upgrade,
-        },
-        capabilities,
-        seed: Some(RENDER_SEED),
-        clock: Some(render_clock()),
-        without_source_map: false,
-    }
-}
-
-/// Any fixed value: what matters is that both revisions use the same one.
-const RENDER_SEED: u64 = 0x726f_6c6c_6775_6172;
-
-/// `now` for every render of one run.
-fn render_clock() -> i64 {
-    static CLOCK: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
-    *CLOCK.get_or_init(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
     })
 }
 
@@ -173,7 +130,7 @@ fn chart_baseline(
         let chart = crate::chart::git::load_chart_at_revision(path, reference)?;
         let loaded = crate::chart::prepare(chart, &args.chart.value_options())?;
         let shown = format!("{}@{reference}", path.display());
-        let rendered = rendered::render_loaded(&loaded, &shown, options, true)?;
+        let rendered = native::render_loaded(&loaded, &shown, options, true)?;
         let objects = load_stream(&rendered.stream, &args.chart.namespace)?;
         (format!("git:{reference}"), Some(rendered.version), objects)
     } else {

@@ -1,0 +1,95 @@
+//! `rollguard check`: settings and charts from the inputs, the rules over each chart,
+//! suppressions over all findings, then the report and the exit code it implies.
+
+use std::io::IsTerminal;
+
+use crate::accepted;
+use crate::cli::{CheckArgs, FailOn};
+use crate::error::{InputError, Result};
+use crate::inputs::{self, Inputs};
+use crate::report::{Format, Report};
+use crate::rules;
+use crate::suppress;
+
+/// What `check` produced: the rendered report and the exit code it implies.
+pub struct Outcome {
+    pub report: Report,
+    pub exit_code: u8,
+}
+
+pub fn run(args: &CheckArgs) -> Result<Outcome> {
+    let Some(Inputs {
+        settings,
+        charts,
+        notes,
+    }) = inputs::load(args)?
+    else {
+        let note = "none of the changed files belongs to a chart: nothing to check".to_string();
+        let report = Report::new(
+            Vec::new(),
+            Vec::new(),
+            vec![note],
+            args.chart.release_name.clone(),
+        );
+        return Ok(Outcome {
+            report,
+            exit_code: 0,
+        });
+    };
+    let mut findings = Vec::new();
+    for (index, chart) in charts.iter().enumerate() {
+        findings.extend(rules::run(chart, index, &settings));
+    }
+    suppress::apply_suppressions(&mut findings, &charts, &settings);
+    if let Some(path) = &args.accepted {
+        accepted::apply(path, &mut findings)?;
+    }
+    if let Some(path) = &args.write_accepted {
+        accepted::write(path, &findings)?;
+    }
+    let report = Report::new(
+        charts.into_iter().map(|c| c.info).collect(),
+        findings,
+        notes,
+        args.chart.release_name.clone(),
+    );
+    let exit_code = exit_code(&report, args.fail_on);
+    Ok(Outcome { report, exit_code })
+}
+
+/// Writes the report where asked. Under GitHub Actions the human format also emits workflow
+/// annotations, so findings show up on the pull request.
+pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
+    let mut text = if args.quiet && args.format == Format::Human {
+        outcome.report.compact()
+    } else {
+        outcome.report.render(args.format, color)
+    };
+    if args.format == Format::Human && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        text.push_str(&outcome.report.render(Format::Github, false));
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            InputError::in_path(
+                path.display().to_string(),
+                format!("cannot write the report: {e}"),
+            )
+        }),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    let s = report.summary();
+    let fails = match fail_on {
+        FailOn::Error => s.error > 0,
+        FailOn::Warning => s.error + s.warning > 0,
+        FailOn::Never => false,
+    };
+    u8::from(fails)
+}

@@ -1,0 +1,233 @@
+//! Rendering with rollguard's own engine: a chart loaded and rendered as `helm template` would,
+//! the release settings of a run ([`release_options`]), and what only a native render can tell
+//! the rules (the `kubeVersion` constraint and where it is written, the template lines that
+//! call `lookup`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::chart::{LoadedRelease, ValueOptions};
+use crate::cli::ChartArgs;
+use crate::error::{InputError, Result};
+use crate::kube::{ApiTable, KubeVersion};
+use crate::render::chart::{Release, Rendered};
+use crate::render::objects::Capabilities;
+use crate::render::release::{ReleaseOptions, render_release};
+use crate::render::stream;
+use crate::source::SourceFile;
+use crate::yaml::{Origin, Span, parse_single};
+
+/// Everything `check` and `render` need from one chart.
+pub struct RenderedChart {
+    pub name: String,
+    pub version: String,
+    /// Raw engine output per template path (NOTES.txt and blank outputs included), as
+    /// `helm-render --json` prints it.
+    pub outputs: BTreeMap<String, String>,
+    /// The `helm template` stream, with provenance back to the templates.
+    pub stream: Arc<SourceFile>,
+    /// `Chart.yaml`'s `kubeVersion` constraint and where it is written.
+    pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
+    /// Template lines that call `lookup` (live cluster state).
+    pub lookups: Vec<(Arc<SourceFile>, Span)>,
+}
+
+/// Loads and renders `path` (a chart directory or `.tgz`).
+pub fn render_path(
+    path: &Path,
+    values: &ValueOptions,
+    options: &ReleaseOptions,
+    include_hooks: bool,
+) -> Result<RenderedChart> {
+    let loaded = crate::chart::load(path, values)?;
+    render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
+}
+
+/// Loads `path` and renders each template, without assembling the stream (`rollguard render`
+/// prints it with [`stream::text`], or the outputs as they are).
+pub fn render_outputs(
+    path: &Path,
+    values: &ValueOptions,
+    options: &ReleaseOptions,
+) -> Result<BTreeMap<String, Rendered>> {
+    let loaded = crate::chart::load(path, values)?;
+    render(&loaded, &path.display().to_string(), options)
+}
+
+/// Renders a loaded chart; `shown` is how the chart's location is written in reports.
+pub fn render_loaded(
+    loaded: &LoadedRelease,
+    shown: &str,
+    options: &ReleaseOptions,
+    include_hooks: bool,
+) -> Result<RenderedChart> {
+    let rendered = render(loaded, shown, options)?;
+    let sources = stream::template_sources(loaded, shown);
+    let stream = stream::with_sources(&rendered, &sources, shown, include_hooks);
+    let root = &loaded.root;
+    Ok(RenderedChart {
+        name: root.name.clone(),
+        version: root.metadata.version.clone(),
+        outputs: rendered.into_iter().map(|(k, r)| (k, r.text)).collect(),
+        stream,
+        kube_constraint: kube_constraint(loaded, shown),
+        lookups: lookups(&sources),
+    })
+}
+
+fn render(
+    loaded: &LoadedRelease,
+    shown: &str,
+    options: &ReleaseOptions,
+) -> Result<BTreeMap<String, Rendered>> {
+    render_release(loaded, options)
+        .map_err(|e| InputError::in_path(shown, format!("rendering failed: {}", e.helm_message())))
+}
+
+/// Release settings for rendering. With a target version, charts see the API set that
+/// Kubernetes version serves (what the real upgrade would meet); without one, Helm's defaults
+/// (what `helm template` renders). Both revisions share one seed and clock, so generated
+/// passwords and certificates do not look like changes.
+pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> ReleaseOptions {
+    let mut capabilities = Capabilities::default();
+    if let Some(v) = target {
+        capabilities.kube_version = format!("v{v}.0");
+        capabilities.api_versions = ApiTable::builtin().served(v);
+    }
+    capabilities
+        .api_versions
+        .extend(args.api_versions.iter().cloned());
+    ReleaseOptions {
+        release: Release {
+            name: args.release_name.clone(),
+            namespace: args.namespace.clone(),
+            revision: args.revision,
+            is_upgrade: args.is_upgrade,
+        },
+        capabilities,
+        seed: Some(RENDER_SEED),
+        clock: Some(render_clock()),
+        without_source_map: false,
+    }
+}
+
+/// Any fixed value: what matters is that both revisions use the same one.
+const RENDER_SEED: u64 = 0x726f_6c6c_6775_6172;
+
+/// `now` for every render of one run.
+fn render_clock() -> i64 {
+    static CLOCK: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *CLOCK.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    })
+}
+
+fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<SourceFile>, Span)> {
+    let constraint = loaded.root.metadata.kube_version.trim();
+    if constraint.is_empty() {
+        return None;
+    }
+    let path = Path::new(shown).join("Chart.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let file = SourceFile::new(path.display().to_string(), text);
+    let span = parse_single(&file.text, Origin::default())
+        .ok()
+        .flatten()
+        .and_then(|root| root.entry("kubeVersion").map(|(k, _)| k.span))
+        .unwrap_or_default();
+    Some((constraint.to_string(), file, span))
+}
+
+/// Actions that call `lookup`, in every template the release parses (helpers included).
+fn lookups(sources: &HashMap<String, Arc<SourceFile>>) -> Vec<(Arc<SourceFile>, Span)> {
+    let mut found = Vec::new();
+    let mut files: Vec<&Arc<SourceFile>> = sources.values().collect();
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    for file in files {
+        for (start, end) in lookup_calls(&file.text) {
+            let before = &file.text[..start];
+            let line = before.matches('\n').count() as u32 + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            found.push((
+                file.clone(),
+                Span {
+                    start,
+                    end,
+                    line,
+                    col,
+                },
+            ));
+        }
+    }
+    found
+}
+
+/// Byte ranges from `{{` to a `lookup` word followed by white space, with no `}` between
+/// (regex `\{\{[^}]*?\blookup\s`).
+fn lookup_calls(text: &str) -> Vec<(usize, usize)> {
+    const WORD: &str = "lookup";
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(open) = memchr::memmem::find(&text.as_bytes()[from..], b"{{").map(|i| from + i) {
+        let body_end =
+            memchr::memchr(b'}', &text.as_bytes()[open + 2..]).map_or(text.len(), |i| open + 2 + i);
+        let body = &text[..body_end];
+        let call = memchr::memmem::find_iter(&body.as_bytes()[open + 2..], WORD).find_map(|i| {
+            let at = open + 2 + i;
+            let after = body[at + WORD.len()..]
+                .chars()
+                .next()
+                .filter(|c| c.is_whitespace())?;
+            let word_before = body[..at]
+                .chars()
+                .next_back()
+                .is_some_and(regex_syntax::is_word_character);
+            (!word_before).then(|| at + WORD.len() + after.len_utf8())
+        });
+        match call {
+            Some(end) => {
+                found.push((open, end));
+                from = end;
+            }
+            // Another `{{` before the `}` would find the same (no) call.
+            None => from = body_end.max(open + 1),
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use regex::Regex;
+
+    /// Texts built from the pieces the `lookup` scanner looks for, in any order.
+    fn pieces() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            " ", "\n", "\t", "\"", "x", ":", "{{", "}}", "lookup", "_", "é", "\u{a0}", "#",
+        ]);
+        prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        /// The hand-written scanner finds what the regex it replaces finds.
+        #[test]
+        fn lookup_scanner_matches_its_regex(doc in pieces()) {
+            let lookup = Regex::new(r"\{\{[^}]*?\blookup\s").unwrap();
+            let want_calls: Vec<(usize, usize)> =
+                lookup.find_iter(&doc).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(lookup_calls(&doc), want_calls);
+        }
+    }
+
+    #[test]
+    fn reads_lookups() {
+        let template =
+            "a: {{ (lookup \"v1\" \"Secret\" \"ns\" \"x\").data }}\nb: {{ .Values.lookupTable }}";
+        assert_eq!(lookup_calls(template), vec![(3, 14)]);
+    }
+}
