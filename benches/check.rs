@@ -7,8 +7,8 @@ use rollguard::kube::ApiTable;
 use rollguard::manifest::load_stream;
 use rollguard::model::{ChartInfo, ChartModel, Settings};
 use rollguard::report::{Format, Report};
-use rollguard::source::SourceFile;
-use rollguard::yaml::{Origin, parse_documents};
+use source::SourceFile;
+use source::yaml::{Origin, parse_documents};
 
 /// A release of `n` objects: 1 in 4 each a Deployment, a ConfigMap, a PVC and a hook Job.
 fn stream(n: usize) -> String {

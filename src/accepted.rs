@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{InputError, Result};
 use crate::finding::{Finding, Suppression};
+use source::{InputError, Result};
 
 const SCHEMA: &str = "rollguard/accepted/v1";
 

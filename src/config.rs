@@ -20,13 +20,13 @@ use std::sync::Arc;
 
 use globset::{Glob, GlobSetBuilder};
 
-use crate::error::{InputError, Result};
 use crate::finding::Severity;
 use crate::kube::KubeVersion;
 use crate::model::{Allow, Settings};
 use crate::rules;
-use crate::source::SourceFile;
-use crate::yaml::{Node, Origin, parse_single};
+use source::SourceFile;
+use source::yaml::{Node, Origin, parse_single};
+use source::{InputError, Result};
 
 pub const FILE_NAMES: [&str; 2] = [".rollguard.yaml", ".rollguard.yml"];
 

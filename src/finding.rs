@@ -6,9 +6,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::manifest::{Object, ResourceId};
-use crate::source::SourceFile;
 use crate::sql::Script;
-use crate::yaml::Span;
+use source::SourceFile;
+use source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

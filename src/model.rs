@@ -7,8 +7,8 @@ use std::sync::Arc;
 use globset::GlobSet;
 use serde::Serialize;
 
-use crate::source::SourceFile;
-use crate::yaml::Span;
+use source::SourceFile;
+use source::Span;
 
 use crate::baseline::Baseline;
 use crate::finding::Severity;

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use regex::Regex;
 use rollguard::chart::{ValueOptions, load};
-use rollguard::yaml::{Origin, parse_single};
 use serde_json::{Map, Value, json};
+use source::yaml::{Origin, parse_single};
 
 use chart_support::{normalised, shared};
 

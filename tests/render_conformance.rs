@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rollguard::chart::{ValueOptions, load};
 use rollguard::render::chart::Release;
 use rollguard::render::release::{ReleaseOptions, render_release};
-use rollguard::yaml::{self, Kind, Node};
+use source::yaml::{self, Kind, Node};
 
 /// Topics that must have no failures and no skips.
 const CORE_TOPICS: &[&str] = &[

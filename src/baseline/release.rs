@@ -13,10 +13,10 @@ use flate2::read::GzDecoder;
 use serde_json::Value;
 
 use super::Revision;
-use crate::error::{InputError, Result};
 use crate::manifest::{Object, load_stream};
-use crate::source::SourceFile;
-use crate::yaml::{Kind, Node, Origin, parse_documents};
+use source::SourceFile;
+use source::yaml::{Kind, Node, Origin, parse_documents};
+use source::{InputError, Result};
 
 /// Decompressed release JSON larger than this is refused.
 const MAX_RELEASE_BYTES: u64 = 64 << 20;

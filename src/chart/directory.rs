@@ -7,7 +7,7 @@ use std::path::Path;
 
 use walkdir::WalkDir;
 
-use crate::error::{InputError, Result};
+use source::{InputError, Result};
 
 use super::budget::Budget;
 use super::file::File;

@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::error::{InputError, Result};
+use source::{InputError, Result};
 
 use super::MAX_CHART_BYTES;
 use super::archive::{TarEntry, clean_path, tar_entries};

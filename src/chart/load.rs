@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::error::{InputError, Result};
-use crate::source::SourceFile;
-use crate::yaml::{Origin, parse_single};
+use source::SourceFile;
+use source::yaml::{Origin, parse_single};
+use source::{InputError, Result};
 
 use super::MAX_SUBCHART_DEPTH;
 use super::archive::read_archive;

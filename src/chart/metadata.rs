@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::error::{InputError, Result};
-use crate::source::SourceFile;
-use crate::yaml::{Kind, Node};
+use source::SourceFile;
+use source::yaml::{Kind, Node};
+use source::{InputError, Result};
 
 use super::values::file::{key_text, scalar_as_string, to_value};
 

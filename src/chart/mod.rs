@@ -21,7 +21,7 @@
 //!     // parse template.text as template.path, with chart.values as .Values …
 //! #   let _ = (chart, template);
 //! }
-//! # Ok::<(), rollguard::error::InputError>(())
+//! # Ok::<(), source::InputError>(())
 //! ```
 //!
 //! Modules: `directory`, `archive` and `git` (a chart at a revision, for `--base REF`) read

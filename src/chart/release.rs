@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::{InputError, Result};
+use source::{InputError, Result};
 
 use super::deps::{process_enabled, process_import_values};
 use super::file::File;

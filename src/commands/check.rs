@@ -5,11 +5,11 @@ use std::io::IsTerminal;
 
 use crate::accepted;
 use crate::cli::{CheckArgs, FailOn};
-use crate::error::{InputError, Result};
 use crate::inputs::{self, Inputs};
 use crate::report::{Format, Report};
 use crate::rules;
 use crate::suppress;
+use source::{InputError, Result};
 
 /// What `check` produced: the rendered report and the exit code it implies.
 pub struct Outcome {

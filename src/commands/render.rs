@@ -1,10 +1,10 @@
 //! `rollguard render CHART`: what the native renderer produces, like `helm template`.
 
 use crate::cli::RenderArgs;
-use crate::error::{InputError, Result};
 use crate::inputs::native::{release_options, render_outputs};
 use crate::kube::KubeVersion;
 use crate::render::stream;
+use source::{InputError, Result};
 
 /// The `helm template` stream, or with `--json` the engine's raw map
 /// `{"<chart>/templates/<file>": "<text>"}` (the shape of `helm-render --json`).

@@ -1,8 +1,8 @@
 //! `rollguard rules` and `rollguard explain RULE`: the catalog, as a table or one rule's page.
 
-use crate::error::{InputError, Result};
 use crate::finding::{Category, Severity};
 use crate::rules;
+use source::{InputError, Result};
 
 /// `rollguard rules`: the catalog as a table.
 pub fn rules_table() -> String {

@@ -8,13 +8,13 @@ use rayon::prelude::*;
 
 use crate::baseline::{Baseline, Revision, Source};
 use crate::cli::{CheckArgs, Renderer};
-use crate::error::Result;
 use crate::kube::KubeVersion;
 use crate::manifest::{Object, load_stream};
 use crate::model::{ChartInfo, ChartModel, ChartSource, chart_name};
 use crate::progress::Progress;
 use crate::render::release::ReleaseOptions;
 use crate::sql;
+use source::Result;
 
 use super::native::{self, release_options};
 

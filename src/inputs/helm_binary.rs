@@ -9,9 +9,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use crate::cli::ChartArgs;
-use crate::error::{InputError, Result};
 use crate::kube::KubeVersion;
-use crate::source::SourceFile;
+use source::SourceFile;
+use source::{InputError, Result};
 
 /// Helm's output larger than this is refused rather than held in memory.
 const MAX_OUTPUT_BYTES: usize = 256 << 20;

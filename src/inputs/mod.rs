@@ -16,13 +16,13 @@ use crate::baseline::{Baseline, Revision, Source, release};
 use crate::cli::{CheckArgs, Renderer};
 use crate::config::Config;
 use crate::diff::pair;
-use crate::error::{InputError, Result};
 use crate::kube::{ApiTable, KubeVersion};
 use crate::manifest::load_stream;
 use crate::model::{ChartInfo, ChartModel, Settings, chart_name};
 use crate::pipeline;
-use crate::source::SourceFile;
 use crate::sql;
+use source::SourceFile;
+use source::{InputError, Result};
 
 use charts::check_charts;
 

@@ -9,14 +9,15 @@ use std::sync::Arc;
 
 use crate::chart::{LoadedRelease, ValueOptions};
 use crate::cli::ChartArgs;
-use crate::error::{InputError, Result};
 use crate::kube::{ApiTable, KubeVersion};
 use crate::render::chart::{Release, Rendered};
 use crate::render::objects::Capabilities;
 use crate::render::release::{ReleaseOptions, render_release};
 use crate::render::stream;
-use crate::source::SourceFile;
-use crate::yaml::{Origin, Span, parse_single};
+use source::SourceFile;
+use source::Span;
+use source::yaml::{Origin, parse_single};
+use source::{InputError, Result};
 
 /// Everything `check` and `render` need from one chart.
 pub struct RenderedChart {

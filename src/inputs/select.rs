@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 
 use walkdir::WalkDir;
 
-use crate::error::{InputError, Result};
 use crate::pipeline::discover::SKIP_DIRS;
+use source::{InputError, Result};
 
 /// Bounds of the `--all` walk, as for pipeline discovery: a repository, not a file system.
 const MAX_DEPTH: usize = 12;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::entry::{is_alpha, version_of};
 use super::{ApiEntry, KubeVersion};
-use crate::yaml::{self, Node};
+use source::yaml::{self, Node};
 
 const ENTRY_KEYS: &[&str] = &[
     "apiVersion",

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use super::Object;
 use super::id::{Hook, ResourceId, is_cluster_scoped, split_list};
 use super::split::split;
-use crate::error::{InputError, Result};
-use crate::source::SourceFile;
-use crate::yaml::{Kind, Node, Origin, parse_documents};
+use source::SourceFile;
+use source::yaml::{Kind, Node, Origin, parse_documents};
+use source::{InputError, Result};
 
 /// Parses every object of a manifest stream. Objects without a namespace get `namespace`, as
 /// Helm applies them to the release namespace. `List` kinds are flattened, as kubectl does.

@@ -12,8 +12,9 @@ pub use split::split as split_documents;
 
 use std::sync::Arc;
 
-use crate::source::SourceFile;
-use crate::yaml::{Node, Span};
+use source::SourceFile;
+use source::Span;
+use source::yaml::Node;
 
 /// One Kubernetes object of a release.
 #[derive(Debug, Clone)]

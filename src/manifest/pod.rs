@@ -1,7 +1,7 @@
 //! Views of the pod templates inside workload objects.
 
 use super::Object;
-use crate::yaml::Node;
+use source::yaml::Node;
 
 /// Where each kind keeps its pod template (`metadata` + `spec`).
 fn template_path(kind: &str) -> Option<&'static [&'static str]> {

@@ -1,7 +1,7 @@
 //! The ConfigMaps and Secrets a pod template reads.
 
 use super::pod::PodTemplate;
-use crate::yaml::Node;
+use source::yaml::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RefKind {

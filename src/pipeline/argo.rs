@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use super::{ChartArg, Invocation, Tool};
-use crate::source::SourceFile;
-use crate::yaml::Node;
+use source::SourceFile;
+use source::yaml::Node;
 
 pub fn load(file: &Arc<SourceFile>, doc: &Node) -> Vec<Invocation> {
     let Some(spec) = doc.get("spec") else {

@@ -9,8 +9,8 @@ use super::Invocation;
 use super::embed::{OffsetMap, Script};
 use super::helm_args::invocations;
 use crate::shell::{Dialect, Env};
-use crate::source::SourceFile;
-use crate::yaml::Node;
+use source::SourceFile;
+use source::yaml::Node;
 
 pub fn container_step(
     file: &Arc<SourceFile>,

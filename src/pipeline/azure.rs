@@ -8,8 +8,8 @@ use super::embed::{Script, expand_value};
 use super::helm_args::task_arguments;
 use super::{ChartArg, HelmCommand, Invocation, OffsetMap, Setting, Tool, Wait};
 use crate::shell::{Dialect, Env};
-use crate::source::SourceFile;
-use crate::yaml::Node;
+use source::SourceFile;
+use source::yaml::Node;
 
 pub fn helm_deploy(
     file: &Arc<SourceFile>,

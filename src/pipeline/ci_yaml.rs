@@ -10,8 +10,8 @@ use super::embed::{Script, add_env, expand_value, parse_yaml, script_nodes};
 use super::helm_args::{PWD, invocations, join_path};
 use super::referenced::ReferencedFiles;
 use crate::shell::{Dialect, Env};
-use crate::source::SourceFile;
-use crate::yaml::{Kind, Node};
+use source::SourceFile;
+use source::yaml::{Kind, Node};
 
 /// Reads a task step: the file, the step's mapping, its variables and its place.
 pub type TaskReader = fn(&Arc<SourceFile>, &Node, &Env, &str) -> Option<Invocation>;

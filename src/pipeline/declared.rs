@@ -2,7 +2,7 @@
 //! [`Setting`] pointing at that key; a templated value (`{{ … }}`) is unknown, not missing.
 
 use super::{Setting, parse_go_duration};
-use crate::yaml::Node;
+use source::yaml::Node;
 
 /// The setting under `key` of `map`, `None` when the key is absent.
 fn read<T>(

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use crate::shell::{Dialect, Env};
-use crate::source::SourceFile;
-use crate::yaml::{Kind, Node, Origin, Span, Style, parse_documents};
+use source::SourceFile;
+use source::Span;
+use source::yaml::{Kind, Node, Origin, Style, parse_documents};
 
 /// Maps byte offsets of an extracted text to byte offsets of its file: pieces of
 /// (text offset, file offset) where the text is a verbatim copy of the file.

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use super::declared::{bool_at, duration_at, first, int_at};
 use super::{ChartArg, Invocation, Setting, Tool, Wait};
-use crate::source::SourceFile;
-use crate::yaml::Node;
+use source::SourceFile;
+use source::yaml::Node;
 
 pub fn load(file: &Arc<SourceFile>, doc: &Node) -> Invocation {
     let spec = doc.get("spec");
@@ -81,7 +81,7 @@ fn remediation(upgrade: Option<&Node>) -> Setting<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::{Origin, parse_single};
+    use source::yaml::{Origin, parse_single};
 
     fn release(yaml: &str) -> Invocation {
         let file = SourceFile::new("hr.yaml", yaml);

@@ -13,8 +13,8 @@ use super::embed::{Script, add_env, parse_yaml, script_nodes};
 use super::helm_args::invocations;
 use super::referenced::ReferencedFiles;
 use crate::shell::{Dialect, Env};
-use crate::source::SourceFile;
-use crate::yaml::{Kind, Node};
+use source::SourceFile;
+use source::yaml::{Kind, Node};
 
 /// Keys of the top level that are not jobs.
 const GLOBAL_KEYS: &[&str] = &[

@@ -6,7 +6,7 @@
 use super::embed::Script;
 use super::{ChartArg, HelmCommand, Invocation, Setting, Tool, Wait, parse_go_duration};
 use crate::shell::{self, Command, Env, Expanded, Word};
-use crate::yaml::Span;
+use source::Span;
 
 /// Every helm invocation of a script, in order.
 pub fn invocations(script: &Script) -> Vec<Invocation> {

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use super::declared::{as_written, bool_at, first, int_at, is_templated, seconds_at};
 use super::embed::parse_yaml_text;
 use super::{ChartArg, Invocation, Setting, Tool, Wait};
-use crate::source::SourceFile;
-use crate::yaml::Node;
+use source::SourceFile;
+use source::yaml::Node;
 
 pub fn load(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
     let docs = parse_yaml_text(file, &neutralize(&file.text))?;

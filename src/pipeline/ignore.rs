@@ -5,7 +5,7 @@
 
 use super::Ignore;
 use super::embed::file_span;
-use crate::yaml::Span;
+use source::Span;
 
 pub const MARKER: &str = "rollguard-ignore";
 

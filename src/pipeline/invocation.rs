@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::finding::Location;
-use crate::source::SourceFile;
-use crate::yaml::Span;
+use source::SourceFile;
+use source::Span;
 
 /// Which tool runs the release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

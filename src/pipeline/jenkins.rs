@@ -11,7 +11,7 @@ use super::Invocation;
 use super::embed::{OffsetMap, Script, floor_char_boundary};
 use super::helm_args::invocations;
 use crate::shell::{Dialect, Env};
-use crate::source::SourceFile;
+use source::SourceFile;
 
 pub fn load(file: &Arc<SourceFile>) -> Vec<Invocation> {
     let text = file.text.as_str();

@@ -11,7 +11,7 @@ use super::ci_yaml::{Place, Shape, walk};
 use super::embed::{OffsetMap, Script, add_env, parse_yaml};
 use super::helm_args::invocations;
 use crate::shell::{Dialect, Env};
-use crate::source::SourceFile;
+use source::SourceFile;
 
 /// Makefiles: recipe lines start with a tab and follow a `target:` line.
 pub fn makefile(file: &Arc<SourceFile>) -> Vec<Invocation> {

@@ -64,7 +64,7 @@ pub use duration::{format_seconds, parse_go_duration};
 pub use embed::OffsetMap;
 pub use invocation::{ChartArg, HelmCommand, Ignore, Invocation, Setting, Tool, Wait};
 
-use crate::source::SourceFile;
+use source::SourceFile;
 
 /// What loading the pipeline files produced: invocations, and notes for the report about files
 /// that could not be read as their kind.

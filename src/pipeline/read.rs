@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::discover::{self, Found, Given, MAX_FILE_BYTES};
 use super::{Loaded, load_file};
-use crate::error::{InputError, Result};
-use crate::source::SourceFile;
+use source::SourceFile;
+use source::{InputError, Result};
 
 /// Where the run's pipeline files come from.
 pub enum Sources<'a> {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::discover::{MAX_FILE_BYTES, repo_root};
-use crate::source::SourceFile;
+use source::SourceFile;
 
 /// Referenced files read over one pipeline file, its references' references included.
 const MAX_FILES: usize = 50;

@@ -2,7 +2,7 @@
 //! steer the parsers (quotes, escapes, brackets, placeholders) and multi-byte characters.
 
 use super::*;
-use crate::source::SourceFile;
+use source::SourceFile;
 
 const PIECES: &[&str] = &[
     "helm",

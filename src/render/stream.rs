@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::chart::LoadedRelease;
 use crate::render::chart::Rendered;
-use crate::source::{Provenance, SourceFile, line_starts};
+use source::{Provenance, SourceFile, line_starts};
 
 /// Every template's text as a source file named by where it is on disk
 /// (`charts/app/templates/x.yaml` for the template `app/templates/x.yaml` of `charts/app`).

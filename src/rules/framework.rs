@@ -5,7 +5,7 @@ use crate::diff::RevisionDiff;
 use crate::finding::{Finding, Location, RuleMeta};
 use crate::manifest::{Object, ResourceId};
 use crate::model::{ChartModel, Settings};
-use crate::yaml::Span;
+use source::Span;
 
 /// What a rule sees: one chart's model and the run's settings.
 pub struct Context<'a> {

@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::framework::{Context, Emitter, Rule};
 use crate::diff::{changes, normalized, render_changes, unified};
 use crate::finding::{Category, Effect, RuleMeta, Severity};
-use crate::source::SourceFile;
-use crate::yaml::{Node, Origin, parse_single};
+use source::SourceFile;
+use source::yaml::{Node, Origin, parse_single};
 
 #[derive(Debug)]
 struct Field {

@@ -7,7 +7,7 @@ use super::framework::{Context, Emitter, Rule};
 use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::manifest::Object;
 use crate::pipeline::{HelmCommand, Invocation, Setting, Tool, Wait};
-use crate::yaml::Span;
+use source::Span;
 
 /// Reports a setting that may be hidden in something rollguard cannot read.
 fn unknown(out: &mut Emitter, inv: &Invocation, what: &str, because: &str, span: Span) {

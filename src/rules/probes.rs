@@ -4,7 +4,7 @@ use super::framework::{Context, Emitter, Rule};
 use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::manifest::Object;
 use crate::manifest::pod::{Container, ContainerGroup, PodTemplate, is_workload, pod_template};
-use crate::yaml::Node;
+use source::yaml::Node;
 
 /// A probe's timing with Kubernetes' defaults filled in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::manifest::Object;
 use crate::manifest::pod::{ContainerGroup, is_workload, pod_template};
 use crate::pipeline::{HelmCommand, Invocation, Setting, Tool, Wait, format_seconds};
-use crate::yaml::Node;
+use source::yaml::Node;
 
 /// Helm's `--timeout` default; helmfile's and Flux's are the same five minutes.
 const DEFAULT_TIMEOUT: i64 = 300;
@@ -106,7 +106,7 @@ impl Rule for TimeoutBelowStartup {
 fn report(
     out: &mut Emitter,
     inv: &Invocation,
-    span: crate::yaml::Span,
+    span: source::Span,
     s: &Slowest,
     timeout: &str,
     what: &str,

@@ -12,8 +12,8 @@ use crate::manifest::Object;
 use crate::manifest::pod::pod_template;
 use crate::manifest::refs::RefKind;
 use crate::shell;
-use crate::source::line_starts;
-use crate::yaml::Node;
+use source::line_starts;
+use source::yaml::Node;
 
 /// Migration tools whose SQL is not in the manifest: the words that show one is run.
 const TOOLS: &[(&str, &[&str])] = &[
@@ -75,7 +75,7 @@ struct Arg {
 pub fn extract(objects: &[Object], default: Option<Dialect>) -> Migrations {
     let mut out = Migrations::default();
     let mut carried: HashMap<(usize, String), usize> = HashMap::new();
-    let mut lines: HashMap<*const crate::source::SourceFile, Arc<Vec<usize>>> = HashMap::new();
+    let mut lines: HashMap<*const source::SourceFile, Arc<Vec<usize>>> = HashMap::new();
     for (index, object) in objects.iter().enumerate() {
         let Some(direction) = direction(object) else {
             continue;

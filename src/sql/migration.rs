@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::position::Placement;
 use super::{Change, Dialect, Hazard, Parse, analyse};
 use crate::manifest::ResourceId;
-use crate::source::SourceFile;
-use crate::yaml::Span;
+use source::SourceFile;
+use source::Span;
 
 /// Everything a release (or a migrations folder) runs against its database.
 #[derive(Debug, Clone, Default)]

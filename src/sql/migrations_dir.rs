@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use super::Dialect;
 use super::migration::{Direction, Origin, Script};
 use super::position::Placement;
-use crate::error::{InputError, Result};
-use crate::source::SourceFile;
+use source::SourceFile;
+use source::{InputError, Result};
 
 /// Files read from one path; more is almost certainly the wrong folder.
 const MAX_FILES: usize = 20_000;

@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
-use crate::source::{SourceFile, line_starts};
-use crate::yaml::{Node, Span, Style};
+use source::Span;
+use source::yaml::{Node, Style};
+use source::{SourceFile, line_starts};
 
 #[derive(Debug, Clone)]
 pub struct Placement {
@@ -140,7 +141,7 @@ impl Placement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::{Origin, parse_single};
+    use source::yaml::{Origin, parse_single};
 
     #[test]
     fn literal_block_lines_map_to_file_lines() {

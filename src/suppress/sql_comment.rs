@@ -7,7 +7,7 @@ use crate::model::{ChartModel, Settings};
 use crate::rules::find;
 use crate::rules::unused_suppression::UNUSED_SUPPRESSION;
 use crate::sql::Script;
-use crate::yaml::Span;
+use source::Span;
 
 /// Marks the findings SQL comments suppress; returns the `unused-suppression` findings.
 pub fn apply(findings: &mut [Finding], charts: &[ChartModel], settings: &Settings) -> Vec<Finding> {

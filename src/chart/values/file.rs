@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
 
-use crate::error::{InputError, Result};
-use crate::source::SourceFile;
-use crate::yaml::scalar::{self, Resolved};
-use crate::yaml::{Kind, Node, Origin, Span, parse_documents};
+use source::SourceFile;
+use source::Span;
+use source::yaml::scalar::{self, Resolved};
+use source::yaml::{Kind, Node, Origin, parse_documents};
+use source::{InputError, Result};
 
 use super::Values;
 use crate::chart::gofmt::format_g;
@@ -133,7 +134,7 @@ fn key_into_text(key: Node) -> String {
 
 /// A scalar decoded into a Go string field by sigs.k8s.io/yaml: numbers and booleans are
 /// formatted back (floats at float32 precision), null gives `None`.
-pub fn scalar_as_string(s: &crate::yaml::Scalar) -> Option<String> {
+pub fn scalar_as_string(s: &source::yaml::Scalar) -> Option<String> {
     string_of(scalar::resolve(s))
 }
 

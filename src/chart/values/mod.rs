@@ -7,7 +7,7 @@ pub mod strvals;
 
 use std::path::PathBuf;
 
-use crate::error::{InputError, Result};
+use source::{InputError, Result};
 
 /// A values map: keys sorted, numbers f64 (files, `--set-json`) or i64 (`--set`).
 pub type Values = serde_json::Map<String, serde_json::Value>;

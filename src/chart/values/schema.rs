@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::chart::load::Chart;
-use crate::error::InputError;
-use crate::source::SourceFile;
+use source::InputError;
+use source::SourceFile;
 
 use super::Values;
 use super::file::locate;
@@ -117,7 +117,7 @@ fn origin_of(
     names: &[String],
     path: &[String],
     user: &UserValues<'_>,
-) -> Option<(std::sync::Arc<SourceFile>, crate::yaml::Span)> {
+) -> Option<(std::sync::Arc<SourceFile>, source::Span)> {
     let keys = |from: usize| -> Vec<String> { names[from..].iter().chain(path).cloned().collect() };
     for file in user.files.iter().rev() {
         let Ok(text) = std::fs::read_to_string(file) else {

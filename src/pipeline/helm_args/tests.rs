@@ -1,5 +1,5 @@
 use super::*;
-use crate::source::SourceFile;
+use source::SourceFile;
 
 fn parse(text: &str) -> Vec<Invocation> {
     let file = SourceFile::new("deploy.sh", text);

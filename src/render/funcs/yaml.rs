@@ -9,10 +9,10 @@ use super::yaml_forms::{is_base60, is_timestamp};
 use crate::render::Engine;
 use crate::render::Param;
 use crate::render::value::{Value, lossy};
-use crate::yaml as y;
-use crate::yaml::Kind;
-use crate::yaml::scalar::Resolved;
-use crate::yaml::scalar::is_float_form;
+use source::yaml as y;
+use source::yaml::Kind;
+use source::yaml::scalar::Resolved;
+use source::yaml::scalar::is_float_form;
 
 const A: Param = Param::Any;
 

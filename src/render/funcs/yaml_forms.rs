@@ -1,5 +1,5 @@
 //! The plain-scalar forms go-yaml v2 resolves to sexagesimal numbers and timestamps, which
-//! `toYaml` must quote (floats: [`crate::yaml::scalar::is_float_form`]). Hand-written matchers: `toYaml` tests every string it writes, and a compiled regex
+//! `toYaml` must quote (floats: [`source::yaml::scalar::is_float_form`]). Hand-written matchers: `toYaml` tests every string it writes, and a compiled regex
 //! costs more to build in a short process than all the matching it would do.
 
 /// A cursor over ASCII bytes.
@@ -125,7 +125,7 @@ mod tests {
             let float = Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").unwrap();
             let base60 = Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").unwrap();
             let timestamp = Regex::new(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]| )[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?)?)?$").unwrap();
-            prop_assert_eq!(crate::yaml::scalar::is_float_form(&s), float.is_match(&s));
+            prop_assert_eq!(source::yaml::scalar::is_float_form(&s), float.is_match(&s));
             prop_assert_eq!(is_base60(&s), base60.is_match(&s));
             prop_assert_eq!(is_timestamp(&s), timestamp.is_match(&s));
         }
@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn known_forms() {
-        let is_float = crate::yaml::scalar::is_float_form;
+        let is_float = source::yaml::scalar::is_float_form;
         assert!(is_float("-1.5e10") && is_float(".5") && is_float("3.") && !is_float("1e"));
         assert!(is_base60("190:20:30") && is_base60("1:59.5") && !is_base60("1:60"));
         assert!(is_timestamp("2001-12-14t21:59:43.10-05:00") && is_timestamp("2002-12-14"));

@@ -8,15 +8,7 @@ mod tree;
 
 pub use tree::{Origin, parse_documents, parse_single};
 
-/// A position range in a source text. Offsets are bytes; line and column are 1-based, the column
-/// counted in characters (what editors and SARIF show).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-    pub line: u32,
-    pub col: u32,
-}
+use crate::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {

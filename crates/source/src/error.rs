@@ -4,8 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::source::SourceFile;
-use crate::yaml::Span;
+use crate::{SourceFile, Span};
 
 #[derive(Debug, Clone)]
 pub struct InputError {

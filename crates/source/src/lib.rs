@@ -1,8 +1,39 @@
-//! Source texts that findings point into: manifest streams, templates, SQL and pipeline files.
+//! Source texts and positions in them: the [`SourceFile`]s that findings and errors point into
+//! (manifest streams, templates, SQL and pipeline files), the [`Span`] of a piece of text, the
+//! [`InputError`] that says where an input is wrong, and span-aware YAML ([`yaml`]) whose every
+//! node remembers where it was written.
+//!
+//! ```
+//! use source::{InputError, SourceFile, yaml};
+//!
+//! let file = SourceFile::new("values.yaml", "replicas: 3\nimage: {tag: v1}\n");
+//! let root = yaml::parse_single(&file.text, yaml::Origin::default())
+//!     .map_err(|e| InputError::at(&file, e.span, e.message))?
+//!     .expect("one document");
+//! let (key, value) = root.path(&["image"]).and_then(|m| m.entry("tag")).expect("image.tag");
+//! assert_eq!(value.as_str(), Some("v1"));
+//! assert_eq!((key.span.line, key.span.col), (2, 9));
+//! let err = InputError::at(&file, key.span, "tags are immutable");
+//! assert_eq!(err.to_string(), "values.yaml:2:9: tags are immutable");
+//! # Ok::<(), InputError>(())
+//! ```
+
+pub mod error;
+pub mod yaml;
 
 use std::sync::Arc;
 
-use crate::yaml::Span;
+pub use error::{InputError, Result};
+
+/// A position range in a source text. Offsets are bytes; line and column are 1-based, the column
+/// counted in characters (what editors and SARIF show).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub line: u32,
+    pub col: u32,
+}
 
 /// Byte offsets where the lines of `text` start, the first being 0.
 pub fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {

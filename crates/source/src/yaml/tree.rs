@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
 
 use super::relax::relax_flow_indentation;
-use super::{Kind, Node, Scalar, Span, Style, YamlError};
+use super::{Kind, Node, Scalar, Style, YamlError};
+use crate::Span;
 
 /// Nodes an alias expansion may create in one parse: guards against "billion laughs" input.
 const MAX_ALIAS_NODES: usize = 1_000_000;
@@ -82,7 +83,7 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(parsed: &'a str, original: &'a str, shift: &'a [usize], origin: Origin) -> Self {
-        let line_starts = crate::source::line_starts(original).collect();
+        let line_starts = crate::line_starts(original).collect();
         let ascii = original.is_ascii();
         Builder {
             parsed,
