@@ -1,7 +1,8 @@
 //! The template parser and executor never panic, whatever the input.
 
+use gotmpl::{Engine, Value};
 use proptest::prelude::*;
-use rollguard::render::{Engine, Value, funcs};
+use rollguard::render::funcs;
 
 /// Fragments that steer random text into the interesting corners of the grammar.
 const PIECES: &[&str] = &[

@@ -1,4 +1,4 @@
-//! What every chart render shares: the release object, errors worded as Helm words them, the
+//! What every chart render shares: the release object, the
 //! conversion of YAML to the values Helm's loader produces, and the loop that parses a release's
 //! templates and executes each with its chart's root objects ([`execute_units`]). Loading the
 //! chart (values, subcharts, files) is the chart layer's job ([`crate::chart`]); see
@@ -6,8 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use super::value::Value;
-use super::{Engine, Error, Shared};
+use gotmpl::value::Value;
+use gotmpl::{Engine, MapTy, Shared};
+
+use super::error::Error;
 
 #[derive(Debug, Clone)]
 pub struct Release {
@@ -28,36 +30,14 @@ impl Default for Release {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChartError {
-    /// A chart file that is not valid YAML or not the expected shape.
-    Load(String),
-    Template(Error),
-}
-
-impl ChartError {
-    /// The message as Helm prints it.
-    pub fn helm_message(&self) -> String {
-        match self {
-            ChartError::Load(m) => m.clone(),
-            ChartError::Template(e) => e.helm_message(),
-        }
-    }
-}
-
-impl std::fmt::Display for ChartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.helm_message())
-    }
-}
-
-impl std::error::Error for ChartError {}
+/// Helm's named map type of `.Values` and `.Template`.
+const VALUES_TYPE: MapTy = MapTy::Named("common.Values");
 
 pub(super) fn with_values_type(v: Value) -> Value {
     match v {
-        Value::Map(m) => Value::Map(super::value::Map {
+        Value::Map(m) => Value::Map(gotmpl::value::Map {
             entries: m.entries,
-            ty: super::value::MapTy::Values,
+            ty: VALUES_TYPE,
         }),
         other => other,
     }
@@ -80,11 +60,11 @@ pub(super) const RENDER_STACK: usize = 512 << 20;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
     pub text: String,
-    pub segments: Vec<super::Segment>,
+    pub segments: Vec<gotmpl::Segment>,
 }
 
 /// Helm's removal of every `<no value>` from a rendered template, moving the segments along.
-fn strip_no_value(text: String, segments: Vec<super::Segment>) -> Rendered {
+fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
     const NO_VALUE: &str = "<no value>";
     let cuts: Vec<usize> = memchr::memmem::find_iter(text.as_bytes(), NO_VALUE).collect();
     if cuts.is_empty() {
@@ -117,13 +97,11 @@ pub(super) fn execute_units(
     units: &[Unit],
     setup: impl FnOnce(&mut Engine),
     trace: bool,
-) -> Result<BTreeMap<String, Rendered>, ChartError> {
+) -> Result<BTreeMap<String, Rendered>, Error> {
     let mut engine = Engine::new();
     setup(&mut engine);
     for (name, _, text) in templates {
-        engine
-            .add_template(name, text)
-            .map_err(ChartError::Template)?;
+        engine.add_template(name, text).map_err(Error::Template)?;
     }
     let shared = Shared::new(&engine.limits);
     let mut rendered = BTreeMap::new();
@@ -149,7 +127,7 @@ pub(super) fn execute_units(
                 .execute_shared(&shared, name, Value::map(dot))
                 .map(|out| (out, Vec::new()))
         }
-        .map_err(ChartError::Template)?;
+        .map_err(Error::Template)?;
         rendered.insert(name.clone(), strip_no_value(out, segments));
     }
     Ok(rendered)

@@ -1,54 +1,66 @@
-//! Errors of parsing and executing templates, and the text Helm shows for them.
+//! A release render's errors, and the text Helm shows for the template engine's: Helm rewords
+//! Go's `text/template` messages outside the engine (`cleanupParseError`,
+//! `reformatExecErrorMsg` in Helm's `pkg/engine/engine.go`), and so does this module.
 
-use std::fmt;
-
-pub use super::parse::ParseError;
+use gotmpl::ExecError;
+use gotmpl::fmt::quote;
 
 /// Marks a message that Helm shows verbatim as `execution error at (LOC): MSG` (`required`,
 /// `fail`). Helm wraps such messages in these delimiters and looks for them in the final text.
 pub const WARN_START: &str = "HELM_ERR_START";
 pub const WARN_END: &str = "HELM_ERR_END";
 
-/// An execution error, with the parts of Go's message kept apart so Helm's formats can be made.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ExecError {
-    /// `FILE:LINE:COL` of the node the error happened at (just the template name without one).
-    pub location: String,
-    /// Name of the template being executed (a file, or a `define`).
-    pub name: String,
-    /// Go's text of that node, e.g. `.Values.a.b`.
-    pub context: Option<String>,
-    pub msg: String,
+pub enum Error {
+    /// A chart file that is not valid YAML or not the expected shape.
+    Load(String),
+    Template(gotmpl::Error),
 }
 
-impl ExecError {
-    /// Go's `ExecError` text: `template: LOC: executing "NAME" at <CTX>: MSG`.
-    pub fn go_message(&self) -> String {
-        match &self.context {
-            Some(ctx) => format!(
-                "template: {}: executing {} at <{}>: {}",
-                self.location,
-                super::fmt::quote(&self.name),
-                ctx,
-                self.msg
-            ),
-            None => format!("template: {}: {}", self.location, self.msg),
-        }
-    }
-
-    /// The text Helm 4 prints: `required`/`fail` messages as `execution error at (LOC): MSG`;
-    /// errors of the template engine over three lines per template, nested through
-    /// `include`; anything else (a function's own error) as Go's one-line message.
+impl Error {
+    /// The message as Helm prints it.
     pub fn helm_message(&self) -> String {
-        let go = self.go_message();
-        if let Some(start) = go.find(WARN_START)
-            && let Some(end) = go[start..].rfind(WARN_END)
-        {
-            let warn = &go[start + WARN_START.len()..start + end];
-            return format!("execution error at ({}): {}", self.location, warn);
+        match self {
+            Error::Load(m) => m.clone(),
+            Error::Template(e) => helm_message(e),
         }
-        trace(&go).unwrap_or(go)
     }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.helm_message())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// An engine error as Helm prints it.
+pub fn helm_message(error: &gotmpl::Error) -> String {
+    match error {
+        // Helm keeps the location and only the last ": "-separated part of Go's message.
+        gotmpl::Error::Parse(p) => {
+            let msg = p.msg.rsplit(": ").next().unwrap_or(&p.msg);
+            format!("parse error at ({}:{}): {}", p.name, p.line, msg)
+        }
+        gotmpl::Error::Exec(e) => exec_message(e),
+        gotmpl::Error::NoTemplate(n) => format!("template: no template {} associated", quote(n)),
+    }
+}
+
+/// The text Helm 4 prints for an execution error: `required`/`fail` messages as
+/// `execution error at (LOC): MSG`; errors of the template engine over three lines per
+/// template, nested through `include`; anything else (a function's own error) as Go's one-line
+/// message.
+fn exec_message(error: &ExecError) -> String {
+    let go = error.go_message();
+    if let Some(start) = go.find(WARN_START)
+        && let Some(end) = go[start..].rfind(WARN_END)
+    {
+        let warn = &go[start + WARN_START.len()..start + end];
+        return format!("execution error at ({}): {}", error.location, warn);
+    }
+    trace(&go).unwrap_or(go)
 }
 
 /// Splits Go's `template: LOC: executing "NAME" at <CTX>: REST` into its parts.
@@ -109,59 +121,20 @@ fn trace(msg: &str) -> Option<String> {
     }
 }
 
-impl fmt::Display for ExecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.go_message())
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gotmpl::{Engine, Value};
 
-impl std::error::Error for ExecError {}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Error {
-    Parse(ParseError),
-    Exec(ExecError),
-    /// A template name that was never added.
-    NoTemplate(String),
-}
-
-impl Error {
-    /// The message as Helm prints it.
-    pub fn helm_message(&self) -> String {
-        match self {
-            // Helm keeps the location and only the last ": "-separated part of Go's message.
-            Error::Parse(p) => {
-                let msg = p.msg.rsplit(": ").next().unwrap_or(&p.msg);
-                format!("parse error at ({}:{}): {}", p.name, p.line, msg)
-            }
-            Error::Exec(e) => e.helm_message(),
-            Error::NoTemplate(n) => {
-                format!("template: no template {} associated", super::fmt::quote(n))
-            }
-        }
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Parse(p) => write!(f, "{p}"),
-            Error::Exec(e) => write!(f, "{e}"),
-            Error::NoTemplate(_) => f.write_str(&self.helm_message()),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<ParseError> for Error {
-    fn from(e: ParseError) -> Error {
-        Error::Parse(e)
-    }
-}
-
-impl From<ExecError> for Error {
-    fn from(e: ExecError) -> Error {
-        Error::Exec(e)
+    #[test]
+    fn exec_errors_read_as_helm_prints_them() {
+        let mut e = Engine::new();
+        e.add_template("t", "{{ .m.x.y }}").unwrap();
+        let dot = Value::map([("m".to_string(), Value::map(Default::default()))].into());
+        let err = e.execute("t", dot).unwrap_err();
+        assert_eq!(
+            helm_message(&err),
+            "t:1:5\n  executing \"t\" at <.m.x.y>:\n    nil pointer evaluating interface {}.y"
+        );
     }
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::funcs::glob::Glob;
-use super::record::Record;
-use super::value::{Object, Value, lossy};
+use gotmpl::Record;
+use gotmpl::value::{Object, Value, lossy};
 
 /// `.Files`: the chart's non-template files (Go `map[string][]byte`).
 pub struct Files {
@@ -115,7 +115,7 @@ impl Object for Files {
     }
 
     fn format_v(&self) -> String {
-        super::fmt::sprint_v(&self.as_map())
+        gotmpl::fmt::sprint_v(&self.as_map())
     }
 
     fn truthy(&self) -> bool {

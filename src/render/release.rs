@@ -7,13 +7,13 @@ use std::rc::Rc;
 
 use serde_json::Value as Json;
 
-use super::chart::{
-    ChartError, RENDER_STACK, Release, Rendered, Unit, execute_units, with_values_type,
-};
+use super::chart::{RENDER_STACK, Release, Rendered, Unit, execute_units, with_values_type};
+use super::error::Error;
+use super::funcs;
 use super::objects::{Capabilities, Files, NilMap, capabilities};
-use super::value::Value;
-use super::{Engine, funcs};
 use crate::chart::{LoadedRelease, RenderChart};
+use gotmpl::Engine;
+use gotmpl::value::Value;
 
 /// What a render depends on besides the chart.
 #[derive(Debug, Clone, Default)]
@@ -34,15 +34,15 @@ pub struct ReleaseOptions {
 pub fn render_release(
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
-) -> Result<BTreeMap<String, Rendered>, ChartError> {
-    super::run_with_stack(RENDER_STACK, || render_here(loaded, options))
-        .unwrap_or_else(|e| Err(ChartError::Load(format!("rendering failed: {e}"))))
+) -> Result<BTreeMap<String, Rendered>, Error> {
+    gotmpl::run_with_stack(RENDER_STACK, || render_here(loaded, options))
+        .unwrap_or_else(|e| Err(Error::Load(format!("rendering failed: {e}"))))
 }
 
 fn render_here(
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
-) -> Result<BTreeMap<String, Rendered>, ChartError> {
+) -> Result<BTreeMap<String, Rendered>, Error> {
     let release = &options.release;
     let common = [
         (

@@ -3,8 +3,8 @@
 
 use std::borrow::Cow;
 
-use crate::render::value::{Value, lossy};
-use crate::render::{CallCtx, Engine, Func, FuncResult, Param};
+use gotmpl::value::{Value, lossy};
+use gotmpl::{CallCtx, Engine, Func, FuncResult, Param};
 
 /// Registers a function that needs no execution context.
 pub(super) fn add(
@@ -72,7 +72,7 @@ pub(super) fn strval_bytes(v: &Value) -> Cow<'_, [u8]> {
         Value::Str(s) => Cow::Borrowed(s.as_bytes()),
         Value::RawStr(b) | Value::Bytes(b) => Cow::Borrowed(b),
         Value::Object(o) => Cow::Owned(o.format_v().into_bytes()),
-        v => Cow::Owned(crate::render::fmt::sprint_v(v).into_bytes()),
+        v => Cow::Owned(gotmpl::fmt::sprint_v(v).into_bytes()),
     }
 }
 
@@ -89,7 +89,7 @@ pub(super) fn to_int64(v: &Value) -> i64 {
         Value::Bool(b) => *b as i64,
         Value::Str(s) => {
             let t = s.strip_suffix(".0").unwrap_or(s);
-            crate::render::parse::parse_go_int(t).unwrap_or(0)
+            gotmpl::parse_go_int(t).unwrap_or(0)
         }
         _ => 0,
     }

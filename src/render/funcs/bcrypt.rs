@@ -6,9 +6,9 @@ use std::sync::LazyLock;
 use num_bigint::BigUint;
 
 use super::args::{add_ctx, s};
-use crate::render::Param;
-use crate::render::value::Value;
-use crate::render::{CallCtx, Engine};
+use gotmpl::Param;
+use gotmpl::value::Value;
+use gotmpl::{CallCtx, Engine};
 
 const COST: u32 = 10;
 

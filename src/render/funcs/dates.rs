@@ -5,9 +5,9 @@
 use std::rc::Rc;
 
 use super::args::{add_ctx, s};
-use crate::render::Param;
-use crate::render::value::{IntTy, Object, Value};
-use crate::render::{Engine, Shared};
+use gotmpl::Param;
+use gotmpl::value::{IntTy, Object, Value};
+use gotmpl::{Engine, Shared};
 
 const A: Param = Param::Any;
 const S: Param = Param::Str;
@@ -490,7 +490,7 @@ fn go_duration(ns: i128) -> String {
         } else {
             (u as f64 / 1e6, "ms")
         };
-        out = format!("{}{unit}", crate::render::fmt::format_float_v(v));
+        out = format!("{}{unit}", gotmpl::fmt::format_float_v(v));
     } else {
         let h = u / 3_600_000_000_000;
         let m = u / 60_000_000_000 % 60;
@@ -553,7 +553,7 @@ struct ParseErr {
 
 impl std::fmt::Display for ParseErr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let q = crate::render::fmt::quote;
+        let q = gotmpl::fmt::quote;
         write!(
             f,
             "parsing time {} as {}: cannot parse {} as {}",

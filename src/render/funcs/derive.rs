@@ -2,9 +2,9 @@
 //! seed, character templates).
 
 use super::args::{add, s, to_int64};
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::Value;
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::Value;
 
 use super::encoding::sha256;
 

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::args::{add, add_iface, s, str_list, strval};
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::{Map, Value};
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::{Map, Value};
 
 const A: Param = Param::Any;
 const M: Param = Param::Map;
@@ -127,7 +127,7 @@ fn is_empty(v: &Value) -> bool {
 
 /// mergo.Merge (`overwrite` = MergeWithOverwrite) of `src` into `dst`, in place.
 fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) {
-    if depth > crate::render::value::MAX_DEPTH {
+    if depth > gotmpl::value::MAX_DEPTH {
         return;
     }
     let src_entries: Vec<(String, Value)> = src
@@ -195,7 +195,7 @@ fn dig(a: &[Value]) -> Result<Value, String> {
     let mut cur = dict.clone();
     for k in keys {
         let m = match &cur {
-            Value::Map(m) if m.ty == crate::render::MapTy::Plain => m.clone(),
+            Value::Map(m) if m.ty == gotmpl::MapTy::Plain => m.clone(),
             Value::Nil => {
                 return Err(
                     "interface conversion: interface {} is nil, not map[string]interface {}".into(),
@@ -222,11 +222,11 @@ fn deep_copy(v: &Value) -> Value {
 }
 
 fn copy_at(v: &Value, depth: usize) -> Value {
-    if depth > crate::render::value::MAX_DEPTH {
+    if depth > gotmpl::value::MAX_DEPTH {
         return v.clone();
     }
     match v {
-        Value::List(l) => Value::List(crate::render::List {
+        Value::List(l) => Value::List(gotmpl::List {
             items: std::rc::Rc::new(l.items.iter().map(|x| copy_at(x, depth + 1)).collect()),
             elem: l.elem,
         }),

@@ -1,9 +1,9 @@
 //! JSON (Go's encoding/json output exactly), base64 and hash functions.
 
 use super::args::{add, add_iface, add_raw, bytes, error_map, json_kind, s};
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::{Rune, Value, go_runes};
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::{Rune, Value, go_runes};
 
 const A: Param = Param::Any;
 const S: Param = Param::Str;
@@ -135,8 +135,8 @@ fn write_json(
     indent: Option<&str>,
     depth: usize,
 ) -> Result<(), String> {
-    if depth > crate::render::value::MAX_DEPTH {
-        return Err(crate::render::value::CYCLE_ERROR.into());
+    if depth > gotmpl::value::MAX_DEPTH {
+        return Err(gotmpl::value::CYCLE_ERROR.into());
     }
     match v {
         Value::Nil => out.push_str("null"),
@@ -197,7 +197,7 @@ fn json_float(f: f64) -> Result<String, String> {
     if !f.is_finite() {
         return Err(format!(
             "json: unsupported value: {}",
-            crate::render::fmt::format_float_v(f)
+            gotmpl::fmt::format_float_v(f)
         ));
     }
     let a = f.abs();

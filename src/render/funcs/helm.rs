@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use super::args::{add, add_ctx, s};
-use crate::render::Param;
 use crate::render::error::{WARN_END, WARN_START};
-use crate::render::value::Value;
-use crate::render::{CallCtx, Engine, Error, FuncResult};
+use gotmpl::Param;
+use gotmpl::value::Value;
+use gotmpl::{CallCtx, Engine, Error, FuncResult};
 
 /// Helm's cap on nested `include`s of one name.
 const MAX_INCLUDE_DEPTH: usize = 1000;
@@ -16,7 +16,7 @@ pub(super) fn register(e: &mut Engine) {
     add_ctx(e, "tpl", &[Param::Str, Param::Map], tpl);
     e.register(
         "required",
-        crate::render::Func::new(&[Param::Str, Param::Any], None, |_, a| match &a[1] {
+        gotmpl::Func::new(&[Param::Str, Param::Any], None, |_, a| match &a[1] {
             Value::Nil => Err(warn(s(a, 0))),
             Value::Str(v) if v.is_empty() => Err(warn(s(a, 0))),
             v => Ok(v.clone()),
@@ -67,11 +67,11 @@ fn tpl(ctx: &mut CallCtx<'_, '_>, a: &[Value]) -> FuncResult {
         Ok(out) => Ok(Value::string(out.replace("<no value>", ""))),
         Err(Error::Parse(p)) => Err(format!(
             "cannot parse template {}: {p}",
-            crate::render::fmt::quote(&text)
+            gotmpl::fmt::quote(&text)
         )),
         Err(e) => Err(format!(
             "error during tpl function execution for {}: {e}",
-            crate::render::fmt::quote(&text)
+            gotmpl::fmt::quote(&text)
         )),
     }
 }

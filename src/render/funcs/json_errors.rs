@@ -22,7 +22,7 @@ fn quote_char(c: u8) -> String {
         b'\'' => "'\\''".into(),
         b'"' => "'\"'".into(),
         c => {
-            let q = crate::render::fmt::quote(&String::from_utf8_lossy(&[c]));
+            let q = gotmpl::fmt::quote(&String::from_utf8_lossy(&[c]));
             format!("'{}'", &q[1..q.len() - 1])
         }
     }

@@ -3,9 +3,9 @@
 use std::rc::Rc;
 
 use super::args::{add, add_iface, n};
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::{Elem, List, Value};
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::{Elem, List, Value};
 
 const A: Param = Param::Any;
 const I: Param = Param::Int;
@@ -216,7 +216,7 @@ pub(super) fn deep_equal(a: &Value, b: &Value) -> bool {
 }
 
 fn equal_at(a: &Value, b: &Value, depth: usize) -> bool {
-    if depth > crate::render::value::MAX_DEPTH {
+    if depth > gotmpl::value::MAX_DEPTH {
         return false;
     }
     match (a, b) {

@@ -2,9 +2,9 @@
 //! functions compute in decimal (shopspring/decimal), so `addf 0.1 0.2` is `0.3`.
 
 use super::args::{add, s, to_float64, to_int64};
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::{IntTy, Value};
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::{IntTy, Value};
 
 const A: Param = Param::Any;
 
@@ -114,7 +114,7 @@ pub(super) fn register(e: &mut Engine) {
         Ok(Value::int(if ok { t.parse().unwrap_or(0) } else { 0 }))
     });
     add(e, "toDecimal", &[A], None, |a| {
-        let text = crate::render::fmt::sprint_v(&a[0]);
+        let text = gotmpl::fmt::sprint_v(&a[0]);
         Ok(Value::int64(i64::from_str_radix(&text, 8).unwrap_or(0)))
     });
 }

@@ -24,7 +24,7 @@ mod urls;
 pub mod yaml;
 mod yaml_forms;
 
-use super::Engine;
+use gotmpl::Engine;
 
 /// Registers every function implemented so far.
 pub fn register(engine: &mut Engine) {
@@ -70,12 +70,12 @@ pub fn register(engine: &mut Engine) {
 
 #[cfg(test)]
 mod tests {
-    use crate::render::{Engine, Value};
+    use gotmpl::{Engine, Value};
 
     #[test]
     fn self_containing_map_does_not_crash() {
         let src = r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "self" $d }}[{{ toJson $d }}][{{ toYaml $d }}]{{ deepCopy $d | len }} {{ deepEqual $d $d }} {{ len (print $d) | lt 0 }}"#;
-        let out = crate::render::run_with_stack(256 << 20, move || {
+        let out = gotmpl::run_with_stack(256 << 20, move || {
             let mut e = Engine::new();
             super::register(&mut e);
             e.limits.stack_budget = 200 << 20;

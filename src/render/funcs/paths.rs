@@ -1,9 +1,9 @@
 //! Sprig's path functions (Go's `path` package; the `os…` variants are the same on Unix).
 
 use super::args::{add, s};
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::Value;
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::Value;
 
 pub(super) fn register(e: &mut Engine) {
     for (name, f) in [
@@ -18,7 +18,7 @@ pub(super) fn register(e: &mut Engine) {
     ] {
         e.register(
             name,
-            crate::render::Func::new(&[Param::Str], None, move |_, a| {
+            gotmpl::Func::new(&[Param::Str], None, move |_, a| {
                 Ok(Value::string(f(s(a, 0))))
             }),
         );

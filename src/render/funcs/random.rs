@@ -2,9 +2,9 @@
 //! shape (length, alphabet) and that a seeded render is reproducible.
 
 use super::args::{add_ctx, n, s};
-use crate::render::Param;
-use crate::render::value::Value;
-use crate::render::{CallCtx, Engine, FuncResult};
+use gotmpl::Param;
+use gotmpl::value::Value;
+use gotmpl::{CallCtx, Engine, FuncResult};
 
 const ALPHA: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const DIGITS: &str = "0123456789";

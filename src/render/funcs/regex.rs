@@ -7,9 +7,9 @@ use std::borrow::Cow;
 use regex::Regex;
 
 use super::args::{add, n, s, str_list};
-use crate::render::Param;
-use crate::render::value::Value;
-use crate::render::{Engine, Func, FuncResult};
+use gotmpl::Param;
+use gotmpl::value::Value;
+use gotmpl::{Engine, Func, FuncResult};
 
 const S: Param = Param::Str;
 const I: Param = Param::Int;
@@ -130,7 +130,7 @@ fn must_compile(pattern: &str) -> Result<Regex, String> {
     compile(pattern).map_err(|e| {
         format!(
             "regexp: Compile({}): {e}",
-            crate::render::fmt::quote_backtick(pattern)
+            gotmpl::fmt::quote_backtick(pattern)
         )
     })
 }
@@ -296,7 +296,7 @@ fn split(r: &Regex, pattern: &str, text: &str, n: i64) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::render::{Engine, Value};
+    use gotmpl::{Engine, Value};
 
     /// Outputs recorded from Helm (../shared/oracle/helm-render).
     #[test]

@@ -6,9 +6,9 @@ use std::rc::Rc;
 
 use super::args::{add, s};
 use crate::chart::semver::{Constraints, Version};
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::{IntTy, Object, Value};
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::{IntTy, Object, Value};
 
 pub(super) fn register(e: &mut Engine) {
     add(e, "semverCompare", &[Param::Str, Param::Str], None, |a| {

@@ -1,9 +1,9 @@
 //! Sprig's string functions.
 
 use super::args::{add, add_raw, bytes, n, s, str_list, strslice, strval, strval_bytes};
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::Value;
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::Value;
 
 const S: Param = Param::Str;
 const I: Param = Param::Int;
@@ -55,7 +55,7 @@ pub(super) fn register(e: &mut Engine) {
         let parts: Vec<String> = a
             .iter()
             .filter(|v| !v.is_nil())
-            .map(crate::render::fmt::sprint_v)
+            .map(gotmpl::fmt::sprint_v)
             .collect();
         Ok(parts.join(" ").into())
     });
@@ -189,7 +189,7 @@ fn quote_all(a: &[Value], double: bool) -> Value {
         }
         let text = strval_bytes(v);
         if double {
-            out.extend_from_slice(crate::render::fmt::quote_bytes(&text).as_bytes());
+            out.extend_from_slice(gotmpl::fmt::quote_bytes(&text).as_bytes());
         } else {
             out.push(b'\'');
             out.extend_from_slice(&text);

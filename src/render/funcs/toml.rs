@@ -2,9 +2,9 @@
 //! indented by depth; floats always with a decimal point); and `fromToml`.
 
 use super::args::add;
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::{Value, lossy};
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::{Value, lossy};
 
 pub(super) fn register(e: &mut Engine) {
     add(e, "fromToml", &[Param::Str], None, |a| {

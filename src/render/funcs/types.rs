@@ -2,9 +2,9 @@
 
 use super::args::{add, add_iface, s};
 use super::lists::deep_equal;
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::Value;
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::Value;
 
 const A: Param = Param::Any;
 const S: Param = Param::Str;

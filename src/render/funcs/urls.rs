@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::args::{add, s, strval};
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::Value;
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::Value;
 
 pub(super) fn register(e: &mut Engine) {
     // A static check must not depend on DNS: names resolve to nothing, as for an unknown host.

@@ -6,9 +6,9 @@ use std::cmp::Ordering;
 
 use super::args::{add, error_map, json_kind, s};
 use super::yaml_forms::{is_base60, is_timestamp};
-use crate::render::Engine;
-use crate::render::Param;
-use crate::render::value::{Value, lossy};
+use gotmpl::Engine;
+use gotmpl::Param;
+use gotmpl::value::{Value, lossy};
 use source::yaml as y;
 use source::yaml::Kind;
 use source::yaml::scalar::Resolved;
@@ -89,10 +89,10 @@ fn key_string(k: &y::Node) -> String {
             Resolved::Null => "null".into(),
             Resolved::Bool(b) => b.to_string(),
             Resolved::Int(i) => i.to_string(),
-            Resolved::Float(f) => crate::render::fmt::format_float_v(f),
+            Resolved::Float(f) => gotmpl::fmt::format_float_v(f),
             Resolved::Str(s) => s,
         },
-        _ => crate::render::fmt::sprint_v(&yaml_to_value(k)),
+        _ => gotmpl::fmt::sprint_v(&yaml_to_value(k)),
     }
 }
 
@@ -189,8 +189,8 @@ fn to_y(v: &Value, json_path: bool) -> Result<Y, String> {
 }
 
 fn to_y_at(v: &Value, json_path: bool, depth: usize) -> Result<Y, String> {
-    if depth > crate::render::value::MAX_DEPTH {
-        return Err(crate::render::value::CYCLE_ERROR.into());
+    if depth > gotmpl::value::MAX_DEPTH {
+        return Err(gotmpl::value::CYCLE_ERROR.into());
     }
     Ok(match v {
         Value::Nil => Y::Null,
@@ -200,7 +200,7 @@ fn to_y_at(v: &Value, json_path: bool, depth: usize) -> Result<Y, String> {
             if !f.is_finite() {
                 return Err(format!(
                     "json: unsupported value: {}",
-                    crate::render::fmt::format_float_v(*f)
+                    gotmpl::fmt::format_float_v(*f)
                 ));
             }
             // JSON writes integral floats below 1e21 as digits; go-yaml reads those back
@@ -470,7 +470,7 @@ fn resolves_to_non_string(s: &str) -> bool {
                 return true;
             }
             let plain = s.replace('_', "");
-            crate::render::parse::parse_go_int(&plain).is_some()
+            gotmpl::parse_go_int(&plain).is_some()
                 || plain.trim_start_matches(['+', '-']).parse::<u64>().is_ok()
                 || is_float_form(&plain)
                 || is_binary(&plain)
@@ -539,7 +539,7 @@ impl Emitter {
             Y::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, ctx),
             Y::Int(n) => self.scalar(n, Style::Plain, ctx),
             Y::Float(f) => {
-                let text = crate::render::fmt::format_float_v(*f);
+                let text = gotmpl::fmt::format_float_v(*f);
                 self.scalar(&text, Style::Plain, ctx)
             }
             Y::Str(s) => {

@@ -9,10 +9,10 @@ mod rsa;
 use std::rc::Rc;
 
 use super::args::{n, s};
-use crate::render::Param;
-use crate::render::record::Record;
-use crate::render::value::Value;
-use crate::render::{CallCtx, Engine, Func, FuncResult};
+use gotmpl::Param;
+use gotmpl::Record;
+use gotmpl::value::Value;
+use gotmpl::{CallCtx, Engine, Func, FuncResult};
 
 const CA_USAGE: u8 = 0x80 | 0x20 | 0x04;
 const LEAF_USAGE: u8 = 0x80 | 0x20;

@@ -159,7 +159,7 @@ fn prime_pair(bits: usize, rand: &mut dyn FnMut() -> u64) -> (BigUint, BigUint) 
 fn xorshift(seed: u64) -> impl FnMut() -> u64 + Send {
     let mut state = seed | 1;
     move || {
-        let (next, out) = crate::render::xorshift_step(state);
+        let (next, out) = gotmpl::xorshift_step(state);
         state = next;
         out
     }

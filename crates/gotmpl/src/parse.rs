@@ -87,7 +87,6 @@ pub enum Node {
 
 #[derive(Debug)]
 pub struct Branch {
-    pub pos: u32,
     pub pipe: Pipe,
     pub list: Box<[Node]>,
     pub else_list: Option<Box<[Node]>>,
@@ -666,7 +665,6 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(Branch {
-            pos: pipe.pos,
             pipe,
             list,
             else_list,

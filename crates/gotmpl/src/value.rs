@@ -37,12 +37,12 @@ pub enum Elem {
     Int,
 }
 
-/// Go type of a string-keyed map: a plain `map[string]interface {}` or Helm's named
-/// `common.Values` (what `.Values` and `.Template` are).
+/// Go type of a string-keyed map: a plain `map[string]interface {}`, or a named map type a host
+/// defines (Helm's `common.Values`, what `.Values` and `.Template` are), printed by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MapTy {
     Plain,
-    Values,
+    Named(&'static str),
 }
 
 pub type MapRef = Rc<RefCell<BTreeMap<String, Value>>>;
@@ -167,13 +167,6 @@ impl Value {
         })
     }
 
-    pub fn values_map(entries: BTreeMap<String, Value>) -> Value {
-        Value::Map(Map {
-            entries: Rc::new(RefCell::new(entries)),
-            ty: MapTy::Values,
-        })
-    }
-
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Nil)
     }
@@ -219,7 +212,7 @@ impl Value {
             },
             Value::Map(m) => match m.ty {
                 MapTy::Plain => "map[string]interface {}".into(),
-                MapTy::Values => "common.Values".into(),
+                MapTy::Named(name) => (*name).into(),
             },
             Value::Object(o) => o.type_name(),
         }

@@ -3,7 +3,7 @@ use super::*;
 fn run(src: &str, dot: Value) -> Result<String, String> {
     let mut e = Engine::new();
     e.add_template("t", src).map_err(|e| e.to_string())?;
-    e.execute("t", dot).map_err(|e| e.helm_message())
+    e.execute("t", dot).map_err(|e| e.to_string())
 }
 
 fn map(entries: &[(&str, Value)]) -> Value {
@@ -56,7 +56,7 @@ fn missing_keys_and_nil_pointers() {
     let err = run("{{ .m.x.y }}", dot).unwrap_err();
     assert_eq!(
         err,
-        "t:1:5\n  executing \"t\" at <.m.x.y>:\n    nil pointer evaluating interface {}.y"
+        "template: t:1:5: executing \"t\" at <.m.x.y>: nil pointer evaluating interface {}.y"
     );
 }
 
@@ -80,7 +80,7 @@ fn registered_functions_get_typed_args() {
         .unwrap();
     assert_eq!(e.execute("t", Value::Nil).unwrap(), "8|10");
     e.add_template("u", "{{ twice \"x\" }}").unwrap();
-    let err = e.execute("u", Value::Nil).unwrap_err().helm_message();
+    let err = e.execute("u", Value::Nil).unwrap_err().to_string();
     assert!(err.ends_with("expected integer; found \"x\""), "{err}");
 }
 
@@ -105,7 +105,7 @@ fn recursion_is_bounded() {
         r#"{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" }}"#,
     )
     .unwrap();
-    let err = e.execute("t", Value::Nil).unwrap_err().helm_message();
+    let err = e.execute("t", Value::Nil).unwrap_err().to_string();
     assert!(
         err.contains("exceeded maximum template depth (50)"),
         "{err}"
@@ -117,7 +117,7 @@ fn output_is_bounded() {
     let mut e = Engine::new();
     e.limits.max_output = 100;
     e.add_template("t", "{{ range 1000 }}xx{{ end }}").unwrap();
-    let err = e.execute("t", Value::Nil).unwrap_err().helm_message();
+    let err = e.execute("t", Value::Nil).unwrap_err().to_string();
     assert!(err.contains("exceeds the limit of 100 bytes"), "{err}");
 }
 

@@ -1,0 +1,148 @@
+//! What a template function is: its Go signature ([`Param`]s), its implementation, and what it
+//! sees of the execution calling it ([`CallCtx`]).
+
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
+use crate::exec::{self, Exec, Scope};
+use crate::parse::{self, Tree};
+use crate::{Engine, Error, ExecError, Shared, Value, associate, fmt};
+
+/// Go type of a function parameter: decides how literals convert and which values are
+/// rejected (`wrong type for value; expected int; got float64`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Param {
+    /// `interface {}`: anything, nil included.
+    Any,
+    /// `reflect.Value` (Go's builtins): like `Any`.
+    Value,
+    Str,
+    Int,
+    Int64,
+    Float,
+    Bool,
+    List,
+    Strings,
+    Map,
+}
+
+pub type FuncResult = Result<Value, String>;
+type FuncImpl = Rc<dyn Fn(&mut CallCtx<'_, '_>, &[Value]) -> FuncResult>;
+
+/// A template function: its Go signature and its implementation. An `Err` return becomes
+/// Go's `error calling NAME: MSG`.
+#[derive(Clone)]
+pub struct Func {
+    pub params: Vec<Param>,
+    pub variadic: Option<Param>,
+    /// The Go function returns `interface {}` (a nil result then behaves like a map entry).
+    pub returns_iface: bool,
+    /// Its `string` parameters get a string's exact bytes (a `RawStr` stays one); other
+    /// functions get the text with invalid bytes replaced ([`value::lossy`]).
+    pub raw_strings: bool,
+    pub(crate) builtin: bool,
+    pub(crate) imp: FuncImpl,
+}
+
+impl Func {
+    pub fn new(
+        params: &[Param],
+        variadic: Option<Param>,
+        imp: impl Fn(&mut CallCtx<'_, '_>, &[Value]) -> FuncResult + 'static,
+    ) -> Func {
+        Func {
+            params: params.to_vec(),
+            variadic,
+            returns_iface: false,
+            raw_strings: false,
+            builtin: false,
+            imp: Rc::new(imp),
+        }
+    }
+
+    /// Marks the function as returning `interface {}`.
+    pub fn iface(mut self) -> Func {
+        self.returns_iface = true;
+        self
+    }
+
+    /// Marks the function as reading its `string` parameters as bytes.
+    pub fn raw_strings(mut self) -> Func {
+        self.raw_strings = true;
+        self
+    }
+}
+
+/// What a function sees of the execution calling it: enough to run other templates
+/// (`include`, `tpl`).
+pub struct CallCtx<'e, 'a> {
+    pub(crate) exec: &'e mut Exec<'a>,
+}
+
+impl CallCtx<'_, '_> {
+    pub fn engine(&self) -> &Engine {
+        self.exec.engine
+    }
+
+    pub fn shared(&self) -> &Shared {
+        self.exec.shared
+    }
+
+    /// Go's `ExecuteTemplate`: runs a named template with fresh variables; the error is
+    /// Go's message text.
+    pub fn execute_template(&mut self, name: &str, dot: Value) -> Result<String, String> {
+        let Some(tree) = self.exec.scope.lookup(name) else {
+            return Err(format!(
+                "template: no template {} associated with template \"gotpl\"",
+                fmt::quote(name)
+            ));
+        };
+        if self.exec.shared.stack_exhausted() {
+            return Err(format!(
+                "template: {name}: exceeded maximum template depth ({})",
+                self.exec.engine.limits.max_depth
+            ));
+        }
+        let scope = Scope {
+            base: self.exec.scope.base,
+            local: self.exec.scope.local,
+        };
+        exec::execute(self.exec.engine, scope, self.exec.shared, tree, dot)
+            .map_err(|e| e.go_message())
+    }
+
+    /// Parses `text` as a template called `name` and executes it; `define`s in the text are
+    /// visible to it only (Helm's `tpl`).
+    pub fn execute_text(&mut self, name: &str, text: &str, dot: Value) -> Result<String, Error> {
+        let engine = self.exec.engine;
+        let parsed = parse::parse(name, text, &|f| engine.funcs.contains_key(f))?;
+        let mut local: FxHashMap<String, Rc<Tree>> = FxHashMap::default();
+        if let Some(outer) = self.exec.scope.local {
+            local.extend(outer.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        for tree in parsed.defines {
+            associate(&mut local, tree);
+        }
+        // The text itself always runs, even when empty: an outer `tpl` of the same name must
+        // not be picked up again (that would recurse forever).
+        let tree = Rc::new(parsed.main);
+        local.insert(tree.name.clone(), tree.clone());
+        if self.exec.shared.stack_exhausted() {
+            return Err(Error::Exec(ExecError {
+                location: name.to_string(),
+                name: name.to_string(),
+                context: None,
+                msg: format!(
+                    "exceeded maximum template depth ({})",
+                    engine.limits.max_depth
+                ),
+            }));
+        }
+        let scope = Scope {
+            base: self.exec.scope.base,
+            local: Some(&local),
+        };
+        exec::execute(engine, scope, self.exec.shared, &tree, dot).map_err(|e| Error::Exec(*e))
+    }
+}

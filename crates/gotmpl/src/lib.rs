@@ -1,0 +1,152 @@
+//! Go's `text/template`, byte for byte: the lexer, parser and evaluation rules of Go's
+//! package (`missingkey=zero`, Go's error texts), its predefined functions, and Go's `fmt`
+//! verbs for printing values. There is no Helm inside: a host registers its own functions
+//! ([`Engine::register`], e.g. Sprig's and Helm's) and hands templates its own objects
+//! ([`Object`], [`Record`]).
+//!
+//! ```
+//! use gotmpl::{Engine, Value};
+//! let mut engine = Engine::new();
+//! engine.add_template("t", r#"{{ define "x" }}[{{ . }}]{{ end }}{{ template "x" .name }}"#).unwrap();
+//! let dot = Value::map([("name".to_string(), Value::str("web"))].into());
+//! assert_eq!(engine.execute("t", dot).unwrap(), "[web]");
+//! ```
+//!
+//! Functions are pluggable: [`Engine::register`] adds a [`Func`] with Go-like parameter types,
+//! so argument checking and error messages follow Go's rules for the function's signature; a
+//! function that runs templates (`include`, `tpl`) gets a [`CallCtx`]. Errors print as Go
+//! prints them ([`Error`]); [`Limits`] bound one render's depth, stack and output, and fix its
+//! random seed and clock.
+//!
+//! Layout: `lex` → `parse` (syntax tree, Go's parse errors) → `exec` (Go's evaluation rules),
+//! [`value`] (shared, reference-counted values), [`fmt`] (Go's `fmt` verbs), `builtins` (Go's
+//! predefined functions), `func` (what a function is), `shared` (what one render shares).
+
+mod builtins;
+mod error;
+mod exec;
+pub mod fmt;
+mod func;
+mod lex;
+mod parse;
+mod record;
+mod shared;
+pub mod value;
+
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
+pub use error::{Error, ExecError, ParseError};
+pub use func::{CallCtx, Func, FuncResult, Param};
+pub use parse::parse_go_int;
+pub use record::Record;
+pub use shared::{Limits, Segment, Shared, run_with_stack, xorshift_step};
+pub use value::{Elem, IntTy, List, Map, MapTy, Object, Value};
+
+use exec::Scope;
+use parse::Tree;
+
+/// A set of parsed templates and the functions they may call.
+pub struct Engine {
+    // Looked up on every function call and `include`: a fast hash over short names pays.
+    pub(crate) funcs: FxHashMap<String, Func>,
+    templates: FxHashMap<String, Rc<Tree>>,
+    pub limits: Limits,
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// An engine with Go's builtin functions only.
+    pub fn new() -> Engine {
+        let mut e = Engine {
+            funcs: FxHashMap::default(),
+            templates: FxHashMap::default(),
+            limits: Limits::default(),
+        };
+        builtins::register(&mut e);
+        e
+    }
+
+    /// Adds or replaces a function. Register functions before adding templates that call them:
+    /// like Go, parsing rejects unknown function names.
+    pub fn register(&mut self, name: &str, func: Func) {
+        self.funcs.insert(name.to_string(), func);
+    }
+
+    pub fn has_func(&self, name: &str) -> bool {
+        self.funcs.contains_key(name)
+    }
+
+    /// The function registered as `name`, e.g. to register it again under another name.
+    pub fn func(&self, name: &str) -> Option<&Func> {
+        self.funcs.get(name)
+    }
+
+    /// Parses `text` as the template `name` (Go's `t.New(name).Parse(text)`): its `define`s
+    /// become global and replace earlier ones of the same name, except that an empty definition
+    /// never replaces a non-empty one.
+    pub fn add_template(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        let parsed = parse::parse(name, text, &|f| self.funcs.contains_key(f))?;
+        for tree in std::iter::once(parsed.main).chain(parsed.defines) {
+            associate(&mut self.templates, tree);
+        }
+        Ok(())
+    }
+
+    pub fn has_template(&self, name: &str) -> bool {
+        self.templates.contains_key(name)
+    }
+
+    /// Executes template `name` with `dot`.
+    pub fn execute(&self, name: &str, dot: Value) -> Result<String, Error> {
+        let shared = Shared::new(&self.limits);
+        self.execute_shared(&shared, name, dot)
+    }
+
+    /// Like [`Engine::execute_shared`], also telling where each stretch of output came from.
+    pub fn execute_traced(
+        &self,
+        shared: &Shared,
+        name: &str,
+        dot: Value,
+    ) -> Result<(String, Vec<Segment>), Error> {
+        let (tree, scope) = self.prepare(shared, name)?;
+        exec::execute_traced(self, scope, shared, tree, dot).map_err(|e| Error::Exec(*e))
+    }
+
+    /// Like [`Engine::execute`], sharing `shared` with other executions of the same render.
+    pub fn execute_shared(&self, shared: &Shared, name: &str, dot: Value) -> Result<String, Error> {
+        let (tree, scope) = self.prepare(shared, name)?;
+        exec::execute(self, scope, shared, tree, dot).map_err(|e| Error::Exec(*e))
+    }
+
+    /// The template to run and its scope; marks where this execution's stack begins.
+    fn prepare(&self, shared: &Shared, name: &str) -> Result<(&Tree, Scope<'_>), Error> {
+        let tree = self
+            .templates
+            .get(name)
+            .ok_or_else(|| Error::NoTemplate(name.to_string()))?;
+        shared.mark_stack();
+        let scope = Scope {
+            base: &self.templates,
+            local: None,
+        };
+        Ok((tree, scope))
+    }
+}
+
+pub(crate) fn associate(set: &mut FxHashMap<String, Rc<Tree>>, tree: Tree) {
+    if tree.is_empty() && set.contains_key(&tree.name) {
+        return;
+    }
+    set.insert(tree.name.clone(), Rc::new(tree));
+}
+
+#[cfg(test)]
+mod tests;
