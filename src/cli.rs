@@ -237,8 +237,8 @@ pub struct ChartArgs {
 }
 
 impl ChartArgs {
-    pub fn value_options(&self) -> crate::chart::ValueOptions {
-        crate::chart::ValueOptions {
+    pub fn value_options(&self) -> helm::chart::ValueOptions {
+        helm::chart::ValueOptions {
             value_files: self.values.clone(),
             values: self.set.clone(),
             string_values: self.set_string.clone(),

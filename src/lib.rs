@@ -5,13 +5,11 @@
 
 pub mod accepted;
 pub mod baseline;
-pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod diff;
 pub mod finding;
-pub mod go_duration;
 pub mod inputs;
 pub mod kube;
 pub mod manifest;
@@ -19,7 +17,6 @@ pub mod model;
 pub mod paths;
 pub mod pipeline;
 pub mod progress;
-pub mod render;
 pub mod report;
 pub mod rules;
 pub mod shell;

@@ -3,7 +3,7 @@
 use crate::cli::RenderArgs;
 use crate::inputs::native::{release_options, render_outputs};
 use crate::kube::KubeVersion;
-use crate::render::stream;
+use helm::stream;
 use source::{InputError, Result};
 
 /// The `helm template` stream, or with `--json` the engine's raw map

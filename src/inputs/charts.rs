@@ -12,8 +12,8 @@ use crate::kube::KubeVersion;
 use crate::manifest::{Object, load_stream};
 use crate::model::{ChartInfo, ChartModel, ChartSource, chart_name};
 use crate::progress::Progress;
-use crate::render::release::ReleaseOptions;
 use crate::sql;
+use helm::engine::ReleaseOptions;
 use source::Result;
 
 use super::native::{self, release_options};
@@ -124,11 +124,11 @@ fn chart_baseline(
         let label = format!("chart:{}", base.display());
         (label, rendered.version, rendered.objects)
     } else if let Some(reference) = &args.base {
-        if !crate::chart::git::exists_at_revision(path, reference) {
+        if !helm::chart::exists_at_revision(path, reference) {
             return Ok(None);
         }
-        let chart = crate::chart::git::load_chart_at_revision(path, reference)?;
-        let loaded = crate::chart::prepare(chart, &args.chart.value_options())?;
+        let chart = helm::chart::load_chart_at_revision(path, reference)?;
+        let loaded = helm::chart::prepare(chart, &args.chart.value_options())?;
         let shown = format!("{}@{reference}", path.display());
         let rendered = native::render_loaded(&loaded, &shown, options, true)?;
         let objects = load_stream(&rendered.stream, &args.chart.namespace)?;

@@ -7,13 +7,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::chart::{LoadedRelease, ValueOptions};
 use crate::cli::ChartArgs;
 use crate::kube::{ApiTable, KubeVersion};
-use crate::render::chart::{Release, Rendered};
-use crate::render::objects::Capabilities;
-use crate::render::release::{ReleaseOptions, render_release};
-use crate::render::stream;
+use helm::chart::{LoadedRelease, ValueOptions};
+use helm::engine::Capabilities;
+use helm::engine::{Release, Rendered};
+use helm::engine::{ReleaseOptions, render_release};
+use helm::stream;
 use source::SourceFile;
 use source::Span;
 use source::yaml::{Origin, parse_single};
@@ -41,7 +41,7 @@ pub fn render_path(
     options: &ReleaseOptions,
     include_hooks: bool,
 ) -> Result<RenderedChart> {
-    let loaded = crate::chart::load(path, values)?;
+    let loaded = helm::chart::load(path, values)?;
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
@@ -52,7 +52,7 @@ pub fn render_outputs(
     values: &ValueOptions,
     options: &ReleaseOptions,
 ) -> Result<BTreeMap<String, Rendered>> {
-    let loaded = crate::chart::load(path, values)?;
+    let loaded = helm::chart::load(path, values)?;
     render(&loaded, &path.display().to_string(), options)
 }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::Object;
 use super::id::{Hook, ResourceId, is_cluster_scoped, split_list};
-use super::split::split;
+use helm::stream::split;
 use source::SourceFile;
 use source::yaml::{Kind, Node, Origin, parse_documents};
 use source::{InputError, Result};

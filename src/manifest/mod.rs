@@ -4,11 +4,9 @@ mod id;
 mod load;
 pub mod pod;
 pub mod refs;
-mod split;
 
 pub use id::{Hook, ResourceId};
 pub use load::load_stream;
-pub use split::split as split_documents;
 
 use std::sync::Arc;
 

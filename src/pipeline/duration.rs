@@ -4,7 +4,7 @@
 /// Whole seconds (rounded up) of a Go duration; `None` when it is not one or is negative. A
 /// bare number is not a Go duration: Helm 3 and 4 reject `--timeout 600`.
 pub fn parse_go_duration(text: &str) -> Option<i64> {
-    let nanos = crate::go_duration::parse(text.trim()).filter(|n| *n >= 0)?;
+    let nanos = helm::duration::parse(text.trim()).filter(|n| *n >= 0)?;
     let seconds = nanos.checked_add(999_999_999)?.div_euclid(1_000_000_000);
     (0..1_000_000_000_000)
         .contains(&seconds)

@@ -1,9 +1,9 @@
 //! Rules on what only a rendered chart shows: its `Chart.yaml` constraints and its templates.
 
 use super::framework::{Context, Emitter, Rule};
-use crate::chart::kube_version_compatible;
 use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::finding::{Finding, Location};
+use helm::chart::kube_version_compatible;
 
 pub struct KubeVersionIncompatible;
 

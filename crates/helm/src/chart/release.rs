@@ -1,0 +1,235 @@
+//! What the template engine gets: every chart of the release after dependency processing, each
+//! with the `.Values` it sees, its `.Chart`, `.Files` and templates named as Helm names them.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use source::{InputError, Result};
+
+use super::deps::{process_enabled, process_import_values};
+use super::file::File;
+use super::load::{Chart, load_chart};
+use super::metadata::ChartMetadata;
+use super::values::coalesce::coalesce;
+use super::values::{ValueOptions, Values, schema};
+
+/// A chart ready to render, with its enabled subcharts.
+#[derive(Debug, Clone)]
+pub struct RenderChart {
+    /// The chart name, or the alias it was included under.
+    pub name: String,
+    /// Helm's `ChartFullPath`: `app`, `app/charts/db`; prefix of its template paths.
+    pub full_path: String,
+    pub is_root: bool,
+    /// Chart.yaml after processing: `name` is the alias, `dependencies` only the enabled ones.
+    pub metadata: ChartMetadata,
+    /// `.Values` for this chart's templates.
+    pub values: Values,
+    /// `.Files`.
+    pub files: Arc<Vec<File>>,
+    pub templates: Vec<Template>,
+    /// Enabled subcharts, sorted by name (`.Subcharts`).
+    pub subcharts: Vec<RenderChart>,
+    /// Where the chart was read from, for messages.
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    /// `app/templates/x.yaml`, `app/charts/db/templates/y.yaml` (`.Template.Name`).
+    pub path: String,
+    /// `app/templates` (`.Template.BasePath`).
+    pub base_path: String,
+    pub text: String,
+}
+
+impl Template {
+    /// Partials (`_*.tpl`, any name starting with `_`) are parsed, never rendered as output.
+    pub fn is_partial(&self) -> bool {
+        self.path
+            .rsplit('/')
+            .next()
+            .is_some_and(|b| b.starts_with('_'))
+    }
+}
+
+impl RenderChart {
+    /// The CRD files of this chart and its enabled subcharts (Helm's `CRDObjects`): files under
+    /// `crds/` ending in `.yaml`, `.yml` or `.json`, named like templates (`app/charts/db/crds/x.yaml`).
+    /// Helm installs them before the templates, and never upgrades or deletes them.
+    pub fn crds(&self) -> Vec<(String, &File)> {
+        let mut out: Vec<(String, &File)> = self
+            .files
+            .iter()
+            .filter(|f| {
+                f.name.starts_with("crds/")
+                    && [".yaml", ".yml", ".json"]
+                        .iter()
+                        .any(|e| f.name.ends_with(e))
+            })
+            .map(|f| (format!("{}/{}", self.full_path, f.name), f))
+            .collect();
+        for sub in &self.subcharts {
+            out.extend(sub.crds());
+        }
+        out
+    }
+}
+
+/// A loaded release: the root chart and all it needs to render.
+#[derive(Debug, Clone)]
+pub struct LoadedRelease {
+    pub root: RenderChart,
+}
+
+impl LoadedRelease {
+    /// Every template with its chart, in the order Helm parses them: deeper paths first, and at
+    /// equal depth reverse lexical order (so that, when two files define the same name, the one
+    /// Helm parses last, and which therefore wins, also comes last here).
+    pub fn parse_order(&self) -> Vec<(&RenderChart, &Template)> {
+        let mut all = Vec::new();
+        collect(&self.root, &mut all);
+        all.sort_by(|(_, a), (_, b)| {
+            let depth = |t: &Template| t.path.matches('/').count();
+            depth(b).cmp(&depth(a)).then_with(|| b.path.cmp(&a.path))
+        });
+        all
+    }
+
+    /// Paths of the templates that produce output (Helm's rendered map keys), sorted.
+    pub fn output_paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .parse_order()
+            .into_iter()
+            .filter(|(_, t)| !t.is_partial())
+            .map(|(_, t)| t.path.clone())
+            .collect();
+        paths.sort();
+        // Two subcharts under one name (a directory and an archive) write the same keys; Helm
+        // keeps one output per path.
+        paths.dedup();
+        paths
+    }
+
+    /// Every chart of the release, the root first, then depth-first.
+    pub fn charts(&self) -> Vec<&RenderChart> {
+        let mut out = Vec::new();
+        let mut stack = vec![&self.root];
+        while let Some(c) = stack.pop() {
+            out.push(c);
+            stack.extend(c.subcharts.iter().rev());
+        }
+        out
+    }
+}
+
+fn collect<'a>(chart: &'a RenderChart, out: &mut Vec<(&'a RenderChart, &'a Template)>) {
+    out.extend(chart.templates.iter().map(|t| (chart, t)));
+    for sub in &chart.subcharts {
+        collect(sub, out);
+    }
+}
+
+/// Loads a chart (directory or `.tgz`) with the user's values, as `helm template` would.
+pub fn load(path: &Path, opts: &ValueOptions) -> Result<LoadedRelease> {
+    prepare(load_chart(path)?, opts)
+}
+
+/// Dependency processing, coalescing and schema validation of a loaded chart with the user's
+/// values.
+pub fn prepare(mut chart: Chart, opts: &ValueOptions) -> Result<LoadedRelease> {
+    let user = opts.user_values()?;
+    let origin = chart.origin.clone();
+    let fail = |e: String| InputError::in_path(&origin, e);
+    process_enabled(&mut chart, &user, "").map_err(fail)?;
+    process_import_values(&mut chart).map_err(fail)?;
+    let mut top = user.clone();
+    coalesce(&chart, &mut top, false).map_err(fail)?;
+    let given = schema::UserValues {
+        files: &opts.value_files,
+        merged: &user,
+    };
+    schema::validate(&chart, &top, &given)?;
+    Ok(LoadedRelease {
+        root: build(&chart, top, None),
+    })
+}
+
+fn build(chart: &Chart, values: Values, parent_path: Option<&str>) -> RenderChart {
+    let full_path = match parent_path {
+        None => chart.name().to_string(),
+        Some(p) => format!("{p}/charts/{}", chart.name()),
+    };
+    let base_path = format!("{full_path}/templates");
+    let library = chart.metadata.is_library();
+    let templates = chart
+        .templates
+        .iter()
+        .map(|f| Template {
+            path: format!("{full_path}/{}", f.name),
+            base_path: base_path.clone(),
+            text: f.text(),
+        })
+        // A library chart's non-partial templates are not even parsed.
+        .filter(|t| !library || t.is_partial())
+        .collect();
+    let mut subs: Vec<&Chart> = chart.dependencies.iter().collect();
+    subs.sort_by(|a, b| a.name().cmp(b.name()));
+    let subcharts = subs
+        .into_iter()
+        .map(|sub| {
+            let sub_values = match values.get(sub.name()) {
+                Some(serde_json::Value::Object(m)) => m.clone(),
+                _ => Values::new(),
+            };
+            build(sub, sub_values, Some(&full_path))
+        })
+        .collect();
+    RenderChart {
+        name: chart.name().to_string(),
+        full_path,
+        is_root: parent_path.is_none(),
+        metadata: chart.metadata.clone(),
+        values,
+        files: chart.files.clone(),
+        templates,
+        subcharts,
+        origin: chart.origin.clone(),
+    }
+}
+
+/// Whether a Chart.yaml `kubeVersion` admits the Kubernetes version (`v1.30.2`, `1.29.0-gke.1`);
+/// an empty constraint admits every version. An unparsable constraint or version is an error.
+pub fn kube_version_compatible(
+    constraint: &str,
+    kube_version: &str,
+) -> std::result::Result<bool, String> {
+    if constraint.trim().is_empty() {
+        return Ok(true);
+    }
+    let c = crate::semver::Constraints::parse(constraint)?;
+    let v = crate::semver::Version::parse(kube_version)?;
+    Ok(c.matches(&v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kube_version_compatible;
+
+    #[test]
+    fn kube_version_constraints() {
+        assert_eq!(kube_version_compatible("", "v1.36.0"), Ok(true));
+        assert_eq!(kube_version_compatible(">=1.19.0-0", "v1.36.0"), Ok(true));
+        assert_eq!(
+            kube_version_compatible(">=1.19.0-0", "v1.28.3-gke.1200"),
+            Ok(true)
+        );
+        assert_eq!(
+            kube_version_compatible(">= 1.21, < 1.30", "v1.30.0"),
+            Ok(false)
+        );
+        assert_eq!(kube_version_compatible("<1.22.0-0", "1.25.0"), Ok(false));
+        assert!(kube_version_compatible(">=banana", "1.25.0").is_err());
+        assert!(kube_version_compatible(">=1.20", "latest").is_err());
+    }
+}

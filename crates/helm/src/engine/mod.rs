@@ -1,0 +1,293 @@
+//! Rendering a loaded chart ([`crate::chart::LoadedRelease`]) the way `helm template` does
+//! (Helm's `pkg/engine`): the chart layer decides values, enabled subcharts, files and parse
+//! order; this module builds each chart's root objects (`objects`: `.Files`, `.Capabilities`)
+//! and runs the engine over the release's templates (`templates`).
+
+pub(crate) mod objects;
+mod templates;
+
+pub use objects::Capabilities;
+pub use templates::{Release, Rendered};
+
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use serde_json::Value as Json;
+
+use crate::chart::{LoadedRelease, RenderChart};
+use crate::error::Error;
+use crate::funcs;
+use gotmpl::Engine;
+use gotmpl::value::Value;
+use objects::{Files, NilMap, capabilities};
+use templates::{RENDER_STACK, Unit, execute_units, with_values_type};
+
+/// What a render depends on besides the chart.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseOptions {
+    pub release: Release,
+    pub capabilities: Capabilities,
+    /// Seed of the random functions and Unix time of `now`: two revisions rendered with the
+    /// same seed and clock generate the same passwords and certificates.
+    pub seed: Option<u64>,
+    pub clock: Option<i64>,
+    /// Skip recording which template line wrote each stretch of output: `rollguard render`
+    /// prints text only, while `check` points findings at template lines.
+    pub without_source_map: bool,
+}
+
+/// Renders every template of the release, keyed by template path (`app/templates/x.yaml`),
+/// each with the map from its output back to template lines.
+pub fn render_release(
+    loaded: &LoadedRelease,
+    options: &ReleaseOptions,
+) -> Result<BTreeMap<String, Rendered>, Error> {
+    gotmpl::run_with_stack(RENDER_STACK, || render_here(loaded, options))
+        .unwrap_or_else(|e| Err(Error::Load(format!("rendering failed: {e}"))))
+}
+
+fn render_here(
+    loaded: &LoadedRelease,
+    options: &ReleaseOptions,
+) -> Result<BTreeMap<String, Rendered>, Error> {
+    let release = &options.release;
+    let common = [
+        (
+            "Release",
+            Value::map(BTreeMap::from([
+                ("Name".to_string(), Value::str(&release.name)),
+                ("Namespace".to_string(), Value::str(&release.namespace)),
+                ("Revision".to_string(), Value::int(release.revision)),
+                ("IsUpgrade".to_string(), Value::Bool(release.is_upgrade)),
+                ("IsInstall".to_string(), Value::Bool(!release.is_upgrade)),
+                ("Service".to_string(), Value::str("Helm")),
+            ])),
+        ),
+        ("Capabilities", capabilities(&options.capabilities)),
+    ];
+    let mut units = Vec::new();
+    let mut index_of = HashMap::new();
+    collect(&loaded.root, &common, &mut units, &mut index_of);
+    let templates: Vec<(String, usize, &str)> = loaded
+        .parse_order()
+        .into_iter()
+        .filter_map(|(chart, t)| {
+            let unit = *index_of.get(&(chart as *const RenderChart))?;
+            // A library chart contributes its helpers only.
+            let helper = t
+                .path
+                .rsplit('/')
+                .next()
+                .is_some_and(|b| b.starts_with('_'));
+            (!units[unit].library || helper).then(|| (t.path.clone(), unit, t.text.as_str()))
+        })
+        .collect();
+    let (seed, clock) = (options.seed, options.clock);
+    let setup = move |engine: &mut Engine| {
+        engine.limits.stack_budget = RENDER_STACK - (32 << 20);
+        engine.limits.seed = seed;
+        engine.limits.clock = clock;
+        funcs::register(engine);
+    };
+    execute_units(&templates, &units, setup, !options.without_source_map)
+}
+
+/// One [`Unit`] per chart, parents before their subcharts; returns the chart's root object.
+fn collect(
+    chart: &RenderChart,
+    common: &[(&str, Value)],
+    units: &mut Vec<Unit>,
+    index_of: &mut HashMap<*const RenderChart, usize>,
+) -> BTreeMap<String, Value> {
+    let index = units.len();
+    index_of.insert(chart as *const RenderChart, index);
+    units.push(Unit {
+        prefix: format!("{}/", chart.full_path),
+        library: chart.metadata.chart_type == "library",
+        dot: BTreeMap::new(),
+    });
+    let subcharts: BTreeMap<String, Value> = chart
+        .subcharts
+        .iter()
+        .map(|sub| {
+            (
+                sub.name.clone(),
+                Value::map(collect(sub, common, units, index_of)),
+            )
+        })
+        .collect();
+    let mut dot: BTreeMap<String, Value> = common
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    dot.insert(
+        "Values".into(),
+        with_values_type(Value::map(
+            chart
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), go_value(v)))
+                .collect(),
+        )),
+    );
+    dot.insert("Chart".into(), chart_object(chart));
+    dot.insert(
+        "Files".into(),
+        Value::Object(Rc::new(Files {
+            files: chart
+                .files
+                .iter()
+                .map(|f| (f.name.clone(), Rc::from(f.data.as_slice())))
+                .collect(),
+        })),
+    );
+    dot.insert("Subcharts".into(), Value::map(subcharts));
+    units[index].dot = dot.clone();
+    dot
+}
+
+/// A value as Helm holds it in `map[string]interface{}`: file numbers are float64, `--set`
+/// integers int64 (the chart layer's conversion contract).
+fn go_value(v: &Json) -> Value {
+    match v {
+        Json::Null => Value::Nil,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) if !n.is_f64() => Value::int64(i),
+            _ => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        Json::String(s) => Value::str(s),
+        Json::Array(items) => Value::list(items.iter().map(go_value).collect()),
+        Json::Object(m) => Value::map(m.iter().map(|(k, v)| (k.clone(), go_value(v))).collect()),
+    }
+}
+
+/// `.Chart`: Helm 4's map with Go field names. Absent annotations print as `map[]` but are
+/// `null` in `toJson`, like Go's nil map.
+fn chart_object(chart: &RenderChart) -> Value {
+    let Json::Object(fields) = chart.metadata.template_json(chart.is_root) else {
+        return Value::map(BTreeMap::new());
+    };
+    Value::map(
+        fields
+            .iter()
+            .map(|(k, v)| {
+                let value = match (k.as_str(), v) {
+                    ("Annotations", Json::Null) => Value::Object(Rc::new(NilMap {
+                        type_name: "map[string]string",
+                    })),
+                    _ => go_value(v),
+                };
+                (k.clone(), value)
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::{ValueOptions, load};
+
+    /// Writes a chart (paths relative to its root → text) to a temporary directory, loads it
+    /// with `values` as a user values file, and renders it.
+    fn render(
+        files: &[(&str, &str)],
+        values: Option<&str>,
+        options: &ReleaseOptions,
+    ) -> BTreeMap<String, Rendered> {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = dir.path().join("c");
+        for (path, text) in files {
+            let path = chart.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let mut value_options = ValueOptions::default();
+        if let Some(text) = values {
+            let file = dir.path().join("user.yaml");
+            std::fs::write(&file, text).unwrap();
+            value_options.value_files.push(file);
+        }
+        let loaded = load(&chart, &value_options).unwrap();
+        render_release(&loaded, options).unwrap()
+    }
+
+    const CHART_YAML: (&str, &str) = ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+
+    #[test]
+    fn user_values_and_capabilities() {
+        let files = [
+            CHART_YAML,
+            ("values.yaml", "a: 1\nkeep: k\ndrop: d\nm: {p: 1, q: 2}\n"),
+            (
+                "templates/t.yaml",
+                "{{ .Values.a }} {{ .Values.keep }} [{{ .Values.drop }}] {{ toJson .Values.m }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.APIVersions.Has \"x/v1\" }}",
+            ),
+        ];
+        let options = ReleaseOptions {
+            capabilities: Capabilities {
+                kube_version: "v1.29.4".into(),
+                api_versions: vec!["x/v1".into()],
+            },
+            ..ReleaseOptions::default()
+        };
+        let out = render(&files, Some("a: 2\ndrop: null\nm: {q: 3}\n"), &options);
+        assert_eq!(
+            out["c/templates/t.yaml"].text,
+            "2 k [] {\"p\":1,\"q\":3} 29 true"
+        );
+    }
+
+    #[test]
+    fn traced_output_points_at_template_lines() {
+        let files = [
+            CHART_YAML,
+            ("values.yaml", "port: 80\n"),
+            ("templates/_h.tpl", "{{ define \"name\" }}web{{ end }}"),
+            (
+                "templates/svc.yaml",
+                "kind: Service\nmissing: {{ .Values.nope }}\nname: {{ template \"name\" }}\nport: {{ .Values.port }}\n",
+            ),
+        ];
+        let out = render(&files, None, &ReleaseOptions::default());
+        let r = &out["c/templates/svc.yaml"];
+        assert_eq!(r.text, "kind: Service\nmissing: \nname: web\nport: 80\n");
+        let at = |needle: &str| {
+            let offset = r.text.find(needle).unwrap();
+            let seg = r
+                .segments
+                .iter()
+                .rev()
+                .find(|s| s.offset <= offset)
+                .unwrap();
+            (&*seg.file, seg.line, seg.column)
+        };
+        assert_eq!(at("web"), ("c/templates/_h.tpl", 1, 20));
+        assert_eq!(at("80"), ("c/templates/svc.yaml", 4, 10));
+        assert_eq!(at("name:"), ("c/templates/svc.yaml", 3, 1));
+        assert_eq!(at("kind:"), ("c/templates/svc.yaml", 1, 1));
+    }
+
+    #[test]
+    fn seeded_renders_are_reproducible() {
+        let files = [
+            CHART_YAML,
+            (
+                "templates/t.yaml",
+                "{{ randAlphaNum 16 }} {{ uuidv4 }} {{ now | unixEpoch }} {{ (genCA \"ca\" 1).Cert | sha256sum }}",
+            ),
+        ];
+        let options = ReleaseOptions {
+            seed: Some(7),
+            clock: Some(1_700_000_000),
+            ..ReleaseOptions::default()
+        };
+        let (a, b) = (
+            render(&files, None, &options),
+            render(&files, None, &options),
+        );
+        assert_eq!(a, b);
+        assert!(a["c/templates/t.yaml"].text.contains(" 1700000000 "));
+    }
+}

@@ -1,0 +1,134 @@
+//! What every chart render shares: the release object, the
+//! conversion of YAML to the values Helm's loader produces, and the loop that parses a release's
+//! templates and executes each with its chart's root objects ([`execute_units`]). Loading the
+//! chart (values, subcharts, files) is the chart layer's job ([`crate::chart`]); see
+//! [`super::render_release`].
+
+use std::collections::BTreeMap;
+
+use gotmpl::value::Value;
+use gotmpl::{Engine, MapTy, Shared};
+
+use crate::error::Error;
+
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub name: String,
+    pub namespace: String,
+    pub revision: i64,
+    pub is_upgrade: bool,
+}
+
+impl Default for Release {
+    fn default() -> Release {
+        Release {
+            name: "rel".into(),
+            namespace: "ns".into(),
+            revision: 1,
+            is_upgrade: false,
+        }
+    }
+}
+
+/// Helm's named map type of `.Values` and `.Template`.
+const VALUES_TYPE: MapTy = MapTy::Named("common.Values");
+
+pub(super) fn with_values_type(v: Value) -> Value {
+    match v {
+        Value::Map(m) => Value::Map(gotmpl::value::Map {
+            entries: m.entries,
+            ty: VALUES_TYPE,
+        }),
+        other => other,
+    }
+}
+
+/// Where a chart's templates are rendered, and the dot they see.
+pub(super) struct Unit {
+    /// Template path prefix: `c/` for the root, `c/charts/sub/` for a subchart.
+    pub(super) prefix: String,
+    pub(super) library: bool,
+    pub(super) dot: BTreeMap<String, Value>,
+}
+
+/// Stack of the thread a chart renders on: Helm allows 1000 nested `include`s of one name and
+/// Go 100000 nested `template`s, far more than a default thread stack holds. Only the pages
+/// actually used are ever committed.
+pub(super) const RENDER_STACK: usize = 512 << 20;
+
+/// A rendered template and where each stretch of it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub text: String,
+    pub segments: Vec<gotmpl::Segment>,
+}
+
+/// Helm's removal of every `<no value>` from a rendered template, moving the segments along.
+fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
+    const NO_VALUE: &str = "<no value>";
+    let cuts: Vec<usize> = memchr::memmem::find_iter(text.as_bytes(), NO_VALUE).collect();
+    if cuts.is_empty() {
+        // The usual case: no copy of the output.
+        return Rendered { text, segments };
+    }
+    let segments = segments
+        .into_iter()
+        .map(|mut seg| {
+            let before = cuts.partition_point(|&c| c < seg.offset);
+            let inside = before > 0 && seg.offset < cuts[before - 1] + NO_VALUE.len();
+            seg.offset = if inside {
+                cuts[before - 1] - (before - 1) * NO_VALUE.len()
+            } else {
+                seg.offset - before * NO_VALUE.len()
+            };
+            seg
+        })
+        .collect();
+    Rendered {
+        text: text.replace(NO_VALUE, ""),
+        segments,
+    }
+}
+
+/// Parses `templates` (in Helm's parse order; each with the index of its chart's [`Unit`])
+/// and renders those that are not partials.
+pub(super) fn execute_units(
+    templates: &[(String, usize, &str)],
+    units: &[Unit],
+    setup: impl FnOnce(&mut Engine),
+    trace: bool,
+) -> Result<BTreeMap<String, Rendered>, Error> {
+    let mut engine = Engine::new();
+    setup(&mut engine);
+    for (name, _, text) in templates {
+        engine.add_template(name, text).map_err(Error::Template)?;
+    }
+    let shared = Shared::new(&engine.limits);
+    let mut rendered = BTreeMap::new();
+    for (name, unit, _) in templates {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        if base.starts_with('_') {
+            continue;
+        }
+        let unit = &units[*unit];
+        let mut dot = unit.dot.clone();
+        let base_path = format!("{}templates", unit.prefix);
+        dot.insert(
+            "Template".to_string(),
+            with_values_type(Value::map(BTreeMap::from([
+                ("Name".to_string(), Value::str(name)),
+                ("BasePath".to_string(), Value::string(base_path)),
+            ]))),
+        );
+        let (out, segments) = if trace {
+            engine.execute_traced(&shared, name, Value::map(dot))
+        } else {
+            engine
+                .execute_shared(&shared, name, Value::map(dot))
+                .map(|out| (out, Vec::new()))
+        }
+        .map_err(Error::Template)?;
+        rendered.insert(name.clone(), strip_no_value(out, segments));
+    }
+    Ok(rendered)
+}

@@ -1,0 +1,164 @@
+//! The function library Helm adds to Go's builtins: Sprig's functions and Helm's own, with
+//! their Go signatures (parameter types decide conversions and error messages).
+
+mod args;
+mod bcrypt;
+mod crypto;
+mod dates;
+mod derive;
+mod dicts;
+pub(crate) mod encoding;
+pub(crate) mod glob;
+mod helm;
+mod json_errors;
+mod lists;
+mod math;
+mod paths;
+mod random;
+mod regex;
+mod semver;
+mod strings;
+mod toml;
+mod types;
+mod urls;
+pub mod yaml;
+mod yaml_forms;
+
+use gotmpl::Engine;
+
+/// Registers every function implemented so far.
+pub fn register(engine: &mut Engine) {
+    strings::register(engine);
+    lists::register(engine);
+    dicts::register(engine);
+    math::register(engine);
+    types::register(engine);
+    encoding::register(engine);
+    semver::register(engine);
+    regex::register(engine);
+    paths::register(engine);
+    dates::register(engine);
+    urls::register(engine);
+    crypto::register(engine);
+    toml::register(engine);
+    bcrypt::register(engine);
+    derive::register(engine);
+    random::register(engine);
+    for (alias, name) in [
+        ("mustFirst", "first"),
+        ("mustLast", "last"),
+        ("mustRest", "rest"),
+        ("mustInitial", "initial"),
+        ("mustReverse", "reverse"),
+        ("mustUniq", "uniq"),
+        ("mustCompact", "compact"),
+        ("mustWithout", "without"),
+        ("mustHas", "has"),
+        ("mustAppend", "append"),
+        ("mustPush", "push"),
+        ("mustPrepend", "prepend"),
+        ("mustChunk", "chunk"),
+        ("mustSlice", "slice"),
+    ] {
+        if let Some(f) = engine.func(name).cloned() {
+            engine.register(alias, f);
+        }
+    }
+    yaml::register(engine);
+    helm::register(engine);
+}
+
+#[cfg(test)]
+mod tests {
+    use gotmpl::{Engine, Value};
+
+    #[test]
+    fn self_containing_map_does_not_crash() {
+        let src = r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "self" $d }}[{{ toJson $d }}][{{ toYaml $d }}]{{ deepCopy $d | len }} {{ deepEqual $d $d }} {{ len (print $d) | lt 0 }}"#;
+        let out = gotmpl::run_with_stack(256 << 20, move || {
+            let mut e = Engine::new();
+            super::register(&mut e);
+            e.limits.stack_budget = 200 << 20;
+            e.add_template("t", src).map_err(|e| e.to_string())?;
+            e.execute("t", Value::Nil).map_err(|e| e.to_string())
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(out, "[][]2 true true");
+    }
+
+    /// Renders `src` with every function; `.r` is the Go string "\xf0\x9f\x98a" (not UTF-8),
+    /// `.b` the `[]byte` "\xff", `.Files` holds `bin` = "\xff\nz\x80\n".
+    fn render_bytes(src: &str) -> String {
+        let files = crate::engine::objects::Files {
+            files: [("bin".to_string(), b"\xff\nz\x80\n".as_slice().into())].into(),
+        };
+        let dot = Value::map(
+            [
+                ("r".into(), Value::go_string(b"\xf0\x9f\x98a".to_vec())),
+                ("b".into(), Value::Bytes(b"\xff".as_slice().into())),
+                ("Files".into(), Value::Object(std::rc::Rc::new(files))),
+            ]
+            .into(),
+        );
+        let mut e = Engine::new();
+        super::register(&mut e);
+        e.add_template("t", src).unwrap();
+        e.execute("t", dot).unwrap()
+    }
+
+    // Expected values are Helm's (the oracle), its output decoded as UTF-8.
+    #[test]
+    fn strings_that_are_not_utf8_keep_their_bytes() {
+        let cases = [
+            (
+                "{{ .r }} {{ typeOf .r }}",
+                "\u{FFFD}\u{FFFD}\u{FFFD}a string",
+            ),
+            (
+                "{{ len .r }} {{ b64enc .r }} {{ b32enc .r }} {{ adler32sum .r }}",
+                "4 8J+YYQ== 6CPZQYI= 120717961",
+            ),
+            (
+                "{{ sha1sum .r }} {{ sha256sum .r | trunc 16 }} {{ sha512sum .r | trunc 16 }}",
+                "628ffbe830ebb4ffa8e65b87ef9abc8d50ef0700 0851816a28324aa9 1d467cb75efa693c",
+            ),
+            (
+                r#"{{ "8J+YYQ==" | b64dec | b64enc }} {{ "74PZRYI=" | b32dec | b64enc }}"#,
+                "8J+YYQ== /x+Y4Q==",
+            ),
+            (
+                r#"{{ eq .r .r }} {{ eq .r "abc" }} {{ lt .r "z" }} {{ lt "é" .r }} {{ deepEqual .r .r }}"#,
+                "true false false true true",
+            ),
+            (
+                r#"{{ trunc 2 .r | len }} {{ trunc -2 .r | b64enc }} {{ substr 1 3 .r | b64enc }} {{ "héllo" | trunc 2 }}"#,
+                "2 mGE= n5g= h\u{FFFD}",
+            ),
+            (
+                r#"{{ printf "%s" .r | len }} {{ print .r "x" | b64enc }} {{ printf "%q %x" .r .r }}"#,
+                r#"4 8J+YYXg= "\xf0\x9f\x98a" f09f9861"#,
+            ),
+            (
+                "{{ toJson .r }} {{ quote .r }} {{ toString .b | len }} {{ quote .b }} {{ index .r 0 }}",
+                r#""\ufffd\ufffd\ufffda" "\xf0\x9f\x98a" 1 "\xff" 240"#,
+            ),
+            // Functions that read text get it with each invalid byte replaced.
+            (
+                "{{ upper .r }} {{ upper .r | len }}",
+                "\u{FFFD}\u{FFFD}\u{FFFD}A 10",
+            ),
+            (
+                r#"{{ .Files.Get "bin" | b64enc }} {{ range .Files.Lines "bin" }}{{ len . }}{{ end }}"#,
+                "/wp6gAo= 12",
+            ),
+            (
+                "{{ urlquery .r }} {{ html .r | len }} {{ js .r | len }}",
+                "%F0%9F%98a 4 4",
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(render_bytes(src), want, "{src}");
+        }
+    }
+}
