@@ -5,7 +5,7 @@ use rollguard::cli::{Cli, Command};
 use rollguard::commands::{check, render, rules};
 
 /// Rendering allocates many small, short-lived values; mimalloc serves them markedly faster
-/// than the system allocator (see `cargo bench --bench render`). Built without transparent
+/// than the system allocator (see `cargo bench -p rollguard-helm --bench render`). Built without transparent
 /// huge pages (`no_thp`): a short-lived process would spend its time zeroing 2 MB pages.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

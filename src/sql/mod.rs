@@ -1,8 +1,8 @@
 //! Finding the SQL a release runs and what it does to a rollback.
 //!
-//! Text → statements ([`lex`], [`template`]) → changes ([`ast`] for what sqlparser parses,
-//! [`fallback`] for the rest, [`procedural`] for DO blocks, functions and dynamic SQL) →
-//! hazards the file's own schema does not explain ([`schema`]). [`extract`] finds the SQL in
+//! Text → statements ([`lex`], `template`) → changes (`ast` for what sqlparser parses,
+//! `fallback` for the rest, `procedural` for DO blocks, functions and dynamic SQL) →
+//! hazards the file's own schema does not explain (`schema`). [`extract`] finds the SQL in
 //! rendered objects and [`migrations_dir`] in `--migrations` paths; both build the
 //! [`Migrations`] model the rules read.
 

@@ -1,5 +1,5 @@
 //! Suppressions: `rollguard.dev/ignore` annotations (here), `-- rollguard-ignore` in SQL
-//! ([`sql_comment`]) and `# rollguard-ignore` in pipeline files ([`pipeline_comment`]), and the
+//! (`sql_comment`) and `# rollguard-ignore` in pipeline files (`pipeline_comment`), and the
 //! `unused-suppression` findings for those that matched nothing. This runs after every rule,
 //! over all findings, since it must know what matched.
 

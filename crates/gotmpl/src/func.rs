@@ -39,7 +39,7 @@ pub struct Func {
     /// The Go function returns `interface {}` (a nil result then behaves like a map entry).
     pub returns_iface: bool,
     /// Its `string` parameters get a string's exact bytes (a `RawStr` stays one); other
-    /// functions get the text with invalid bytes replaced ([`value::lossy`]).
+    /// functions get the text with invalid bytes replaced ([`crate::value::lossy`]).
     pub raw_strings: bool,
     pub(crate) builtin: bool,
     pub(crate) imp: FuncImpl,
