@@ -179,3 +179,47 @@ impl Rule for RollbackTargetApiRemoved {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_utils::{NONE, manifest};
+
+    const OLD_INGRESS: &str = "\
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata:
+  name: web
+";
+    const INGRESS: &str = "\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+";
+
+    #[test]
+    fn a_removed_api_is_an_error_at_its_api_version() {
+        assert_eq!(
+            manifest(OLD_INGRESS).findings(&ApiRemoved),
+            [("api-removed", Severity::Error, 1)]
+        );
+        assert_eq!(manifest(INGRESS).findings(&ApiRemoved), NONE);
+    }
+
+    #[test]
+    fn a_rollback_to_a_removed_api_fails() {
+        assert_eq!(
+            manifest(INGRESS)
+                .base(OLD_INGRESS)
+                .findings(&RollbackTargetApiRemoved),
+            [("rollback-target-api-removed", Severity::Error, 1)]
+        );
+        assert_eq!(
+            manifest(INGRESS)
+                .base(INGRESS)
+                .findings(&RollbackTargetApiRemoved),
+            NONE
+        );
+    }
+}

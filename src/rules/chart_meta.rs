@@ -110,3 +110,44 @@ impl Rule for LookupDependent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_utils::{NONE, manifest};
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n";
+
+    #[test]
+    fn a_constraint_that_excludes_the_target_is_an_error_where_it_is_written() {
+        let case = |constraint| {
+            manifest(POD)
+                .kube_version("1.31")
+                .rendered_chart(Some(constraint), &[])
+                .findings(&KubeVersionIncompatible)
+        };
+        assert_eq!(
+            case("<1.29.0-0"),
+            [("kube-version-incompatible", Severity::Error, 3)]
+        );
+        assert_eq!(case(">=1.21.0-0"), NONE);
+    }
+
+    #[test]
+    fn a_template_calling_lookup_is_reported() {
+        let lookup = "a: {{ (lookup \"v1\" \"Secret\" \"ns\" \"x\").data }}";
+        assert_eq!(
+            manifest(POD)
+                .rendered_chart(None, &[lookup])
+                .findings(&LookupDependent)
+                .len(),
+            1
+        );
+        assert_eq!(
+            manifest(POD)
+                .rendered_chart(None, &[])
+                .findings(&LookupDependent),
+            NONE
+        );
+    }
+}

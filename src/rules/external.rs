@@ -147,3 +147,50 @@ impl Rule for ExternalSecret {
         check_refs(cx, out, RefKind::Secret);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_utils::{NONE, manifest};
+
+    const POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app
+spec:
+  containers:
+    - name: app
+      image: app:1.0
+      envFrom:
+        - configMapRef:
+            name: shared-settings
+";
+    const WITH_CONFIGMAP: &str = "\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: shared-settings
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app
+spec:
+  containers:
+    - name: app
+      image: app:1.0
+      envFrom:
+        - configMapRef:
+            name: shared-settings
+";
+
+    #[test]
+    fn a_configmap_the_chart_does_not_ship_is_reported_where_it_is_named() {
+        assert_eq!(
+            manifest(POD).findings(&ExternalConfigMap),
+            [("external-configmap", Severity::Warning, 11)]
+        );
+        assert_eq!(manifest(WITH_CONFIGMAP).findings(&ExternalConfigMap), NONE);
+    }
+}

@@ -108,3 +108,49 @@ impl Rule for ResourceBecomesHook {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_utils::{NONE, manifest};
+
+    const JOB: &str = "\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: app-migrate
+  annotations:
+    helm.sh/hook: pre-upgrade
+    helm.sh/hook-delete-policy: hook-succeeded
+";
+    const CLEANED_JOB: &str = "\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: app-migrate
+  annotations:
+    helm.sh/hook: pre-upgrade
+    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+";
+
+    #[test]
+    fn a_hook_a_failure_leaves_behind_is_reported() {
+        assert_eq!(
+            manifest(JOB).findings(&HookFailedLeftBehind),
+            [("hook-failed-left-behind", Severity::Warning, 7)]
+        );
+        assert_eq!(manifest(CLEANED_JOB).findings(&HookFailedLeftBehind), NONE);
+    }
+
+    #[test]
+    fn a_resource_that_becomes_a_hook_is_reported() {
+        let plain = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-migrate\n";
+        let hook = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-migrate\n  annotations:\n    helm.sh/hook: pre-upgrade\n";
+        let found = manifest(hook).base(plain).findings(&ResourceBecomesHook);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            manifest(hook).base(hook).findings(&ResourceBecomesHook),
+            NONE
+        );
+    }
+}

@@ -158,6 +158,28 @@ impl Rule for ImmutableFieldChanged {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::test_utils::{NONE, manifest};
+
+    fn deployment(selector: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {{app: {selector}}}\n"
+        )
+    }
+
+    #[test]
+    fn a_changed_selector_is_an_immutable_field_change() {
+        let found = manifest(deployment("web-v2"))
+            .base(deployment("web"))
+            .findings(&ImmutableFieldChanged);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "immutable-field-changed");
+        assert_eq!(
+            manifest(deployment("web"))
+                .base(deployment("web"))
+                .findings(&ImmutableFieldChanged),
+            NONE
+        );
+    }
 
     #[test]
     fn shipped_table_parses() {

@@ -177,3 +177,48 @@ fn backed_up(cx: &Context, runner: &DbJob) -> bool {
         .iter()
         .any(|b| backup_hook(cx, b).is_some_and(|w| runner_weight.is_none_or(|rw| w < rw)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_utils::{NONE, manifest};
+
+    const OPAQUE: &str = "\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: app-migrate
+  annotations:
+    helm.sh/hook: pre-upgrade
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: run
+          image: ghcr.io/acme/app:2.0
+          command: [python, manage.py, migrate, --noinput]
+";
+    const WORKER: &str = "\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: report
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: run
+          image: ghcr.io/acme/app:2.0
+          command: [python, report.py]
+";
+
+    #[test]
+    fn a_migration_whose_sql_cannot_be_seen_is_reported() {
+        let found = manifest(OPAQUE).findings(&MigrationOpaque);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "migration-opaque");
+        assert_eq!(manifest(WORKER).findings(&MigrationOpaque), NONE);
+    }
+}

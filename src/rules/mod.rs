@@ -16,6 +16,8 @@ mod probes;
 mod pvc;
 mod sql;
 mod storage_diff;
+#[cfg(test)]
+mod test_utils;
 mod timeout;
 pub mod unused_suppression;
 

@@ -375,3 +375,44 @@ impl Rule for MissingCleanupOnFail {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_utils::{NONE, manifest};
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n";
+
+    #[test]
+    fn an_upgrade_without_atomic_is_reported_at_the_helm_command() {
+        let plain = "helm upgrade --install app ./charts/app --wait --history-max 10\n";
+        let atomic = "helm upgrade --install app ./charts/app --atomic --history-max 10\n";
+        assert_eq!(
+            manifest(POD).deployed_by(plain).findings(&MissingAtomic),
+            [("missing-atomic", Severity::Warning, 1)]
+        );
+        assert_eq!(
+            manifest(POD).deployed_by(atomic).findings(&MissingAtomic),
+            NONE
+        );
+    }
+
+    #[test]
+    fn an_upgrade_without_history_max_is_reported() {
+        let unbounded = "helm upgrade --install app ./charts/app --atomic\n";
+        let bounded = "helm upgrade --install app ./charts/app --atomic --history-max 10\n";
+        assert_eq!(
+            manifest(POD)
+                .deployed_by(unbounded)
+                .findings(&MissingHistoryMax)
+                .len(),
+            1
+        );
+        assert_eq!(
+            manifest(POD)
+                .deployed_by(bounded)
+                .findings(&MissingHistoryMax),
+            NONE
+        );
+    }
+}

@@ -203,3 +203,45 @@ impl Rule for LivenessKillsBeforeStartup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_utils::{NONE, manifest};
+
+    const NO_PROBE: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+";
+    const PROBED: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          readinessProbe:
+            httpGet: {path: /healthz, port: 80}
+";
+
+    #[test]
+    fn a_container_without_readiness_probe_is_reported() {
+        assert_eq!(
+            manifest(NO_PROBE).findings(&MissingReadinessProbe),
+            [("missing-readiness-probe", Severity::Warning, 9)]
+        );
+        assert_eq!(manifest(PROBED).findings(&MissingReadinessProbe), NONE);
+    }
+}

@@ -38,3 +38,20 @@ impl Rule for PvcNoKeepPolicy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_utils::{NONE, manifest};
+
+    #[test]
+    fn a_pvc_helm_would_delete_is_reported() {
+        let pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n";
+        let kept = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  annotations:\n    helm.sh/resource-policy: keep\n";
+        assert_eq!(
+            manifest(pvc).findings(&PvcNoKeepPolicy),
+            [("pvc-no-keep-policy", Severity::Info, 4)]
+        );
+        assert_eq!(manifest(kept).findings(&PvcNoKeepPolicy), NONE);
+    }
+}

@@ -201,3 +201,57 @@ impl Rule for Unparsed {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_utils::{NONE, manifest};
+
+    fn migration(sql: &str) -> String {
+        format!(
+            "\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-migrations
+data:
+  002.sql: |
+    {sql}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: app-migrate
+  annotations:
+    helm.sh/hook: pre-upgrade
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: run
+          image: postgres:16
+          command: [sh, -c, 'psql -f /sql/*.sql']
+          volumeMounts:
+            - name: sql
+              mountPath: /sql
+      volumes:
+        - name: sql
+          configMap:
+            name: app-migrations
+"
+        )
+    }
+
+    #[test]
+    fn dropping_a_table_is_an_error_at_the_statement() {
+        assert_eq!(
+            manifest(migration("DROP TABLE orders;")).findings(&DROP_TABLE),
+            [("sql-drop-table", Severity::Error, 7)]
+        );
+        assert_eq!(
+            manifest(migration("CREATE TABLE audit (id serial);")).findings(&DROP_TABLE),
+            NONE
+        );
+    }
+}

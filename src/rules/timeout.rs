@@ -269,3 +269,45 @@ fn slowest_hook_job<'a>(cx: &'a Context, events: &[&str]) -> Option<Slowest<'a>>
         })
         .max_by_key(|s| s.seconds)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_utils::{NONE, manifest};
+
+    const SLOW: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 4
+  template:
+    metadata:
+      annotations:
+        rollguard.dev/startup-seconds: \"120\"
+    spec:
+      containers:
+        - name: api
+          image: acme/api:1.0
+";
+
+    #[test]
+    fn a_timeout_shorter_than_the_rollout_is_reported() {
+        let short = "helm upgrade --install app ./charts/app --atomic --timeout 90s\n";
+        let long = "helm upgrade --install app ./charts/app --atomic --timeout 30m\n";
+        assert_eq!(
+            manifest(SLOW)
+                .deployed_by(short)
+                .findings(&TimeoutBelowStartup)
+                .len(),
+            1
+        );
+        assert_eq!(
+            manifest(SLOW)
+                .deployed_by(long)
+                .findings(&TimeoutBelowStartup),
+            NONE
+        );
+    }
+}
