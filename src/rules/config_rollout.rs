@@ -99,13 +99,16 @@ mod tests {
     use super::*;
     use crate::rules::test_utils::{NONE, manifest};
 
-    const OLD: &str = "\
+    /// A ConfigMap at `level` and a Deployment reading it, with no checksum annotation.
+    fn release(level: &str) -> String {
+        format!(
+            "\
 apiVersion: v1
 kind: ConfigMap
 metadata:
   name: web-config
 data:
-  LOG_LEVEL: info
+  LOG_LEVEL: {level}
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -120,40 +123,20 @@ spec:
           envFrom:
             - configMapRef:
                 name: web-config
-";
-    const NEW: &str = "\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: web-config
-data:
-  LOG_LEVEL: debug
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          envFrom:
-            - configMapRef:
-                name: web-config
-";
+"
+        )
+    }
 
     #[test]
     fn a_config_change_that_restarts_nothing_is_reported() {
-        let found = manifest(NEW)
-            .base(OLD)
+        let found = manifest(release("debug"))
+            .base(release("info"))
             .findings(&ConfigChangeWithoutRollout);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, "config-change-without-rollout");
         assert_eq!(
-            manifest(OLD)
-                .base(OLD)
+            manifest(release("info"))
+                .base(release("info"))
                 .findings(&ConfigChangeWithoutRollout),
             NONE
         );

@@ -66,7 +66,9 @@ mod tests {
     use super::*;
     use crate::rules::test_utils::{NONE, manifest};
 
-    const V1: &str = "\
+    fn crd(version: &str) -> String {
+        format!(
+            "\
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
@@ -74,24 +76,19 @@ metadata:
 spec:
   group: example.com
   versions:
-    - name: v1
-";
-    const V2: &str = "\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  versions:
-    - name: v2
-";
+    - name: {version}
+"
+        )
+    }
 
     #[test]
     fn a_changed_crd_is_reported_and_an_unchanged_one_is_not() {
-        let found = manifest(V2).base(V1).findings(&CrdChanged);
+        let found = manifest(crd("v2")).base(crd("v1")).findings(&CrdChanged);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, "crd-changed");
-        assert_eq!(manifest(V1).base(V1).findings(&CrdChanged), NONE);
+        assert_eq!(
+            manifest(crd("v1")).base(crd("v1")).findings(&CrdChanged),
+            NONE
+        );
     }
 }

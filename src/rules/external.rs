@@ -166,24 +166,7 @@ spec:
         - configMapRef:
             name: shared-settings
 ";
-    const WITH_CONFIGMAP: &str = "\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: shared-settings
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: app
-spec:
-  containers:
-    - name: app
-      image: app:1.0
-      envFrom:
-        - configMapRef:
-            name: shared-settings
-";
+    const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared-settings\n";
 
     #[test]
     fn a_configmap_the_chart_does_not_ship_is_reported_where_it_is_named() {
@@ -191,6 +174,7 @@ spec:
             manifest(POD).findings(&ExternalConfigMap),
             [("external-configmap", Severity::Warning, 11)]
         );
-        assert_eq!(manifest(WITH_CONFIGMAP).findings(&ExternalConfigMap), NONE);
+        let shipped = format!("{CONFIGMAP}---\n{POD}");
+        assert_eq!(manifest(shipped).findings(&ExternalConfigMap), NONE);
     }
 }

@@ -199,26 +199,19 @@ spec:
           image: ghcr.io/acme/app:2.0
           command: [python, manage.py, migrate, --noinput]
 ";
-    const WORKER: &str = "\
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: report
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: run
-          image: ghcr.io/acme/app:2.0
-          command: [python, report.py]
-";
 
     #[test]
     fn a_migration_whose_sql_cannot_be_seen_is_reported() {
         let found = manifest(OPAQUE).findings(&MigrationOpaque);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, "migration-opaque");
-        assert_eq!(manifest(WORKER).findings(&MigrationOpaque), NONE);
+        // The same Job as a plain workload, running no migration command, is no migration.
+        let worker = OPAQUE
+            .replace("  annotations:\n    helm.sh/hook: pre-upgrade\n", "")
+            .replace(
+                "[python, manage.py, migrate, --noinput]",
+                "[python, report.py]",
+            );
+        assert_eq!(manifest(worker).findings(&MigrationOpaque), NONE);
     }
 }

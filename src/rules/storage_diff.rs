@@ -402,7 +402,9 @@ mod tests {
     use super::*;
     use crate::rules::test_utils::{NONE, manifest};
 
-    const PVC_10GI: &str = "\
+    fn pvc(size: &str) -> String {
+        format!(
+            "\
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata:
@@ -410,41 +412,41 @@ metadata:
 spec:
   resources:
     requests:
-      storage: 10Gi
-";
-    const PVC_5GI: &str = "\
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata:
-  name: data
-spec:
-  resources:
-    requests:
-      storage: 5Gi
-";
+      storage: {size}
+"
+        )
+    }
 
     #[test]
     fn a_shrunk_pvc_fails_the_upgrade_and_a_grown_one_the_rollback() {
         assert_eq!(
-            manifest(PVC_5GI).base(PVC_10GI).findings(&PvcShrunk),
+            manifest(pvc("5Gi")).base(pvc("10Gi")).findings(&PvcShrunk),
             [("pvc-shrunk", Severity::Error, 8)]
         );
         assert_eq!(
-            manifest(PVC_10GI).base(PVC_5GI).findings(&PvcShrunk),
+            manifest(pvc("10Gi")).base(pvc("5Gi")).findings(&PvcShrunk),
             [("pvc-shrunk", Severity::Warning, 8)]
         );
-        assert_eq!(manifest(PVC_10GI).base(PVC_10GI).findings(&PvcShrunk), NONE);
+        assert_eq!(
+            manifest(pvc("10Gi")).base(pvc("10Gi")).findings(&PvcShrunk),
+            NONE
+        );
     }
 
     #[test]
     fn a_removed_pvc_is_reported() {
         let other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n";
         assert_eq!(
-            manifest(other).base(PVC_10GI).findings(&PvcRemoved).len(),
+            manifest(other)
+                .base(pvc("10Gi"))
+                .findings(&PvcRemoved)
+                .len(),
             1
         );
         assert_eq!(
-            manifest(PVC_10GI).base(PVC_10GI).findings(&PvcRemoved),
+            manifest(pvc("10Gi"))
+                .base(pvc("10Gi"))
+                .findings(&PvcRemoved),
             NONE
         );
     }
