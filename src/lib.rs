@@ -1,7 +1,9 @@
 //! rollguard: can this Helm release be rolled back safely?
 //!
-//! Data flows one way: inputs are loaded into a model ([`manifest`], [`model`]); [`rules`] read
-//! the model and produce [`finding`]s; [`report`] renders them.
+//! Data flows one way: a command ([`commands`]) reads its [`inputs`] (charts rendered with the
+//! `helm` crate, baselines, migrations, pipelines) into the [`model`] ([`manifest`] objects and
+//! the [`config`]'s settings); [`rules`] read the model and produce [`finding`]s; [`suppress`]
+//! marks the ones the user accepted; [`report`] renders them.
 
 pub mod accepted;
 pub mod baseline;

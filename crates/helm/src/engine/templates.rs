@@ -1,8 +1,7 @@
-//! What every chart render shares: the release object, the
-//! conversion of YAML to the values Helm's loader produces, and the loop that parses a release's
-//! templates and executes each with its chart's root objects ([`execute_units`]). Loading the
-//! chart (values, subcharts, files) is the chart layer's job ([`crate::chart`]); see
-//! [`super::render_release`].
+//! What every chart render shares: the release object, Helm's `common.Values` map type, and the
+//! loop that parses a release's templates and executes each with its chart's root objects
+//! ([`execute_units`]). Loading the chart (values, subcharts, files) is the chart layer's job
+//! ([`crate::chart`]); see [`super::render_release`].
 
 use std::collections::BTreeMap;
 
