@@ -63,6 +63,7 @@ pub mod values;
 
 pub use file::File;
 pub use git::{exists_at_revision, load_chart_at_revision};
+pub(crate) use helmignore::glob_match;
 pub use load::{Chart, load_chart};
 pub use metadata::{ChartMetadata, Dependency, Maintainer};
 pub use release::{LoadedRelease, RenderChart, Template, kube_version_compatible, load, prepare};
