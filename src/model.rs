@@ -44,6 +44,9 @@ pub struct ChartSource {
     pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
     /// Template lines that call `lookup`.
     pub lookups: Vec<(Arc<SourceFile>, Span)>,
+    /// The chart's own `.sql` files: SQL that reaches the manifest through `.Files.Get` or
+    /// `.Files.Glob … AsConfig` is read, located and suppressed in them.
+    pub sql_files: Vec<Arc<SourceFile>>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +75,9 @@ impl ChartModel {
         dialect: Option<sql::Dialect>,
     ) -> ChartModel {
         let mut migrations = sql::extract(&objects, dialect);
+        if let Some(source) = &source {
+            migrations.locate_in(&source.sql_files);
+        }
         if let Some(base) = &base {
             migrations.drop_shipped(&sql::extract(&base.current().objects, dialect));
         }

@@ -107,6 +107,7 @@ fn render_chart(
         source: Some(ChartSource {
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,
+            sql_files: rendered.sql_files,
         }),
     })
 }

@@ -32,6 +32,8 @@ pub struct RenderedChart {
     pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
     /// Template lines that call `lookup` (live cluster state).
     pub lookups: Vec<(Arc<SourceFile>, Span)>,
+    /// The `.sql` files of the chart and its enabled subcharts, named as the report shows them.
+    pub sql_files: Vec<Arc<SourceFile>>,
 }
 
 /// Loads and renders `path` (a chart directory or `.tgz`).
@@ -74,7 +76,34 @@ pub fn render_loaded(
         stream,
         kube_constraint: kube_constraint(loaded, shown),
         lookups: lookups(&sources),
+        sql_files: chart_files(&loaded.root, shown, &|name| name.ends_with(".sql")),
     })
+}
+
+/// The files of a chart and its enabled subcharts that `keep` selects, named as templates are
+/// in reports (`<chart path>/charts/db/files/x.sql`).
+fn chart_files(
+    chart: &helm::chart::RenderChart,
+    shown: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<Arc<SourceFile>> {
+    let under = chart.full_path.split_once('/').map(|(_, rest)| rest);
+    let mut out: Vec<Arc<SourceFile>> = chart
+        .files
+        .iter()
+        .filter(|f| keep(&f.name))
+        .map(|f| {
+            let name = match under {
+                Some(rest) => format!("{}/{rest}/{}", shown.trim_end_matches('/'), f.name),
+                None => format!("{}/{}", shown.trim_end_matches('/'), f.name),
+            };
+            SourceFile::new(name, f.text())
+        })
+        .collect();
+    for sub in &chart.subcharts {
+        out.extend(chart_files(sub, shown, keep));
+    }
+    out
 }
 
 fn render(
