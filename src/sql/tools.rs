@@ -153,7 +153,7 @@ mod tests {
             ),
             (
                 &["migrate", "-path", "/m", "-database", "$DB", "up"],
-                Some("golang-migrate"),
+                Some("migrate"),
             ),
             (
                 &["goose", "-dir", "/m", "postgres", "$DB", "up"],
@@ -175,6 +175,7 @@ mod tests {
             assert_eq!(command_tool(words), *tool, "{words:?}");
         }
         assert_eq!(image_tool("docker.io/flyway/flyway"), Some("flyway"));
+        assert_eq!(image_tool("migrate/migrate"), Some("golang-migrate"));
         assert_eq!(image_tool("ghcr.io/acme/app"), None);
     }
 }
