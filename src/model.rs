@@ -12,6 +12,7 @@ use source::Span;
 
 use crate::baseline::Baseline;
 use crate::finding::Severity;
+use crate::inputs::generated::Generated;
 use crate::kube::KubeVersion;
 use crate::manifest::Object;
 use crate::manifest::refs::RefKind;
@@ -62,6 +63,8 @@ pub struct ChartModel {
     pub migrations: Migrations,
     /// Set for charts rollguard rendered; `None` for manifests and migration folders.
     pub source: Option<ChartSource>,
+    /// Values its renders generated at random (fixed seed, so predictable): masked in findings.
+    pub generated: Generated,
 }
 
 impl ChartModel {
@@ -88,6 +91,7 @@ impl ChartModel {
             base,
             migrations,
             source,
+            generated: Generated::default(),
         }
     }
 
