@@ -146,6 +146,7 @@ fn decode_record(file: &Arc<SourceFile>, node: &Node, namespace: &str) -> Result
             .as_str()
             .map(str::to_string),
         objects,
+        crds: None,
     })
 }
 
