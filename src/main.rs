@@ -26,6 +26,9 @@ fn main() -> ExitCode {
             clap_complete::generate(*shell, &mut command, "rollguard", &mut std::io::stdout());
             Ok(0)
         }
+        Command::Server(args) => Ok(rollguard::server::run(&rollguard::server::Options {
+            docs_url: args.docs_url.clone(),
+        })),
         Command::Rules => {
             print!("{}", rules::rules_table());
             Ok(0)

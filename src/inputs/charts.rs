@@ -99,7 +99,13 @@ fn render_chart(
             source: None,
         });
     }
-    let rendered = native::render_path(path, &args.chart.value_options(), options, true)?;
+    let rendered = native::render_path(
+        path,
+        &args.chart.value_options(),
+        options,
+        true,
+        &args.overlay,
+    )?;
     Ok(ChartRender {
         name: rendered.name,
         version: Some(rendered.version),
@@ -112,35 +118,95 @@ fn render_chart(
 }
 
 /// `--base-chart` and `--base REF`: the previous chart, rendered with the same values and
-/// settings. A chart that did not exist at REF is a new chart: no baseline.
+/// settings; with a [`BaselineCache`], a baseline rendered earlier for the same commit.
 fn chart_baseline(
     args: &CheckArgs,
     path: &Path,
     options: &ReleaseOptions,
     kube_version: KubeVersion,
 ) -> Result<Option<Baseline>> {
-    let (label, version, objects) = if let Some(base) = &args.base_chart {
+    if let Some(base) = &args.base_chart {
         let rendered = render_chart(args, base, options, kube_version)?;
         let label = format!("chart:{}", base.display());
-        (label, rendered.version, rendered.objects)
-    } else if let Some(reference) = &args.base {
-        if !helm::chart::exists_at_revision(path, reference) {
-            return Ok(None);
-        }
-        let chart = helm::chart::load_chart_at_revision(path, reference)?;
-        let loaded = helm::chart::prepare(chart, &args.chart.value_options())?;
-        let shown = format!("{}@{reference}", path.display());
-        let rendered = native::render_loaded(&loaded, &shown, options, true)?;
-        let objects = load_stream(&rendered.stream, &args.chart.namespace)?;
-        (format!("git:{reference}"), Some(rendered.version), objects)
-    } else {
+        return Ok(rerendered(label, rendered.version, rendered.objects));
+    }
+    let Some(reference) = &args.base else {
         return Ok(None);
     };
+    let Some(cache) = &args.baselines else {
+        return git_baseline(args, path, reference, options);
+    };
+    let Some(commit) = helm::chart::revision_id(path, reference) else {
+        return Ok(None);
+    };
+    let key = (path.to_path_buf(), commit, kube_version);
+    if let Some(hit) = cache.get(&key) {
+        return Ok(hit);
+    }
+    let baseline = git_baseline(args, path, reference, options)?;
+    cache.put(key, baseline.clone());
+    Ok(baseline)
+}
+
+/// A baseline rollguard rendered itself: one revision, its number unknown.
+fn rerendered(label: String, version: Option<String>, objects: Vec<Object>) -> Option<Baseline> {
     let revision = Revision {
         number: None,
         status: None,
         chart_version: version,
         objects,
     };
-    Ok(Baseline::new(label, Source::Rerendered, vec![revision]))
+    Baseline::new(label, Source::Rerendered, vec![revision])
+}
+
+/// `--base REF`: the chart as committed at REF, rendered with the run's values. A chart that did
+/// not exist at REF is a new chart: no baseline.
+fn git_baseline(
+    args: &CheckArgs,
+    path: &Path,
+    reference: &str,
+    options: &ReleaseOptions,
+) -> Result<Option<Baseline>> {
+    if !helm::chart::exists_at_revision(path, reference) {
+        return Ok(None);
+    }
+    let chart = helm::chart::load_chart_at_revision(path, reference)?;
+    let loaded = helm::chart::prepare(chart, &args.chart.value_options())?;
+    let shown = format!("{}@{reference}", path.display());
+    let rendered = native::render_loaded(&loaded, &shown, options, true)?;
+    let objects = load_stream(&rendered.stream, &args.chart.namespace)?;
+    Ok(rerendered(
+        format!("git:{reference}"),
+        Some(rendered.version),
+        objects,
+    ))
+}
+
+/// What a chart's baseline is keyed by: the chart, the commit `--base` named, the target version.
+type BaselineKey = (PathBuf, String, KubeVersion);
+
+/// Baselines rendered earlier in this process: a long-running `rollguard server` checks the same
+/// chart against the same commit on every edit, and rendering the baseline again each time
+/// would double the work.
+#[derive(Debug, Default)]
+pub struct BaselineCache {
+    entries: std::sync::Mutex<std::collections::HashMap<BaselineKey, Option<Baseline>>>,
+}
+
+impl BaselineCache {
+    /// At most this many baselines are kept (charts × commits); older ones are dropped whole.
+    const MAX_ENTRIES: usize = 64;
+
+    fn get(&self, key: &BaselineKey) -> Option<Option<Baseline>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(key).cloned()
+    }
+
+    fn put(&self, key: BaselineKey, baseline: Option<Baseline>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, baseline);
+    }
 }

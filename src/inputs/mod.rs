@@ -24,6 +24,7 @@ use crate::sql;
 use source::SourceFile;
 use source::{InputError, Result};
 
+pub use charts::BaselineCache;
 use charts::check_charts;
 
 /// What a `check` run reads: its settings, and the checked charts with the notes loading them

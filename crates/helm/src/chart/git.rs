@@ -129,3 +129,14 @@ pub fn exists_at_revision(chart_dir: &Path, revision: &str) -> bool {
     )
     .is_ok()
 }
+
+/// The commit `revision` names in the repository holding `chart_dir`, to tell whether a chart
+/// read at `revision` earlier is still what it names (`HEAD` moves with every commit).
+pub fn revision_id(chart_dir: &Path, revision: &str) -> Option<String> {
+    if revision.is_empty() || revision.starts_with('-') {
+        return None;
+    }
+    let commit = format!("{revision}^{{commit}}");
+    let out = git(chart_dir, &["rev-parse", "--verify", "--quiet", &commit]).ok()?;
+    Some(String::from_utf8_lossy(&out).trim().to_string())
+}
