@@ -16,6 +16,7 @@ use crate::sql;
 use helm::engine::ReleaseOptions;
 use source::Result;
 
+use super::generated::Generated;
 use super::native::{self, release_options};
 
 /// Renders and models every chart, in parallel. Results keep the input order (and the first
@@ -51,9 +52,14 @@ fn check_chart(
     dialect: Option<sql::Dialect>,
 ) -> Result<(ChartModel, Option<String>)> {
     let rendered = render_chart(args, path, options, kube_version)?;
+    let mut generated = rendered.generated;
     let base = match base {
         Some(b) => Some(b.clone()),
-        None => chart_baseline(args, path, options, kube_version)?,
+        None => {
+            let (base, base_generated) = chart_baseline(args, path, options, kube_version)?;
+            generated.extend(base_generated);
+            base
+        }
     };
     let note = match (&base, &args.base) {
         (None, Some(reference)) => Some(format!(
@@ -68,7 +74,8 @@ fn check_chart(
         version: rendered.version,
         baseline: base.as_ref().map(|b| b.label.clone()),
     };
-    let model = ChartModel::new(info, rendered.objects, base, rendered.source, dialect);
+    let mut model = ChartModel::new(info, rendered.objects, base, rendered.source, dialect);
+    model.generated = generated;
     Ok((model, note))
 }
 
@@ -79,6 +86,7 @@ struct ChartRender {
     version: Option<String>,
     objects: Vec<Object>,
     source: Option<ChartSource>,
+    generated: Generated,
 }
 
 /// Renders `path` with the chosen renderer, with the run's values and release settings.
@@ -97,6 +105,7 @@ fn render_chart(
             version: None,
             objects,
             source: None,
+            generated: Generated::default(),
         });
     }
     let rendered = native::render_path(
@@ -113,31 +122,35 @@ fn render_chart(
         source: Some(ChartSource {
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,
+            sql_files: rendered.sql_files,
         }),
+        generated: rendered.generated,
     })
 }
 
 /// `--base-chart` and `--base REF`: the previous chart, rendered with the same values and
-/// settings; with a [`BaselineCache`], a baseline rendered earlier for the same commit.
+/// settings, and what it generated at random; with a [`BaselineCache`], a baseline rendered
+/// earlier for the same commit.
 fn chart_baseline(
     args: &CheckArgs,
     path: &Path,
     options: &ReleaseOptions,
     kube_version: KubeVersion,
-) -> Result<Option<Baseline>> {
+) -> Result<Rendered> {
     if let Some(base) = &args.base_chart {
         let rendered = render_chart(args, base, options, kube_version)?;
         let label = format!("chart:{}", base.display());
-        return Ok(rerendered(label, rendered.version, rendered.objects));
+        let base = rerendered(label, rendered.version, rendered.objects);
+        return Ok((base, rendered.generated));
     }
     let Some(reference) = &args.base else {
-        return Ok(None);
+        return Ok((None, Generated::default()));
     };
     let Some(cache) = &args.baselines else {
         return git_baseline(args, path, reference, options);
     };
     let Some(commit) = helm::chart::revision_id(path, reference) else {
-        return Ok(None);
+        return Ok((None, Generated::default()));
     };
     let key = (path.to_path_buf(), commit, kube_version);
     if let Some(hit) = cache.get(&key) {
@@ -147,6 +160,9 @@ fn chart_baseline(
     cache.put(key, baseline.clone());
     Ok(baseline)
 }
+
+/// A baseline and what it generated at random.
+type Rendered = (Option<Baseline>, Generated);
 
 /// A baseline rollguard rendered itself: one revision, its number unknown.
 fn rerendered(label: String, version: Option<String>, objects: Vec<Object>) -> Option<Baseline> {
@@ -166,20 +182,18 @@ fn git_baseline(
     path: &Path,
     reference: &str,
     options: &ReleaseOptions,
-) -> Result<Option<Baseline>> {
+) -> Result<Rendered> {
     if !helm::chart::exists_at_revision(path, reference) {
-        return Ok(None);
+        return Ok((None, Generated::default()));
     }
     let chart = helm::chart::load_chart_at_revision(path, reference)?;
     let loaded = helm::chart::prepare(chart, &args.chart.value_options())?;
     let shown = format!("{}@{reference}", path.display());
     let rendered = native::render_loaded(&loaded, &shown, options, true)?;
     let objects = load_stream(&rendered.stream, &args.chart.namespace)?;
-    Ok(rerendered(
-        format!("git:{reference}"),
-        Some(rendered.version),
-        objects,
-    ))
+    let label = format!("git:{reference}");
+    let base = rerendered(label, Some(rendered.version), objects);
+    Ok((base, rendered.generated))
 }
 
 /// What a chart's baseline is keyed by: the chart, the commit `--base` named, the target version.
@@ -190,19 +204,19 @@ type BaselineKey = (PathBuf, String, KubeVersion);
 /// would double the work.
 #[derive(Debug, Default)]
 pub struct BaselineCache {
-    entries: std::sync::Mutex<std::collections::HashMap<BaselineKey, Option<Baseline>>>,
+    entries: std::sync::Mutex<std::collections::HashMap<BaselineKey, Rendered>>,
 }
 
 impl BaselineCache {
     /// At most this many baselines are kept (charts × commits); older ones are dropped whole.
     const MAX_ENTRIES: usize = 64;
 
-    fn get(&self, key: &BaselineKey) -> Option<Option<Baseline>> {
+    fn get(&self, key: &BaselineKey) -> Option<Rendered> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.get(key).cloned()
     }
 
-    fn put(&self, key: BaselineKey, baseline: Option<Baseline>) {
+    fn put(&self, key: BaselineKey, baseline: Rendered) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= Self::MAX_ENTRIES {
             entries.clear();
