@@ -256,6 +256,11 @@ pub struct ChartArgs {
         value_delimiter = ','
     )]
     pub api_versions: Vec<String>,
+
+    /// Wall-clock seconds one chart may take to render; then it is an input error (exit 2).
+    /// A chart is code from the pull request: it must not hold the job until CI kills it
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub render_timeout: u64,
 }
 
 impl ChartArgs {

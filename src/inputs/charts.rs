@@ -3,6 +3,7 @@
 //! run's stored baseline), in parallel.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -14,7 +15,7 @@ use crate::model::{ChartInfo, ChartModel, ChartSource, chart_name};
 use crate::progress::Progress;
 use crate::sql;
 use helm::engine::ReleaseOptions;
-use source::Result;
+use source::{Result, SourceFile};
 
 use super::generated::Generated;
 use super::native::{self, release_options};
@@ -63,7 +64,7 @@ fn check_chart(
     };
     let note = match (&base, &args.base) {
         (None, Some(reference)) => Some(format!(
-            "{} has no Chart.yaml at {reference} (a new chart, or an unknown revision): no baseline",
+            "{} has no Chart.yaml at {reference}: a new chart, no baseline",
             path.display()
         )),
         _ => None,
@@ -123,6 +124,8 @@ fn render_chart(
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,
             sql_files: rendered.sql_files,
+            revision: options.release.revision,
+            crds: rendered.crds,
         }),
         generated: rendered.generated,
     })
@@ -140,17 +143,17 @@ fn chart_baseline(
     if let Some(base) = &args.base_chart {
         let rendered = render_chart(args, base, options, kube_version)?;
         let label = format!("chart:{}", base.display());
-        let base = rerendered(label, rendered.version, rendered.objects);
+        let crds = rendered.source.map(|s| s.crds);
+        let base = rerendered(label, rendered.version, rendered.objects, crds);
         return Ok((base, rendered.generated));
     }
     let Some(reference) = &args.base else {
         return Ok((None, Generated::default()));
     };
-    let Some(cache) = &args.baselines else {
+    // A revision that names no commit is for `git_baseline` to report.
+    let cached = args.baselines.as_ref().zip(helm::chart::revision_id(path, reference));
+    let Some((cache, commit)) = cached else {
         return git_baseline(args, path, reference, options);
-    };
-    let Some(commit) = helm::chart::revision_id(path, reference) else {
-        return Ok((None, Generated::default()));
     };
     let key = (path.to_path_buf(), commit, kube_version);
     if let Some(hit) = cache.get(&key) {
@@ -165,12 +168,18 @@ fn chart_baseline(
 type Rendered = (Option<Baseline>, Generated);
 
 /// A baseline rollguard rendered itself: one revision, its number unknown.
-fn rerendered(label: String, version: Option<String>, objects: Vec<Object>) -> Option<Baseline> {
+fn rerendered(
+    label: String,
+    version: Option<String>,
+    objects: Vec<Object>,
+    crds: Option<Vec<(String, Arc<SourceFile>)>>,
+) -> Option<Baseline> {
     let revision = Revision {
         number: None,
         status: None,
         chart_version: version,
         objects,
+        crds,
     };
     Baseline::new(label, Source::Rerendered, vec![revision])
 }
@@ -183,16 +192,15 @@ fn git_baseline(
     reference: &str,
     options: &ReleaseOptions,
 ) -> Result<Rendered> {
-    if !helm::chart::exists_at_revision(path, reference) {
+    let Some(chart) = helm::chart::load_chart_at_revision(path, reference)? else {
         return Ok((None, Generated::default()));
-    }
-    let chart = helm::chart::load_chart_at_revision(path, reference)?;
+    };
     let loaded = helm::chart::prepare(chart, &args.chart.value_options())?;
     let shown = format!("{}@{reference}", path.display());
     let rendered = native::render_loaded(&loaded, &shown, options, true)?;
     let objects = load_stream(&rendered.stream, &args.chart.namespace)?;
     let label = format!("git:{reference}");
-    let base = rerendered(label, Some(rendered.version), objects);
+    let base = rerendered(label, Some(rendered.version), objects, Some(rendered.crds));
     Ok((base, rendered.generated))
 }
 

@@ -18,8 +18,10 @@
 //! # Ok::<(), InputError>(())
 //! ```
 
+pub mod bounded;
 pub mod error;
 pub mod overlay;
+pub mod shown;
 pub mod yaml;
 
 use std::sync::Arc;
