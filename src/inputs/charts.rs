@@ -151,7 +151,10 @@ fn chart_baseline(
         return Ok((None, Generated::default()));
     };
     // A revision that names no commit is for `git_baseline` to report.
-    let cached = args.baselines.as_ref().zip(helm::chart::revision_id(path, reference));
+    let cached = args
+        .baselines
+        .as_ref()
+        .zip(helm::chart::revision_id(path, reference));
     let Some((cache, commit)) = cached else {
         return git_baseline(args, path, reference, options);
     };
