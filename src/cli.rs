@@ -282,4 +282,10 @@ pub struct RenderArgs {
     /// Leave hooks out of the stream
     #[arg(long)]
     pub no_hooks: bool,
+
+    /// Draw random values (randAlphaNum, genCA, uuidv4, …) from seed N instead of the operating
+    /// system's generator, for a reproducible render. Anyone can regenerate those passwords and
+    /// keys: never deploy such a render
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
 }

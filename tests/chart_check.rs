@@ -43,10 +43,13 @@ fn findings_point_at_the_template_line_that_wrote_the_field() {
         at(&run, "pvc-no-keep-policy"),
         ("fixtures/charts/web/templates/pvc.yaml".into(), 5)
     );
-    // SQL from `.Files.Glob … AsConfig`: the template line that mounted the files.
+    // SQL from `.Files.Glob … AsConfig`: the line of the chart's own SQL file.
     assert_eq!(
         at(&run, "sql-drop-column"),
-        ("fixtures/charts/web/templates/migrations.yaml".into(), 9)
+        (
+            "fixtures/charts/web/files/migrations/002_cleanup.sql".into(),
+            2
+        )
     );
     let chart = &run.json()["charts"][0];
     assert_eq!(

@@ -16,6 +16,7 @@ use crate::sql;
 use helm::engine::ReleaseOptions;
 use source::Result;
 
+use super::generated::Generated;
 use super::native::{self, release_options};
 
 /// Renders and models every chart, in parallel. Results keep the input order (and the first
@@ -51,9 +52,14 @@ fn check_chart(
     dialect: Option<sql::Dialect>,
 ) -> Result<(ChartModel, Option<String>)> {
     let rendered = render_chart(args, path, options, kube_version)?;
+    let mut generated = rendered.generated;
     let base = match base {
         Some(b) => Some(b.clone()),
-        None => chart_baseline(args, path, options, kube_version)?,
+        None => {
+            let (base, base_generated) = chart_baseline(args, path, options, kube_version)?;
+            generated.extend(base_generated);
+            base
+        }
     };
     let note = match (&base, &args.base) {
         (None, Some(reference)) => Some(format!(
@@ -68,7 +74,8 @@ fn check_chart(
         version: rendered.version,
         baseline: base.as_ref().map(|b| b.label.clone()),
     };
-    let model = ChartModel::new(info, rendered.objects, base, rendered.source, dialect);
+    let mut model = ChartModel::new(info, rendered.objects, base, rendered.source, dialect);
+    model.generated = generated;
     Ok((model, note))
 }
 
@@ -79,6 +86,7 @@ struct ChartRender {
     version: Option<String>,
     objects: Vec<Object>,
     source: Option<ChartSource>,
+    generated: Generated,
 }
 
 /// Renders `path` with the chosen renderer, with the run's values and release settings.
@@ -97,6 +105,7 @@ fn render_chart(
             version: None,
             objects,
             source: None,
+            generated: Generated::default(),
         });
     }
     let rendered = native::render_path(path, &args.chart.value_options(), options, true)?;
@@ -107,34 +116,43 @@ fn render_chart(
         source: Some(ChartSource {
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,
+            sql_files: rendered.sql_files,
         }),
+        generated: rendered.generated,
     })
 }
 
 /// `--base-chart` and `--base REF`: the previous chart, rendered with the same values and
-/// settings. A chart that did not exist at REF is a new chart: no baseline.
+/// settings, and what it generated at random. A chart that did not exist at REF is a new
+/// chart: no baseline.
 fn chart_baseline(
     args: &CheckArgs,
     path: &Path,
     options: &ReleaseOptions,
     kube_version: KubeVersion,
-) -> Result<Option<Baseline>> {
-    let (label, version, objects) = if let Some(base) = &args.base_chart {
+) -> Result<(Option<Baseline>, Generated)> {
+    let (label, version, objects, generated) = if let Some(base) = &args.base_chart {
         let rendered = render_chart(args, base, options, kube_version)?;
         let label = format!("chart:{}", base.display());
-        (label, rendered.version, rendered.objects)
+        (
+            label,
+            rendered.version,
+            rendered.objects,
+            rendered.generated,
+        )
     } else if let Some(reference) = &args.base {
         if !helm::chart::exists_at_revision(path, reference) {
-            return Ok(None);
+            return Ok((None, Generated::default()));
         }
         let chart = helm::chart::load_chart_at_revision(path, reference)?;
         let loaded = helm::chart::prepare(chart, &args.chart.value_options())?;
         let shown = format!("{}@{reference}", path.display());
         let rendered = native::render_loaded(&loaded, &shown, options, true)?;
         let objects = load_stream(&rendered.stream, &args.chart.namespace)?;
-        (format!("git:{reference}"), Some(rendered.version), objects)
+        let label = format!("git:{reference}");
+        (label, Some(rendered.version), objects, rendered.generated)
     } else {
-        return Ok(None);
+        return Ok((None, Generated::default()));
     };
     let revision = Revision {
         number: None,
@@ -142,5 +160,6 @@ fn chart_baseline(
         chart_version: version,
         objects,
     };
-    Ok(Baseline::new(label, Source::Rerendered, vec![revision]))
+    let base = Baseline::new(label, Source::Rerendered, vec![revision]);
+    Ok((base, generated))
 }

@@ -4,6 +4,7 @@
 //! helm invocations deploy them ([`pipelines`]) are this module's parts.
 
 pub mod charts;
+pub mod generated;
 pub mod helm_binary;
 pub mod native;
 pub mod pipelines;
@@ -218,6 +219,7 @@ fn add_migrations(
                 ..sql::Migrations::default()
             },
             source: None,
+            generated: generated::Generated::default(),
         });
     }
     Ok(())

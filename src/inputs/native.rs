@@ -16,6 +16,8 @@ use helm::engine::{ReleaseOptions, RenderBudget, render_release};
 use helm::stream;
 use source::SourceFile;
 use source::Span;
+
+use super::generated::Generated;
 use source::yaml::{Origin, parse_single};
 use source::{InputError, Result};
 
@@ -32,6 +34,10 @@ pub struct RenderedChart {
     pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
     /// Template lines that call `lookup` (live cluster state).
     pub lookups: Vec<(Arc<SourceFile>, Span)>,
+    /// The `.sql` files of the chart and its enabled subcharts, named as the report shows them.
+    pub sql_files: Vec<Arc<SourceFile>>,
+    /// What the render generated at random, never to be printed.
+    pub generated: Generated,
 }
 
 /// Loads and renders `path` (a chart directory or `.tgz`).
@@ -64,6 +70,7 @@ pub fn render_loaded(
     include_hooks: bool,
 ) -> Result<RenderedChart> {
     let rendered = render(loaded, shown, options)?;
+    let generated = generated(loaded, shown, options, &rendered)?;
     let sources = stream::template_sources(loaded, shown);
     let stream = stream::with_sources(&rendered, &sources, shown, include_hooks);
     let root = &loaded.root;
@@ -74,7 +81,61 @@ pub fn render_loaded(
         stream,
         kube_constraint: kube_constraint(loaded, shown),
         lookups: lookups(&sources),
+        sql_files: chart_files(&loaded.root, shown, &|name| name.ends_with(".sql")),
+        generated,
     })
+}
+
+/// The files of a chart and its enabled subcharts that `keep` selects, named as templates are
+/// in reports (`<chart path>/charts/db/files/x.sql`).
+fn chart_files(
+    chart: &helm::chart::RenderChart,
+    shown: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<Arc<SourceFile>> {
+    let under = chart.full_path.split_once('/').map(|(_, rest)| rest);
+    let mut out: Vec<Arc<SourceFile>> = chart
+        .files
+        .iter()
+        .filter(|f| keep(&f.name))
+        .map(|f| {
+            let name = match under {
+                Some(rest) => format!("{}/{rest}/{}", shown.trim_end_matches('/'), f.name),
+                None => format!("{}/{}", shown.trim_end_matches('/'), f.name),
+            };
+            SourceFile::new(name, f.text())
+        })
+        .collect();
+    for sub in &chart.subcharts {
+        out.extend(chart_files(sub, shown, keep));
+    }
+    out
+}
+
+/// The values `rendered` generated at random: what changes when the release is rendered again
+/// with another seed (only done when a template drew random numbers).
+fn generated(
+    loaded: &LoadedRelease,
+    shown: &str,
+    options: &ReleaseOptions,
+    rendered: &BTreeMap<String, Rendered>,
+) -> Result<Generated> {
+    if !rendered.values().any(|r| r.random) {
+        return Ok(Generated::default());
+    }
+    let again = ReleaseOptions {
+        seed: Some(
+            options
+                .seed
+                .map_or(RENDER_SEED, |s| s.rotate_left(32) ^ RENDER_SEED),
+        ),
+        without_source_map: true,
+        ..options.clone()
+    };
+    Ok(Generated::between(
+        rendered,
+        &render(loaded, shown, &again)?,
+    ))
 }
 
 fn render(
@@ -118,13 +179,21 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
     }
 }
 
-/// Any fixed value: what matters is that both revisions use the same one.
-const RENDER_SEED: u64 = 0x726f_6c6c_6775_6172;
+/// `check`'s seed. Any fixed value: what matters is that both revisions use the same one.
+/// Whatever it generates is therefore known to everyone, and masked in reports.
+pub const RENDER_SEED: u64 = 0x726f_6c6c_6775_6172;
 
-/// `now` for every render of one run.
+/// `now` for every render of one run: `SOURCE_DATE_EPOCH` (the reproducible-builds convention)
+/// when set, else the time the run started.
 fn render_clock() -> i64 {
     static CLOCK: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
     *CLOCK.get_or_init(|| {
+        if let Some(epoch) = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return epoch;
+        }
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)

@@ -91,6 +91,7 @@ impl Case {
         self.source = Some(ChartSource {
             kube_constraint,
             lookups,
+            sql_files: Vec::new(),
         });
         self
     }

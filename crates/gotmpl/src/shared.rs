@@ -44,8 +44,9 @@ pub struct Limits {
     pub max_memory: u64,
     /// Wall time one render may take; checked between steps.
     pub timeout: Option<std::time::Duration>,
-    /// Seed of the random functions; `None` = different on every render. Two renders that
-    /// must not differ by chance (old and new revision) share a seed.
+    /// Seed of the random functions; `None` = the operating system's CSPRNG, as Helm's
+    /// `crypto/rand`: generated passwords and keys that nobody can reproduce. Two renders that
+    /// must not differ by chance (old and new revision of a static check) share a seed.
     pub seed: Option<u64>,
     /// What `now` is, in Unix seconds; `None` = the system clock. Shared for the same reason.
     pub clock: Option<i64>,
@@ -70,8 +71,10 @@ impl Default for Limits {
 pub struct Shared {
     stack_base: Cell<usize>,
     stack_budget: usize,
-    /// State of the random generator behind `randAlphaNum` & co.
-    rng: Cell<u64>,
+    /// The generator behind `randAlphaNum` & co.
+    rng: Rng,
+    /// Random numbers drawn so far: a template that drew none renders the same with any seed.
+    draws: Cell<u64>,
     clock: Option<i64>,
     /// Counters a host's functions keep for the length of one render, by name (Helm counts
     /// the nesting of `include` per template to cap it).
@@ -86,7 +89,11 @@ impl Shared {
         Shared {
             stack_base: Cell::new(0),
             stack_budget: limits.stack_budget,
-            rng: Cell::new(limits.seed.unwrap_or_else(entropy) | 1),
+            rng: match limits.seed {
+                Some(seed) => Rng::Seeded(Cell::new(seed | 1)),
+                None => Rng::Os(RefCell::new(OsBuffer::default())),
+            },
+            draws: Cell::new(0),
             clock: limits.clock,
             counters: RefCell::default(),
             budget: Rc::new(Budget::new(
@@ -109,12 +116,33 @@ impl Shared {
         (d.as_secs() as i64, d.subsec_nanos())
     }
 
-    /// Next pseudo-random number (xorshift64*): good enough for generated passwords in a
-    /// static check, and reproducible when [`Limits::seed`] is set.
+    /// Next random number: from the operating system's CSPRNG, or with [`Limits::seed`] the
+    /// reproducible xorshift64* a static check needs. If the operating system cannot give
+    /// random numbers this yields 0 and [`Shared::random_failure`] says why: the execution
+    /// fails rather than print predictable secrets.
     pub fn next_random(&self) -> u64 {
-        let (next, out) = xorshift_step(self.rng.get());
-        self.rng.set(next);
-        out
+        self.draws.set(self.draws.get() + 1);
+        match &self.rng {
+            Rng::Seeded(state) => {
+                let (next, out) = xorshift_step(state.get());
+                state.set(next);
+                out
+            }
+            Rng::Os(buffer) => buffer.borrow_mut().next(),
+        }
+    }
+
+    /// How many random numbers this render has drawn.
+    pub fn draws(&self) -> u64 {
+        self.draws.get()
+    }
+
+    /// Why the operating system's generator gave no random numbers, if it failed.
+    pub fn random_failure(&self) -> Option<String> {
+        match &self.rng {
+            Rng::Os(buffer) => buffer.borrow().failure.clone(),
+            Rng::Seeded(_) => None,
+        }
     }
 
     pub(crate) fn mark_stack(&self) {
@@ -140,15 +168,35 @@ pub fn xorshift_step(mut x: u64) -> (u64, u64) {
     (x, x.wrapping_mul(0x2545_F491_4F6C_DD1D))
 }
 
-fn entropy() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
+enum Rng {
+    Seeded(Cell<u64>),
+    Os(RefCell<OsBuffer>),
+}
+
+/// Numbers from the operating system's CSPRNG, fetched a page at a time (generating an RSA
+/// key draws thousands).
+#[derive(Default)]
+struct OsBuffer {
+    words: Vec<u64>,
+    failure: Option<String>,
+}
+
+impl OsBuffer {
+    fn next(&mut self) -> u64 {
+        if self.words.is_empty() && self.failure.is_none() {
+            let mut bytes = [0u8; 4096];
+            match getrandom::fill(&mut bytes) {
+                Ok(()) => {
+                    self.words = bytes
+                        .chunks_exact(8)
+                        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+                        .collect();
+                }
+                Err(e) => self.failure = Some(e.to_string()),
+            }
+        }
+        self.words.pop().unwrap_or(0)
+    }
 }
 
 /// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion.

@@ -60,6 +60,8 @@ pub(super) const RENDER_STACK: usize = 512 << 20;
 pub struct Rendered {
     pub text: String,
     pub segments: Vec<gotmpl::Segment>,
+    /// The template drew random numbers: rendered with another seed, its text would differ.
+    pub random: bool,
 }
 
 /// Helm's removal of every `<no value>` from a rendered template, moving the segments along.
@@ -68,7 +70,11 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
     let cuts: Vec<usize> = memchr::memmem::find_iter(text.as_bytes(), NO_VALUE).collect();
     if cuts.is_empty() {
         // The usual case: no copy of the output.
-        return Rendered { text, segments };
+        return Rendered {
+            text,
+            segments,
+            random: false,
+        };
     }
     let segments = segments
         .into_iter()
@@ -86,6 +92,7 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
     Rendered {
         text: text.replace(NO_VALUE, ""),
         segments,
+        random: false,
     }
 }
 
@@ -119,6 +126,7 @@ pub(super) fn execute_units(
                 ("BasePath".to_string(), Value::string(base_path)),
             ]))),
         );
+        let draws = shared.draws();
         let (out, segments) = if trace {
             engine.execute_traced(&shared, name, Value::map(dot))
         } else {
@@ -127,7 +135,9 @@ pub(super) fn execute_units(
                 .map(|out| (out, Vec::new()))
         }
         .map_err(Error::Template)?;
-        rendered.insert(name.clone(), strip_no_value(out, segments));
+        let mut output = strip_no_value(out, segments);
+        output.random = shared.draws() > draws;
+        rendered.insert(name.clone(), output);
     }
     Ok(rendered)
 }
