@@ -356,3 +356,24 @@ fn broken_charts_are_exit_2_with_the_template_position() {
     let run = rollguard(&["check", "fixtures/no-such-chart"]);
     assert_eq!(run.code, 2);
 }
+
+#[test]
+fn a_change_in_crds_is_reported_because_helm_never_upgrades_it() {
+    let run = check(
+        "fixtures/charts/operator",
+        &["--base-chart", "fixtures/charts/operator-v1"],
+    );
+    assert_eq!(
+        at(&run, "crd-changed"),
+        ("fixtures/charts/operator/crds/widgets.yaml".into(), 21)
+    );
+    let unchanged = check(
+        "fixtures/charts/operator-v1",
+        &["--base-chart", "fixtures/charts/operator-v1"],
+    );
+    assert!(
+        unchanged.findings("crd-changed").is_empty(),
+        "{}",
+        unchanged.stdout
+    );
+}

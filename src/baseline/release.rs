@@ -119,6 +119,7 @@ fn decode_record(file: &Arc<SourceFile>, node: &Node, namespace: &str) -> Result
             .as_str()
             .map(str::to_string),
         objects,
+        crds: None,
     })
 }
 

@@ -117,6 +117,8 @@ fn render_chart(
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,
             sql_files: rendered.sql_files,
+            revision: options.release.revision,
+            crds: rendered.crds,
         }),
         generated: rendered.generated,
     })
@@ -131,14 +133,16 @@ fn chart_baseline(
     options: &ReleaseOptions,
     kube_version: KubeVersion,
 ) -> Result<(Option<Baseline>, Generated)> {
-    let (label, version, objects, generated) = if let Some(base) = &args.base_chart {
+    let (label, version, objects, generated, crds) = if let Some(base) = &args.base_chart {
         let rendered = render_chart(args, base, options, kube_version)?;
         let label = format!("chart:{}", base.display());
+        let crds = rendered.source.map(|s| s.crds);
         (
             label,
             rendered.version,
             rendered.objects,
             rendered.generated,
+            crds,
         )
     } else if let Some(reference) = &args.base {
         if !helm::chart::exists_at_revision(path, reference) {
@@ -150,7 +154,14 @@ fn chart_baseline(
         let rendered = native::render_loaded(&loaded, &shown, options, true)?;
         let objects = load_stream(&rendered.stream, &args.chart.namespace)?;
         let label = format!("git:{reference}");
-        (label, Some(rendered.version), objects, rendered.generated)
+        let version = Some(rendered.version);
+        (
+            label,
+            version,
+            objects,
+            rendered.generated,
+            Some(rendered.crds),
+        )
     } else {
         return Ok((None, Generated::default()));
     };
@@ -159,6 +170,7 @@ fn chart_baseline(
         status: None,
         chart_version: version,
         objects,
+        crds,
     };
     let base = Baseline::new(label, Source::Rerendered, vec![revision]);
     Ok((base, generated))

@@ -136,6 +136,7 @@ fn load_baseline(args: &CheckArgs) -> Result<Option<Baseline>> {
             status: None,
             chart_version: None,
             objects,
+            crds: None,
         };
         (format!("manifest:{}", file.name), vec![revision])
     } else if !args.base_release.is_empty() {

@@ -36,6 +36,8 @@ pub struct RenderedChart {
     pub lookups: Vec<(Arc<SourceFile>, Span)>,
     /// The `.sql` files of the chart and its enabled subcharts, named as the report shows them.
     pub sql_files: Vec<Arc<SourceFile>>,
+    /// The `crds/` files of the chart and its enabled subcharts: path in the chart, and text.
+    pub crds: Vec<(String, Arc<SourceFile>)>,
     /// What the render generated at random, never to be printed.
     pub generated: Generated,
 }
@@ -81,29 +83,40 @@ pub fn render_loaded(
         stream,
         kube_constraint: kube_constraint(loaded, shown),
         lookups: lookups(&sources),
-        sql_files: chart_files(&loaded.root, shown, &|name| name.ends_with(".sql")),
+        sql_files: chart_files(&loaded.root, shown, &|name| name.ends_with(".sql"))
+            .into_iter()
+            .map(|(_, file)| file)
+            .collect(),
+        crds: chart_files(&loaded.root, shown, &is_crd_file),
         generated,
     })
 }
 
-/// The files of a chart and its enabled subcharts that `keep` selects, named as templates are
-/// in reports (`<chart path>/charts/db/files/x.sql`).
+/// Helm installs these from `crds/` (`RenderChart::crds`), and never upgrades or deletes them.
+fn is_crd_file(name: &str) -> bool {
+    name.starts_with("crds/") && [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e))
+}
+
+/// The files of a chart and its enabled subcharts that `keep` selects: their path in the
+/// chart (`charts/db/files/x.sql`), and their text under the name reports show
+/// (`<chart path>/charts/db/files/x.sql`).
 fn chart_files(
     chart: &helm::chart::RenderChart,
     shown: &str,
     keep: &dyn Fn(&str) -> bool,
-) -> Vec<Arc<SourceFile>> {
+) -> Vec<(String, Arc<SourceFile>)> {
     let under = chart.full_path.split_once('/').map(|(_, rest)| rest);
-    let mut out: Vec<Arc<SourceFile>> = chart
+    let mut out: Vec<(String, Arc<SourceFile>)> = chart
         .files
         .iter()
         .filter(|f| keep(&f.name))
         .map(|f| {
-            let name = match under {
-                Some(rest) => format!("{}/{rest}/{}", shown.trim_end_matches('/'), f.name),
-                None => format!("{}/{}", shown.trim_end_matches('/'), f.name),
+            let path = match under {
+                Some(rest) => format!("{rest}/{}", f.name),
+                None => f.name.clone(),
             };
-            SourceFile::new(name, f.text())
+            let name = format!("{}/{path}", shown.trim_end_matches('/'));
+            (path, SourceFile::new(name, f.text()))
         })
         .collect();
     for sub in &chart.subcharts {

@@ -60,6 +60,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &hooks::ResourceBecomesHook,
         &immutable::ImmutableFieldChanged,
         &hooks::HookFailedLeftBehind,
+        &hooks::WorkloadAsHook,
+        &hooks::JobBlocksNextUpgrade,
         &probes::ReadinessDelayBelowStartup,
         &probes::LivenessKillsBeforeStartup,
         &probes::MissingReadinessProbe,
