@@ -25,6 +25,7 @@ use crate::kube::KubeVersion;
 use crate::model::{Allow, Settings};
 use crate::rules;
 use source::SourceFile;
+use source::bounded;
 use source::yaml::{Node, Origin, parse_single};
 use source::{InputError, Result};
 
@@ -70,8 +71,8 @@ impl Config {
 
     pub fn load(path: &Path) -> Result<Config> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::in_path(&name, format!("cannot read config: {e}")))?;
+        let text = bounded::read_text_file(path, bounded::MAX_FILE_BYTES)
+            .map_err(|e| InputError::in_path(&name, format!("config: {e}")))?;
         Config::parse(&SourceFile::new(name, text))
     }
 

@@ -63,7 +63,7 @@ fn check_chart(
     };
     let note = match (&base, &args.base) {
         (None, Some(reference)) => Some(format!(
-            "{} has no Chart.yaml at {reference} (a new chart, or an unknown revision): no baseline",
+            "{} has no Chart.yaml at {reference}: a new chart, no baseline",
             path.display()
         )),
         _ => None,
@@ -145,10 +145,9 @@ fn chart_baseline(
             crds,
         )
     } else if let Some(reference) = &args.base {
-        if !helm::chart::exists_at_revision(path, reference) {
+        let Some(chart) = helm::chart::load_chart_at_revision(path, reference)? else {
             return Ok((None, Generated::default()));
-        }
-        let chart = helm::chart::load_chart_at_revision(path, reference)?;
+        };
         let loaded = helm::chart::prepare(chart, &args.chart.value_options())?;
         let shown = format!("{}@{reference}", path.display());
         let rendered = native::render_loaded(&loaded, &shown, options, true)?;

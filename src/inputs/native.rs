@@ -219,7 +219,8 @@ fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<S
         return None;
     }
     let path = Path::new(shown).join("Chart.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let text =
+        source::bounded::read_text_file(&path, helm::chart::MAX_FILE_BYTES).unwrap_or_default();
     let file = SourceFile::new(path.display().to_string(), text);
     let span = parse_single(&file.text, Origin::default())
         .ok()

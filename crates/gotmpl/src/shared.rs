@@ -199,18 +199,50 @@ impl OsBuffer {
     }
 }
 
-/// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion.
-/// Pass the same size (minus a safety margin) as [`Limits::stack_budget`]. The thread is scoped,
-/// so `f` may borrow (a loaded chart is not copied to render it).
-pub fn run_with_stack<T: Send>(
+/// Smaller stacks tried, in turn, when the requested one cannot be reserved (a process under
+/// `ulimit -v`): deep recursion then meets the stack budget sooner, as an error.
+const FALLBACK_STACKS: [usize; 2] = [64 << 20, 16 << 20];
+
+/// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion;
+/// when that much address space cannot be reserved, with the largest of [`FALLBACK_STACKS`]
+/// that can. `f` is given the size it got: set [`Limits::stack_budget`] from it (minus a
+/// safety margin, [`stack_budget_for`]). The thread is scoped, so `f` may borrow (a loaded
+/// chart is not copied to render it).
+pub fn run_with_stack<T: Send, F: FnOnce(usize) -> T + Send>(
     stack_bytes: usize,
-    f: impl FnOnce() -> T + Send,
+    f: F,
 ) -> std::io::Result<T> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(stack_bytes)
-            .spawn_scoped(scope, f)?
-            .join()
-            .map_err(|_| std::io::Error::other("render thread panicked"))
-    })
+    // Kept outside the thread, so that a spawn that fails does not take it along.
+    let slot = std::sync::Mutex::new(Some(f));
+    let sizes = std::iter::once(stack_bytes)
+        .chain(FALLBACK_STACKS.into_iter().filter(|&s| s < stack_bytes));
+    let mut last_error = None;
+    for size in sizes {
+        // The outer error: the thread could not be spawned; the inner: it ran and failed.
+        let spawned = std::thread::scope(|scope| {
+            let handle =
+                std::thread::Builder::new()
+                    .stack_size(size)
+                    .spawn_scoped(scope, || {
+                        let f = slot.lock().ok().and_then(|mut f| f.take());
+                        f.map(|f| f(size))
+                    })?;
+            Ok::<_, std::io::Error>(match handle.join() {
+                Ok(Some(out)) => Ok(out),
+                Ok(None) => Err(std::io::Error::other("the render ran already")),
+                Err(_) => Err(std::io::Error::other("render thread panicked")),
+            })
+        });
+        match spawned {
+            Ok(result) => return result,
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| std::io::Error::other("no stack size to try")))
+}
+
+/// The [`Limits::stack_budget`] for a thread of `stack_bytes`: what is left after a margin for
+/// the frames between two budget checks.
+pub fn stack_budget_for(stack_bytes: usize) -> usize {
+    stack_bytes - (stack_bytes / 4).min(32 << 20)
 }

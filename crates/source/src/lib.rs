@@ -18,7 +18,9 @@
 //! # Ok::<(), InputError>(())
 //! ```
 
+pub mod bounded;
 pub mod error;
+pub mod shown;
 pub mod yaml;
 
 use std::sync::Arc;

@@ -9,6 +9,7 @@ use walkdir::WalkDir;
 
 use source::{InputError, Result};
 
+use super::MAX_FILE_BYTES;
 use super::budget::Budget;
 use super::file::File;
 use super::helmignore::Rules;
@@ -20,12 +21,20 @@ pub fn read_directory(root: &Path, budget: &mut Budget) -> Result<Vec<File>> {
         .map_err(|e| InputError::in_path(&shown, format!("cannot read chart directory: {e}")))?;
     let ignore_path = root.join(".helmignore");
     let rules = if ignore_path.is_file() {
-        let text = std::fs::read_to_string(&ignore_path).map_err(|e| {
-            InputError::in_path(
-                ignore_path.display().to_string(),
-                format!("cannot read: {e}"),
-            )
-        })?;
+        let shown_ignore = ignore_path.display().to_string();
+        // The link check comes before the read: a rule that cannot be parsed is quoted in the
+        // error, and must never be a line of a file outside the chart.
+        let inside = ignore_path
+            .canonicalize()
+            .is_ok_and(|target| target.starts_with(&canonical));
+        if !inside {
+            return Err(InputError::in_path(
+                &shown_ignore,
+                "symbolic link points outside the chart",
+            ));
+        }
+        let text = source::bounded::read_text_file(&ignore_path, MAX_FILE_BYTES)
+            .map_err(|e| InputError::in_path(&shown_ignore, e.to_string()))?;
         Rules::parse(&text).map_err(|(line, e)| {
             InputError::in_path(
                 format!("{}:{line}", ignore_path.display()),
@@ -85,13 +94,9 @@ pub fn read_directory(root: &Path, budget: &mut Budget) -> Result<Vec<File>> {
     Ok(files)
 }
 
-/// Reads a file after taking its size from `budget`. The size comes from the open file (one
-/// `fstat`), not from a separate `stat` of the path, and sizes the buffer.
+/// Reads a file, at most the largest file size, then takes what was read from `budget`.
 fn read_within(path: &Path, budget: &mut Budget) -> std::result::Result<Vec<u8>, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    budget.take(size)?;
-    let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    std::io::Read::read_to_end(&mut file, &mut data).map_err(|e| format!("cannot read: {e}"))?;
+    let data = source::bounded::read_file(path, MAX_FILE_BYTES).map_err(|e| e.to_string())?;
+    budget.take(data.len() as u64)?;
     Ok(data)
 }

@@ -57,11 +57,8 @@ pub fn load_chart(path: &Path) -> Result<Chart> {
         let files = read_directory(path, &mut budget)?;
         load_files(files, &shown, 0, &mut budget)
     } else {
-        if meta.len() > super::MAX_CHART_BYTES {
-            return Err(InputError::in_path(&shown, "chart archive is too large"));
-        }
-        let bytes = std::fs::read(path)
-            .map_err(|e| InputError::in_path(&shown, format!("cannot read chart: {e}")))?;
+        let bytes = source::bounded::read_file(path, super::MAX_CHART_BYTES)
+            .map_err(|e| InputError::in_path(&shown, format!("chart archive: {e}")))?;
         let files =
             read_archive(&bytes, &mut budget).map_err(|e| InputError::in_path(&shown, e))?;
         load_files(files, &shown, 0, &mut budget)
@@ -98,7 +95,10 @@ pub fn load_files(
     for f in rest {
         match f.name.as_str() {
             "values.yaml" => {
-                let source = SourceFile::new(shown(&f.name), f.into_text());
+                let name = shown(&f.name);
+                let text = source::bounded::text(f.data)
+                    .map_err(|e| InputError::in_path(&name, e.to_string()))?;
+                let source = SourceFile::new(name, text);
                 values = parse_values_file(&source)?;
                 values_file = Some(source);
             }

@@ -66,13 +66,14 @@ pub fn render_release(
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
-    gotmpl::run_with_stack(RENDER_STACK, || render_here(loaded, options))
+    gotmpl::run_with_stack(RENDER_STACK, |stack| render_here(loaded, options, stack))
         .unwrap_or_else(|e| Err(Error::Load(format!("rendering failed: {e}"))))
 }
 
 fn render_here(
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
+    stack: usize,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
     let release = &options.release;
     let common = [
@@ -108,7 +109,7 @@ fn render_here(
         .collect();
     let (seed, clock, budget) = (options.seed, options.clock, options.budget.clone());
     let setup = move |engine: &mut Engine| {
-        engine.limits.stack_budget = RENDER_STACK - (32 << 20);
+        engine.limits.stack_budget = gotmpl::stack_budget_for(stack);
         engine.limits.seed = seed;
         engine.limits.clock = clock;
         engine.limits.max_steps = budget.steps;
