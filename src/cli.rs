@@ -261,6 +261,15 @@ pub struct ChartArgs {
     /// A chart is code from the pull request: it must not hold the job until CI kills it
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub render_timeout: u64,
+
+    /// Steps of template work one chart's render may take (every node, `range` iteration
+    /// and function call is one); then it is an input error (exit 2)
+    #[arg(long, value_name = "STEPS", default_value_t = helm::engine::DEFAULT_MAX_STEPS)]
+    pub render_steps: u64,
+
+    /// Bytes the values one chart's render creates may add up to; then it is an input error
+    #[arg(long, value_name = "BYTES", default_value_t = helm::engine::DEFAULT_MAX_MEMORY)]
+    pub render_memory: u64,
 }
 
 impl ChartArgs {

@@ -12,7 +12,7 @@ use crate::kube::{ApiTable, KubeVersion};
 use helm::chart::{LoadedRelease, ValueOptions};
 use helm::engine::Capabilities;
 use helm::engine::{Release, Rendered};
-use helm::engine::{ReleaseOptions, render_release};
+use helm::engine::{ReleaseOptions, RenderBudget, render_release};
 use helm::stream;
 use source::Span;
 
@@ -186,6 +186,11 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
         seed: Some(RENDER_SEED),
         clock: Some(render_clock()),
         without_source_map: false,
+        budget: RenderBudget {
+            steps: args.render_steps,
+            memory: args.render_memory,
+            timeout: Some(std::time::Duration::from_secs(args.render_timeout)),
+        },
     }
 }
 
