@@ -2,8 +2,11 @@
 //! generator and clock, the stack budget, and counters a host's functions keep.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
+
+use crate::budget::Budget;
 
 /// Where a stretch of rendered output came from: it starts at byte `offset` of the output
 /// and was written by the template text or action at `file:line:column` (1-based; the
@@ -16,6 +19,14 @@ pub struct Segment {
     pub column: usize,
 }
 
+/// Default of [`Limits::max_steps`]: the most any chart of the test corpus (63 charts, 238
+/// renders) needs is 67,262 steps; this is 1,500 times that, a few seconds of work.
+pub const DEFAULT_MAX_STEPS: u64 = 100_000_000;
+/// Default of [`Limits::max_memory`]: the most any corpus chart needs is 2.6 MB; this is 200
+/// times that, and leaves room under a 4 GB address space for what a function builds before
+/// the executor charges it.
+pub const DEFAULT_MAX_MEMORY: u64 = 512 << 20;
+
 /// Bounds on one render.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -26,6 +37,13 @@ pub struct Limits {
     pub stack_budget: usize,
     /// Bytes one template may render.
     pub max_output: usize,
+    /// Work one render may do, in steps ([`crate::budget`]): every node walked, `range`
+    /// iteration and function call is one; functions that do more charge more.
+    pub max_steps: u64,
+    /// Bytes the values one render creates may add up to ([`crate::budget`]).
+    pub max_memory: u64,
+    /// Wall time one render may take; checked between steps.
+    pub timeout: Option<std::time::Duration>,
     /// Seed of the random functions; `None` = the operating system's CSPRNG, as Helm's
     /// `crypto/rand`: generated passwords and keys that nobody can reproduce. Two renders that
     /// must not differ by chance (old and new revision of a static check) share a seed.
@@ -40,6 +58,9 @@ impl Default for Limits {
             max_depth: 100_000,
             stack_budget: 1 << 20,
             max_output: 256 << 20,
+            max_steps: DEFAULT_MAX_STEPS,
+            max_memory: DEFAULT_MAX_MEMORY,
+            timeout: None,
             seed: None,
             clock: None,
         }
@@ -58,6 +79,9 @@ pub struct Shared {
     /// Counters a host's functions keep for the length of one render, by name (Helm counts
     /// the nesting of `include` per template to cap it).
     pub counters: RefCell<FxHashMap<String, usize>>,
+    pub budget: Rc<Budget>,
+    /// The error of the spent budget, once made: every enclosing level returns it as it is.
+    pub(crate) budget_error: RefCell<Option<Box<crate::ExecError>>>,
 }
 
 impl Shared {
@@ -72,6 +96,12 @@ impl Shared {
             draws: Cell::new(0),
             clock: limits.clock,
             counters: RefCell::default(),
+            budget: Rc::new(Budget::new(
+                limits.max_steps,
+                limits.max_memory,
+                limits.timeout,
+            )),
+            budget_error: RefCell::new(None),
         }
     }
 
