@@ -12,6 +12,7 @@
 //!   workloads: {api: 60}
 //! sqlDialect: postgres
 //! pipelines: [.github/workflows/deploy.yml, deploy/]
+//! base: origin/main
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,6 +47,8 @@ pub struct Config {
     startup_workloads: BTreeMap<String, i64>,
     /// Pipeline files or directories (`pipelines:`), relative to the config file.
     pub pipelines: Vec<PathBuf>,
+    /// `base`: the git revision `rollguard server` compares charts with (default `HEAD`).
+    pub base: Option<String>,
 }
 
 impl Config {
@@ -172,11 +175,23 @@ impl Config {
                         config.pipelines.push(base.join(path));
                     }
                 }
+                "base" => {
+                    let reference = value
+                        .as_str()
+                        .filter(|r| !r.is_empty() && !r.starts_with('-'));
+                    let reference = reference.ok_or_else(|| {
+                        err(
+                            value,
+                            "base must be a git revision such as origin/main".into(),
+                        )
+                    })?;
+                    config.base = Some(reference.to_string());
+                }
                 other => {
                     return Err(err(
                         key,
                         format!(
-                            "unknown config key `{other}` (expected kubeVersion, disable, severity, allow, startup, sqlDialect, pipelines)"
+                            "unknown config key `{other}` (expected kubeVersion, disable, severity, allow, startup, sqlDialect, pipelines, base)"
                         ),
                     ));
                 }

@@ -25,6 +25,9 @@ fn main() -> ExitCode {
             clap_complete::generate(*shell, &mut command, "rollguard", &mut script);
             print(&String::from_utf8_lossy(&script)).map(|()| 0)
         }
+        Command::Server(args) => Ok(rollguard::server::run(&rollguard::server::Options {
+            docs_url: args.docs_url.clone(),
+        })),
         Command::Rules => print(&rules::rules_table()).map(|()| 0),
         Command::Explain { rule, markdown } => {
             rules::explain(rule, *markdown).and_then(|text| print(&text).map(|()| 0))

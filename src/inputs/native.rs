@@ -14,12 +14,12 @@ use helm::engine::Capabilities;
 use helm::engine::{Release, Rendered};
 use helm::engine::{ReleaseOptions, RenderBudget, render_release};
 use helm::stream;
-use source::SourceFile;
 use source::Span;
 
 use super::generated::Generated;
 use source::yaml::{Origin, parse_single};
 use source::{InputError, Result};
+use source::{Overlay, SourceFile};
 
 /// Everything `check` and `render` need from one chart.
 pub struct RenderedChart {
@@ -42,14 +42,16 @@ pub struct RenderedChart {
     pub generated: Generated,
 }
 
-/// Loads and renders `path` (a chart directory or `.tgz`).
+/// Loads and renders `path` (a chart directory or `.tgz`); files `overlay` holds are read
+/// from it.
 pub fn render_path(
     path: &Path,
     values: &ValueOptions,
     options: &ReleaseOptions,
     include_hooks: bool,
+    overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::load(path, values)?;
+    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 

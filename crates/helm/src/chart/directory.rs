@@ -1,20 +1,21 @@
 //! A chart directory read as Helm's `LoadDir` reads it: files in lexical order, `.helmignore` of
 //! the chart root applied to every path (subcharts included), dot files under `templates/`
 //! skipped, a UTF-8 byte order mark dropped. Symbolic links are followed only while they stay
-//! inside the chart; anything but regular files is refused.
+//! inside the chart; anything but regular files is refused. A file an [`Overlay`] holds (an
+//! editor's unsaved text) is read from the overlay.
 
 use std::path::Path;
 
 use walkdir::WalkDir;
 
-use source::{InputError, Result};
+use source::{InputError, Overlay, Result};
 
 use super::MAX_FILE_BYTES;
 use super::budget::Budget;
 use super::file::File;
 use super::helmignore::Rules;
 
-pub fn read_directory(root: &Path, budget: &mut Budget) -> Result<Vec<File>> {
+pub fn read_directory(root: &Path, budget: &mut Budget, overlay: &Overlay) -> Result<Vec<File>> {
     let shown = root.display().to_string();
     let canonical = root
         .canonicalize()
@@ -87,8 +88,16 @@ pub fn read_directory(root: &Path, budget: &mut Budget) -> Result<Vec<File>> {
                 "cannot load an irregular file (device, socket, pipe)",
             ));
         }
-        let data =
-            read_within(entry.path(), budget).map_err(|e| InputError::in_path(&shown_entry, e))?;
+        let data = match overlay.get(entry.path()) {
+            Some(text) => {
+                budget
+                    .take(text.len() as u64)
+                    .map_err(|e| InputError::in_path(&shown_entry, e))?;
+                text.as_bytes().to_vec()
+            }
+            None => read_within(entry.path(), budget)
+                .map_err(|e| InputError::in_path(&shown_entry, e))?,
+        };
         files.push(File::new(rel, data));
     }
     Ok(files)

@@ -378,3 +378,9 @@ fn chart_files(entries: Vec<TarEntry>) -> std::result::Result<Vec<File>, String>
     }
     Ok(files)
 }
+
+/// The commit `revision` names in the repository holding `chart_dir`, to tell whether a chart
+/// read at `revision` earlier is still what it names (`HEAD` moves with every commit).
+pub fn revision_id(chart_dir: &Path, revision: &str) -> Option<String> {
+    resolve_commit(chart_dir, revision).ok()
+}

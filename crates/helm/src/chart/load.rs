@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use source::SourceFile;
 use source::yaml::{Origin, parse_single};
-use source::{InputError, Result};
+use source::{InputError, Overlay, Result};
 
 use super::MAX_SUBCHART_DEPTH;
 use super::archive::read_archive;
@@ -49,12 +49,17 @@ impl Chart {
 
 /// Loads a chart directory or a `.tgz` archive.
 pub fn load_chart(path: &Path) -> Result<Chart> {
+    load_chart_with(path, &Overlay::default())
+}
+
+/// [`load_chart`], reading the files of a chart directory that `overlay` holds from it.
+pub fn load_chart_with(path: &Path, overlay: &Overlay) -> Result<Chart> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path)
         .map_err(|e| InputError::in_path(&shown, format!("cannot read chart: {e}")))?;
     let mut budget = Budget::default();
     if meta.is_dir() {
-        let files = read_directory(path, &mut budget)?;
+        let files = read_directory(path, &mut budget, overlay)?;
         load_files(files, &shown, 0, &mut budget)
     } else {
         let bytes = source::bounded::read_file(path, super::MAX_CHART_BYTES)
