@@ -187,6 +187,9 @@ pub struct Finding {
     pub suppressed: Option<Suppression>,
     /// For diff findings: the changed part of the resource (paths and a unified diff).
     pub diff: Option<String>,
+    /// For diff findings: where the baseline writes the changed part (its template line when
+    /// rollguard rendered the baseline).
+    pub baseline: Option<Location>,
 }
 
 impl Finding {
@@ -202,6 +205,7 @@ impl Finding {
             chart,
             suppressed: None,
             diff: None,
+            baseline: None,
         }
     }
 
