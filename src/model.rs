@@ -45,6 +45,13 @@ pub struct ChartSource {
     pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
     /// Template lines that call `lookup`.
     pub lookups: Vec<(Arc<SourceFile>, Span)>,
+    /// The chart's own `.sql` files: SQL that reaches the manifest through `.Files.Get` or
+    /// `.Files.Glob … AsConfig` is read, located and suppressed in them.
+    pub sql_files: Vec<Arc<SourceFile>>,
+    /// The `.Release.Revision` the new revision was rendered at.
+    pub revision: i64,
+    /// The `crds/` files (path in the chart, text), which Helm installs once and never upgrades.
+    pub crds: Vec<(String, Arc<SourceFile>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +82,9 @@ impl ChartModel {
         dialect: Option<sql::Dialect>,
     ) -> ChartModel {
         let mut migrations = sql::extract(&objects, dialect);
+        if let Some(source) = &source {
+            migrations.locate_in(&source.sql_files);
+        }
         if let Some(base) = &base {
             migrations.drop_shipped(&sql::extract(&base.current().objects, dialect));
         }
