@@ -200,19 +200,14 @@ fn a_git_revision_is_a_baseline_and_a_new_chart_has_none() {
     let run = check(chart_arg, &["--base", "HEAD~1", "--kube-version", "1.31"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.json()["charts"][0]["baseline"].is_null());
-    // A revision that does not exist is not a new chart either: it is said.
+    // A revision that does not exist is not a new chart either: the baseline that was asked
+    // for cannot be read, an input error.
     let run = check(
         chart_arg,
         &["--base", "no-such-ref", "--kube-version", "1.31"],
     );
-    assert!(run.json()["charts"][0]["baseline"].is_null());
-    assert!(
-        run.json()["notes"]
-            .to_string()
-            .contains("no Chart.yaml at no-such-ref"),
-        "{}",
-        run.stdout
-    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("does not name"), "{}", run.stderr);
 }
 
 #[test]

@@ -85,6 +85,12 @@ const CASES: &[Case] = &[
         line: 9,
         extra: &[],
     },
+    Case {
+        rule: "duplicate-key",
+        severity: "warning",
+        line: 5,
+        extra: &[],
+    },
 ];
 
 fn hazard(case: &Case) -> (String, Run) {

@@ -13,14 +13,14 @@ use crate::model::TemplateFailure;
 use helm::chart::{LoadedRelease, ValueOptions};
 use helm::engine::Capabilities;
 use helm::engine::{Release, Rendered};
-use helm::engine::{ReleaseOptions, render_release};
+use helm::engine::{ReleaseOptions, RenderBudget, render_release};
 use helm::stream;
-use source::SourceFile;
 use source::Span;
 
 use super::generated::Generated;
 use source::yaml::{Origin, parse_single};
 use source::{InputError, Result};
+use source::{Overlay, SourceFile};
 
 /// Everything `check` and `render` need from one chart.
 pub struct RenderedChart {
@@ -46,14 +46,16 @@ pub struct RenderedChart {
     pub upgrade_failure: Option<TemplateFailure>,
 }
 
-/// Loads and renders `path` (a chart directory or `.tgz`).
+/// Loads and renders `path` (a chart directory or `.tgz`); files `overlay` holds are read
+/// from it.
 pub fn render_path(
     path: &Path,
     values: &ValueOptions,
     options: &ReleaseOptions,
     include_hooks: bool,
+    overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::load(path, values)?;
+    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
@@ -77,8 +79,9 @@ pub fn render_path_as_upgrade(
     options: &ReleaseOptions,
     install: &ReleaseOptions,
     include_hooks: bool,
+    overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::load(path, values)?;
+    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
     let shown = path.display().to_string();
     let error = match render_release(&loaded, options) {
         Ok(rendered) => return assemble(&loaded, &shown, options, rendered, include_hooks),
@@ -267,6 +270,11 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
         seed: Some(RENDER_SEED),
         clock: Some(render_clock()),
         without_source_map: false,
+        budget: RenderBudget {
+            steps: args.render_steps,
+            memory: args.render_memory,
+            timeout: Some(std::time::Duration::from_secs(args.render_timeout)),
+        },
         cluster: None,
     }
 }
@@ -298,7 +306,8 @@ fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<S
         return None;
     }
     let path = Path::new(shown).join("Chart.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let text =
+        source::bounded::read_text_file(&path, helm::chart::MAX_FILE_BYTES).unwrap_or_default();
     let file = SourceFile::new(path.display().to_string(), text);
     let span = parse_single(&file.text, Origin::default())
         .ok()
