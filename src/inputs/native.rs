@@ -17,7 +17,7 @@ use helm::stream;
 use source::SourceFile;
 use source::Span;
 
-use super::generated::Generated;
+use crate::generated::Generated;
 use source::yaml::{Origin, parse_single};
 use source::{InputError, Result};
 
