@@ -48,6 +48,10 @@ pub struct ChartSource {
     /// The chart's own `.sql` files: SQL that reaches the manifest through `.Files.Get` or
     /// `.Files.Glob … AsConfig` is read, located and suppressed in them.
     pub sql_files: Vec<Arc<SourceFile>>,
+    /// The `.Release.Revision` the new revision was rendered at.
+    pub revision: i64,
+    /// The `crds/` files (path in the chart, text), which Helm installs once and never upgrades.
+    pub crds: Vec<(String, Arc<SourceFile>)>,
 }
 
 #[derive(Debug, Clone)]

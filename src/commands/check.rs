@@ -80,10 +80,7 @@ pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
                 format!("cannot write the report: {e}"),
             )
         }),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
+        None => super::print(&text),
     }
 }
 

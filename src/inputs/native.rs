@@ -12,14 +12,14 @@ use crate::kube::{ApiTable, KubeVersion};
 use helm::chart::{LoadedRelease, ValueOptions};
 use helm::engine::Capabilities;
 use helm::engine::{Release, Rendered};
-use helm::engine::{ReleaseOptions, render_release};
+use helm::engine::{ReleaseOptions, RenderBudget, render_release};
 use helm::stream;
-use source::SourceFile;
 use source::Span;
 
 use crate::generated::Generated;
 use source::yaml::{Origin, parse_single};
 use source::{InputError, Result};
+use source::{Overlay, SourceFile};
 
 /// Everything `check` and `render` need from one chart.
 pub struct RenderedChart {
@@ -36,18 +36,22 @@ pub struct RenderedChart {
     pub lookups: Vec<(Arc<SourceFile>, Span)>,
     /// The `.sql` files of the chart and its enabled subcharts, named as the report shows them.
     pub sql_files: Vec<Arc<SourceFile>>,
+    /// The `crds/` files of the chart and its enabled subcharts: path in the chart, and text.
+    pub crds: Vec<(String, Arc<SourceFile>)>,
     /// What the render generated at random, never to be printed.
     pub generated: Generated,
 }
 
-/// Loads and renders `path` (a chart directory or `.tgz`).
+/// Loads and renders `path` (a chart directory or `.tgz`); files `overlay` holds are read
+/// from it.
 pub fn render_path(
     path: &Path,
     values: &ValueOptions,
     options: &ReleaseOptions,
     include_hooks: bool,
+    overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::load(path, values)?;
+    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
@@ -81,29 +85,40 @@ pub fn render_loaded(
         stream,
         kube_constraint: kube_constraint(loaded, shown),
         lookups: lookups(&sources),
-        sql_files: chart_files(&loaded.root, shown, &|name| name.ends_with(".sql")),
+        sql_files: chart_files(&loaded.root, shown, &|name| name.ends_with(".sql"))
+            .into_iter()
+            .map(|(_, file)| file)
+            .collect(),
+        crds: chart_files(&loaded.root, shown, &is_crd_file),
         generated,
     })
 }
 
-/// The files of a chart and its enabled subcharts that `keep` selects, named as templates are
-/// in reports (`<chart path>/charts/db/files/x.sql`).
+/// Helm installs these from `crds/` (`RenderChart::crds`), and never upgrades or deletes them.
+fn is_crd_file(name: &str) -> bool {
+    name.starts_with("crds/") && [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e))
+}
+
+/// The files of a chart and its enabled subcharts that `keep` selects: their path in the
+/// chart (`charts/db/files/x.sql`), and their text under the name reports show
+/// (`<chart path>/charts/db/files/x.sql`).
 fn chart_files(
     chart: &helm::chart::RenderChart,
     shown: &str,
     keep: &dyn Fn(&str) -> bool,
-) -> Vec<Arc<SourceFile>> {
+) -> Vec<(String, Arc<SourceFile>)> {
     let under = chart.full_path.split_once('/').map(|(_, rest)| rest);
-    let mut out: Vec<Arc<SourceFile>> = chart
+    let mut out: Vec<(String, Arc<SourceFile>)> = chart
         .files
         .iter()
         .filter(|f| keep(&f.name))
         .map(|f| {
-            let name = match under {
-                Some(rest) => format!("{}/{rest}/{}", shown.trim_end_matches('/'), f.name),
-                None => format!("{}/{}", shown.trim_end_matches('/'), f.name),
+            let path = match under {
+                Some(rest) => format!("{rest}/{}", f.name),
+                None => f.name.clone(),
             };
-            SourceFile::new(name, f.text())
+            let name = format!("{}/{path}", shown.trim_end_matches('/'));
+            (path, SourceFile::new(name, f.text()))
         })
         .collect();
     for sub in &chart.subcharts {
@@ -171,6 +186,11 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
         seed: Some(RENDER_SEED),
         clock: Some(render_clock()),
         without_source_map: false,
+        budget: RenderBudget {
+            steps: args.render_steps,
+            memory: args.render_memory,
+            timeout: Some(std::time::Duration::from_secs(args.render_timeout)),
+        },
     }
 }
 
@@ -201,7 +221,8 @@ fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<S
         return None;
     }
     let path = Path::new(shown).join("Chart.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let text =
+        source::bounded::read_text_file(&path, helm::chart::MAX_FILE_BYTES).unwrap_or_default();
     let file = SourceFile::new(path.display().to_string(), text);
     let span = parse_single(&file.text, Origin::default())
         .ok()
