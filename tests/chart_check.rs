@@ -200,19 +200,14 @@ fn a_git_revision_is_a_baseline_and_a_new_chart_has_none() {
     let run = check(chart_arg, &["--base", "HEAD~1", "--kube-version", "1.31"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.json()["charts"][0]["baseline"].is_null());
-    // A revision that does not exist is not a new chart either: it is said.
+    // A revision that does not exist is not a new chart either: the baseline that was asked
+    // for cannot be read, an input error.
     let run = check(
         chart_arg,
         &["--base", "no-such-ref", "--kube-version", "1.31"],
     );
-    assert!(run.json()["charts"][0]["baseline"].is_null());
-    assert!(
-        run.json()["notes"]
-            .to_string()
-            .contains("no Chart.yaml at no-such-ref"),
-        "{}",
-        run.stdout
-    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("does not name"), "{}", run.stderr);
 }
 
 #[test]
@@ -355,4 +350,70 @@ fn broken_charts_are_exit_2_with_the_template_position() {
     );
     let run = rollguard(&["check", "fixtures/no-such-chart"]);
     assert_eq!(run.code, 2);
+}
+
+#[test]
+fn a_change_in_crds_is_reported_because_helm_never_upgrades_it() {
+    let run = check(
+        "fixtures/charts/operator",
+        &["--base-chart", "fixtures/charts/operator-v1"],
+    );
+    assert_eq!(
+        at(&run, "crd-changed"),
+        ("fixtures/charts/operator/crds/widgets.yaml".into(), 21)
+    );
+    let unchanged = check(
+        "fixtures/charts/operator-v1",
+        &["--base-chart", "fixtures/charts/operator-v1"],
+    );
+    assert!(
+        unchanged.findings("crd-changed").is_empty(),
+        "{}",
+        unchanged.stdout
+    );
+}
+
+#[test]
+fn an_upgrade_that_stops_at_fail_is_an_error_at_the_template_line() {
+    // 2.0.0 renamed its Secret: rendered as the upgrade of 1.0.0, its lookup finds no current
+    // password and the chart fails, as `helm upgrade` would.
+    let run = check(
+        "fixtures/charts/upgrade-render-fails",
+        &["--base-chart", "fixtures/charts/upgrade-render-fails.base"],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        at(&run, "upgrade-render-fails"),
+        (
+            "fixtures/charts/upgrade-render-fails/templates/secret.yaml".into(),
+            7
+        )
+    );
+    let message = run.findings("upgrade-render-fails")[0]["message"].to_string();
+    assert!(
+        message.contains("You must provide your current passwords"),
+        "{message}"
+    );
+    // 1.9.0 already had the Secret: the upgrade's lookup finds it and reuses the password.
+    let safe = check(
+        "fixtures/charts/upgrade-render-fails",
+        &["--base-chart", "fixtures/charts/upgrade-render-fails.safe"],
+    );
+    assert!(
+        safe.findings("upgrade-render-fails").is_empty(),
+        "{}",
+        safe.stdout
+    );
+    let notes = safe.json()["notes"].to_string();
+    assert!(
+        notes.contains("rendered as revision 2 (an upgrade of revision 1, assumed)"),
+        "{notes}"
+    );
+    // Without a baseline it is an install: nothing to report.
+    let install = check("fixtures/charts/upgrade-render-fails", &[]);
+    assert!(
+        install.findings("upgrade-render-fails").is_empty(),
+        "{}",
+        install.stdout
+    );
 }

@@ -9,17 +9,18 @@ use std::sync::Arc;
 
 use crate::cli::ChartArgs;
 use crate::kube::{ApiTable, KubeVersion};
+use crate::model::TemplateFailure;
 use helm::chart::{LoadedRelease, ValueOptions};
 use helm::engine::Capabilities;
 use helm::engine::{Release, Rendered};
-use helm::engine::{ReleaseOptions, render_release};
+use helm::engine::{ReleaseOptions, RenderBudget, render_release};
 use helm::stream;
-use source::SourceFile;
 use source::Span;
 
-use super::generated::Generated;
+use crate::generated::Generated;
 use source::yaml::{Origin, parse_single};
 use source::{InputError, Result};
+use source::{Overlay, SourceFile};
 
 /// Everything `check` and `render` need from one chart.
 pub struct RenderedChart {
@@ -36,18 +37,25 @@ pub struct RenderedChart {
     pub lookups: Vec<(Arc<SourceFile>, Span)>,
     /// The `.sql` files of the chart and its enabled subcharts, named as the report shows them.
     pub sql_files: Vec<Arc<SourceFile>>,
+    /// The `crds/` files of the chart and its enabled subcharts: path in the chart, and text.
+    pub crds: Vec<(String, Arc<SourceFile>)>,
     /// What the render generated at random, never to be printed.
     pub generated: Generated,
+    /// Set when the chart was to render as an upgrade and stopped at `fail` or `required`,
+    /// while it renders as an install (which is then what the rest of the check reads).
+    pub upgrade_failure: Option<TemplateFailure>,
 }
 
-/// Loads and renders `path` (a chart directory or `.tgz`).
+/// Loads and renders `path` (a chart directory or `.tgz`); files `overlay` holds are read
+/// from it.
 pub fn render_path(
     path: &Path,
     values: &ValueOptions,
     options: &ReleaseOptions,
     include_hooks: bool,
+    overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::load(path, values)?;
+    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
@@ -62,6 +70,71 @@ pub fn render_outputs(
     render(&loaded, &path.display().to_string(), options)
 }
 
+/// Loads `path` and renders it as `options` say; a render as an upgrade that stops at `fail`
+/// or `required` while the chart renders as an install is not an input error: the install
+/// render is returned with the failure ([`RenderedChart::upgrade_failure`]).
+pub fn render_path_as_upgrade(
+    path: &Path,
+    values: &ValueOptions,
+    options: &ReleaseOptions,
+    install: &ReleaseOptions,
+    include_hooks: bool,
+    overlay: &Overlay,
+) -> Result<RenderedChart> {
+    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
+    let shown = path.display().to_string();
+    let error = match render_release(&loaded, options) {
+        Ok(rendered) => return assemble(&loaded, &shown, options, rendered, include_hooks),
+        Err(e) => e,
+    };
+    let Some((location, message)) = error.template_failure() else {
+        return Err(render_error(&shown, &error));
+    };
+    let failure = template_failure(&loaded, &shown, location, message);
+    let Ok(rendered) = render_release(&loaded, install) else {
+        return Err(render_error(&shown, &error));
+    };
+    let mut chart = assemble(&loaded, &shown, install, rendered, include_hooks)?;
+    chart.upgrade_failure = Some(failure);
+    Ok(chart)
+}
+
+/// Where a `fail` or `required` stopped (`app/templates/x.yaml:LINE:COL`), in the template
+/// file as reports name it.
+fn template_failure(
+    loaded: &LoadedRelease,
+    shown: &str,
+    location: &str,
+    message: &str,
+) -> TemplateFailure {
+    let mut parts = location.rsplitn(3, ':');
+    let col: u32 = parts.next().and_then(|c| c.parse().ok()).unwrap_or(1);
+    let line: u32 = parts.next().and_then(|l| l.parse().ok()).unwrap_or(1);
+    let path = parts.next().unwrap_or(location);
+    let sources = stream::template_sources(loaded, shown);
+    let file = sources
+        .get(path)
+        .cloned()
+        .unwrap_or_else(|| SourceFile::new(format!("{shown}/{path}"), ""));
+    let start = source::line_starts(&file.text)
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or(0);
+    let start = (start + col.saturating_sub(1) as usize).min(file.text.len());
+    let end = file.text[start..]
+        .find('\n')
+        .map_or(file.text.len(), |i| start + i);
+    TemplateFailure {
+        message: message.trim().to_string(),
+        file,
+        span: Span {
+            start,
+            end,
+            line,
+            col,
+        },
+    }
+}
+
 /// Renders a loaded chart; `shown` is how the chart's location is written in reports.
 pub fn render_loaded(
     loaded: &LoadedRelease,
@@ -70,6 +143,17 @@ pub fn render_loaded(
     include_hooks: bool,
 ) -> Result<RenderedChart> {
     let rendered = render(loaded, shown, options)?;
+    assemble(loaded, shown, options, rendered, include_hooks)
+}
+
+/// The stream and what only a native render tells, from the rendered templates.
+fn assemble(
+    loaded: &LoadedRelease,
+    shown: &str,
+    options: &ReleaseOptions,
+    rendered: BTreeMap<String, Rendered>,
+    include_hooks: bool,
+) -> Result<RenderedChart> {
     let generated = generated(loaded, shown, options, &rendered)?;
     let sources = stream::template_sources(loaded, shown);
     let stream = stream::with_sources(&rendered, &sources, shown, include_hooks);
@@ -81,29 +165,41 @@ pub fn render_loaded(
         stream,
         kube_constraint: kube_constraint(loaded, shown),
         lookups: lookups(&sources),
-        sql_files: chart_files(&loaded.root, shown, &|name| name.ends_with(".sql")),
+        sql_files: chart_files(&loaded.root, shown, &|name| name.ends_with(".sql"))
+            .into_iter()
+            .map(|(_, file)| file)
+            .collect(),
+        crds: chart_files(&loaded.root, shown, &is_crd_file),
         generated,
+        upgrade_failure: None,
     })
 }
 
-/// The files of a chart and its enabled subcharts that `keep` selects, named as templates are
-/// in reports (`<chart path>/charts/db/files/x.sql`).
+/// Helm installs these from `crds/` (`RenderChart::crds`), and never upgrades or deletes them.
+fn is_crd_file(name: &str) -> bool {
+    name.starts_with("crds/") && [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e))
+}
+
+/// The files of a chart and its enabled subcharts that `keep` selects: their path in the
+/// chart (`charts/db/files/x.sql`), and their text under the name reports show
+/// (`<chart path>/charts/db/files/x.sql`).
 fn chart_files(
     chart: &helm::chart::RenderChart,
     shown: &str,
     keep: &dyn Fn(&str) -> bool,
-) -> Vec<Arc<SourceFile>> {
+) -> Vec<(String, Arc<SourceFile>)> {
     let under = chart.full_path.split_once('/').map(|(_, rest)| rest);
-    let mut out: Vec<Arc<SourceFile>> = chart
+    let mut out: Vec<(String, Arc<SourceFile>)> = chart
         .files
         .iter()
         .filter(|f| keep(&f.name))
         .map(|f| {
-            let name = match under {
-                Some(rest) => format!("{}/{rest}/{}", shown.trim_end_matches('/'), f.name),
-                None => format!("{}/{}", shown.trim_end_matches('/'), f.name),
+            let path = match under {
+                Some(rest) => format!("{rest}/{}", f.name),
+                None => f.name.clone(),
             };
-            SourceFile::new(name, f.text())
+            let name = format!("{}/{path}", shown.trim_end_matches('/'));
+            (path, SourceFile::new(name, f.text()))
         })
         .collect();
     for sub in &chart.subcharts {
@@ -143,8 +239,11 @@ fn render(
     shown: &str,
     options: &ReleaseOptions,
 ) -> Result<BTreeMap<String, Rendered>> {
-    render_release(loaded, options)
-        .map_err(|e| InputError::in_path(shown, format!("rendering failed: {}", e.helm_message())))
+    render_release(loaded, options).map_err(|e| render_error(shown, &e))
+}
+
+fn render_error(shown: &str, e: &helm::Error) -> InputError {
+    InputError::in_path(shown, format!("rendering failed: {}", e.helm_message()))
 }
 
 /// Release settings for rendering. With a target version, charts see the API set that
@@ -171,6 +270,12 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
         seed: Some(RENDER_SEED),
         clock: Some(render_clock()),
         without_source_map: false,
+        budget: RenderBudget {
+            steps: args.render_steps,
+            memory: args.render_memory,
+            timeout: Some(std::time::Duration::from_secs(args.render_timeout)),
+        },
+        cluster: None,
     }
 }
 
@@ -201,7 +306,8 @@ fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<S
         return None;
     }
     let path = Path::new(shown).join("Chart.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let text =
+        source::bounded::read_text_file(&path, helm::chart::MAX_FILE_BYTES).unwrap_or_default();
     let file = SourceFile::new(path.display().to_string(), text);
     let span = parse_single(&file.text, Origin::default())
         .ok()

@@ -6,6 +6,7 @@ mod api;
 mod chart_meta;
 mod config_rollout;
 mod crd;
+mod duplicate_key;
 mod external;
 pub mod framework;
 mod hooks;
@@ -48,6 +49,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &api::ApiDeprecated,
         &api::RollbackTargetApiRemoved,
         &chart_meta::KubeVersionIncompatible,
+        &chart_meta::UpgradeRenderFails,
         &crd::CrdChanged,
         &storage_diff::PvcRemoved,
         &storage_diff::PvcStorageClassChanged,
@@ -60,6 +62,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &hooks::ResourceBecomesHook,
         &immutable::ImmutableFieldChanged,
         &hooks::HookFailedLeftBehind,
+        &hooks::WorkloadAsHook,
+        &hooks::JobBlocksNextUpgrade,
         &probes::ReadinessDelayBelowStartup,
         &probes::LivenessKillsBeforeStartup,
         &probes::MissingReadinessProbe,
@@ -73,6 +77,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &pipeline::MissingWait,
         &pipeline::ForceUpgrade,
         &pipeline::MissingCleanupOnFail,
+        &duplicate_key::DuplicateKey,
     ];
     ALL
 }
@@ -119,6 +124,12 @@ pub fn run(chart: &ChartModel, chart_index: usize, settings: &Settings) -> Vec<F
         );
         if let Some(severity) = settings.severity_override(meta.id) {
             out[start..].iter_mut().for_each(|f| f.severity = severity);
+        }
+        if let Some(diff) = &cx.diff {
+            out[start..]
+                .iter_mut()
+                .filter(|f| f.diff.is_some())
+                .for_each(|f| f.baseline = framework::baseline_location(diff, f));
         }
     }
     out

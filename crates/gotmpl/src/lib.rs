@@ -22,6 +22,7 @@
 //! [`value`] (shared, reference-counted values), [`fmt`] (Go's `fmt` verbs), `builtins` (Go's
 //! predefined functions), `func` (what a function is), `shared` (what one render shares).
 
+pub mod budget;
 mod builtins;
 mod error;
 mod exec;
@@ -41,7 +42,10 @@ pub use error::{Error, ExecError, ParseError};
 pub use func::{CallCtx, Func, FuncResult, Param};
 pub use parse::parse_go_int;
 pub use record::Record;
-pub use shared::{Limits, Segment, Shared, run_with_stack, xorshift_step};
+pub use shared::{
+    DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS, Limits, Segment, Shared, run_with_stack,
+    stack_budget_for, xorshift_step,
+};
 pub use value::{Elem, IntTy, List, Map, MapTy, Object, Value};
 
 use exec::Scope;

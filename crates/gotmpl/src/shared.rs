@@ -2,8 +2,11 @@
 //! generator and clock, the stack budget, and counters a host's functions keep.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
+
+use crate::budget::Budget;
 
 /// Where a stretch of rendered output came from: it starts at byte `offset` of the output
 /// and was written by the template text or action at `file:line:column` (1-based; the
@@ -16,6 +19,14 @@ pub struct Segment {
     pub column: usize,
 }
 
+/// Default of [`Limits::max_steps`]: the most any chart of the test corpus (63 charts, 238
+/// renders) needs is 67,262 steps; this is 1,500 times that, a few seconds of work.
+pub const DEFAULT_MAX_STEPS: u64 = 100_000_000;
+/// Default of [`Limits::max_memory`]: the most any corpus chart needs is 2.6 MB; this is 200
+/// times that, and leaves room under a 4 GB address space for what a function builds before
+/// the executor charges it.
+pub const DEFAULT_MAX_MEMORY: u64 = 512 << 20;
+
 /// Bounds on one render.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -26,6 +37,13 @@ pub struct Limits {
     pub stack_budget: usize,
     /// Bytes one template may render.
     pub max_output: usize,
+    /// Work one render may do, in steps ([`crate::budget`]): every node walked, `range`
+    /// iteration and function call is one; functions that do more charge more.
+    pub max_steps: u64,
+    /// Bytes the values one render creates may add up to ([`crate::budget`]).
+    pub max_memory: u64,
+    /// Wall time one render may take; checked between steps.
+    pub timeout: Option<std::time::Duration>,
     /// Seed of the random functions; `None` = the operating system's CSPRNG, as Helm's
     /// `crypto/rand`: generated passwords and keys that nobody can reproduce. Two renders that
     /// must not differ by chance (old and new revision of a static check) share a seed.
@@ -40,6 +58,9 @@ impl Default for Limits {
             max_depth: 100_000,
             stack_budget: 1 << 20,
             max_output: 256 << 20,
+            max_steps: DEFAULT_MAX_STEPS,
+            max_memory: DEFAULT_MAX_MEMORY,
+            timeout: None,
             seed: None,
             clock: None,
         }
@@ -58,6 +79,9 @@ pub struct Shared {
     /// Counters a host's functions keep for the length of one render, by name (Helm counts
     /// the nesting of `include` per template to cap it).
     pub counters: RefCell<FxHashMap<String, usize>>,
+    pub budget: Rc<Budget>,
+    /// The error of the spent budget, once made: every enclosing level returns it as it is.
+    pub(crate) budget_error: RefCell<Option<Box<crate::ExecError>>>,
 }
 
 impl Shared {
@@ -72,6 +96,12 @@ impl Shared {
             draws: Cell::new(0),
             clock: limits.clock,
             counters: RefCell::default(),
+            budget: Rc::new(Budget::new(
+                limits.max_steps,
+                limits.max_memory,
+                limits.timeout,
+            )),
+            budget_error: RefCell::new(None),
         }
     }
 
@@ -169,18 +199,50 @@ impl OsBuffer {
     }
 }
 
-/// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion.
-/// Pass the same size (minus a safety margin) as [`Limits::stack_budget`]. The thread is scoped,
-/// so `f` may borrow (a loaded chart is not copied to render it).
-pub fn run_with_stack<T: Send>(
+/// Smaller stacks tried, in turn, when the requested one cannot be reserved (a process under
+/// `ulimit -v`): deep recursion then meets the stack budget sooner, as an error.
+const FALLBACK_STACKS: [usize; 2] = [64 << 20, 16 << 20];
+
+/// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion;
+/// when that much address space cannot be reserved, with the largest of [`FALLBACK_STACKS`]
+/// that can. `f` is given the size it got: set [`Limits::stack_budget`] from it (minus a
+/// safety margin, [`stack_budget_for`]). The thread is scoped, so `f` may borrow (a loaded
+/// chart is not copied to render it).
+pub fn run_with_stack<T: Send, F: FnOnce(usize) -> T + Send>(
     stack_bytes: usize,
-    f: impl FnOnce() -> T + Send,
+    f: F,
 ) -> std::io::Result<T> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(stack_bytes)
-            .spawn_scoped(scope, f)?
-            .join()
-            .map_err(|_| std::io::Error::other("render thread panicked"))
-    })
+    // Kept outside the thread, so that a spawn that fails does not take it along.
+    let slot = std::sync::Mutex::new(Some(f));
+    let sizes = std::iter::once(stack_bytes)
+        .chain(FALLBACK_STACKS.into_iter().filter(|&s| s < stack_bytes));
+    let mut last_error = None;
+    for size in sizes {
+        // The outer error: the thread could not be spawned; the inner: it ran and failed.
+        let spawned = std::thread::scope(|scope| {
+            let handle =
+                std::thread::Builder::new()
+                    .stack_size(size)
+                    .spawn_scoped(scope, || {
+                        let f = slot.lock().ok().and_then(|mut f| f.take());
+                        f.map(|f| f(size))
+                    })?;
+            Ok::<_, std::io::Error>(match handle.join() {
+                Ok(Some(out)) => Ok(out),
+                Ok(None) => Err(std::io::Error::other("the render ran already")),
+                Err(_) => Err(std::io::Error::other("render thread panicked")),
+            })
+        });
+        match spawned {
+            Ok(result) => return result,
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| std::io::Error::other("no stack size to try")))
+}
+
+/// The [`Limits::stack_budget`] for a thread of `stack_bytes`: what is left after a margin for
+/// the frames between two budget checks.
+pub fn stack_budget_for(stack_bytes: usize) -> usize {
+    stack_bytes - (stack_bytes / 4).min(32 << 20)
 }

@@ -3,9 +3,12 @@
 //! order; this module builds each chart's root objects (`objects`: `.Files`, `.Capabilities`)
 //! and runs the engine over the release's templates (`templates`).
 
+mod cluster;
 pub(crate) mod objects;
 mod templates;
 
+pub use cluster::Cluster;
+pub use gotmpl::{DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS};
 pub use objects::Capabilities;
 pub use templates::{Release, Rendered};
 
@@ -34,6 +37,31 @@ pub struct ReleaseOptions {
     /// Skip recording which template line wrote each stretch of output: `rollguard render`
     /// prints text only, while `check` points findings at template lines.
     pub without_source_map: bool,
+    pub budget: RenderBudget,
+    /// What `lookup` sees; `None` is `helm template`'s empty cluster.
+    pub cluster: Option<std::sync::Arc<Cluster>>,
+}
+
+/// What rendering one chart may spend ([`gotmpl::budget`]): a chart is attacker-controlled
+/// input, and a few lines of template can ask for unbounded work or memory.
+#[derive(Debug, Clone)]
+pub struct RenderBudget {
+    /// Steps of work: every node, `range` iteration and function call is one.
+    pub steps: u64,
+    /// Bytes the values the render creates may add up to.
+    pub memory: u64,
+    /// Wall time, checked between steps.
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl Default for RenderBudget {
+    fn default() -> RenderBudget {
+        RenderBudget {
+            steps: gotmpl::DEFAULT_MAX_STEPS,
+            memory: gotmpl::DEFAULT_MAX_MEMORY,
+            timeout: None,
+        }
+    }
 }
 
 /// Renders every template of the release, keyed by template path (`app/templates/x.yaml`),
@@ -42,13 +70,14 @@ pub fn render_release(
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
-    gotmpl::run_with_stack(RENDER_STACK, || render_here(loaded, options))
+    gotmpl::run_with_stack(RENDER_STACK, |stack| render_here(loaded, options, stack))
         .unwrap_or_else(|e| Err(Error::Load(format!("rendering failed: {e}"))))
 }
 
 fn render_here(
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
+    stack: usize,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
     let release = &options.release;
     let common = [
@@ -82,12 +111,19 @@ fn render_here(
             (!units[unit].library || helper).then(|| (t.path.clone(), unit, t.text.as_str()))
         })
         .collect();
-    let (seed, clock) = (options.seed, options.clock);
+    let (seed, clock, budget) = (options.seed, options.clock, options.budget.clone());
+    let cluster = options.cluster.clone();
     let setup = move |engine: &mut Engine| {
-        engine.limits.stack_budget = RENDER_STACK - (32 << 20);
+        engine.limits.stack_budget = gotmpl::stack_budget_for(stack);
         engine.limits.seed = seed;
         engine.limits.clock = clock;
+        engine.limits.max_steps = budget.steps;
+        engine.limits.max_memory = budget.memory;
+        engine.limits.timeout = budget.timeout;
         funcs::register(engine);
+        if let Some(cluster) = cluster {
+            funcs::register_lookup(engine, cluster);
+        }
     };
     execute_units(&templates, &units, setup, !options.without_source_map)
 }
@@ -148,7 +184,7 @@ fn collect(
 
 /// A value as Helm holds it in `map[string]interface{}`: file numbers are float64, `--set`
 /// integers int64 (the chart layer's conversion contract).
-fn go_value(v: &Json) -> Value {
+pub(crate) fn go_value(v: &Json) -> Value {
     match v {
         Json::Null => Value::Nil,
         Json::Bool(b) => Value::Bool(*b),
@@ -214,6 +250,33 @@ mod tests {
     }
 
     const CHART_YAML: (&str, &str) = ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+
+    #[test]
+    fn lookup_sees_the_cluster_it_is_given() {
+        let files = [
+            CHART_YAML,
+            (
+                "templates/t.yaml",
+                "{{ with (lookup \"v1\" \"Secret\" .Release.Namespace \"db\").data }}{{ .password }}{{ else }}none{{ end }}",
+            ),
+        ];
+        let empty = render(&files, None, &ReleaseOptions::default());
+        assert_eq!(empty["c/templates/t.yaml"].text, "none");
+        let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "rel-ns"}, "data": {"password": "czNjcmV0"}});
+        let options = ReleaseOptions {
+            release: Release {
+                namespace: "rel-ns".into(),
+                ..Release::default()
+            },
+            cluster: Some(std::sync::Arc::new(Cluster::new([secret]))),
+            ..ReleaseOptions::default()
+        };
+        assert_eq!(
+            render(&files, None, &options)["c/templates/t.yaml"].text,
+            "czNjcmV0"
+        );
+    }
 
     #[test]
     fn user_values_and_capabilities() {
