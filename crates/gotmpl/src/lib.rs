@@ -41,7 +41,7 @@ pub use error::{Error, ExecError, ParseError};
 pub use func::{CallCtx, Func, FuncResult, Param};
 pub use parse::parse_go_int;
 pub use record::Record;
-pub use shared::{Limits, Segment, Shared, run_with_stack, xorshift_step};
+pub use shared::{Call, Limits, Segment, Shared, run_with_stack, xorshift_step};
 pub use value::{Elem, IntTy, List, Map, MapTy, Object, Value};
 
 use exec::Scope;

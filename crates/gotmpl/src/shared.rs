@@ -3,7 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Where a stretch of rendered output came from: it starts at byte `offset` of the output
 /// and was written by the template text or action at `file:line:column` (1-based; the
@@ -12,6 +12,18 @@ use rustc_hash::FxHashMap;
 pub struct Segment {
     pub offset: usize,
     pub file: std::sync::Arc<str>,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A call site of a recorded function ([`crate::Func::recorded`]) that ran: the function and
+/// where the call is written (`offset` is a byte offset in that template's text; `line` and
+/// `column` are 1-based, the column counting bytes).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Call {
+    pub func: std::sync::Arc<str>,
+    pub file: std::sync::Arc<str>,
+    pub offset: usize,
     pub line: usize,
     pub column: usize,
 }
@@ -55,6 +67,9 @@ pub struct Shared {
     /// Counters a host's functions keep for the length of one render, by name (Helm counts
     /// the nesting of `include` per template to cap it).
     pub counters: RefCell<FxHashMap<String, usize>>,
+    /// Call sites of recorded functions that ran, each once (so their number is bounded by
+    /// the templates' size, not by how often a loop runs them).
+    calls: RefCell<FxHashSet<Call>>,
 }
 
 impl Shared {
@@ -65,6 +80,7 @@ impl Shared {
             rng: Cell::new(limits.seed.unwrap_or_else(entropy) | 1),
             clock: limits.clock,
             counters: RefCell::default(),
+            calls: RefCell::default(),
         }
     }
 
@@ -85,6 +101,17 @@ impl Shared {
         let (next, out) = xorshift_step(self.rng.get());
         self.rng.set(next);
         out
+    }
+
+    pub(crate) fn record_call(&self, call: Call) {
+        self.calls.borrow_mut().insert(call);
+    }
+
+    /// The call sites recorded since the last take, sorted; the record starts afresh.
+    pub fn take_calls(&self) -> Vec<Call> {
+        let mut calls: Vec<Call> = self.calls.take().into_iter().collect();
+        calls.sort();
+        calls
     }
 
     pub(crate) fn mark_stack(&self) {

@@ -60,6 +60,9 @@ pub(super) const RENDER_STACK: usize = 512 << 20;
 pub struct Rendered {
     pub text: String,
     pub segments: Vec<gotmpl::Segment>,
+    /// Call sites of recorded functions (Helm's `lookup`) that executing this template ran,
+    /// each once, wherever they are written (the helpers it includes too).
+    pub calls: Vec<gotmpl::Call>,
 }
 
 /// Helm's removal of every `<no value>` from a rendered template, moving the segments along.
@@ -68,7 +71,11 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
     let cuts: Vec<usize> = memchr::memmem::find_iter(text.as_bytes(), NO_VALUE).collect();
     if cuts.is_empty() {
         // The usual case: no copy of the output.
-        return Rendered { text, segments };
+        return Rendered {
+            text,
+            segments,
+            calls: Vec::new(),
+        };
     }
     let segments = segments
         .into_iter()
@@ -86,6 +93,7 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
     Rendered {
         text: text.replace(NO_VALUE, ""),
         segments,
+        calls: Vec::new(),
     }
 }
 
@@ -127,7 +135,9 @@ pub(super) fn execute_units(
                 .map(|out| (out, Vec::new()))
         }
         .map_err(Error::Template)?;
-        rendered.insert(name.clone(), strip_no_value(out, segments));
+        let mut template = strip_no_value(out, segments);
+        template.calls = shared.take_calls();
+        rendered.insert(name.clone(), template);
     }
     Ok(rendered)
 }
