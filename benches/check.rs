@@ -43,6 +43,7 @@ fn check(text: &str, settings: &Settings) -> usize {
         base: None,
         migrations: Default::default(),
         source: None,
+        generated: Default::default(),
     };
     let mut findings = rollguard::rules::run(&chart, 0, settings);
     rollguard::suppress::apply_suppressions(&mut findings, std::slice::from_ref(&chart), settings);

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Suppression};
+use source::bounded;
 use source::{InputError, Result};
 
 const SCHEMA: &str = "rollguard/accepted/v1";
@@ -30,9 +31,8 @@ struct Entry {
 /// Marks the findings listed in `path` as accepted.
 pub fn apply(path: &Path, findings: &mut [Finding]) -> Result<()> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError::in_path(&name, format!("cannot read the accepted findings: {e}"))
-    })?;
+    let text = bounded::read_text_file(path, bounded::MAX_FILE_BYTES)
+        .map_err(|e| InputError::in_path(&name, format!("accepted findings: {e}")))?;
     let file: File = serde_json::from_str(&text).map_err(|e| {
         InputError::in_path(
             &name,

@@ -53,6 +53,17 @@ pub enum Command {
         rollguard render ./chart --json                      every template's output, by file\n  \
         rollguard render ./chart --no-hooks | kubectl diff -f -")]
     Render(Box<RenderArgs>),
+    /// Serve the editor: a language server (LSP, over standard input and output) that checks
+    /// charts as they are edited and shows findings where they are written
+    #[command(
+        long_about = "Serve the editor: a language server speaking the Language Server \
+                      Protocol over standard input and output. Each chart whose files are open is \
+                      checked on open, on save and 200 ms after the last change, with the unsaved \
+                      text of open documents, against its baseline (`base` in .rollguard.yaml, \
+                      else HEAD); findings are published as diagnostics on the template lines that \
+                      produced them. Editors start it; see the README for VS Code, Neovim and Helix."
+    )]
+    Server(ServerArgs),
     /// List the rules: id, severity, effect, summary
     Rules,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -178,6 +189,15 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1 (the reported verdict does not change)
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
+
+    /// Unsaved texts that stand in for chart files (`rollguard server`: open documents).
+    #[arg(skip)]
+    pub overlay: source::Overlay,
+
+    /// Baselines rendered by earlier checks of this process, reused while `--base` names the
+    /// same commit (`rollguard server` re-checks a chart on every edit).
+    #[arg(skip)]
+    pub baselines: Option<std::sync::Arc<crate::inputs::BaselineCache>>,
 }
 
 /// How a chart is rendered: values and release settings, as `helm template` takes them.
@@ -236,6 +256,20 @@ pub struct ChartArgs {
         value_delimiter = ','
     )]
     pub api_versions: Vec<String>,
+
+    /// Wall-clock seconds one chart may take to render; then it is an input error (exit 2).
+    /// A chart is code from the pull request: it must not hold the job until CI kills it
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub render_timeout: u64,
+
+    /// Steps of template work one chart's render may take (every node, `range` iteration
+    /// and function call is one); then it is an input error (exit 2)
+    #[arg(long, value_name = "STEPS", default_value_t = helm::engine::DEFAULT_MAX_STEPS)]
+    pub render_steps: u64,
+
+    /// Bytes the values one chart's render creates may add up to; then it is an input error
+    #[arg(long, value_name = "BYTES", default_value_t = helm::engine::DEFAULT_MAX_MEMORY)]
+    pub render_memory: u64,
 }
 
 impl ChartArgs {
@@ -268,4 +302,18 @@ pub struct RenderArgs {
     /// Leave hooks out of the stream
     #[arg(long)]
     pub no_hooks: bool,
+
+    /// Draw random values (randAlphaNum, genCA, uuidv4, …) from seed N instead of the operating
+    /// system's generator, for a reproducible render. Anyone can regenerate those passwords and
+    /// keys: never deploy such a render
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Where the rule pages are, as a URI prefix: a diagnostic links to `<URL><rule>.md`
+    /// (default: docs/rules of the source tree rollguard was built from, when it is there)
+    #[arg(long, value_name = "URL")]
+    pub docs_url: Option<String>,
 }

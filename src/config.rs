@@ -12,6 +12,7 @@
 //!   workloads: {api: 60}
 //! sqlDialect: postgres
 //! pipelines: [.github/workflows/deploy.yml, deploy/]
+//! base: origin/main
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +26,7 @@ use crate::kube::KubeVersion;
 use crate::model::{Allow, Settings};
 use crate::rules;
 use source::SourceFile;
+use source::bounded;
 use source::yaml::{Node, Origin, parse_single};
 use source::{InputError, Result};
 
@@ -45,6 +47,8 @@ pub struct Config {
     startup_workloads: BTreeMap<String, i64>,
     /// Pipeline files or directories (`pipelines:`), relative to the config file.
     pub pipelines: Vec<PathBuf>,
+    /// `base`: the git revision `rollguard server` compares charts with (default `HEAD`).
+    pub base: Option<String>,
 }
 
 impl Config {
@@ -72,8 +76,8 @@ impl Config {
 
     pub fn load(path: &Path) -> Result<Config> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::in_path(&name, format!("cannot read config: {e}")))?;
+        let text = bounded::read_text_file(path, bounded::MAX_FILE_BYTES)
+            .map_err(|e| InputError::in_path(&name, format!("config: {e}")))?;
         Config::parse(&SourceFile::new(name, text))
     }
 
@@ -173,11 +177,23 @@ impl Config {
                         config.pipelines.push(base.join(path));
                     }
                 }
+                "base" => {
+                    let reference = value
+                        .as_str()
+                        .filter(|r| !r.is_empty() && !r.starts_with('-'));
+                    let reference = reference.ok_or_else(|| {
+                        err(
+                            value,
+                            "base must be a git revision such as origin/main".into(),
+                        )
+                    })?;
+                    config.base = Some(reference.to_string());
+                }
                 other => {
                     return Err(err(
                         key,
                         format!(
-                            "unknown config key `{other}` (expected kubeVersion, disable, severity, allow, startup, sqlDialect, pipelines)"
+                            "unknown config key `{other}` (expected kubeVersion, disable, severity, allow, startup, sqlDialect, pipelines, base)"
                         ),
                     ));
                 }

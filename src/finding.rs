@@ -49,7 +49,8 @@ pub enum Effect {
     FalseRollback,
     NoAutoRollback,
     HistoryBloat,
-    /// Findings about rollguard's own configuration.
+    /// Findings about rollguard's own configuration, or about the text of a manifest rather
+    /// than what it does to a rollback.
     None,
 }
 

@@ -3,7 +3,8 @@
 //! Data flows one way: a command ([`commands`]) reads its [`inputs`] (charts rendered with the
 //! `helm` crate, baselines, migrations, pipelines) into the [`model`] ([`manifest`] objects and
 //! the [`config`]'s settings); [`rules`] read the model and produce [`finding`]s; [`suppress`]
-//! marks the ones the user accepted; [`report`] renders them.
+//! marks the ones the user accepted; [`report`] renders them. [`server`] runs the same check
+//! for an editor, as a language server.
 
 pub mod accepted;
 pub mod baseline;
@@ -21,6 +22,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod server;
 pub mod shell;
 pub mod sql;
 pub mod suppress;

@@ -1,8 +1,9 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use rollguard::cli::{Cli, Command};
-use rollguard::commands::{check, render, rules};
+use rollguard::commands::{check, print, render, rules};
 
 /// Rendering allocates many small, short-lived values; mimalloc serves them markedly faster
 /// than the system allocator (see `cargo bench -p rollguard-helm --bench render`). Built without transparent
@@ -17,28 +18,26 @@ fn main() -> ExitCode {
             check::emit(args, &outcome)?;
             Ok(outcome.exit_code)
         }),
-        Command::Render(args) => render::run(args).map(|text| {
-            print!("{text}");
-            0
-        }),
+        Command::Render(args) => render::run(args).and_then(|text| print(&text).map(|()| 0)),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut command, "rollguard", &mut std::io::stdout());
-            Ok(0)
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "rollguard", &mut script);
+            print(&String::from_utf8_lossy(&script)).map(|()| 0)
         }
-        Command::Rules => {
-            print!("{}", rules::rules_table());
-            Ok(0)
+        Command::Server(args) => Ok(rollguard::server::run(&rollguard::server::Options {
+            docs_url: args.docs_url.clone(),
+        })),
+        Command::Rules => print(&rules::rules_table()).map(|()| 0),
+        Command::Explain { rule, markdown } => {
+            rules::explain(rule, *markdown).and_then(|text| print(&text).map(|()| 0))
         }
-        Command::Explain { rule, markdown } => rules::explain(rule, *markdown).map(|text| {
-            print!("{text}");
-            0
-        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("{:?}", miette::Report::new(err));
+            // Standard error may be closed too; there is nowhere left to say so.
+            let _ = writeln!(std::io::stderr(), "{:?}", miette::Report::new(err));
             ExitCode::from(2)
         }
     }

@@ -12,6 +12,7 @@ use source::Span;
 
 use crate::baseline::Baseline;
 use crate::finding::Severity;
+use crate::inputs::generated::Generated;
 use crate::kube::KubeVersion;
 use crate::manifest::Object;
 use crate::manifest::refs::RefKind;
@@ -44,6 +45,13 @@ pub struct ChartSource {
     pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
     /// The `lookup` calls the render executed, each call site once (where it is written).
     pub lookups: Vec<(Arc<SourceFile>, Span)>,
+    /// The chart's own `.sql` files: SQL that reaches the manifest through `.Files.Get` or
+    /// `.Files.Glob … AsConfig` is read, located and suppressed in them.
+    pub sql_files: Vec<Arc<SourceFile>>,
+    /// The `.Release.Revision` the new revision was rendered at.
+    pub revision: i64,
+    /// The `crds/` files (path in the chart, text), which Helm installs once and never upgrades.
+    pub crds: Vec<(String, Arc<SourceFile>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +67,8 @@ pub struct ChartModel {
     pub migrations: Migrations,
     /// Set for charts rollguard rendered; `None` for manifests and migration folders.
     pub source: Option<ChartSource>,
+    /// Values its renders generated at random (fixed seed, so predictable): masked in findings.
+    pub generated: Generated,
 }
 
 impl ChartModel {
@@ -72,6 +82,9 @@ impl ChartModel {
         dialect: Option<sql::Dialect>,
     ) -> ChartModel {
         let mut migrations = sql::extract(&objects, dialect);
+        if let Some(source) = &source {
+            migrations.locate_in(&source.sql_files);
+        }
         if let Some(base) = &base {
             migrations.drop_shipped(&sql::extract(&base.current().objects, dialect));
         }
@@ -82,6 +95,7 @@ impl ChartModel {
             base,
             migrations,
             source,
+            generated: Generated::default(),
         }
     }
 

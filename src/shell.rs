@@ -85,6 +85,11 @@ pub struct Expanded {
     pub splits: bool,
 }
 
+/// Longest text one expansion may produce. Values are themselves expansions, so without a
+/// bound `A1=$A0$A0`, `A2=$A1$A1`, … doubles forty times in a file of a few hundred bytes;
+/// past the bound a value is unknown, as one rollguard cannot see.
+pub const MAX_EXPANDED_BYTES: usize = 64 * 1024;
+
 impl Word {
     pub fn expand(&self, env: &Env) -> Expanded {
         let mut out = Expanded {
@@ -104,11 +109,12 @@ impl Word {
                     // `${X:-default}`: the default only when X is not set at all.
                     fallback.clone().filter(|_| !env.contains_key(name))
                 }) {
-                    Some(value) => {
+                    Some(value) if out.text.len() + value.len() <= MAX_EXPANDED_BYTES => {
                         out.splits |= !quoted && value.contains(char::is_whitespace);
                         out.text.push_str(&value);
                     }
-                    None => {
+                    // Unknown, or too long to follow.
+                    _ => {
                         out.unknown.get_or_insert_with(|| format!("${name}"));
                         out.may_split |= !quoted;
                     }
@@ -914,5 +920,21 @@ mod tests {
         let (name, value) = cmd.words[0].assignment().expect("an assignment");
         assert_eq!(name, "HELM_MAX_HISTORY");
         assert_eq!(value.expand(&Env::new()).text, "5");
+    }
+
+    #[test]
+    fn doubling_variables_stop_at_the_expansion_bound() {
+        let mut env = Env::new();
+        env.insert("A0".into(), Some("x".repeat(1000)));
+        for i in 1..40 {
+            let word =
+                &parse(&format!("${{A{}}}${{A{}}}", i - 1, i - 1), Dialect::Shell)[0].words[0];
+            let e = word.expand(&env);
+            assert!(e.text.len() <= MAX_EXPANDED_BYTES);
+            env.insert(format!("A{i}"), e.unknown.is_none().then_some(e.text));
+        }
+        assert_eq!(env["A6"].as_ref().map(String::len), Some(64_000));
+        assert_eq!(env["A7"], None);
+        assert_eq!(env["A39"], None);
     }
 }

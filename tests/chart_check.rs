@@ -43,10 +43,13 @@ fn findings_point_at_the_template_line_that_wrote_the_field() {
         at(&run, "pvc-no-keep-policy"),
         ("fixtures/charts/web/templates/pvc.yaml".into(), 5)
     );
-    // SQL from `.Files.Glob … AsConfig`: the template line that mounted the files.
+    // SQL from `.Files.Glob … AsConfig`: the line of the chart's own SQL file.
     assert_eq!(
         at(&run, "sql-drop-column"),
-        ("fixtures/charts/web/templates/migrations.yaml".into(), 9)
+        (
+            "fixtures/charts/web/files/migrations/002_cleanup.sql".into(),
+            2
+        )
     );
     let chart = &run.json()["charts"][0];
     assert_eq!(
@@ -197,19 +200,14 @@ fn a_git_revision_is_a_baseline_and_a_new_chart_has_none() {
     let run = check(chart_arg, &["--base", "HEAD~1", "--kube-version", "1.31"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.json()["charts"][0]["baseline"].is_null());
-    // A revision that does not exist is not a new chart either: it is said.
+    // A revision that does not exist is not a new chart either: the baseline that was asked
+    // for cannot be read, an input error.
     let run = check(
         chart_arg,
         &["--base", "no-such-ref", "--kube-version", "1.31"],
     );
-    assert!(run.json()["charts"][0]["baseline"].is_null());
-    assert!(
-        run.json()["notes"]
-            .to_string()
-            .contains("no Chart.yaml at no-such-ref"),
-        "{}",
-        run.stdout
-    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("does not name"), "{}", run.stderr);
 }
 
 #[test]
@@ -352,4 +350,25 @@ fn broken_charts_are_exit_2_with_the_template_position() {
     );
     let run = rollguard(&["check", "fixtures/no-such-chart"]);
     assert_eq!(run.code, 2);
+}
+
+#[test]
+fn a_change_in_crds_is_reported_because_helm_never_upgrades_it() {
+    let run = check(
+        "fixtures/charts/operator",
+        &["--base-chart", "fixtures/charts/operator-v1"],
+    );
+    assert_eq!(
+        at(&run, "crd-changed"),
+        ("fixtures/charts/operator/crds/widgets.yaml".into(), 21)
+    );
+    let unchanged = check(
+        "fixtures/charts/operator-v1",
+        &["--base-chart", "fixtures/charts/operator-v1"],
+    );
+    assert!(
+        unchanged.findings("crd-changed").is_empty(),
+        "{}",
+        unchanged.stdout
+    );
 }

@@ -10,10 +10,9 @@
 mod integration_support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
-use integration_support::{command, crate_root, git, put_chart};
+use integration_support::{command, crate_root, git, put_chart, virtualenv};
 
 /// Kept between runs under cargo's test directory: the virtualenv, pre-commit's store, the
 /// target directory its cargo build uses, and the snapshot of this checkout.
@@ -24,38 +23,8 @@ fn work_dir() -> PathBuf {
 /// `pre-commit` in a virtualenv, installed from PyPI once; `None` (and why) when impossible.
 fn pre_commit(work: &Path) -> Result<PathBuf, String> {
     let venv = work.join("venv");
-    let bin = venv.join("bin/pre-commit");
-    if bin.is_file() {
-        return Ok(bin);
-    }
-    let made = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .output()
-        .map_err(|e| format!("no python3: {e}"))?;
-    if !made.status.success() {
-        return Err(format!(
-            "python3 -m venv failed: {}",
-            String::from_utf8_lossy(&made.stderr)
-        ));
-    }
-    let pip = Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "pre-commit",
-        ])
-        .output()
-        .map_err(|e| format!("cannot run pip: {e}"))?;
-    if !pip.status.success() {
-        let _ = std::fs::remove_dir_all(&venv);
-        return Err(format!(
-            "pre-commit could not be installed from PyPI (offline?): {}",
-            String::from_utf8_lossy(&pip.stderr).trim()
-        ));
-    }
-    Ok(bin)
+    virtualenv(&venv, &["pre-commit"])?;
+    Ok(venv.join("bin/pre-commit"))
 }
 
 /// A git repository holding this checkout's working tree (committed or not, ignored files

@@ -74,9 +74,27 @@ const CASES: &[Case] = &[
         extra: &[],
     },
     Case {
+        rule: "workload-as-hook",
+        severity: "warning",
+        line: 9,
+        extra: &[],
+    },
+    Case {
+        rule: "job-blocks-next-upgrade",
+        severity: "warning",
+        line: 7,
+        extra: &[],
+    },
+    Case {
         rule: "unused-suppression",
         severity: "info",
         line: 9,
+        extra: &[],
+    },
+    Case {
+        rule: "duplicate-key",
+        severity: "warning",
+        line: 5,
         extra: &[],
     },
 ];

@@ -4,7 +4,7 @@
 mod common;
 
 use common::rollguard;
-use common::sql_cases::SQL_CASES;
+use common::sql_cases::{SQL_CASES, SQL_SHAPES};
 
 fn check(flag: &str, path: &str, extra: &[&str]) -> common::Run {
     let mut args = vec!["check", flag, path, "--format", "json"];
@@ -14,7 +14,7 @@ fn check(flag: &str, path: &str, extra: &[&str]) -> common::Run {
 
 #[test]
 fn every_sql_rule_fires_on_its_fixture_at_the_right_place() {
-    for case in SQL_CASES {
+    for case in SQL_CASES.iter().chain(SQL_SHAPES) {
         let run = check(case.flag, case.hazard, &[]);
         let found = run.findings(case.rule);
         assert!(
@@ -42,7 +42,7 @@ fn every_sql_rule_fires_on_its_fixture_at_the_right_place() {
 
 #[test]
 fn no_sql_rule_fires_on_its_safe_twin() {
-    for case in SQL_CASES {
+    for case in SQL_CASES.iter().chain(SQL_SHAPES) {
         let run = check(case.flag, case.safe, &[]);
         assert!(
             run.code == 0 || run.code == 1,
@@ -206,4 +206,65 @@ fn every_carrier_of_sql_is_read() {
         .filter_map(|f| f["location"]["line"].as_u64())
         .collect();
     assert_eq!(lines, [16, 32, 48, 69, 86, 94, 128], "{}", run.stdout);
+}
+
+#[test]
+fn sql_from_chart_files_is_located_and_suppressed_in_them() {
+    // `.Files.Glob "files/migrations/*.sql" | AsConfig` into a ConfigMap a hook Job runs.
+    let run = rollguard(&[
+        "check",
+        "fixtures/charts/sql-files",
+        "--format",
+        "json",
+        "--no-pipelines",
+    ]);
+    let at = |rule: &str| -> Vec<(String, u64, bool)> {
+        run.findings(rule)
+            .iter()
+            .map(|f| {
+                (
+                    f["location"]["file"].as_str().unwrap_or("").to_string(),
+                    f["location"]["line"].as_u64().unwrap_or(0),
+                    f["suppressed"] == true,
+                )
+            })
+            .collect()
+    };
+    let file = "fixtures/charts/sql-files/files/migrations/002_cleanup.sql".to_string();
+    assert_eq!(
+        at("sql-drop-column"),
+        [(file.clone(), 3, true)],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(at("sql-rename"), [(file, 5, false)], "{}", run.stdout);
+    assert!(
+        run.findings("unused-suppression").is_empty(),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn migration_tools_of_real_charts_are_recognised() {
+    // rules/migration-tools.yaml: harbor's -mode=migrate, `sentry upgrade` as a post-upgrade
+    // hook, temporal's schema tool in a plain Job; airflow's wait-for-migrations is no migration.
+    let run = check(
+        "--manifest",
+        "fixtures/sql/migration-tools.yaml",
+        &["--no-pipelines"],
+    );
+    let lines = |rule: &str| -> Vec<u64> {
+        run.findings(rule)
+            .iter()
+            .filter_map(|f| f["location"]["line"].as_u64())
+            .collect()
+    };
+    assert_eq!(lines("migration-opaque"), [18, 35, 49], "{}", run.stdout);
+    assert_eq!(
+        lines("migration-not-pre-upgrade"),
+        [35, 49],
+        "{}",
+        run.stdout
+    );
 }

@@ -3,7 +3,10 @@
 
 pub mod release;
 
+use std::sync::Arc;
+
 use crate::manifest::Object;
+use source::SourceFile;
 
 /// One stored revision of the release.
 #[derive(Debug, Clone)]
@@ -15,6 +18,9 @@ pub struct Revision {
     pub chart_version: Option<String>,
     /// Release resources and hooks, as Helm stored them.
     pub objects: Vec<Object>,
+    /// The chart's `crds/` files (path in the chart, text), when the baseline is a chart;
+    /// `None` when unknown (rendered manifests, release records).
+    pub crds: Option<Vec<(String, Arc<SourceFile>)>>,
 }
 
 impl Revision {

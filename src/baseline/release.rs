@@ -15,13 +15,18 @@ use serde_json::Value;
 use super::Revision;
 use crate::manifest::{Object, load_stream};
 use source::SourceFile;
+use source::bounded;
 use source::yaml::{Kind, Node, Origin, parse_documents};
 use source::{InputError, Result};
 
 /// Decompressed release JSON larger than this is refused.
 const MAX_RELEASE_BYTES: u64 = 64 << 20;
-/// Files read from a directory of release records.
-const MAX_FILES: usize = 1000;
+/// Files read from a directory of release records, and records read in all: more is not a
+/// release history but the wrong input, and cutting it silently could drop the revision a
+/// rollback returns to.
+pub const MAX_RECORDS: usize = 1000;
+/// Bytes of all the record files of a directory together.
+pub const MAX_TOTAL_BYTES: u64 = 512 << 20;
 
 /// Reads every release record in `path` (a file, or a directory of `.yaml`/`.yml`/`.json` files).
 pub fn load(path: &Path, namespace: &str) -> Result<Vec<Revision>> {
@@ -38,16 +43,29 @@ pub fn load(path: &Path, namespace: &str) -> Result<Vec<Revision>> {
             }
         }
         files.sort();
-        files.truncate(MAX_FILES);
+        if files.len() > MAX_RECORDS {
+            return Err(InputError::in_path(
+                path.display().to_string(),
+                format!("more than {MAX_RECORDS} release record files"),
+            ));
+        }
     } else {
         files.push(path.to_path_buf());
     }
     let mut revisions = Vec::new();
+    let mut budget = bounded::Budget::new(MAX_TOTAL_BYTES);
     for file in files {
         let name = file.display().to_string();
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| InputError::in_path(&name, format!("cannot read: {e}")))?;
-        revisions.extend(parse(&SourceFile::new(name, text), namespace)?);
+        let text = budget
+            .read_text_file(&file, bounded::MAX_FILE_BYTES)
+            .map_err(|e| InputError::in_path(&name, e.to_string()))?;
+        revisions.extend(parse(&SourceFile::new(name.clone(), text), namespace)?);
+        if revisions.len() > MAX_RECORDS {
+            return Err(InputError::in_path(
+                name,
+                format!("more than {MAX_RECORDS} release records in all"),
+            ));
+        }
     }
     if revisions.is_empty() {
         return Err(InputError::in_path(
@@ -93,6 +111,15 @@ fn decode_record(file: &Arc<SourceFile>, node: &Node, namespace: &str) -> Result
     let json = decode_payload(data.as_str().unwrap_or("")).map_err(at)?;
     let release: Value = serde_json::from_slice(&json)
         .map_err(|e| InputError::at(file, data.span, format!("release JSON is invalid: {e}")))?;
+    // What decodes must be a release, or the baseline would silently be empty.
+    let is_release = release["name"].is_string()
+        && release["version"].is_u64()
+        && matches!(release.get("manifest"), None | Some(Value::String(_)));
+    if !is_release {
+        return Err(at(
+            "data.release decodes to JSON that is not a Helm release (a name, a version and a manifest)".into(),
+        ));
+    }
     let number = release["version"]
         .as_u64()
         .and_then(|v| u32::try_from(v).ok());
@@ -119,6 +146,7 @@ fn decode_record(file: &Arc<SourceFile>, node: &Node, namespace: &str) -> Result
             .as_str()
             .map(str::to_string),
         objects,
+        crds: None,
     })
 }
 
@@ -229,6 +257,12 @@ mod tests {
                 "not valid gzip",
             ),
             (&encode("{not json")[..], "release JSON is invalid"),
+            (&encode("{}")[..], "not a Helm release"),
+            (
+                &encode(r#"{"name":"x","version":"1"}"#)[..],
+                "not a Helm release",
+            ),
+            (&encode(r#"[1,2]"#)[..], "not a Helm release"),
         ] {
             let text = format!("kind: ConfigMap\ndata:\n  release: \"{payload}\"\n");
             let err = parse(&SourceFile::new("r.yaml", text), "default").unwrap_err();

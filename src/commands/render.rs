@@ -13,6 +13,9 @@ pub fn run(args: &RenderArgs) -> Result<String> {
     // version changes only `.Capabilities.KubeVersion`.
     let mut options = release_options(&args.args, None);
     options.without_source_map = true;
+    // `check`'s fixed seed would print the same passwords to every user: like Helm, draw from
+    // the operating system unless a reproducible render is asked for.
+    options.seed = args.seed;
     if let Some(v) = &args.args.kube_version {
         let version: KubeVersion = v
             .parse()

@@ -3,6 +3,7 @@
 //! run's stored baseline), in parallel.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -14,8 +15,9 @@ use crate::model::{ChartInfo, ChartModel, ChartSource, chart_name};
 use crate::progress::Progress;
 use crate::sql;
 use helm::engine::ReleaseOptions;
-use source::Result;
+use source::{Result, SourceFile};
 
+use super::generated::Generated;
 use super::native::{self, release_options};
 
 /// Renders and models every chart, in parallel. Results keep the input order (and the first
@@ -51,13 +53,18 @@ fn check_chart(
     dialect: Option<sql::Dialect>,
 ) -> Result<(ChartModel, Option<String>)> {
     let rendered = render_chart(args, path, options, kube_version)?;
+    let mut generated = rendered.generated;
     let base = match base {
         Some(b) => Some(b.clone()),
-        None => chart_baseline(args, path, options, kube_version)?,
+        None => {
+            let (base, base_generated) = chart_baseline(args, path, options, kube_version)?;
+            generated.extend(base_generated);
+            base
+        }
     };
     let note = match (&base, &args.base) {
         (None, Some(reference)) => Some(format!(
-            "{} has no Chart.yaml at {reference} (a new chart, or an unknown revision): no baseline",
+            "{} has no Chart.yaml at {reference}: a new chart, no baseline",
             path.display()
         )),
         _ => None,
@@ -68,7 +75,8 @@ fn check_chart(
         version: rendered.version,
         baseline: base.as_ref().map(|b| b.label.clone()),
     };
-    let model = ChartModel::new(info, rendered.objects, base, rendered.source, dialect);
+    let mut model = ChartModel::new(info, rendered.objects, base, rendered.source, dialect);
+    model.generated = generated;
     Ok((model, note))
 }
 
@@ -79,6 +87,7 @@ struct ChartRender {
     version: Option<String>,
     objects: Vec<Object>,
     source: Option<ChartSource>,
+    generated: Generated,
 }
 
 /// Renders `path` with the chosen renderer, with the run's values and release settings.
@@ -97,9 +106,16 @@ fn render_chart(
             version: None,
             objects,
             source: None,
+            generated: Generated::default(),
         });
     }
-    let rendered = native::render_path(path, &args.chart.value_options(), options, true)?;
+    let rendered = native::render_path(
+        path,
+        &args.chart.value_options(),
+        options,
+        true,
+        &args.overlay,
+    )?;
     Ok(ChartRender {
         name: rendered.name,
         version: Some(rendered.version),
@@ -107,40 +123,115 @@ fn render_chart(
         source: Some(ChartSource {
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,
+            sql_files: rendered.sql_files,
+            revision: options.release.revision,
+            crds: rendered.crds,
         }),
+        generated: rendered.generated,
     })
 }
 
 /// `--base-chart` and `--base REF`: the previous chart, rendered with the same values and
-/// settings. A chart that did not exist at REF is a new chart: no baseline.
+/// settings, and what it generated at random; with a [`BaselineCache`], a baseline rendered
+/// earlier for the same commit.
 fn chart_baseline(
     args: &CheckArgs,
     path: &Path,
     options: &ReleaseOptions,
     kube_version: KubeVersion,
-) -> Result<Option<Baseline>> {
-    let (label, version, objects) = if let Some(base) = &args.base_chart {
+) -> Result<Rendered> {
+    if let Some(base) = &args.base_chart {
         let rendered = render_chart(args, base, options, kube_version)?;
         let label = format!("chart:{}", base.display());
-        (label, rendered.version, rendered.objects)
-    } else if let Some(reference) = &args.base {
-        if !helm::chart::exists_at_revision(path, reference) {
-            return Ok(None);
-        }
-        let chart = helm::chart::load_chart_at_revision(path, reference)?;
-        let loaded = helm::chart::prepare(chart, &args.chart.value_options())?;
-        let shown = format!("{}@{reference}", path.display());
-        let rendered = native::render_loaded(&loaded, &shown, options, true)?;
-        let objects = load_stream(&rendered.stream, &args.chart.namespace)?;
-        (format!("git:{reference}"), Some(rendered.version), objects)
-    } else {
-        return Ok(None);
+        let crds = rendered.source.map(|s| s.crds);
+        let base = rerendered(label, rendered.version, rendered.objects, crds);
+        return Ok((base, rendered.generated));
+    }
+    let Some(reference) = &args.base else {
+        return Ok((None, Generated::default()));
     };
+    // A revision that names no commit is for `git_baseline` to report.
+    let cached = args
+        .baselines
+        .as_ref()
+        .zip(helm::chart::revision_id(path, reference));
+    let Some((cache, commit)) = cached else {
+        return git_baseline(args, path, reference, options);
+    };
+    let key = (path.to_path_buf(), commit, kube_version);
+    if let Some(hit) = cache.get(&key) {
+        return Ok(hit);
+    }
+    let baseline = git_baseline(args, path, reference, options)?;
+    cache.put(key, baseline.clone());
+    Ok(baseline)
+}
+
+/// A baseline and what it generated at random.
+type Rendered = (Option<Baseline>, Generated);
+
+/// A baseline rollguard rendered itself: one revision, its number unknown.
+fn rerendered(
+    label: String,
+    version: Option<String>,
+    objects: Vec<Object>,
+    crds: Option<Vec<(String, Arc<SourceFile>)>>,
+) -> Option<Baseline> {
     let revision = Revision {
         number: None,
         status: None,
         chart_version: version,
         objects,
+        crds,
     };
-    Ok(Baseline::new(label, Source::Rerendered, vec![revision]))
+    Baseline::new(label, Source::Rerendered, vec![revision])
+}
+
+/// `--base REF`: the chart as committed at REF, rendered with the run's values. A chart that did
+/// not exist at REF is a new chart: no baseline.
+fn git_baseline(
+    args: &CheckArgs,
+    path: &Path,
+    reference: &str,
+    options: &ReleaseOptions,
+) -> Result<Rendered> {
+    let Some(chart) = helm::chart::load_chart_at_revision(path, reference)? else {
+        return Ok((None, Generated::default()));
+    };
+    let loaded = helm::chart::prepare(chart, &args.chart.value_options())?;
+    let shown = format!("{}@{reference}", path.display());
+    let rendered = native::render_loaded(&loaded, &shown, options, true)?;
+    let objects = load_stream(&rendered.stream, &args.chart.namespace)?;
+    let label = format!("git:{reference}");
+    let base = rerendered(label, Some(rendered.version), objects, Some(rendered.crds));
+    Ok((base, rendered.generated))
+}
+
+/// What a chart's baseline is keyed by: the chart, the commit `--base` named, the target version.
+type BaselineKey = (PathBuf, String, KubeVersion);
+
+/// Baselines rendered earlier in this process: a long-running `rollguard server` checks the same
+/// chart against the same commit on every edit, and rendering the baseline again each time
+/// would double the work.
+#[derive(Debug, Default)]
+pub struct BaselineCache {
+    entries: std::sync::Mutex<std::collections::HashMap<BaselineKey, Rendered>>,
+}
+
+impl BaselineCache {
+    /// At most this many baselines are kept (charts × commits); older ones are dropped whole.
+    const MAX_ENTRIES: usize = 64;
+
+    fn get(&self, key: &BaselineKey) -> Option<Rendered> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(key).cloned()
+    }
+
+    fn put(&self, key: BaselineKey, baseline: Rendered) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, baseline);
+    }
 }

@@ -4,12 +4,12 @@
 //! helm invocations deploy them ([`pipelines`]) are this module's parts.
 
 pub mod charts;
+pub mod generated;
 pub mod helm_binary;
 pub mod native;
 pub mod pipelines;
 pub mod select;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::baseline::{Baseline, Revision, Source, release};
@@ -22,8 +22,10 @@ use crate::model::{ChartInfo, ChartModel, Settings, chart_name};
 use crate::pipeline;
 use crate::sql;
 use source::SourceFile;
+use source::bounded;
 use source::{InputError, Result};
 
+pub use charts::BaselineCache;
 use charts::check_charts;
 
 /// What a `check` run reads: its settings, and the checked charts with the notes loading them
@@ -135,6 +137,7 @@ fn load_baseline(args: &CheckArgs) -> Result<Option<Baseline>> {
             status: None,
             chart_version: None,
             objects,
+            crds: None,
         };
         (format!("manifest:{}", file.name), vec![revision])
     } else if !args.base_release.is_empty() {
@@ -218,6 +221,7 @@ fn add_migrations(
                 ..sql::Migrations::default()
             },
             source: None,
+            generated: generated::Generated::default(),
         });
     }
     Ok(())
@@ -283,10 +287,8 @@ fn kube_version(args: &CheckArgs, config: &Config) -> Result<KubeVersion> {
 
 fn read_input(input: &str) -> Result<std::sync::Arc<SourceFile>> {
     if input == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| InputError::in_path("<stdin>", format!("cannot read: {e}")))?;
+        let text = bounded::read_text_stream(std::io::stdin(), bounded::MAX_MANIFEST_BYTES)
+            .map_err(|e| InputError::in_path("<stdin>", e.to_string()))?;
         return Ok(SourceFile::new("<stdin>", text));
     }
     let path = Path::new(input);
@@ -296,13 +298,7 @@ fn read_input(input: &str) -> Result<std::sync::Arc<SourceFile>> {
             "is a directory; --manifest expects a rendered manifest file",
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| InputError::in_path(input, format!("cannot read: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        InputError::in_path(
-            input,
-            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
-        )
-    })?;
+    let text = bounded::read_text_file(path, bounded::MAX_MANIFEST_BYTES)
+        .map_err(|e| InputError::in_path(input, e.to_string()))?;
     Ok(SourceFile::new(input, text))
 }

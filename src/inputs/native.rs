@@ -12,12 +12,14 @@ use crate::kube::{ApiTable, KubeVersion};
 use helm::chart::{LoadedRelease, ValueOptions};
 use helm::engine::Capabilities;
 use helm::engine::{Release, Rendered};
-use helm::engine::{ReleaseOptions, render_release};
+use helm::engine::{ReleaseOptions, RenderBudget, render_release};
 use helm::stream;
-use source::SourceFile;
 use source::Span;
+
+use super::generated::Generated;
 use source::yaml::{Origin, parse_single};
 use source::{InputError, Result};
+use source::{Overlay, SourceFile};
 
 /// Everything `check` and `render` need from one chart.
 pub struct RenderedChart {
@@ -32,16 +34,24 @@ pub struct RenderedChart {
     pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
     /// The `lookup` calls the render executed (live cluster state).
     pub lookups: Vec<(Arc<SourceFile>, Span)>,
+    /// The `.sql` files of the chart and its enabled subcharts, named as the report shows them.
+    pub sql_files: Vec<Arc<SourceFile>>,
+    /// The `crds/` files of the chart and its enabled subcharts: path in the chart, and text.
+    pub crds: Vec<(String, Arc<SourceFile>)>,
+    /// What the render generated at random, never to be printed.
+    pub generated: Generated,
 }
 
-/// Loads and renders `path` (a chart directory or `.tgz`).
+/// Loads and renders `path` (a chart directory or `.tgz`); files `overlay` holds are read
+/// from it.
 pub fn render_path(
     path: &Path,
     values: &ValueOptions,
     options: &ReleaseOptions,
     include_hooks: bool,
+    overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::load(path, values)?;
+    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
@@ -64,6 +74,7 @@ pub fn render_loaded(
     include_hooks: bool,
 ) -> Result<RenderedChart> {
     let rendered = render(loaded, shown, options)?;
+    let generated = generated(loaded, shown, options, &rendered)?;
     let sources = stream::template_sources(loaded, shown);
     let stream = stream::with_sources(&rendered, &sources, shown, include_hooks);
     let root = &loaded.root;
@@ -75,7 +86,72 @@ pub fn render_loaded(
         stream,
         kube_constraint: kube_constraint(loaded, shown),
         lookups,
+        sql_files: chart_files(&loaded.root, shown, &|name| name.ends_with(".sql"))
+            .into_iter()
+            .map(|(_, file)| file)
+            .collect(),
+        crds: chart_files(&loaded.root, shown, &is_crd_file),
+        generated,
     })
+}
+
+/// Helm installs these from `crds/` (`RenderChart::crds`), and never upgrades or deletes them.
+fn is_crd_file(name: &str) -> bool {
+    name.starts_with("crds/") && [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e))
+}
+
+/// The files of a chart and its enabled subcharts that `keep` selects: their path in the
+/// chart (`charts/db/files/x.sql`), and their text under the name reports show
+/// (`<chart path>/charts/db/files/x.sql`).
+fn chart_files(
+    chart: &helm::chart::RenderChart,
+    shown: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<(String, Arc<SourceFile>)> {
+    let under = chart.full_path.split_once('/').map(|(_, rest)| rest);
+    let mut out: Vec<(String, Arc<SourceFile>)> = chart
+        .files
+        .iter()
+        .filter(|f| keep(&f.name))
+        .map(|f| {
+            let path = match under {
+                Some(rest) => format!("{rest}/{}", f.name),
+                None => f.name.clone(),
+            };
+            let name = format!("{}/{path}", shown.trim_end_matches('/'));
+            (path, SourceFile::new(name, f.text()))
+        })
+        .collect();
+    for sub in &chart.subcharts {
+        out.extend(chart_files(sub, shown, keep));
+    }
+    out
+}
+
+/// The values `rendered` generated at random: what changes when the release is rendered again
+/// with another seed (only done when a template drew random numbers).
+fn generated(
+    loaded: &LoadedRelease,
+    shown: &str,
+    options: &ReleaseOptions,
+    rendered: &BTreeMap<String, Rendered>,
+) -> Result<Generated> {
+    if !rendered.values().any(|r| r.random) {
+        return Ok(Generated::default());
+    }
+    let again = ReleaseOptions {
+        seed: Some(
+            options
+                .seed
+                .map_or(RENDER_SEED, |s| s.rotate_left(32) ^ RENDER_SEED),
+        ),
+        without_source_map: true,
+        ..options.clone()
+    };
+    Ok(Generated::between(
+        rendered,
+        &render(loaded, shown, &again)?,
+    ))
 }
 
 fn render(
@@ -111,16 +187,29 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
         seed: Some(RENDER_SEED),
         clock: Some(render_clock()),
         without_source_map: false,
+        budget: RenderBudget {
+            steps: args.render_steps,
+            memory: args.render_memory,
+            timeout: Some(std::time::Duration::from_secs(args.render_timeout)),
+        },
     }
 }
 
-/// Any fixed value: what matters is that both revisions use the same one.
-const RENDER_SEED: u64 = 0x726f_6c6c_6775_6172;
+/// `check`'s seed. Any fixed value: what matters is that both revisions use the same one.
+/// Whatever it generates is therefore known to everyone, and masked in reports.
+pub const RENDER_SEED: u64 = 0x726f_6c6c_6775_6172;
 
-/// `now` for every render of one run.
+/// `now` for every render of one run: `SOURCE_DATE_EPOCH` (the reproducible-builds convention)
+/// when set, else the time the run started.
 fn render_clock() -> i64 {
     static CLOCK: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
     *CLOCK.get_or_init(|| {
+        if let Some(epoch) = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return epoch;
+        }
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)
@@ -133,7 +222,8 @@ fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<S
         return None;
     }
     let path = Path::new(shown).join("Chart.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let text =
+        source::bounded::read_text_file(&path, helm::chart::MAX_FILE_BYTES).unwrap_or_default();
     let file = SourceFile::new(path.display().to_string(), text);
     let span = parse_single(&file.text, Origin::default())
         .ok()
@@ -202,7 +292,14 @@ mod tests {
             std::fs::write(chart.join("templates").join(path), text).unwrap();
         }
         let options = ReleaseOptions::default();
-        render_path(&chart, &ValueOptions::default(), &options, true).unwrap()
+        render_path(
+            &chart,
+            &ValueOptions::default(),
+            &options,
+            true,
+            &Overlay::default(),
+        )
+        .unwrap()
     }
 
     #[test]

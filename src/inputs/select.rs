@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use walkdir::WalkDir;
 
@@ -76,54 +75,12 @@ fn shown(dir: &Path) -> PathBuf {
 /// The files that differ between git revision `reference` and the working tree, relative to the
 /// working directory, deleted files included (deleting a template changes its chart; pre-commit
 /// never passes deleted files, so its hook asks here). When `reference` does not name a commit
-/// (a repository's first commit, against `HEAD`), every file git tracks is new.
+/// (a repository's first commit, against `HEAD`), every file git tracks is new. Read without
+/// running anything the repository configures ([`helm::chart::changed_since`]).
 pub fn changed_since(reference: &str) -> Result<Vec<PathBuf>> {
-    if reference.is_empty() || reference.starts_with('-') {
-        return Err(InputError::new(format!(
-            "--base {reference:?} is not a git revision"
-        )));
-    }
-    let commit = format!("{reference}^{{commit}}");
-    let listed = if git(&["rev-parse", "--verify", "--quiet", &commit]).is_ok() {
-        git(&[
-            "diff",
-            "--name-only",
-            "--relative",
-            "--no-renames",
-            "-z",
-            reference,
-            "--",
-        ])?
-    } else {
-        git(&["ls-files", "-z"])?
-    };
-    Ok(listed
-        .split('\0')
-        .filter(|f| !f.is_empty())
-        .map(PathBuf::from)
-        .collect())
-}
-
-/// Runs git in the working directory; its output, or its message as an input error.
-fn git(args: &[&str]) -> Result<String> {
-    let out = Command::new("git")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| {
-            InputError::new(format!(
-                "--changed without files asks git: cannot run git: {e}"
-            ))
-        })?;
-    if !out.status.success() {
-        let message = String::from_utf8_lossy(&out.stderr);
-        return Err(InputError::new(format!(
-            "git {}: {}",
-            args.join(" "),
-            message.trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    let listed = helm::chart::changed_since(Path::new("."), reference)
+        .map_err(|e| InputError::new(format!("--changed without files asks git: {e}")))?;
+    Ok(listed.into_iter().map(PathBuf::from).collect())
 }
 
 /// Every chart under `root`, in path order. Skipped: what is inside a chart (vendored subcharts

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::discover::{self, Found, Given, MAX_FILE_BYTES};
 use super::{Loaded, load_file};
 use source::SourceFile;
+use source::bounded;
 use source::{InputError, Result};
 
 /// Where the run's pipeline files come from.
@@ -28,10 +29,12 @@ pub fn load(sources: Sources) -> Result<Loaded> {
                 } else if path.is_file() {
                     discover::add_file(path, Given::File, &mut found);
                 } else {
-                    return Err(InputError::in_path(
-                        path.display().to_string(),
-                        "pipeline file or directory not found",
-                    )
+                    let why = if path.exists() {
+                        "not a regular file or directory (a device, socket or pipe)"
+                    } else {
+                        "pipeline file or directory not found"
+                    };
+                    return Err(InputError::in_path(path.display().to_string(), why)
                     .with_help("--pipeline takes CI/CD files (workflows, Jenkinsfile, helmfile, …) or directories of them"));
                 }
             }
@@ -70,11 +73,5 @@ fn display_name(path: &Path, cwd: Option<&Path>) -> String {
 }
 
 fn read_text(path: &Path) -> std::result::Result<String, String> {
-    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!("larger than {} KiB", MAX_FILE_BYTES / 1024));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    String::from_utf8(bytes)
-        .map_err(|e| format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+    bounded::read_text_file(path, MAX_FILE_BYTES).map_err(|e| e.to_string())
 }

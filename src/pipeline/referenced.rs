@@ -51,10 +51,7 @@ impl ReferencedFiles {
             return None;
         }
         self.seen.push(found.clone());
-        if std::fs::metadata(&found).ok()?.len() > MAX_FILE_BYTES {
-            return None;
-        }
-        let text = std::fs::read_to_string(&found).ok()?;
+        let text = source::bounded::read_text_file(&found, MAX_FILE_BYTES).ok()?;
         let name = std::env::current_dir()
             .ok()
             .and_then(|cwd| found.strip_prefix(cwd).ok().map(Path::to_path_buf))

@@ -3,6 +3,7 @@
 use super::{Report, position};
 use crate::finding::Finding;
 use crate::finding::Severity;
+use source::shown;
 
 pub fn render(report: &Report) -> String {
     report
@@ -40,8 +41,11 @@ pub fn annotation(f: &Finding) -> String {
     )
 }
 
+/// Workflow-command data: `%`, CR and LF encoded as the runner decodes them, and other control
+/// characters escaped ([`shown::clean`]) so they reach no log viewer raw.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    shown::clean(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

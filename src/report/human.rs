@@ -8,8 +8,24 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, So
 use super::Report;
 use crate::finding::Severity;
 use crate::finding::{Finding, Suppression};
+use source::shown;
 
-struct Shown<'a>(&'a Finding);
+/// A finding as a miette diagnostic. `snippet` is false when the file around the finding is not
+/// safe to show ([`shown::snippet_is_safe`]); the message then names the position.
+struct Shown<'a> {
+    finding: &'a Finding,
+    snippet: bool,
+}
+
+impl<'a> Shown<'a> {
+    fn new(finding: &'a Finding) -> Self {
+        let snippet = finding
+            .location
+            .as_ref()
+            .is_some_and(|l| shown::snippet_is_safe(&l.file.text, l.span.start));
+        Shown { finding, snippet }
+    }
+}
 
 impl fmt::Debug for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -19,12 +35,22 @@ impl fmt::Debug for Shown<'_> {
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let suppressed = match &self.0.suppressed {
+        let suppressed = match &self.finding.suppressed {
             None => "",
             Some(Suppression::Accepted) => " (accepted)",
             Some(_) => " (suppressed)",
         };
-        write!(f, "{}{suppressed}", self.0.message)
+        write!(f, "{}{suppressed}", shown::clean(&self.finding.message))?;
+        match &self.finding.location {
+            Some(l) if !self.snippet => write!(
+                f,
+                " ({}:{}:{})",
+                shown::one_line(&l.file.name),
+                l.span.line,
+                l.span.col
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -32,11 +58,11 @@ impl std::error::Error for Shown<'_> {}
 
 impl Diagnostic for Shown<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.0.rule.id))
+        Some(Box::new(self.finding.rule.id))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.0.severity {
+        Some(match self.finding.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
@@ -44,30 +70,38 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let effect = format!("rollback: {}", self.0.effect.describe());
-        Some(Box::new(match &self.0.help {
-            Some(h) => format!("{h}\n{effect}"),
+        let effect = format!("rollback: {}", self.finding.effect.describe());
+        Some(Box::new(match &self.finding.help {
+            Some(h) => format!("{}\n{effect}", shown::clean(h)),
             None => effect,
         }))
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.0
+        self.finding
             .location
             .as_ref()
+            .filter(|_| self.snippet)
             .map(|l| l.file.as_ref() as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let l = self.0.location.as_ref()?;
+        let l = self.finding.location.as_ref()?;
         let label = match &l.template {
-            Some(t) => format!("{} (rendered from {t})", self.0.effect.as_str()),
-            None => self.0.effect.as_str().to_string(),
+            Some(t) => format!(
+                "{} (rendered from {})",
+                self.finding.effect.as_str(),
+                shown::one_line(t)
+            ),
+            None => self.finding.effect.as_str().to_string(),
         };
         // Underline the first line only: a whole mapping's span would draw a bracket over the
         // rest of the object.
-        let first_line_end = l.file.text[l.span.start..]
-            .find('\n')
+        let first_line_end = l
+            .file
+            .text
+            .get(l.span.start..)
+            .and_then(|rest| rest.find('\n'))
             .map_or(l.file.text.len(), |i| l.span.start + i);
         let len = l
             .span
@@ -94,17 +128,21 @@ pub fn render(report: &Report, color: bool) -> String {
         .with_context_lines(1);
     let mut out = String::new();
     for (chart, findings) in report.by_chart() {
-        out.push_str(&format!("── {} ({})\n", chart.title(), chart.path));
+        out.push_str(&format!(
+            "── {} ({})\n",
+            shown::one_line(&chart.title()),
+            shown::one_line(&chart.path)
+        ));
         if findings.is_empty() {
             out.push_str("  no findings\n\n");
         }
         for f in findings {
             // Writing into a String cannot fail.
-            let _ = handler.render_report(&mut out, &Shown(f));
+            let _ = handler.render_report(&mut out, &Shown::new(f));
             if let Some(diff) = &f.diff {
                 for line in diff.lines() {
                     out.push_str("    │ ");
-                    out.push_str(line);
+                    out.push_str(&shown::one_line(line));
                     out.push('\n');
                 }
             }
@@ -112,7 +150,7 @@ pub fn render(report: &Report, color: bool) -> String {
         }
     }
     for note in &report.notes {
-        out.push_str(&format!("note: {note}\n"));
+        out.push_str(&format!("note: {}\n", shown::clean(note)));
     }
     out.push_str(&report.banner());
     out.push('\n');

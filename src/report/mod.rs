@@ -11,6 +11,7 @@ mod sarif;
 use crate::finding::Finding;
 use crate::finding::Severity;
 use crate::model::ChartInfo;
+use source::shown;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -153,13 +154,13 @@ impl Report {
         let mut out = String::new();
         for f in self.findings.iter().filter(|f| f.counts()) {
             if let Some((file, line, col)) = position(f) {
-                out.push_str(&format!("{file}:{line}:{col}: "));
+                out.push_str(&format!("{}:{line}:{col}: ", shown::one_line(file)));
             }
             out.push_str(&format!(
                 "{}[{}] {}\n",
                 f.severity.as_str(),
                 f.rule.id,
-                f.message
+                shown::one_line(&f.message)
             ));
         }
         out.push_str(&self.banner());

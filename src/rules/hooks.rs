@@ -150,6 +150,126 @@ impl Rule for ResourceBecomesHook {
     }
 }
 
+pub struct WorkloadAsHook;
+
+static WORKLOAD_AS_HOOK: RuleMeta = RuleMeta {
+    id: "workload-as-hook",
+    category: Category::Migrations,
+    severity: Severity::Warning,
+    effect: Effect::NotReverted,
+    summary: "a Deployment, StatefulSet, DaemonSet or ReplicaSet annotated as a hook: recreated on every upgrade, not reverted by rollback, not watched by `--wait`",
+    doc: "A long-running workload carries a `helm.sh/hook` annotation of an install or upgrade \
+          event. Helm manages hooks apart from the release: with the default \
+          `before-hook-creation` policy it deletes and recreates the workload on every upgrade \
+          (downtime instead of a rolling update), `--wait` and `--atomic` never watch its \
+          rollout, a rollback does not return it to the previous revision (hooks are not part of \
+          the stored manifest that a rollback re-applies), and `helm uninstall` leaves it behind.",
+    fix: "Remove the `helm.sh/hook` annotation so the workload is a release resource; keep hooks \
+          for Jobs that run to completion.",
+};
+
+/// The hook events of an install, upgrade or rollback: the ones that run during a release.
+fn release_event(event: &str) -> bool {
+    matches!(
+        event,
+        "pre-install"
+            | "post-install"
+            | "pre-upgrade"
+            | "post-upgrade"
+            | "pre-rollback"
+            | "post-rollback"
+    )
+}
+
+impl Rule for WorkloadAsHook {
+    fn meta(&self) -> &'static RuleMeta {
+        &WORKLOAD_AS_HOOK
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        for object in &cx.chart.objects {
+            let Some(hook) = &object.hook else { continue };
+            let workload = matches!(
+                object.id.kind.as_str(),
+                "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
+            );
+            if !workload || !hook.events.iter().any(|e| release_event(e)) {
+                continue;
+            }
+            out.object(
+                object,
+                object.span_at(&["metadata", "annotations", "helm.sh/hook"]),
+                format!(
+                    "{} is a `{}` hook: Helm recreates it on every upgrade, `--wait` and `--atomic` do not watch it, and a rollback does not return it to the previous revision",
+                    object.id,
+                    hook.events.join(",")
+                ),
+            )
+            .help("remove the helm.sh/hook annotation so the workload is a release resource");
+        }
+    }
+}
+
+pub struct JobBlocksNextUpgrade;
+
+static JOB_BLOCKS_NEXT_UPGRADE: RuleMeta = RuleMeta {
+    id: "job-blocks-next-upgrade",
+    category: Category::Migrations,
+    severity: Severity::Warning,
+    effect: Effect::UpgradeFails,
+    summary: "a plain Job with a fixed name and no `ttlSecondsAfterFinished`: the next upgrade that changes its pod template fails (immutable)",
+    doc: "A Job that is a release resource (not a hook) stays in the cluster after it completed, \
+          under the same name in every revision. A Job's pod template is immutable, so the next \
+          upgrade that changes it — an image tag bump is enough — fails with \"field is \
+          immutable\", and so does a rollback to a revision with another template. In diff mode \
+          the change itself is `immutable-field-changed`; this rule warns before that day. A name \
+          that changes with every revision (`{{ .Release.Revision }}` in it) is safe.",
+    fix: "Make it a hook (`helm.sh/hook: pre-upgrade,pre-install` with \
+          `before-hook-creation`), set `ttlSecondsAfterFinished` so the finished Job is removed, \
+          or put the revision in its name.",
+};
+
+impl Rule for JobBlocksNextUpgrade {
+    fn meta(&self) -> &'static RuleMeta {
+        &JOB_BLOCKS_NEXT_UPGRADE
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        let revision = cx.chart.source.as_ref().map(|s| s.revision.to_string());
+        for job in cx.chart.non_hook_objects() {
+            if job.id.kind != "Job" || job.id.group() != "batch" {
+                continue;
+            }
+            let Some(name) = job.root.str_at(&["metadata", "name"]) else {
+                continue;
+            };
+            if job
+                .root
+                .path(&["spec", "ttlSecondsAfterFinished"])
+                .is_some()
+            {
+                continue;
+            }
+            let per_revision = revision.as_deref().is_some_and(|r| {
+                name.split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|part| part == r)
+            });
+            if per_revision {
+                continue;
+            }
+            out.object(
+                job,
+                job.span_at(&["metadata", "name"]),
+                format!(
+                    "{} is a plain Job with a fixed name and no ttlSecondsAfterFinished: it stays after it completed, and the next upgrade that changes its pod template fails because a Job's template is immutable",
+                    job.id
+                ),
+            )
+            .help("make it a pre-upgrade hook with before-hook-creation, or set ttlSecondsAfterFinished");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +293,93 @@ metadata:
         );
         let cleaned = JOB.replace(": hook-succeeded", ": before-hook-creation,hook-succeeded");
         assert_eq!(manifest(cleaned).findings(&HookFailedLeftBehind), NONE);
+    }
+
+    const HOOKED_DEPLOYMENT: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: sentry-web
+  annotations:
+    helm.sh/hook: post-install,post-upgrade
+    helm.sh/hook-weight: \"25\"
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: getsentry/sentry:24.2.0
+";
+
+    #[test]
+    fn a_workload_run_as_a_hook_is_reported() {
+        assert_eq!(
+            manifest(HOOKED_DEPLOYMENT).findings(&WorkloadAsHook),
+            [("workload-as-hook", Severity::Warning, 6)]
+        );
+        let plain = HOOKED_DEPLOYMENT.replace(
+            "  annotations:\n    helm.sh/hook: post-install,post-upgrade\n    helm.sh/hook-weight: \"25\"\n",
+            "",
+        );
+        assert_eq!(manifest(plain).findings(&WorkloadAsHook), NONE);
+        // A test hook never runs during an upgrade.
+        let test = HOOKED_DEPLOYMENT.replace("post-install,post-upgrade", "test");
+        assert_eq!(manifest(test).findings(&WorkloadAsHook), NONE);
+    }
+
+    const INIT_JOB: &str = "\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: superset-init-db
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: init
+          image: bitnami/superset:4.1.1
+          command: [superset, db, upgrade]
+";
+
+    #[test]
+    fn a_plain_job_that_stays_is_reported() {
+        assert_eq!(
+            manifest(INIT_JOB).findings(&JobBlocksNextUpgrade),
+            [("job-blocks-next-upgrade", Severity::Warning, 4)]
+        );
+        let ttl = INIT_JOB.replace(
+            "spec:\n  template:",
+            "spec:\n  ttlSecondsAfterFinished: 600\n  template:",
+        );
+        assert_eq!(manifest(ttl).findings(&JobBlocksNextUpgrade), NONE);
+        let hook = INIT_JOB.replace(
+            "  name: superset-init-db\n",
+            "  name: superset-init-db\n  annotations:\n    helm.sh/hook: pre-upgrade\n",
+        );
+        assert_eq!(manifest(hook).findings(&JobBlocksNextUpgrade), NONE);
+    }
+
+    #[test]
+    fn a_job_named_after_the_revision_is_safe() {
+        let named = INIT_JOB.replace("superset-init-db", "temporal-schema-3");
+        assert_eq!(
+            manifest(named.clone())
+                .revision(3)
+                .findings(&JobBlocksNextUpgrade),
+            NONE
+        );
+        assert_eq!(
+            manifest(named)
+                .revision(4)
+                .findings(&JobBlocksNextUpgrade)
+                .len(),
+            1
+        );
     }
 
     #[test]

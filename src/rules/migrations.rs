@@ -15,7 +15,7 @@ static MIGRATION_OPAQUE: RuleMeta = RuleMeta {
     severity: Severity::Info,
     effect: Effect::NoAutoRollback,
     summary: "a hook runs a migration tool whose SQL is not visible; point --migrations at it",
-    doc: "A hook or Job runs a migration tool (flyway, liquibase, golang-migrate, alembic, Django, Rails, Prisma, knex, sequelize, goose, dbmate, atlas, …) and the SQL it applies is neither mounted from a ConfigMap or Secret of the chart nor given with `--migrations`, so rollguard cannot tell whether a rollback survives it.",
+    doc: "A hook, Job, init container or workload runs a migration tool (Rails `db:migrate`, Django `manage.py migrate`, Alembic `upgrade`, Flyway, Liquibase `update`, golang-migrate, goose, Prisma `migrate deploy`, Knex `migrate:latest`, sqitch `deploy`, Atlas `migrate apply`, Airflow `db upgrade`/`db migrate`, `sentry upgrade`, harbor's `-mode=migrate`, temporal's `*-sql-tool update-schema`, a script named for migrating, …; the list is data, `rules/migration-tools.yaml`) and the SQL it applies is neither mounted from a ConfigMap or Secret of the chart nor given with `--migrations`, so rollguard cannot tell whether a rollback survives it. Such a pod is a migration for `migration-not-pre-upgrade` and `migration-without-backup` too.",
     fix: "Run `rollguard check --migrations PATH` on the application's migration folder, or mount the SQL from a ConfigMap the chart renders.",
 };
 

@@ -6,6 +6,7 @@ mod api;
 mod chart_meta;
 mod config_rollout;
 mod crd;
+mod duplicate_key;
 mod external;
 pub mod framework;
 mod hooks;
@@ -60,6 +61,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &hooks::ResourceBecomesHook,
         &immutable::ImmutableFieldChanged,
         &hooks::HookFailedLeftBehind,
+        &hooks::WorkloadAsHook,
+        &hooks::JobBlocksNextUpgrade,
         &probes::ReadinessDelayBelowStartup,
         &probes::LivenessKillsBeforeStartup,
         &probes::MissingReadinessProbe,
@@ -74,6 +77,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &pipeline::MissingWait,
         &pipeline::ForceUpgrade,
         &pipeline::MissingCleanupOnFail,
+        &duplicate_key::DuplicateKey,
     ];
     ALL
 }

@@ -160,7 +160,7 @@ static UNPARSED: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     effect: Effect::NoAutoRollback,
     summary: "SQL found but not understood: safety unknown",
-    doc: "Neither sqlparser nor rollguard's keyword classifier understood a statement of a migration the release runs, so nothing can be said about what it does to a rollback. Client commands (psql `\\…`, `DELIMITER`) are not SQL and are not reported.",
+    doc: "Neither sqlparser nor rollguard's keyword classifier understood a statement of a migration the release runs, so nothing can be said about what it does to a rollback. A file whose text cannot even be read as SQL (an unclosed parenthesis, quote or comment) is reported too: the database rejects it, so the migration fails when the release runs it. Client commands (psql `\\…`, `DELIMITER`) are not SQL and are not reported.",
     fix: "Check the statement by hand and suppress it with `-- rollguard-ignore sql-unparsed`, or set `--sql-dialect` if the dialect was guessed wrong.",
 };
 
@@ -174,7 +174,7 @@ impl Rule for Unparsed {
             for statement in script
                 .statements
                 .iter()
-                .filter(|s| s.parse == Parse::Unparsed)
+                .filter(|s| s.parse == Parse::Unparsed || s.broken.is_some())
             {
                 let text = &script.file().text;
                 let head: String = text
@@ -189,12 +189,19 @@ impl Rule for Unparsed {
                 out.at(
                     Location::in_script(script, statement.span),
                     script.origin.resource.clone(),
-                    format!(
-                        "{}: a statement is not understood as {} SQL (`{}`)",
-                        script.name(),
-                        script.dialect.as_str(),
-                        head.trim()
-                    ),
+                    match statement.broken {
+                        Some(why) => format!(
+                            "{}: {why} (`{}`): the database cannot read this file, so the migration fails when it runs",
+                            script.name(),
+                            head.trim()
+                        ),
+                        None => format!(
+                            "{}: a statement is not understood as {} SQL (`{}`)",
+                            script.name(),
+                            script.dialect.as_str(),
+                            head.trim()
+                        ),
+                    },
                 )
                 .help(UNPARSED.fix);
             }

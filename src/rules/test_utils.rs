@@ -1,6 +1,8 @@
 //! A rule's own unit tests, next to it: a small model in, that rule's findings out. The
 //! end-to-end proof (fixture files through the `rollguard` binary) stays in `tests/`.
 
+use std::sync::Arc;
+
 use source::{SourceFile, Span};
 
 use super::framework::{Context, Emitter, Rule};
@@ -20,6 +22,7 @@ pub const NONE: [(&str, Severity, u32); 0] = [];
 pub struct Case {
     manifest: String,
     base: Option<String>,
+    base_crds: Option<Vec<(String, Arc<SourceFile>)>>,
     script: Option<String>,
     kube_version: Option<&'static str>,
     source: Option<ChartSource>,
@@ -30,6 +33,7 @@ pub fn manifest(text: impl Into<String>) -> Case {
     Case {
         manifest: text.into(),
         base: None,
+        base_crds: None,
         script: None,
         kube_version: None,
         source: None,
@@ -91,7 +95,33 @@ impl Case {
         self.source = Some(ChartSource {
             kube_constraint,
             lookups,
+            sql_files: Vec::new(),
+            revision: 1,
+            crds: Vec::new(),
         });
+        self
+    }
+
+    /// The `crds/` files (path, text) of the new chart and of the baseline chart.
+    pub fn crds(mut self, new: &[(&str, &str)], old: &[(&str, &str)]) -> Case {
+        let files = |list: &[(&str, &str)], chart: &str| -> Vec<(String, Arc<SourceFile>)> {
+            list.iter()
+                .map(|(path, text)| {
+                    let file = SourceFile::new(format!("{chart}/{path}"), *text);
+                    (path.to_string(), file)
+                })
+                .collect()
+        };
+        self.source.get_or_insert_with(ChartSource::default).crds = files(new, "app");
+        self.base_crds = Some(files(old, "app@base"));
+        self
+    }
+
+    /// A chart rollguard rendered at `.Release.Revision` `revision`.
+    pub fn revision(mut self, revision: i64) -> Case {
+        self.source
+            .get_or_insert_with(ChartSource::default)
+            .revision = revision;
         self
     }
 
@@ -107,6 +137,7 @@ impl Case {
                 status: None,
                 chart_version: None,
                 objects: objects("old.yaml", &old),
+                crds: self.base_crds,
             };
             Baseline::new("manifest:old.yaml".into(), Source::Stored, vec![revision])
         });

@@ -37,6 +37,9 @@ pub struct Stmt {
     /// Not a read, session or server administration command, nor shell text.
     pub modifies: bool,
     pub found: Vec<Found>,
+    /// Text the database cannot even read (an unclosed parenthesis, quote or comment): the
+    /// migration fails when it runs, whatever was understood of it.
+    pub broken: Option<&'static str>,
 }
 
 #[derive(Debug, Default)]
@@ -51,7 +54,7 @@ pub fn analyse(text: &str, dialect: Dialect) -> Analysis {
     let mut budget = MAX_EXPANSIONS;
     let mut cx = Cx::new(&masked, dialect, &mut budget);
     let mut schema = Schema::default();
-    let statements = lexed
+    let mut statements: Vec<Stmt> = lexed
         .pieces
         .iter()
         .map(|piece| {
@@ -61,6 +64,7 @@ pub fn analyse(text: &str, dialect: Dialect) -> Analysis {
                     parse: Parse::Meta,
                     modifies: false,
                     found: Vec::new(),
+                    broken: None,
                 };
             }
             let (parse, changes) = cx.piece(piece, 0);
@@ -69,9 +73,13 @@ pub fn analyse(text: &str, dialect: Dialect) -> Analysis {
                 parse,
                 modifies: parse != Parse::Meta && fallback::modifies(&masked, &piece.tokens),
                 found: schema.filter(changes),
+                broken: unbalanced(&masked, &piece.tokens),
             }
         })
         .collect();
+    if let Some((at, what)) = lexed.unclosed {
+        mark_unclosed(&mut statements, at, masked.len(), what);
+    }
     Analysis {
         statements,
         comments: lexed.comments,
@@ -87,6 +95,40 @@ fn shell_substitution(src: &str, toks: &[lex::Token]) -> bool {
             && w[1].start == w[0].end
             && w[1].text(src) == "("
     })
+}
+
+/// Parentheses that do not pair up in one statement.
+fn unbalanced(src: &str, toks: &[lex::Token]) -> Option<&'static str> {
+    let mut depth = 0usize;
+    for t in toks {
+        if t.is_punct(src, '(') {
+            depth += 1;
+        } else if t.is_punct(src, ')') {
+            match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return Some("unmatched parenthesis"),
+            }
+        }
+    }
+    (depth > 0).then_some("unclosed parenthesis")
+}
+
+/// The statement an unclosed quote or comment opens in (a comment may open between
+/// statements: it then is one of its own, to the end of the text).
+fn mark_unclosed(statements: &mut Vec<Stmt>, at: usize, end: usize, what: &'static str) {
+    match statements
+        .iter_mut()
+        .find(|s| s.range.start <= at && at < s.range.end.max(s.range.start + 1))
+    {
+        Some(s) => s.broken = Some(what),
+        None => statements.push(Stmt {
+            range: at..end,
+            parse: Parse::Unparsed,
+            modifies: false,
+            found: Vec::new(),
+            broken: Some(what),
+        }),
+    }
 }
 
 struct Cx<'a> {
@@ -183,7 +225,7 @@ impl<'a> Cx<'a> {
             None
         };
         if let Some(d) = executed {
-            return self.run_dynamic(&d, toks.first().map_or(0, |t| t.start), depth + 1);
+            return self.run_dynamic(&d, depth + 1);
         }
         let mut out = Vec::new();
         for name in procedural::calls(src, toks) {
@@ -235,8 +277,9 @@ impl<'a> Cx<'a> {
         out
     }
 
-    /// SQL built at run time, analysed on its own; its changes are placed in `self.src`.
-    fn run_dynamic(&mut self, d: &Dynamic, at: usize, depth: usize) -> Vec<(Change, usize)> {
+    /// SQL built at run time, analysed on its own; its changes are placed at the literal of
+    /// `self.src` that holds their text.
+    fn run_dynamic(&mut self, d: &Dynamic, depth: usize) -> Vec<(Change, usize)> {
         if depth > MAX_DEPTH || !self.spend() {
             return Vec::new();
         }
@@ -245,8 +288,7 @@ impl<'a> Cx<'a> {
         let mut out = Vec::new();
         for piece in lexed.pieces.iter().filter(|p| !p.meta) {
             for (change, off) in sub.piece(piece, depth).1 {
-                let place = if d.single { d.anchor + off } else { at };
-                out.push((change, place));
+                out.push((change, d.source_offset(off)));
             }
         }
         out

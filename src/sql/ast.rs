@@ -95,6 +95,7 @@ pub fn changes(statement: &Statement) -> Vec<Indexed> {
             out.push((
                 Change::CreateTable {
                     name: object(&c.name),
+                    if_not_exists: c.if_not_exists,
                 },
                 None,
             ));

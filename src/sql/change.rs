@@ -55,8 +55,10 @@ pub enum Change {
         table: String,
         kind: &'static str,
     },
+    /// `if_not_exists`: the table may exist from an earlier release, so it is not new.
     CreateTable {
         name: String,
+        if_not_exists: bool,
     },
 }
 
@@ -133,7 +135,7 @@ impl Change {
             Change::AddConstraint { table, kind } => {
                 format!("adds a {kind} constraint on `{table}`")
             }
-            Change::CreateTable { name } => format!("creates table `{name}`"),
+            Change::CreateTable { name, .. } => format!("creates table `{name}`"),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::migration::{DbJob, Direction, Migrations, Origin, Script};
 use super::position::Placement;
+use super::tools::{self, base};
 use super::{Dialect, Parse, analyse};
 use crate::manifest::Object;
 use crate::manifest::pod::pod_template;
@@ -14,44 +15,6 @@ use crate::manifest::refs::RefKind;
 use crate::shell;
 use source::line_starts;
 use source::yaml::Node;
-
-/// Migration tools whose SQL is not in the manifest: the words that show one is run.
-const TOOLS: &[(&str, &[&str])] = &[
-    ("django", &["manage.py", "migrate"]),
-    ("django", &["django-admin", "migrate"]),
-    ("sequelize", &["sequelize", "db:migrate"]),
-    ("sequelize", &["sequelize-cli", "db:migrate"]),
-    ("rails", &["db:migrate"]),
-    ("alembic", &["alembic", "upgrade"]),
-    ("flask-migrate", &["flask", "db", "upgrade"]),
-    ("prisma", &["prisma", "migrate"]),
-    ("knex", &["knex", "migrate"]),
-    ("typeorm", &["typeorm", "migration:run"]),
-    ("doctrine", &["doctrine:migrations:migrate"]),
-    ("laravel", &["artisan", "migrate"]),
-    ("ecto", &["ecto.migrate"]),
-    ("diesel", &["diesel", "migration"]),
-    ("sqlx", &["sqlx", "migrate"]),
-    ("atlas", &["atlas", "migrate"]),
-    ("atlas", &["atlas", "schema"]),
-    ("sqitch", &["sqitch", "deploy"]),
-    ("flyway", &["flyway"]),
-    ("liquibase", &["liquibase"]),
-    ("goose", &["goose"]),
-    ("dbmate", &["dbmate"]),
-    ("migrate", &["migrate"]),
-];
-
-/// Images that are a migration tool: their default command migrates.
-const TOOL_IMAGES: &[(&str, &str)] = &[
-    ("flyway", "flyway"),
-    ("liquibase", "liquibase"),
-    ("migrate/migrate", "golang-migrate"),
-    ("atlas", "atlas"),
-    ("dbmate", "dbmate"),
-    ("goose", "goose"),
-    ("sqitch", "sqitch"),
-];
 
 const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
 /// Reserved words that start compound commands (`for f in …; do psql -f "$f"; done`): the
@@ -109,11 +72,7 @@ pub fn extract(objects: &[Object], default: Option<Dialect>) -> Migrations {
             if let Some((_, first)) = words.first().filter(|_| job.span == object.span()) {
                 job.span = first.span;
             }
-            let image_tool = TOOL_IMAGES
-                .iter()
-                .find(|(i, _)| image_name(image).contains(i))
-                .map(|(_, t)| *t);
-            job.tool = job.tool.or(image_tool);
+            job.tool = job.tool.or_else(|| tools::image_tool(image_name(image)));
             for pipeline in commands(&words, &place) {
                 for (k, cmd) in pipeline.iter().enumerate() {
                     scan(
@@ -350,27 +309,8 @@ fn scan(
         return;
     }
     if job.tool.is_none() {
-        job.tool = TOOLS
-            .iter()
-            .find(|(_, pattern)| in_order(&texts, pattern))
-            .map(|(t, _)| *t);
+        job.tool = tools::command_tool(&texts);
     }
-}
-
-/// `pattern`'s words appear in `words` in order; the first must be the program or a word
-/// after it, compared by file name.
-fn in_order(words: &[&str], pattern: &[&str]) -> bool {
-    let mut it = words.iter();
-    pattern.iter().all(|p| {
-        it.any(|w| {
-            let b = base(w);
-            b == *p || b.strip_prefix(p).is_some_and(|rest| rest.starts_with(':'))
-        })
-    })
-}
-
-fn base(word: &str) -> &str {
-    word.rsplit('/').next().unwrap_or(word)
 }
 
 fn image_name(image: &str) -> &str {
@@ -467,17 +407,7 @@ mod tests {
     }
 
     #[test]
-    fn tools_and_base64() {
-        let words = ["python", "manage.py", "migrate", "--noinput"];
-        assert!(in_order(&words, &["manage.py", "migrate"]));
-        assert!(!in_order(
-            &["migrate", "manage.py"],
-            &["manage.py", "migrate"]
-        ));
-        assert!(in_order(
-            &["npx", "knex", "migrate:latest"],
-            &["knex", "migrate"]
-        ));
+    fn images_and_base64() {
         assert_eq!(
             decode_base64("RFJPUCBUQUJMRSB0Ow==").as_deref(),
             Some("DROP TABLE t;")

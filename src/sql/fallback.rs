@@ -431,9 +431,15 @@ fn create(w: &Words) -> Vec<Change> {
     );
     if w.is(i, "TABLE") {
         let j = w.skip(i + 1, &["IF", "NOT", "EXISTS"]);
+        let if_not_exists = j > i + 1;
         return w
             .name(j)
-            .map(|(name, _)| vec![Change::CreateTable { name }])
+            .map(|(name, _)| {
+                vec![Change::CreateTable {
+                    name,
+                    if_not_exists,
+                }]
+            })
             .unwrap_or_default();
     }
     if w.is(i, "UNIQUE") {

@@ -64,6 +64,9 @@ pub struct Piece {
 pub struct Lexed {
     pub pieces: Vec<Piece>,
     pub comments: Vec<Range<usize>>,
+    /// A quote, dollar quote or block comment that is never closed: where it opens, and what
+    /// is wrong ("unclosed quote"). The database rejects such a file, so the migration fails when it runs.
+    pub unclosed: Option<(usize, &'static str)>,
 }
 
 /// Splits `src` into statements. Never fails: an unterminated quote or comment runs to the end.
@@ -95,6 +98,9 @@ pub fn split_range(src: &str, range: Range<usize>, dialect: Dialect) -> Lexed {
         }
     }
     lexed.comments.iter_mut().for_each(shift);
+    if let Some((at, _)) = &mut lexed.unclosed {
+        *at += base;
+    }
     lexed
 }
 
@@ -298,7 +304,14 @@ impl Lexer<'_> {
                 self.pos += 1;
             }
         }
+        if depth > 0 {
+            self.unclosed(start, "unclosed comment");
+        }
         self.out.comments.push(start..self.pos);
+    }
+
+    fn unclosed(&mut self, at: usize, what: &'static str) {
+        self.out.unclosed.get_or_insert((at, what));
     }
 
     /// A quoted token; the quote doubled escapes it, and backslash escapes in MySQL strings
@@ -326,6 +339,14 @@ impl Lexer<'_> {
             }
         }
         self.pos = self.pos.min(self.bytes.len());
+        if inner_end == self.bytes.len() {
+            let what = if kind == TokKind::Str {
+                "unclosed quote"
+            } else {
+                "unclosed quoted name"
+            };
+            self.unclosed(start, what);
+        }
         self.push(kind, start, (inner_start, inner_end.min(self.pos)));
     }
 
@@ -343,7 +364,10 @@ impl Lexer<'_> {
         let body = start + open.len();
         let (inner_end, end) = match self.src[body..].find(open) {
             Some(i) => (body + i, body + i + open.len()),
-            None => (self.src.len(), self.src.len()),
+            None => {
+                self.unclosed(start, "unclosed dollar quote");
+                (self.src.len(), self.src.len())
+            }
         };
         self.pos = end;
         self.push(TokKind::Str, start, (body, inner_end));

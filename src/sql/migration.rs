@@ -35,6 +35,38 @@ impl Migrations {
     }
 }
 
+impl Migrations {
+    /// Scripts whose text is one of `files` (a chart's `files/…sql` put into a ConfigMap by
+    /// `.Files.Get` or `.Files.Glob … AsConfig`) are read from that file: findings point at
+    /// its lines, and its `-- rollguard-ignore` comments apply there, as in a migrations folder.
+    pub fn locate_in(&mut self, files: &[Arc<SourceFile>]) {
+        if files.is_empty() {
+            return;
+        }
+        let keyed: Vec<(String, &Arc<SourceFile>)> =
+            files.iter().map(|f| (collapse(&f.text), f)).collect();
+        for script in &mut self.scripts {
+            let Some((_, file)) = keyed
+                .iter()
+                .find(|(key, _)| !key.is_empty() && *key == script.text_key)
+            else {
+                continue;
+            };
+            let mut origin = script.origin.clone();
+            origin.placement = Placement::whole((*file).clone());
+            origin.template = None;
+            let jobs = std::mem::take(&mut script.jobs);
+            *script = Script::new(origin, &file.text, script.dialect);
+            script.jobs = jobs;
+        }
+    }
+}
+
+/// Text with white space collapsed: how a script is recognised wherever it is embedded.
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Whether a script runs when the release moves forward, or only on the way back
 /// (`.down.sql`, Flyway `U__`, sqitch `revert/`, rollback-only hooks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +108,8 @@ pub struct Statement {
     pub parse: Parse,
     pub modifies: bool,
     pub hazards: Vec<HazardAt>,
+    /// Why the database cannot read it at all ("unclosed quote"), if it cannot.
+    pub broken: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,6 +155,7 @@ impl Script {
                 span: place.span(s.range.start, s.range.end),
                 parse: s.parse,
                 modifies: s.modifies,
+                broken: s.broken,
                 hazards: s
                     .found
                     .iter()
@@ -167,7 +202,7 @@ impl Script {
             statements,
             ignores,
             jobs: Vec::new(),
-            text_key: text.split_whitespace().collect::<Vec<_>>().join(" "),
+            text_key: collapse(text),
         }
     }
 

@@ -10,12 +10,15 @@ use super::Dialect;
 use super::migration::{Direction, Origin, Script};
 use super::position::Placement;
 use source::SourceFile;
+use source::bounded;
 use source::{InputError, Result};
 
 /// Files read from one path; more is almost certainly the wrong folder.
 const MAX_FILES: usize = 20_000;
 /// Bytes of one migration file.
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Bytes of all the migration files under one path together.
+pub const MAX_TOTAL_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Loads the SQL files under `path`, in path order. `dialect` (flag or config) wins over what
 /// a file's name or syntax suggests.
@@ -46,7 +49,21 @@ pub fn load(path: &Path, dialect: Option<Dialect>) -> Result<Vec<Script>> {
         vec![path.to_path_buf()]
     };
     let names: BTreeSet<String> = files.iter().map(|f| f.display().to_string()).collect();
-    files.iter().map(|f| script(f, &names, dialect)).collect()
+    // Every file is read before any is analysed: a folder over its budget fails at once.
+    let mut budget = bounded::Budget::new(MAX_TOTAL_BYTES);
+    let texts = files
+        .iter()
+        .map(|f| {
+            budget
+                .read_text_file(f, MAX_FILE_BYTES)
+                .map_err(|e| InputError::in_path(f.display().to_string(), e.to_string()))
+        })
+        .collect::<Result<Vec<String>>>()?;
+    files
+        .iter()
+        .zip(texts)
+        .map(|(f, text)| script(f, text, &names, dialect))
+        .collect()
 }
 
 fn is_sql(path: &Path) -> bool {
@@ -54,23 +71,13 @@ fn is_sql(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
 }
 
-fn script(path: &Path, all: &BTreeSet<String>, dialect: Option<Dialect>) -> Result<Script> {
+fn script(
+    path: &Path,
+    text: String,
+    all: &BTreeSet<String>,
+    dialect: Option<Dialect>,
+) -> Result<Script> {
     let name = path.display().to_string();
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if size > MAX_FILE_BYTES {
-        return Err(InputError::in_path(
-            &name,
-            format!("larger than {MAX_FILE_BYTES} bytes"),
-        ));
-    }
-    let bytes =
-        std::fs::read(path).map_err(|e| InputError::in_path(&name, format!("cannot read: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        InputError::in_path(
-            &name,
-            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
-        )
-    })?;
     let (direction, counterpart) = convention(&name);
     let dialect = dialect
         .or_else(|| Dialect::from_hint(&name))

@@ -19,6 +19,7 @@ mod position;
 mod procedural;
 mod schema;
 mod template;
+mod tools;
 
 pub use analyse::{Analysis, Parse, Stmt, analyse};
 pub use change::{Change, Hazard};

@@ -87,10 +87,23 @@ pub fn strip_control<'t>(src: &str, mut toks: &'t [Token]) -> &'t [Token] {
 #[derive(Debug, Clone)]
 pub struct Dynamic {
     pub text: String,
-    /// Offset of the first literal's content, and whether the text is that literal alone
-    /// (then offsets inside it map back one to one).
-    pub anchor: usize,
-    pub single: bool,
+    /// (offset in `text`, offset in the source) where each literal's content starts, ascending:
+    /// a statement built at run time is located at the literal that holds its text, not at the
+    /// `EXECUTE` that runs it.
+    parts: Vec<(usize, usize, usize)>,
+}
+
+impl Dynamic {
+    /// The source offset of `offset` in [`Dynamic::text`], inside the literal that wrote it.
+    pub fn source_offset(&self, offset: usize) -> usize {
+        let i = self
+            .parts
+            .partition_point(|(t, _, _)| *t <= offset)
+            .saturating_sub(1);
+        self.parts.get(i).map_or(0, |(t, anchor, len)| {
+            anchor + offset.saturating_sub(*t).min(*len)
+        })
+    }
 }
 
 /// Reads the SQL an expression builds from its literals. `format('… %I …', x)` keeps the
@@ -112,9 +125,8 @@ pub fn dynamic(src: &str, toks: &[Token]) -> Option<Dynamic> {
             .replace("%s", "x_")
             .replace("%L", "''");
         return Some(Dynamic {
+            parts: vec![(0, first.inner.0, text.len())],
             text,
-            anchor: first.inner.0,
-            single: true,
         });
     }
     let concat = toks
@@ -122,16 +134,19 @@ pub fn dynamic(src: &str, toks: &[Token]) -> Option<Dynamic> {
         .any(|p| p[0].is_punct(src, '|') && p[1].is_punct(src, '|'))
         || toks.iter().any(|t| t.is_word(src, "CONCAT"));
     let sep = if concat { " x_ " } else { ";\n" };
-    let text = literals
-        .iter()
-        .map(|t| unescape(t))
-        .collect::<Vec<_>>()
-        .join(sep);
-    Some(Dynamic {
-        text,
-        anchor: first.inner.0,
-        single: literals.len() == 1,
-    })
+    let mut d = Dynamic {
+        text: String::new(),
+        parts: Vec::with_capacity(literals.len()),
+    };
+    for (i, t) in literals.iter().enumerate() {
+        if i > 0 {
+            d.text.push_str(sep);
+        }
+        let content = unescape(t);
+        d.parts.push((d.text.len(), t.inner.0, content.len()));
+        d.text.push_str(&content);
+    }
+    Some(d)
 }
 
 /// Names called as functions in a statement (`SELECT f(…)`, `CALL p`, `PERFORM f(…)`).

@@ -78,7 +78,12 @@ impl Schema {
 
     fn learn(&mut self, change: &Change) {
         match change {
-            Change::CreateTable { name } => {
+            // `IF NOT EXISTS` is how migrations that re-run safely are written (mattermost,
+            // kestra): the table may hold an earlier release's rows, so it stays "old".
+            Change::CreateTable {
+                name,
+                if_not_exists: false,
+            } => {
                 self.tables.insert(name.clone());
             }
             Change::AddColumn {

@@ -135,3 +135,38 @@ pub const SQL_CASES: &[SqlCase] = &[
         line: 17,
     },
 ];
+
+/// Shapes of real migrations a rule must see through, each modelled on a file of
+/// `../shared/corpus/sql`, with a safe twin that differs only in what makes it safe.
+pub const SQL_SHAPES: &[SqlCase] = &[
+    // mattermost 000014: `CREATE TABLE IF NOT EXISTS` may meet a table of an earlier release.
+    SqlCase {
+        rule: "sql-drop-column",
+        severity: "error",
+        flag: DIR,
+        hazard: "fixtures/sql/migrations/create-if-not-exists",
+        safe: "fixtures/sql/migrations/create-if-not-exists.safe",
+        file: "fixtures/sql/migrations/create-if-not-exists/000014_create_outgoing_webhooks.up.sql",
+        line: 10,
+    },
+    // mattermost-mysql 000121: the SQL is a literal run by PREPARE … FROM @var.
+    SqlCase {
+        rule: "sql-drop-column",
+        severity: "error",
+        flag: DIR,
+        hazard: "fixtures/sql/migrations/prepared-statement",
+        safe: "fixtures/sql/migrations/prepared-statement.safe",
+        file: "fixtures/sql/migrations/prepared-statement/000121_drop_threads_teamid.up.sql",
+        line: 8,
+    },
+    // A parenthesis never closed: the database rejects the file when the release runs it.
+    SqlCase {
+        rule: "sql-unparsed",
+        severity: "warning",
+        flag: DIR,
+        hazard: "fixtures/sql/migrations/unclosed",
+        safe: "fixtures/sql/migrations/unclosed.safe",
+        file: "fixtures/sql/migrations/unclosed/000042_add_channel_bookmarks.up.sql",
+        line: 1,
+    },
+];

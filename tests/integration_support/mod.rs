@@ -121,3 +121,40 @@ pub fn script(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// A virtualenv at `venv` with `packages` installed from PyPI (once: an existing `bin/python`
+/// with them is reused); `Err` says why not (no python3, PyPI unreachable), for a test to
+/// report as skipped.
+pub fn virtualenv(venv: &Path, packages: &[&str]) -> Result<PathBuf, String> {
+    let python = venv.join("bin/python");
+    let ready = venv.join(format!(".installed-{}", packages.join("-")));
+    if ready.is_file() && python.is_file() {
+        return Ok(python);
+    }
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(venv)
+        .output()
+        .map_err(|e| format!("no python3: {e}"))?;
+    if !made.status.success() {
+        return Err(format!(
+            "python3 -m venv failed: {}",
+            String::from_utf8_lossy(&made.stderr)
+        ));
+    }
+    let pip = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(packages)
+        .output()
+        .map_err(|e| format!("cannot run pip: {e}"))?;
+    if !pip.status.success() {
+        let _ = std::fs::remove_dir_all(venv);
+        return Err(format!(
+            "{} could not be installed from PyPI (offline?): {}",
+            packages.join(", "),
+            String::from_utf8_lossy(&pip.stderr).trim()
+        ));
+    }
+    std::fs::write(&ready, "").map_err(|e| format!("cannot mark the virtualenv ready: {e}"))?;
+    Ok(python)
+}

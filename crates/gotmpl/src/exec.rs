@@ -158,6 +158,7 @@ fn run<'a>(
     dot: Value,
     trace: bool,
 ) -> Result<(String, RawTrace<'a>), Box<ExecError>> {
+    let _budget = super::budget::install(&shared.budget);
     let dot = Val::plain(dot);
     let mut ex = Exec {
         engine,
@@ -170,11 +171,30 @@ fn run<'a>(
         out: String::new(),
         trace: trace.then(Vec::new),
     };
-    match ex.walk_list(&dot, &tree.root) {
+    let r = ex.walk_list(&dot, &tree.root);
+    let r = match r {
+        Ok(()) if !shared.budget.charge(ex.out.len() as u64) => Err(ex.budget_error(None)),
+        // A walker deep inside may have stopped early without anyone noticing.
+        Ok(()) if shared.budget.is_spent() => Err(ex.budget_error(None)),
+        r => r,
+    };
+    match r {
         // The parser rejects break/continue outside range.
         Ok(()) | Err(Flow::Break | Flow::Continue) => Ok((ex.out, ex.trace.unwrap_or_default())),
         Err(Flow::Err(e)) => Err(e),
     }
+}
+
+/// Memory a function's result holds of its own, for the budget: a map is not counted, as `set`
+/// returns the map it grew by one entry (the entries' values were counted when made).
+fn held_bytes(v: &Value) -> u64 {
+    let n = match v {
+        Value::Str(s) => s.len(),
+        Value::RawStr(b) | Value::Bytes(b) => b.len(),
+        Value::List(l) => l.items.len() * std::mem::size_of::<Value>(),
+        _ => 0,
+    };
+    n as u64
 }
 
 /// Go's `reflect.Type.String()` of a parameter type.
@@ -221,7 +241,34 @@ impl<'a> Exec<'a> {
         Err(Flow::Err(self.make_error(msg)))
     }
 
+    /// The error of a spent budget: made here, at the current node, the first time (naming the
+    /// function that spent it, if one did); the same small error everywhere after, so nested
+    /// `include`s and `tpl`s do not wrap it again at every level.
+    fn budget_error(&self, func: Option<&str>) -> Flow {
+        let mut first = self.shared.budget_error.borrow_mut();
+        let e = first.get_or_insert_with(|| {
+            let why = self.shared.budget.spent().unwrap_or_default();
+            self.make_error(match func {
+                Some(name) => format!("error calling {name}: {why}"),
+                None => why,
+            })
+        });
+        Flow::Err(e.clone())
+    }
+
+    /// Spends `n` steps of the render's budget.
+    fn step(&self, n: u64) -> R<()> {
+        if self.shared.budget.step(n) {
+            Ok(())
+        } else {
+            Err(self.budget_error(None))
+        }
+    }
+
     fn check_limits(&self) -> R<()> {
+        if !self.shared.budget.fits(self.out.len() as u64) {
+            return Err(self.budget_error(None));
+        }
         if self.out.len() > self.engine.limits.max_output {
             return self.errorf(format!(
                 "rendered output exceeds the limit of {} bytes",
@@ -246,6 +293,7 @@ impl<'a> Exec<'a> {
     }
 
     fn walk(&mut self, dot: &Val, node: &'a Node) -> R<()> {
+        self.step(1)?;
         match node {
             Node::Text { start, end } => {
                 let text = &self.tree.src[*start as usize..*end as usize];
@@ -269,6 +317,9 @@ impl<'a> Exec<'a> {
                 if pipe.decl.is_empty() {
                     self.mark(pipe.pos);
                     self.print_value(&val);
+                    if self.shared.budget.is_spent() {
+                        return Err(self.budget_error(None));
+                    }
                     self.check_limits()?;
                 }
                 Ok(())
@@ -339,6 +390,7 @@ impl<'a> Exec<'a> {
 
     /// One pass of a range body; returns false when the loop must stop (`break`).
     fn range_iteration(&mut self, b: &'a Branch, mark: usize, index: Val, elem: Val) -> R<bool> {
+        self.step(1)?;
         let decl = &b.pipe.decl;
         if !decl.is_empty() {
             if b.pipe.is_assign {
@@ -497,6 +549,7 @@ impl<'a> Exec<'a> {
     }
 
     fn eval_command(&mut self, dot: &Val, cmd: &'a Command, final_: Option<Val>) -> R<Val> {
+        self.step(1)?;
         let first = &cmd.args[0];
         match first {
             Arg::Field { idents, .. } => {
@@ -865,6 +918,14 @@ impl<'a> Exec<'a> {
             let mut ctx = CallCtx { exec: self };
             (func.imp)(&mut ctx, &argv)
         };
+        if self.shared.budget.is_spent()
+            || result
+                .as_ref()
+                .is_ok_and(|v| !self.shared.budget.charge(held_bytes(v)))
+        {
+            self.at(node);
+            return Err(self.budget_error(Some(name)));
+        }
         match result {
             Ok(v) => Ok(Val {
                 v,

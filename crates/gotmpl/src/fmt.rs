@@ -297,7 +297,12 @@ impl Printer {
     }
 
     fn print_value(&mut self, v: &Value, verb: char, depth: usize) {
-        if depth > super::value::MAX_DEPTH {
+        // A map whose children are shared prints exponentially more than it holds: the
+        // render's budget stops it (the executor then reports the spent budget).
+        if depth > super::value::MAX_DEPTH
+            || !crate::budget::step(1)
+            || !crate::budget::fits(self.buf.0.len() as u64)
+        {
             self.buf.push_str("...");
             return;
         }

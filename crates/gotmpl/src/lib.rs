@@ -22,6 +22,7 @@
 //! [`value`] (shared, reference-counted values), [`fmt`] (Go's `fmt` verbs), `builtins` (Go's
 //! predefined functions), `func` (what a function is), `shared` (what one render shares).
 
+pub mod budget;
 mod builtins;
 mod error;
 mod exec;
@@ -41,7 +42,10 @@ pub use error::{Error, ExecError, ParseError};
 pub use func::{CallCtx, Func, FuncResult, Param};
 pub use parse::parse_go_int;
 pub use record::Record;
-pub use shared::{Call, Limits, Segment, Shared, run_with_stack, xorshift_step};
+pub use shared::{
+    Call, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS, Limits, Segment, Shared, run_with_stack,
+    stack_budget_for, xorshift_step,
+};
 pub use value::{Elem, IntTy, List, Map, MapTy, Object, Value};
 
 use exec::Scope;
@@ -117,13 +121,15 @@ impl Engine {
         dot: Value,
     ) -> Result<(String, Vec<Segment>), Error> {
         let (tree, scope) = self.prepare(shared, name)?;
-        exec::execute_traced(self, scope, shared, tree, dot).map_err(|e| Error::Exec(*e))
+        let out = exec::execute_traced(self, scope, shared, tree, dot).map_err(|e| Error::Exec(*e));
+        random_checked(shared, name, out)
     }
 
     /// Like [`Engine::execute`], sharing `shared` with other executions of the same render.
     pub fn execute_shared(&self, shared: &Shared, name: &str, dot: Value) -> Result<String, Error> {
         let (tree, scope) = self.prepare(shared, name)?;
-        exec::execute(self, scope, shared, tree, dot).map_err(|e| Error::Exec(*e))
+        let out = exec::execute(self, scope, shared, tree, dot).map_err(|e| Error::Exec(*e));
+        random_checked(shared, name, out)
     }
 
     /// The template to run and its scope; marks where this execution's stack begins.
@@ -138,6 +144,20 @@ impl Engine {
             local: None,
         };
         Ok((tree, scope))
+    }
+}
+
+/// An execution whose random numbers the operating system could not give fails: its output
+/// would hold predictable "random" secrets.
+fn random_checked<T>(shared: &Shared, name: &str, out: Result<T, Error>) -> Result<T, Error> {
+    match shared.random_failure() {
+        Some(why) => Err(Error::Exec(ExecError {
+            location: name.to_string(),
+            name: name.to_string(),
+            context: None,
+            msg: format!("the operating system's random number generator failed: {why}"),
+        })),
+        None => out,
     }
 }
 

@@ -2,8 +2,11 @@
 //! generator and clock, the stack budget, and counters a host's functions keep.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::budget::Budget;
 
 /// Where a stretch of rendered output came from: it starts at byte `offset` of the output
 /// and was written by the template text or action at `file:line:column` (1-based; the
@@ -27,6 +30,13 @@ pub struct Call {
     pub line: usize,
     pub column: usize,
 }
+/// Default of [`Limits::max_steps`]: the most any chart of the test corpus (63 charts, 238
+/// renders) needs is 67,262 steps; this is 1,500 times that, a few seconds of work.
+pub const DEFAULT_MAX_STEPS: u64 = 100_000_000;
+/// Default of [`Limits::max_memory`]: the most any corpus chart needs is 2.6 MB; this is 200
+/// times that, and leaves room under a 4 GB address space for what a function builds before
+/// the executor charges it.
+pub const DEFAULT_MAX_MEMORY: u64 = 512 << 20;
 
 /// Bounds on one render.
 #[derive(Debug, Clone)]
@@ -38,8 +48,16 @@ pub struct Limits {
     pub stack_budget: usize,
     /// Bytes one template may render.
     pub max_output: usize,
-    /// Seed of the random functions; `None` = different on every render. Two renders that
-    /// must not differ by chance (old and new revision) share a seed.
+    /// Work one render may do, in steps ([`crate::budget`]): every node walked, `range`
+    /// iteration and function call is one; functions that do more charge more.
+    pub max_steps: u64,
+    /// Bytes the values one render creates may add up to ([`crate::budget`]).
+    pub max_memory: u64,
+    /// Wall time one render may take; checked between steps.
+    pub timeout: Option<std::time::Duration>,
+    /// Seed of the random functions; `None` = the operating system's CSPRNG, as Helm's
+    /// `crypto/rand`: generated passwords and keys that nobody can reproduce. Two renders that
+    /// must not differ by chance (old and new revision of a static check) share a seed.
     pub seed: Option<u64>,
     /// What `now` is, in Unix seconds; `None` = the system clock. Shared for the same reason.
     pub clock: Option<i64>,
@@ -51,6 +69,9 @@ impl Default for Limits {
             max_depth: 100_000,
             stack_budget: 1 << 20,
             max_output: 256 << 20,
+            max_steps: DEFAULT_MAX_STEPS,
+            max_memory: DEFAULT_MAX_MEMORY,
+            timeout: None,
             seed: None,
             clock: None,
         }
@@ -61,8 +82,10 @@ impl Default for Limits {
 pub struct Shared {
     stack_base: Cell<usize>,
     stack_budget: usize,
-    /// State of the random generator behind `randAlphaNum` & co.
-    rng: Cell<u64>,
+    /// The generator behind `randAlphaNum` & co.
+    rng: Rng,
+    /// Random numbers drawn so far: a template that drew none renders the same with any seed.
+    draws: Cell<u64>,
     clock: Option<i64>,
     /// Counters a host's functions keep for the length of one render, by name (Helm counts
     /// the nesting of `include` per template to cap it).
@@ -70,6 +93,9 @@ pub struct Shared {
     /// Call sites of recorded functions that ran, each once (so their number is bounded by
     /// the templates' size, not by how often a loop runs them).
     calls: RefCell<FxHashSet<Call>>,
+    pub budget: Rc<Budget>,
+    /// The error of the spent budget, once made: every enclosing level returns it as it is.
+    pub(crate) budget_error: RefCell<Option<Box<crate::ExecError>>>,
 }
 
 impl Shared {
@@ -77,10 +103,20 @@ impl Shared {
         Shared {
             stack_base: Cell::new(0),
             stack_budget: limits.stack_budget,
-            rng: Cell::new(limits.seed.unwrap_or_else(entropy) | 1),
+            rng: match limits.seed {
+                Some(seed) => Rng::Seeded(Cell::new(seed | 1)),
+                None => Rng::Os(RefCell::new(OsBuffer::default())),
+            },
+            draws: Cell::new(0),
             clock: limits.clock,
             counters: RefCell::default(),
             calls: RefCell::default(),
+            budget: Rc::new(Budget::new(
+                limits.max_steps,
+                limits.max_memory,
+                limits.timeout,
+            )),
+            budget_error: RefCell::new(None),
         }
     }
 
@@ -95,12 +131,33 @@ impl Shared {
         (d.as_secs() as i64, d.subsec_nanos())
     }
 
-    /// Next pseudo-random number (xorshift64*): good enough for generated passwords in a
-    /// static check, and reproducible when [`Limits::seed`] is set.
+    /// Next random number: from the operating system's CSPRNG, or with [`Limits::seed`] the
+    /// reproducible xorshift64* a static check needs. If the operating system cannot give
+    /// random numbers this yields 0 and [`Shared::random_failure`] says why: the execution
+    /// fails rather than print predictable secrets.
     pub fn next_random(&self) -> u64 {
-        let (next, out) = xorshift_step(self.rng.get());
-        self.rng.set(next);
-        out
+        self.draws.set(self.draws.get() + 1);
+        match &self.rng {
+            Rng::Seeded(state) => {
+                let (next, out) = xorshift_step(state.get());
+                state.set(next);
+                out
+            }
+            Rng::Os(buffer) => buffer.borrow_mut().next(),
+        }
+    }
+
+    /// How many random numbers this render has drawn.
+    pub fn draws(&self) -> u64 {
+        self.draws.get()
+    }
+
+    /// Why the operating system's generator gave no random numbers, if it failed.
+    pub fn random_failure(&self) -> Option<String> {
+        match &self.rng {
+            Rng::Os(buffer) => buffer.borrow().failure.clone(),
+            Rng::Seeded(_) => None,
+        }
     }
 
     pub(crate) fn record_call(&self, call: Call) {
@@ -137,29 +194,81 @@ pub fn xorshift_step(mut x: u64) -> (u64, u64) {
     (x, x.wrapping_mul(0x2545_F491_4F6C_DD1D))
 }
 
-fn entropy() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
+enum Rng {
+    Seeded(Cell<u64>),
+    Os(RefCell<OsBuffer>),
 }
 
-/// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion.
-/// Pass the same size (minus a safety margin) as [`Limits::stack_budget`]. The thread is scoped,
-/// so `f` may borrow (a loaded chart is not copied to render it).
-pub fn run_with_stack<T: Send>(
+/// Numbers from the operating system's CSPRNG, fetched a page at a time (generating an RSA
+/// key draws thousands).
+#[derive(Default)]
+struct OsBuffer {
+    words: Vec<u64>,
+    failure: Option<String>,
+}
+
+impl OsBuffer {
+    fn next(&mut self) -> u64 {
+        if self.words.is_empty() && self.failure.is_none() {
+            let mut bytes = [0u8; 4096];
+            match getrandom::fill(&mut bytes) {
+                Ok(()) => {
+                    self.words = bytes
+                        .chunks_exact(8)
+                        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+                        .collect();
+                }
+                Err(e) => self.failure = Some(e.to_string()),
+            }
+        }
+        self.words.pop().unwrap_or(0)
+    }
+}
+
+/// Smaller stacks tried, in turn, when the requested one cannot be reserved (a process under
+/// `ulimit -v`): deep recursion then meets the stack budget sooner, as an error.
+const FALLBACK_STACKS: [usize; 2] = [64 << 20, 16 << 20];
+
+/// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion;
+/// when that much address space cannot be reserved, with the largest of [`FALLBACK_STACKS`]
+/// that can. `f` is given the size it got: set [`Limits::stack_budget`] from it (minus a
+/// safety margin, [`stack_budget_for`]). The thread is scoped, so `f` may borrow (a loaded
+/// chart is not copied to render it).
+pub fn run_with_stack<T: Send, F: FnOnce(usize) -> T + Send>(
     stack_bytes: usize,
-    f: impl FnOnce() -> T + Send,
+    f: F,
 ) -> std::io::Result<T> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(stack_bytes)
-            .spawn_scoped(scope, f)?
-            .join()
-            .map_err(|_| std::io::Error::other("render thread panicked"))
-    })
+    // Kept outside the thread, so that a spawn that fails does not take it along.
+    let slot = std::sync::Mutex::new(Some(f));
+    let sizes = std::iter::once(stack_bytes)
+        .chain(FALLBACK_STACKS.into_iter().filter(|&s| s < stack_bytes));
+    let mut last_error = None;
+    for size in sizes {
+        // The outer error: the thread could not be spawned; the inner: it ran and failed.
+        let spawned = std::thread::scope(|scope| {
+            let handle =
+                std::thread::Builder::new()
+                    .stack_size(size)
+                    .spawn_scoped(scope, || {
+                        let f = slot.lock().ok().and_then(|mut f| f.take());
+                        f.map(|f| f(size))
+                    })?;
+            Ok::<_, std::io::Error>(match handle.join() {
+                Ok(Some(out)) => Ok(out),
+                Ok(None) => Err(std::io::Error::other("the render ran already")),
+                Err(_) => Err(std::io::Error::other("render thread panicked")),
+            })
+        });
+        match spawned {
+            Ok(result) => return result,
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| std::io::Error::other("no stack size to try")))
+}
+
+/// The [`Limits::stack_budget`] for a thread of `stack_bytes`: what is left after a margin for
+/// the frames between two budget checks.
+pub fn stack_budget_for(stack_bytes: usize) -> usize {
+    stack_bytes - (stack_bytes / 4).min(32 << 20)
 }

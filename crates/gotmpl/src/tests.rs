@@ -156,3 +156,69 @@ fn deepest_allowed_nesting_executes() {
     let ifs = format!("{}x{}", "{{ if 1 }}".repeat(99), "{{ end }}".repeat(99));
     assert_eq!(run(&ifs, Value::Nil).unwrap(), "x");
 }
+
+/// Runs `src` with small budgets (`steps`, `memory` bytes).
+fn run_budgeted(src: &str, steps: u64, memory: u64) -> Result<String, String> {
+    let mut e = Engine::new();
+    e.limits.max_steps = steps;
+    e.limits.max_memory = memory;
+    e.add_template("t", src).map_err(|e| e.to_string())?;
+    e.execute("t", Value::Nil).map_err(|e| e.to_string())
+}
+
+#[test]
+fn work_is_bounded_by_steps() {
+    // 2^40 template calls: a step budget stops them, naming the template and line.
+    let fan = "{{ define \"a\" }}{{ template \"b\" }}{{ template \"b\" }}{{ end }}\
+               {{ define \"b\" }}{{ template \"c\" }}{{ template \"c\" }}{{ end }}\
+               {{ define \"c\" }}{{ range 1000000 }}{{ range 1000000 }}x{{ end }}{{ end }}{{ end }}\n\
+               {{ template \"a\" }}";
+    let err = run_budgeted(fan, 100_000, 1 << 30).unwrap_err();
+    assert!(err.starts_with("template: t:1:"), "{err}");
+    assert!(err.contains("work budget of 100000 steps spent"), "{err}");
+    assert!(err.len() < 300, "the error stays small: {err}");
+    assert_eq!(
+        run_budgeted("{{ range 10 }}x{{ end }}", 100, 1 << 20).unwrap(),
+        "xxxxxxxxxx"
+    );
+}
+
+#[test]
+fn memory_is_bounded_while_values_grow() {
+    // A string doubled through a variable: each `print` result is charged.
+    let doubling =
+        "{{ $s := \"0123456789\" }}\n{{ range 60 }}{{ $s = print $s $s }}{{ end }}{{ len $s }}";
+    let err = run_budgeted(doubling, 1_000_000, 1 << 20).unwrap_err();
+    assert!(err.starts_with("template: t:2:"), "{err}");
+    assert!(
+        err.contains("error calling print: template memory budget of 1048576 bytes spent"),
+        "{err}"
+    );
+    // Output counts too.
+    let err =
+        run_budgeted("{{ range 100000 }}0123456789{{ end }}", 1_000_000, 100_000).unwrap_err();
+    assert!(err.contains("memory budget of 100000 bytes spent"), "{err}");
+}
+
+#[test]
+fn printing_a_value_with_shared_children_is_bounded() {
+    // Maps come from the host; build one whose 64 levels each hold the next twice.
+    let mut v = Value::str("leaf");
+    for _ in 0..64 {
+        v = map(&[("a", v.clone()), ("b", v)]);
+    }
+    let mut e = Engine::new();
+    e.limits.max_steps = 1_000_000;
+    e.add_template("t", "{{ print . }}").unwrap();
+    let err = e.execute("t", v.clone()).unwrap_err().to_string();
+    assert!(
+        err.contains("error calling print: template work budget"),
+        "{err}"
+    );
+    e.add_template("u", "{{ . }}").unwrap();
+    let err = e.execute("u", v).unwrap_err().to_string();
+    assert!(
+        err.contains("template: u:1:3: executing \"u\" at <.>: template work budget"),
+        "{err}"
+    );
+}

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::{SourceFile, Span};
+use crate::{SourceFile, Span, shown};
 
 #[derive(Debug, Clone)]
 pub struct InputError {
@@ -59,12 +59,13 @@ impl InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.file_name(), self.span) {
+        let message = shown::clean(&self.message);
+        match (self.file_name().map(shown::one_line), self.span) {
             (Some(name), Some(span)) => {
-                write!(f, "{name}:{}:{}: {}", span.line, span.col, self.message)
+                write!(f, "{name}:{}:{}: {message}", span.line, span.col)
             }
-            (Some(name), None) => write!(f, "{name}: {}", self.message),
-            _ => f.write_str(&self.message),
+            (Some(name), None) => write!(f, "{name}: {message}"),
+            _ => f.write_str(&message),
         }
     }
 }
@@ -79,20 +80,32 @@ impl miette::Diagnostic for InputError {
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help
             .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(shown::clean(h).into_owned()) as Box<dyn fmt::Display>)
     }
 
+    /// The file is shown around the error only where that is safe: the message already says
+    /// the file, line and column.
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        let span = self.span?;
         self.file
             .as_ref()
-            .filter(|_| self.span.is_some())
+            .filter(|f| shown::snippet_is_safe(&f.text, span.start))
             .map(|f| f.as_ref() as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let span = self.span?;
-        self.file.as_ref()?;
-        let len = span.end.saturating_sub(span.start).max(1);
+        let text = &self.file.as_ref()?.text;
+        // The first line only: a span over a whole document would print all of it.
+        let first_line_end = text
+            .get(span.start..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(text.len(), |i| span.start + i);
+        let len = span
+            .end
+            .min(first_line_end)
+            .saturating_sub(span.start)
+            .max(1);
         Some(Box::new(std::iter::once(miette::LabeledSpan::new(
             Some("here".into()),
             span.start,

@@ -18,12 +18,16 @@
 //! # Ok::<(), InputError>(())
 //! ```
 
+pub mod bounded;
 pub mod error;
+pub mod overlay;
+pub mod shown;
 pub mod yaml;
 
 use std::sync::Arc;
 
 pub use error::{InputError, Result};
+pub use overlay::Overlay;
 
 /// A position range in a source text. Offsets are bytes; line and column are 1-based, the column
 /// counted in characters (what editors and SARIF show).

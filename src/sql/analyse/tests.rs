@@ -58,11 +58,57 @@ fn function_bodies_run_only_when_called() {
 }
 
 #[test]
-fn mysql_prepared_statements_are_read() {
-    let sql = "SET @s = IF(@exists, 'ALTER TABLE t DROP COLUMN c', 'SELECT 1');\nPREPARE st FROM @s;\nEXECUTE st;\n";
-    assert_eq!(hazards(sql, Dialect::Mysql), [(Hazard::DropColumn, 2)]);
+fn mysql_prepared_statements_are_read_at_their_sql_text() {
+    // The mattermost shape: the SQL is a literal of an IF() inside SET, run by PREPARE/EXECUTE.
+    let sql = "SET @s = (SELECT IF(\n  (SELECT COUNT(*) FROM information_schema.columns WHERE column_name = 'c') > 0,\n  'ALTER TABLE t DROP COLUMN c',\n  'SELECT 1'\n));\nPREPARE st FROM @s;\nEXECUTE st;\n";
+    assert_eq!(hazards(sql, Dialect::Mysql), [(Hazard::DropColumn, 3)]);
     let sql = "DELIMITER //\nCREATE PROCEDURE p() BEGIN\n  DELETE FROM sessions;\nEND//\nDELIMITER ;\nCALL p();\n";
     assert_eq!(hazards(sql, Dialect::Mysql), [(Hazard::UnboundedWrite, 3)]);
+}
+
+#[test]
+fn plpgsql_execute_is_read_at_its_sql_text() {
+    let sql = "DO $$\nBEGIN\n  EXECUTE\n    'ALTER TABLE a DROP COLUMN b';\n  EXECUTE 'ALTER TABLE ' || quote_ident(t)\n    || ' RENAME COLUMN x TO y';\nEND $$;\n";
+    assert_eq!(
+        hazards(sql, Dialect::Postgres),
+        [(Hazard::DropColumn, 4), (Hazard::Rename, 6)]
+    );
+}
+
+#[test]
+fn create_table_if_not_exists_does_not_make_a_table_new() {
+    // mattermost and kestra write every migration this way: the table may hold an earlier
+    // release's rows, so what follows on it still counts.
+    let sql = "CREATE TABLE IF NOT EXISTS hooks (id text);\nALTER TABLE hooks DROP COLUMN legacy;\nCREATE TABLE fresh (id text);\nALTER TABLE fresh DROP COLUMN id;\n";
+    assert_eq!(hazards(sql, Dialect::Postgres), [(Hazard::DropColumn, 2)]);
+}
+
+#[test]
+fn text_the_database_cannot_read_is_broken() {
+    let broken = |sql: &str| -> Vec<Option<&'static str>> {
+        analyse(sql, Dialect::Postgres)
+            .statements
+            .iter()
+            .map(|s| s.broken)
+            .collect()
+    };
+    assert_eq!(
+        broken("CREATE TABLE a (id int;\nSELECT 1;\n"),
+        [Some("unclosed parenthesis"), None]
+    );
+    assert_eq!(
+        broken("SELECT 1;\nINSERT INTO a VALUES ('x);\nSELECT 2;\n"),
+        [None, Some("unclosed quote")]
+    );
+    assert_eq!(
+        broken("SELECT 1;\n/* the rest\nDROP TABLE a;\n"),
+        [None, Some("unclosed comment")]
+    );
+    assert_eq!(broken("SELECT f(1));\n"), [Some("unmatched parenthesis")]);
+    assert_eq!(
+        broken("SELECT '(' , $$ ) $$, \"a(\" FROM t;\n-- (\n"),
+        [None]
+    );
 }
 
 #[test]

@@ -38,7 +38,11 @@ pub struct TarEntry {
 
 /// Every non-directory entry of a tar stream, each charged to `budget`.
 pub fn tar_entries(stream: impl Read, budget: &mut Budget) -> Result<Vec<TarEntry>, String> {
-    let mut tar = tar::Archive::new(stream);
+    let allowance = budget.stream_allowance();
+    let mut tar = tar::Archive::new(Capped {
+        inner: stream,
+        left: allowance,
+    });
     let entries = tar
         .entries()
         .map_err(|e| format!("cannot read archive: {e}"))?;
@@ -52,7 +56,7 @@ pub fn tar_entries(stream: impl Read, budget: &mut Budget) -> Result<Vec<TarEntr
         let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let size = entry.header().size().unwrap_or(0);
         budget.take(size).map_err(|e| format!("{path:?}: {e}"))?;
-        let mut data = Vec::with_capacity(size as usize);
+        let mut data = Vec::new();
         if kind.is_file() || kind.is_contiguous() || kind == tar::EntryType::GNUSparse {
             (&mut entry)
                 .take(MAX_FILE_BYTES + 1)
@@ -66,6 +70,32 @@ pub fn tar_entries(stream: impl Read, budget: &mut Budget) -> Result<Vec<TarEntr
         out.push(TarEntry { path, link, data });
     }
     Ok(out)
+}
+
+/// A stream that fails, instead of ending, after `left` bytes: a tar reader that meets the end
+/// of its stream inside an entry would report a truncated archive, not an archive too large.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.left == 0 {
+            return Err(std::io::Error::other(
+                "the archive holds more bytes than its files may (a long name or extended header too large?)",
+            ));
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// Helm's naming of an archive entry: drop the first component, normalise, refuse escapes.
@@ -139,6 +169,27 @@ mod tests {
         assert!(entry_name("mychart").is_err());
         assert!(entry_name("Chart.yaml").is_err());
         assert!(entry_name("mychart/c:/x").is_err());
+    }
+
+    /// A gzipped tar whose first entry is a GNU long name declaring `declared` bytes and
+    /// holding `held` of them.
+    fn long_name_archive(declared: u64, held: usize) -> Vec<u8> {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::GNULongName);
+        header.set_path("././@LongLink").unwrap();
+        header.set_size(declared);
+        header.set_cksum();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, header.as_bytes()).unwrap();
+        std::io::Write::write_all(&mut gz, &vec![b'a'; held]).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn a_long_name_larger_than_the_budget_is_refused_while_read() {
+        let archive = long_name_archive(1 << 30, 300_000);
+        let err = read_archive(&archive, &mut Budget::new(100_000, 10)).unwrap_err();
+        assert!(err.contains("holds more bytes than its files may"), "{err}");
     }
 
     #[test]

@@ -11,14 +11,23 @@ pub struct Budget {
 
 impl Default for Budget {
     fn default() -> Self {
-        Budget {
-            bytes: MAX_CHART_BYTES,
-            files: MAX_ENTRIES,
-        }
+        Budget::new(MAX_CHART_BYTES, MAX_ENTRIES)
     }
 }
 
 impl Budget {
+    pub fn new(bytes: u64, files: usize) -> Self {
+        Budget { bytes, files }
+    }
+
+    /// How many bytes a tar stream read within this budget may hold: what is left for files,
+    /// plus a header and its padding for each entry left, plus the end-of-archive record.
+    /// Metadata entries (GNU long names, PAX headers) are read whole by the tar reader before
+    /// any file is charged, so the stream itself must be cut here.
+    pub fn stream_allowance(&self) -> u64 {
+        self.bytes + 1024 * (self.files as u64) + 10_240
+    }
+
     /// Accounts for one file of `size` bytes; the error says which limit it passes.
     pub fn take(&mut self, size: u64) -> Result<(), String> {
         if size > MAX_FILE_BYTES {

@@ -1,49 +1,309 @@
-//! A chart as it was at a git revision (`--base REF`), read with the git CLI without touching
-//! the work tree: `git archive` streams the chart directory as it was committed, and the files
-//! are then treated as Helm treats a chart directory (`.helmignore`, dot files under
-//! `templates/`). A symbolic link is followed only to a file of the chart.
+//! A chart as it was at a git revision (`--base REF`), and the files changed since one
+//! (`--changed`), read from the object database with git's plumbing, so that nothing the
+//! repository configures runs: no `git archive` (it runs smudge filters and honours
+//! `export-ignore`, so the baseline would not be what was committed), no filters (`cat-file
+//! --batch` gives blobs as stored; work-tree files are hashed here, not by git), no fsmonitor,
+//! no hooks, no lazy fetch from a promisor remote, no index writes. The files are then treated
+//! as Helm treats a chart directory (`.helmignore`, dot files under `templates/`); a symbolic
+//! link is followed only to a file of the chart.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use sha1::{Digest, Sha1};
 use source::{InputError, Result};
 
-use super::MAX_CHART_BYTES;
-use super::archive::{TarEntry, clean_path, tar_entries};
+use super::archive::{TarEntry, clean_path};
 use super::budget::Budget;
 use super::file::File;
 use super::helmignore::Rules;
 use super::load::{Chart, load_files};
+use super::{MAX_CHART_BYTES, MAX_ENTRIES};
 
-/// Loads the chart directory `chart_dir` (inside a git work tree) as committed at `revision`.
-pub fn load_chart_at_revision(chart_dir: &Path, revision: &str) -> Result<Chart> {
+/// Loads the chart directory `chart_dir` as committed at `revision`; `None` when the chart
+/// had no `Chart.yaml` there (a chart new since). A revision that does not name a commit, or
+/// a chart outside any repository, is an error: a baseline that was asked for and cannot be
+/// read must never pass as "no baseline".
+pub fn load_chart_at_revision(chart_dir: &Path, revision: &str) -> Result<Option<Chart>> {
     let origin = format!("{}@{revision}", chart_dir.display());
     let fail = |message: String| InputError::in_path(&origin, message);
-    if revision.is_empty() || revision.starts_with('-') {
-        return Err(fail(format!("{revision:?} is not a git revision")));
-    }
-    let prefix = git(chart_dir, &["rev-parse", "--show-prefix"]).map_err(fail)?;
-    let prefix = String::from_utf8_lossy(&prefix).trim().to_string();
-    let top = git(chart_dir, &["rev-parse", "--show-toplevel"]).map_err(fail)?;
-    let top = String::from_utf8_lossy(&top).trim().to_string();
-    let tree = format!("{revision}:{prefix}");
-    let tar = git(Path::new(&top), &["archive", "--format=tar", &tree])
-        .map_err(|e| fail(format!("{e} (is the chart committed at {revision}?)")))?;
+    let commit = match resolve_commit(chart_dir, revision) {
+        Ok(commit) => commit,
+        // The first commit of a repository (pre-commit against `HEAD`): every chart is new.
+        Err(_) if has_no_commits(chart_dir) => return Ok(None),
+        Err(e) => return Err(fail(e)),
+    };
+    let prefix = run(chart_dir, &["rev-parse", "--show-prefix"]).map_err(fail)?;
+    let prefix = String::from_utf8_lossy(&prefix)
+        .trim_end_matches('\n')
+        .to_string();
     let mut budget = Budget::default();
-    let entries = tar_entries(tar.as_slice(), &mut budget).map_err(fail)?;
+    let entries = tree_entries(chart_dir, &commit, &prefix, &mut budget).map_err(fail)?;
+    if !entries
+        .iter()
+        .any(|e| e.path == "Chart.yaml" && e.link.is_none())
+    {
+        return Ok(None);
+    }
     let files = chart_files(entries).map_err(fail)?;
-    load_files(files, &origin, 0, &mut budget)
+    load_files(files, &origin, 0, &mut budget).map(Some)
+}
+
+/// The files that differ between `revision` and the work tree, relative to `dir` and below it:
+/// the index against the revision, and each tracked file of the work tree hashed here against
+/// the index (a deleted file counts). A file git would clean with a filter may be listed
+/// though unchanged: listing a chart too many is safe, running the repository's filter is not.
+/// In a repository without commits yet, every tracked file is new.
+pub fn changed_since(dir: &Path, revision: &str) -> std::result::Result<Vec<String>, String> {
+    let mut changed = std::collections::BTreeSet::new();
+    if !has_no_commits(dir) {
+        resolve_commit(dir, revision)?;
+        let listed = run(
+            dir,
+            &[
+                "diff-index",
+                "--cached",
+                "--name-only",
+                "--relative",
+                "--no-renames",
+                "-z",
+                revision,
+                "--",
+            ],
+        )?;
+        changed.extend(nul_separated(&listed));
+    } else {
+        // No commit to compare with: every tracked file is new.
+        changed.extend(nul_separated(&run(dir, &["ls-files", "-z"])?));
+    }
+    let staged = run(dir, &["ls-files", "--stage", "-z"])?;
+    for entry in nul_separated(&staged) {
+        // `<mode> <object> <stage>\t<path>`
+        let Some((meta, path)) = entry.split_once('\t') else {
+            continue;
+        };
+        let mut meta = meta.split(' ');
+        let (Some(mode), Some(object)) = (meta.next(), meta.next()) else {
+            continue;
+        };
+        if !changed.contains(path) && work_tree_differs(&dir.join(path), mode, object) {
+            changed.insert(path.to_string());
+        }
+    }
+    Ok(changed.into_iter().collect())
+}
+
+/// Whether the work-tree file at `path` differs from the blob `object` of the index.
+fn work_tree_differs(path: &Path, mode: &str, object: &str) -> bool {
+    let data = match mode {
+        "120000" => match std::fs::read_link(path) {
+            Ok(target) => target.to_string_lossy().into_owned().into_bytes(),
+            Err(_) => return true,
+        },
+        // A submodule is its own repository.
+        "160000" => return false,
+        _ => match source::bounded::read_file(path, MAX_CHART_BYTES) {
+            Ok(data) => data,
+            Err(_) => return true,
+        },
+    };
+    blob_id(&data) != object
+}
+
+/// Git's SHA-1 object id of a blob.
+fn blob_id(data: &[u8]) -> String {
+    let mut hasher = Sha1::new();
+    hasher.update(format!("blob {}\0", data.len()).as_bytes());
+    hasher.update(data);
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn nul_separated(out: &[u8]) -> impl Iterator<Item = String> + '_ {
+    out.split(|&b| b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+}
+
+/// Whether `dir` is in a repository that has no commit yet.
+fn has_no_commits(dir: &Path) -> bool {
+    run(dir, &["rev-parse", "--show-toplevel"]).is_ok()
+        && run(dir, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).is_err()
+}
+
+/// The commit `revision` names. A typo, an unknown ref, a range or an object that is not a
+/// commit is refused.
+fn resolve_commit(dir: &Path, revision: &str) -> std::result::Result<String, String> {
+    if revision.is_empty() || revision.starts_with('-') || revision.contains("..") {
+        return Err(format!("{revision:?} is not a git revision"));
+    }
+    let spec = format!("{revision}^{{commit}}");
+    let out = run(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ],
+    )
+    .map_err(|_| {
+        format!(
+            "--base {revision:?} does not name a commit here: an unknown ref, a typo, a range \
+                 or an object that is not a commit (or the chart is not in a git repository)"
+        )
+    })?;
+    Ok(String::from_utf8_lossy(&out).trim().to_string())
+}
+
+/// Every file and link under `prefix` in `commit`, named relative to `prefix`, charged to
+/// `budget` by the sizes the tree lists before any content is read.
+fn tree_entries(
+    dir: &Path,
+    commit: &str,
+    prefix: &str,
+    budget: &mut Budget,
+) -> std::result::Result<Vec<TarEntry>, String> {
+    let mut args = vec!["ls-tree", "-r", "-z", "-l", "--full-tree", commit];
+    if !prefix.is_empty() {
+        args.extend(["--", prefix]);
+    }
+    let listing = run(dir, &args)?;
+    let mut wanted = Vec::new();
+    for entry in nul_separated(&listing) {
+        // `<mode> <type> <object> <size>\t<path>`
+        let Some((meta, path)) = entry.split_once('\t') else {
+            return Err(format!("unexpected git ls-tree output {entry:?}"));
+        };
+        let fields: Vec<&str> = meta.split_whitespace().collect();
+        let [mode, "blob", object, size] = fields.as_slice() else {
+            continue; // a submodule
+        };
+        let Some(rel) = path.strip_prefix(prefix) else {
+            continue;
+        };
+        let size: u64 = size
+            .parse()
+            .map_err(|_| format!("{path}: unexpected size {size:?}"))?;
+        budget.take(size).map_err(|e| format!("{rel:?}: {e}"))?;
+        wanted.push((rel.to_string(), *mode == "120000", object.to_string()));
+    }
+    let objects: Vec<&str> = wanted.iter().map(|(_, _, o)| o.as_str()).collect();
+    let contents = read_blobs(dir, &objects)?;
+    Ok(wanted
+        .into_iter()
+        .zip(contents)
+        .map(|((path, is_link, _), data)| {
+            if is_link {
+                let target = String::from_utf8_lossy(&data).into_owned();
+                TarEntry {
+                    path,
+                    link: Some(target),
+                    data: Vec::new(),
+                }
+            } else {
+                TarEntry {
+                    path,
+                    link: None,
+                    data,
+                }
+            }
+        })
+        .collect())
+}
+
+/// The contents of `objects`, in order, as stored (`cat-file --batch` applies no filter).
+fn read_blobs(dir: &Path, objects: &[&str]) -> std::result::Result<Vec<Vec<u8>>, String> {
+    if objects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut child = command(dir)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let request: String = objects.iter().map(|o| format!("{o}\n")).collect();
+    let mut stdin = child.stdin.take().ok_or("cannot write to git")?;
+    // Written from another thread: git answers while it reads, and both pipes are bounded.
+    let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+    let stdout = child.stdout.take().ok_or("cannot read from git")?;
+    let mut reader = BufReader::new(stdout.take(MAX_CHART_BYTES + 64 * MAX_ENTRIES as u64));
+    let mut out = Vec::with_capacity(objects.len());
+    for object in objects {
+        let mut header = String::new();
+        reader
+            .by_ref()
+            .take(256)
+            .read_line(&mut header)
+            .map_err(|e| format!("cannot read from git: {e}"))?;
+        let size = match header.trim_end().split(' ').collect::<Vec<_>>().as_slice() {
+            [id, "blob", size] if id == object => size.parse::<u64>().ok(),
+            _ => None,
+        }
+        .filter(|&s| s <= MAX_CHART_BYTES)
+        .ok_or_else(|| {
+            format!(
+                "cannot read object {object} from git: {:?}",
+                header.trim_end()
+            )
+        })?;
+        let mut data = Vec::new();
+        reader
+            .by_ref()
+            .take(size + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| format!("cannot read from git: {e}"))?;
+        if data.pop() != Some(b'\n') || data.len() as u64 != size {
+            return Err(format!("cannot read object {object} from git: truncated"));
+        }
+        out.push(data);
+    }
+    let _ = writer.join();
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok(out)
+}
+
+/// git with nothing of the repository's configuration that runs a program, and nothing
+/// that writes: fsmonitor off, hooks nowhere, no protocol (a partial clone's lazy fetch), no
+/// optional locks, no pager, no prompt.
+fn command(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "--no-pager",
+            "--literal-pathspecs",
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+            "-c",
+            "protocol.allow=never",
+            "-c",
+            "core.untrackedCache=false",
+        ])
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .stdin(Stdio::null());
+    command
 }
 
 /// Runs git in `dir`; stdout, bounded, or the error git printed.
-fn git(dir: &Path, args: &[&str]) -> std::result::Result<Vec<u8>, String> {
-    let mut child = Command::new("git")
-        .arg("-C")
-        .arg(dir)
+fn run(dir: &Path, args: &[&str]) -> std::result::Result<Vec<u8>, String> {
+    let mut child = command(dir)
         .args(args)
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -58,26 +318,31 @@ fn git(dir: &Path, args: &[&str]) -> std::result::Result<Vec<u8>, String> {
     if out.len() as u64 > MAX_CHART_BYTES {
         let _ = child.kill();
         let _ = child.wait();
-        return Err(format!("the chart is larger than {MAX_CHART_BYTES} bytes"));
+        return Err(format!("git printed more than {MAX_CHART_BYTES} bytes"));
     }
     let status = child
         .wait_with_output()
         .map_err(|e| format!("git failed: {e}"))?;
     if !status.status.success() {
         let message = String::from_utf8_lossy(&status.stderr).trim().to_string();
+        let message = if message.is_empty() {
+            "failed".to_string()
+        } else {
+            message
+        };
         return Err(format!("git {}: {message}", args.join(" ")));
     }
     Ok(out)
 }
 
-/// The chart's files from `git archive` of its tree: links resolved to the chart's own files,
+/// The chart's files from its tree at a revision: links resolved to the chart's own files,
 /// then `.helmignore` applied as to a chart directory.
 fn chart_files(entries: Vec<TarEntry>) -> std::result::Result<Vec<File>, String> {
     let mut by_path: BTreeMap<String, TarEntry> = BTreeMap::new();
     for entry in entries {
         let path = clean_path(&entry.path);
         if path == "." || path == ".." || path.starts_with("../") || entry.path.starts_with('/') {
-            return Err(format!("unexpected path {:?} in git archive", entry.path));
+            return Err(format!("unexpected path {:?} in the git tree", entry.path));
         }
         by_path.insert(path, entry);
     }
@@ -114,18 +379,8 @@ fn chart_files(entries: Vec<TarEntry>) -> std::result::Result<Vec<File>, String>
     Ok(files)
 }
 
-/// Whether the chart in `chart_dir` existed (had a `Chart.yaml`) at `revision`.
-pub fn exists_at_revision(chart_dir: &Path, revision: &str) -> bool {
-    if revision.is_empty() || revision.starts_with('-') {
-        return false;
-    }
-    let Ok(prefix) = git(chart_dir, &["rev-parse", "--show-prefix"]) else {
-        return false;
-    };
-    let prefix = String::from_utf8_lossy(&prefix).trim().to_string();
-    git(
-        chart_dir,
-        &["cat-file", "-e", &format!("{revision}:{prefix}Chart.yaml")],
-    )
-    .is_ok()
+/// The commit `revision` names in the repository holding `chart_dir`, to tell whether a chart
+/// read at `revision` earlier is still what it names (`HEAD` moves with every commit).
+pub fn revision_id(chart_dir: &Path, revision: &str) -> Option<String> {
+    resolve_commit(chart_dir, revision).ok()
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use source::SourceFile;
 use source::yaml::{Origin, parse_single};
-use source::{InputError, Result};
+use source::{InputError, Overlay, Result};
 
 use super::MAX_SUBCHART_DEPTH;
 use super::archive::read_archive;
@@ -49,19 +49,21 @@ impl Chart {
 
 /// Loads a chart directory or a `.tgz` archive.
 pub fn load_chart(path: &Path) -> Result<Chart> {
+    load_chart_with(path, &Overlay::default())
+}
+
+/// [`load_chart`], reading the files of a chart directory that `overlay` holds from it.
+pub fn load_chart_with(path: &Path, overlay: &Overlay) -> Result<Chart> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path)
         .map_err(|e| InputError::in_path(&shown, format!("cannot read chart: {e}")))?;
     let mut budget = Budget::default();
     if meta.is_dir() {
-        let files = read_directory(path, &mut budget)?;
+        let files = read_directory(path, &mut budget, overlay)?;
         load_files(files, &shown, 0, &mut budget)
     } else {
-        if meta.len() > super::MAX_CHART_BYTES {
-            return Err(InputError::in_path(&shown, "chart archive is too large"));
-        }
-        let bytes = std::fs::read(path)
-            .map_err(|e| InputError::in_path(&shown, format!("cannot read chart: {e}")))?;
+        let bytes = source::bounded::read_file(path, super::MAX_CHART_BYTES)
+            .map_err(|e| InputError::in_path(&shown, format!("chart archive: {e}")))?;
         let files =
             read_archive(&bytes, &mut budget).map_err(|e| InputError::in_path(&shown, e))?;
         load_files(files, &shown, 0, &mut budget)
@@ -98,7 +100,10 @@ pub fn load_files(
     for f in rest {
         match f.name.as_str() {
             "values.yaml" => {
-                let source = SourceFile::new(shown(&f.name), f.into_text());
+                let name = shown(&f.name);
+                let text = source::bounded::text(f.data)
+                    .map_err(|e| InputError::in_path(&name, e.to_string()))?;
+                let source = SourceFile::new(name, text);
                 values = parse_values_file(&source)?;
                 values_file = Some(source);
             }

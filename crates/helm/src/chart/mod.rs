@@ -62,8 +62,8 @@ mod release;
 pub mod values;
 
 pub use file::File;
-pub use git::{exists_at_revision, load_chart_at_revision};
-pub use load::{Chart, load_chart};
+pub use git::{changed_since, load_chart_at_revision, revision_id};
+pub use load::{Chart, load_chart, load_chart_with};
 pub use metadata::{ChartMetadata, Dependency, Maintainer};
 pub use release::{LoadedRelease, RenderChart, Template, kube_version_compatible, load, prepare};
 pub use values::{ValueOptions, Values};

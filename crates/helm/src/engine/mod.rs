@@ -6,6 +6,7 @@
 pub(crate) mod objects;
 mod templates;
 
+pub use gotmpl::{DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS};
 pub use objects::Capabilities;
 pub use templates::{Release, Rendered};
 
@@ -34,6 +35,29 @@ pub struct ReleaseOptions {
     /// Skip recording which template line wrote each stretch of output: `rollguard render`
     /// prints text only, while `check` points findings at template lines.
     pub without_source_map: bool,
+    pub budget: RenderBudget,
+}
+
+/// What rendering one chart may spend ([`gotmpl::budget`]): a chart is attacker-controlled
+/// input, and a few lines of template can ask for unbounded work or memory.
+#[derive(Debug, Clone)]
+pub struct RenderBudget {
+    /// Steps of work: every node, `range` iteration and function call is one.
+    pub steps: u64,
+    /// Bytes the values the render creates may add up to.
+    pub memory: u64,
+    /// Wall time, checked between steps.
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl Default for RenderBudget {
+    fn default() -> RenderBudget {
+        RenderBudget {
+            steps: gotmpl::DEFAULT_MAX_STEPS,
+            memory: gotmpl::DEFAULT_MAX_MEMORY,
+            timeout: None,
+        }
+    }
 }
 
 /// Renders every template of the release, keyed by template path (`app/templates/x.yaml`),
@@ -42,13 +66,14 @@ pub fn render_release(
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
-    gotmpl::run_with_stack(RENDER_STACK, || render_here(loaded, options))
+    gotmpl::run_with_stack(RENDER_STACK, |stack| render_here(loaded, options, stack))
         .unwrap_or_else(|e| Err(Error::Load(format!("rendering failed: {e}"))))
 }
 
 fn render_here(
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
+    stack: usize,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
     let release = &options.release;
     let common = [
@@ -82,11 +107,14 @@ fn render_here(
             (!units[unit].library || helper).then(|| (t.path.clone(), unit, t.text.as_str()))
         })
         .collect();
-    let (seed, clock) = (options.seed, options.clock);
+    let (seed, clock, budget) = (options.seed, options.clock, options.budget.clone());
     let setup = move |engine: &mut Engine| {
-        engine.limits.stack_budget = RENDER_STACK - (32 << 20);
+        engine.limits.stack_budget = gotmpl::stack_budget_for(stack);
         engine.limits.seed = seed;
         engine.limits.clock = clock;
+        engine.limits.max_steps = budget.steps;
+        engine.limits.max_memory = budget.memory;
+        engine.limits.timeout = budget.timeout;
         funcs::register(engine);
     };
     execute_units(&templates, &units, setup, !options.without_source_map)

@@ -63,6 +63,8 @@ pub struct Rendered {
     /// Call sites of recorded functions (Helm's `lookup`) that executing this template ran,
     /// each once, wherever they are written (the helpers it includes too).
     pub calls: Vec<gotmpl::Call>,
+    /// The template drew random numbers: rendered with another seed, its text would differ.
+    pub random: bool,
 }
 
 /// Helm's removal of every `<no value>` from a rendered template, moving the segments along.
@@ -75,6 +77,7 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
             text,
             segments,
             calls: Vec::new(),
+            random: false,
         };
     }
     let segments = segments
@@ -94,6 +97,7 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
         text: text.replace(NO_VALUE, ""),
         segments,
         calls: Vec::new(),
+        random: false,
     }
 }
 
@@ -127,6 +131,7 @@ pub(super) fn execute_units(
                 ("BasePath".to_string(), Value::string(base_path)),
             ]))),
         );
+        let draws = shared.draws();
         let (out, segments) = if trace {
             engine.execute_traced(&shared, name, Value::map(dot))
         } else {
@@ -135,9 +140,10 @@ pub(super) fn execute_units(
                 .map(|out| (out, Vec::new()))
         }
         .map_err(Error::Template)?;
-        let mut template = strip_no_value(out, segments);
-        template.calls = shared.take_calls();
-        rendered.insert(name.clone(), template);
+        let mut output = strip_no_value(out, segments);
+        output.random = shared.draws() > draws;
+        output.calls = shared.take_calls();
+        rendered.insert(name.clone(), output);
     }
     Ok(rendered)
 }

@@ -91,7 +91,16 @@ pub(super) fn register(e: &mut Engine) {
     for name in ["deepCopy", "mustDeepCopy"] {
         add_iface(e, name, &[A], None, |a| match &a[0] {
             Value::Nil => Err("reflect: call of reflect.Value.Type on zero Value".into()),
-            v => Ok(deep_copy(v)),
+            v => {
+                // The copy of a dict whose children are shared is exponentially larger (and
+                // is a map, which the executor does not count).
+                let walk = gotmpl::budget::walk(v)?;
+                if !gotmpl::budget::charge(walk.bytes.saturating_mul(4)) {
+                    // The executor reports the spent budget in its own words.
+                    return Err(String::new());
+                }
+                Ok(deep_copy(v))
+            }
         });
     }
 }
@@ -127,7 +136,7 @@ fn is_empty(v: &Value) -> bool {
 
 /// mergo.Merge (`overwrite` = MergeWithOverwrite) of `src` into `dst`, in place.
 fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) {
-    if depth > gotmpl::value::MAX_DEPTH {
+    if depth > gotmpl::value::MAX_DEPTH || !gotmpl::budget::step(1) {
         return;
     }
     let src_entries: Vec<(String, Value)> = src

@@ -113,6 +113,8 @@ pub(crate) fn to_json(
     escape_html: bool,
     indent: Option<&str>,
 ) -> Result<String, String> {
+    // A dict whose children are shared encodes exponentially larger than it is.
+    gotmpl::budget::walk(v)?;
     let mut out = String::new();
     write_json(&mut out, v, escape_html, indent, 0)?;
     Ok(out)

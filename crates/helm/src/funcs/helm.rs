@@ -11,6 +11,13 @@ use gotmpl::{CallCtx, Engine, Error, FuncResult};
 /// Helm's cap on nested `include`s of one name.
 const MAX_INCLUDE_DEPTH: usize = 1000;
 
+/// Cap on nested `tpl`s. Helm has none (a value that `tpl`s itself recurses until Go's stack
+/// overflows); charts nest a handful.
+const MAX_TPL_DEPTH: usize = 1000;
+
+/// Counter of nested `tpl`s in [`gotmpl::Shared::counters`].
+const TPL_COUNTER: &str = "\0tpl";
+
 pub(super) fn register(e: &mut Engine) {
     add_ctx(e, "include", &[Param::Str, Param::Any], include);
     add_ctx(e, "tpl", &[Param::Str, Param::Map], tpl);
@@ -67,6 +74,30 @@ fn include(ctx: &mut CallCtx<'_, '_>, a: &[Value]) -> FuncResult {
 }
 
 fn tpl(ctx: &mut CallCtx<'_, '_>, a: &[Value]) -> FuncResult {
+    let depth = {
+        let mut counters = ctx.shared().counters.borrow_mut();
+        let c = counters.entry(TPL_COUNTER.to_string()).or_insert(0);
+        *c += 1;
+        *c
+    };
+    if depth > MAX_TPL_DEPTH {
+        // Stopped as a spent budget is: one small error, not the text of every level.
+        ctx.shared()
+            .budget
+            .stop(format!("tpl nested deeper than {MAX_TPL_DEPTH} levels"));
+    }
+    let r = if depth > MAX_TPL_DEPTH {
+        Err(String::new())
+    } else {
+        tpl_text(ctx, a)
+    };
+    if let Some(c) = ctx.shared().counters.borrow_mut().get_mut(TPL_COUNTER) {
+        *c = depth - 1;
+    }
+    r
+}
+
+fn tpl_text(ctx: &mut CallCtx<'_, '_>, a: &[Value]) -> FuncResult {
     let text = s(a, 0).to_string();
     match ctx.execute_text("gotpl", &text, a[1].clone()) {
         Ok(out) => Ok(Value::string(out.replace("<no value>", ""))),

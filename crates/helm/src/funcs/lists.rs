@@ -5,6 +5,7 @@ use std::rc::Rc;
 use super::args::{add, add_iface, n};
 use gotmpl::Engine;
 use gotmpl::Param;
+use gotmpl::budget::reserve;
 use gotmpl::value::{Elem, List, Value};
 
 const A: Param = Param::Any;
@@ -40,6 +41,8 @@ pub(super) fn register(e: &mut Engine) {
         with_list(&a[0], "find uniq on", |l| {
             let mut out: Vec<Value> = Vec::new();
             for v in l.items.iter() {
+                // Each item is compared with every kept one.
+                reserve(out.len() as u64, 0)?;
                 if !out.iter().any(|o| deep_equal(o, v)) {
                     out.push(v.clone());
                 }
@@ -74,6 +77,7 @@ pub(super) fn register(e: &mut Engine) {
     for name in ["append", "push"] {
         add(e, name, &[A, A], None, |a| {
             with_list(&a[0], "push on", |l| {
+                reserve(0, list_bytes(l.items.len() + 1))?;
                 let mut items = l.items.to_vec();
                 items.push(a[1].clone());
                 Ok(Value::list(items))
@@ -82,12 +86,18 @@ pub(super) fn register(e: &mut Engine) {
     }
     add(e, "prepend", &[A, A], None, |a| {
         with_list(&a[0], "prepend on", |l| {
+            reserve(0, list_bytes(l.items.len() + 1))?;
             let mut items = vec![a[1].clone()];
             items.extend(l.items.iter().cloned());
             Ok(Value::list(items))
         })
     });
     add_iface(e, "concat", &[], Some(A), |a| {
+        let len = a.iter().map(|v| match v {
+            Value::List(l) => l.items.len(),
+            _ => 0,
+        });
+        reserve(0, list_bytes(len.sum()))?;
         let mut items = Vec::new();
         for v in a {
             match v {
@@ -118,12 +128,12 @@ pub(super) fn register(e: &mut Engine) {
             0,
             count,
             if count < 0 { -1 } else { 1 },
-        )))
+        )?))
     });
     add(e, "untilStep", &[I, I, I], None, |a| {
-        Ok(int_list(until_step(n(a, 0), n(a, 1), n(a, 2))))
+        Ok(int_list(until_step(n(a, 0), n(a, 1), n(a, 2))?))
     });
-    add(e, "seq", &[], Some(I), |a| Ok(Value::string(seq(a))));
+    add(e, "seq", &[], Some(I), |a| Ok(Value::string(seq(a)?)));
 }
 
 /// Runs `f` on a list argument; Sprig panics (an error here) on anything else.
@@ -158,8 +168,22 @@ fn int_list(v: Vec<i64>) -> Value {
     })
 }
 
-/// Sprig's `untilStep`.
-fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
+/// Memory a list of `len` values holds.
+fn list_bytes(len: usize) -> u64 {
+    (len as u64).saturating_mul(std::mem::size_of::<Value>() as u64)
+}
+
+/// Sprig's `untilStep`; the list's size is charged to the render's budget before it is made.
+fn until_step(start: i64, stop: i64, step: i64) -> Result<Vec<i64>, String> {
+    let forward = (stop > start && step > 0) || (stop < start && step < 0);
+    let span = (i128::from(stop) - i128::from(start)).unsigned_abs() * u128::from(forward);
+    let len = span / i128::from(step).unsigned_abs().max(1);
+    let len = u64::try_from(len).unwrap_or(u64::MAX);
+    reserve(len, list_bytes(usize::try_from(len).unwrap_or(usize::MAX)))?;
+    Ok(until_step_unchecked(start, stop, step))
+}
+
+fn until_step_unchecked(start: i64, stop: i64, step: i64) -> Vec<i64> {
     let mut v = Vec::new();
     if stop < start {
         if step >= 0 {
@@ -168,7 +192,11 @@ fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
         let mut i = start;
         while i > stop {
             v.push(i);
-            i += step;
+            // Go would wrap around (and loop forever) here.
+            let Some(next) = i.checked_add(step) else {
+                break;
+            };
+            i = next;
         }
         return v;
     }
@@ -178,36 +206,40 @@ fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
     let mut i = start;
     while i < stop {
         v.push(i);
-        i += step;
+        let Some(next) = i.checked_add(step) else {
+            break;
+        };
+        i = next;
     }
     v
 }
 
 /// Sprig's `seq`: like the Unix command.
-fn seq(a: &[Value]) -> String {
+fn seq(a: &[Value]) -> Result<String, String> {
     let p: Vec<i64> = (0..a.len()).map(|i| n(a, i)).collect();
     let nums = match p.as_slice() {
         [end] => {
             let inc = if *end < 1 { -1 } else { 1 };
-            until_step(1, end + inc, inc)
+            until_step(1, end.saturating_add(inc), inc)?
         }
         [start, end] => {
             let step = if end < start { -1 } else { 1 };
-            until_step(*start, end + step, step)
+            until_step(*start, end.saturating_add(step), step)?
         }
         [start, step, end] => {
             let inc = if end < start { -1 } else { 1 };
             if (end < start && *step > 0) || (end >= start && *step < 0) {
-                return String::new();
+                return Ok(String::new());
             }
-            until_step(*start, end + inc, *step)
+            until_step(*start, end.saturating_add(inc), *step)?
         }
-        _ => return String::new(),
+        _ => return Ok(String::new()),
     };
-    nums.iter()
+    Ok(nums
+        .iter()
         .map(|n| n.to_string())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" "))
 }
 
 /// Go's `reflect.DeepEqual` on template values.
@@ -216,7 +248,9 @@ pub(super) fn deep_equal(a: &Value, b: &Value) -> bool {
 }
 
 fn equal_at(a: &Value, b: &Value, depth: usize) -> bool {
-    if depth > gotmpl::value::MAX_DEPTH {
+    // Comparing values with shared children walks them once per reference: the render's
+    // work budget stops that (and the executor reports it).
+    if depth > gotmpl::value::MAX_DEPTH || !gotmpl::budget::step(1) {
         return false;
     }
     match (a, b) {

@@ -75,10 +75,10 @@ mod tests {
     #[test]
     fn self_containing_map_does_not_crash() {
         let src = r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "self" $d }}[{{ toJson $d }}][{{ toYaml $d }}]{{ deepCopy $d | len }} {{ deepEqual $d $d }} {{ len (print $d) | lt 0 }}"#;
-        let out = gotmpl::run_with_stack(256 << 20, move || {
+        let out = gotmpl::run_with_stack(256 << 20, move |stack| {
             let mut e = Engine::new();
             super::register(&mut e);
-            e.limits.stack_budget = 200 << 20;
+            e.limits.stack_budget = gotmpl::stack_budget_for(stack);
             e.add_template("t", src).map_err(|e| e.to_string())?;
             e.execute("t", Value::Nil).map_err(|e| e.to_string())
         })
@@ -160,5 +160,119 @@ mod tests {
         for (src, want) in cases {
             assert_eq!(render_bytes(src), want, "{src}");
         }
+    }
+
+    /// Renders `src` (one template, `t`) with every function and budgets of `steps` steps and
+    /// `memory` bytes.
+    fn render_budgeted(src: &str, steps: u64, memory: u64) -> Result<String, String> {
+        let mut e = Engine::new();
+        super::register(&mut e);
+        e.limits.max_steps = steps;
+        e.limits.max_memory = memory;
+        e.add_template("t", src).map_err(|e| e.to_string())?;
+        e.execute("t", Value::Nil).map_err(|e| e.to_string())
+    }
+
+    /// The error of rendering `src` with budgets of `steps` steps and `memory` bytes.
+    fn budget_error(src: &str, steps: u64, memory: u64) -> String {
+        match render_budgeted(src, steps, memory) {
+            Ok(out) => panic!("{src}: rendered {} bytes", out.len()),
+            Err(e) => e,
+        }
+    }
+
+    /// `{{ $d := … }}` with `levels` levels of a dict holding the one below twice.
+    fn shared_children(levels: usize) -> String {
+        let mut src = String::from(r#"{{ $d := dict "k" "leaf" }}"#);
+        for _ in 0..levels {
+            src.push_str(r#"{{ $d = dict "a" $d "b" $d }}"#);
+        }
+        src
+    }
+
+    #[test]
+    fn functions_check_the_budget_before_building() {
+        const MEMORY: u64 = 8 << 20;
+        let cases = [
+            (r#"{{ repeat 1000000000 "x" }}"#, "repeat"),
+            (r#"{{ repeat 9223372036854775807 "xx" }}"#, "repeat"),
+            ("{{ until 1000000000 }}", "until"),
+            ("{{ untilStep 0 10000000000 1 }}", "untilStep"),
+            ("{{ seq 1000000000 }}", "seq"),
+            ("{{ randAlphaNum 1000000000 }}", "randAlphaNum"),
+            ("{{ randAscii 1000000000 }}", "randAscii"),
+            ("{{ randNumeric 1000000000 }}", "randNumeric"),
+            ("{{ randBytes 1000000000 }}", "randBytes"),
+            (r#"{{ indent 1000000000 "a" }}"#, "indent"),
+            (r#"{{ nindent 1000000000 "a" }}"#, "nindent"),
+            (
+                r#"{{ $s := repeat 1000000 "a" }}{{ replace "" "0123456789" $s }}"#,
+                "replace",
+            ),
+            (
+                r#"{{ $l := list 1 }}{{ range 64 }}{{ $l = concat $l $l }}{{ end }}"#,
+                "concat",
+            ),
+            (
+                r#"{{ $s := "ab" }}{{ range 64 }}{{ $s = cat $s $s }}{{ end }}"#,
+                "cat",
+            ),
+            ("{{ until 100000 | uniq }}", "uniq"),
+            ("{{ until 200000 | sortAlpha }}", "sortAlpha"),
+            (
+                r#"{{ range 10 }}{{ genPrivateKey "rsa" }}{{ end }}"#,
+                "genPrivateKey",
+            ),
+            (r#"{{ range 10 }}{{ genCA "x" 1 }}{{ end }}"#, "genCA"),
+        ];
+        for (src, func) in cases {
+            let err = budget_error(src, 3_000_000, MEMORY);
+            assert!(err.starts_with("template: t:1:"), "{src}: {err}");
+            assert!(
+                err.contains(&format!("error calling {func}: ")),
+                "{src}: {err}"
+            );
+            assert!(
+                err.contains("budget") || err.contains("overflow"),
+                "{src}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn walks_over_shared_children_are_bounded() {
+        for func in [
+            "toJson",
+            "toYaml",
+            "toToml",
+            "deepCopy",
+            "toPrettyJson",
+            "print",
+        ] {
+            let src = format!("{}{{{{ {func} $d }}}}", shared_children(60));
+            let err = budget_error(&src, 1_000_000, 1 << 24);
+            assert!(
+                err.contains(&format!("error calling {func}: ")),
+                "{func}: {err}"
+            );
+            assert!(err.contains("budget"), "{func}: {err}");
+        }
+        // Two graphs built apart: a value is equal to itself without a look inside.
+        let twin = shared_children(60).replace("$d", "$e");
+        let src = format!("{}{twin}{{{{ deepEqual $d $e }}}}", shared_children(60));
+        let err = budget_error(&src, 1_000_000, 1 << 24);
+        assert!(
+            err.contains("error calling deepEqual: template work budget"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn budgets_leave_ordinary_templates_alone() {
+        let src = r#"{{ repeat 3 "ab" }} {{ until 3 }} {{ seq 3 }} {{ indent 2 "a\nb" | quote }} {{ replace "" "-" "abc" }} {{ list 3 1 2 | sortAlpha }} {{ list 1 1 2 | uniq }} {{ untilStep 0 10 4 }} {{ untilStep 1 9223372036854775807 9223372036854775807 }} {{ toJson (dict "a" (list 1 2)) }}"#;
+        assert_eq!(
+            render_budgeted(src, 10_000, 1 << 16).unwrap(),
+            r#"ababab [0 1 2] 1 2 3 "  a\n  b" -a-b-c- [1 2 3] [1 2] [0 4 8] [1] {"a":[1,2]}"#
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 use super::args::{add_ctx, n, s};
 use gotmpl::Param;
+use gotmpl::budget::reserve;
 use gotmpl::value::Value;
 use gotmpl::{CallCtx, Engine, FuncResult};
 
@@ -28,6 +29,8 @@ pub(super) fn register(e: &mut Engine) {
         Ok(Value::int(lo + (c.shared().next_random() % span) as i64))
     });
     add_ctx(e, "randBytes", &[Param::Int], |c, a| {
+        let count = n(a, 0).max(0) as u64;
+        reserve(count, count.saturating_mul(3))?;
         let bytes: Vec<u8> = (0..n(a, 0).max(0))
             .map(|_| c.shared().next_random() as u8)
             .collect();
@@ -68,6 +71,7 @@ fn pick(c: &mut CallCtx<'_, '_>, a: &[Value], alphabet: &str) -> FuncResult {
             "Unable to generate random string: count {count} is negative"
         ));
     }
+    reserve(count as u64, count as u64)?;
     let out: String = (0..count)
         .map(|_| chars[(c.shared().next_random() % chars.len() as u64) as usize])
         .collect();

@@ -3,6 +3,7 @@
 use super::args::{add, add_raw, bytes, n, s, str_list, strslice, strval, strval_bytes};
 use gotmpl::Engine;
 use gotmpl::Param;
+use gotmpl::budget::reserve;
 use gotmpl::value::Value;
 
 const S: Param = Param::Str;
@@ -47,11 +48,17 @@ pub(super) fn register(e: &mut Engine) {
         if count < 0 {
             return Err("strings: negative Repeat count".into());
         }
-        Ok(s(a, 1).repeat(count as usize).into())
+        let text = s(a, 1);
+        let Some(len) = text.len().checked_mul(count as usize) else {
+            return Err("strings: Repeat output length overflow".into());
+        };
+        reserve(0, len as u64)?;
+        Ok(text.repeat(count as usize).into())
     });
     add(e, "quote", &[], Some(A), |a| Ok(quote_all(a, true)));
     add(e, "squote", &[], Some(A), |a| Ok(quote_all(a, false)));
     add(e, "cat", &[], Some(A), |a| {
+        reserve(0, text_bytes(a))?;
         let parts: Vec<String> = a
             .iter()
             .filter(|v| !v.is_nil())
@@ -60,13 +67,24 @@ pub(super) fn register(e: &mut Engine) {
         Ok(parts.join(" ").into())
     });
     add(e, "indent", &[I, S], None, |a| {
-        Ok(indent(n(a, 0), s(a, 1)).into())
+        Ok(indent(n(a, 0), s(a, 1))?.into())
     });
     add(e, "nindent", &[I, S], None, |a| {
-        Ok(format!("\n{}", indent(n(a, 0), s(a, 1))).into())
+        Ok(format!("\n{}", indent(n(a, 0), s(a, 1))?).into())
     });
     add(e, "replace", &[S, S, S], None, |a| {
-        Ok(s(a, 2).replace(s(a, 0), s(a, 1)).into())
+        let (old, new, text) = (s(a, 0), s(a, 1), s(a, 2));
+        if new.len() > old.len() {
+            // An empty needle matches between every two characters.
+            let matches = if old.is_empty() {
+                text.chars().count() + 1
+            } else {
+                text.matches(old).count()
+            };
+            let grows = (matches as u64).saturating_mul((new.len() - old.len()) as u64);
+            reserve(0, grows.saturating_add(text.len() as u64))?;
+        }
+        Ok(text.replace(old, new).into())
     });
     add(e, "contains", &[S, S], None, |a| {
         Ok(Value::Bool(s(a, 1).contains(s(a, 0))))
@@ -85,6 +103,10 @@ pub(super) fn register(e: &mut Engine) {
             .into())
     });
     add(e, "join", &[S, A], None, |a| {
+        if let Value::List(l) = &a[1] {
+            let seps = (l.items.len() as u64).saturating_mul(s(a, 0).len() as u64);
+            reserve(0, seps.saturating_add(text_bytes(&l.items)))?;
+        }
         Ok(strslice(&a[1]).join(s(a, 0)).into())
     });
     add(e, "splitList", &[S, S], None, |a| {
@@ -104,7 +126,11 @@ pub(super) fn register(e: &mut Engine) {
     });
     add(e, "sortAlpha", &[A], None, |a| {
         let mut v = match &a[0] {
-            Value::List(_) => strslice(&a[0]),
+            Value::List(l) => {
+                let n = l.items.len() as u64;
+                reserve(n * u64::from(n.max(2).ilog2()), text_bytes(&l.items))?;
+                strslice(&a[0])
+            }
             other => vec![strval(other)],
         };
         v.sort();
@@ -199,9 +225,22 @@ fn quote_all(a: &[Value], double: bool) -> Value {
     Value::go_string(out)
 }
 
-fn indent(spaces: i64, v: &str) -> String {
+fn indent(spaces: i64, v: &str) -> Result<String, String> {
+    let lines = memchr::memchr_iter(b'\n', v.as_bytes()).count() as u64 + 1;
+    reserve(
+        0,
+        lines.saturating_mul(spaces.max(0) as u64) + v.len() as u64,
+    )?;
     let pad = " ".repeat(spaces.max(0) as usize);
-    format!("{pad}{}", v.replace('\n', &format!("\n{pad}")))
+    Ok(format!("{pad}{}", v.replace('\n', &format!("\n{pad}"))))
+}
+
+/// Bytes of the strings among `values` (an upper bound's main part for what joins them).
+fn text_bytes(values: &[Value]) -> u64 {
+    values
+        .iter()
+        .map(|v| v.str_bytes().map_or(16, <[u8]>::len) as u64)
+        .sum()
 }
 
 /// Go's `strings.SplitN`: `n < 0` = all parts; an empty separator splits into characters.
@@ -418,7 +457,8 @@ fn wrap(width: i64, s: &str, newline: &str) -> String {
     let mut out: Vec<String> = Vec::new();
     for line in s.split('\n') {
         let mut rest = line.trim_start_matches(' ');
-        while rest.chars().count() > width {
+        // `nth`, not `count`: a long line must not be counted again at every break.
+        while rest.chars().nth(width).is_some() {
             let head: String = rest.chars().take(width + 1).collect();
             match head.rfind(' ') {
                 Some(i) if i > 0 => {

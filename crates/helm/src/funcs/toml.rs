@@ -14,6 +14,11 @@ pub(super) fn register(e: &mut Engine) {
         })
     });
     add(e, "toToml", &[Param::Any], None, |a| {
+        // The encoder recurses without a depth limit of its own: a map that contains itself
+        // is refused (Go's encoder overflows its stack on one).
+        if gotmpl::budget::walk(&a[0])?.too_deep {
+            return Err(gotmpl::value::CYCLE_ERROR.into());
+        }
         let mut enc = Encoder::default();
         match &a[0] {
             Value::Map(_) => enc.table(&[], &a[0]),

@@ -297,6 +297,8 @@ pub fn to_yaml(v: &Value) -> Result<String, String> {
 /// `pretty` = Helm's `toYamlPretty` (go-yaml v3 with indent 2): lists indented under their
 /// key, no folding of long lines, numbers as Go holds them.
 fn emit(v: &Value, pretty: bool) -> Result<String, String> {
+    // A dict whose children are shared encodes exponentially larger than it is.
+    gotmpl::budget::walk(v)?;
     let y = to_y(v, !pretty)?;
     let mut e = Emitter {
         out: String::new(),

@@ -109,11 +109,12 @@ impl Node {
         }
     }
 
-    /// The key/value entry of a mapping whose key is the scalar `key`.
+    /// The key/value entry of a mapping whose key is the scalar `key`. A repeated key is read
+    /// as Kubernetes' decoder and Go's YAML libraries read it: the last one wins.
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         self.as_map()?
             .iter()
-            .find(|(k, _)| k.scalar().is_some_and(|s| s.text == key))
+            .rfind(|(k, _)| k.scalar().is_some_and(|s| s.text == key))
             .map(|(k, v)| (k, v))
     }
 

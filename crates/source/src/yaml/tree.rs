@@ -23,6 +23,11 @@ pub struct Origin {
 
 /// Parses every document of a YAML stream. Documents with no content are left out.
 pub fn parse_documents(text: &str, origin: Origin) -> Result<Vec<Node>, YamlError> {
+    // YAML forbids control characters; the parser would report a NUL as the end of the stream,
+    // far from where it is.
+    if let Some(at) = memchr::memchr(0, text.as_bytes()) {
+        return Err(nul_error(text, at, origin));
+    }
     let strict = Builder::new(text, text, &[], origin).run();
     match strict {
         Err(err) => match relax_flow_indentation(text) {
@@ -32,6 +37,21 @@ pub fn parse_documents(text: &str, origin: Origin) -> Result<Vec<Node>, YamlErro
             None => Err(err),
         },
         ok => ok,
+    }
+}
+
+fn nul_error(text: &str, at: usize, origin: Origin) -> YamlError {
+    let before = &text[..at];
+    let line_start = memchr::memrchr(b'\n', before.as_bytes()).map_or(0, |i| i + 1);
+    let line = memchr::memchr_iter(b'\n', before.as_bytes()).count() as u32;
+    YamlError {
+        message: "NUL byte: control characters are not allowed in YAML".into(),
+        span: Span {
+            start: origin.offset + at,
+            end: origin.offset + at + 1,
+            line: origin.line + line + 1,
+            col: before[line_start..].chars().count() as u32 + 1,
+        },
     }
 }
 

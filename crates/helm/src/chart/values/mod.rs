@@ -7,6 +7,7 @@ pub mod strvals;
 
 use std::path::PathBuf;
 
+use source::bounded;
 use source::{InputError, Result};
 
 /// A values map: keys sorted, numbers f64 (files, `--set-json`) or i64 (`--set`).
@@ -40,9 +41,9 @@ impl ValueOptions {
             file::merge_maps(&mut base, file::parse_values(&shown, text)?);
         }
         let read_file = |p: &str| -> std::result::Result<String, String> {
-            std::fs::read(p)
+            bounded::read_file(std::path::Path::new(p), bounded::MAX_FILE_BYTES)
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .map_err(|e| format!("cannot read {p}: {e}"))
+                .map_err(|e| format!("{p}: {e}"))
         };
         let flags: [(&str, &[String], strvals::Mode<'_>); 5] = [
             ("--set-json", &self.json_values, strvals::Mode::Json),
@@ -59,9 +60,10 @@ impl ValueOptions {
                 strvals::Mode::Literal,
             ),
         ];
+        let mut items_left = strvals::MAX_LIST_ITEMS;
         for (flag, exprs, mode) in flags {
             for expr in exprs {
-                strvals::parse_into(expr, &mut base, mode).map_err(|e| {
+                strvals::parse_into(expr, &mut base, mode, &mut items_left).map_err(|e| {
                     InputError::new(format!("{flag} {expr}: {e}")).with_help(
                         "syntax: key.path=value,list[0].name=value; escape , and . with \\",
                     )
@@ -82,12 +84,11 @@ fn read_values_file(path: &std::path::Path) -> Result<(String, String)> {
         );
     }
     if shown == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|e| InputError::in_path("<stdin>", format!("cannot read values: {e}")))?;
+        let text = bounded::read_text_stream(std::io::stdin(), bounded::MAX_FILE_BYTES)
+            .map_err(|e| InputError::in_path("<stdin>", format!("values: {e}")))?;
         return Ok(("<stdin>".into(), text));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::in_path(&shown, format!("cannot read values file: {e}")))?;
+    let text = bounded::read_text_file(path, bounded::MAX_FILE_BYTES)
+        .map_err(|e| InputError::in_path(&shown, format!("values file: {e}")))?;
     Ok((shown, text))
 }

@@ -28,20 +28,34 @@ const MAX_NESTED_NAME_LEVEL: usize = 30;
 /// Nesting bound of `a[0][0]…`: Helm has none (Go stacks grow); ours keeps recursion bounded.
 const MAX_NESTED_INDEX_LEVEL: usize = 1000;
 
-/// Parses one `--set`-style expression into `dest`.
-pub fn parse_into(expr: &str, dest: &mut Values, mode: Mode<'_>) -> Result<(), String> {
+/// List items that all the expressions of one run may create, the `null`s that fill a list up
+/// to an index included. Helm bounds only each index: `k1[65535]=1,k2[65535]=1,…` would
+/// make gigabytes of nulls.
+pub const MAX_LIST_ITEMS: usize = 1 << 20;
+
+/// Parses one `--set`-style expression into `dest`; the list items it creates are taken from
+/// `items_left` (start it at [`MAX_LIST_ITEMS`] for a run).
+pub fn parse_into(
+    expr: &str,
+    dest: &mut Values,
+    mode: Mode<'_>,
+    items_left: &mut usize,
+) -> Result<(), String> {
     let mut p = Parser {
         chars: expr.chars().collect(),
         pos: 0,
         mode,
+        items_left: *items_left,
     };
-    loop {
+    let result = loop {
         match p.key(dest, 0) {
             Ok(()) => {}
-            Err(Halt::End) => return Ok(()),
-            Err(Halt::Fail(message)) => return Err(message),
+            Err(Halt::End) => break Ok(()),
+            Err(Halt::Fail(message)) => break Err(message),
         }
-    }
+    };
+    *items_left = p.items_left;
+    result
 }
 
 /// Why parsing stopped: the input ran out (the normal end) or it is wrong.
@@ -60,6 +74,7 @@ struct Parser<'a> {
     chars: Vec<char>,
     pos: usize,
     mode: Mode<'a>,
+    items_left: usize,
 }
 
 /// What `{a,b}` reading found.
@@ -80,6 +95,37 @@ impl Parser<'_> {
 
     fn literal(&self) -> bool {
         matches!(self.mode, Mode::Literal)
+    }
+
+    fn set_index(
+        &mut self,
+        mut list: Vec<Value>,
+        index: usize,
+        value: Value,
+    ) -> (Vec<Value>, Step) {
+        if index > MAX_INDEX {
+            return (
+                list,
+                fail(format!(
+                    "index of {index} is greater than maximum supported index of {MAX_INDEX}"
+                )),
+            );
+        }
+        let added = (index + 1).saturating_sub(list.len());
+        if added > self.items_left {
+            return (
+                list,
+                fail(format!(
+                    "the expressions create more than {MAX_LIST_ITEMS} list items together"
+                )),
+            );
+        }
+        self.items_left -= added;
+        if added > 0 {
+            list.resize(index + 1, Value::Null);
+        }
+        list[index] = value;
+        (list, Ok(()))
     }
 
     /// Characters up to one of `stop` (consumed, returned), `\` escaping (except in literal
@@ -227,7 +273,7 @@ impl Parser<'_> {
                     }
                 };
                 match value {
-                    Ok(v) => set_index(list, index, v),
+                    Ok(v) => self.set_index(list, index, v),
                     Err(e) => (list, Err(e)),
                 }
             }
@@ -245,7 +291,7 @@ impl Parser<'_> {
                     }
                 };
                 match self.list_item(current, next, level, nesting + 1) {
-                    (inner, Ok(())) => set_index(list, index, Value::Array(inner)),
+                    (inner, Ok(())) => self.set_index(list, index, Value::Array(inner)),
                     (_, err) => (list, err),
                 }
             }
@@ -255,7 +301,7 @@ impl Parser<'_> {
                     _ => Map::new(),
                 };
                 match self.key(&mut inner, level) {
-                    Ok(()) => set_index(list, index, Value::Object(inner)),
+                    Ok(()) => self.set_index(list, index, Value::Object(inner)),
                     err => (list, err),
                 }
             }
@@ -381,22 +427,6 @@ fn set(data: &mut Values, key: &str, value: Value) {
     }
 }
 
-fn set_index(mut list: Vec<Value>, index: usize, value: Value) -> (Vec<Value>, Step) {
-    if index > MAX_INDEX {
-        return (
-            list,
-            fail(format!(
-                "index of {index} is greater than maximum supported index of {MAX_INDEX}"
-            )),
-        );
-    }
-    if list.len() <= index {
-        list.resize(index + 1, Value::Null);
-    }
-    list[index] = value;
-    (list, Ok(()))
-}
-
 fn not_a(wanted: &str, key: &str, found: &Value) -> String {
     format!(
         "cannot set {key:?} as a {wanted}: it already holds {}",
@@ -411,7 +441,7 @@ mod tests {
 
     fn parse(expr: &str, mode: Mode<'_>) -> Result<Value, String> {
         let mut out = Values::new();
-        parse_into(expr, &mut out, mode).map(|()| Value::Object(out))
+        parse_into(expr, &mut out, mode, &mut { MAX_LIST_ITEMS }).map(|()| Value::Object(out))
     }
 
     fn set_ok(expr: &str) -> Value {
@@ -515,7 +545,7 @@ mod tests {
         for input in &inputs {
             for mode in [Mode::Typed, Mode::Json, Mode::Literal] {
                 let mut out = Values::new();
-                let _ = parse_into(input, &mut out, mode);
+                let _ = parse_into(input, &mut out, mode, &mut { MAX_LIST_ITEMS });
             }
         }
     }
@@ -532,6 +562,19 @@ mod tests {
         assert!(parse(&format!("a{}=1", ".b".repeat(40)), Mode::Typed).is_err());
         let mut existing = Values::new();
         existing.insert("a".into(), json!("text"));
-        assert!(parse_into("a.b=1", &mut existing, Mode::Typed).is_err());
+        assert!(parse_into("a.b=1", &mut existing, Mode::Typed, &mut 10).is_err());
+    }
+
+    #[test]
+    fn list_items_are_counted_across_expressions() {
+        let mut out = Values::new();
+        let mut left = 100_000;
+        parse_into("a[65535]=1", &mut out, Mode::Typed, &mut left).unwrap();
+        assert_eq!(left, 100_000 - 65536);
+        // Setting an index that exists creates nothing.
+        parse_into("a[3]=2", &mut out, Mode::Typed, &mut left).unwrap();
+        assert_eq!(left, 100_000 - 65536);
+        let err = parse_into("b[65535]=1", &mut out, Mode::Typed, &mut left).unwrap_err();
+        assert!(err.contains("more than 1048576 list items"), "{err}");
     }
 }

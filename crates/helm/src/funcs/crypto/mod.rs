@@ -25,7 +25,7 @@ pub(super) fn register(e: &mut Engine) {
     e.register(
         "genCA",
         Func::new(&[s_, i], None, |c, a| {
-            let key = rsa::Key::generate(2048, &mut rng(c));
+            let key = rsa_key(c, 2048)?;
             Ok(cert_value(c, s(a, 0), &[], &[], n(a, 1), &key, None))
         }),
     );
@@ -39,7 +39,7 @@ pub(super) fn register(e: &mut Engine) {
     e.register(
         "genSelfSignedCert",
         Func::new(&[s_, l, l, i], None, |c, a| {
-            let key = rsa::Key::generate(2048, &mut rng(c));
+            let key = rsa_key(c, 2048)?;
             let (ips, dns) = (strings(&a[1]), strings(&a[2]));
             Ok(cert_value(c, s(a, 0), &ips, &dns, n(a, 3), &key, None))
         }),
@@ -55,7 +55,7 @@ pub(super) fn register(e: &mut Engine) {
     e.register(
         "genSignedCert",
         Func::new(&[s_, l, l, i, a], None, |c, a| {
-            let key = rsa::Key::generate(2048, &mut rng(c));
+            let key = rsa_key(c, 2048)?;
             signed(c, a, &key)
         }),
     );
@@ -288,12 +288,24 @@ fn cert_value(
     )
 }
 
+/// Steps a 2048-bit RSA key costs: generating one takes as long as rendering a few million
+/// template nodes, and a chart may ask for hundreds.
+const RSA_2048_STEPS: u64 = 2_000_000;
+
+/// A new RSA key, charged to the render's work budget first (twice the bits: about eight
+/// times the work).
+fn rsa_key(c: &mut CallCtx<'_, '_>, bits: usize) -> Result<rsa::Key, String> {
+    let scale = (bits as u64 / 2048).max(1).pow(3);
+    gotmpl::budget::reserve(RSA_2048_STEPS * scale, 0)?;
+    Ok(rsa::Key::generate(bits, &mut rng(c)))
+}
+
 fn gen_private_key(c: &mut CallCtx<'_, '_>, a: &[Value]) -> FuncResult {
     let random =
         |len: usize| -> Vec<u8> { (0..len).map(|_| c.shared().next_random() as u8).collect() };
     let pem = match s(a, 0) {
         "rsa" => {
-            let key = rsa::Key::generate(4096, &mut rng(c));
+            let key = rsa_key(c, 4096)?;
             der::pem("RSA PRIVATE KEY", &key.private_der())
         }
         "ecdsa" => {
