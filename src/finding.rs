@@ -187,6 +187,9 @@ pub struct Finding {
     pub suppressed: Option<Suppression>,
     /// For diff findings: the changed part of the resource (paths and a unified diff).
     pub diff: Option<String>,
+    /// For diff findings: where the baseline writes the changed part (its template line when
+    /// rollguard rendered the baseline).
+    pub baseline: Option<Location>,
 }
 
 impl Finding {
@@ -202,6 +205,7 @@ impl Finding {
             chart,
             suppressed: None,
             diff: None,
+            baseline: None,
         }
     }
 
@@ -258,5 +262,112 @@ impl Finding {
             hash = hash.wrapping_mul(0x100000001b3);
         }
         format!("{hash:016x}")
+    }
+}
+
+/// Lines listed in the help of a finding that stands for its repeats.
+const REPEATS_LISTED: usize = 10;
+
+/// Findings that say the same thing about the same resource in the same file, only at other
+/// places, become one: 8,000 copies of one `DROP COLUMN` are one hazard, and a report that
+/// repeats it 8,000 times buries the others. The first stays, and its help says where the
+/// repeats are. Suppressed and counting findings are never merged with each other.
+pub fn collapse_repeats(findings: Vec<Finding>) -> Vec<Finding> {
+    type Key = (
+        usize,
+        &'static str,
+        Severity,
+        String,
+        Option<ResourceId>,
+        Option<String>,
+        bool,
+    );
+    let mut first: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut repeats: Vec<Vec<String>> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let key = (
+            f.chart,
+            f.rule.id,
+            f.severity,
+            f.message.clone(),
+            f.resource.clone(),
+            f.location.as_ref().map(|l| l.file.name.clone()),
+            f.suppressed.is_some(),
+        );
+        match first.get(&key) {
+            Some(&i) => repeats[i].push(
+                f.location
+                    .as_ref()
+                    .map_or_else(String::new, |l| format!("{}:{}", l.span.line, l.span.col)),
+            ),
+            None => {
+                first.insert(key, out.len());
+                out.push(f);
+                repeats.push(Vec::new());
+            }
+        }
+    }
+    for (f, lines) in out.iter_mut().zip(repeats) {
+        if lines.is_empty() {
+            continue;
+        }
+        let mut listed: Vec<String> = lines.iter().take(REPEATS_LISTED).cloned().collect();
+        if lines.len() > REPEATS_LISTED {
+            listed.push("…".into());
+        }
+        let note = format!(
+            "the same finding repeats {} more time{} in this file (at {})",
+            lines.len(),
+            if lines.len() == 1 { "" } else { "s" },
+            listed.join(", ")
+        );
+        f.help = Some(match f.help.take() {
+            Some(h) => format!("{h}\n{note}"),
+            None => note,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod collapse_tests {
+    use super::*;
+    use crate::rules;
+
+    #[test]
+    fn repeats_of_one_finding_become_one_that_lists_them() {
+        let meta = rules::find("sql-drop-column").expect("rule");
+        let file = source::SourceFile::new("m.sql", "x\n".repeat(30));
+        let at = |line: u32| {
+            let mut f = Finding::new(meta, 0, "drops column `t.c`");
+            f.location = Some(Location {
+                file: file.clone(),
+                span: source::Span {
+                    start: 0,
+                    end: 1,
+                    line,
+                    col: 1,
+                },
+                template: None,
+            });
+            f
+        };
+        let mut other = at(2);
+        other.message = "drops column `t.d`".into();
+        let mut suppressed = at(3);
+        suppressed.suppressed = Some(Suppression::Comment);
+        let mut findings = vec![at(1), other, suppressed];
+        findings.extend((4..20).map(at));
+        let out = collapse_repeats(findings);
+        assert_eq!(out.len(), 3);
+        assert_eq!(
+            out[0].help.as_deref(),
+            Some(
+                "the same finding repeats 16 more times in this file (at 4:1, 5:1, 6:1, 7:1, 8:1, 9:1, 10:1, 11:1, 12:1, 13:1, …)"
+            )
+        );
+        assert_eq!(out[1].help, None);
+        assert_eq!(out[2].help, None);
     }
 }

@@ -538,6 +538,25 @@ fn an_error_in_a_huge_document_does_not_echo_it() {
     );
 }
 
+#[test]
+fn one_statement_repeated_thousands_of_times_is_one_finding() {
+    let dir = tmp();
+    write(
+        dir.path(),
+        "db/V1__drop.sql",
+        "ALTER TABLE t DROP COLUMN c;\n".repeat(8000),
+    );
+    let out = run(dir.path(), &["check", "--migrations", "db"]).go();
+    out.verdict();
+    let text = out.stdout();
+    assert!(text.contains("repeats 7999 more times"), "{text}");
+    assert!(
+        out.stdout.len() < 16 * 1024,
+        "{} bytes of report",
+        out.stdout.len()
+    );
+}
+
 // ---- baselines that cannot be read are errors ------------------------------------------------
 
 #[test]

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 
 use crate::accepted;
 use crate::cli::{CheckArgs, FailOn};
+use crate::finding;
 use crate::inputs::{self, Inputs};
 use crate::report::{Format, Report};
 use crate::rules;
@@ -44,6 +45,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         findings.extend(found);
     }
     suppress::apply_suppressions(&mut findings, &charts, &settings);
+    let mut findings = finding::collapse_repeats(findings);
     if let Some(path) = &args.accepted {
         accepted::apply(path, &mut findings)?;
     }

@@ -49,6 +49,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &api::ApiDeprecated,
         &api::RollbackTargetApiRemoved,
         &chart_meta::KubeVersionIncompatible,
+        &chart_meta::UpgradeRenderFails,
         &crd::CrdChanged,
         &storage_diff::PvcRemoved,
         &storage_diff::PvcStorageClassChanged,
@@ -124,6 +125,12 @@ pub fn run(chart: &ChartModel, chart_index: usize, settings: &Settings) -> Vec<F
         );
         if let Some(severity) = settings.severity_override(meta.id) {
             out[start..].iter_mut().for_each(|f| f.severity = severity);
+        }
+        if let Some(diff) = &cx.diff {
+            out[start..]
+                .iter_mut()
+                .filter(|f| f.diff.is_some())
+                .for_each(|f| f.baseline = framework::baseline_location(diff, f));
         }
     }
     out

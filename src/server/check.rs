@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Parser;
-use lsp_types::{CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Range, Uri};
+use lsp_types::{
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, NumberOrString,
+    Range, Uri,
+};
 use serde_json::json;
 
 use crate::cli::{Cli, Command};
@@ -16,7 +19,8 @@ use crate::finding::{Finding, Location, Severity};
 use crate::inputs::BaselineCache;
 use source::{InputError, Overlay};
 
-use super::text::range;
+use super::text::{path_to_uri, range};
+use source::shown::clean;
 
 /// The baseline when `.rollguard.yaml` names none: the last commit.
 pub const DEFAULT_BASE: &str = "HEAD";
@@ -61,8 +65,13 @@ impl Checker {
         match check::run(&args) {
             Ok(outcome) => {
                 let mut by_file = ByFile::new();
-                for finding in outcome.report.findings.iter().filter(|f| f.counts()) {
-                    let (path, diagnostic) = self.diagnostic(chart, finding);
+                let report = &outcome.report;
+                for finding in report.findings.iter().filter(|f| f.counts()) {
+                    let label = report
+                        .charts
+                        .get(finding.chart)
+                        .and_then(|c| c.baseline.as_deref());
+                    let (path, diagnostic) = self.diagnostic(chart, finding, label);
                     by_file.entry(path).or_default().push(diagnostic);
                 }
                 by_file
@@ -71,13 +80,19 @@ impl Checker {
         }
     }
 
-    fn diagnostic(&self, chart: &Path, finding: &Finding) -> (PathBuf, Diagnostic) {
+    /// `baseline` is the label of the chart's baseline (`git:HEAD`).
+    fn diagnostic(
+        &self,
+        chart: &Path,
+        finding: &Finding,
+        baseline: Option<&str>,
+    ) -> (PathBuf, Diagnostic) {
         let (path, range) = match &finding.location {
             Some(location) => place(chart, location),
             None => (chart.join("Chart.yaml"), Range::default()),
         };
         let rule = finding.rule.id;
-        let mut message = finding.message.clone();
+        let mut message = clean(&finding.message).into_owned();
         message.push_str(&format!("\nOn a rollback: {}.", finding.effect.describe()));
         if let Some(help) = &finding.help {
             message.push_str(&format!("\nFix: {help}"));
@@ -97,12 +112,41 @@ impl Checker {
             code_description,
             source: Some("rollguard".into()),
             message,
-            related_information: None,
+            related_information: related(chart, finding, baseline),
             tags: None,
             data: Some(json!({"rule": rule, "resource": resource})),
         };
         (path, diagnostic)
     }
+}
+
+/// For a diff finding: where the baseline writes what changed, quoted, since the work tree's
+/// file at that line may now say something else.
+fn related(
+    chart: &Path,
+    finding: &Finding,
+    baseline: Option<&str>,
+) -> Option<Vec<DiagnosticRelatedInformation>> {
+    let location = finding.baseline.as_ref()?;
+    let (path, range) = place(chart, location);
+    let uri = path_to_uri(&path)?;
+    let line = location
+        .file
+        .text
+        .lines()
+        .nth(location.span.line.saturating_sub(1) as usize)
+        .unwrap_or("")
+        .trim();
+    let message = format!(
+        "the baseline ({}) has, at line {}: {}",
+        baseline.unwrap_or("previous revision"),
+        location.span.line,
+        clean(line)
+    );
+    Some(vec![DiagnosticRelatedInformation {
+        location: lsp_types::Location { uri, range },
+        message,
+    }])
 }
 
 /// The baseline of `chart`: the `base` of its `.rollguard.yaml`, else [`DEFAULT_BASE`]. A config
@@ -159,7 +203,7 @@ pub fn on_disk(chart: &Path, name: &str) -> PathBuf {
 /// the template line a render error names, else the chart's `Chart.yaml`.
 pub fn error_diagnostics(chart: &Path, error: &InputError) -> ByFile {
     let (path, range) = error_place(chart, error);
-    let mut message = error.message.clone();
+    let mut message = clean(&error.message).into_owned();
     if let Some(help) = &error.help {
         message.push_str(&format!("\n{help}"));
     }

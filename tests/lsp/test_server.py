@@ -203,3 +203,21 @@ async def test_malformed_requests_are_answered_and_the_server_stays_up(client):
     assert result is None
     _, deployment = chart_file(client, "templates/deployment.yaml")
     await until(client, deployment, has("liveness-kills-before-startup"))
+
+
+async def test_a_diff_finding_points_at_the_baseline_line_it_changes(client):
+    pvc = open_file(client, "templates/pvc.yaml")
+    await until(client, pvc, has("pvc-no-keep-policy"))
+    # Line 9: `  storageClassName: {{ .Values.storage.storageClass | quote }}`
+    start = len("  storageClassName: ")
+    change(client, pvc, 2, 8, start, start + len("{{ .Values.storage.storageClass | quote }}"),
+           '"fast-ssd"')
+    found = await until(client, pvc, has("pvc-storage-class-changed"))
+    [changed] = [d for d in found if d.code == "pvc-storage-class-changed"]
+    assert changed.severity == types.DiagnosticSeverity.Error
+    assert changed.range.start.line == 8
+    [baseline] = changed.related_information
+    assert baseline.location.uri == pvc
+    assert baseline.location.range.start.line == 8
+    assert "git:HEAD" in baseline.message
+    assert "storageClassName: {{ .Values.storage.storageClass | quote }}" in baseline.message

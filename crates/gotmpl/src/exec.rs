@@ -60,6 +60,8 @@ enum At<'a> {
     Cmd(&'a Command),
     Pipe(&'a Pipe),
     Template(&'a TemplateCall),
+    /// A place without a node to show (template text), for an error that names only where.
+    Pos(u32),
 }
 
 impl At<'_> {
@@ -70,6 +72,7 @@ impl At<'_> {
             At::Cmd(c) => Some(c.pos),
             At::Pipe(p) => Some(p.pos),
             At::Template(t) => Some(t.pos),
+            At::Pos(p) => Some(*p),
         }
     }
 }
@@ -77,7 +80,7 @@ impl At<'_> {
 impl fmt::Display for At<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            At::None => Ok(()),
+            At::None | At::Pos(_) => Ok(()),
             At::Arg(a) => write!(f, "{a}"),
             At::Cmd(c) => write!(f, "{c}"),
             At::Pipe(p) => write!(f, "{p}"),
@@ -222,10 +225,11 @@ impl<'a> Exec<'a> {
         let (location, context) = match self.at.pos() {
             Some(pos) => {
                 let (line, col) = tree.line_col(pos);
-                (
-                    format!("{}:{}:{}", tree.parse_name, line, col),
-                    Some(self.at.to_string()),
-                )
+                let context = match self.at {
+                    At::Pos(_) => None,
+                    at => Some(at.to_string()),
+                };
+                (format!("{}:{}:{}", tree.parse_name, line, col), context)
             }
             None => (tree.name.clone(), None),
         };
@@ -293,7 +297,19 @@ impl<'a> Exec<'a> {
     }
 
     fn walk(&mut self, dot: &Val, node: &'a Node) -> R<()> {
-        self.step(1)?;
+        if !self.shared.budget.step(1) {
+            let pos = match node {
+                Node::Text { start, .. } => Some(*start),
+                Node::Action(p) => Some(p.pos),
+                Node::If(b) | Node::With(b) | Node::Range(b) => Some(b.pipe.pos),
+                Node::Template(t) => Some(t.pos),
+                Node::Break | Node::Continue => None,
+            };
+            if let Some(pos) = pos {
+                self.at(At::Pos(pos));
+            }
+            return Err(self.budget_error(None));
+        }
         match node {
             Node::Text { start, end } => {
                 let text = &self.tree.src[*start as usize..*end as usize];

@@ -49,7 +49,8 @@ pub(super) fn register(e: &mut Engine) {
             return Err("strings: negative Repeat count".into());
         }
         let text = s(a, 1);
-        let Some(len) = text.len().checked_mul(count as usize) else {
+        // Go's check: the length must fit in a Go int.
+        let Some(len) = (text.len() as i64).checked_mul(count) else {
             return Err("strings: Repeat output length overflow".into());
         };
         reserve(0, len as u64)?;
