@@ -52,6 +52,17 @@ pub struct ChartSource {
     pub revision: i64,
     /// The `crds/` files (path in the chart, text), which Helm installs once and never upgrades.
     pub crds: Vec<(String, Arc<SourceFile>)>,
+    /// The chart renders as an install but, rendered as the upgrade of its baseline, stops at
+    /// `fail` or `required`: the objects are the install's.
+    pub upgrade_failure: Option<TemplateFailure>,
+}
+
+/// A `fail` or `required` that stopped a render: its message and the template line.
+#[derive(Debug, Clone)]
+pub struct TemplateFailure {
+    pub message: String,
+    pub file: Arc<SourceFile>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]

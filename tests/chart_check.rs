@@ -372,3 +372,48 @@ fn a_change_in_crds_is_reported_because_helm_never_upgrades_it() {
         unchanged.stdout
     );
 }
+
+#[test]
+fn an_upgrade_that_stops_at_fail_is_an_error_at_the_template_line() {
+    // 2.0.0 renamed its Secret: rendered as the upgrade of 1.0.0, its lookup finds no current
+    // password and the chart fails, as `helm upgrade` would.
+    let run = check(
+        "fixtures/charts/upgrade-render-fails",
+        &["--base-chart", "fixtures/charts/upgrade-render-fails.base"],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        at(&run, "upgrade-render-fails"),
+        (
+            "fixtures/charts/upgrade-render-fails/templates/secret.yaml".into(),
+            7
+        )
+    );
+    let message = run.findings("upgrade-render-fails")[0]["message"].to_string();
+    assert!(
+        message.contains("You must provide your current passwords"),
+        "{message}"
+    );
+    // 1.9.0 already had the Secret: the upgrade's lookup finds it and reuses the password.
+    let safe = check(
+        "fixtures/charts/upgrade-render-fails",
+        &["--base-chart", "fixtures/charts/upgrade-render-fails.safe"],
+    );
+    assert!(
+        safe.findings("upgrade-render-fails").is_empty(),
+        "{}",
+        safe.stdout
+    );
+    let notes = safe.json()["notes"].to_string();
+    assert!(
+        notes.contains("rendered as revision 2 (an upgrade of revision 1, assumed)"),
+        "{notes}"
+    );
+    // Without a baseline it is an install: nothing to report.
+    let install = check("fixtures/charts/upgrade-render-fails", &[]);
+    assert!(
+        install.findings("upgrade-render-fails").is_empty(),
+        "{}",
+        install.stdout
+    );
+}

@@ -14,7 +14,7 @@ use crate::manifest::{Object, load_stream};
 use crate::model::{ChartInfo, ChartModel, ChartSource, chart_name};
 use crate::progress::Progress;
 use crate::sql;
-use helm::engine::ReleaseOptions;
+use helm::engine::{Cluster, ReleaseOptions};
 use source::{Result, SourceFile};
 
 use super::generated::Generated;
@@ -28,7 +28,7 @@ pub(super) fn check_charts(
     base: Option<&Baseline>,
     kube_version: KubeVersion,
     dialect: Option<sql::Dialect>,
-) -> Result<Vec<(ChartModel, Option<String>)>> {
+) -> Result<Vec<(ChartModel, Vec<String>)>> {
     let options = release_options(&args.chart, Some(kube_version));
     let progress = Progress::new("checking charts", paths.len());
     let results: Vec<Result<_>> = paths
@@ -43,7 +43,8 @@ pub(super) fn check_charts(
     results.into_iter().collect()
 }
 
-/// One chart: rendered, with its baseline, and a note when `--base REF` has no such chart.
+/// One chart: its baseline, then the chart rendered as the upgrade of that baseline, and
+/// notes for the report (what was assumed of the revisions; `--base REF` without the chart).
 fn check_chart(
     args: &CheckArgs,
     path: &Path,
@@ -51,24 +52,31 @@ fn check_chart(
     options: &ReleaseOptions,
     kube_version: KubeVersion,
     dialect: Option<sql::Dialect>,
-) -> Result<(ChartModel, Option<String>)> {
-    let rendered = render_chart(args, path, options, kube_version)?;
-    let mut generated = rendered.generated;
-    let base = match base {
-        Some(b) => Some(b.clone()),
-        None => {
-            let (base, base_generated) = chart_baseline(args, path, options, kube_version)?;
-            generated.extend(base_generated);
-            base
-        }
+) -> Result<(ChartModel, Vec<String>)> {
+    let (base, mut generated) = match base {
+        Some(b) => (Some(b.clone()), Generated::default()),
+        None => chart_baseline(args, path, options, kube_version)?,
     };
-    let note = match (&base, &args.base) {
-        (None, Some(reference)) => Some(format!(
+    let mut notes = Vec::new();
+    if let (None, Some(reference)) = (&base, &args.base) {
+        notes.push(format!(
             "{} has no Chart.yaml at {reference}: a new chart, no baseline",
             path.display()
-        )),
-        _ => None,
-    };
+        ));
+    }
+    let upgrade = base.as_ref().map(|b| upgrade_options(options, b));
+    if let (Some((upgrade, assumed)), Renderer::Native) = (&upgrade, args.renderer) {
+        notes.push(format!(
+            "{} rendered as revision {} (an upgrade of revision {}{}), its `lookup` seeing the baseline's objects",
+            path.display(),
+            upgrade.release.revision,
+            upgrade.release.revision - 1,
+            if *assumed { ", assumed" } else { ", from the release record" }
+        ));
+    }
+    let new_options = upgrade.as_ref().map_or(options, |(o, _)| o);
+    let rendered = render_chart(args, path, new_options, options, kube_version)?;
+    generated.extend(rendered.generated);
     let info = ChartInfo {
         path: path.display().to_string(),
         name: rendered.name,
@@ -77,7 +85,43 @@ fn check_chart(
     };
     let mut model = ChartModel::new(info, rendered.objects, base, rendered.source, dialect);
     model.generated = generated;
-    Ok((model, note))
+    Ok((model, notes))
+}
+
+/// Helm renders an upgrade at the baseline's revision + 1, with `.Release.IsUpgrade`, and its
+/// `lookup` sees what the baseline put in the cluster. The baseline's revision is the release
+/// record's, else the one the run renders at (`--revision`, 1): then it is assumed.
+fn upgrade_options(options: &ReleaseOptions, base: &Baseline) -> (ReleaseOptions, bool) {
+    let current = base.current();
+    let number = current.number.map(i64::from);
+    let mut upgrade = options.clone();
+    upgrade.release.revision = number.unwrap_or(options.release.revision) + 1;
+    upgrade.release.is_upgrade = true;
+    upgrade.cluster = Some(Arc::new(cluster_of(&current.objects)));
+    (upgrade, number.is_none())
+}
+
+/// The baseline's objects as the cluster holds them after its upgrade: hooks deleted once they
+/// succeeded are gone; objects without a namespace are in the release's.
+fn cluster_of(objects: &[Object]) -> Cluster {
+    let kept = objects.iter().filter(|o| {
+        !o.hook.as_ref().is_some_and(|h| {
+            h.delete_policies
+                .as_ref()
+                .is_some_and(|p| p.iter().any(|p| p == "hook-succeeded"))
+        })
+    });
+    Cluster::new(kept.map(|o| {
+        let mut json = o.root.to_json();
+        if let Some(metadata) = json.get_mut("metadata").and_then(|m| m.as_object_mut())
+            && !o.id.namespace.is_empty()
+        {
+            metadata
+                .entry("namespace")
+                .or_insert_with(|| o.id.namespace.clone().into());
+        }
+        json
+    }))
 }
 
 /// A chart's new revision as the rules see it.
@@ -90,11 +134,13 @@ struct ChartRender {
     generated: Generated,
 }
 
-/// Renders `path` with the chosen renderer, with the run's values and release settings.
+/// Renders `path` with the chosen renderer, with the run's values and release settings
+/// (`options`; `install` when they stand for an upgrade that stops at `fail`/`required`).
 fn render_chart(
     args: &CheckArgs,
     path: &Path,
     options: &ReleaseOptions,
+    install: &ReleaseOptions,
     kube_version: KubeVersion,
 ) -> Result<ChartRender> {
     let namespace = &args.chart.namespace;
@@ -109,13 +155,9 @@ fn render_chart(
             generated: Generated::default(),
         });
     }
-    let rendered = native::render_path(
-        path,
-        &args.chart.value_options(),
-        options,
-        true,
-        &args.overlay,
-    )?;
+    let values = args.chart.value_options();
+    let rendered =
+        native::render_path_as_upgrade(path, &values, options, install, true, &args.overlay)?;
     Ok(ChartRender {
         name: rendered.name,
         version: Some(rendered.version),
@@ -124,8 +166,13 @@ fn render_chart(
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,
             sql_files: rendered.sql_files,
-            revision: options.release.revision,
+            revision: if rendered.upgrade_failure.is_some() {
+                install.release.revision
+            } else {
+                options.release.revision
+            },
             crds: rendered.crds,
+            upgrade_failure: rendered.upgrade_failure,
         }),
         generated: rendered.generated,
     })
@@ -141,7 +188,7 @@ fn chart_baseline(
     kube_version: KubeVersion,
 ) -> Result<Rendered> {
     if let Some(base) = &args.base_chart {
-        let rendered = render_chart(args, base, options, kube_version)?;
+        let rendered = render_chart(args, base, options, options, kube_version)?;
         let label = format!("chart:{}", base.display());
         let crds = rendered.source.map(|s| s.crds);
         let base = rerendered(label, rendered.version, rendered.objects, crds);

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::cli::ChartArgs;
 use crate::kube::{ApiTable, KubeVersion};
+use crate::model::TemplateFailure;
 use helm::chart::{LoadedRelease, ValueOptions};
 use helm::engine::Capabilities;
 use helm::engine::{Release, Rendered};
@@ -40,6 +41,9 @@ pub struct RenderedChart {
     pub crds: Vec<(String, Arc<SourceFile>)>,
     /// What the render generated at random, never to be printed.
     pub generated: Generated,
+    /// Set when the chart was to render as an upgrade and stopped at `fail` or `required`,
+    /// while it renders as an install (which is then what the rest of the check reads).
+    pub upgrade_failure: Option<TemplateFailure>,
 }
 
 /// Loads and renders `path` (a chart directory or `.tgz`); files `overlay` holds are read
@@ -66,6 +70,71 @@ pub fn render_outputs(
     render(&loaded, &path.display().to_string(), options)
 }
 
+/// Loads `path` and renders it as `options` say; a render as an upgrade that stops at `fail`
+/// or `required` while the chart renders as an install is not an input error: the install
+/// render is returned with the failure ([`RenderedChart::upgrade_failure`]).
+pub fn render_path_as_upgrade(
+    path: &Path,
+    values: &ValueOptions,
+    options: &ReleaseOptions,
+    install: &ReleaseOptions,
+    include_hooks: bool,
+    overlay: &Overlay,
+) -> Result<RenderedChart> {
+    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
+    let shown = path.display().to_string();
+    let error = match render_release(&loaded, options) {
+        Ok(rendered) => return assemble(&loaded, &shown, options, rendered, include_hooks),
+        Err(e) => e,
+    };
+    let Some((location, message)) = error.template_failure() else {
+        return Err(render_error(&shown, &error));
+    };
+    let failure = template_failure(&loaded, &shown, location, message);
+    let Ok(rendered) = render_release(&loaded, install) else {
+        return Err(render_error(&shown, &error));
+    };
+    let mut chart = assemble(&loaded, &shown, install, rendered, include_hooks)?;
+    chart.upgrade_failure = Some(failure);
+    Ok(chart)
+}
+
+/// Where a `fail` or `required` stopped (`app/templates/x.yaml:LINE:COL`), in the template
+/// file as reports name it.
+fn template_failure(
+    loaded: &LoadedRelease,
+    shown: &str,
+    location: &str,
+    message: &str,
+) -> TemplateFailure {
+    let mut parts = location.rsplitn(3, ':');
+    let col: u32 = parts.next().and_then(|c| c.parse().ok()).unwrap_or(1);
+    let line: u32 = parts.next().and_then(|l| l.parse().ok()).unwrap_or(1);
+    let path = parts.next().unwrap_or(location);
+    let sources = stream::template_sources(loaded, shown);
+    let file = sources
+        .get(path)
+        .cloned()
+        .unwrap_or_else(|| SourceFile::new(format!("{shown}/{path}"), ""));
+    let start = source::line_starts(&file.text)
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or(0);
+    let start = (start + col.saturating_sub(1) as usize).min(file.text.len());
+    let end = file.text[start..]
+        .find('\n')
+        .map_or(file.text.len(), |i| start + i);
+    TemplateFailure {
+        message: message.trim().to_string(),
+        file,
+        span: Span {
+            start,
+            end,
+            line,
+            col,
+        },
+    }
+}
+
 /// Renders a loaded chart; `shown` is how the chart's location is written in reports.
 pub fn render_loaded(
     loaded: &LoadedRelease,
@@ -74,6 +143,17 @@ pub fn render_loaded(
     include_hooks: bool,
 ) -> Result<RenderedChart> {
     let rendered = render(loaded, shown, options)?;
+    assemble(loaded, shown, options, rendered, include_hooks)
+}
+
+/// The stream and what only a native render tells, from the rendered templates.
+fn assemble(
+    loaded: &LoadedRelease,
+    shown: &str,
+    options: &ReleaseOptions,
+    rendered: BTreeMap<String, Rendered>,
+    include_hooks: bool,
+) -> Result<RenderedChart> {
     let generated = generated(loaded, shown, options, &rendered)?;
     let sources = stream::template_sources(loaded, shown);
     let stream = stream::with_sources(&rendered, &sources, shown, include_hooks);
@@ -91,6 +171,7 @@ pub fn render_loaded(
             .collect(),
         crds: chart_files(&loaded.root, shown, &is_crd_file),
         generated,
+        upgrade_failure: None,
     })
 }
 
@@ -158,8 +239,11 @@ fn render(
     shown: &str,
     options: &ReleaseOptions,
 ) -> Result<BTreeMap<String, Rendered>> {
-    render_release(loaded, options)
-        .map_err(|e| InputError::in_path(shown, format!("rendering failed: {}", e.helm_message())))
+    render_release(loaded, options).map_err(|e| render_error(shown, &e))
+}
+
+fn render_error(shown: &str, e: &helm::Error) -> InputError {
+    InputError::in_path(shown, format!("rendering failed: {}", e.helm_message()))
 }
 
 /// Release settings for rendering. With a target version, charts see the API set that
@@ -191,6 +275,7 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
             memory: args.render_memory,
             timeout: Some(std::time::Duration::from_secs(args.render_timeout)),
         },
+        cluster: None,
     }
 }
 

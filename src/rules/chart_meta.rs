@@ -62,6 +62,63 @@ impl Rule for KubeVersionIncompatible {
     }
 }
 
+pub struct UpgradeRenderFails;
+
+static UPGRADE_RENDER_FAILS: RuleMeta = RuleMeta {
+    id: "upgrade-render-fails",
+    category: Category::Apis,
+    severity: Severity::Error,
+    effect: Effect::UpgradeFails,
+    summary: "the new revision rendered as an upgrade stops at `fail`/`required`: Helm refuses the upgrade as the pipeline runs it",
+    doc: "With a baseline, rollguard renders the new revision as Helm will: an upgrade \
+          (`.Release.IsUpgrade`, the baseline's revision + 1) whose `lookup` sees the baseline's \
+          objects. Some charts only check their upgrade path then — bitnami's \"you must provide \
+          your current passwords when upgrading\", a `required` value that only an upgrade needs. \
+          When that render stops at `fail` or `required` while the same chart and values render \
+          as an install, `helm upgrade` with these values will fail before anything is applied. \
+          The rest of the check reads the install render.",
+    fix: "Pass the values the message asks for (`-f`/`--set`, the same ones the pipeline gives \
+          `helm upgrade`), or fix the template's upgrade path.",
+};
+
+impl Rule for UpgradeRenderFails {
+    fn meta(&self) -> &'static RuleMeta {
+        &UPGRADE_RENDER_FAILS
+    }
+
+    fn check(&self, cx: &Context, out: &mut Emitter) {
+        let Some(failure) = cx
+            .chart
+            .source
+            .as_ref()
+            .and_then(|s| s.upgrade_failure.as_ref())
+        else {
+            return;
+        };
+        let message = format!(
+            "rendered as an upgrade, chart {} stops with `{}`: Helm refuses the upgrade with these values",
+            cx.chart.info.name,
+            failure
+                .message
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim()
+        );
+        let mut finding = Finding::new(&UPGRADE_RENDER_FAILS, cx.chart_index, message);
+        finding.location = Some(Location {
+            file: failure.file.clone(),
+            span: failure.span,
+            template: None,
+        });
+        finding.help = Some(
+            "give the values the message asks for, as the pipeline gives them to helm upgrade"
+                .to_string(),
+        );
+        out.push(finding);
+    }
+}
+
 pub struct LookupDependent;
 
 static LOOKUP_DEPENDENT: RuleMeta = RuleMeta {
@@ -71,7 +128,8 @@ static LOOKUP_DEPENDENT: RuleMeta = RuleMeta {
     effect: Effect::NotReverted,
     summary: "templates call `lookup`: output depends on live cluster state",
     doc: "`lookup` reads live objects from the cluster while Helm renders. What it returns is not \
-          part of the release: `helm template` (and rollguard) render it as empty, the real \
+          part of the release: `helm template` renders it as empty (rollguard too, except that \
+          the upgrade render of a chart with a baseline sees the baseline's objects), the real \
           upgrade sees the cluster, and a rollback re-applies the stored manifest without asking \
           again. Typical uses (reusing a generated password) are fine; anything whose output \
           changes with the cluster cannot be judged statically and is not reverted by a rollback.",
@@ -131,6 +189,21 @@ mod tests {
             [("kube-version-incompatible", Severity::Error, 3)]
         );
         assert_eq!(case(">=1.21.0-0"), NONE);
+    }
+
+    #[test]
+    fn an_upgrade_render_that_stops_is_an_error_at_the_template_line() {
+        let message = "\nPASSWORDS ERROR: You must provide your current passwords when upgrading the release.";
+        assert_eq!(
+            manifest(POD)
+                .upgrade_fails(message, 7)
+                .findings(&UpgradeRenderFails),
+            [("upgrade-render-fails", Severity::Error, 7)]
+        );
+        assert_eq!(
+            manifest(POD).revision(2).findings(&UpgradeRenderFails),
+            NONE
+        );
     }
 
     #[test]

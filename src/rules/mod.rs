@@ -49,6 +49,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &api::ApiDeprecated,
         &api::RollbackTargetApiRemoved,
         &chart_meta::KubeVersionIncompatible,
+        &chart_meta::UpgradeRenderFails,
         &crd::CrdChanged,
         &storage_diff::PvcRemoved,
         &storage_diff::PvcStorageClassChanged,

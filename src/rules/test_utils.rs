@@ -98,6 +98,7 @@ impl Case {
             sql_files: Vec::new(),
             revision: 1,
             crds: Vec::new(),
+            upgrade_failure: None,
         });
         self
     }
@@ -114,6 +115,26 @@ impl Case {
         };
         self.source.get_or_insert_with(ChartSource::default).crds = files(new, "app");
         self.base_crds = Some(files(old, "app@base"));
+        self
+    }
+
+    /// Rendered as an upgrade, the chart stopped at `fail` with `message` on line `line` of
+    /// `templates/secret.yaml`.
+    pub fn upgrade_fails(mut self, message: &str, line: u32) -> Case {
+        let file = SourceFile::new("templates/secret.yaml", "x\n".repeat(line as usize));
+        let start = (line as usize - 1) * 2;
+        self.source
+            .get_or_insert_with(ChartSource::default)
+            .upgrade_failure = Some(crate::model::TemplateFailure {
+            message: message.to_string(),
+            file,
+            span: Span {
+                start,
+                end: start + 1,
+                line,
+                col: 1,
+            },
+        });
         self
     }
 

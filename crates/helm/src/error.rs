@@ -25,6 +25,17 @@ impl Error {
             Error::Template(e) => helm_message(e),
         }
     }
+
+    /// A chart that stopped itself with `fail` or `required`: where (`FILE:LINE:COL`, the
+    /// template path first) and its message.
+    pub fn template_failure(&self) -> Option<(&str, &str)> {
+        let Error::Template(gotmpl::Error::Exec(e)) = self else {
+            return None;
+        };
+        let start = e.msg.find(WARN_START)? + WARN_START.len();
+        let end = start + e.msg[start..].find(WARN_END)?;
+        Some((e.location.as_str(), &e.msg[start..end]))
+    }
 }
 
 impl std::fmt::Display for Error {

@@ -3,9 +3,11 @@
 //! order; this module builds each chart's root objects (`objects`: `.Files`, `.Capabilities`)
 //! and runs the engine over the release's templates (`templates`).
 
+mod cluster;
 pub(crate) mod objects;
 mod templates;
 
+pub use cluster::Cluster;
 pub use gotmpl::{DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS};
 pub use objects::Capabilities;
 pub use templates::{Release, Rendered};
@@ -36,6 +38,8 @@ pub struct ReleaseOptions {
     /// prints text only, while `check` points findings at template lines.
     pub without_source_map: bool,
     pub budget: RenderBudget,
+    /// What `lookup` sees; `None` is `helm template`'s empty cluster.
+    pub cluster: Option<std::sync::Arc<Cluster>>,
 }
 
 /// What rendering one chart may spend ([`gotmpl::budget`]): a chart is attacker-controlled
@@ -108,6 +112,7 @@ fn render_here(
         })
         .collect();
     let (seed, clock, budget) = (options.seed, options.clock, options.budget.clone());
+    let cluster = options.cluster.clone();
     let setup = move |engine: &mut Engine| {
         engine.limits.stack_budget = gotmpl::stack_budget_for(stack);
         engine.limits.seed = seed;
@@ -116,6 +121,9 @@ fn render_here(
         engine.limits.max_memory = budget.memory;
         engine.limits.timeout = budget.timeout;
         funcs::register(engine);
+        if let Some(cluster) = cluster {
+            funcs::register_lookup(engine, cluster);
+        }
     };
     execute_units(&templates, &units, setup, !options.without_source_map)
 }
@@ -176,7 +184,7 @@ fn collect(
 
 /// A value as Helm holds it in `map[string]interface{}`: file numbers are float64, `--set`
 /// integers int64 (the chart layer's conversion contract).
-fn go_value(v: &Json) -> Value {
+pub(crate) fn go_value(v: &Json) -> Value {
     match v {
         Json::Null => Value::Nil,
         Json::Bool(b) => Value::Bool(*b),
@@ -242,6 +250,33 @@ mod tests {
     }
 
     const CHART_YAML: (&str, &str) = ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+
+    #[test]
+    fn lookup_sees_the_cluster_it_is_given() {
+        let files = [
+            CHART_YAML,
+            (
+                "templates/t.yaml",
+                "{{ with (lookup \"v1\" \"Secret\" .Release.Namespace \"db\").data }}{{ .password }}{{ else }}none{{ end }}",
+            ),
+        ];
+        let empty = render(&files, None, &ReleaseOptions::default());
+        assert_eq!(empty["c/templates/t.yaml"].text, "none");
+        let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "rel-ns"}, "data": {"password": "czNjcmV0"}});
+        let options = ReleaseOptions {
+            release: Release {
+                namespace: "rel-ns".into(),
+                ..Release::default()
+            },
+            cluster: Some(std::sync::Arc::new(Cluster::new([secret]))),
+            ..ReleaseOptions::default()
+        };
+        assert_eq!(
+            render(&files, None, &options)["c/templates/t.yaml"].text,
+            "czNjcmV0"
+        );
+    }
 
     #[test]
     fn user_values_and_capabilities() {

@@ -10,6 +10,8 @@ mod dicts;
 pub(crate) mod encoding;
 pub(crate) mod glob;
 mod helm;
+
+pub(crate) use helm::register_lookup;
 mod json_errors;
 mod lists;
 mod math;
