@@ -15,6 +15,7 @@ mod migrations;
 mod pipeline;
 mod probes;
 mod pvc;
+mod secret_regenerated;
 mod sql;
 mod storage_diff;
 #[cfg(test)]
@@ -71,6 +72,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &external::ExternalConfigMap,
         &external::ExternalSecret,
         &config_rollout::ConfigChangeWithoutRollout,
+        &secret_regenerated::SecretRegeneratedOnUpgrade,
         &chart_meta::LookupDependent,
         &pipeline::MissingHistoryMax,
         &pipeline::MissingAtomic,
