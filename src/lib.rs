@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod diff;
 pub mod finding;
+pub mod generated;
 pub mod inputs;
 pub mod kube;
 pub mod manifest;

@@ -12,7 +12,7 @@ use source::Span;
 
 use crate::baseline::Baseline;
 use crate::finding::Severity;
-use crate::inputs::generated::Generated;
+use crate::generated::Generated;
 use crate::kube::KubeVersion;
 use crate::manifest::Object;
 use crate::manifest::refs::RefKind;

@@ -17,8 +17,8 @@ use crate::sql;
 use helm::engine::ReleaseOptions;
 use source::{Result, SourceFile};
 
-use super::generated::Generated;
 use super::native::{self, release_options};
+use crate::generated::Generated;
 
 /// Renders and models every chart, in parallel. Results keep the input order (and the first
 /// error in that order wins), so the report is the same bytes however the work was scheduled.

@@ -4,7 +4,6 @@
 //! helm invocations deploy them ([`pipelines`]) are this module's parts.
 
 pub mod charts;
-pub mod generated;
 pub mod helm_binary;
 pub mod native;
 pub mod pipelines;
@@ -221,7 +220,7 @@ fn add_migrations(
                 ..sql::Migrations::default()
             },
             source: None,
-            generated: generated::Generated::default(),
+            generated: crate::generated::Generated::default(),
         });
     }
     Ok(())

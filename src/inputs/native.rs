@@ -18,7 +18,7 @@ use helm::engine::{ReleaseOptions, RenderBudget, render_release};
 use helm::stream;
 use source::Span;
 
-use super::generated::Generated;
+use crate::generated::Generated;
 use source::yaml::{Origin, parse_single};
 use source::{InputError, Result};
 use source::{Overlay, SourceFile};

@@ -114,7 +114,9 @@ impl Checker {
             message,
             related_information: related(chart, finding, baseline),
             tags: None,
-            data: Some(json!({"rule": rule, "resource": resource})),
+            data: Some(
+                json!({"rule": rule, "category": finding.rule.category.as_str(), "resource": resource}),
+            ),
         };
         (path, diagnostic)
     }

@@ -82,6 +82,21 @@ impl Documents {
         overlay
     }
 
+    /// The text of `path`: the open document's, else the file's (charts cap files at 5 MB).
+    pub fn text(&self, path: &Path) -> Option<String> {
+        if let Some(doc) = self.open.get(path) {
+            return Some(doc.text.clone());
+        }
+        let file = std::fs::File::open(path).ok()?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut std::io::Read::take(file, MAX_DOCUMENT_BYTES as u64),
+            &mut text,
+        )
+        .ok()?;
+        Some(text)
+    }
+
     pub fn versions(&self) -> BTreeMap<PathBuf, i32> {
         self.open
             .iter()

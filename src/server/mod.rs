@@ -8,11 +8,13 @@
 //! fatal. Checks run on a worker thread ([`worker`]) so the editor's requests are answered
 //! while a large chart renders.
 
+mod actions;
 mod check;
 mod documents;
 mod text;
 mod transport;
 mod worker;
+mod yaml_lines;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -24,10 +26,11 @@ use lsp_server::{ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{self as note, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
-    Diagnostic, ExecuteCommandOptions, InitializeParams, InitializeResult,
-    PublishDiagnosticsParams, SaveOptions, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, Uri,
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, Diagnostic,
+    ExecuteCommandOptions, Hover, HoverContents, HoverProviderCapability, InitializeParams,
+    InitializeResult, MarkupContent, MarkupKind, NumberOrString, PublishDiagnosticsParams,
+    SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -192,8 +195,65 @@ impl Server {
                 }
                 Ok(Value::Null)
             }
+            req::HoverRequest::METHOD => {
+                let params: lsp_types::HoverParams = params(request.params)?;
+                to_value(self.hover(&params.text_document_position_params))
+            }
+            req::CodeActionRequest::METHOD => {
+                let params: lsp_types::CodeActionParams = params(request.params)?;
+                to_value(self.code_actions(&params))
+            }
             other => Err((ErrorCode::MethodNotFound, format!("{other} is not served"))),
         }
+    }
+
+    /// The explanation of every rule whose finding covers the position.
+    fn hover(&self, at: &lsp_types::TextDocumentPositionParams) -> Option<Hover> {
+        let path = uri_to_path(&at.text_document.uri)?;
+        let position = (at.position.line, at.position.character);
+        let mut found: Vec<&Diagnostic> = self
+            .published
+            .get(&path)?
+            .values()
+            .flatten()
+            .filter(|d| {
+                let (start, end) = (d.range.start, d.range.end);
+                (start.line, start.character) <= position && position <= (end.line, end.character)
+            })
+            .collect();
+        found.sort_by_key(|d| (d.range.start.line, d.range.start.character));
+        let mut pages: Vec<String> = Vec::new();
+        for diagnostic in &found {
+            let Some(NumberOrString::String(rule)) = &diagnostic.code else {
+                continue;
+            };
+            if let Ok(page) = crate::commands::rules::explain(rule, true)
+                && !pages.contains(&page)
+            {
+                pages.push(page);
+            }
+        }
+        if pages.is_empty() {
+            return None;
+        }
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: pages.join("\n---\n\n"),
+            }),
+            range: found.first().map(|d| d.range),
+        })
+    }
+
+    fn code_actions(&self, params: &lsp_types::CodeActionParams) -> Vec<lsp_types::CodeAction> {
+        let Some(path) = uri_to_path(&params.text_document.uri) else {
+            return Vec::new();
+        };
+        let Some(text) = self.documents.text(&path) else {
+            return Vec::new();
+        };
+        let read = |file: &std::path::Path| self.documents.text(file);
+        actions::actions(&path, &text, &params.context.diagnostics, &read)
     }
 
     fn initialize(&mut self, params: &InitializeParams) {
@@ -348,6 +408,11 @@ fn initialize_result() -> InitializeResult {
     InitializeResult {
         capabilities: ServerCapabilities {
             text_document_sync: Some(TextDocumentSyncCapability::Options(sync)),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                ..CodeActionOptions::default()
+            })),
             execute_command_provider: Some(ExecuteCommandOptions {
                 commands: vec![CHECK_COMMAND.to_string()],
                 ..ExecuteCommandOptions::default()

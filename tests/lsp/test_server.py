@@ -221,3 +221,114 @@ async def test_a_diff_finding_points_at_the_baseline_line_it_changes(client):
     assert baseline.location.range.start.line == 8
     assert "git:HEAD" in baseline.message
     assert "storageClassName: {{ .Values.storage.storageClass | quote }}" in baseline.message
+
+
+def apply_edits(text, edits):
+    """The text after `edits` (LSP TextEdits, applied from the last to the first)."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(position):
+        return min(starts[min(position.line, len(lines))] + position.character, len(text))
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character),
+                       reverse=True):
+        text = text[:offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+    return text
+
+
+async def code_actions(client, uri, diagnostic):
+    return await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=diagnostic.range,
+        context=types.CodeActionContext(diagnostics=[diagnostic])))
+
+
+def only(diagnostics, rule):
+    [found] = [d for d in diagnostics if d.code == rule]
+    return found
+
+
+def titled(actions, words):
+    [found] = [a for a in actions if words in a.title]
+    return found
+
+
+async def test_the_keep_policy_action_annotates_the_claim_and_the_finding_goes(client):
+    pvc = open_file(client, "templates/pvc.yaml")
+    keep = only(await until(client, pvc, has("pvc-no-keep-policy")), "pvc-no-keep-policy")
+    actions = await code_actions(client, pvc, keep)
+    fix = titled(actions, "helm.sh/resource-policy: keep")
+    assert fix.kind == types.CodeActionKind.QuickFix and fix.is_preferred
+    [edit] = fix.edit.changes[pvc]
+    text = chart_file(client, "templates/pvc.yaml")[0].read_text()
+    fixed = apply_edits(text, [edit])
+    assert "metadata:\n  annotations:\n    helm.sh/resource-policy: keep\n  name:" in fixed
+    replace_all(client, pvc, 2, fixed)
+    await until(client, pvc, lacks("pvc-no-keep-policy"))
+
+
+async def test_probe_actions_cover_the_declared_startup_time(client):
+    deployment = open_file(client, "templates/deployment.yaml")
+    liveness = only(await until(client, deployment, has("liveness-kills-before-startup")),
+                    "liveness-kills-before-startup")
+    actions = await code_actions(client, deployment, liveness)
+    text = chart_file(client, "templates/deployment.yaml")[0].read_text()
+    delay = titled(actions, "initialDelaySeconds to 60")
+    assert "initialDelaySeconds: 60\n" in apply_edits(text, delay.edit.changes[deployment])
+    startup = titled(actions, "startupProbe covering the declared 60s")
+    fixed = apply_edits(text, startup.edit.changes[deployment])
+    assert ("          startupProbe:\n            httpGet: {path: /healthz, port: 8080}\n"
+            "            periodSeconds: 10\n            failureThreshold: 6\n"
+            "          livenessProbe:\n") in fixed
+    replace_all(client, deployment, 2, fixed)
+    await until(client, deployment, lambda ds: len(ds) == 0)
+
+
+async def test_suppressing_a_finding_annotates_its_resource(client):
+    deployment = open_file(client, "templates/deployment.yaml")
+    liveness = only(await until(client, deployment, has("liveness-kills-before-startup")),
+                    "liveness-kills-before-startup")
+    actions = await code_actions(client, deployment, liveness)
+    suppress = titled(actions, "rollguard.dev/ignore")
+    text = chart_file(client, "templates/deployment.yaml")[0].read_text()
+    fixed = apply_edits(text, suppress.edit.changes[deployment])
+    assert "  annotations:\n    rollguard.dev/ignore: liveness-kills-before-startup\n" in fixed
+    replace_all(client, deployment, 2, fixed)
+    await until(client, deployment, lacks("liveness-kills-before-startup"))
+
+
+async def test_a_config_change_without_rollout_gets_a_checksum_annotation(client):
+    values = open_file(client, "values.yaml")
+    text = chart_file(client, "values.yaml")[0].read_text()
+    replace_all(client, values, 2, text.replace("LOG_LEVEL: info", "LOG_LEVEL: debug"))
+    _, configmap = chart_file(client, "templates/configmap.yaml")
+    stale = only(await until(client, configmap, has("config-change-without-rollout")),
+                 "config-change-without-rollout")
+    actions = await code_actions(client, configmap, stale)
+    checksum = titled(actions, "checksum/config")
+    deployment_path, deployment = chart_file(client, "templates/deployment.yaml")
+    fixed = apply_edits(deployment_path.read_text(), checksum.edit.changes[deployment])
+    assert ("      annotations:\n        checksum/config: {{ include (print $.Template.BasePath"
+            ' "/configmap.yaml") . | sha256sum }}\n') in fixed
+    open_file(client, "templates/deployment.yaml")
+    replace_all(client, deployment, 2, fixed)
+    await until(client, configmap, lacks("config-change-without-rollout"))
+
+
+async def test_hover_on_a_finding_explains_its_rule(client):
+    deployment = open_file(client, "templates/deployment.yaml")
+    liveness = only(await until(client, deployment, has("liveness-kills-before-startup")),
+                    "liveness-kills-before-startup")
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=deployment),
+        position=liveness.range.start))
+    assert hover.contents.kind == types.MarkupKind.Markdown
+    assert hover.contents.value.startswith("# `liveness-kills-before-startup`")
+    assert "## The fix" in hover.contents.value
+    nothing = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=deployment),
+        position=types.Position(line=0, character=0)))
+    assert nothing is None
