@@ -143,7 +143,7 @@ impl Case {
     pub fn regenerated(mut self, tokens: &[&str]) -> Case {
         self.source
             .get_or_insert_with(ChartSource::default)
-            .regenerated = crate::inputs::generated::Generated::of(tokens);
+            .regenerated = crate::generated::Generated::of(tokens);
         self
     }
 
