@@ -71,6 +71,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &timeout::TimeoutBelowStartup,
         &external::ExternalConfigMap,
         &external::ExternalSecret,
+        &external::DanglingReference,
         &config_rollout::ConfigChangeWithoutRollout,
         &secret_regenerated::SecretRegeneratedOnUpgrade,
         &chart_meta::LookupDependent,
