@@ -128,6 +128,7 @@ mod tests {
             text: text.to_string(),
             segments: Vec::new(),
             random,
+            calls: Vec::new(),
         }
     }
 

@@ -33,7 +33,7 @@ pub struct RenderedChart {
     pub stream: Arc<SourceFile>,
     /// `Chart.yaml`'s `kubeVersion` constraint and where it is written.
     pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
-    /// Template lines that call `lookup` (live cluster state).
+    /// The `lookup` calls the render executed (live cluster state).
     pub lookups: Vec<(Arc<SourceFile>, Span)>,
     /// The `.sql` files of the chart and its enabled subcharts, named as the report shows them.
     pub sql_files: Vec<Arc<SourceFile>>,
@@ -158,13 +158,14 @@ fn assemble(
     let sources = stream::template_sources(loaded, shown);
     let stream = stream::with_sources(&rendered, &sources, shown, include_hooks);
     let root = &loaded.root;
+    let lookups = lookups(&rendered, &sources);
     Ok(RenderedChart {
         name: root.name.clone(),
         version: root.metadata.version.clone(),
         outputs: rendered.into_iter().map(|(k, r)| (k, r.text)).collect(),
         stream,
         kube_constraint: kube_constraint(loaded, shown),
-        lookups: lookups(&sources),
+        lookups,
         sql_files: chart_files(&loaded.root, shown, &|name| name.ends_with(".sql"))
             .into_iter()
             .map(|(_, file)| file)
@@ -317,93 +318,104 @@ fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<S
     Some((constraint.to_string(), file, span))
 }
 
-/// Actions that call `lookup`, in every template the release parses (helpers included).
-fn lookups(sources: &HashMap<String, Arc<SourceFile>>) -> Vec<(Arc<SourceFile>, Span)> {
-    let mut found = Vec::new();
-    let mut files: Vec<&Arc<SourceFile>> = sources.values().collect();
-    files.sort_by(|a, b| a.name.cmp(&b.name));
-    for file in files {
-        for (start, end) in lookup_calls(&file.text) {
-            let before = &file.text[..start];
-            let line = before.matches('\n').count() as u32 + 1;
-            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-            found.push((
-                file.clone(),
-                Span {
-                    start,
-                    end,
-                    line,
-                    col,
+/// The `lookup` calls the render executed, each call site once, at the call: not the word in
+/// comments, helper names or branches the values skip. NOTES.txt is left out: its text is
+/// printed, never applied.
+fn lookups(
+    rendered: &BTreeMap<String, Rendered>,
+    sources: &HashMap<String, Arc<SourceFile>>,
+) -> Vec<(Arc<SourceFile>, Span)> {
+    let mut sites = BTreeMap::new();
+    for (path, template) in rendered {
+        if path.ends_with("/NOTES.txt") {
+            continue;
+        }
+        for call in template.calls.iter().filter(|c| &*c.func == "lookup") {
+            // Text run by `tpl` has no file of its own: the call is the template's.
+            let (file, span) = match sources.get(&*call.file) {
+                Some(file) => (file, call_span(file, call.offset, "lookup".len())),
+                None => match sources.get(path) {
+                    Some(file) => (file, Span::default()),
+                    None => continue,
                 },
-            ));
+            };
+            sites
+                .entry((file.name.clone(), span.start))
+                .or_insert_with(|| (file.clone(), span));
         }
     }
-    found
+    sites.into_values().collect()
 }
 
-/// Byte ranges from `{{` to a `lookup` word followed by white space, with no `}` between
-/// (regex `\{\{[^}]*?\blookup\s`).
-fn lookup_calls(text: &str) -> Vec<(usize, usize)> {
-    const WORD: &str = "lookup";
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(open) = memchr::memmem::find(&text.as_bytes()[from..], b"{{").map(|i| from + i) {
-        let body_end =
-            memchr::memchr(b'}', &text.as_bytes()[open + 2..]).map_or(text.len(), |i| open + 2 + i);
-        let body = &text[..body_end];
-        let call = memchr::memmem::find_iter(&body.as_bytes()[open + 2..], WORD).find_map(|i| {
-            let at = open + 2 + i;
-            let after = body[at + WORD.len()..]
-                .chars()
-                .next()
-                .filter(|c| c.is_whitespace())?;
-            let word_before = body[..at]
-                .chars()
-                .next_back()
-                .is_some_and(regex_syntax::is_word_character);
-            (!word_before).then(|| at + WORD.len() + after.len_utf8())
-        });
-        match call {
-            Some(end) => {
-                found.push((open, end));
-                from = end;
-            }
-            // Another `{{` before the `}` would find the same (no) call.
-            None => from = body_end.max(open + 1),
-        }
+/// The span of `len` bytes at `offset` of `file`, with its 1-based line and column.
+fn call_span(file: &SourceFile, offset: usize, len: usize) -> Span {
+    let before = file.text.get(..offset).unwrap_or("");
+    Span {
+        start: offset,
+        end: (offset + len).min(file.text.len()),
+        line: before.matches('\n').count() as u32 + 1,
+        col: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1,
     }
-    found
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-    use regex::Regex;
 
-    /// Texts built from the pieces the `lookup` scanner looks for, in any order.
-    fn pieces() -> impl Strategy<Value = String> {
-        let piece = prop::sample::select(vec![
-            " ", "\n", "\t", "\"", "x", ":", "{{", "}}", "lookup", "_", "é", "\u{a0}", "#",
-        ]);
-        prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
-    }
-
-    proptest! {
-        /// The hand-written scanner finds what the regex it replaces finds.
-        #[test]
-        fn lookup_scanner_matches_its_regex(doc in pieces()) {
-            let lookup = Regex::new(r"\{\{[^}]*?\blookup\s").unwrap();
-            let want_calls: Vec<(usize, usize)> =
-                lookup.find_iter(&doc).map(|m| (m.start(), m.end())).collect();
-            prop_assert_eq!(lookup_calls(&doc), want_calls);
+    /// Renders a chart made of `templates` (path under `templates/` → text).
+    fn render_chart(templates: &[(&str, &str)]) -> RenderedChart {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = dir.path().join("app");
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(
+            chart.join("Chart.yaml"),
+            "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        )
+        .unwrap();
+        std::fs::write(chart.join("values.yaml"), "reuse: false\n").unwrap();
+        for (path, text) in templates {
+            std::fs::write(chart.join("templates").join(path), text).unwrap();
         }
+        let options = ReleaseOptions::default();
+        render_path(
+            &chart,
+            &ValueOptions::default(),
+            &options,
+            true,
+            &Overlay::default(),
+        )
+        .unwrap()
     }
 
     #[test]
-    fn reads_lookups() {
-        let template =
-            "a: {{ (lookup \"v1\" \"Secret\" \"ns\" \"x\").data }}\nb: {{ .Values.lookupTable }}";
-        assert_eq!(lookup_calls(template), vec![(3, 14)]);
+    fn lookups_are_the_calls_the_render_ran() {
+        let helpers = "{{/* lookup \"v1\" \"Secret\" reads the live object */}}\n\
+            {{- define \"app.lookupSecret\" -}}\n\
+            {{- (lookup \"v1\" \"Secret\" .Release.Namespace \"app\").data -}}\n\
+            {{- end -}}\n";
+        let a = "a: {{ include \"app.lookupSecret\" . | quote }}\n\
+            {{- if .Values.reuse }}\nb: {{ lookup \"v1\" \"ConfigMap\" \"\" \"x\" }}{{ end }}\n";
+        let rendered = render_chart(&[
+            ("_helpers.tpl", helpers),
+            ("a.yaml", a),
+            (
+                "b.yaml",
+                "b: {{ include \"app.lookupSecret\" . | quote }}\n",
+            ),
+            ("NOTES.txt", "{{ lookup \"v1\" \"Pod\" \"\" \"\" }}"),
+        ]);
+        // The helper's call, once though two templates run it; not the comment, the branch
+        // the values skip, nor NOTES.txt.
+        let found: Vec<(String, u32, u32)> = rendered
+            .lookups
+            .iter()
+            .map(|(file, span)| (file.name.clone(), span.line, span.col))
+            .collect();
+        let helpers_file = found.first().map(|f| f.0.clone()).unwrap_or_default();
+        assert!(
+            helpers_file.ends_with("templates/_helpers.tpl"),
+            "{found:?}"
+        );
+        assert_eq!(found, [(helpers_file, 3, 6)]);
     }
 }

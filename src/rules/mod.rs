@@ -70,6 +70,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &timeout::TimeoutBelowStartup,
         &external::ExternalConfigMap,
         &external::ExternalSecret,
+        &external::DanglingReference,
         &config_rollout::ConfigChangeWithoutRollout,
         &chart_meta::LookupDependent,
         &pipeline::MissingHistoryMax,

@@ -188,7 +188,7 @@ impl Case {
             Some(v) => v.parse().unwrap_or_else(|e| panic!("{v}: {e}")),
             None => ApiTable::builtin().newest(),
         };
-        let settings = Config::default().settings(kube_version);
+        let settings = Config::default().settings(kube_version, "release-name");
         let cx = Context {
             chart: &chart,
             chart_index: 0,

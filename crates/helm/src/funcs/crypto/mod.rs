@@ -3,6 +3,7 @@
 //! random generator so that a seeded render is reproducible. Their bytes are never compared
 //! with Helm's (Helm's differ on every run too); their shape is what charts depend on.
 
+mod aes;
 mod der;
 mod rsa;
 
@@ -18,6 +19,7 @@ const CA_USAGE: u8 = 0x80 | 0x20 | 0x04;
 const LEAF_USAGE: u8 = 0x80 | 0x20;
 
 pub(super) fn register(e: &mut Engine) {
+    aes::register(e);
     let s_ = Param::Str;
     let l = Param::List;
     let i = Param::Int;
