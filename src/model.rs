@@ -55,6 +55,9 @@ pub struct ChartSource {
     /// The chart renders as an install but, rendered as the upgrade of its baseline, stops at
     /// `fail` or `required`: the objects are the install's.
     pub upgrade_failure: Option<TemplateFailure>,
+    /// Values every upgrade generates anew (no `lookup` keeps them): see
+    /// [`crate::inputs::native::RenderedChart::regenerated`].
+    pub regenerated: Generated,
 }
 
 /// A `fail` or `required` that stopped a render: its message and the template line.

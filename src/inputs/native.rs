@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use crate::cli::ChartArgs;
 use crate::kube::{ApiTable, KubeVersion};
+use crate::manifest::{Object, load_stream};
 use crate::model::{Lookup, TemplateFailure};
 use helm::chart::{LoadedRelease, ValueOptions};
-use helm::engine::Capabilities;
+use helm::engine::{Capabilities, Cluster};
 use helm::engine::{Release, Rendered};
 use helm::engine::{ReleaseOptions, RenderBudget, render_release};
 use helm::stream;
@@ -41,6 +42,10 @@ pub struct RenderedChart {
     pub crds: Vec<(String, Arc<SourceFile>)>,
     /// What the render generated at random, never to be printed.
     pub generated: Generated,
+    /// What every upgrade generates anew: values that change with the seed when the chart is
+    /// rendered as an upgrade whose `lookup` sees the previous revision's objects (of the
+    /// baseline; without one, the chart's own install), so no `lookup` kept them.
+    pub regenerated: Generated,
     /// Set when the chart was to render as an upgrade and stopped at `fail` or `required`,
     /// while it renders as an install (which is then what the rest of the check reads).
     pub upgrade_failure: Option<TemplateFailure>,
@@ -84,7 +89,11 @@ pub fn render_path_as_upgrade(
     let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
     let shown = path.display().to_string();
     let error = match render_release(&loaded, options) {
-        Ok(rendered) => return assemble(&loaded, &shown, options, rendered, include_hooks),
+        Ok(rendered) => {
+            let mut chart = assemble(&loaded, &shown, options, rendered, include_hooks)?;
+            chart.regenerated = regenerated(&loaded, &shown, options, &chart)?;
+            return Ok(chart);
+        }
         Err(e) => e,
     };
     let Some((location, message)) = error.template_failure() else {
@@ -97,6 +106,31 @@ pub fn render_path_as_upgrade(
     let mut chart = assemble(&loaded, &shown, install, rendered, include_hooks)?;
     chart.upgrade_failure = Some(failure);
     Ok(chart)
+}
+
+/// The values an upgrade of `chart` generates anew. Rendered as an upgrade, they are its own
+/// generated values; rendered as an install, the chart is rendered again as the upgrade of
+/// itself, its `lookup` seeing what the install created. A chart that cannot render as an
+/// upgrade of itself is left to `upgrade-render-fails` with a baseline: nothing is reported.
+fn regenerated(
+    loaded: &LoadedRelease,
+    shown: &str,
+    options: &ReleaseOptions,
+    chart: &RenderedChart,
+) -> Result<Generated> {
+    if options.release.is_upgrade || chart.generated.is_empty() {
+        return Ok(chart.generated.clone());
+    }
+    let objects = load_stream(&chart.stream, &options.release.namespace)?;
+    let mut upgrade = options.clone();
+    upgrade.release.revision += 1;
+    upgrade.release.is_upgrade = true;
+    upgrade.cluster = Some(Arc::new(cluster_of(&objects)));
+    upgrade.without_source_map = true;
+    match render_release(loaded, &upgrade) {
+        Ok(rendered) => generated(loaded, shown, &upgrade, &rendered),
+        Err(_) => Ok(Generated::default()),
+    }
 }
 
 /// Where a `fail` or `required` stopped (`app/templates/x.yaml:LINE:COL`), in the template
@@ -172,6 +206,7 @@ fn assemble(
             .collect(),
         crds: chart_files(&loaded.root, shown, &is_crd_file),
         generated,
+        regenerated: Generated::default(),
         upgrade_failure: None,
     })
 }
@@ -233,6 +268,29 @@ fn generated(
         rendered,
         &render(loaded, shown, &again)?,
     ))
+}
+
+/// The baseline's objects as the cluster holds them after its upgrade: hooks deleted once they
+/// succeeded are gone; objects without a namespace are in the release's.
+pub(super) fn cluster_of(objects: &[Object]) -> Cluster {
+    let kept = objects.iter().filter(|o| {
+        !o.hook.as_ref().is_some_and(|h| {
+            h.delete_policies
+                .as_ref()
+                .is_some_and(|p| p.iter().any(|p| p == "hook-succeeded"))
+        })
+    });
+    Cluster::new(kept.map(|o| {
+        let mut json = o.root.to_json();
+        if let Some(metadata) = json.get_mut("metadata").and_then(|m| m.as_object_mut())
+            && !o.id.namespace.is_empty()
+        {
+            metadata
+                .entry("namespace")
+                .or_insert_with(|| o.id.namespace.clone().into());
+        }
+        json
+    }))
 }
 
 fn render(

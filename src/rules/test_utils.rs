@@ -104,6 +104,7 @@ impl Case {
             revision: 1,
             crds: Vec::new(),
             upgrade_failure: None,
+            regenerated: Default::default(),
         });
         self
     }
@@ -140,6 +141,14 @@ impl Case {
                 col: 1,
             },
         });
+        self
+    }
+
+    /// A chart rollguard rendered whose upgrade generates `tokens` anew.
+    pub fn regenerated(mut self, tokens: &[&str]) -> Case {
+        self.source
+            .get_or_insert_with(ChartSource::default)
+            .regenerated = crate::generated::Generated::of(tokens);
         self
     }
 
