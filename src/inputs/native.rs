@@ -64,15 +64,14 @@ pub fn render_path(
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
-/// Loads `path` and renders each template, without assembling the stream (`rollguard render`
+/// Renders each template of a loaded chart, without assembling the stream (`rollguard render`
 /// prints it with [`stream::text`], or the outputs as they are).
-pub fn render_outputs(
+pub fn render_loaded_outputs(
+    loaded: &LoadedRelease,
     path: &Path,
-    values: &ValueOptions,
     options: &ReleaseOptions,
 ) -> Result<BTreeMap<String, Rendered>> {
-    let loaded = helm::chart::load(path, values)?;
-    render(&loaded, &path.display().to_string(), options)
+    render(loaded, &path.display().to_string(), options)
 }
 
 /// Loads `path` and renders it as `options` say; a render as an upgrade that stops at `fail`
