@@ -417,3 +417,41 @@ fn an_upgrade_that_stops_at_fail_is_an_error_at_the_template_line() {
         install.stdout
     );
 }
+
+#[test]
+fn a_password_every_upgrade_generates_anew_is_an_error() {
+    // stable/mysql: `randAlphaNum` with no lookup of the existing Secret, used by the pod.
+    let run = check("fixtures/charts/secret-regenerated-on-upgrade", &[]);
+    assert_eq!(
+        at(&run, "secret-regenerated-on-upgrade"),
+        (
+            "fixtures/charts/secret-regenerated-on-upgrade/templates/secrets.yaml".into(),
+            10
+        )
+    );
+    assert_eq!(
+        run.findings("secret-regenerated-on-upgrade")[0]["severity"],
+        "error"
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    // The value a user gives is the same on every upgrade.
+    let given = check(
+        "fixtures/charts/secret-regenerated-on-upgrade",
+        &["--set", "mysqlRootPassword=s3cret-pass"],
+    );
+    assert!(
+        given.findings("secret-regenerated-on-upgrade").is_empty(),
+        "{}",
+        given.stdout
+    );
+    // Reused through lookup, with or without a baseline.
+    let safe = "fixtures/charts/secret-regenerated-on-upgrade.safe";
+    for extra in [&[][..], &["--base-chart", safe][..]] {
+        let run = check(safe, extra);
+        assert!(
+            run.findings("secret-regenerated-on-upgrade").is_empty(),
+            "{}",
+            run.stdout
+        );
+    }
+}

@@ -126,13 +126,15 @@ static LOOKUP_DEPENDENT: RuleMeta = RuleMeta {
     category: Category::Configuration,
     severity: Severity::Info,
     effect: Effect::NotReverted,
-    summary: "templates call `lookup`: output depends on live cluster state",
+    summary: "a template executed `lookup` in this render: output depends on live cluster state",
     doc: "`lookup` reads live objects from the cluster while Helm renders. What it returns is not \
           part of the release: `helm template` renders it as empty (rollguard too, except that \
           the upgrade render of a chart with a baseline sees the baseline's objects), the real \
           upgrade sees the cluster, and a rollback re-applies the stored manifest without asking \
           again. Typical uses (reusing a generated password) are fine; anything whose output \
-          changes with the cluster cannot be judged statically and is not reverted by a rollback.",
+          changes with the cluster cannot be judged statically and is not reverted by a rollback. \
+          Reported once per call site that the render executed: not the word in comments, \
+          NOTES.txt, helper names or branches the values skip.",
     fix: "Prefer values or explicit Secrets over `lookup`; where it stays, make the template's \
           output the same whether or not the object exists.",
 };
@@ -151,7 +153,7 @@ impl Rule for LookupDependent {
                 &LOOKUP_DEPENDENT,
                 cx.chart_index,
                 format!(
-                    "{} calls `lookup`: what it renders depends on the live cluster, which neither rollguard nor a rollback sees",
+                    "this `lookup` in {} runs in this render: what it renders depends on the live cluster, which neither rollguard nor a rollback sees",
                     file.name
                 ),
             );

@@ -99,6 +99,7 @@ impl Case {
             revision: 1,
             crds: Vec::new(),
             upgrade_failure: None,
+            regenerated: Default::default(),
         });
         self
     }
@@ -135,6 +136,14 @@ impl Case {
                 col: 1,
             },
         });
+        self
+    }
+
+    /// A chart rollguard rendered whose upgrade generates `tokens` anew.
+    pub fn regenerated(mut self, tokens: &[&str]) -> Case {
+        self.source
+            .get_or_insert_with(ChartSource::default)
+            .regenerated = crate::generated::Generated::of(tokens);
         self
     }
 
@@ -188,7 +197,7 @@ impl Case {
             Some(v) => v.parse().unwrap_or_else(|e| panic!("{v}: {e}")),
             None => ApiTable::builtin().newest(),
         };
-        let settings = Config::default().settings(kube_version);
+        let settings = Config::default().settings(kube_version, "release-name");
         let cx = Context {
             chart: &chart,
             chart_index: 0,

@@ -357,6 +357,15 @@ impl Server {
                 touched.insert(path.clone());
             }
         }
+        // The chart's open documents are published even when clean: the editor learns that
+        // the check of its version is done.
+        touched.extend(
+            checked
+                .versions
+                .keys()
+                .filter(|path| path.starts_with(&checked.chart))
+                .cloned(),
+        );
         for (path, diagnostics) in checked.diagnostics {
             touched.insert(path.clone());
             self.published

@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 use super::error::ExecError;
 use super::parse::{Arg, Branch, Command, Node, Pipe, TemplateCall, Tree};
 use super::value::{IntTy, Value, lossy};
-use super::{CallCtx, Engine, Func, Param, Segment, Shared};
+use super::{Call, CallCtx, Engine, Func, Param, Segment, Shared};
 
 /// A value as the executor holds it. `iface` = its static Go type is `interface {}`; a nil
 /// without it is Go's invalid `reflect.Value` (what a missing map key becomes once piped).
@@ -849,6 +849,17 @@ impl<'a> Exec<'a> {
                 super::fmt::quote(name)
             ));
         };
+        if func.recorded {
+            let offset = ident.pos() as usize;
+            let (line, column) = self.tree.line_and_column(offset);
+            self.shared.record_call(Call {
+                func: name.into(),
+                file: self.tree.parse_name.clone(),
+                offset,
+                line,
+                column,
+            });
+        }
         self.eval_call(dot, name, func, node, args, final_)
     }
 
