@@ -593,3 +593,54 @@ fn renderer_helm_finds_what_the_native_renderer_finds() {
     }
     assert!(compared > 0, "no findings to compare");
 }
+
+/// `helm plugin install <this repository>` into an empty Helm home, then `helm rollguard check`:
+/// Helm 4.1.4 takes the plugin as a legacy (`cli/v1`) plugin, links the repository, and `-n`
+/// reaches rollguard as `HELM_NAMESPACE`. `ROLLGUARD_BIN` spares the install hook its build.
+#[test]
+fn helm_plugin_installs_and_runs() {
+    let helm = match helm() {
+        Ok(helm) => helm,
+        Err(why) => return println!("skipped: no helm binary: {why}"),
+    };
+    let home = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let helm_run = |args: &[&str]| {
+        let mut cmd = Command::new(&helm);
+        cmd.args(args)
+            .current_dir(repo)
+            .env_remove("HELM_PLUGINS")
+            .env_remove("HELM_NAMESPACE")
+            .env("HELM_DATA_HOME", home.path().join("data"))
+            .env("HELM_CONFIG_HOME", home.path().join("config"))
+            .env("HELM_CACHE_HOME", home.path().join("cache"))
+            .env("ROLLGUARD_BIN", env!("CARGO_BIN_EXE_rollguard"));
+        Run::of(&mut cmd)
+    };
+    let repo_arg = repo.display().to_string();
+    let install = helm_run(&["plugin", "install", &repo_arg]);
+    assert_eq!(install.code, 0, "{}{}", install.stdout, install.stderr);
+    assert!(helm_run(&["plugin", "list"]).stdout.contains("rollguard"));
+    let run = helm_run(&[
+        "rollguard",
+        "check",
+        "fixtures/charts/web-v1",
+        "-n",
+        "shop",
+        "--no-pipelines",
+        "--format",
+        "json",
+    ]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let namespaces: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["resource"].get("namespace"))
+        .collect();
+    assert!(
+        !namespaces.is_empty() && namespaces.iter().all(|n| *n == "shop"),
+        "{namespaces:?}"
+    );
+}
