@@ -23,6 +23,10 @@ pub fn run(args: &RenderArgs) -> Result<String> {
         options.capabilities.kube_version = format!("v{version}.0");
     }
     let loaded = helm::chart::load(&args.chart, &args.args.value_options())?;
+    if loaded.root.metadata.deprecated {
+        // What Helm's logger prints for a deprecated chart.
+        eprintln!("level=WARN msg=\"this chart is deprecated\"");
+    }
     let rendered = render_loaded_outputs(&loaded, &args.chart, &options)?;
     if args.json {
         let map: serde_json::Map<String, serde_json::Value> = rendered

@@ -163,7 +163,9 @@ static WORKLOAD_AS_HOOK: RuleMeta = RuleMeta {
           `before-hook-creation` policy it deletes and recreates the workload on every upgrade \
           (downtime instead of a rolling update), `--wait` and `--atomic` never watch its \
           rollout, a rollback does not return it to the previous revision (hooks are not part of \
-          the stored manifest that a rollback re-applies), and `helm uninstall` leaves it behind.",
+          the stored manifest that a rollback re-applies), and `helm uninstall` leaves it behind. \
+          A hook deleted once it succeeded (`hook-succeeded`, like jupyterhub's image puller) is \
+          a temporary helper and is not reported.",
     fix: "Remove the `helm.sh/hook` annotation so the workload is a release resource; keep hooks \
           for Jobs that run to completion.",
 };
@@ -193,7 +195,13 @@ impl Rule for WorkloadAsHook {
                 object.id.kind.as_str(),
                 "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
             );
-            if !workload || !hook.events.iter().any(|e| release_event(e)) {
+            // Deleted once the hook phase succeeded (jupyterhub's image puller): a helper that
+            // leaves nothing behind to revert.
+            let transient = hook
+                .delete_policies
+                .as_ref()
+                .is_some_and(|p| p.iter().any(|p| p == "hook-succeeded"));
+            if !workload || transient || !hook.events.iter().any(|e| release_event(e)) {
                 continue;
             }
             out.object(
@@ -329,6 +337,12 @@ spec:
         // A test hook never runs during an upgrade.
         let test = HOOKED_DEPLOYMENT.replace("post-install,post-upgrade", "test");
         assert_eq!(manifest(test).findings(&WorkloadAsHook), NONE);
+        // A helper deleted once the hook phase succeeded leaves nothing to revert.
+        let transient = HOOKED_DEPLOYMENT.replace(
+            "    helm.sh/hook-weight:",
+            "    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded\n    helm.sh/hook-weight:",
+        );
+        assert_eq!(manifest(transient).findings(&WorkloadAsHook), NONE);
     }
 
     const INIT_JOB: &str = "\
