@@ -44,7 +44,7 @@ pub struct ChartSource {
     /// `Chart.yaml`'s `kubeVersion` constraint, its file and where it is written.
     pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
     /// The `lookup` calls the render executed, each call site once (where it is written).
-    pub lookups: Vec<(Arc<SourceFile>, Span)>,
+    pub lookups: Vec<Lookup>,
     /// The chart's own `.sql` files: SQL that reaches the manifest through `.Files.Get` or
     /// `.Files.Glob … AsConfig` is read, located and suppressed in them.
     pub sql_files: Vec<Arc<SourceFile>>,
@@ -66,6 +66,15 @@ pub struct TemplateFailure {
     pub message: String,
     pub file: Arc<SourceFile>,
     pub span: Span,
+}
+
+/// A `lookup` call the render executed.
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    pub file: Arc<SourceFile>,
+    pub span: Span,
+    /// The kind it reads when the call writes it as a literal (`lookup "v1" "Secret" …`).
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Clone)]

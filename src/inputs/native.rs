@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::cli::ChartArgs;
 use crate::kube::{ApiTable, KubeVersion};
 use crate::manifest::{Object, load_stream};
-use crate::model::TemplateFailure;
+use crate::model::{Lookup, TemplateFailure};
 use helm::chart::{LoadedRelease, ValueOptions};
 use helm::engine::{Capabilities, Cluster};
 use helm::engine::{Release, Rendered};
@@ -35,7 +35,7 @@ pub struct RenderedChart {
     /// `Chart.yaml`'s `kubeVersion` constraint and where it is written.
     pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
     /// The `lookup` calls the render executed (live cluster state).
-    pub lookups: Vec<(Arc<SourceFile>, Span)>,
+    pub lookups: Vec<Lookup>,
     /// The `.sql` files of the chart and its enabled subcharts, named as the report shows them.
     pub sql_files: Vec<Arc<SourceFile>>,
     /// The `crds/` files of the chart and its enabled subcharts: path in the chart, and text.
@@ -60,7 +60,7 @@ pub fn render_path(
     include_hooks: bool,
     overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
+    let loaded = helm::chart::load_with(path, overlay, values)?;
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
@@ -85,7 +85,7 @@ pub fn render_path_as_upgrade(
     include_hooks: bool,
     overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
+    let loaded = helm::chart::load_with(path, overlay, values)?;
     let shown = path.display().to_string();
     let error = match render_release(&loaded, options) {
         Ok(rendered) => {
@@ -381,7 +381,7 @@ fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<S
 fn lookups(
     rendered: &BTreeMap<String, Rendered>,
     sources: &HashMap<String, Arc<SourceFile>>,
-) -> Vec<(Arc<SourceFile>, Span)> {
+) -> Vec<Lookup> {
     let mut sites = BTreeMap::new();
     for (path, template) in rendered {
         if path.ends_with("/NOTES.txt") {
@@ -398,10 +398,26 @@ fn lookups(
             };
             sites
                 .entry((file.name.clone(), span.start))
-                .or_insert_with(|| (file.clone(), span));
+                .or_insert_with(|| Lookup {
+                    file: file.clone(),
+                    span,
+                    kind: literal_kind(file.text.get(span.end..).unwrap_or("")),
+                });
         }
     }
     sites.into_values().collect()
+}
+
+/// The kind a `lookup` reads when its first two arguments are string literals: `"v1" "Secret"`.
+fn literal_kind(after_call: &str) -> Option<String> {
+    let literal = |text: &str| -> Option<(String, usize)> {
+        let body = text.strip_prefix('"')?;
+        let end = body.find('"')?;
+        Some((body[..end].to_string(), end + 2))
+    };
+    let rest = after_call.trim_start();
+    let (_, used) = literal(rest)?;
+    literal(rest[used..].trim_start()).map(|(kind, _)| kind)
 }
 
 /// The span of `len` bytes at `offset` of `file`, with its 1-based line and column.
@@ -466,7 +482,7 @@ mod tests {
         let found: Vec<(String, u32, u32)> = rendered
             .lookups
             .iter()
-            .map(|(file, span)| (file.name.clone(), span.line, span.col))
+            .map(|l| (l.file.name.clone(), l.span.line, l.span.col))
             .collect();
         let helpers_file = found.first().map(|f| f.0.clone()).unwrap_or_default();
         assert!(
@@ -474,5 +490,6 @@ mod tests {
             "{found:?}"
         );
         assert_eq!(found, [(helpers_file, 3, 6)]);
+        assert_eq!(rendered.lookups[0].kind.as_deref(), Some("Secret"));
     }
 }

@@ -248,16 +248,22 @@ impl<'a> Exec<'a> {
     /// The error of a spent budget: made here, at the current node, the first time (naming the
     /// function that spent it, if one did); the same small error everywhere after, so nested
     /// `include`s and `tpl`s do not wrap it again at every level.
+    /// Inside a `tpl` text (an execution with its own defines) the error is not fixed yet:
+    /// the first level outside names a file of the chart, which a `tpl` text is not.
     fn budget_error(&self, func: Option<&str>) -> Flow {
         let mut first = self.shared.budget_error.borrow_mut();
-        let e = first.get_or_insert_with(|| {
-            let why = self.shared.budget.spent().unwrap_or_default();
-            self.make_error(match func {
-                Some(name) => format!("error calling {name}: {why}"),
-                None => why,
-            })
+        if let Some(e) = first.as_ref() {
+            return Flow::Err(e.clone());
+        }
+        let why = self.shared.budget.spent().unwrap_or_default();
+        let e = self.make_error(match func {
+            Some(name) => format!("error calling {name}: {why}"),
+            None => why,
         });
-        Flow::Err(e.clone())
+        if self.scope.local.is_none() {
+            *first = Some(e.clone());
+        }
+        Flow::Err(e)
     }
 
     /// Spends `n` steps of the render's budget.

@@ -5,6 +5,7 @@
 
 mod aes;
 mod der;
+mod dsa;
 mod rsa;
 
 use std::rc::Rc;
@@ -309,6 +310,11 @@ fn gen_private_key(c: &mut CallCtx<'_, '_>, a: &[Value]) -> FuncResult {
         "rsa" => {
             let key = rsa_key(c, 4096)?;
             der::pem("RSA PRIVATE KEY", &key.private_der())
+        }
+        "dsa" => {
+            // Parameter generation searches for a 2048-bit prime, as a 4096-bit RSA key does.
+            gotmpl::budget::reserve(RSA_2048_STEPS * 8, 0)?;
+            der::pem("DSA PRIVATE KEY", &dsa::generate(&mut rng(c)))
         }
         "ecdsa" => {
             // A P-256 scalar below the group order (top bit clear); the optional public
