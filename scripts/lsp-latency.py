@@ -106,6 +106,7 @@ def measure(binary, source, edits):
         git(repo, "commit", "-qm", "baseline")
         server = Server(binary, repo)
         template = largest_template(chart)
+        edited = template.relative_to(chart)
         uri = template.as_uri()
         text = template.read_text()
         started = time.perf_counter()
@@ -126,7 +127,7 @@ def measure(binary, source, edits):
             latencies.append((time.perf_counter() - started) * 1000)
         server.close()
     median = statistics.median(latencies)
-    return (f"{source.name}: {size(source) / 1024:.0f} KiB, edited {template.relative_to(source)} "
+    return (f"{source.name}: {size(source) / 1024:.0f} KiB, edited {edited} "
             f"({found} diagnostics there); open {opened:.0f} ms; edit median {median:.0f} ms "
             f"(check ≈ {median - DEBOUNCE_MS:.0f} ms after the {DEBOUNCE_MS} ms debounce), "
             f"min {min(latencies):.0f}, max {max(latencies):.0f} over {edits} edits")

@@ -455,3 +455,17 @@ fn a_password_every_upgrade_generates_anew_is_an_error() {
         );
     }
 }
+
+#[test]
+fn a_chart_missing_a_declared_dependency_is_refused() {
+    // nextcloud declares collabora-online (disabled) without vendoring it: Helm refuses the
+    // chart before rendering anything, so the check cannot be a GO.
+    let run = check("fixtures/charts/missing-dependency", &[]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("chart dependencies are missing")
+            && run.stderr.contains("collabora-online"),
+        "{}",
+        run.stderr
+    );
+}

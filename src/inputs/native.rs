@@ -60,7 +60,7 @@ pub fn render_path(
     include_hooks: bool,
     overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
+    let loaded = helm::chart::load_with(path, overlay, values)?;
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
@@ -85,7 +85,7 @@ pub fn render_path_as_upgrade(
     include_hooks: bool,
     overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
+    let loaded = helm::chart::load_with(path, overlay, values)?;
     let shown = path.display().to_string();
     let error = match render_release(&loaded, options) {
         Ok(rendered) => {

@@ -66,7 +66,9 @@ pub use git::{changed_since, load_chart_at_revision, revision_id};
 pub(crate) use helmignore::glob_match;
 pub use load::{Chart, load_archive, load_chart, load_chart_with};
 pub use metadata::{ChartMetadata, Dependency, Maintainer};
-pub use release::{LoadedRelease, RenderChart, Template, kube_version_compatible, load, prepare};
+pub use release::{
+    LoadedRelease, RenderChart, Template, kube_version_compatible, load, load_with, prepare,
+};
 pub use values::{ValueOptions, Values};
 
 /// Largest file of a chart (Helm's `MaxDecompressedFileSize`).

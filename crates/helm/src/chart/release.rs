@@ -137,6 +137,18 @@ pub fn load(path: &Path, opts: &ValueOptions) -> Result<LoadedRelease> {
     prepare(chart, opts)
 }
 
+/// [`load`], with the files `overlay` holds read from it instead of the disk (an editor's
+/// unsaved buffers): the dependency check included.
+pub fn load_with(
+    path: &Path,
+    overlay: &source::Overlay,
+    opts: &ValueOptions,
+) -> Result<LoadedRelease> {
+    let chart = super::load::load_chart_with(path, overlay)?;
+    check_dependencies(&chart)?;
+    prepare(chart, opts)
+}
+
 /// `helm template` refuses a chart whose `Chart.yaml` declares a dependency missing from its
 /// `charts/` directory, enabled or not (`action.CheckDependencies`), with Helm v4.2's message.
 /// Not applied by [`prepare`]: a chart's previous revision (`--base REF`) is rendered as it
