@@ -250,7 +250,7 @@ fn templates_that_call_lookup_are_reported() {
     assert_eq!(f["severity"], "info");
     assert_eq!(
         f["location"]["file"],
-        "fixtures/charts/lookup-dependent/templates/secret.yaml"
+        "fixtures/charts/lookup-dependent/templates/ingress.yaml"
     );
     assert_eq!(f["location"]["line"], 1);
     assert!(
