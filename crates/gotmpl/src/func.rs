@@ -41,7 +41,7 @@ pub struct Func {
     /// Its `string` parameters get a string's exact bytes (a `RawStr` stays one); other
     /// functions get the text with invalid bytes replaced ([`crate::value::lossy`]).
     pub raw_strings: bool,
-    /// Each call site that runs is recorded in [`Shared::calls`]: a host learns which calls
+    /// Each call site that runs is recorded in the render's [`Shared`] (taken with [`Shared::take_calls`]): a host learns which calls
     /// of, say, Helm's `lookup` a render actually executed.
     pub recorded: bool,
     pub(crate) builtin: bool,
@@ -71,7 +71,7 @@ impl Func {
         self
     }
 
-    /// Marks the function's executed call sites for [`Shared::calls`].
+    /// Marks the function's executed call sites for [`Shared::take_calls`].
     pub fn recorded(mut self) -> Func {
         self.recorded = true;
         self

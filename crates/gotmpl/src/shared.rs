@@ -230,7 +230,7 @@ impl OsBuffer {
 const FALLBACK_STACKS: [usize; 2] = [64 << 20, 16 << 20];
 
 /// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion;
-/// when that much address space cannot be reserved, with the largest of [`FALLBACK_STACKS`]
+/// when that much address space cannot be reserved, with the largest of `FALLBACK_STACKS`
 /// that can. `f` is given the size it got: set [`Limits::stack_budget`] from it (minus a
 /// safety margin, [`stack_budget_for`]). The thread is scoped, so `f` may borrow (a loaded
 /// chart is not copied to render it).
