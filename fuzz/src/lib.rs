@@ -71,21 +71,7 @@ pub fn shell(data: &[u8]) {
 /// Each pipeline reader on the same text.
 pub fn pipeline(data: &[u8]) {
     let file = text(data);
-    for kind in [
-        FileKind::GitHub,
-        FileKind::GitLab,
-        FileKind::Azure,
-        FileKind::Bitbucket,
-        FileKind::CircleCi,
-        FileKind::Tekton,
-        FileKind::Jenkins,
-        FileKind::Makefile,
-        FileKind::Justfile,
-        FileKind::Taskfile,
-        FileKind::Shell,
-        FileKind::Helmfile,
-        FileKind::Kubernetes,
-    ] {
+    for kind in FileKind::ALL {
         let mut loaded = Loaded::default();
         load_file(&file, kind, &mut loaded);
         loaded.finish();
