@@ -142,6 +142,7 @@ mod tests {
             segments: Vec::new(),
             random,
             calls: Vec::new(),
+            comments_only: false,
         }
     }
 

@@ -377,14 +377,15 @@ fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<S
 
 /// The `lookup` calls the render executed, each call site once, at the call: not the word in
 /// comments, helper names or branches the values skip. NOTES.txt is left out: its text is
-/// printed, never applied.
+/// printed, never applied; so is a template that can only ever write comments (a validation
+/// whose `lookup` decides whether to `fail`): it holds no object, whatever the cluster holds.
 fn lookups(
     rendered: &BTreeMap<String, Rendered>,
     sources: &HashMap<String, Arc<SourceFile>>,
 ) -> Vec<Lookup> {
     let mut sites = BTreeMap::new();
     for (path, template) in rendered {
-        if path.ends_with("/NOTES.txt") {
+        if path.ends_with("/NOTES.txt") || template.comments_only {
             continue;
         }
         for call in template.calls.iter().filter(|c| &*c.func == "lookup") {
@@ -491,5 +492,27 @@ mod tests {
         );
         assert_eq!(found, [(helpers_file, 3, 6)]);
         assert_eq!(rendered.lookups[0].kind.as_deref(), Some("Secret"));
+    }
+
+    #[test]
+    fn a_template_that_can_only_write_comments_applies_no_lookup() {
+        // longhorn's validation: commented-out lines whose lookup decides whether to `fail`.
+        let validation = "#{{- if gt (len (lookup \"rbac.authorization.k8s.io/v1\" \"ClusterRole\" \"\" \"\")) 0 -}}\n\
+            #{{- if .Values.enablePSP }}\n\
+            #{{- fail \"no PodSecurityPolicy API\" -}}\n\
+            #{{- end }}\n\
+            #{{- end }}";
+        assert!(
+            render_chart(&[("validate.yaml", validation)])
+                .lookups
+                .is_empty()
+        );
+        // Empty here, but on a cluster that has the namespace it writes an object.
+        let guarded =
+            "{{- if (lookup \"v1\" \"Namespace\" \"\" \"x\") }}\nkind: ConfigMap\n{{- end }}\n";
+        assert_eq!(render_chart(&[("guarded.yaml", guarded)]).lookups.len(), 1);
+        // A comment that prints the lookup's result may break out of the comment.
+        let printed = "# {{ lookup \"v1\" \"Namespace\" \"\" \"x\" }}\n";
+        assert_eq!(render_chart(&[("printed.yaml", printed)]).lookups.len(), 1);
     }
 }

@@ -134,8 +134,10 @@ static LOOKUP_DEPENDENT: RuleMeta = RuleMeta {
           again. Typical uses (reusing a generated password) are fine; anything whose output \
           changes with the cluster cannot be judged statically and is not reverted by a rollback. \
           Reported once per call site that the render executed: not the word in comments, \
-          NOTES.txt, helper names or branches the values skip, and not a lookup of a Secret or \
-          ConfigMap (reading back a generated password or stored state keeps the output stable).",
+          NOTES.txt, helper names or branches the values skip, not a lookup of a Secret or \
+          ConfigMap (reading back a generated password or stored state keeps the output stable), \
+          and not one in a template that can only ever write comments (a validation whose \
+          `lookup` decides whether to `fail`: whatever the cluster holds, it applies nothing).",
     fix: "Prefer values or explicit Secrets over `lookup`; where it stays, make the template's \
           output the same whether or not the object exists.",
 };

@@ -29,6 +29,7 @@ mod exec;
 pub mod fmt;
 mod func;
 mod lex;
+mod literal;
 mod parse;
 mod record;
 mod shared;
@@ -105,6 +106,17 @@ impl Engine {
 
     pub fn has_template(&self, name: &str) -> bool {
         self.templates.contains_key(name)
+    }
+
+    /// The literal text of template `name`, piece by piece, when that text is all any
+    /// execution of it can write: none of its actions prints a value (they branch, loop,
+    /// assign, or end in a function `silent` accepts, such as one that only fails) and it
+    /// calls no other template. `None` otherwise, or when there is no such template.
+    pub fn literal_text(&self, name: &str, silent: &dyn Fn(&str) -> bool) -> Option<Vec<&str>> {
+        let tree = self.templates.get(name)?;
+        let mut out = Vec::new();
+        literal::pieces(&tree.src, &tree.root, silent, &mut out)?;
+        Some(out)
     }
 
     /// Executes template `name` with `dot`.

@@ -65,6 +65,9 @@ pub struct Rendered {
     pub calls: Vec<gotmpl::Call>,
     /// The template drew random numbers: rendered with another seed, its text would differ.
     pub random: bool,
+    /// Whatever its values and functions return, the template writes only YAML comments and
+    /// blank lines: it holds no object on any branch (a validation that can only `fail`).
+    pub comments_only: bool,
 }
 
 /// Helm's removal of every `<no value>` from a rendered template, moving the segments along.
@@ -78,6 +81,7 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
             segments,
             calls: Vec::new(),
             random: false,
+            comments_only: false,
         };
     }
     let segments = segments
@@ -98,7 +102,23 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
         segments,
         calls: Vec::new(),
         random: false,
+        comments_only: false,
     }
+}
+
+/// Whether every line template `name` can write is a YAML comment or blank: its literal text
+/// is all it writes (actions only branch, assign or `fail`) and that text is comments.
+fn comments_only(engine: &Engine, name: &str) -> bool {
+    engine
+        .literal_text(name, &|func| func == "fail")
+        .is_some_and(|pieces| {
+            // A line of output joins pieces; each starts blank or with `#`, so the line is blank
+            // or a comment whichever branches ran.
+            pieces.iter().flat_map(|p| p.split('\n')).all(|line| {
+                let line = line.trim_start();
+                line.is_empty() || line.starts_with('#')
+            })
+        })
 }
 
 /// Parses `templates` (in Helm's parse order; each with the index of its chart's [`Unit`])
@@ -143,6 +163,7 @@ pub(super) fn execute_units(
         let mut output = strip_no_value(out, segments);
         output.random = shared.draws() > draws;
         output.calls = shared.take_calls();
+        output.comments_only = comments_only(&engine, name);
         rendered.insert(name.clone(), output);
     }
     Ok(rendered)
