@@ -24,7 +24,6 @@ use source::SourceFile;
 use source::bounded;
 use source::{InputError, Result};
 
-pub use charts::BaselineCache;
 use charts::check_charts;
 
 /// What a `check` run reads: its settings, and the checked charts with the notes loading them
