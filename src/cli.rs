@@ -316,7 +316,7 @@ pub struct RenderArgs {
     #[arg(long)]
     pub skip_tests: bool,
 
-    /// Write each document to DIR/<its template path> as `helm template --output-dir` does
+    /// Write each document to `DIR/<its template path>` as `helm template --output-dir` does
     /// (and print `wrote …` for each) instead of printing the stream
     #[arg(long, value_name = "DIR", conflicts_with_all = ["json", "show_only"])]
     pub output_dir: Option<PathBuf>,
