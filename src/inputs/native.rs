@@ -14,6 +14,7 @@ use helm::chart::{LoadedRelease, ValueOptions};
 use helm::engine::Capabilities;
 use helm::engine::{Release, Rendered};
 use helm::engine::{ReleaseOptions, RenderBudget, render_release};
+use helm::funcs::Keys;
 use helm::stream;
 use source::Span;
 
@@ -276,6 +277,7 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
             timeout: Some(std::time::Duration::from_secs(args.render_timeout)),
         },
         cluster: None,
+        keys: Keys::Fresh,
     }
 }
 
