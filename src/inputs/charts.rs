@@ -15,6 +15,7 @@ use crate::model::{ChartInfo, ChartModel, ChartSource, chart_name};
 use crate::progress::Progress;
 use crate::sql;
 use helm::engine::{Cluster, ReleaseOptions};
+use helm::funcs::Keys;
 use source::{Result, SourceFile};
 
 use super::native::{self, release_options};
