@@ -235,7 +235,7 @@ impl Key {
     /// (a static check): its primes are drawn from a fixed pool, so it costs no prime search,
     /// and anyone can know it. Never for output someone may deploy.
     pub fn disposable(bits: usize, rand: &mut dyn FnMut() -> u64) -> Key {
-        let Some(primes) = pool(bits / 2).filter(|_| bits % 2 == 0) else {
+        let Some(primes) = pool(bits / 2).filter(|_| bits.is_multiple_of(2)) else {
             return Key::generate(bits, rand);
         };
         let i = (rand() % POOL as u64) as usize;
