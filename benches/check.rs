@@ -53,7 +53,7 @@ fn check(text: &str, settings: &Settings) -> usize {
 
 fn bench(c: &mut Criterion) {
     let text = stream(1000);
-    let settings = Config::default().settings(ApiTable::builtin().newest());
+    let settings = Config::default().settings(ApiTable::builtin().newest(), "release-name");
     let mut group = c.benchmark_group("1000-objects");
     group.throughput(Throughput::Elements(1000));
     group.bench_function("yaml-parse-only (reference)", |b| {

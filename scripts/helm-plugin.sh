@@ -5,6 +5,8 @@ set -eu
 dir="${HELM_PLUGIN_DIR:-$(cd "$(dirname "$0")/.." && pwd)}"
 
 if [ "${1:-}" = "--install" ]; then
+  # A given binary needs no build (tests install the plugin with the binary they built).
+  if [ -n "${ROLLGUARD_BIN:-}" ]; then exit 0; fi
   if command -v cargo >/dev/null 2>&1; then
     cargo install --locked --quiet --root "$dir" --path "$dir"
   elif ! command -v rollguard >/dev/null 2>&1; then

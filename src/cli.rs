@@ -303,6 +303,19 @@ pub struct RenderArgs {
     #[arg(long)]
     pub no_hooks: bool,
 
+    /// Only the documents rendered from templates matching this glob (path without the chart
+    /// name, e.g. `templates/deployment.yaml`, `charts/db/templates/*`); repeatable
+    #[arg(short = 's', long, value_name = "TEMPLATE")]
+    pub show_only: Vec<String>,
+
+    /// Also print the charts' `crds/` files, first
+    #[arg(long)]
+    pub include_crds: bool,
+
+    /// Leave out `test` hooks
+    #[arg(long)]
+    pub skip_tests: bool,
+
     /// Draw random values (randAlphaNum, genCA, uuidv4, …) from seed N instead of the operating
     /// system's generator, for a reproducible render. Anyone can regenerate those passwords and
     /// keys: never deploy such a render

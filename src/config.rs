@@ -53,9 +53,11 @@ pub struct Config {
 
 impl Config {
     /// The settings the rules read: this config's rule selection, for `kube_version`.
-    pub fn settings(&self, kube_version: KubeVersion) -> Settings {
+    /// The run's settings: this config, the target version and the release name.
+    pub fn settings(&self, kube_version: KubeVersion, release: &str) -> Settings {
         Settings {
             kube_version,
+            release: release.to_string(),
             disabled: self.disabled.clone(),
             severity: self.severity.clone(),
             allow_configmaps: self.allow_configmaps.clone(),

@@ -45,12 +45,25 @@ impl Generated {
         Generated { tokens }
     }
 
+    /// Generated values given as they are, for tests.
+    #[cfg(test)]
+    pub fn of(tokens: &[&str]) -> Generated {
+        Generated {
+            tokens: tokens.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
     pub fn extend(&mut self, other: Generated) {
         self.tokens.extend(other.tokens);
     }
 
     pub fn is_empty(&self) -> bool {
         self.tokens.is_empty()
+    }
+
+    /// Whether `text` holds one of the generated values.
+    pub fn touches(&self, text: &str) -> bool {
+        !self.tokens.is_empty() && split_tokens(text).any(|t| self.tokens.contains(t))
     }
 
     /// Replaces every generated value in the findings' messages, help, diffs and quoted source
@@ -128,6 +141,7 @@ mod tests {
             text: text.to_string(),
             segments: Vec::new(),
             random,
+            calls: Vec::new(),
         }
     }
 

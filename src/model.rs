@@ -43,8 +43,8 @@ impl ChartInfo {
 pub struct ChartSource {
     /// `Chart.yaml`'s `kubeVersion` constraint, its file and where it is written.
     pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
-    /// Template lines that call `lookup`.
-    pub lookups: Vec<(Arc<SourceFile>, Span)>,
+    /// The `lookup` calls the render executed, each call site once (where it is written).
+    pub lookups: Vec<Lookup>,
     /// The chart's own `.sql` files: SQL that reaches the manifest through `.Files.Get` or
     /// `.Files.Glob … AsConfig` is read, located and suppressed in them.
     pub sql_files: Vec<Arc<SourceFile>>,
@@ -55,6 +55,9 @@ pub struct ChartSource {
     /// The chart renders as an install but, rendered as the upgrade of its baseline, stops at
     /// `fail` or `required`: the objects are the install's.
     pub upgrade_failure: Option<TemplateFailure>,
+    /// Values every upgrade generates anew (no `lookup` keeps them): see
+    /// [`crate::inputs::native::RenderedChart::regenerated`].
+    pub regenerated: Generated,
 }
 
 /// A `fail` or `required` that stopped a render: its message and the template line.
@@ -63,6 +66,15 @@ pub struct TemplateFailure {
     pub message: String,
     pub file: Arc<SourceFile>,
     pub span: Span,
+}
+
+/// A `lookup` call the render executed.
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    pub file: Arc<SourceFile>,
+    pub span: Span,
+    /// The kind it reads when the call writes it as a literal (`lookup "v1" "Secret" …`).
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +139,8 @@ pub fn chart_name(objects: &[Object]) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub kube_version: KubeVersion,
+    /// `--release-name`: what names derived from the release start with.
+    pub release: String,
     pub disabled: BTreeSet<String>,
     pub severity: BTreeMap<String, Severity>,
     pub allow_configmaps: Allow,

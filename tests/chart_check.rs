@@ -250,7 +250,7 @@ fn templates_that_call_lookup_are_reported() {
     assert_eq!(f["severity"], "info");
     assert_eq!(
         f["location"]["file"],
-        "fixtures/charts/lookup-dependent/templates/secret.yaml"
+        "fixtures/charts/lookup-dependent/templates/ingress.yaml"
     );
     assert_eq!(f["location"]["line"], 1);
     assert!(
@@ -415,5 +415,57 @@ fn an_upgrade_that_stops_at_fail_is_an_error_at_the_template_line() {
         install.findings("upgrade-render-fails").is_empty(),
         "{}",
         install.stdout
+    );
+}
+
+#[test]
+fn a_password_every_upgrade_generates_anew_is_an_error() {
+    // stable/mysql: `randAlphaNum` with no lookup of the existing Secret, used by the pod.
+    let run = check("fixtures/charts/secret-regenerated-on-upgrade", &[]);
+    assert_eq!(
+        at(&run, "secret-regenerated-on-upgrade"),
+        (
+            "fixtures/charts/secret-regenerated-on-upgrade/templates/secrets.yaml".into(),
+            10
+        )
+    );
+    assert_eq!(
+        run.findings("secret-regenerated-on-upgrade")[0]["severity"],
+        "error"
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    // The value a user gives is the same on every upgrade.
+    let given = check(
+        "fixtures/charts/secret-regenerated-on-upgrade",
+        &["--set", "mysqlRootPassword=s3cret-pass"],
+    );
+    assert!(
+        given.findings("secret-regenerated-on-upgrade").is_empty(),
+        "{}",
+        given.stdout
+    );
+    // Reused through lookup, with or without a baseline.
+    let safe = "fixtures/charts/secret-regenerated-on-upgrade.safe";
+    for extra in [&[][..], &["--base-chart", safe][..]] {
+        let run = check(safe, extra);
+        assert!(
+            run.findings("secret-regenerated-on-upgrade").is_empty(),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn a_chart_missing_a_declared_dependency_is_refused() {
+    // nextcloud declares collabora-online (disabled) without vendoring it: Helm refuses the
+    // chart before rendering anything, so the check cannot be a GO.
+    let run = check("fixtures/charts/missing-dependency", &[]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("chart dependencies are missing")
+            && run.stderr.contains("collabora-online"),
+        "{}",
+        run.stderr
     );
 }

@@ -69,9 +69,23 @@ fn expectations() -> BTreeMap<&'static str, (&'static [&'static str], &'static [
             "kibana-token-hooks",
             (&["resource-becomes-hook"][..], &[][..]),
         ),
+        // The schema Job runs `temporal-sql-tool update-schema` (rules/migration-tools.yaml),
+        // now as a pre-install,pre-upgrade hook.
         (
             "temporal-schema-hooks",
-            (&["resource-becomes-hook"][..], &[][..]),
+            (
+                &["resource-becomes-hook", "migration-opaque"][..],
+                &["migration-not-pre-upgrade"][..],
+            ),
+        ),
+        // The one-off `db upgrade` Job became a Deployment running `db_migrations.py`: it
+        // migrates next to the new pods.
+        (
+            "airflow-db-migrations-deployment",
+            (
+                &["migration-opaque", "migration-not-pre-upgrade"][..],
+                &[][..],
+            ),
         ),
         // Certificates and passwords are regenerated per render: with one seed and clock for
         // both revisions they are not configuration changes.
@@ -87,9 +101,13 @@ fn expectations() -> BTreeMap<&'static str, (&'static [&'static str], &'static [
             "jenkins-backup-cronjob-batch-v1",
             (&[][..], &["config-change-without-rollout"][..]),
         ),
+        // `harbor_core -mode=migrate` as a pre-upgrade hook: hidden SQL, but run at the right time.
         (
             "harbor-migrate-hook",
-            (&[][..], &["config-change-without-rollout"][..]),
+            (
+                &["migration-opaque"][..],
+                &["config-change-without-rollout", "migration-not-pre-upgrade"][..],
+            ),
         ),
         // chartmuseum's PVC carries helm.sh/resource-policy: keep.
         ("harbor-remove-chartmuseum", (&[][..], &["pvc-removed"][..])),

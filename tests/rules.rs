@@ -56,6 +56,12 @@ const CASES: &[Case] = &[
         extra: &[],
     },
     Case {
+        rule: "dangling-reference",
+        severity: "warning",
+        line: 18,
+        extra: &[],
+    },
+    Case {
         rule: "pvc-no-keep-policy",
         severity: "info",
         line: 6,
@@ -197,7 +203,7 @@ fn messages_carry_the_facts() {
         .unwrap()
         .to_string();
     assert!(
-        msg.contains("optional Secret `db-credentials`") && msg.contains("projected volume"),
+        msg.contains("Secret `db-credentials`") && msg.contains("projected volume"),
         "{msg}"
     );
 }

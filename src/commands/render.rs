@@ -1,7 +1,7 @@
 //! `rollguard render CHART`: what the native renderer produces, like `helm template`.
 
 use crate::cli::RenderArgs;
-use crate::inputs::native::{release_options, render_outputs};
+use crate::inputs::native::{release_options, render_loaded_outputs};
 use crate::kube::KubeVersion;
 use helm::stream;
 use source::{InputError, Result};
@@ -22,7 +22,12 @@ pub fn run(args: &RenderArgs) -> Result<String> {
             .map_err(|e: String| InputError::new(format!("--kube-version: {e}")))?;
         options.capabilities.kube_version = format!("v{version}.0");
     }
-    let rendered = render_outputs(&args.chart, &args.args.value_options(), &options)?;
+    let loaded = helm::chart::load(&args.chart, &args.args.value_options())?;
+    if loaded.root.metadata.deprecated {
+        // What Helm's logger prints for a deprecated chart.
+        eprintln!("level=WARN msg=\"this chart is deprecated\"");
+    }
+    let rendered = render_loaded_outputs(&loaded, &args.chart, &options)?;
     if args.json {
         let map: serde_json::Map<String, serde_json::Value> = rendered
             .into_iter()
@@ -32,5 +37,25 @@ pub fn run(args: &RenderArgs) -> Result<String> {
         text.push('\n');
         return Ok(text);
     }
-    Ok(stream::text(&rendered, !args.no_hooks))
+    let stream_options = stream::Options {
+        hooks: !args.no_hooks,
+        skip_tests: args.skip_tests,
+        crds: if args.include_crds {
+            stream::crds(&loaded)
+        } else {
+            Vec::new()
+        },
+    };
+    let stream = stream::text(&rendered, &stream_options);
+    // Helm's warnings go where Helm prints them.
+    for warning in &stream.warnings {
+        eprintln!("{warning}");
+    }
+    if args.show_only.is_empty() {
+        return Ok(stream.text);
+    }
+    stream::show_only(&stream.text, &args.show_only).map_err(|e| {
+        InputError::in_path(args.chart.display().to_string(), e)
+            .with_help("--show-only takes a template path without the chart name, e.g. templates/service.yaml; globs match one path segment")
+    })
 }

@@ -14,7 +14,7 @@ use crate::manifest::{Object, load_stream};
 use crate::model::{ChartInfo, ChartModel, ChartSource, chart_name};
 use crate::progress::Progress;
 use crate::sql;
-use helm::engine::{Cluster, ReleaseOptions};
+use helm::engine::ReleaseOptions;
 use helm::funcs::Keys;
 use source::{Result, SourceFile};
 
@@ -103,31 +103,8 @@ fn upgrade_options(options: &ReleaseOptions, base: &Baseline) -> (ReleaseOptions
     let mut upgrade = options.clone();
     upgrade.release.revision = number.unwrap_or(options.release.revision) + 1;
     upgrade.release.is_upgrade = true;
-    upgrade.cluster = Some(Arc::new(cluster_of(&current.objects)));
+    upgrade.cluster = Some(Arc::new(native::cluster_of(&current.objects)));
     (upgrade, number.is_none())
-}
-
-/// The baseline's objects as the cluster holds them after its upgrade: hooks deleted once they
-/// succeeded are gone; objects without a namespace are in the release's.
-fn cluster_of(objects: &[Object]) -> Cluster {
-    let kept = objects.iter().filter(|o| {
-        !o.hook.as_ref().is_some_and(|h| {
-            h.delete_policies
-                .as_ref()
-                .is_some_and(|p| p.iter().any(|p| p == "hook-succeeded"))
-        })
-    });
-    Cluster::new(kept.map(|o| {
-        let mut json = o.root.to_json();
-        if let Some(metadata) = json.get_mut("metadata").and_then(|m| m.as_object_mut())
-            && !o.id.namespace.is_empty()
-        {
-            metadata
-                .entry("namespace")
-                .or_insert_with(|| o.id.namespace.clone().into());
-        }
-        json
-    }))
 }
 
 /// A chart's new revision as the rules see it.
@@ -179,6 +156,7 @@ fn render_chart(
             },
             crds: rendered.crds,
             upgrade_failure: rendered.upgrade_failure,
+            regenerated: rendered.regenerated,
         }),
         generated: rendered.generated,
     })

@@ -42,7 +42,7 @@ pub fn load(args: &CheckArgs) -> Result<Option<Inputs>> {
     let start = input_start(args, &chart_paths);
     let config = load_config(args, start)?;
     let kube_version = kube_version(args, &config)?;
-    let settings = config.settings(kube_version);
+    let settings = config.settings(kube_version, &args.chart.release_name);
     if nothing_changed(args, &chart_paths) {
         return Ok(None);
     }

@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use crate::cli::ChartArgs;
 use crate::kube::{ApiTable, KubeVersion};
-use crate::model::TemplateFailure;
+use crate::manifest::{Object, load_stream};
+use crate::model::{Lookup, TemplateFailure};
 use helm::chart::{LoadedRelease, ValueOptions};
-use helm::engine::Capabilities;
+use helm::engine::{Capabilities, Cluster};
 use helm::engine::{Release, Rendered};
 use helm::engine::{ReleaseOptions, RenderBudget, render_release};
 use helm::funcs::Keys;
@@ -34,14 +35,18 @@ pub struct RenderedChart {
     pub stream: Arc<SourceFile>,
     /// `Chart.yaml`'s `kubeVersion` constraint and where it is written.
     pub kube_constraint: Option<(String, Arc<SourceFile>, Span)>,
-    /// Template lines that call `lookup` (live cluster state).
-    pub lookups: Vec<(Arc<SourceFile>, Span)>,
+    /// The `lookup` calls the render executed (live cluster state).
+    pub lookups: Vec<Lookup>,
     /// The `.sql` files of the chart and its enabled subcharts, named as the report shows them.
     pub sql_files: Vec<Arc<SourceFile>>,
     /// The `crds/` files of the chart and its enabled subcharts: path in the chart, and text.
     pub crds: Vec<(String, Arc<SourceFile>)>,
     /// What the render generated at random, never to be printed.
     pub generated: Generated,
+    /// What every upgrade generates anew: values that change with the seed when the chart is
+    /// rendered as an upgrade whose `lookup` sees the previous revision's objects (of the
+    /// baseline; without one, the chart's own install), so no `lookup` kept them.
+    pub regenerated: Generated,
     /// Set when the chart was to render as an upgrade and stopped at `fail` or `required`,
     /// while it renders as an install (which is then what the rest of the check reads).
     pub upgrade_failure: Option<TemplateFailure>,
@@ -56,19 +61,18 @@ pub fn render_path(
     include_hooks: bool,
     overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
+    let loaded = helm::chart::load_with(path, overlay, values)?;
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
-/// Loads `path` and renders each template, without assembling the stream (`rollguard render`
+/// Renders each template of a loaded chart, without assembling the stream (`rollguard render`
 /// prints it with [`stream::text`], or the outputs as they are).
-pub fn render_outputs(
+pub fn render_loaded_outputs(
+    loaded: &LoadedRelease,
     path: &Path,
-    values: &ValueOptions,
     options: &ReleaseOptions,
 ) -> Result<BTreeMap<String, Rendered>> {
-    let loaded = helm::chart::load(path, values)?;
-    render(&loaded, &path.display().to_string(), options)
+    render(loaded, &path.display().to_string(), options)
 }
 
 /// Loads `path` and renders it as `options` say; a render as an upgrade that stops at `fail`
@@ -82,10 +86,14 @@ pub fn render_path_as_upgrade(
     include_hooks: bool,
     overlay: &Overlay,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::prepare(helm::chart::load_chart_with(path, overlay)?, values)?;
+    let loaded = helm::chart::load_with(path, overlay, values)?;
     let shown = path.display().to_string();
     let error = match render_release(&loaded, options) {
-        Ok(rendered) => return assemble(&loaded, &shown, options, rendered, include_hooks),
+        Ok(rendered) => {
+            let mut chart = assemble(&loaded, &shown, options, rendered, include_hooks)?;
+            chart.regenerated = regenerated(&loaded, &shown, options, &chart)?;
+            return Ok(chart);
+        }
         Err(e) => e,
     };
     let Some((location, message)) = error.template_failure() else {
@@ -98,6 +106,31 @@ pub fn render_path_as_upgrade(
     let mut chart = assemble(&loaded, &shown, install, rendered, include_hooks)?;
     chart.upgrade_failure = Some(failure);
     Ok(chart)
+}
+
+/// The values an upgrade of `chart` generates anew. Rendered as an upgrade, they are its own
+/// generated values; rendered as an install, the chart is rendered again as the upgrade of
+/// itself, its `lookup` seeing what the install created. A chart that cannot render as an
+/// upgrade of itself is left to `upgrade-render-fails` with a baseline: nothing is reported.
+fn regenerated(
+    loaded: &LoadedRelease,
+    shown: &str,
+    options: &ReleaseOptions,
+    chart: &RenderedChart,
+) -> Result<Generated> {
+    if options.release.is_upgrade || chart.generated.is_empty() {
+        return Ok(chart.generated.clone());
+    }
+    let objects = load_stream(&chart.stream, &options.release.namespace)?;
+    let mut upgrade = options.clone();
+    upgrade.release.revision += 1;
+    upgrade.release.is_upgrade = true;
+    upgrade.cluster = Some(Arc::new(cluster_of(&objects)));
+    upgrade.without_source_map = true;
+    match render_release(loaded, &upgrade) {
+        Ok(rendered) => generated(loaded, shown, &upgrade, &rendered),
+        Err(_) => Ok(Generated::default()),
+    }
 }
 
 /// Where a `fail` or `required` stopped (`app/templates/x.yaml:LINE:COL`), in the template
@@ -159,19 +192,21 @@ fn assemble(
     let sources = stream::template_sources(loaded, shown);
     let stream = stream::with_sources(&rendered, &sources, shown, include_hooks);
     let root = &loaded.root;
+    let lookups = lookups(&rendered, &sources);
     Ok(RenderedChart {
         name: root.name.clone(),
         version: root.metadata.version.clone(),
         outputs: rendered.into_iter().map(|(k, r)| (k, r.text)).collect(),
         stream,
         kube_constraint: kube_constraint(loaded, shown),
-        lookups: lookups(&sources),
+        lookups,
         sql_files: chart_files(&loaded.root, shown, &|name| name.ends_with(".sql"))
             .into_iter()
             .map(|(_, file)| file)
             .collect(),
         crds: chart_files(&loaded.root, shown, &is_crd_file),
         generated,
+        regenerated: Generated::default(),
         upgrade_failure: None,
     })
 }
@@ -233,6 +268,29 @@ fn generated(
         rendered,
         &render(loaded, shown, &again)?,
     ))
+}
+
+/// The baseline's objects as the cluster holds them after its upgrade: hooks deleted once they
+/// succeeded are gone; objects without a namespace are in the release's.
+pub(super) fn cluster_of(objects: &[Object]) -> Cluster {
+    let kept = objects.iter().filter(|o| {
+        !o.hook.as_ref().is_some_and(|h| {
+            h.delete_policies
+                .as_ref()
+                .is_some_and(|p| p.iter().any(|p| p == "hook-succeeded"))
+        })
+    });
+    Cluster::new(kept.map(|o| {
+        let mut json = o.root.to_json();
+        if let Some(metadata) = json.get_mut("metadata").and_then(|m| m.as_object_mut())
+            && !o.id.namespace.is_empty()
+        {
+            metadata
+                .entry("namespace")
+                .or_insert_with(|| o.id.namespace.clone().into());
+        }
+        json
+    }))
 }
 
 fn render(
@@ -319,93 +377,121 @@ fn kube_constraint(loaded: &LoadedRelease, shown: &str) -> Option<(String, Arc<S
     Some((constraint.to_string(), file, span))
 }
 
-/// Actions that call `lookup`, in every template the release parses (helpers included).
-fn lookups(sources: &HashMap<String, Arc<SourceFile>>) -> Vec<(Arc<SourceFile>, Span)> {
-    let mut found = Vec::new();
-    let mut files: Vec<&Arc<SourceFile>> = sources.values().collect();
-    files.sort_by(|a, b| a.name.cmp(&b.name));
-    for file in files {
-        for (start, end) in lookup_calls(&file.text) {
-            let before = &file.text[..start];
-            let line = before.matches('\n').count() as u32 + 1;
-            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-            found.push((
-                file.clone(),
-                Span {
-                    start,
-                    end,
-                    line,
-                    col,
+/// The `lookup` calls the render executed, each call site once, at the call: not the word in
+/// comments, helper names or branches the values skip. NOTES.txt is left out: its text is
+/// printed, never applied.
+fn lookups(
+    rendered: &BTreeMap<String, Rendered>,
+    sources: &HashMap<String, Arc<SourceFile>>,
+) -> Vec<Lookup> {
+    let mut sites = BTreeMap::new();
+    for (path, template) in rendered {
+        if path.ends_with("/NOTES.txt") {
+            continue;
+        }
+        for call in template.calls.iter().filter(|c| &*c.func == "lookup") {
+            // Text run by `tpl` has no file of its own: the call is the template's.
+            let (file, span) = match sources.get(&*call.file) {
+                Some(file) => (file, call_span(file, call.offset, "lookup".len())),
+                None => match sources.get(path) {
+                    Some(file) => (file, Span::default()),
+                    None => continue,
                 },
-            ));
+            };
+            sites
+                .entry((file.name.clone(), span.start))
+                .or_insert_with(|| Lookup {
+                    file: file.clone(),
+                    span,
+                    kind: literal_kind(file.text.get(span.end..).unwrap_or("")),
+                });
         }
     }
-    found
+    sites.into_values().collect()
 }
 
-/// Byte ranges from `{{` to a `lookup` word followed by white space, with no `}` between
-/// (regex `\{\{[^}]*?\blookup\s`).
-fn lookup_calls(text: &str) -> Vec<(usize, usize)> {
-    const WORD: &str = "lookup";
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(open) = memchr::memmem::find(&text.as_bytes()[from..], b"{{").map(|i| from + i) {
-        let body_end =
-            memchr::memchr(b'}', &text.as_bytes()[open + 2..]).map_or(text.len(), |i| open + 2 + i);
-        let body = &text[..body_end];
-        let call = memchr::memmem::find_iter(&body.as_bytes()[open + 2..], WORD).find_map(|i| {
-            let at = open + 2 + i;
-            let after = body[at + WORD.len()..]
-                .chars()
-                .next()
-                .filter(|c| c.is_whitespace())?;
-            let word_before = body[..at]
-                .chars()
-                .next_back()
-                .is_some_and(regex_syntax::is_word_character);
-            (!word_before).then(|| at + WORD.len() + after.len_utf8())
-        });
-        match call {
-            Some(end) => {
-                found.push((open, end));
-                from = end;
-            }
-            // Another `{{` before the `}` would find the same (no) call.
-            None => from = body_end.max(open + 1),
-        }
+/// The kind a `lookup` reads when its first two arguments are string literals: `"v1" "Secret"`.
+fn literal_kind(after_call: &str) -> Option<String> {
+    let literal = |text: &str| -> Option<(String, usize)> {
+        let body = text.strip_prefix('"')?;
+        let end = body.find('"')?;
+        Some((body[..end].to_string(), end + 2))
+    };
+    let rest = after_call.trim_start();
+    let (_, used) = literal(rest)?;
+    literal(rest[used..].trim_start()).map(|(kind, _)| kind)
+}
+
+/// The span of `len` bytes at `offset` of `file`, with its 1-based line and column.
+fn call_span(file: &SourceFile, offset: usize, len: usize) -> Span {
+    let before = file.text.get(..offset).unwrap_or("");
+    Span {
+        start: offset,
+        end: (offset + len).min(file.text.len()),
+        line: before.matches('\n').count() as u32 + 1,
+        col: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1,
     }
-    found
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-    use regex::Regex;
 
-    /// Texts built from the pieces the `lookup` scanner looks for, in any order.
-    fn pieces() -> impl Strategy<Value = String> {
-        let piece = prop::sample::select(vec![
-            " ", "\n", "\t", "\"", "x", ":", "{{", "}}", "lookup", "_", "é", "\u{a0}", "#",
-        ]);
-        prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
-    }
-
-    proptest! {
-        /// The hand-written scanner finds what the regex it replaces finds.
-        #[test]
-        fn lookup_scanner_matches_its_regex(doc in pieces()) {
-            let lookup = Regex::new(r"\{\{[^}]*?\blookup\s").unwrap();
-            let want_calls: Vec<(usize, usize)> =
-                lookup.find_iter(&doc).map(|m| (m.start(), m.end())).collect();
-            prop_assert_eq!(lookup_calls(&doc), want_calls);
+    /// Renders a chart made of `templates` (path under `templates/` → text).
+    fn render_chart(templates: &[(&str, &str)]) -> RenderedChart {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = dir.path().join("app");
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(
+            chart.join("Chart.yaml"),
+            "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        )
+        .unwrap();
+        std::fs::write(chart.join("values.yaml"), "reuse: false\n").unwrap();
+        for (path, text) in templates {
+            std::fs::write(chart.join("templates").join(path), text).unwrap();
         }
+        let options = ReleaseOptions::default();
+        render_path(
+            &chart,
+            &ValueOptions::default(),
+            &options,
+            true,
+            &Overlay::default(),
+        )
+        .unwrap()
     }
 
     #[test]
-    fn reads_lookups() {
-        let template =
-            "a: {{ (lookup \"v1\" \"Secret\" \"ns\" \"x\").data }}\nb: {{ .Values.lookupTable }}";
-        assert_eq!(lookup_calls(template), vec![(3, 14)]);
+    fn lookups_are_the_calls_the_render_ran() {
+        let helpers = "{{/* lookup \"v1\" \"Secret\" reads the live object */}}\n\
+            {{- define \"app.lookupSecret\" -}}\n\
+            {{- (lookup \"v1\" \"Secret\" .Release.Namespace \"app\").data -}}\n\
+            {{- end -}}\n";
+        let a = "a: {{ include \"app.lookupSecret\" . | quote }}\n\
+            {{- if .Values.reuse }}\nb: {{ lookup \"v1\" \"ConfigMap\" \"\" \"x\" }}{{ end }}\n";
+        let rendered = render_chart(&[
+            ("_helpers.tpl", helpers),
+            ("a.yaml", a),
+            (
+                "b.yaml",
+                "b: {{ include \"app.lookupSecret\" . | quote }}\n",
+            ),
+            ("NOTES.txt", "{{ lookup \"v1\" \"Pod\" \"\" \"\" }}"),
+        ]);
+        // The helper's call, once though two templates run it; not the comment, the branch
+        // the values skip, nor NOTES.txt.
+        let found: Vec<(String, u32, u32)> = rendered
+            .lookups
+            .iter()
+            .map(|l| (l.file.name.clone(), l.span.line, l.span.col))
+            .collect();
+        let helpers_file = found.first().map(|f| f.0.clone()).unwrap_or_default();
+        assert!(
+            helpers_file.ends_with("templates/_helpers.tpl"),
+            "{found:?}"
+        );
+        assert_eq!(found, [(helpers_file, 3, 6)]);
+        assert_eq!(rendered.lookups[0].kind.as_deref(), Some("Secret"));
     }
 }

@@ -28,6 +28,25 @@ pub enum FileKind {
     Kubernetes,
 }
 
+impl FileKind {
+    /// Every kind, for code that runs each reader on one text (robustness tests, fuzzing).
+    pub const ALL: [FileKind; 13] = [
+        FileKind::GitHub,
+        FileKind::GitLab,
+        FileKind::Azure,
+        FileKind::Bitbucket,
+        FileKind::CircleCi,
+        FileKind::Tekton,
+        FileKind::Jenkins,
+        FileKind::Makefile,
+        FileKind::Justfile,
+        FileKind::Taskfile,
+        FileKind::Shell,
+        FileKind::Helmfile,
+        FileKind::Kubernetes,
+    ];
+}
+
 /// Bounds of a discovery walk.
 const MAX_DEPTH: usize = 12;
 const MAX_ENTRIES: usize = 50_000;

@@ -74,21 +74,7 @@ impl Gen {
 #[test]
 fn no_reader_panics_on_generated_text() {
     let mut g = Gen(0x9e37_79b9_7f4a_7c15);
-    let kinds = [
-        FileKind::GitHub,
-        FileKind::GitLab,
-        FileKind::Azure,
-        FileKind::Bitbucket,
-        FileKind::CircleCi,
-        FileKind::Tekton,
-        FileKind::Jenkins,
-        FileKind::Makefile,
-        FileKind::Justfile,
-        FileKind::Taskfile,
-        FileKind::Shell,
-        FileKind::Helmfile,
-        FileKind::Kubernetes,
-    ];
+    let kinds = FileKind::ALL;
     for _ in 0..600 {
         let text = g.text();
         for kind in kinds {

@@ -126,13 +126,16 @@ static LOOKUP_DEPENDENT: RuleMeta = RuleMeta {
     category: Category::Configuration,
     severity: Severity::Info,
     effect: Effect::NotReverted,
-    summary: "templates call `lookup`: output depends on live cluster state",
+    summary: "a template executed `lookup` in this render: output depends on live cluster state",
     doc: "`lookup` reads live objects from the cluster while Helm renders. What it returns is not \
           part of the release: `helm template` renders it as empty (rollguard too, except that \
           the upgrade render of a chart with a baseline sees the baseline's objects), the real \
           upgrade sees the cluster, and a rollback re-applies the stored manifest without asking \
           again. Typical uses (reusing a generated password) are fine; anything whose output \
-          changes with the cluster cannot be judged statically and is not reverted by a rollback.",
+          changes with the cluster cannot be judged statically and is not reverted by a rollback. \
+          Reported once per call site that the render executed: not the word in comments, \
+          NOTES.txt, helper names or branches the values skip, and not a lookup of a Secret or \
+          ConfigMap (reading back a generated password or stored state keeps the output stable).",
     fix: "Prefer values or explicit Secrets over `lookup`; where it stays, make the template's \
           output the same whether or not the object exists.",
 };
@@ -146,18 +149,22 @@ impl Rule for LookupDependent {
         let Some(source) = &cx.chart.source else {
             return;
         };
-        for (file, span) in &source.lookups {
+        // Reading a Secret or ConfigMap back is how charts keep generated passwords and state
+        // stable across upgrades: the output is the same whether or not the object exists.
+        let reuse = |kind: Option<&str>| matches!(kind, Some("Secret" | "ConfigMap"));
+        for lookup in source.lookups.iter().filter(|l| !reuse(l.kind.as_deref())) {
+            let file = &lookup.file;
             let mut finding = Finding::new(
                 &LOOKUP_DEPENDENT,
                 cx.chart_index,
                 format!(
-                    "{} calls `lookup`: what it renders depends on the live cluster, which neither rollguard nor a rollback sees",
+                    "this `lookup` in {} runs in this render: what it renders depends on the live cluster, which neither rollguard nor a rollback sees",
                     file.name
                 ),
             );
             finding.location = Some(Location {
                 file: file.clone(),
-                span: *span,
+                span: lookup.span,
                 template: None,
             });
             finding.help = Some(
@@ -207,18 +214,19 @@ mod tests {
     }
 
     #[test]
-    fn a_template_calling_lookup_is_reported() {
-        let lookup = "a: {{ (lookup \"v1\" \"Secret\" \"ns\" \"x\").data }}";
+    fn an_executed_lookup_of_cluster_state_is_reported() {
+        let lookup = "{{ if (lookup \"rbac.authorization.k8s.io/v1\" \"ClusterRole\" \"\" \"\") }}";
         assert_eq!(
             manifest(POD)
-                .rendered_chart(None, &[lookup])
-                .findings(&LookupDependent)
-                .len(),
-            1
+                .rendered_chart(None, &[(lookup, "ClusterRole")])
+                .findings(&LookupDependent),
+            [("lookup-dependent", Severity::Info, 1)]
         );
+        // Reading back a generated password keeps the output stable.
+        let reuse = "{{ $s := (lookup \"v1\" \"Secret\" .Release.Namespace \"app\").data }}";
         assert_eq!(
             manifest(POD)
-                .rendered_chart(None, &[])
+                .rendered_chart(None, &[(reuse, "Secret")])
                 .findings(&LookupDependent),
             NONE
         );

@@ -2,6 +2,7 @@
 
 use super::framework::{Context, Emitter, Rule};
 use crate::finding::{Category, Effect, RuleMeta, Severity};
+use crate::manifest::Hook;
 
 pub struct HookFailedLeftBehind;
 
@@ -14,8 +15,9 @@ static HOOK_FAILED_LEFT_BEHIND: RuleMeta = RuleMeta {
     doc: "A hook with a fixed `metadata.name` whose explicit `helm.sh/hook-delete-policy` lacks \
           `before-hook-creation` (for example only `hook-succeeded`) stays in the cluster when it \
           fails. The next upgrade, or the rollback's hooks, try to create it again and fail with \
-          \"already exists\". Without any delete policy Helm applies `before-hook-creation`. Test \
-          hooks are not run by upgrades and are left alone.",
+          \"already exists\". Without any delete policy Helm applies `before-hook-creation`. Only \
+          hooks of install, upgrade and rollback events count: post-delete and test hooks never \
+          run during an upgrade or a rollback.",
     fix: "Add `before-hook-creation` to the delete policy, or use `generateName`.",
 };
 
@@ -31,7 +33,9 @@ impl Rule for HookFailedLeftBehind {
                 continue;
             };
             let fixed_name = object.root.str_at(&["metadata", "name"]).is_some();
-            if hook.is_test() || !fixed_name || policies.iter().any(|p| p == "before-hook-creation")
+            if !runs_in_upgrade_cycle(hook)
+                || !fixed_name
+                || policies.iter().any(|p| p == "before-hook-creation")
             {
                 continue;
             }
@@ -50,6 +54,21 @@ impl Rule for HookFailedLeftBehind {
     }
 }
 
+/// Hooks of the events an upgrade or a rollback runs (an install's hooks run again when a
+/// failed first release is reinstalled); delete and test hooks do not.
+fn runs_in_upgrade_cycle(hook: &Hook) -> bool {
+    [
+        "pre-install",
+        "post-install",
+        "pre-upgrade",
+        "post-upgrade",
+        "pre-rollback",
+        "post-rollback",
+    ]
+    .iter()
+    .any(|e| hook.has_event(e))
+}
+
 pub struct ResourceBecomesHook;
 
 static RESOURCE_BECOMES_HOOK: RuleMeta = RuleMeta {
@@ -58,11 +77,14 @@ static RESOURCE_BECOMES_HOOK: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     effect: Effect::UpgradeFails,
     summary: "a release resource turned into a hook: the hook's create collides with it, or the upgrade deletes what the hook just made",
-    doc: "Helm manages hooks apart from release resources. When a resource of the baseline \
-          becomes a hook in the new revision, the hook's create runs into the existing object \
-          (\"already exists\"), or — once the hook has replaced it — the upgrade deletes the \
-          release resource that is no longer in the manifest, which is the object the hook just \
-          created. A rollback does not restore it as a resource either.",
+    doc: "Helm manages hooks apart from release resources, and the hook's delete policy decides \
+          what happens when a resource of the baseline becomes a hook that the upgrade runs. \
+          Without `before-hook-creation`, creating the hook runs into the existing object: \
+          \"already exists\", the upgrade fails (an error). With it, Helm deletes the existing \
+          object to create the hook, and then the upgrade deletes the release resource that is \
+          no longer in the manifest, which is the object the hook just created: after the \
+          upgrade it is gone (a warning). Either way a rollback does not restore it as a \
+          resource.",
     fix: "Give the hook a new name (or `generateName`) and remove the old resource in a separate \
           release, or keep it as a release resource.",
 };
@@ -88,23 +110,42 @@ impl Rule for ResourceBecomesHook {
             .filter(|o| !o.is_hook())
             .map(|o| key(o))
             .collect();
-        for hook in diff.added.iter().filter(|o| o.is_hook()) {
-            if was_resource.contains(&key(hook)) {
-                let events = hook
-                    .hook
-                    .as_ref()
-                    .map(|h| h.events.join(","))
-                    .unwrap_or_default();
-                out.object(
-                    hook,
-                    hook.span_at(&["metadata", "annotations", "helm.sh/hook"]),
+        for object in diff.added.iter().filter(|o| o.is_hook()) {
+            let Some(hook) = &object.hook else { continue };
+            if !was_resource.contains(&key(object)) {
+                continue;
+            }
+            let events = hook.events.join(",");
+            let recreates = hook
+                .delete_policies
+                .as_ref()
+                .is_none_or(|p| p.iter().any(|p| p == "before-hook-creation"));
+            let (severity, message) = if recreates {
+                (
+                    Severity::Warning,
                     format!(
-                        "{} was a release resource and is now a `{events}` hook: the hook collides with the existing object, or the upgrade deletes what the hook created",
-                        hook.id
+                        "{} was a release resource and is now a `{events}` hook with `before-hook-creation`: Helm deletes the existing object to create the hook, then the upgrade deletes the release resource no longer in the manifest, which is the object the hook just made",
+                        object.id
                     ),
                 )
-                .help("rename the hook (or use generateName) and retire the old resource separately");
-            }
+            } else {
+                (
+                    Severity::Error,
+                    format!(
+                        "{} was a release resource and is now a `{events}` hook without `before-hook-creation`: creating the hook fails with \"already exists\", and the upgrade with it",
+                        object.id
+                    ),
+                )
+            };
+            let finding = out.object(
+                object,
+                object.span_at(&["metadata", "annotations", "helm.sh/hook"]),
+                message,
+            );
+            finding.severity = severity;
+            finding.help(
+                "rename the hook (or use generateName) and retire the old resource separately",
+            );
         }
     }
 }
@@ -122,7 +163,9 @@ static WORKLOAD_AS_HOOK: RuleMeta = RuleMeta {
           `before-hook-creation` policy it deletes and recreates the workload on every upgrade \
           (downtime instead of a rolling update), `--wait` and `--atomic` never watch its \
           rollout, a rollback does not return it to the previous revision (hooks are not part of \
-          the stored manifest that a rollback re-applies), and `helm uninstall` leaves it behind.",
+          the stored manifest that a rollback re-applies), and `helm uninstall` leaves it behind. \
+          A hook deleted once it succeeded (`hook-succeeded`, like jupyterhub's image puller) is \
+          a temporary helper and is not reported.",
     fix: "Remove the `helm.sh/hook` annotation so the workload is a release resource; keep hooks \
           for Jobs that run to completion.",
 };
@@ -152,7 +195,13 @@ impl Rule for WorkloadAsHook {
                 object.id.kind.as_str(),
                 "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
             );
-            if !workload || !hook.events.iter().any(|e| release_event(e)) {
+            // Deleted once the hook phase succeeded (jupyterhub's image puller): a helper that
+            // leaves nothing behind to revert.
+            let transient = hook
+                .delete_policies
+                .as_ref()
+                .is_some_and(|p| p.iter().any(|p| p == "hook-succeeded"));
+            if !workload || transient || !hook.events.iter().any(|e| release_event(e)) {
                 continue;
             }
             out.object(
@@ -288,6 +337,12 @@ spec:
         // A test hook never runs during an upgrade.
         let test = HOOKED_DEPLOYMENT.replace("post-install,post-upgrade", "test");
         assert_eq!(manifest(test).findings(&WorkloadAsHook), NONE);
+        // A helper deleted once the hook phase succeeded leaves nothing to revert.
+        let transient = HOOKED_DEPLOYMENT.replace(
+            "    helm.sh/hook-weight:",
+            "    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded\n    helm.sh/hook-weight:",
+        );
+        assert_eq!(manifest(transient).findings(&WorkloadAsHook), NONE);
     }
 
     const INIT_JOB: &str = "\
@@ -342,13 +397,45 @@ spec:
     }
 
     #[test]
-    fn a_resource_that_becomes_a_hook_is_reported() {
-        let plain = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-migrate\n";
-        let hook = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-migrate\n  annotations:\n    helm.sh/hook: pre-upgrade\n";
-        let found = manifest(hook).base(plain).findings(&ResourceBecomesHook);
-        assert_eq!(found.len(), 1, "{found:?}");
+    fn hooks_no_upgrade_or_rollback_runs_are_left_alone() {
+        for event in ["post-delete", "test"] {
+            let job = JOB.replace(": pre-upgrade", &format!(": {event}"));
+            assert_eq!(
+                manifest(job).findings(&HookFailedLeftBehind),
+                NONE,
+                "{event}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_delete_policy_decides_what_a_resource_turned_hook_does() {
+        let plain = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-scripts\n";
+        let hook = |policy: &str| {
+            format!("{plain}  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\n{policy}")
+        };
+        // Kept after success only: the hook's create collides with the release's object.
+        let collides = hook("    helm.sh/hook-delete-policy: hook-succeeded\n");
         assert_eq!(
-            manifest(hook).base(hook).findings(&ResourceBecomesHook),
+            manifest(&collides)
+                .base(plain)
+                .findings(&ResourceBecomesHook),
+            [("resource-becomes-hook", Severity::Error, 6)]
+        );
+        // Recreated (explicitly or by default): the upgrade then deletes it.
+        for policy in ["    helm.sh/hook-delete-policy: before-hook-creation\n", ""] {
+            assert_eq!(
+                manifest(hook(policy))
+                    .base(plain)
+                    .findings(&ResourceBecomesHook),
+                [("resource-becomes-hook", Severity::Warning, 6)]
+            );
+        }
+        // A hook in both revisions changes nothing.
+        assert_eq!(
+            manifest(&collides)
+                .base(&collides)
+                .findings(&ResourceBecomesHook),
             NONE
         );
     }

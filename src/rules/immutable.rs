@@ -37,14 +37,7 @@ fn parse_table(text: &str) -> Result<Vec<Field>, String> {
         .iter()
         .map(|entry| {
             let line = entry.span.line;
-            let strings = |n: &Node| -> Vec<String> {
-                n.as_seq()
-                    .unwrap_or(&[])
-                    .iter()
-                    .filter_map(|k| k.as_str().map(str::to_string))
-                    .collect()
-            };
-            let kinds = entry.get("kinds").map(strings).unwrap_or_default();
+            let kinds = entry.get("kinds").map(Node::strings).unwrap_or_default();
             let path = entry
                 .str_at(&["path"])
                 .ok_or(format!("line {line}: no path"))?;

@@ -15,6 +15,7 @@ mod migrations;
 mod pipeline;
 mod probes;
 mod pvc;
+mod secret_regenerated;
 mod sql;
 mod storage_diff;
 #[cfg(test)]
@@ -70,7 +71,9 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &timeout::TimeoutBelowStartup,
         &external::ExternalConfigMap,
         &external::ExternalSecret,
+        &external::DanglingReference,
         &config_rollout::ConfigChangeWithoutRollout,
+        &secret_regenerated::SecretRegeneratedOnUpgrade,
         &chart_meta::LookupDependent,
         &pipeline::MissingHistoryMax,
         &pipeline::MissingAtomic,

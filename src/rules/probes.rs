@@ -41,19 +41,23 @@ pub fn declared_startup(cx: &Context, pod: &PodTemplate) -> Option<i64> {
 
 pub const STARTUP_ANNOTATION: &str = "rollguard.dev/startup-seconds";
 
-/// Regular containers of non-hook workloads, with their pod template.
-fn workload_containers<'a>(
-    cx: &'a Context,
-) -> impl Iterator<Item = (&'a Object, PodTemplate<'a>, Container<'a>)> + 'a {
+/// Non-hook workloads with their pod template.
+fn workloads<'a>(cx: &'a Context) -> impl Iterator<Item = (&'a Object, PodTemplate<'a>)> + 'a {
     cx.chart
         .objects
         .iter()
         .filter(|o| is_workload(o))
         .filter_map(|o| pod_template(o).map(|p| (o, p)))
-        .flat_map(|(o, p)| {
-            p.containers(ContainerGroup::Regular)
-                .map(move |c| (o, p, c))
-        })
+}
+
+/// Regular containers of non-hook workloads, with their pod template.
+fn workload_containers<'a>(
+    cx: &'a Context,
+) -> impl Iterator<Item = (&'a Object, PodTemplate<'a>, Container<'a>)> + 'a {
+    workloads(cx).flat_map(|(o, p)| {
+        p.containers(ContainerGroup::Regular)
+            .map(move |c| (o, p, c))
+    })
 }
 
 pub struct MissingReadinessProbe;
@@ -63,11 +67,15 @@ static MISSING_READINESS_PROBE: RuleMeta = RuleMeta {
     category: Category::Probes,
     severity: Severity::Warning,
     effect: Effect::NoAutoRollback,
-    summary: "a workload container has no readinessProbe",
-    doc: "A container without a readinessProbe is Ready as soon as it starts. `helm upgrade --wait` \
-          and `--atomic` then report a broken release as healthy, so it is never rolled back \
-          automatically. Applies to the containers of Deployments, StatefulSets, DaemonSets, \
-          ReplicaSets and Pods that are not hooks.",
+    summary: "a workload serves ports, but no container of its pod has a readinessProbe",
+    doc: "A pod none of whose containers has a readinessProbe is Ready as soon as it starts. \
+          `helm upgrade --wait` and `--atomic` then report a broken release as healthy, so it is \
+          never rolled back automatically. The pod is judged as a whole: one probed container \
+          (the main one, typically) holds its Ready condition back, so its sidecars need none. \
+          Reported for the containers that serve ports, in Deployments, StatefulSets, \
+          DaemonSets, ReplicaSets and Pods that are not hooks; a container without ports, or \
+          with only metrics, health or profiling ports (a worker, a controller), serves nothing \
+          a probe would gate, and `pause` containers have nothing to probe.",
     fix: "Add a readinessProbe that fails until the application can serve.",
 };
 
@@ -77,8 +85,22 @@ impl Rule for MissingReadinessProbe {
     }
 
     fn check(&self, cx: &Context, out: &mut Emitter) {
-        for (object, _, container) in workload_containers(cx) {
-            if container.node.get("readinessProbe").is_none() {
+        for (object, pod) in workloads(cx) {
+            let serving: Vec<Container> = pod
+                .containers(ContainerGroup::Regular)
+                .filter(|c| !is_pause(c))
+                .collect();
+            // `--wait` watches the pod's Ready condition: one probed container is enough to
+            // hold it back while the application cannot serve.
+            if serving
+                .iter()
+                .any(|c| c.node.get("readinessProbe").is_some())
+            {
+                continue;
+            }
+            // A container without ports (a worker, a controller, a log shipper) serves nothing
+            // a readiness probe would gate.
+            for container in serving.iter().filter(|c| serves_traffic(c)) {
                 let span = container
                     .node
                     .entry("name")
@@ -87,7 +109,7 @@ impl Rule for MissingReadinessProbe {
                     object,
                     span,
                     format!(
-                        "container `{}` of {} has no readinessProbe: `--wait` cannot tell a broken release",
+                        "container `{}` of {} serves ports but no container of the pod has a readinessProbe: `--wait` cannot tell a broken release",
                         container.name(),
                         object.id
                     ),
@@ -96,6 +118,26 @@ impl Rule for MissingReadinessProbe {
             }
         }
     }
+}
+
+/// A container with a port that is not only for metrics, health or profiling: what it serves
+/// is what a readiness probe would gate. Workers and controllers serve nothing of the kind.
+fn serves_traffic(container: &Container) -> bool {
+    const SIDE_PORTS: [&str; 6] = ["metrics", "health", "probe", "profil", "pprof", "debug"];
+    container.node.items("ports").iter().any(|port| {
+        let name = port.str_at(&["name"]).unwrap_or("").to_ascii_lowercase();
+        !SIDE_PORTS.iter().any(|side| name.contains(side))
+    })
+}
+
+/// The `pause` container some charts add to keep a pod alive: it has nothing to probe.
+fn is_pause(container: &Container) -> bool {
+    container
+        .node
+        .str_at(&["image"])
+        .and_then(|image| image.rsplit('/').next())
+        .and_then(|last| last.split([':', '@']).next())
+        .is_some_and(|repo| repo == "pause")
 }
 
 pub struct ReadinessDelayBelowStartup;
@@ -220,17 +262,44 @@ spec:
       containers:
         - name: web
           image: nginx:1.27
+          ports:
+            - containerPort: 80
 ";
+    const PROBE: &str =
+        "          readinessProbe:\n            httpGet: {path: /healthz, port: 80}\n";
 
     #[test]
-    fn a_container_without_readiness_probe_is_reported() {
+    fn a_serving_pod_without_readiness_probe_is_reported() {
         assert_eq!(
             manifest(NO_PROBE).findings(&MissingReadinessProbe),
             [("missing-readiness-probe", Severity::Warning, 9)]
         );
-        let probed = format!(
-            "{NO_PROBE}          readinessProbe:\n            httpGet: {{path: /healthz, port: 80}}\n"
-        );
+        let probed = format!("{NO_PROBE}{PROBE}");
         assert_eq!(manifest(probed).findings(&MissingReadinessProbe), NONE);
+    }
+
+    #[test]
+    fn the_pod_is_judged_not_each_container() {
+        // A sidecar next to a probed main container: the pod is not Ready until main is.
+        let sidecar = "        - name: metrics\n          image: exporter:1.0\n          ports:\n            - containerPort: 9100\n";
+        let with_sidecar = format!("{NO_PROBE}{PROBE}{sidecar}");
+        assert_eq!(
+            manifest(with_sidecar).findings(&MissingReadinessProbe),
+            NONE
+        );
+        // A worker serves nothing a readiness probe would gate; a pause container has nothing
+        // to probe.
+        let worker = NO_PROBE.replace("          ports:\n            - containerPort: 80\n", "");
+        assert_eq!(manifest(worker).findings(&MissingReadinessProbe), NONE);
+        let metrics_only = NO_PROBE.replace(
+            "- containerPort: 80",
+            "- {name: metrics, containerPort: 9402}",
+        );
+        assert_eq!(
+            manifest(metrics_only).findings(&MissingReadinessProbe),
+            NONE
+        );
+        let pause = NO_PROBE.replace("nginx:1.27", "registry.k8s.io/pause:3.9");
+        assert_eq!(manifest(pause).findings(&MissingReadinessProbe), NONE);
     }
 }

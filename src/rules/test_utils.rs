@@ -12,7 +12,7 @@ use crate::diff::pair;
 use crate::finding::{Finding, Severity};
 use crate::kube::{ApiTable, KubeVersion};
 use crate::manifest::load_stream;
-use crate::model::{ChartInfo, ChartModel, ChartSource};
+use crate::model::{ChartInfo, ChartModel, ChartSource, Lookup};
 use crate::pipeline::{FileKind, Loaded, load_file};
 
 /// What a rule that reports nothing returns.
@@ -60,8 +60,13 @@ impl Case {
     }
 
     /// What only a chart rollguard rendered can tell: its `kubeVersion` constraint as written in
-    /// `Chart.yaml` (`kubeVersion: "<constraint>"` on line 3), and template lines calling `lookup`.
-    pub fn rendered_chart(mut self, constraint: Option<&str>, lookups: &[&'static str]) -> Case {
+    /// `Chart.yaml` (`kubeVersion: "<constraint>"` on line 3), and template lines whose `lookup`
+    /// ran, each with the kind it reads.
+    pub fn rendered_chart(
+        mut self,
+        constraint: Option<&str>,
+        lookups: &[(&'static str, &'static str)],
+    ) -> Case {
         let chart_yaml = SourceFile::new(
             "Chart.yaml",
             format!(
@@ -81,15 +86,15 @@ impl Case {
         });
         let lookups = lookups
             .iter()
-            .map(|text| {
-                let file = SourceFile::new("templates/t.yaml", *text);
-                let span = Span {
+            .map(|(text, kind)| Lookup {
+                file: SourceFile::new("templates/t.yaml", *text),
+                span: Span {
                     start: 0,
                     end: text.len(),
                     line: 1,
                     col: 1,
-                };
-                (file, span)
+                },
+                kind: Some(kind.to_string()),
             })
             .collect();
         self.source = Some(ChartSource {
@@ -99,6 +104,7 @@ impl Case {
             revision: 1,
             crds: Vec::new(),
             upgrade_failure: None,
+            regenerated: Default::default(),
         });
         self
     }
@@ -135,6 +141,14 @@ impl Case {
                 col: 1,
             },
         });
+        self
+    }
+
+    /// A chart rollguard rendered whose upgrade generates `tokens` anew.
+    pub fn regenerated(mut self, tokens: &[&str]) -> Case {
+        self.source
+            .get_or_insert_with(ChartSource::default)
+            .regenerated = crate::generated::Generated::of(tokens);
         self
     }
 
@@ -188,7 +202,7 @@ impl Case {
             Some(v) => v.parse().unwrap_or_else(|e| panic!("{v}: {e}")),
             None => ApiTable::builtin().newest(),
         };
-        let settings = Config::default().settings(kube_version);
+        let settings = Config::default().settings(kube_version, "release-name");
         let cx = Context {
             chart: &chart,
             chart_index: 0,

@@ -51,9 +51,12 @@ impl Checker {
     }
 
     fn check_unguarded(&self, chart: &Path, overlay: &Overlay) -> ByFile {
-        let base = base_of(chart);
-        let command = ["rollguard", "check", "--quiet", "--base", &base].map(std::ffi::OsStr::new);
-        let parsed = Cli::try_parse_from(command.into_iter().chain([chart.as_os_str()]));
+        let mut command = vec!["rollguard".into(), "check".into(), "--quiet".into()];
+        if let Some(base) = base_of(chart) {
+            command.extend(["--base".into(), base]);
+        }
+        command.push(chart.display().to_string());
+        let parsed = Cli::try_parse_from(command);
         let Ok(Cli {
             command: Command::Check(mut args),
         }) = parsed
@@ -151,13 +154,15 @@ fn related(
     }])
 }
 
-/// The baseline of `chart`: the `base` of its `.rollguard.yaml`, else [`DEFAULT_BASE`]. A config
-/// that cannot be read is reported by the check itself.
-fn base_of(chart: &Path) -> String {
-    Config::discover(chart)
+/// The baseline of `chart`: the `base` of its `.rollguard.yaml` (a config that cannot be read
+/// is reported by the check itself), else [`DEFAULT_BASE`] when the chart is in a repository
+/// with commits; else none.
+fn base_of(chart: &Path) -> Option<String> {
+    let configured = Config::discover(chart)
         .and_then(|path| Config::load(&path).ok())
-        .and_then(|config| config.base)
-        .unwrap_or_else(|| DEFAULT_BASE.to_string())
+        .and_then(|config| config.base);
+    configured
+        .or_else(|| helm::chart::revision_id(chart, DEFAULT_BASE).map(|_| DEFAULT_BASE.to_string()))
 }
 
 fn severity(severity: Severity) -> DiagnosticSeverity {

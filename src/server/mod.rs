@@ -4,8 +4,8 @@
 //! the lines that produced them.
 //!
 //! Built on `lsp-server` (the message types and protocol constants rust-analyzer uses) with
-//! `lsp-types`; the framing is read by [`transport`] so that malformed input is answered, not
-//! fatal. Checks run on a worker thread ([`worker`]) so the editor's requests are answered
+//! `lsp-types`; the framing is read by `transport` so that malformed input is answered, not
+//! fatal. Checks run on a worker thread (`worker`) so the editor's requests are answered
 //! while a large chart renders.
 
 mod actions;
@@ -357,6 +357,15 @@ impl Server {
                 touched.insert(path.clone());
             }
         }
+        // The chart's open documents are published even when clean: the editor learns that
+        // the check of its version is done.
+        touched.extend(
+            checked
+                .versions
+                .keys()
+                .filter(|path| path.starts_with(&checked.chart))
+                .cloned(),
+        );
         for (path, diagnostics) in checked.diagnostics {
             touched.insert(path.clone());
             self.published

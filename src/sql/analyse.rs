@@ -25,7 +25,8 @@ pub enum Parse {
     Sqlparser,
     Fallback,
     Unparsed,
-    /// A client command (`\set`, `DELIMITER`): not SQL.
+    /// A client command (`\set`, `DELIMITER`), or shell text a script's here-document
+    /// substitutes (`$(<file)`): not SQL.
     Meta,
 }
 
@@ -33,7 +34,7 @@ pub enum Parse {
 pub struct Stmt {
     pub range: Range<usize>,
     pub parse: Parse,
-    /// Not a read or session command.
+    /// Not a read, session or server administration command, nor shell text.
     pub modifies: bool,
     pub found: Vec<Found>,
     /// Text the database cannot even read (an unclosed parenthesis, quote or comment): the
@@ -70,7 +71,7 @@ pub fn analyse(text: &str, dialect: Dialect) -> Analysis {
             Stmt {
                 range: piece.range.clone(),
                 parse,
-                modifies: fallback::modifies(&masked, &piece.tokens),
+                modifies: parse != Parse::Meta && fallback::modifies(&masked, &piece.tokens),
                 found: schema.filter(changes),
                 broken: unbalanced(&masked, &piece.tokens),
             }
@@ -83,6 +84,17 @@ pub fn analyse(text: &str, dialect: Dialect) -> Analysis {
         statements,
         comments: lexed.comments,
     }
+}
+
+/// `$(` outside strings: a shell command substitution in a here-document, whose output only
+/// the running script knows.
+fn shell_substitution(src: &str, toks: &[lex::Token]) -> bool {
+    toks.windows(2).any(|w| {
+        w[0].kind == TokKind::Punct
+            && w[0].text(src) == "$"
+            && w[1].start == w[0].end
+            && w[1].text(src) == "("
+    })
 }
 
 /// Parentheses that do not pair up in one statement.
@@ -166,6 +178,7 @@ impl<'a> Cx<'a> {
             }
             _ => match fallback::changes(src, toks) {
                 Some(changes) => (Parse::Fallback, changes),
+                None if shell_substitution(src, toks) => (Parse::Meta, Vec::new()),
                 None => (Parse::Unparsed, Vec::new()),
             },
         };

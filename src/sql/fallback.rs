@@ -17,6 +17,7 @@ const KNOWN_VERBS: &[&str] = &[
     "ANALYZE",
     "BEGIN",
     "CALL",
+    "CHANGE",
     "CHECKPOINT",
     "CLOSE",
     "CLUSTER",
@@ -41,6 +42,7 @@ const KNOWN_VERBS: &[&str] = &[
     "GRANT",
     "IMPORT",
     "INSERT",
+    "KILL",
     "LISTEN",
     "LOAD",
     "LOCK",
@@ -50,6 +52,7 @@ const KNOWN_VERBS: &[&str] = &[
     "PERFORM",
     "PRAGMA",
     "PREPARE",
+    "PURGE",
     "REFRESH",
     "REINDEX",
     "RELEASE",
@@ -64,6 +67,7 @@ const KNOWN_VERBS: &[&str] = &[
     "SET",
     "SHOW",
     "START",
+    "STOP",
     "TABLE",
     "TRUNCATE",
     "UNLISTEN",
@@ -76,22 +80,29 @@ const KNOWN_VERBS: &[&str] = &[
     "WITH",
 ];
 
-/// Statement heads that only read or steer the session.
+/// Statement heads that only read, steer the session or administer the server (replication
+/// control such as `STOP SLAVE` and `CHANGE MASTER TO`, log and cache flushes): none of them
+/// changes the schema or the data a migration owns.
 const READ_ONLY_VERBS: &[&str] = &[
     "BEGIN",
+    "CHANGE",
     "COMMIT",
     "DESC",
     "DESCRIBE",
     "END",
     "EXPLAIN",
+    "FLUSH",
+    "KILL",
+    "PURGE",
+    "RELEASE",
     "RESET",
     "ROLLBACK",
     "SAVEPOINT",
-    "RELEASE",
     "SELECT",
     "SET",
     "SHOW",
     "START",
+    "STOP",
     "USE",
     "VALUES",
 ];
@@ -146,7 +157,8 @@ pub fn changes(src: &str, toks: &[Token]) -> Option<Vec<(Change, usize)>> {
     })
 }
 
-/// Whether a statement can change anything (not a SELECT, SET, transaction control, …).
+/// Whether a statement changes what a migration owns (not a SELECT, SET, transaction control,
+/// server administration, …).
 pub fn modifies(src: &str, toks: &[Token]) -> bool {
     Words { src, toks }
         .upper(0)

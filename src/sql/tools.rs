@@ -44,13 +44,6 @@ fn parse_table(text: &'static str) -> Result<Vec<Tool>, String> {
     let root = parse_single(text, Origin::default())
         .map_err(|e| e.to_string())?
         .ok_or("empty table")?;
-    let strings = |n: &Node| -> Vec<String> {
-        n.as_seq()
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|k| k.as_str().map(str::to_string))
-            .collect()
-    };
     root.items("tools")
         .iter()
         .map(|entry| {
@@ -61,9 +54,9 @@ fn parse_table(text: &'static str) -> Result<Vec<Tool>, String> {
             let commands = entry
                 .items("commands")
                 .iter()
-                .map(|c| strings(c).iter().map(|w| word(w)).collect())
+                .map(|c| c.strings().iter().map(|w| word(w)).collect())
                 .collect::<Result<Vec<Vec<Word>>, String>>()?;
-            let images = entry.get("images").map(strings).unwrap_or_default();
+            let images = entry.get("images").map(Node::strings).unwrap_or_default();
             if commands.iter().any(Vec::is_empty) || (commands.is_empty() && images.is_empty()) {
                 return Err(format!("line {line}: {name}: an empty command"));
             }

@@ -332,3 +332,10 @@ async def test_hover_on_a_finding_explains_its_rule(client):
         text_document=types.TextDocumentIdentifier(uri=deployment),
         position=types.Position(line=0, character=0)))
     assert nothing is None
+
+
+async def test_a_chart_outside_any_repository_is_checked_without_a_baseline(client):
+    shutil.rmtree(client.repo / ".git")
+    deployment = open_file(client, "templates/deployment.yaml")
+    found = await until(client, deployment, has("liveness-kills-before-startup"))
+    assert "input-error" not in rules(found)

@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 use super::error::ExecError;
 use super::parse::{Arg, Branch, Command, Node, Pipe, TemplateCall, Tree};
 use super::value::{IntTy, Value, lossy};
-use super::{CallCtx, Engine, Func, Param, Segment, Shared};
+use super::{Call, CallCtx, Engine, Func, Param, Segment, Shared};
 
 /// A value as the executor holds it. `iface` = its static Go type is `interface {}`; a nil
 /// without it is Go's invalid `reflect.Value` (what a missing map key becomes once piped).
@@ -248,16 +248,22 @@ impl<'a> Exec<'a> {
     /// The error of a spent budget: made here, at the current node, the first time (naming the
     /// function that spent it, if one did); the same small error everywhere after, so nested
     /// `include`s and `tpl`s do not wrap it again at every level.
+    /// Inside a `tpl` text (an execution with its own defines) the error is not fixed yet:
+    /// the first level outside names a file of the chart, which a `tpl` text is not.
     fn budget_error(&self, func: Option<&str>) -> Flow {
         let mut first = self.shared.budget_error.borrow_mut();
-        let e = first.get_or_insert_with(|| {
-            let why = self.shared.budget.spent().unwrap_or_default();
-            self.make_error(match func {
-                Some(name) => format!("error calling {name}: {why}"),
-                None => why,
-            })
+        if let Some(e) = first.as_ref() {
+            return Flow::Err(e.clone());
+        }
+        let why = self.shared.budget.spent().unwrap_or_default();
+        let e = self.make_error(match func {
+            Some(name) => format!("error calling {name}: {why}"),
+            None => why,
         });
-        Flow::Err(e.clone())
+        if self.scope.local.is_none() {
+            *first = Some(e.clone());
+        }
+        Flow::Err(e)
     }
 
     /// Spends `n` steps of the render's budget.
@@ -843,6 +849,17 @@ impl<'a> Exec<'a> {
                 super::fmt::quote(name)
             ));
         };
+        if func.recorded {
+            let offset = ident.pos() as usize;
+            let (line, column) = self.tree.line_and_column(offset);
+            self.shared.record_call(Call {
+                func: name.into(),
+                file: self.tree.parse_name.clone(),
+                offset,
+                line,
+                column,
+            });
+        }
         self.eval_call(dot, name, func, node, args, final_)
     }
 

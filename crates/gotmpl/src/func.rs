@@ -41,6 +41,9 @@ pub struct Func {
     /// Its `string` parameters get a string's exact bytes (a `RawStr` stays one); other
     /// functions get the text with invalid bytes replaced ([`crate::value::lossy`]).
     pub raw_strings: bool,
+    /// Each call site that runs is recorded in the render's [`Shared`] (taken with [`Shared::take_calls`]): a host learns which calls
+    /// of, say, Helm's `lookup` a render actually executed.
+    pub recorded: bool,
     pub(crate) builtin: bool,
     pub(crate) imp: FuncImpl,
 }
@@ -56,6 +59,7 @@ impl Func {
             variadic,
             returns_iface: false,
             raw_strings: false,
+            recorded: false,
             builtin: false,
             imp: Rc::new(imp),
         }
@@ -64,6 +68,12 @@ impl Func {
     /// Marks the function as returning `interface {}`.
     pub fn iface(mut self) -> Func {
         self.returns_iface = true;
+        self
+    }
+
+    /// Marks the function's executed call sites for [`Shared::take_calls`].
+    pub fn recorded(mut self) -> Func {
+        self.recorded = true;
         self
     }
 

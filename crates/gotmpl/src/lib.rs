@@ -43,7 +43,7 @@ pub use func::{CallCtx, Func, FuncResult, Param};
 pub use parse::parse_go_int;
 pub use record::Record;
 pub use shared::{
-    DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS, Limits, Segment, Shared, run_with_stack,
+    Call, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS, Limits, Segment, Shared, run_with_stack,
     stack_budget_for, xorshift_step,
 };
 pub use value::{Elem, IntTy, List, Map, MapTy, Object, Value};

@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::budget::Budget;
 
@@ -19,6 +19,17 @@ pub struct Segment {
     pub column: usize,
 }
 
+/// A call site of a recorded function ([`crate::Func::recorded`]) that ran: the function and
+/// where the call is written (`offset` is a byte offset in that template's text; `line` and
+/// `column` are 1-based, the column counting bytes).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Call {
+    pub func: std::sync::Arc<str>,
+    pub file: std::sync::Arc<str>,
+    pub offset: usize,
+    pub line: usize,
+    pub column: usize,
+}
 /// Default of [`Limits::max_steps`]: the most any chart of the test corpus (63 charts, 238
 /// renders) needs is 67,262 steps; this is 1,500 times that, a few seconds of work.
 pub const DEFAULT_MAX_STEPS: u64 = 100_000_000;
@@ -79,6 +90,9 @@ pub struct Shared {
     /// Counters a host's functions keep for the length of one render, by name (Helm counts
     /// the nesting of `include` per template to cap it).
     pub counters: RefCell<FxHashMap<String, usize>>,
+    /// Call sites of recorded functions that ran, each once (so their number is bounded by
+    /// the templates' size, not by how often a loop runs them).
+    calls: RefCell<FxHashSet<Call>>,
     pub budget: Rc<Budget>,
     /// The error of the spent budget, once made: every enclosing level returns it as it is.
     pub(crate) budget_error: RefCell<Option<Box<crate::ExecError>>>,
@@ -96,6 +110,7 @@ impl Shared {
             draws: Cell::new(0),
             clock: limits.clock,
             counters: RefCell::default(),
+            calls: RefCell::default(),
             budget: Rc::new(Budget::new(
                 limits.max_steps,
                 limits.max_memory,
@@ -143,6 +158,17 @@ impl Shared {
             Rng::Os(buffer) => buffer.borrow().failure.clone(),
             Rng::Seeded(_) => None,
         }
+    }
+
+    pub(crate) fn record_call(&self, call: Call) {
+        self.calls.borrow_mut().insert(call);
+    }
+
+    /// The call sites recorded since the last take, sorted; the record starts afresh.
+    pub fn take_calls(&self) -> Vec<Call> {
+        let mut calls: Vec<Call> = self.calls.take().into_iter().collect();
+        calls.sort();
+        calls
     }
 
     pub(crate) fn mark_stack(&self) {
@@ -204,7 +230,7 @@ impl OsBuffer {
 const FALLBACK_STACKS: [usize; 2] = [64 << 20, 16 << 20];
 
 /// Runs `f` on a thread with `stack_bytes` of stack, for renders with deep template recursion;
-/// when that much address space cannot be reserved, with the largest of [`FALLBACK_STACKS`]
+/// when that much address space cannot be reserved, with the largest of `FALLBACK_STACKS`
 /// that can. `f` is given the size it got: set [`Limits::stack_budget`] from it (minus a
 /// safety margin, [`stack_budget_for`]). The thread is scoped, so `f` may borrow (a loaded
 /// chart is not copied to render it).

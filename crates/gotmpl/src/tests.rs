@@ -85,6 +85,34 @@ fn registered_functions_get_typed_args() {
 }
 
 #[test]
+fn recorded_functions_report_the_call_sites_that_ran() {
+    let mut e = Engine::new();
+    e.register(
+        "probe",
+        Func::new(&[], None, |_, _| Ok(Value::Nil)).recorded(),
+    );
+    let src =
+        "{{/* probe */}}{{ if false }}{{ probe }}{{ end }}\n{{ range 3 }} {{ probe }}{{ end }}";
+    e.add_template("t", src).unwrap();
+    let shared = Shared::new(&e.limits);
+    e.execute_shared(&shared, "t", Value::Nil).unwrap();
+    let calls = shared.take_calls();
+    // The comment and the branch that does not run are not calls; the loop's call is one site.
+    let offset = src.rfind("probe").unwrap();
+    assert_eq!(
+        calls,
+        [Call {
+            func: "probe".into(),
+            file: "t".into(),
+            offset,
+            line: 2,
+            column: 18,
+        }]
+    );
+    assert_eq!(shared.take_calls(), []);
+}
+
+#[test]
 fn defines_are_global_and_last_wins() {
     let mut e = Engine::new();
     e.add_template("a", r#"{{ define "x" }}A{{ end }}"#)

@@ -23,7 +23,8 @@
 //! let options = ValueOptions { values: vec!["replicas=3".into()], ..ValueOptions::default() };
 //! let loaded = load(&chart, &options)?;
 //! let rendered = render_release(&loaded, &ReleaseOptions::default())?;
-//! let stream = helm::stream::text(&rendered, true);
+//! let options = helm::stream::Options { hooks: true, ..Default::default() };
+//! let stream = helm::stream::text(&rendered, &options).text;
 //! assert_eq!(
 //!     stream,
 //!     "---\n# Source: web/templates/deploy.yaml\nkind: Deployment\nmetadata:\n  name: rel-web\nspec:\n  replicas: 3\n"

@@ -313,19 +313,23 @@ fn corpus_with_default_values_matches_helm() {
         eprintln!("skipped: no shared/corpus/charts beside the repository (set ROLLGUARD_SHARED)");
         return;
     };
-    let runs = default_runs(&corpus);
+    let mut runs = default_runs(&corpus);
     assert!(!runs.is_empty(), "INDEX.tsv lists no charts");
-    // Every chart loads, whatever the oracle can say.
-    for run in &runs {
+    // Every chart loads, whatever the oracle can say, but those `helm template` refuses for a
+    // dependency missing from charts/ (the oracle's engine alone renders them; the real helm's
+    // refusal is checked by the root package's helm_stream test).
+    runs.retain(|run| {
         let dir = corpus.join(&run.chart);
         let opts = ValueOptions {
             value_files: run.values.iter().map(|v| dir.join(v)).collect(),
             ..ValueOptions::default()
         };
-        if let Err(e) = load(&dir, &opts) {
-            panic!("{}: load failed: {e}", run.label());
+        match load(&dir, &opts) {
+            Ok(_) => true,
+            Err(e) if e.to_string().contains("but missing in charts/ directory") => false,
+            Err(e) => panic!("{}: load failed: {e}", run.label()),
         }
-    }
+    });
     let (compared, matched, failures) = check_runs(&corpus, &runs);
     eprintln!(
         "corpus: {} charts loaded; paths, subcharts, .Values, .Chart and .Files match Helm for {matched}/{compared} compared",

@@ -311,3 +311,21 @@ fn subchart_nesting_is_bounded() {
     let tmp = chart(&refs[..refs.len() - 1]);
     assert!(load(tmp.path(), &ValueOptions::default()).is_ok());
 }
+
+#[test]
+fn missing_dependencies_are_refused_like_helm_template() {
+    let deps = "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n  - name: db\n    version: 1.x\n    condition: db.enabled\n  - name: cache\n    version: 1.x\n";
+    let sub = "apiVersion: v2\nname: cache\nversion: 1.0.0\n";
+    // Helm v4.2.3: disabled or not, a declared dependency must be vendored.
+    let e = error_of(&[
+        ("Chart.yaml", deps),
+        ("values.yaml", "db:\n  enabled: false\n"),
+        ("charts/cache/Chart.yaml", sub),
+    ]);
+    assert!(
+        e.ends_with("chart dependencies are missing; run dependency update/build first: found in Chart.yaml, but missing in charts/ directory: db"),
+        "{e}"
+    );
+    let both = error_of(&[("Chart.yaml", deps)]);
+    assert!(both.ends_with("charts/ directory: db, cache"), "{both}");
+}

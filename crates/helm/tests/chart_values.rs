@@ -159,12 +159,12 @@ fn bad_flags_are_input_errors() {
         file_values: vec!["a=/nonexistent/x".into()],
         ..ValueOptions::default()
     };
-    assert!(err(file).contains("cannot read /nonexistent/x"));
+    assert!(err(file).contains("/nonexistent/x: cannot read"));
     let missing = ValueOptions {
         value_files: vec!["/nonexistent.yaml".into()],
         ..ValueOptions::default()
     };
-    assert!(err(missing).contains("/nonexistent.yaml: cannot read values file"));
+    assert!(err(missing).contains("/nonexistent.yaml: values file: cannot read"));
     let remote = ValueOptions {
         value_files: vec!["https://example.com/values.yaml".into()],
         ..ValueOptions::default()

@@ -14,10 +14,8 @@
 //! `CHART=a,b` limits the charts; `CORPUS_REPORT=FILE` also writes the report there.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 use helm::chart::{ValueOptions, load};
 use helm::engine::Capabilities;
@@ -30,66 +28,18 @@ const REQUIRED_IDENTICAL: f64 = 0.90;
 
 type Outputs = BTreeMap<String, String>;
 
+mod corpus_support;
+
+use corpus_support::{Case, case_hash, cases, clip, first_difference, in_parallel, same_shape};
+
 fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-}
-
-/// One render to compare: a chart with its defaults or with one of its `ci/` values files.
-struct Case {
-    chart: String,
-    dir: PathBuf,
-    values: Option<PathBuf>,
-}
-
-impl Case {
-    fn label(&self) -> String {
-        match &self.values {
-            None => self.chart.clone(),
-            Some(v) => format!(
-                "{} -f ci/{}",
-                self.chart,
-                v.file_name().unwrap().to_string_lossy()
-            ),
-        }
-    }
 }
 
 /// What Helm did with a case, rendered twice.
 enum Oracle {
     Rendered(Outputs, Outputs),
     Rejected(String),
-}
-
-fn cases(root: &Path) -> Vec<Case> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    dirs.retain(|d| d.join("Chart.yaml").is_file());
-    if let Ok(only) = std::env::var("CHART") {
-        let wanted: Vec<&str> = only.split(',').collect();
-        dirs.retain(|d| wanted.contains(&d.file_name().unwrap().to_string_lossy().as_ref()));
-    }
-    dirs.sort();
-    let mut out = Vec::new();
-    for dir in dirs {
-        let chart = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let mut ci: Vec<PathBuf> = std::fs::read_dir(dir.join("ci"))
-            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        ci.retain(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"));
-        ci.sort();
-        out.push(Case {
-            chart: chart.clone(),
-            dir: dir.clone(),
-            values: None,
-        });
-        out.extend(ci.into_iter().map(|v| Case {
-            chart: chart.clone(),
-            dir: dir.clone(),
-            values: Some(v),
-        }));
-    }
-    out
 }
 
 /// The oracle's invocation for a case; its output is `{template path: text}`, or an error.
@@ -127,33 +77,6 @@ fn oracle_usable(oracle: &Path) -> Result<(), String> {
         Some("release-name") => Ok(()),
         other => Err(format!("oracle renders the probe chart as {other:?}")),
     }
-}
-
-/// Cache key of a case: every file of the chart, the values file, and the oracle script.
-fn case_hash(case: &Case, oracle_script: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(&case.dir)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect();
-    paths.sort();
-    for p in paths {
-        h.write(
-            p.strip_prefix(&case.dir)
-                .unwrap()
-                .to_string_lossy()
-                .as_bytes(),
-        );
-        h.write(&std::fs::read(&p).unwrap_or_default());
-    }
-    if let Some(v) = &case.values {
-        h.write(b"-f");
-        h.write(&std::fs::read(v).unwrap_or_default());
-    }
-    h.write(oracle_script);
-    h.finish()
 }
 
 fn oracle_outputs(oracle: &Path, cache: &Path, case: &Case, script: &[u8]) -> Oracle {
@@ -206,97 +129,6 @@ fn render_native(case: &Case) -> Result<Outputs, String> {
     };
     let rendered = render_release(&loaded, &options).map_err(|e| e.helm_message())?;
     Ok(rendered.into_iter().map(|(k, r)| (k, r.text)).collect())
-}
-
-fn clip(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() <= 160 {
-        return s.to_string();
-    }
-    format!("{}…", chars[..160].iter().collect::<String>())
-}
-
-/// Where `got` first differs from `want`, for the report.
-fn first_difference(want: &str, got: &str) -> String {
-    let (w, g): (Vec<&str>, Vec<&str>) = (want.split('\n').collect(), got.split('\n').collect());
-    for i in 0..w.len().max(g.len()) {
-        let (wl, gl) = (w.get(i), g.get(i));
-        if wl != gl {
-            return format!(
-                "line {}: want {:?}, got {:?}",
-                i + 1,
-                wl.map(|l| clip(l)),
-                gl.map(|l| clip(l))
-            );
-        }
-    }
-    "same lines".into()
-}
-
-/// A line cut into runs of word characters (base64, hex, names: where random output goes) and
-/// the text between them.
-fn tokens(line: &str) -> Vec<&str> {
-    // `.` and `/` belong to bcrypt's alphabet (htpasswd salts and hashes), `+/=` to base64's.
-    let word = |c: char| c.is_ascii_alphanumeric() || "+/=_-.".contains(c);
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, c) in line.char_indices().skip(1) {
-        let prev = line[..i].chars().next_back().is_some_and(word);
-        if word(c) != prev {
-            out.push(&line[start..i]);
-            start = i;
-        }
-    }
-    out.push(&line[start..]);
-    out
-}
-
-/// Whether `got` has the shape of two Helm renders `a` and `b` that differ: the same lines,
-/// where lines that `a` and `b` share are equal, and on a line where they differ, the tokens
-/// they share are equal and a token they disagree on is a token (of their length when they
-/// agree on it and it is short: passwords and hashes, not certificates). `Err` says where not.
-fn same_shape(a: &str, b: &str, got: &str) -> Result<(), String> {
-    let (a, b, g): (Vec<&str>, Vec<&str>, Vec<&str>) = (
-        a.split('\n').collect(),
-        b.split('\n').collect(),
-        got.split('\n').collect(),
-    );
-    if a.len() != b.len() {
-        return Err(format!(
-            "Helm's two renders have {} and {} lines; not comparable by shape",
-            a.len(),
-            b.len()
-        ));
-    }
-    if g.len() != a.len() {
-        return Err(format!("{} lines, Helm renders {}", g.len(), a.len()));
-    }
-    for (i, ((a, b), g)) in a.iter().zip(&b).zip(&g).enumerate() {
-        let fits = a == b && a == g
-            || a != b && {
-                let (ta, tb, tg) = (tokens(a), tokens(b), tokens(g));
-                // Random text that happens to cut differently into tokens (a `-` in base64)
-                // only needs the same line count.
-                ta.len() != tb.len()
-                    || ta.len() == tg.len()
-                        && ta.iter().zip(&tb).zip(&tg).all(|((x, y), z)| {
-                            x == y && x == z
-                                || x != y
-                                    && !z.is_empty()
-                                    && (x.len() != y.len() || x.len() > 128 || z.len() == x.len())
-                        })
-            };
-        if !fits {
-            return Err(format!(
-                "line {}: Helm renders {:?} or {:?}, got {:?}",
-                i + 1,
-                clip(a),
-                clip(b),
-                clip(g)
-            ));
-        }
-    }
-    Ok(())
 }
 
 #[derive(Default)]
@@ -378,29 +210,12 @@ fn corpus_renders_like_helm() {
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus-oracle");
     std::fs::create_dir_all(&cache).unwrap();
     let cases = cases(&root);
-    let next = Mutex::new(0usize);
-    let results: Mutex<BTreeMap<usize, Outcome>> = Mutex::new(BTreeMap::new());
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let i = {
-                        let mut n = next.lock().unwrap();
-                        *n += 1;
-                        *n - 1
-                    };
-                    let Some(case) = cases.get(i) else { break };
-                    let outcome = compare(
-                        oracle_outputs(&oracle, &cache, case, &script),
-                        render_native(case),
-                    );
-                    results.lock().unwrap().insert(i, outcome);
-                }
-            });
-        }
+    let results = in_parallel(cases.len(), |i| {
+        compare(
+            oracle_outputs(&oracle, &cache, &cases[i], &script),
+            render_native(&cases[i]),
+        )
     });
-    let results = results.into_inner().unwrap();
 
     let mut report = format!(
         "{:<52} {:>9} {:>8} {:>9}\n",
@@ -409,8 +224,7 @@ fn corpus_renders_like_helm() {
     let mut details = String::new();
     // (cases, cases matching, identical, by shape, differing) for default and ci/ values.
     let mut totals = [(0, 0, 0, 0, 0); 2];
-    for (i, outcome) in &results {
-        let case = &cases[*i];
+    for (case, outcome) in cases.iter().zip(&results) {
         report.push_str(&format!(
             "{:<52} {:>9} {:>8} {:>9}{}\n",
             case.label(),

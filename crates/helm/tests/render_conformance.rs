@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use helm::chart::{ValueOptions, load};
+use helm::chart::{ValueOptions, load_chart, prepare};
 use helm::engine::Release;
 use helm::engine::{ReleaseOptions, render_release};
 use source::yaml::{self, Kind, Node};
@@ -182,7 +182,10 @@ fn render(files: &ChartFiles, release: Release) -> Result<BTreeMap<String, Strin
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     }
-    let loaded = load(dir.path(), &ValueOptions::default()).map_err(|e| e.message)?;
+    // Helm's engine, as the cases were recorded: without the install action's check that every
+    // declared dependency is vendored (`helm template` refuses such a chart; `chart::load` too).
+    let chart = load_chart(dir.path()).map_err(|e| e.message)?;
+    let loaded = prepare(chart, &ValueOptions::default()).map_err(|e| e.message)?;
     let options = ReleaseOptions {
         release,
         ..ReleaseOptions::default()

@@ -121,6 +121,23 @@ fn an_unparseable_statement_hides_nothing() {
 }
 
 #[test]
+fn replication_setup_and_shell_text_are_not_migrations() {
+    // A MySQL replica's bootstrap here-document: `$(<file)` is the shell's, the rest steers
+    // replication.
+    let sql = "STOP SLAVE IO_THREAD;\n$(<change_master_to.sql.orig),\nMASTER_HOST='db-0.db',\nMASTER_CONNECT_RETRY=10;\nSTART SLAVE;\n";
+    let a = analyse(sql, Dialect::Mysql);
+    assert!(
+        a.statements
+            .iter()
+            .all(|s| s.parse != Parse::Unparsed && !s.modifies)
+    );
+    // The same shell text in front of a real change still hides nothing it can read.
+    let a = analyse("FROBNICATE $(x);\nDELETE FROM t;\n", Dialect::Mysql);
+    let modifies: Vec<bool> = a.statements.iter().map(|s| s.modifies).collect();
+    assert_eq!(modifies, [false, true]);
+}
+
+#[test]
 fn templated_names_keep_lines() {
     let sql = "{{ if .X }}\nALTER TABLE \"{{ index .Options \"Namespace\" }}\".users\n  RENAME COLUMN a TO b;\n{{ end }}\n";
     assert_eq!(hazards(sql, Dialect::Postgres), [(Hazard::Rename, 3)]);

@@ -146,10 +146,9 @@ fn class_end(chars: &[char], start: usize) -> Option<usize> {
     None
 }
 
-/// Go's `filepath.Match` on `/`-separated paths: `*` and `?` never match `/`. ([`Rules`] calls
-/// [`match_from`] on characters it splits once.)
-#[cfg(test)]
-fn glob_match(pattern: &str, name: &str) -> bool {
+/// Go's `filepath.Match` on `/`-separated paths: `*` and `?` never match `/`; a bad pattern
+/// matches nothing. ([`Rules`] calls [`match_from`] on characters it splits once.)
+pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     match_from(&p, &n)

@@ -57,17 +57,22 @@ pub fn load_chart_with(path: &Path, overlay: &Overlay) -> Result<Chart> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path)
         .map_err(|e| InputError::in_path(&shown, format!("cannot read chart: {e}")))?;
-    let mut budget = Budget::default();
     if meta.is_dir() {
+        let mut budget = Budget::default();
         let files = read_directory(path, &mut budget, overlay)?;
         load_files(files, &shown, 0, &mut budget)
     } else {
         let bytes = source::bounded::read_file(path, super::MAX_CHART_BYTES)
             .map_err(|e| InputError::in_path(&shown, format!("chart archive: {e}")))?;
-        let files =
-            read_archive(&bytes, &mut budget).map_err(|e| InputError::in_path(&shown, e))?;
-        load_files(files, &shown, 0, &mut budget)
+        load_archive(&bytes, &shown)
     }
+}
+
+/// Loads a packaged chart (`.tgz`) from its bytes; `shown` names it in messages.
+pub fn load_archive(bytes: &[u8], shown: &str) -> Result<Chart> {
+    let mut budget = Budget::default();
+    let files = read_archive(bytes, &mut budget).map_err(|e| InputError::in_path(shown, e))?;
+    load_files(files, shown, 0, &mut budget)
 }
 
 /// Builds a chart from its files; `origin` names it in messages; packaged subcharts are read

@@ -55,7 +55,7 @@ mod directory;
 mod file;
 mod git;
 mod gofmt;
-mod helmignore;
+pub mod helmignore;
 mod load;
 pub mod metadata;
 mod release;
@@ -63,9 +63,12 @@ pub mod values;
 
 pub use file::File;
 pub use git::{changed_since, load_chart_at_revision, revision_id};
-pub use load::{Chart, load_chart, load_chart_with};
+pub(crate) use helmignore::glob_match;
+pub use load::{Chart, load_archive, load_chart, load_chart_with};
 pub use metadata::{ChartMetadata, Dependency, Maintainer};
-pub use release::{LoadedRelease, RenderChart, Template, kube_version_compatible, load, prepare};
+pub use release::{
+    LoadedRelease, RenderChart, Template, kube_version_compatible, load, load_with, prepare,
+};
 pub use values::{ValueOptions, Values};
 
 /// Largest file of a chart (Helm's `MaxDecompressedFileSize`).

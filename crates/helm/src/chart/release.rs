@@ -132,7 +132,43 @@ fn collect<'a>(chart: &'a RenderChart, out: &mut Vec<(&'a RenderChart, &'a Templ
 
 /// Loads a chart (directory or `.tgz`) with the user's values, as `helm template` would.
 pub fn load(path: &Path, opts: &ValueOptions) -> Result<LoadedRelease> {
-    prepare(load_chart(path)?, opts)
+    let chart = load_chart(path)?;
+    check_dependencies(&chart)?;
+    prepare(chart, opts)
+}
+
+/// [`load`], with the files `overlay` holds read from it instead of the disk (an editor's
+/// unsaved buffers): the dependency check included.
+pub fn load_with(
+    path: &Path,
+    overlay: &source::Overlay,
+    opts: &ValueOptions,
+) -> Result<LoadedRelease> {
+    let chart = super::load::load_chart_with(path, overlay)?;
+    check_dependencies(&chart)?;
+    prepare(chart, opts)
+}
+
+/// `helm template` refuses a chart whose `Chart.yaml` declares a dependency missing from its
+/// `charts/` directory, enabled or not (`action.CheckDependencies`), with Helm v4.2's message.
+/// Not applied by [`prepare`]: a chart's previous revision (`--base REF`) is rendered as it
+/// was, even if it was never deployable.
+fn check_dependencies(chart: &Chart) -> Result<()> {
+    let declared = chart.metadata.dependencies.iter().flatten();
+    let missing: Vec<&str> = declared
+        .map(|d| d.name.as_str())
+        .filter(|name| !chart.dependencies.iter().any(|sub| sub.name() == *name))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(InputError::in_path(
+        &chart.origin,
+        format!(
+            "chart dependencies are missing; run dependency update/build first: found in Chart.yaml, but missing in charts/ directory: {}",
+            missing.join(", ")
+        ),
+    ))
 }
 
 /// Dependency processing, coalescing and schema validation of a loaded chart with the user's

@@ -60,6 +60,9 @@ pub(super) const RENDER_STACK: usize = 512 << 20;
 pub struct Rendered {
     pub text: String,
     pub segments: Vec<gotmpl::Segment>,
+    /// Call sites of recorded functions (Helm's `lookup`) that executing this template ran,
+    /// each once, wherever they are written (the helpers it includes too).
+    pub calls: Vec<gotmpl::Call>,
     /// The template drew random numbers: rendered with another seed, its text would differ.
     pub random: bool,
 }
@@ -73,6 +76,7 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
         return Rendered {
             text,
             segments,
+            calls: Vec::new(),
             random: false,
         };
     }
@@ -92,6 +96,7 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
     Rendered {
         text: text.replace(NO_VALUE, ""),
         segments,
+        calls: Vec::new(),
         random: false,
     }
 }
@@ -137,6 +142,7 @@ pub(super) fn execute_units(
         .map_err(Error::Template)?;
         let mut output = strip_no_value(out, segments);
         output.random = shared.draws() > draws;
+        output.calls = shared.take_calls();
         rendered.insert(name.clone(), output);
     }
     Ok(rendered)

@@ -398,11 +398,13 @@ pub(super) fn register(e: &mut Engine) {
             in_zone(&as_time(&a[1], c.shared()), "UTC").format(s(a, 0)),
         ))
     });
-    add_ctx(e, "dateInZone", &[S, A, S], |c, a| {
-        Ok(Value::string(
-            in_zone(&as_time(&a[1], c.shared()), s(a, 2)).format(s(a, 0)),
-        ))
-    });
+    for name in ["dateInZone", "date_in_zone"] {
+        add_ctx(e, name, &[S, A, S], |c, a| {
+            Ok(Value::string(
+                in_zone(&as_time(&a[1], c.shared()), s(a, 2)).format(s(a, 0)),
+            ))
+        });
+    }
     add_ctx(e, "htmlDate", &[A], |c, a| {
         Ok(Value::string(
             as_time(&a[0], c.shared()).format("2006-01-02"),
@@ -426,19 +428,24 @@ pub(super) fn register(e: &mut Engine) {
     add_ctx(e, "unixEpoch", &[A], |c, a| {
         Ok(Value::string(as_time(&a[0], c.shared()).secs.to_string()))
     });
-    add_ctx(e, "dateModify", &[S, A], |c, a| {
+    for name in ["dateModify", "date_modify"] {
+        add_ctx(e, name, &[S, A], |c, a| {
+            let t = as_time(&a[1], c.shared());
+            Ok(time_value(match crate::duration::parse(s(a, 0)) {
+                Some(ns) => modified(t, ns),
+                None => t,
+            }))
+        });
+    }
+    add_ctx(e, "mustDateModify", &[S, A], |c, a| {
         let t = as_time(&a[1], c.shared());
-        Ok(time_value(match crate::duration::parse(s(a, 0)) {
-            Some(ns) => {
-                let total = t.secs as i128 * 1_000_000_000 + t.nanos as i128 + ns;
-                Time {
-                    secs: total.div_euclid(1_000_000_000) as i64,
-                    nanos: total.rem_euclid(1_000_000_000) as u32,
-                    zone: t.zone,
-                }
-            }
-            None => t,
-        }))
+        match crate::duration::parse(s(a, 0)) {
+            Some(ns) => Ok(time_value(modified(t, ns))),
+            None => Err(format!(
+                "time: invalid duration {}",
+                gotmpl::fmt::quote(s(a, 0))
+            )),
+        }
     });
     add_ctx(e, "duration", &[A], |_, a| {
         let secs = match &a[0] {
@@ -466,6 +473,16 @@ pub(super) fn register(e: &mut Engine) {
 }
 
 /// Go's zero `time.Time`: what `toDate` gives for text it cannot parse.
+/// `t` moved by `ns` nanoseconds.
+fn modified(t: Time, ns: i128) -> Time {
+    let total = t.secs as i128 * 1_000_000_000 + t.nanos as i128 + ns;
+    Time {
+        secs: total.div_euclid(1_000_000_000) as i64,
+        nanos: total.rem_euclid(1_000_000_000) as u32,
+        zone: t.zone,
+    }
+}
+
 fn zero_time() -> Time {
     Time {
         secs: days_from_civil(1, 1, 1) * 86_400,

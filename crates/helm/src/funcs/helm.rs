@@ -31,12 +31,17 @@ pub(super) fn register(e: &mut Engine) {
         .iface(),
     );
     add(e, "fail", &[Param::Str], None, |a| Err(warn(s(a, 0))));
-    add(
-        e,
+    // Recorded: what a template renders from live cluster state is what a check must flag,
+    // and only the calls that ran tell that (not the text `lookup` in comments or skipped
+    // branches).
+    e.register(
         "lookup",
-        &[Param::Str, Param::Str, Param::Str, Param::Str],
-        None,
-        |_| Ok(Value::map(BTreeMap::new())),
+        gotmpl::Func::new(
+            &[Param::Str, Param::Str, Param::Str, Param::Str],
+            None,
+            |_, _| Ok(Value::map(BTreeMap::new())),
+        )
+        .recorded(),
     );
 }
 
@@ -47,7 +52,8 @@ pub(crate) fn register_lookup(e: &mut Engine, cluster: std::sync::Arc<crate::eng
         gotmpl::Func::new(&[Param::Str; 4], None, move |_, a| {
             let found = cluster.lookup(s(a, 0), s(a, 1), s(a, 2), s(a, 3));
             Ok(crate::engine::go_value(&found))
-        }),
+        })
+        .recorded(),
     );
 }
 

@@ -284,4 +284,23 @@ mod tests {
             r#"ababab [0 1 2] 1 2 3 "  a\n  b" -a-b-c- [1 2 3] [1 2] [0 4 8] [1] {"a":[1,2]}"#
         );
     }
+
+    // Expected values are Helm's (the oracle).
+    #[test]
+    fn date_aliases_and_must_date_modify() {
+        let src = r#"{{ date_in_zone "2006-01-02 15:04 MST" 0 "UTC" }}|{{ date_in_zone "2006-01-02T15:04:05Z07:00" 1700000000 "America/New_York" }}|{{ $d := toDate "2006-01-02" "2024-01-15" }}{{ date_modify "1h30m" $d | date "2006-01-02 15:04" }}|{{ date_modify "-24h" $d | date "2006-01-02 15:04" }}|{{ mustDateModify "2h" $d | date "2006-01-02 15:04" }}"#;
+        assert_eq!(
+            render_budgeted(src, 10_000, 1 << 16).unwrap(),
+            "1970-01-01 00:00 UTC|2023-11-14T17:13:20-05:00|2024-01-15 01:30|2024-01-14 00:00|2024-01-15 02:00"
+        );
+        let err = budget_error(
+            r#"{{ mustDateModify "bogus" (toDate "2006-01-02" "2024-01-15") }}"#,
+            10_000,
+            1 << 16,
+        );
+        assert!(
+            err.ends_with(r#"error calling mustDateModify: time: invalid duration "bogus""#),
+            "{err}"
+        );
+    }
 }

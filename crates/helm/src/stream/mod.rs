@@ -1,15 +1,21 @@
-//! The `helm template` stream of a rendered release: documents sorted in Helm's install order
-//! (`releaseutil.InstallOrder`), hooks after the resources by weight, each under its
-//! `# Source:` line; with provenance, every stretch remembers the template line that wrote it.
+//! The `helm template` stream of a rendered release as Helm's manifest sorter leaves it
+//! (`releaseutil.SortManifests`): templates by path, each cut into documents as Helm cuts them
+//! ([`split_manifests`]), then a stable sort by kind in Helm's install order
+//! (`releaseutil.InstallOrder`); hooks after the resources, sorted the same way (never by
+//! weight), hooks for events Helm does not know dropped with Helm's warning. Each document is
+//! printed under its `# Source:` line; with provenance, every stretch remembers the template
+//! line that wrote it.
 
+mod manifests;
 mod split;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::chart::LoadedRelease;
+use crate::chart::{LoadedRelease, RenderChart, glob_match};
 use crate::engine::Rendered;
 
+pub use manifests::split_manifests;
 use source::{Provenance, SourceFile, line_starts};
 pub use split::{Chunk, split};
 
@@ -31,51 +37,86 @@ pub fn template_sources(loaded: &LoadedRelease, shown: &str) -> HashMap<String, 
 struct Doc<'a> {
     path: &'a str,
     rendered: &'a Rendered,
-    /// Byte range of the trimmed document in the template's output.
+    /// Byte range of the document in the template's output (leading white space cut, the
+    /// trailing kept, as Helm v4.2 does).
     start: usize,
     end: usize,
     kind: &'a str,
-    hook_weight: Option<i64>,
 }
 
-/// The documents of the release in `helm template`'s order: resources by install order, then
-/// hooks by weight (dropped unless `include_hooks`).
-fn ordered_docs(rendered: &BTreeMap<String, Rendered>, include_hooks: bool) -> Vec<Doc<'_>> {
-    let mut docs = Vec::new();
+/// What `helm template` prints besides the resources.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Hooks after the resources (not `--no-hooks`).
+    pub hooks: bool,
+    /// `--skip-tests`: no `test` hooks.
+    pub skip_tests: bool,
+    /// `--include-crds`: the charts' `crds/` files, from [`crds`], before the resources.
+    pub crds: Vec<(String, String)>,
+}
+
+/// The `crds/` files (`.yaml`, `.yml`, `.json`) of the chart and its enabled subcharts, named
+/// as Helm names them (`chart/charts/sub/crds/x.yaml`), in Helm's order (`Chart.CRDObjects`).
+pub fn crds(loaded: &LoadedRelease) -> Vec<(String, String)> {
+    fn walk(chart: &RenderChart, out: &mut Vec<(String, String)>) {
+        for file in chart.files.iter() {
+            let manifest = [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|x| file.name.ends_with(x));
+            if file.name.starts_with("crds/") && manifest {
+                let name = format!("{}/{}", chart.full_path, file.name);
+                out.push((name, String::from_utf8_lossy(&file.data).into_owned()));
+            }
+        }
+        for sub in &chart.subcharts {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&loaded.root, &mut out);
+    out
+}
+
+/// The documents of the release in `helm template`'s order (resources, then hooks unless
+/// `include_hooks` is false), and Helm's warnings about what it left out.
+fn ordered_docs(
+    rendered: &BTreeMap<String, Rendered>,
+    include_hooks: bool,
+) -> (Vec<Doc<'_>>, Vec<String>) {
+    let mut resources = Vec::new();
+    let mut hooks = Vec::new();
+    let mut warnings = Vec::new();
+    // By path, as Go sorts strings (bytes), which is the map's order.
     for (path, r) in rendered {
-        if path.ends_with("/NOTES.txt") {
+        if path.ends_with("/NOTES.txt") || r.text.trim().is_empty() {
             continue;
         }
-        for chunk in split(&r.text) {
-            let lead = chunk.text.len() - chunk.text.trim_start().len();
-            let content = chunk.text.trim();
-            if content.is_empty() || content.lines().all(|l| l.trim_start().starts_with('#')) {
-                continue;
-            }
-            let start = chunk.offset + lead;
-            docs.push(Doc {
+        for (start, end) in split_manifests(&r.text) {
+            let content = &r.text[start..end];
+            let doc = Doc {
                 path,
                 rendered: r,
                 start,
-                end: start + content.len(),
+                end,
                 kind: kind_of(content),
-                hook_weight: hook_weight(content),
-            });
+            };
+            match hook_events(content) {
+                None => resources.push(doc),
+                Some(events) if events.split(',').all(known_hook_event) => hooks.push(doc),
+                Some(events) => warnings.push(format!(
+                    "level=INFO msg=\"skipping unknown hooks\" hookTypes={}",
+                    slog_value(events)
+                )),
+            }
         }
     }
-    let (mut hooks, mut resources): (Vec<Doc>, Vec<Doc>) =
-        docs.into_iter().partition(|d| d.hook_weight.is_some());
-    // Stable sorts: documents of one template keep their order.
-    resources.sort_by(|a, b| {
-        install_rank(a.kind)
-            .cmp(&install_rank(b.kind))
-            .then(a.path.cmp(b.path))
-    });
-    hooks.sort_by_key(|d| (d.hook_weight, d.path));
+    // Stable sorts: documents of one kind keep their order.
+    resources.sort_by(|a, b| install_rank(a.kind).cmp(&install_rank(b.kind)));
+    hooks.sort_by(|a, b| install_rank(a.kind).cmp(&install_rank(b.kind)));
     if include_hooks {
         resources.append(&mut hooks);
     }
-    resources
+    (resources, warnings)
 }
 
 /// Appends one document as `helm template` prints it; returns where its text starts.
@@ -89,18 +130,99 @@ fn push_doc(text: &mut String, doc: &Doc<'_>) -> usize {
     base
 }
 
+/// What `helm template` prints on standard output, and the warnings it prints on standard
+/// error.
+pub struct Stream {
+    pub text: String,
+    pub warnings: Vec<String>,
+}
+
 /// The `helm template` stream alone, for `rollguard render`.
-pub fn text(rendered: &BTreeMap<String, Rendered>, include_hooks: bool) -> String {
-    let docs = ordered_docs(rendered, include_hooks);
-    let size = docs
+pub fn text(rendered: &BTreeMap<String, Rendered>, options: &Options) -> Stream {
+    let (mut docs, warnings) = ordered_docs(rendered, options.hooks);
+    if options.skip_tests {
+        docs.retain(|d| !hook_events(d.content()).is_some_and(is_test_hook));
+    }
+    let size: usize = docs
         .iter()
         .map(|d| d.end - d.start + d.path.len() + 16)
+        .chain(options.crds.iter().map(|(n, t)| n.len() + t.len() + 16))
         .sum();
     let mut text = String::with_capacity(size);
+    for (name, crd) in &options.crds {
+        text.push_str("---\n# Source: ");
+        text.push_str(name);
+        text.push('\n');
+        text.push_str(crd);
+        text.push('\n');
+    }
+    let mut hooks_at = None;
     for doc in &docs {
+        if hooks_at.is_none() && hook_events(doc.content()).is_some() {
+            hooks_at = Some(text.len());
+        }
         push_doc(&mut text, doc);
     }
-    text
+    // `helm template` prints the release manifest trimmed and a newline, then the hooks.
+    let hooks = hooks_at.map_or(String::new(), |at| text.split_off(at));
+    let mut out = String::with_capacity(text.len() + hooks.len() + 1);
+    out.push_str(text.trim_matches(is_space));
+    out.push('\n');
+    out.push_str(&hooks);
+    Stream {
+        text: out,
+        warnings,
+    }
+}
+
+impl Doc<'_> {
+    fn content(&self) -> &str {
+        &self.rendered.text[self.start..self.end]
+    }
+}
+
+/// A hook `helm template --skip-tests` leaves out (Helm's `HookTest`).
+fn is_test_hook(events: &str) -> bool {
+    events
+        .split(',')
+        .any(|e| matches!(e.trim().to_lowercase().as_str(), "test" | "test-success"))
+}
+
+/// `helm template --show-only`: the documents of `stream` (cut as Helm cuts manifests) whose
+/// `# Source:` path without the chart name matches a glob (Go's `filepath.Match`), glob by
+/// glob, each printed after `---`; Helm's error for a glob that matches nothing.
+pub fn show_only(stream: &str, globs: &[String]) -> Result<String, String> {
+    let docs: Vec<&str> = split_manifests(stream)
+        .into_iter()
+        .map(|(s, e)| &stream[s..e])
+        .collect();
+    let mut out = String::new();
+    for glob in globs {
+        let mut missing = true;
+        for doc in &docs {
+            if source_path(doc).is_some_and(|path| glob_match(glob, path)) {
+                out.push_str("---\n");
+                out.push_str(doc);
+                out.push('\n');
+                missing = false;
+            }
+        }
+        if missing {
+            return Err(format!("could not find template {glob} in chart"));
+        }
+    }
+    Ok(out)
+}
+
+/// The path after the chart name on a document's first `# Source:` line (regex
+/// `# Source: [^/]+/(.+)`).
+fn source_path(doc: &str) -> Option<&str> {
+    memchr::memmem::find_iter(doc.as_bytes(), "# Source: ").find_map(|at| {
+        let rest = &doc[at + "# Source: ".len()..];
+        let slash = rest.find('/').filter(|&i| i > 0)?;
+        let path = rest[slash + 1..].split('\n').next()?;
+        (!path.is_empty()).then_some(path)
+    })
 }
 
 /// The `helm template` stream with its provenance back to the templates (`sources` from
@@ -113,7 +235,7 @@ pub fn with_sources(
 ) -> Arc<SourceFile> {
     let mut text = String::new();
     let mut provenance = Vec::new();
-    for doc in ordered_docs(rendered, include_hooks) {
+    for doc in ordered_docs(rendered, include_hooks).0 {
         let base = push_doc(&mut text, &doc);
         let Some(source) = sources.get(doc.path) else {
             continue;
@@ -150,18 +272,58 @@ fn kind_of(doc: &str) -> &str {
         .unwrap_or_default()
 }
 
-/// `Some(weight)` for a hook document (Helm's `helm.sh/hook` annotation); the weight is
-/// `helm.sh/hook-weight`'s, 0 when absent or not a number.
-fn hook_weight(doc: &str) -> Option<i64> {
-    indented_key(doc, "helm.sh/hook").next()?;
-    let weight = indented_key(doc, "helm.sh/hook-weight").find_map(|rest| {
-        let rest = rest.trim_start_matches(is_space);
-        let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
-        let sign = usize::from(rest.starts_with('-'));
-        let digits = rest[sign..].bytes().take_while(u8::is_ascii_digit).count();
-        (digits > 0).then(|| rest[..sign + digits].parse().ok())
-    });
-    Some(weight.flatten().unwrap_or(0))
+/// The events of a hook document (the value of its `helm.sh/hook` annotation, unquoted);
+/// `None` for a resource.
+fn hook_events(doc: &str) -> Option<&str> {
+    let rest = indented_key(doc, "helm.sh/hook").next()?;
+    let value = rest
+        .split('\n')
+        .next()
+        .unwrap_or_default()
+        .trim_matches(is_space);
+    let value = value
+        .split(" #")
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(is_space);
+    Some(
+        value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            .unwrap_or(value),
+    )
+}
+
+/// The hook events Helm knows (`release.HookEvent`; `test-success` from Helm 2).
+fn known_hook_event(event: &str) -> bool {
+    const EVENTS: &[&str] = &[
+        "pre-install",
+        "post-install",
+        "pre-delete",
+        "post-delete",
+        "pre-upgrade",
+        "post-upgrade",
+        "pre-rollback",
+        "post-rollback",
+        "test",
+        "test-success",
+    ];
+    EVENTS.contains(&event.trim().to_lowercase().as_str())
+}
+
+/// A value as Go's `slog` text handler prints it: quoted when it would not read back as one
+/// word.
+fn slog_value(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '=' | '"' | '\\'));
+    if plain {
+        value.to_string()
+    } else {
+        format!("{value:?}")
+    }
 }
 
 /// Go's and the regex crate's ASCII `\s`.
@@ -272,14 +434,9 @@ mod tests {
         fn scanners_match_their_regexes(doc in pieces()) {
             let kind = Regex::new(r#"(?m-u)^kind:\s*["']?([A-Za-z0-9]+)"#).unwrap();
             let hook = Regex::new(r#"(?m-u)^\s+["']?helm\.sh/hook["']?\s*:"#).unwrap();
-            let weight =
-                Regex::new(r#"(?m-u)^\s+["']?helm\.sh/hook-weight["']?\s*:\s*["']?(-?\d+)"#).unwrap();
             let want_kind = kind.captures(&doc).map_or("", |c| c.get(1).unwrap().as_str());
             prop_assert_eq!(kind_of(&doc), want_kind);
-            let want_hook = hook.is_match(&doc).then(|| {
-                weight.captures(&doc).and_then(|c| c[1].parse().ok()).unwrap_or(0)
-            });
-            prop_assert_eq!(hook_weight(&doc), want_hook);
+            prop_assert_eq!(hook_events(&doc).is_some(), hook.is_match(&doc));
         }
     }
 
@@ -287,7 +444,15 @@ mod tests {
     fn reads_kind_and_hooks() {
         let doc = "apiVersion: batch/v1\nkind: \"Job\"\nmetadata:\n  annotations:\n    \"helm.sh/hook\": pre-upgrade\n    helm.sh/hook-weight: \"-5\"\n";
         assert_eq!(kind_of(doc), "Job");
-        assert_eq!(hook_weight(doc), Some(-5));
-        assert_eq!(hook_weight("kind: Job\nmetadata: {}\n"), None);
+        assert_eq!(hook_events(doc), Some("pre-upgrade"));
+        assert_eq!(hook_events("kind: Job\nmetadata: {}\n"), None);
+        let unknown = "kind: CustomResourceDefinition\nmetadata:\n  annotations:\n    \"helm.sh/hook\": \"crd-install\" # Helm 2\n";
+        assert_eq!(hook_events(unknown), Some("crd-install"));
+        assert!(!known_hook_event("crd-install") && known_hook_event(" Pre-Install"));
+        assert_eq!(slog_value("crd-install"), "crd-install");
+        assert_eq!(
+            slog_value("pre-install, crd-install"),
+            "\"pre-install, crd-install\""
+        );
     }
 }

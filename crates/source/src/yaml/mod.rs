@@ -102,6 +102,16 @@ impl Node {
         }
     }
 
+    /// The string items of a sequence (other items and non-sequences give none): the shape of
+    /// the lists in rollguard's data tables.
+    pub fn strings(&self) -> Vec<String> {
+        self.as_seq()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect()
+    }
+
     pub fn as_map(&self) -> Option<&[(Node, Node)]> {
         match &self.kind {
             Kind::Map(entries) => Some(entries),

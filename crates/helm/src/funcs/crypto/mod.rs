@@ -3,7 +3,9 @@
 //! random generator so that a seeded render is reproducible. Their bytes are never compared
 //! with Helm's (Helm's differ on every run too); their shape is what charts depend on.
 
+mod aes;
 mod der;
+mod dsa;
 mod rsa;
 
 use std::rc::Rc;
@@ -31,6 +33,7 @@ pub enum Keys {
 }
 
 pub(super) fn register(e: &mut Engine, keys: Keys) {
+    aes::register(e);
     let s_ = Param::Str;
     let l = Param::List;
     let i = Param::Int;
@@ -326,6 +329,11 @@ fn gen_private_key(c: &mut CallCtx<'_, '_>, a: &[Value], keys: Keys) -> FuncResu
         "rsa" => {
             let key = rsa_key(c, 4096, keys)?;
             der::pem("RSA PRIVATE KEY", &key.private_der())
+        }
+        "dsa" => {
+            // Parameter generation searches for a 2048-bit prime, as a 4096-bit RSA key does.
+            gotmpl::budget::reserve(RSA_2048_STEPS * 8, 0)?;
+            der::pem("DSA PRIVATE KEY", &dsa::generate(&mut rng(c)))
         }
         "ecdsa" => {
             // A P-256 scalar below the group order (top bit clear); the optional public

@@ -39,7 +39,7 @@ fn small_primes() -> &'static [u32] {
 /// `rand.Prime` does, which also steps from a random odd number).
 const MAX_STEP: u64 = 1 << 20;
 
-fn random_bits(bits: usize, rand: &mut dyn FnMut() -> u64) -> BigUint {
+pub(super) fn random_bits(bits: usize, rand: &mut dyn FnMut() -> u64) -> BigUint {
     let words = bits.div_ceil(64);
     let mut bytes = Vec::with_capacity(words * 8);
     for _ in 0..words {
@@ -66,6 +66,18 @@ fn rounds(bits: u64) -> usize {
         1024.. => 5,
         _ => 20,
     }
+}
+
+/// Whether the odd `n` is (very probably) prime: trial division, then Miller-Rabin.
+pub(super) fn probably_prime(n: &BigUint, rand: &mut dyn FnMut() -> u64) -> bool {
+    let small = small_primes();
+    if let Some(&last) = small.last()
+        && n.bits() <= 32
+        && *n <= BigUint::from(last)
+    {
+        return small.iter().any(|&p| BigUint::from(p) == *n);
+    }
+    small.iter().all(|&p| rem_small(n, p) != 0) && miller_rabin(n, rand)
 }
 
 /// Miller-Rabin with random bases, for an odd `n` that no small prime divides.

@@ -1,0 +1,1 @@
+helm upgrade ${{ env.RELEASE }} ./c -f "${{ inputs.values }}" $(MACRO) {{ .VAR }} << parameters.x >>

@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN email;
+UPDATE t SET a = 1;

@@ -1,0 +1,2 @@
+SELECT 'unclosed; /* comment
+ALTER TABLE t RENAME COLUMN a TO b
