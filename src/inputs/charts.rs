@@ -15,7 +15,7 @@ use crate::model::{ChartInfo, ChartModel, ChartSource, chart_name};
 use crate::progress::Progress;
 use crate::sql;
 use helm::engine::ReleaseOptions;
-use helm::funcs::Keys;
+use helm::funcs::{Half, Keys};
 use source::{Result, SourceFile};
 
 use super::native::{self, release_options};
@@ -33,7 +33,7 @@ pub(super) fn check_charts(
     let options = ReleaseOptions {
         // A check's generated keys never leave the process (and are masked in reports): it
         // need not pay for prime searches nobody benefits from.
-        keys: Keys::Disposable,
+        keys: Keys::Disposable(Half::First),
         ..release_options(&args.chart, Some(kube_version))
     };
     let progress = Progress::new("checking charts", paths.len());

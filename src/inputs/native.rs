@@ -262,6 +262,7 @@ fn generated(
                 .map_or(RENDER_SEED, |s| s.rotate_left(32) ^ RENDER_SEED),
         ),
         without_source_map: true,
+        keys: options.keys.other(),
         ..options.clone()
     };
     Ok(Generated::between(

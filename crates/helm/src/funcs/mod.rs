@@ -28,7 +28,7 @@ mod yaml_forms;
 
 use gotmpl::Engine;
 
-pub use crypto::Keys;
+pub use crypto::{Half, Keys};
 
 /// Registers every function implemented so far, with Helm's fresh RSA keys.
 pub fn register(engine: &mut Engine) {

@@ -26,10 +26,30 @@ pub enum Keys {
     /// Fresh primes from the render's random generator, as Helm: what `helm template` prints.
     #[default]
     Fresh,
-    /// Primes drawn from a small fixed pool: valid keys of the right size and format with no
-    /// prime search, for a render whose generated values never leave the process (a static
-    /// check). Anyone can know them: never for output someone may deploy.
-    Disposable,
+    /// Primes drawn from one half of a small fixed pool: valid keys of the right size and
+    /// format with no prime search, for a render whose generated values never leave the
+    /// process (a static check). Anyone can know them: never for output someone may deploy.
+    Disposable(Half),
+}
+
+/// The half of the disposable pool a render draws its primes from. The halves share no
+/// prime, so renders of one release from different halves never share a key: comparing them
+/// finds every generated key (what a check masks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Half {
+    First,
+    Second,
+}
+
+impl Keys {
+    /// The keys of a second render whose generated values must all differ from this one's.
+    pub fn other(self) -> Keys {
+        match self {
+            Keys::Fresh => Keys::Fresh,
+            Keys::Disposable(Half::First) => Keys::Disposable(Half::Second),
+            Keys::Disposable(Half::Second) => Keys::Disposable(Half::First),
+        }
+    }
 }
 
 pub(super) fn register(e: &mut Engine, keys: Keys) {
@@ -318,7 +338,7 @@ fn rsa_key(c: &mut CallCtx<'_, '_>, bits: usize, keys: Keys) -> Result<rsa::Key,
     gotmpl::budget::reserve(RSA_2048_STEPS * scale, 0)?;
     Ok(match keys {
         Keys::Fresh => rsa::Key::generate(bits, &mut rng(c)),
-        Keys::Disposable => rsa::Key::disposable(bits, &mut rng(c)),
+        Keys::Disposable(half) => rsa::Key::disposable(bits, half == Half::Second, &mut rng(c)),
     })
 }
 

@@ -182,10 +182,11 @@ fn xorshift(seed: u64) -> impl FnMut() -> u64 + Send {
 /// for which 65537 is invertible.
 const POOL_SEED: u64 = 0x6469_7370_6f73_6162;
 
-/// Primes per pool: a disposable key is an ordered pair of distinct pool primes, 992 keys per
-/// size, so a render with another seed (how `check` finds generated values to mask them) draws
-/// another key 999 times in 1,000.
+/// Primes per pool, in two halves of 16: a disposable key is an ordered pair of distinct
+/// primes of one half, 240 keys per size and half. Renders drawing from different halves
+/// never share a key, which is how `check` finds every generated key to mask it.
 const POOL: usize = 32;
+const HALF: usize = POOL / 2;
 
 /// How far above its start each pool prime lies, found once by searching upwards from the
 /// start (the test `the_pools_hold_primes_at_their_offsets` checks them): a pool costs no
@@ -244,14 +245,20 @@ impl Key {
     }
 
     /// A valid key of `bits` bits for a render whose generated values never leave the process
-    /// (a static check): its primes are drawn from a fixed pool, so it costs no prime search,
-    /// and anyone can know it. Never for output someone may deploy.
-    pub fn disposable(bits: usize, rand: &mut dyn FnMut() -> u64) -> Key {
-        let Some(primes) = pool(bits / 2).filter(|_| bits.is_multiple_of(2)) else {
+    /// (a static check): its primes are drawn from one half of a fixed pool (the second when
+    /// `second_half`), so it costs no prime search, and anyone can know it. Never for output
+    /// someone may deploy.
+    pub fn disposable(bits: usize, second_half: bool, rand: &mut dyn FnMut() -> u64) -> Key {
+        let Some(pool) = pool(bits / 2).filter(|_| bits.is_multiple_of(2)) else {
             return Key::generate(bits, rand);
         };
-        let i = (rand() % POOL as u64) as usize;
-        let j = (i + 1 + (rand() % (POOL as u64 - 1)) as usize) % POOL;
+        let primes = if second_half {
+            &pool[HALF..]
+        } else {
+            &pool[..HALF]
+        };
+        let i = (rand() % HALF as u64) as usize;
+        let j = (i + 1 + (rand() % (HALF as u64 - 1)) as usize) % HALF;
         Key::from_primes(primes[i].clone(), primes[j].clone())
             .unwrap_or_else(|| Key::generate(bits, rand))
     }
@@ -397,7 +404,9 @@ mod tests {
     #[test]
     fn disposable_keys_are_valid_full_size_keys_that_vary_with_the_draws() {
         let mut rand = xorshift(21);
-        let keys: Vec<Key> = (0..8).map(|_| Key::disposable(2048, &mut rand)).collect();
+        let keys: Vec<Key> = (0..8)
+            .map(|i| Key::disposable(2048, i % 2 == 1, &mut rand))
+            .collect();
         let one = BigUint::from(1u32);
         for key in &keys {
             assert_eq!(key.n.bits(), 2048);
@@ -410,7 +419,18 @@ mod tests {
         }
         let moduli: std::collections::BTreeSet<&BigUint> = keys.iter().map(|k| &k.n).collect();
         assert_eq!(moduli.len(), keys.len());
-        assert_eq!(Key::disposable(4096, &mut rand).n.bits(), 4096);
+        let primes_of = |second: bool| -> std::collections::BTreeSet<&BigUint> {
+            keys.iter()
+                .enumerate()
+                .filter(|(i, _)| (i % 2 == 1) == second)
+                .flat_map(|(_, k)| [&k.p, &k.q])
+                .collect()
+        };
+        assert!(
+            primes_of(false).is_disjoint(&primes_of(true)),
+            "the halves share no prime"
+        );
+        assert_eq!(Key::disposable(4096, false, &mut rand).n.bits(), 4096);
     }
 
     #[test]
