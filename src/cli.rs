@@ -197,7 +197,7 @@ pub struct CheckArgs {
     /// Baselines rendered by earlier checks of this process, reused while `--base` names the
     /// same commit (`rollguard server` re-checks a chart on every edit).
     #[arg(skip)]
-    pub baselines: Option<std::sync::Arc<crate::inputs::BaselineCache>>,
+    pub baselines: Option<std::sync::Arc<crate::baseline::cache::BaselineCache>>,
 }
 
 /// How a chart is rendered: values and release settings, as `helm template` takes them.
@@ -315,6 +315,11 @@ pub struct RenderArgs {
     /// Leave out `test` hooks
     #[arg(long)]
     pub skip_tests: bool,
+
+    /// Write each document to `DIR/<its template path>` as `helm template --output-dir` does
+    /// (and print `wrote …` for each) instead of printing the stream
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["json", "show_only"])]
+    pub output_dir: Option<PathBuf>,
 
     /// Draw random values (randAlphaNum, genCA, uuidv4, …) from seed N instead of the operating
     /// system's generator, for a reproducible render. Anyone can regenerate those passwords and
