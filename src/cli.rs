@@ -321,6 +321,11 @@ pub struct RenderArgs {
     #[arg(long)]
     pub skip_tests: bool,
 
+    /// Write each document to `DIR/<its template path>` as `helm template --output-dir` does
+    /// (and print `wrote …` for each) instead of printing the stream
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["json", "show_only"])]
+    pub output_dir: Option<PathBuf>,
+
     /// Draw random values (randAlphaNum, genCA, uuidv4, …) from seed N instead of the operating
     /// system's generator, for a reproducible render. Anyone can regenerate those passwords and
     /// keys: never deploy such a render
