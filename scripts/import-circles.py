@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # Import circles between top-level modules of a crate: `use crate::x` outside tests and doc
 # comments, strongly connected groups (Tarjan) and their elementary cycles.
-# Usage: scripts/import-circles.py src   (or crates/helm/src)
+# Usage: scripts/import-circles.py [src]   (or crates/helm/src); exit 1 when there is a circle.
 import os, re, sys, itertools
-root = sys.argv[1]  # src dir of a crate
+root = sys.argv[1] if len(sys.argv) > 1 else "src"  # src dir of a crate
 mods = {}
 def modname(path):
     rel = os.path.relpath(path, root)[:-3]
@@ -60,3 +60,5 @@ for s in order:
     dfs(s, [s], {s})
 print("elementary cycles:", len(cyc))
 for c2 in cyc[:20]: print("   ", " -> ".join(c2 + [c2[0]]))
+# A circle fails CI: data flows one way (load → model → rules → findings → report).
+sys.exit(1 if sccs else 0)

@@ -197,7 +197,7 @@ pub struct CheckArgs {
     /// Baselines rendered by earlier checks of this process, reused while `--base` names the
     /// same commit (`rollguard server` re-checks a chart on every edit).
     #[arg(skip)]
-    pub baselines: Option<std::sync::Arc<crate::inputs::BaselineCache>>,
+    pub baselines: Option<std::sync::Arc<crate::baseline::cache::BaselineCache>>,
 }
 
 /// How a chart is rendered: values and release settings, as `helm template` takes them.

@@ -302,8 +302,8 @@ fn invocations_relate_to_their_chart() {
         .filter(|f| f["category"] == "pipeline")
         .cloned()
         .collect();
-    // The postgresql upgrade is another chart's; the other one cannot be resolved, so it is
-    // assumed to deploy this chart, and says so.
+    // The postgresql upgrade is another chart's; the other one's chart cannot be resolved, and
+    // its release is named as the chart: assumed to deploy this chart, and it says so.
     assert_eq!(pipeline.len(), 0, "{pipeline:?}");
     std::fs::write(&script, "helm upgrade app \"$CHART_PATH\"\n").expect("write");
     let run = check_json(
@@ -316,9 +316,123 @@ fn invocations_relate_to_their_chart() {
         atomic[0]["message"]
             .as_str()
             .unwrap_or("")
-            .contains("chart `$CHART_PATH` not resolvable, assumed to be this one"),
+            .contains("chart `$CHART_PATH` not resolvable: assumed to deploy chart `app` because release name `app` is the chart's name"),
         "{}",
         atomic[0]
+    );
+}
+
+/// A repository of two charts whose scripts deploy packages (`$(ls dist/*.tgz)`: the chart
+/// cannot be resolved): the release name decides which chart a script is assumed to deploy.
+#[test]
+fn an_unresolved_chart_is_assumed_only_when_its_release_could_be_the_charts() {
+    const REPO: &str = "fixtures/pipelines/release-names";
+    let check = |script: &str| {
+        let run = rollguard(&[
+            "check",
+            &format!("{REPO}/charts/mine"),
+            "--kube-version",
+            "1.33",
+            "--format",
+            "json",
+            "--pipeline",
+            &format!("{REPO}/scripts/{script}"),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run
+    };
+    // Release `mine`: the chart's own name.
+    let hazard = check("deploy-mine.sh");
+    let findings = hazard.json()["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let found: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or(""),
+                f["severity"].as_str().unwrap_or(""),
+                f["location"]["file"].as_str().unwrap_or(""),
+                f["location"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "missing-atomic",
+            "warning",
+            "fixtures/pipelines/release-names/scripts/deploy-mine.sh",
+            5
+        )]
+    );
+    assert!(
+        findings[0]["message"].as_str().unwrap_or("").contains(
+            "chart `$CHART_PACKAGE` not resolvable: assumed to deploy chart `mine` because release name `mine` is the chart's name"
+        ),
+        "{}",
+        findings[0]
+    );
+    // Release `other`, upgraded and rolled back: the other chart's, whatever its package is.
+    let safe = check("deploy-other.sh");
+    assert_eq!(
+        safe.json()["findings"],
+        serde_json::json!([]),
+        "{}",
+        safe.stdout
+    );
+    assert!(!safe.stdout.contains("checked with"), "{}", safe.stdout);
+}
+
+/// `helm upgrade shop .` in a chart's own Makefile deploys that chart, whatever the release is
+/// called; the same line in a Makefile elsewhere tells nothing, and `shop` is not the chart's
+/// name.
+#[test]
+fn the_working_directory_of_a_file_inside_the_chart_is_the_chart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let chart = dir.path().join("charts/web");
+    std::fs::create_dir_all(chart.join("templates")).expect("chart dir");
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    )
+    .expect("Chart.yaml");
+    std::fs::write(
+        chart.join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+    )
+    .expect("template");
+    let makefile = "deploy:\n\thelm upgrade --install shop . --history-max 10 --wait\n";
+    let check = |pipeline: &std::path::Path| {
+        std::fs::write(pipeline, makefile).expect("Makefile");
+        let run = rollguard(&[
+            "check",
+            chart.to_str().unwrap_or_default(),
+            "--kube-version",
+            "1.33",
+            "--format",
+            "json",
+            "--pipeline",
+            pipeline.to_str().unwrap_or_default(),
+        ]);
+        assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+        run.findings("missing-atomic")
+    };
+    let inside = check(&chart.join("Makefile"));
+    assert_eq!(inside.len(), 1, "{inside:?}");
+    assert!(
+        inside[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("assumed to be the file's own: this chart"),
+        "{}",
+        inside[0]
+    );
+    std::fs::remove_file(chart.join("Makefile")).expect("remove");
+    assert_eq!(
+        check(&dir.path().join("Makefile")),
+        Vec::<serde_json::Value>::new()
     );
 }
 

@@ -1,6 +1,7 @@
 //! The previous revision(s) a rollback would return to: rendered manifests or Helm release
 //! records, loaded into the same [`Object`] model as the new revision.
 
+pub mod cache;
 pub mod release;
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::baseline::cache::Rendered;
 use crate::baseline::{Baseline, Revision, Source};
 use crate::cli::{CheckArgs, Renderer};
 use crate::kube::KubeVersion;
@@ -157,7 +158,7 @@ fn render_chart(
 }
 
 /// `--base-chart` and `--base REF`: the previous chart, rendered with the same values and
-/// settings, and what it generated at random; with a [`BaselineCache`], a baseline rendered
+/// settings, and what it generated at random; with a [`BaselineCache`](crate::baseline::cache::BaselineCache), a baseline rendered
 /// earlier for the same commit.
 fn chart_baseline(
     args: &CheckArgs,
@@ -191,9 +192,6 @@ fn chart_baseline(
     cache.put(key, baseline.clone());
     Ok(baseline)
 }
-
-/// A baseline and what it generated at random.
-type Rendered = (Option<Baseline>, Generated);
 
 /// A baseline rollguard rendered itself: one revision, its number unknown.
 fn rerendered(
@@ -230,33 +228,4 @@ fn git_baseline(
     let label = format!("git:{reference}");
     let base = rerendered(label, Some(rendered.version), objects, Some(rendered.crds));
     Ok((base, rendered.generated))
-}
-
-/// What a chart's baseline is keyed by: the chart, the commit `--base` named, the target version.
-type BaselineKey = (PathBuf, String, KubeVersion);
-
-/// Baselines rendered earlier in this process: a long-running `rollguard server` checks the same
-/// chart against the same commit on every edit, and rendering the baseline again each time
-/// would double the work.
-#[derive(Debug, Default)]
-pub struct BaselineCache {
-    entries: std::sync::Mutex<std::collections::HashMap<BaselineKey, Rendered>>,
-}
-
-impl BaselineCache {
-    /// At most this many baselines are kept (charts × commits); older ones are dropped whole.
-    const MAX_ENTRIES: usize = 64;
-
-    fn get(&self, key: &BaselineKey) -> Option<Rendered> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(key).cloned()
-    }
-
-    fn put(&self, key: BaselineKey, baseline: Rendered) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= Self::MAX_ENTRIES {
-            entries.clear();
-        }
-        entries.insert(key, baseline);
-    }
 }

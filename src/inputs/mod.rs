@@ -24,7 +24,6 @@ use source::SourceFile;
 use source::bounded;
 use source::{InputError, Result};
 
-pub use charts::BaselineCache;
 use charts::check_charts;
 
 /// What a `check` run reads: its settings, and the checked charts with the notes loading them
@@ -81,7 +80,7 @@ pub fn load(args: &CheckArgs) -> Result<Option<Inputs>> {
     add_migrations(&mut charts, &args.migrations, dialect)?;
     let found = pipeline::read::load(pipeline_sources(args, &config, start))?;
     for chart in &mut charts {
-        chart.invocations = pipelines::related(&found.invocations, chart);
+        chart.invocations = pipelines::related(&found.invocations, chart, &settings.release);
     }
     notes.extend(self::notes(&charts));
     notes.extend(found.notes);

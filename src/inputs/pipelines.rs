@@ -1,36 +1,98 @@
 //! Which invocations belong to which checked chart (DESIGN "Pipeline ↔ chart"): the chart
-//! argument, variables expanded, names the chart or is its path; what cannot be resolved is
-//! assumed to be every chart's, and says so.
+//! argument, variables expanded, names the chart or is its path. One whose chart cannot be
+//! told is assumed to be the chart's only when its release name could be the chart's release,
+//! and its findings say so: a repository's scripts upgrade and roll back other releases too.
 
 use std::path::{Path, PathBuf};
 
 use crate::model::{ChartInfo, ChartModel};
-use crate::pipeline::{ChartArg, Invocation, discover};
+use crate::pipeline::{ChartArg, HelmCommand, Invocation, Tool, discover};
 
-/// Does `inv` deploy `chart`? `None` when it cannot tell.
-fn deploys(inv: &Invocation, chart: &ChartInfo, bases: &[PathBuf]) -> Option<bool> {
+/// What the chart argument of an invocation says about a checked chart.
+enum Deploys {
+    Yes,
+    No,
+    /// Probably: the reason, for the finding's message.
+    Likely(String),
+    /// The argument cannot tell: why, for the finding's message.
+    Unknown(String),
+}
+
+/// Does `inv` deploy `chart`, as far as its chart argument tells? `file_dir` is the directory
+/// of the pipeline file, `bases` what relative paths in it may be relative to.
+fn deploys(inv: &Invocation, chart: &ChartInfo, file_dir: &Path, bases: &[PathBuf]) -> Deploys {
     let arg = match &inv.chart {
         ChartArg::Known(arg) => arg,
-        ChartArg::Unresolved(_) | ChartArg::Missing => return None,
+        ChartArg::Unresolved(arg) => {
+            return Deploys::Unknown(format!("chart `{arg}` not resolvable"));
+        }
+        ChartArg::Missing => return Deploys::Unknown("no chart in the command".into()),
     };
     if chart_name_of(arg) == chart.name {
-        return Some(true);
+        return Deploys::Yes;
     }
     let path = arg.trim_start_matches("file://");
+    let target = std::fs::canonicalize(&chart.path).ok();
+    let resolves_from =
+        |base: &Path| target.is_some() && std::fs::canonicalize(base.join(path)).ok() == target;
     // `.` and `..` name the working directory, which a job can change (`cd`,
-    // `working-directory:`): not something to compare.
+    // `working-directory:`): not something to compare, but a file inside the chart (its own
+    // Makefile, a script next to Chart.yaml) most likely runs from there.
     if matches!(path.trim_end_matches('/'), "." | "..") {
-        return None;
+        return if resolves_from(file_dir) {
+            Deploys::Likely(format!(
+                "chart `{arg}` is relative to the working directory, assumed to be the file's own: this chart"
+            ))
+        } else {
+            Deploys::Unknown(format!(
+                "chart `{arg}` is relative to a working directory rollguard cannot see"
+            ))
+        };
     }
     // A local path, relative to the file (helmfile, scripts) or to the repository root (CI
     // jobs start there): compare with the checked chart's path, both made absolute.
     // A differently named chart that is not found there is another chart.
-    let target = std::fs::canonicalize(&chart.path).ok();
-    Some(target.is_some_and(|t| {
-        bases
-            .iter()
-            .any(|b| std::fs::canonicalize(b.join(path)).ok().as_ref() == Some(&t))
-    }))
+    if bases.iter().any(|b| resolves_from(b)) {
+        Deploys::Yes
+    } else {
+        Deploys::No
+    }
+}
+
+/// Could the release `inv` upgrades or rolls back be `chart`'s? Yes when it is named like the
+/// chart (`app`, `app-prod`, `staging-app`), is the `--release-name` the chart is checked with,
+/// or is held in a variable rollguard cannot resolve (it could be any release). The reason, for
+/// the finding's message.
+fn release_could_be(inv: &Invocation, chart: &str, release_flag: &str) -> Option<String> {
+    let Some(release) = inv.release.as_deref() else {
+        return Some("the command names no release".into());
+    };
+    if inv.release_unresolved {
+        Some(format!(
+            "release name `{release}` is not resolvable and could be its release"
+        ))
+    } else if release == release_flag {
+        Some(format!("release name `{release}` is the --release-name"))
+    } else if release.eq_ignore_ascii_case(chart) {
+        Some(format!("release name `{release}` is the chart's name"))
+    } else if names_part(release, chart) {
+        Some(format!(
+            "release name `{release}` contains the chart's name"
+        ))
+    } else {
+        None
+    }
+}
+
+/// Is `chart` a whole part of `release`, between `-`, `.` or `_` and the ends?
+fn names_part(release: &str, chart: &str) -> bool {
+    let (release, chart) = (release.to_ascii_lowercase(), chart.to_ascii_lowercase());
+    let separator = |c: Option<char>| c.is_none_or(|c| matches!(c, '-' | '.' | '_'));
+    !chart.is_empty()
+        && release.match_indices(&chart).any(|(i, _)| {
+            separator(release[..i].chars().next_back())
+                && separator(release[i + chart.len()..].chars().next())
+        })
 }
 
 /// The chart name in a chart argument: `./charts/app` → `app`, `repo/app` → `app`,
@@ -53,10 +115,10 @@ fn chart_name_of(arg: &str) -> String {
 }
 
 /// The invocations that belong to `chart` (DESIGN "Pipeline ↔ chart"): the ones whose chart
-/// argument names it, and the ones whose chart cannot be resolved, marked as assumed. A
-/// rendered manifest without `# Source:` lines does not name its chart: then every invocation
-/// is assumed to deploy it.
-pub fn related(all: &[Invocation], chart: &ChartModel) -> Vec<Invocation> {
+/// argument names it, and the ones whose chart cannot be told but whose release could be this
+/// chart's (`release_flag` is `--release-name`), marked as assumed. A rendered manifest without
+/// `# Source:` lines does not name its chart: then every invocation is assumed to deploy it.
+pub fn related(all: &[Invocation], chart: &ChartModel, release_flag: &str) -> Vec<Invocation> {
     // An entry with no objects (only `--migrations` files) is not a release pipelines deploy.
     if chart.objects.is_empty() {
         return Vec::new();
@@ -66,6 +128,7 @@ pub fn related(all: &[Invocation], chart: &ChartModel) -> Vec<Invocation> {
         chart_assumed: Some(why),
         ..inv.clone()
     };
+    let name = &chart.info.name;
     all.iter()
         .filter_map(|inv| {
             if !named {
@@ -83,19 +146,21 @@ pub fn related(all: &[Invocation], chart: &ChartModel) -> Vec<Invocation> {
                 .to_path_buf();
             let mut bases = vec![dir.clone()];
             bases.extend(discover::repo_root(&dir));
-            match (deploys(inv, &chart.info, &bases), &inv.chart) {
-                (Some(true), _) | (None, ChartArg::Missing) => Some(inv.clone()),
-                (Some(false), _) => None,
-                (None, ChartArg::Unresolved(c)) => Some(assumed(
-                    inv,
-                    format!("chart `{c}` not resolvable, assumed to be this one"),
-                )),
-                (None, ChartArg::Known(c)) => Some(assumed(
-                    inv,
-                    format!(
-                        "chart `{c}` is relative to a working directory rollguard cannot see, assumed to be this one"
-                    ),
-                )),
+            match deploys(inv, &chart.info, &dir, &bases) {
+                Deploys::Yes => Some(inv.clone()),
+                Deploys::No => None,
+                Deploys::Likely(why) => Some(assumed(inv, why)),
+                Deploys::Unknown(what) => {
+                    let why = release_could_be(inv, name, release_flag)?;
+                    let verb = match inv.tool {
+                        Tool::Helm(HelmCommand::Rollback) => "roll back",
+                        _ => "deploy",
+                    };
+                    Some(assumed(
+                        inv,
+                        format!("{what}: assumed to {verb} chart `{name}` because {why}"),
+                    ))
+                }
             }
         })
         .collect()
@@ -129,7 +194,19 @@ pub fn checked_note(chart: &ChartModel) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::chart_name_of;
+    use super::{chart_name_of, names_part};
+
+    #[test]
+    fn a_chart_name_is_part_of_a_release_name_only_whole() {
+        assert!(names_part("mine", "mine"));
+        assert!(names_part("mine-prod", "mine"));
+        assert!(names_part("staging.Mine", "mine"));
+        assert!(names_part("acme-my-app-eu", "my-app"));
+        assert!(!names_part("mineral", "mine"));
+        assert!(!names_part("other", "mine"));
+        assert!(!names_part("app", "my-app"));
+        assert!(!names_part("anything", ""));
+    }
 
     #[test]
     fn chart_names() {

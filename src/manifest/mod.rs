@@ -4,6 +4,7 @@ mod id;
 mod load;
 pub mod pod;
 pub mod refs;
+pub mod service;
 
 pub use id::{Hook, ResourceId};
 pub use load::load_stream;

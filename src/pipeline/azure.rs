@@ -31,8 +31,9 @@ pub fn helm_deploy(
     };
     let mut inv = Invocation::new(file, task_key.span, Tool::Helm(command), place.to_string());
     inv.extent = (step.span.start, step.span.end);
-    inv.release =
-        input("releaseName").map(|r| expand_value(r, Dialect::Macro, env).unwrap_or_else(|w| w));
+    if let Some(release) = input("releaseName") {
+        inv.set_release(expand_value(release, Dialect::Macro, env));
+    }
     let chart = match input("chartType").unwrap_or("Name") {
         "FilePath" => input("chartPath"),
         _ => input("chartName"),

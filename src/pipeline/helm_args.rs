@@ -540,7 +540,6 @@ impl<'w> Reader<'_, '_, 'w> {
                 .trim_matches(|c| c == '"' || c == '\'')
                 .to_string()),
         };
-        let release_of = |p| text_of(p).unwrap_or_else(|written| written);
         // A local chart path is relative to the working directory the script is in.
         let pwd = env.get(PWD).cloned();
         let chart_of = |p| match (text_of(p), pwd.clone()) {
@@ -561,7 +560,9 @@ impl<'w> Reader<'_, '_, 'w> {
         match command {
             None => {}
             Some(command @ (HelmCommand::Upgrade | HelmCommand::Rollback)) => {
-                self.inv.release = pos.next().map(release_of);
+                if let Some(release) = pos.next() {
+                    self.inv.set_release(text_of(release));
+                }
                 if command == HelmCommand::Upgrade {
                     self.inv.chart = pos.next().map_or(ChartArg::Missing, chart_of);
                 }
@@ -570,7 +571,9 @@ impl<'w> Reader<'_, '_, 'w> {
                 let first = pos.next();
                 match pos.next() {
                     Some(chart) => {
-                        self.inv.release = first.map(release_of);
+                        if let Some(release) = first {
+                            self.inv.set_release(text_of(release));
+                        }
                         self.inv.chart = chart_of(chart);
                     }
                     None => self.inv.chart = first.map_or(ChartArg::Missing, chart_of),

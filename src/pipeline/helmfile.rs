@@ -39,7 +39,13 @@ fn release_invocation(
     let name = release.str_at(&["name"]).map(str::to_string);
     let mut inv = Invocation::new(file, span, Tool::Helmfile, name.clone().unwrap_or_default());
     inv.extent = (release.span.start, release.span.end);
-    inv.release = name;
+    if let Some(name) = name {
+        inv.set_release(if is_templated(&name) {
+            Err(as_written(&name))
+        } else {
+            Ok(name)
+        });
+    }
     inv.chart = match release.str_at(&["chart"]) {
         Some(c) if is_templated(c) => ChartArg::Unresolved(as_written(c)),
         Some(c) => ChartArg::Known(c.to_string()),

@@ -115,7 +115,11 @@ pub struct Invocation {
     /// Where in the file, for messages: "job `deploy`, step `Deploy`" for a command; the
     /// object's name for a declaration (helmfile release, HelmRelease, Application).
     pub place: String,
+    /// The release name as far as variables resolve (unknown parts as written:
+    /// `review-$CI_COMMIT_REF_SLUG`); `None` when the command names none.
     pub release: Option<String>,
+    /// `release` holds a variable rollguard cannot resolve: it could be any release.
+    pub release_unresolved: bool,
     pub chart: ChartArg,
     pub history_max: Setting<i64>,
     pub atomic: Setting<bool>,
@@ -148,6 +152,7 @@ impl Invocation {
             tool,
             place,
             release: None,
+            release_unresolved: false,
             chart: ChartArg::Missing,
             history_max: Setting::Absent,
             atomic: Setting::Absent,
@@ -159,6 +164,13 @@ impl Invocation {
             extent: (span.start, span.end),
             ignores: Vec::new(),
         }
+    }
+
+    /// The release name, as expanded (`Ok`) or, holding a variable rollguard cannot resolve,
+    /// as written (`Err`).
+    pub(crate) fn set_release(&mut self, name: Result<String, String>) {
+        self.release_unresolved = name.is_err();
+        self.release = Some(name.unwrap_or_else(|written| written));
     }
 
     /// Where a finding about this invocation points: `span` in its file.

@@ -4,6 +4,7 @@ use super::framework::{Context, Emitter, Rule};
 use crate::finding::{Category, Effect, RuleMeta, Severity};
 use crate::manifest::Object;
 use crate::manifest::pod::{Container, ContainerGroup, PodTemplate, is_workload, pod_template};
+use crate::manifest::service::Routes;
 use source::yaml::Node;
 
 /// A probe's timing with Kubernetes' defaults filled in.
@@ -67,15 +68,21 @@ static MISSING_READINESS_PROBE: RuleMeta = RuleMeta {
     category: Category::Probes,
     severity: Severity::Warning,
     effect: Effect::NoAutoRollback,
-    summary: "a workload serves ports, but no container of its pod has a readinessProbe",
+    summary: "a workload serves traffic, but no container of its pod has a readinessProbe",
     doc: "A pod none of whose containers has a readinessProbe is Ready as soon as it starts. \
           `helm upgrade --wait` and `--atomic` then report a broken release as healthy, so it is \
           never rolled back automatically. The pod is judged as a whole: one probed container \
           (the main one, typically) holds its Ready condition back, so its sidecars need none. \
-          Reported for the containers that serve ports, in Deployments, StatefulSets, \
-          DaemonSets, ReplicaSets and Pods that are not hooks; a container without ports, or \
-          with only metrics, health or profiling ports (a worker, a controller), serves nothing \
-          a probe would gate, and `pause` containers have nothing to probe.",
+          Reported for the containers that serve traffic, in Deployments, StatefulSets, \
+          DaemonSets, ReplicaSets and Pods that are not hooks: a Service of the release selects \
+          the pod and targets one of the container's ports (by number or name), or a port is \
+          bound on the node (`hostPort`). Not counted: ports named for metrics, health or \
+          profiling, ports a ServiceMonitor or PodMonitor of the release scrapes (Prometheus \
+          scrapes a pod whether it is Ready or not), and a StatefulSet's headless governing \
+          Service (`serviceName`), which names each pod rather than balancing traffic over them. \
+          So workers and controllers that no Service reaches are not reported, nor is a pod \
+          whose Service comes from outside the release; `pause` containers have nothing to \
+          probe.",
     fix: "Add a readinessProbe that fails until the application can serve.",
 };
 
@@ -85,6 +92,7 @@ impl Rule for MissingReadinessProbe {
     }
 
     fn check(&self, cx: &Context, out: &mut Emitter) {
+        let routes = Routes::of(&cx.chart.objects);
         for (object, pod) in workloads(cx) {
             let serving: Vec<Container> = pod
                 .containers(ContainerGroup::Regular)
@@ -98,9 +106,9 @@ impl Rule for MissingReadinessProbe {
             {
                 continue;
             }
-            // A container without ports (a worker, a controller, a log shipper) serves nothing
-            // a readiness probe would gate.
-            for container in serving.iter().filter(|c| serves_traffic(c)) {
+            // A container no traffic reaches (a worker, a controller, a log shipper, a port only
+            // Prometheus scrapes) has nothing a readiness probe would gate.
+            for container in serving.iter().filter(|c| serves_traffic(&routes, &pod, c)) {
                 let span = container
                     .node
                     .entry("name")
@@ -109,7 +117,7 @@ impl Rule for MissingReadinessProbe {
                     object,
                     span,
                     format!(
-                        "container `{}` of {} serves ports but no container of the pod has a readinessProbe: `--wait` cannot tell a broken release",
+                        "container `{}` of {} serves traffic but no container of the pod has a readinessProbe: `--wait` cannot tell a broken release",
                         container.name(),
                         object.id
                     ),
@@ -120,14 +128,25 @@ impl Rule for MissingReadinessProbe {
     }
 }
 
-/// A container with a port that is not only for metrics, health or profiling: what it serves
-/// is what a readiness probe would gate. Workers and controllers serve nothing of the kind.
-fn serves_traffic(container: &Container) -> bool {
+/// A container with a port that is not only for metrics, health or profiling, and that traffic
+/// reaches: through a Service of the release (which routes to the pod only while it is Ready)
+/// or a `hostPort` on the node. What it serves is what a readiness probe would gate.
+fn serves_traffic<'a>(
+    routes: &Routes<'a>,
+    pod: &PodTemplate<'a>,
+    container: &Container<'a>,
+) -> bool {
     const SIDE_PORTS: [&str; 6] = ["metrics", "health", "probe", "profil", "pprof", "debug"];
-    container.node.items("ports").iter().any(|port| {
+    let main = |port: &Node| {
         let name = port.str_at(&["name"]).unwrap_or("").to_ascii_lowercase();
         !SIDE_PORTS.iter().any(|side| name.contains(side))
-    })
+    };
+    let on_host = container
+        .node
+        .items("ports")
+        .iter()
+        .any(|port| port.get("hostPort").is_some() && main(port));
+    on_host || routes.served_ports(pod, container).into_iter().any(main)
 }
 
 /// The `pause` container some charts add to keep a pod alive: it has nothing to probe.
@@ -258,6 +277,8 @@ metadata:
   name: web
 spec:
   template:
+    metadata:
+      labels: {app: web}
     spec:
       containers:
         - name: web
@@ -267,22 +288,101 @@ spec:
 ";
     const PROBE: &str =
         "          readinessProbe:\n            httpGet: {path: /healthz, port: 80}\n";
+    const SERVICE: &str = "\
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+    - port: 80
+";
 
     #[test]
     fn a_serving_pod_without_readiness_probe_is_reported() {
+        let served = format!("{NO_PROBE}{SERVICE}");
         assert_eq!(
-            manifest(NO_PROBE).findings(&MissingReadinessProbe),
-            [("missing-readiness-probe", Severity::Warning, 9)]
+            manifest(served).findings(&MissingReadinessProbe),
+            [("missing-readiness-probe", Severity::Warning, 11)]
         );
-        let probed = format!("{NO_PROBE}{PROBE}");
+        let probed = format!("{NO_PROBE}{PROBE}{SERVICE}");
         assert_eq!(manifest(probed).findings(&MissingReadinessProbe), NONE);
+    }
+
+    #[test]
+    fn only_ports_that_traffic_reaches_are_serving() {
+        // The Service targets the port by name, or the port is bound on the node.
+        let by_name =
+            NO_PROBE.replace("- containerPort: 80", "- {name: http, containerPort: 8080}");
+        let service = SERVICE.replace("- port: 80", "- {port: 80, targetPort: http}");
+        assert_eq!(
+            manifest(format!("{by_name}{service}"))
+                .findings(&MissingReadinessProbe)
+                .len(),
+            1
+        );
+        let host = NO_PROBE.replace("- containerPort: 80", "- {containerPort: 80, hostPort: 80}");
+        assert_eq!(manifest(host).findings(&MissingReadinessProbe).len(), 1);
+        // No Service of the release selects the pod (a worker copying the web port), or the
+        // Service targets another port, or it selects other pods.
+        assert_eq!(manifest(NO_PROBE).findings(&MissingReadinessProbe), NONE);
+        let other_port = SERVICE.replace("- port: 80", "- port: 9000");
+        assert_eq!(
+            manifest(format!("{NO_PROBE}{other_port}")).findings(&MissingReadinessProbe),
+            NONE
+        );
+        let other_pods = SERVICE.replace("{app: web}", "{app: web, role: web}");
+        assert_eq!(
+            manifest(format!("{NO_PROBE}{other_pods}")).findings(&MissingReadinessProbe),
+            NONE
+        );
+    }
+
+    #[test]
+    fn scraped_ports_and_governing_services_carry_no_traffic_a_probe_gates() {
+        // An operator whose only Service port is the one its ServiceMonitor scrapes.
+        let named = NO_PROBE.replace("- containerPort: 80", "- {name: http, containerPort: 80}");
+        let service = SERVICE.replace("- port: 80", "- {name: http, port: 80}");
+        let service = service.replace("  name: web\n", "  name: web\n  labels: {app: web}\n");
+        let monitor = "---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  endpoints:\n    - port: http\n";
+        assert_eq!(
+            manifest(format!("{named}{service}"))
+                .findings(&MissingReadinessProbe)
+                .len(),
+            1
+        );
+        assert_eq!(
+            manifest(format!("{named}{service}{monitor}")).findings(&MissingReadinessProbe),
+            NONE
+        );
+        // A StatefulSet worker reached only through its headless governing Service (a name for
+        // each pod, as an airflow worker's log server has); a balanced Service still counts.
+        let worker = NO_PROBE
+            .replace("kind: Deployment", "kind: StatefulSet")
+            .replace(
+                "spec:\n  template:",
+                "spec:\n  serviceName: web\n  template:",
+            );
+        let headless = SERVICE.replace("spec:\n", "spec:\n  clusterIP: None\n");
+        assert_eq!(
+            manifest(format!("{worker}{headless}")).findings(&MissingReadinessProbe),
+            NONE
+        );
+        assert_eq!(
+            manifest(format!("{worker}{SERVICE}"))
+                .findings(&MissingReadinessProbe)
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn the_pod_is_judged_not_each_container() {
         // A sidecar next to a probed main container: the pod is not Ready until main is.
         let sidecar = "        - name: metrics\n          image: exporter:1.0\n          ports:\n            - containerPort: 9100\n";
-        let with_sidecar = format!("{NO_PROBE}{PROBE}{sidecar}");
+        let with_sidecar = format!("{NO_PROBE}{PROBE}{sidecar}{SERVICE}");
         assert_eq!(
             manifest(with_sidecar).findings(&MissingReadinessProbe),
             NONE
@@ -290,16 +390,23 @@ spec:
         // A worker serves nothing a readiness probe would gate; a pause container has nothing
         // to probe.
         let worker = NO_PROBE.replace("          ports:\n            - containerPort: 80\n", "");
-        assert_eq!(manifest(worker).findings(&MissingReadinessProbe), NONE);
+        assert_eq!(
+            manifest(format!("{worker}{SERVICE}")).findings(&MissingReadinessProbe),
+            NONE
+        );
         let metrics_only = NO_PROBE.replace(
             "- containerPort: 80",
             "- {name: metrics, containerPort: 9402}",
         );
+        let metrics_service = SERVICE.replace("- port: 80", "- {port: 9402, targetPort: metrics}");
         assert_eq!(
-            manifest(metrics_only).findings(&MissingReadinessProbe),
+            manifest(format!("{metrics_only}{metrics_service}")).findings(&MissingReadinessProbe),
             NONE
         );
         let pause = NO_PROBE.replace("nginx:1.27", "registry.k8s.io/pause:3.9");
-        assert_eq!(manifest(pause).findings(&MissingReadinessProbe), NONE);
+        assert_eq!(
+            manifest(format!("{pause}{SERVICE}")).findings(&MissingReadinessProbe),
+            NONE
+        );
     }
 }

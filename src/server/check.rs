@@ -12,11 +12,11 @@ use lsp_types::{
 };
 use serde_json::json;
 
+use crate::baseline::cache::BaselineCache;
 use crate::cli::{Cli, Command};
 use crate::commands::check;
 use crate::config::Config;
 use crate::finding::{Finding, Location, Severity};
-use crate::inputs::BaselineCache;
 use source::{InputError, Overlay};
 
 use super::text::{path_to_uri, range};

@@ -35,7 +35,7 @@ use lsp_types::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::inputs::BaselineCache;
+use crate::baseline::cache::BaselineCache;
 use check::Checker;
 use documents::Documents;
 use text::{path_to_uri, uri_to_path};

@@ -3,6 +3,9 @@
 //! returns them, so that charts which reuse an existing Secret (bitnami's
 //! `common.secrets.passwords.manage`) render as they would in the real upgrade.
 
+use std::sync::Arc;
+
+use gotmpl::{Engine, Func, Param};
 use serde_json::{Map, Value as Json};
 
 use crate::funcs::encoding::b64_encode;
@@ -74,6 +77,19 @@ fn as_stored(mut object: Json) -> Json {
         }
     }
     object
+}
+
+/// `lookup` answered from `cluster` instead of `helm template`'s empty map.
+pub(crate) fn register_lookup(e: &mut Engine, cluster: Arc<Cluster>) {
+    e.register(
+        "lookup",
+        Func::new(&[Param::Str; 4], None, move |_, a| {
+            let arg = |i: usize| a.get(i).and_then(gotmpl::Value::as_str).unwrap_or("");
+            let found = cluster.lookup(arg(0), arg(1), arg(2), arg(3));
+            Ok(super::go_value(&found))
+        })
+        .recorded(),
+    );
 }
 
 #[cfg(test)]

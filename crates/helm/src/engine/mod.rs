@@ -122,7 +122,7 @@ fn render_here(
         engine.limits.timeout = budget.timeout;
         funcs::register(engine);
         if let Some(cluster) = cluster {
-            funcs::register_lookup(engine, cluster);
+            cluster::register_lookup(engine, cluster);
         }
     };
     execute_units(&templates, &units, setup, !options.without_source_map)

@@ -45,18 +45,6 @@ pub(super) fn register(e: &mut Engine) {
     );
 }
 
-/// `lookup` answered from `cluster` instead of `helm template`'s empty map.
-pub(crate) fn register_lookup(e: &mut Engine, cluster: std::sync::Arc<crate::engine::Cluster>) {
-    e.register(
-        "lookup",
-        gotmpl::Func::new(&[Param::Str; 4], None, move |_, a| {
-            let found = cluster.lookup(s(a, 0), s(a, 1), s(a, 2), s(a, 3));
-            Ok(crate::engine::go_value(&found))
-        })
-        .recorded(),
-    );
-}
-
 /// A message Helm reports as `execution error at (LOC): MSG`.
 fn warn(msg: &str) -> String {
     format!("{WARN_START}{msg}{WARN_END}")

@@ -11,7 +11,6 @@ pub(crate) mod encoding;
 pub(crate) mod glob;
 mod helm;
 
-pub(crate) use helm::register_lookup;
 mod json_errors;
 mod lists;
 mod math;
