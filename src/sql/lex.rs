@@ -266,7 +266,9 @@ impl Lexer<'_> {
         let start = self.pos;
         let end = self.line_end();
         if is_delimiter {
-            let new = self.src[start + 10..end].trim();
+            // `DELIMITER` alone on its line (the whitespace after it is the newline) sets
+            // nothing, as in the mysql client.
+            let new = self.src.get(start + 10..end).unwrap_or("").trim();
             if !new.is_empty() {
                 self.delimiter = new.to_string();
             }
@@ -444,6 +446,13 @@ mod tests {
                 (true, "DELIMITER ;"),
                 (false, "CALL p()")
             ]
+        );
+        // Found by fuzzing: `DELIMITER` alone on its line, then a statement; the delimiter
+        // stays `;` (it sliced past the line's end before).
+        let src = "DELIMITER\nDELETE FROM t;\nSELECT 1;";
+        assert_eq!(
+            texts(src, Dialect::Mysql),
+            ["DELIMITER", "DELETE FROM t", "SELECT 1"]
         );
         let src = "\\set ON_ERROR_STOP on\nSELECT 1;\n\\i other.sql\n";
         assert_eq!(texts(src, Dialect::Postgres)[1], "SELECT 1");
