@@ -15,6 +15,7 @@ use helm::chart::{LoadedRelease, ValueOptions};
 use helm::engine::{Capabilities, Cluster};
 use helm::engine::{Release, Rendered};
 use helm::engine::{ReleaseOptions, RenderBudget, render_release};
+use helm::funcs::Keys;
 use helm::stream;
 use source::Span;
 
@@ -261,6 +262,7 @@ fn generated(
                 .map_or(RENDER_SEED, |s| s.rotate_left(32) ^ RENDER_SEED),
         ),
         without_source_map: true,
+        keys: options.keys.other(),
         ..options.clone()
     };
     Ok(Generated::between(
@@ -334,6 +336,7 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
             timeout: Some(std::time::Duration::from_secs(args.render_timeout)),
         },
         cluster: None,
+        keys: Keys::Fresh,
     }
 }
 

@@ -17,8 +17,9 @@ pub enum Tool {
     /// A Flux `HelmRelease`: helm-controller upgrades through the Helm SDK.
     Flux,
     /// An Argo CD `Application` with a Helm source: rendered with `helm template` and applied by
-    /// Argo CD, so there is no Helm release, no Helm history and no `--atomic`.
-    ArgoCd { automated: bool, self_heal: bool },
+    /// Argo CD, so there is no Helm release, no Helm history and no `--atomic`; a rollback is
+    /// a git revert (automated sync) or `argocd app rollback` (manual sync).
+    ArgoCd,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +37,7 @@ impl Tool {
             Tool::Helm(HelmCommand::Rollback) => "`helm rollback`",
             Tool::Helmfile => "helmfile release",
             Tool::Flux => "Flux HelmRelease",
-            Tool::ArgoCd { .. } => "Argo CD Application",
+            Tool::ArgoCd => "Argo CD Application",
         }
     }
 

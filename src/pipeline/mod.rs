@@ -16,8 +16,8 @@
 //!   CircleCI (`run:` as text or map, `environment:`, `<< parameters.x >>`), Tekton
 //!   (`script:` and `command:`/`args:` steps, `env:`, `$(params.x)`), Makefiles, justfiles and Taskfiles (their variables and
 //!   placeholders), shell scripts, helmfile (`helmDefaults` under per-release keys; Go template
-//!   actions read around), Flux `HelmRelease` and Argo CD `Application` (Helm sources; Argo
-//!   Rollouts with analysis in the chart).
+//!   actions read around), Flux `HelmRelease` and Argo CD `Application` (Helm sources; no Helm
+//!   settings: Argo CD rolls back by git revert or `argocd app rollback`).
 //! - commands: `helm upgrade|install|rollback`, `-i`/`--install`, flags as `--flag value` and
 //!   `--flag=value`, booleans as `--flag=false`, Helm 4 `--rollback-on-failure`,
 //!   `--force-replace`, `--wait=watcher|hookOnly|legacy`, `--history-max`, `--timeout` as Go

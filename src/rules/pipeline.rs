@@ -5,7 +5,6 @@
 
 use super::framework::{Context, Emitter, Rule};
 use crate::finding::{Category, Effect, RuleMeta, Severity};
-use crate::manifest::Object;
 use crate::pipeline::{HelmCommand, Invocation, Setting, Tool, Wait};
 use source::Span;
 
@@ -53,9 +52,6 @@ impl Rule for MissingHistoryMax {
 
     fn check(&self, cx: &Context, out: &mut Emitter) {
         for inv in &cx.chart.invocations {
-            if matches!(inv.tool, Tool::ArgoCd { .. }) {
-                continue;
-            }
             match &inv.history_max {
                 Setting::Set { value: 0, span } => {
                     out.at(
@@ -110,9 +106,11 @@ static MISSING_ATOMIC: RuleMeta = RuleMeta {
           hand. The same holds for a helmfile release without `atomic: true`, and for a Flux \
           HelmRelease without `upgrade.remediation` (`retries` > 0 or `remediateLastFailure`; \
           the default is no remediation, and strategy `uninstall` removes the release instead). \
-          Argo CD never rolls back a failed sync, unless the chart's workloads are Argo Rollouts \
-          with analysis; with automated sync, `argocd app rollback` is refused as well, and \
-          selfHeal reverts a fix made by hand.",
+          Argo CD Applications are not reported: Argo CD never runs `helm upgrade`, so there is \
+          no flag to add. With automated sync, rolling back is reverting the commit (Argo CD \
+          refuses `argocd app rollback` while auto-sync is on); with manual sync, whoever syncs \
+          sees the result and rolls back with `argocd app rollback` (as far back as the \
+          Application's `revisionHistoryLimit`, 10 by default).",
     fix: "Add `--atomic` (Helm 4: `--rollback-on-failure`), `atomic: true` in helmfile, or \
           `upgrade.remediation.retries` in the HelmRelease.",
 };
@@ -130,15 +128,7 @@ impl Rule for MissingAtomic {
                 }
                 Tool::Helmfile => "set `atomic: true` on the release or in helmDefaults",
                 Tool::Flux => "set `spec.upgrade.remediation.retries` (strategy rollback)",
-                Tool::ArgoCd {
-                    automated,
-                    self_heal,
-                } => {
-                    if !has_rollout_analysis(&cx.chart.objects) {
-                        argo(out, inv, automated, self_heal);
-                    }
-                    continue;
-                }
+                // Argo CD rolls back by git revert or `argocd app rollback`: see the doc.
                 _ => continue,
             };
             match &inv.atomic {
@@ -164,48 +154,6 @@ impl Rule for MissingAtomic {
             }
         }
     }
-}
-
-fn argo(out: &mut Emitter, inv: &Invocation, automated: bool, self_heal: bool) {
-    let manual = match (automated, self_heal) {
-        (true, true) => {
-            "; with automated sync `argocd app rollback` is refused, and selfHeal reverts a manual fix"
-        }
-        (true, false) => "; with automated sync `argocd app rollback` is refused too",
-        _ => "",
-    };
-    out.at(
-        inv.location(inv.span),
-        None,
-        format!(
-            "{} applies the chart with Argo CD, which does not roll back a failed sync{manual}",
-            inv.describe()
-        ),
-    )
-    .help("use Argo Rollouts with analysis for automatic rollback, or revert in git");
-}
-
-/// An Argo Rollout whose strategy runs analysis aborts (rolls back) a bad release by itself.
-fn has_rollout_analysis(objects: &[Object]) -> bool {
-    objects.iter().any(|o| {
-        o.id.kind == "Rollout"
-            && o.id.api_version.starts_with("argoproj.io/")
-            && o.root
-                .get("spec")
-                .and_then(|s| s.get("strategy"))
-                .is_some_and(|s| {
-                    let canary = s.get("canary");
-                    canary.is_some_and(|c| {
-                        c.get("analysis").is_some()
-                            || c.items("steps")
-                                .iter()
-                                .any(|st| st.get("analysis").is_some())
-                    }) || s.get("blueGreen").is_some_and(|b| {
-                        b.get("prePromotionAnalysis").is_some()
-                            || b.get("postPromotionAnalysis").is_some()
-                    })
-                })
-    })
 }
 
 pub struct MissingWait;

@@ -19,7 +19,7 @@ use serde_json::Value as Json;
 
 use crate::chart::{LoadedRelease, RenderChart};
 use crate::error::Error;
-use crate::funcs;
+use crate::funcs::{self, Keys};
 use gotmpl::Engine;
 use gotmpl::value::Value;
 use objects::{Files, NilMap, capabilities};
@@ -40,6 +40,9 @@ pub struct ReleaseOptions {
     pub budget: RenderBudget,
     /// What `lookup` sees; `None` is `helm template`'s empty cluster.
     pub cluster: Option<std::sync::Arc<Cluster>>,
+    /// Where generated RSA keys come from: [`Keys::Disposable`] only for a render whose
+    /// generated values never leave the process (a static check).
+    pub keys: Keys,
 }
 
 /// What rendering one chart may spend ([`gotmpl::budget`]): a chart is attacker-controlled
@@ -112,6 +115,7 @@ fn render_here(
         })
         .collect();
     let (seed, clock, budget) = (options.seed, options.clock, options.budget.clone());
+    let keys = options.keys;
     let cluster = options.cluster.clone();
     let setup = move |engine: &mut Engine| {
         engine.limits.stack_budget = gotmpl::stack_budget_for(stack);
@@ -120,7 +124,7 @@ fn render_here(
         engine.limits.max_steps = budget.steps;
         engine.limits.max_memory = budget.memory;
         engine.limits.timeout = budget.timeout;
-        funcs::register(engine);
+        funcs::register_with(engine, keys);
         if let Some(cluster) = cluster {
             cluster::register_lookup(engine, cluster);
         }
