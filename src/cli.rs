@@ -186,6 +186,11 @@ pub struct CheckArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Human and Markdown formats: list every info finding (by default one line per rule says
+    /// how many and where the first is); JSON, SARIF and the other formats always list them all
+    #[arg(short, long)]
+    pub verbose: bool,
+
     /// Lowest severity that makes the exit code 1 (the reported verdict does not change)
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,

@@ -7,7 +7,7 @@ use crate::accepted;
 use crate::cli::{CheckArgs, FailOn};
 use crate::finding;
 use crate::inputs::{self, Inputs};
-use crate::report::{Format, Report};
+use crate::report::{Format, Report, Style};
 use crate::rules;
 use crate::suppress;
 use source::{InputError, Result};
@@ -31,6 +31,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
             Vec::new(),
             vec![note],
             args.chart.release_name.clone(),
+            None,
         );
         return Ok(Outcome {
             report,
@@ -57,6 +58,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         findings,
         notes,
         args.chart.release_name.clone(),
+        Some(settings.kube_version),
     );
     let exit_code = exit_code(&report, args.fail_on);
     Ok(Outcome { report, exit_code })
@@ -67,13 +69,17 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
 pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
+    let style = Style {
+        color,
+        verbose: args.verbose,
+    };
     let mut text = if args.quiet && args.format == Format::Human {
-        outcome.report.compact()
+        outcome.report.compact(args.verbose)
     } else {
-        outcome.report.render(args.format, color)
+        outcome.report.render(args.format, style)
     };
     if args.format == Format::Human && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        text.push_str(&outcome.report.render(Format::Github, false));
+        text.push_str(&outcome.report.render(Format::Github, Style::default()));
     }
     match &args.output {
         Some(path) => std::fs::write(path, text).map_err(|e| {
