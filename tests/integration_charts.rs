@@ -40,7 +40,7 @@ fn changed_files_check_the_charts_they_belong_to_against_head() {
     assert!(
         // The banner says what the errors do.
         run.stdout
-            .ends_with("data is lost and a rollback cannot bring it back (1 error); the upgrade (or the next one) fails (1 error)\n"),
+            .ends_with("the upgrade (or the next one) fails (1 error); data is lost and a rollback cannot bring it back (1 error)\n"),
         "{}",
         run.stdout
     );

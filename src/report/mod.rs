@@ -9,6 +9,7 @@ mod markdown;
 mod sarif;
 
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 use crate::finding::Severity;
 use crate::finding::{Effect, Finding};
@@ -215,23 +216,30 @@ impl Report {
         )
     }
 
-    /// What `findings` do, each consequence once in order of first appearance, with how many
-    /// findings say it: `a rollback to the previous revision fails (2 errors); …`.
+    /// What `findings` do, each consequence once with how many findings say it, what stops
+    /// the upgrade first: `it cannot be applied to Kubernetes 1.33 (1 error); a rollback to the
+    /// previous revision fails (2 errors)`.
     fn consequences(&self, findings: &[&Finding], noun: &str) -> String {
-        let mut seen: Vec<(String, usize)> = Vec::new();
+        let mut counts: BTreeMap<Consequence, usize> = BTreeMap::new();
         for f in findings {
-            let what = if unappliable(f) {
-                format!("it cannot be applied to {}", self.target())
+            let consequence = if unappliable(f) {
+                Consequence::Unappliable
             } else {
-                f.effect.describe().to_string()
+                Consequence::Effect(f.effect)
             };
-            match seen.iter_mut().find(|(w, _)| *w == what) {
-                Some((_, n)) => *n += 1,
-                None => seen.push((what, 1)),
-            }
+            *counts.entry(consequence).or_default() += 1;
         }
-        seen.iter()
-            .map(|(what, n)| format!("{what} ({})", plural(*n, noun)))
+        counts
+            .iter()
+            .map(|(consequence, n)| {
+                let what = match consequence {
+                    Consequence::Unappliable => {
+                        format!("it cannot be applied to {}", self.target())
+                    }
+                    Consequence::Effect(effect) => effect.describe().to_string(),
+                };
+                format!("{what} ({})", plural(*n, noun))
+            })
             .collect::<Vec<_>>()
             .join("; ")
     }
@@ -335,6 +343,14 @@ fn summarise<'f>(findings: &[&'f Finding]) -> Vec<RuleSummary<'f>> {
         }
     }
     rules
+}
+
+/// What a finding does, as the banner words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Consequence {
+    /// The target cluster does not serve an API version the release uses.
+    Unappliable,
+    Effect(Effect),
 }
 
 fn plural(n: usize, word: &str) -> String {
