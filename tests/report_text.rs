@@ -196,3 +196,14 @@ fn every_finding_links_to_its_rule_page() {
         }
     }
 }
+
+/// `--quiet`: one line per finding; an info rule's first finding says how many more there are,
+/// unless `--verbose`.
+#[test]
+fn quiet_names_each_info_rule_once_unless_verbose() {
+    let quiet = check(&["--manifest", WAREHOUSE], &["--quiet"]).stdout;
+    let verbose = check(&["--manifest", WAREHOUSE], &["--quiet", "--verbose"]).stdout;
+    assert_eq!(quiet.lines().count(), 1 + 2 + 1, "{quiet}");
+    assert_eq!(verbose.lines().count(), 1 + 5 + 1, "{verbose}");
+    insta::assert_snapshot!(format!("{quiet}\n──────── --verbose\n\n{verbose}"));
+}

@@ -180,16 +180,7 @@ impl Report {
     /// What the verdict means, continuing "release X": why it is NO-GO (what the errors do), or
     /// for a GO, whether warnings still put the rollback at risk.
     fn meaning(&self) -> String {
-        let shown: Vec<&Finding> = self
-            .by_chart()
-            .flat_map(|(_, findings)| findings)
-            .filter(|f| f.counts())
-            .collect();
-        let errors: Vec<&Finding> = shown
-            .iter()
-            .copied()
-            .filter(|f| f.severity == Severity::Error)
-            .collect();
+        let errors = self.counting(|f| f.severity == Severity::Error);
         if !errors.is_empty() {
             if errors.iter().all(|f| unappliable(f)) {
                 return format!(
@@ -199,10 +190,7 @@ impl Report {
             }
             return format!(": {}", self.consequences(&errors, "error"));
         }
-        let risky: Vec<&Finding> = shown
-            .into_iter()
-            .filter(|f| f.severity == Severity::Warning && endangers_rollback(f.effect))
-            .collect();
+        let risky = self.risky_warnings();
         if risky.is_empty() {
             return ": rollback is safe as far as rollguard can tell".to_string();
         }
@@ -214,6 +202,18 @@ impl Report {
             },
             self.consequences(&risky, "warning")
         )
+    }
+
+    /// The warnings that count and make "rollback is safe" untrue.
+    pub fn risky_warnings(&self) -> Vec<&Finding> {
+        self.counting(|f| f.severity == Severity::Warning && endangers_rollback(f.effect))
+    }
+
+    fn counting(&self, which: impl Fn(&Finding) -> bool) -> Vec<&Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.counts() && which(f))
+            .collect()
     }
 
     /// What `findings` do, each consequence once with how many findings say it, what stops
