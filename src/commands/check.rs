@@ -1,7 +1,7 @@
 //! `rollguard check`: settings and charts from the inputs, the rules over each chart,
 //! suppressions over all findings, then the report and the exit code it implies.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use crate::accepted;
 use crate::cli::{CheckArgs, FailOn};
@@ -12,9 +12,11 @@ use crate::rules;
 use crate::suppress;
 use source::{InputError, Result};
 
-/// What `check` produced: the rendered report and the exit code it implies.
+/// What `check` produced: the rendered report, the input errors of charts that could not be
+/// checked, and the exit code they imply.
 pub struct Outcome {
     pub report: Report,
+    pub failed: Vec<InputError>,
     pub exit_code: u8,
 }
 
@@ -23,6 +25,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         settings,
         charts,
         notes,
+        failed,
     }) = inputs::load(args)?
     else {
         let note = "none of the changed files belongs to a chart: nothing to check".to_string();
@@ -35,6 +38,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         );
         return Ok(Outcome {
             report,
+            failed: Vec::new(),
             exit_code: 0,
         });
     };
@@ -60,8 +64,17 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         args.chart.release_name.clone(),
         Some(settings.kube_version),
     );
-    let exit_code = exit_code(&report, args.fail_on);
-    Ok(Outcome { report, exit_code })
+    // A chart that could not be checked is an input error, whatever the others found.
+    let exit_code = if failed.is_empty() {
+        exit_code(&report, args.fail_on)
+    } else {
+        2
+    };
+    Ok(Outcome {
+        report,
+        failed,
+        exit_code,
+    })
 }
 
 /// Writes the report where asked. Under GitHub Actions the human format also emits workflow
@@ -87,9 +100,18 @@ pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
                 path.display().to_string(),
                 format!("cannot write the report: {e}"),
             )
-        }),
-        None => super::print(&text),
+        })?,
+        None => super::print(&text)?,
     }
+    for error in &outcome.failed {
+        // Standard error may be closed; the exit code still says it.
+        let _ = writeln!(
+            std::io::stderr(),
+            "{:?}",
+            miette::Report::new(error.clone())
+        );
+    }
+    Ok(())
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
