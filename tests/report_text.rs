@@ -52,6 +52,15 @@ const CASES: &[(&str, &[&str], i32)] = &[
         &["--manifest", "fixtures/rules/api-removed.safe.yaml"],
         0,
     ),
+    // An input error (exit 2) for the second chart; the banner vouches for the first only.
+    (
+        "GO, a chart not checked",
+        &[
+            "fixtures/charts/kube-version-incompatible.safe",
+            "fixtures/charts/missing-dependency",
+        ],
+        2,
+    ),
 ];
 
 /// The human report, then the Markdown one.

@@ -85,6 +85,9 @@ pub struct Report {
     pub release: String,
     /// The Kubernetes version the charts were checked against; none when nothing was checked.
     pub kube_version: Option<KubeVersion>,
+    /// Charts that could not be checked (input errors, reported apart): the banner must not
+    /// vouch for them.
+    pub unchecked: usize,
 }
 
 impl Report {
@@ -114,6 +117,7 @@ impl Report {
             notes,
             release,
             kube_version,
+            unchecked: 0,
         }
     }
 
@@ -168,8 +172,16 @@ impl Report {
         } else {
             String::new()
         };
+        let unchecked = match self.unchecked {
+            0 => String::new(),
+            n => format!(
+                "; {} could not be checked and {} no verdict",
+                plural(n, "chart"),
+                if n == 1 { "has" } else { "have" }
+            ),
+        };
         format!(
-            "{}  {}{suppressed} — release {}{}",
+            "{}  {}{suppressed} — release {}{}{unchecked}",
             self.verdict().banner(),
             counts.join(", "),
             self.release,
@@ -192,7 +204,12 @@ impl Report {
         }
         let risky = self.risky_warnings();
         if risky.is_empty() {
-            return ": rollback is safe as far as rollguard can tell".to_string();
+            let what = if self.unchecked > 0 {
+                "rollback of the charts checked"
+            } else {
+                "rollback"
+            };
+            return format!(": {what} is safe as far as rollguard can tell");
         }
         format!(
             ": nothing blocks it, but {} the rollback at risk: {}",
