@@ -95,6 +95,18 @@ const ROWS: &[(&str, &str, &[&str])] = &[
         &[],
     ),
     (
+        // The script rolls a failed upgrade back itself: as good as --atomic.
+        "helm upgrade app ./charts/app --wait --history-max 5 \\\n  || helm rollback app --wait --history-max 5",
+        "deploy.sh",
+        &[],
+    ),
+    (
+        // A rollback that runs whatever the upgrade did is not one on failure.
+        "helm upgrade app ./charts/app --wait --history-max 5\nhelm rollback app --wait --history-max 5",
+        "deploy.sh",
+        &["missing-atomic:warning"],
+    ),
+    (
         "helmDefaults:\n  wait: true\n  timeout: 60\nreleases:\n  - name: app\n    chart: ./charts/app\n",
         "helmfile.yaml",
         &["timeout-below-startup:error", "missing-atomic:warning"],
