@@ -429,6 +429,46 @@ fn the_working_directory_of_a_file_inside_the_chart_is_the_chart() {
     );
 }
 
+/// A job (or script) that creates its own kind/k3d cluster tests the chart there: its helm
+/// commands are left out with a note; the same command in the release job is checked.
+#[test]
+fn a_cluster_made_for_the_job_is_not_the_release() {
+    const DIR: &str = "fixtures/pipelines/throwaway-cluster";
+    let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", DIR]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let findings = run.json()["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let found: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or(""),
+                f["severity"].as_str().unwrap_or(""),
+                f["location"]["file"].as_str().unwrap_or(""),
+                f["location"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "missing-atomic",
+            "warning",
+            "fixtures/pipelines/throwaway-cluster/.github/workflows/chart.yml",
+            31
+        )]
+    );
+    let notes = run.json()["notes"].to_string();
+    for note in [
+        "chart.yml: 2 helm invocations not checked: job `e2e` creates its cluster with `helm/kind-action`",
+        "e2e.sh: 2 helm invocations not checked: the script runs `k3d cluster create`",
+    ] {
+        assert!(notes.contains(note), "{notes}");
+    }
+}
+
 #[test]
 fn a_manifest_that_names_no_chart_takes_every_invocation() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -82,6 +82,31 @@ const ROWS: &[(&str, &str, &[&str])] = &[
         &["missing-atomic:warning", "missing-wait:info"],
     ),
     (
+        // A default that names another variable: the release is `app`, so the package whose
+        // path rollguard cannot see is assumed to be this chart.
+        "APP_NAME=\"${APP_NAME:-app}\"\nRELEASE=\"${RELEASE:-${APP_NAME}}\"\nhelm upgrade --install \"$RELEASE\" \"$CHART_PACKAGE\" --history-max 5",
+        "deploy.sh",
+        &["missing-atomic:warning", "missing-wait:info"],
+    ),
+    (
+        // The same script for the release `other`: another chart's.
+        "APP_NAME=\"${APP_NAME:-other}\"\nRELEASE=\"${RELEASE:-${APP_NAME}}\"\nhelm upgrade --install \"$RELEASE\" \"$CHART_PACKAGE\" --history-max 5",
+        "deploy.sh",
+        &[],
+    ),
+    (
+        // The script rolls a failed upgrade back itself: as good as --atomic.
+        "helm upgrade app ./charts/app --wait --history-max 5 \\\n  || helm rollback app --wait --history-max 5",
+        "deploy.sh",
+        &[],
+    ),
+    (
+        // A rollback that runs whatever the upgrade did is not one on failure.
+        "helm upgrade app ./charts/app --wait --history-max 5\nhelm rollback app --wait --history-max 5",
+        "deploy.sh",
+        &["missing-atomic:warning"],
+    ),
+    (
         "helmDefaults:\n  wait: true\n  timeout: 60\nreleases:\n  - name: app\n    chart: ./charts/app\n",
         "helmfile.yaml",
         &["timeout-below-startup:error", "missing-atomic:warning"],

@@ -9,6 +9,7 @@ use super::Invocation;
 use super::embed::{Script, add_env, expand_value, parse_yaml, script_nodes};
 use super::helm_args::{PWD, invocations, join_path};
 use super::referenced::ReferencedFiles;
+use super::throwaway::job_cluster;
 use crate::shell::{Dialect, Env};
 use source::SourceFile;
 use source::yaml::{Kind, Node};
@@ -243,7 +244,16 @@ impl Walker<'_> {
                         job: job.as_str().map(str::to_string),
                         step: None,
                     };
+                    let before = self.out.len();
                     self.visit(file, body, &env, &inner);
+                    if self.out.len() > before
+                        && let Some(cluster) = job_cluster(body, shape.scripts, shape.dialect)
+                    {
+                        let why = format!("{} creates its cluster with {cluster}", inner.text());
+                        for inv in &mut self.out[before..] {
+                            inv.throwaway_cluster = Some(why.clone());
+                        }
+                    }
                 }
             } else if !shape.env.contains(&key) && !shape.skip.contains(&key) {
                 self.visit(file, value, &env, &place);
