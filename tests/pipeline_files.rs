@@ -469,6 +469,34 @@ fn a_cluster_made_for_the_job_is_not_the_release() {
     }
 }
 
+/// A rollback step that runs on failure rolls the failed upgrade back as `--atomic` would;
+/// the job without one is reported.
+#[test]
+fn a_rollback_on_failure_is_as_good_as_atomic() {
+    let dir = "fixtures/pipelines/rollback-on-failure";
+    let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let atomic = run.findings("missing-atomic");
+    let found: Vec<_> = atomic
+        .iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap_or(""),
+                f["location"]["file"].as_str().unwrap_or(""),
+                f["location"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "warning",
+            "fixtures/pipelines/rollback-on-failure/.github/workflows/deploy.yml",
+            34
+        )]
+    );
+}
+
 #[test]
 fn a_manifest_that_names_no_chart_takes_every_invocation() {
     let dir = tempfile::tempdir().expect("tempdir");

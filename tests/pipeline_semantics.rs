@@ -107,6 +107,18 @@ const ROWS: &[(&str, &str, &[&str])] = &[
         &["missing-atomic:warning"],
     ),
     (
+        // A GitLab job that runs when the deployment failed rolls it back.
+        "deploy:\n  script:\n    - helm upgrade --install app ./charts/app --wait --history-max 5\nrollback:\n  when: on_failure\n  script:\n    - helm rollback app --history-max 5\n",
+        ".gitlab-ci.yml",
+        &[],
+    ),
+    (
+        // A manual rollback job is someone's button, not a rollback on failure.
+        "deploy:\n  script:\n    - helm upgrade --install app ./charts/app --wait --history-max 5\nrollback:\n  when: manual\n  script:\n    - helm rollback app --history-max 5\n",
+        ".gitlab-ci.yml",
+        &["missing-atomic:warning"],
+    ),
+    (
         "helmDefaults:\n  wait: true\n  timeout: 60\nreleases:\n  - name: app\n    chart: ./charts/app\n",
         "helmfile.yaml",
         &["timeout-below-startup:error", "missing-atomic:warning"],

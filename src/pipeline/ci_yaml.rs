@@ -205,6 +205,7 @@ impl Walker<'_> {
         {
             place.step = Some(name.to_string());
         }
+        let before = self.out.len();
         if let Some(read) = shape.task {
             // A task step is named by its own `name`, script or not.
             let own = node.get("name").and_then(Node::as_str).map(|name| Place {
@@ -259,6 +260,11 @@ impl Walker<'_> {
                 self.visit(file, value, &env, &place);
             }
         }
+        if runs_on_failure(node) {
+            for inv in &mut self.out[before..] {
+                inv.on_failure = true;
+            }
+        }
     }
 
     /// `- template: deploy.yml` (not `deploy.yml@other-repo`): the template's steps run here,
@@ -283,6 +289,17 @@ impl Walker<'_> {
             self.visit(&file, &doc, env, place);
         }
     }
+}
+
+/// A GitHub step or job with `if: failure()` (or `${{ failure() }}`), an Azure one with
+/// `condition: failed()`.
+fn runs_on_failure(node: &Node) -> bool {
+    let holds = |key: &str, call: &str| {
+        node.get(key)
+            .and_then(Node::as_str)
+            .is_some_and(|c| c.contains(call))
+    };
+    holds("if", "failure()") || holds("condition", "failed()")
 }
 
 #[cfg(test)]

@@ -115,6 +115,11 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
                 }
             }
         }
+        if job.node.get("when").and_then(Node::as_str) == Some("on_failure") {
+            for inv in &mut out[before..] {
+                inv.on_failure = true;
+            }
+        }
         if out.len() > before
             && let Some(cluster) = job_cluster(&job.node, &SCRIPT_KEYS, Dialect::Shell)
         {

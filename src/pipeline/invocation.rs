@@ -134,6 +134,9 @@ pub struct Invocation {
     /// What creates the throwaway cluster it deploys to, when its job or script creates one
     /// (`helm/kind-action`, `kind create cluster`): then it is not checked.
     pub throwaway_cluster: Option<String>,
+    /// It runs only when something before it failed (a GitHub step `if: failure()`, an Azure
+    /// `condition: failed()`, a GitLab job `when: on_failure`).
+    pub on_failure: bool,
     /// Bytes of the whole command or declaration: findings inside it belong to it.
     pub extent: (usize, usize),
     /// `# rollguard-ignore rule-a, rule-b` comments on its first line or just above it.
@@ -166,6 +169,7 @@ impl Invocation {
             cleanup_on_fail: Setting::Absent,
             chart_assumed: None,
             throwaway_cluster: None,
+            on_failure: false,
             extent: (span.start, span.end),
             ignores: Vec::new(),
         }

@@ -103,9 +103,11 @@ static MISSING_ATOMIC: RuleMeta = RuleMeta {
     summary: "a failed upgrade is not rolled back automatically",
     doc: "`helm upgrade` without `--atomic` (Helm 4: `--rollback-on-failure`) leaves a failed \
           release in place: the broken revision keeps running until someone rolls back by \
-          hand, unless the script does it on failure itself (`helm upgrade … || helm rollback \
-          REL`, `if ! helm upgrade …; then helm rollback REL`). The same holds for a helmfile \
-          release without `atomic: true`, and for a Flux \
+          hand, unless the pipeline does it on failure itself (`helm upgrade … || helm \
+          rollback REL`, `if ! helm upgrade …; then helm rollback REL`, or `helm rollback REL` \
+          in the same file in a GitHub step or job with `if: failure()`, an Azure one with \
+          `condition: failed()`, a GitLab job with `when: on_failure`). The same holds for a \
+          helmfile release without `atomic: true`, and for a Flux \
           HelmRelease without `upgrade.remediation` (`retries` > 0 or `remediateLastFailure`; \
           the default is no remediation, and strategy `uninstall` removes the release instead). \
           Argo CD Applications are not reported: Argo CD never runs `helm upgrade`, so there is \
@@ -161,8 +163,10 @@ impl Rule for MissingAtomic {
     }
 }
 
-/// `helm upgrade … || helm rollback REL` and `if ! helm upgrade …; then helm rollback REL`:
-/// the script rolls the failed upgrade back itself, as `--atomic` would.
+/// `helm upgrade … || helm rollback REL`, `if ! helm upgrade …; then helm rollback REL`, or a
+/// `helm rollback REL` in the same file that runs only on failure (a GitHub `if: failure()`
+/// step, a GitLab `when: on_failure` job): the pipeline rolls the failed upgrade back itself,
+/// as `--atomic` would.
 fn rolled_back_on_failure(upgrade: &Invocation, all: &[Invocation]) -> bool {
     let text = &upgrade.file.text;
     let words = |range: std::ops::Range<usize>| -> Vec<&str> {
@@ -182,12 +186,13 @@ fn rolled_back_on_failure(upgrade: &Invocation, all: &[Invocation]) -> bool {
             rollback.tool == Tool::Helm(HelmCommand::Rollback)
                 && rollback.file.name == upgrade.file.name
                 && rollback.release == upgrade.release
-                && rollback.span.start >= upgrade.extent.1
-                && match words(upgrade.extent.1..rollback.span.start).as_slice() {
-                    ["||"] | ["||", "{"] => true,
-                    ["then"] => negated(),
-                    _ => false,
-                }
+                && (rollback.on_failure || rollback.span.start >= upgrade.extent.1)
+                && (rollback.on_failure
+                    || match words(upgrade.extent.1..rollback.span.start).as_slice() {
+                        ["||"] | ["||", "{"] => true,
+                        ["then"] => negated(),
+                        _ => false,
+                    })
         })
 }
 
