@@ -51,7 +51,10 @@ pub(super) fn check_charts(
     let results: Vec<Result<_>> = paths
         .par_iter()
         .map(|path| {
-            let checked = check_chart(args, path, base, &options, kube_version, dialect);
+            let checked = helm::engine::with_shared_parses(|| {
+                check_chart(args, path, base, &options, kube_version, dialect)
+            })
+            .unwrap_or_else(|e| Err(native::render_error(&path.display().to_string(), &e)));
             progress.advance();
             checked
         })

@@ -302,7 +302,7 @@ fn render(
     render_release(loaded, options).map_err(|e| render_error(shown, &e))
 }
 
-fn render_error(shown: &str, e: &helm::Error) -> InputError {
+pub(super) fn render_error(shown: &str, e: &helm::Error) -> InputError {
     InputError::in_path(shown, format!("rendering failed: {}", e.helm_message()))
 }
 
