@@ -453,16 +453,25 @@ fn a_cluster_made_for_the_job_is_not_the_release() {
         .collect();
     assert_eq!(
         found,
-        [(
-            "missing-atomic",
-            "warning",
-            "fixtures/pipelines/throwaway-cluster/.github/workflows/chart.yml",
-            31
-        )]
+        [
+            (
+                "missing-atomic",
+                "warning",
+                "fixtures/pipelines/throwaway-cluster/.github/workflows/chart.yml",
+                31
+            ),
+            (
+                "missing-atomic",
+                "warning",
+                "fixtures/pipelines/throwaway-cluster/Makefile",
+                12
+            )
+        ]
     );
     let notes = run.json()["notes"].to_string();
     for note in [
         "chart.yml: 2 helm invocations not checked: job `e2e` creates its cluster with `helm/kind-action`",
+        "Makefile: 1 helm invocation not checked: recipe `e2e` runs `kind create cluster`",
         "e2e.sh: 2 helm invocations not checked: the script runs `k3d cluster create`",
     ] {
         assert!(notes.contains(note), "{notes}");

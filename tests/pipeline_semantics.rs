@@ -119,6 +119,18 @@ const ROWS: &[(&str, &str, &[&str])] = &[
         &["missing-atomic:warning"],
     ),
     (
+        // Jenkins rolls back in `post { failure { … } }`.
+        "pipeline {\n  agent any\n  stages {\n    stage('Deploy') {\n      steps {\n        sh 'helm upgrade --install app ./charts/app --wait --history-max 5'\n      }\n    }\n  }\n  post {\n    failure {\n      sh 'helm rollback app --wait --history-max 5'\n    }\n  }\n}\n",
+        "Jenkinsfile",
+        &[],
+    ),
+    (
+        // … but `post { always { … } }` runs after a good upgrade too.
+        "pipeline {\n  agent any\n  stages {\n    stage('Deploy') {\n      steps {\n        sh 'helm upgrade --install app ./charts/app --wait --history-max 5'\n      }\n    }\n  }\n  post {\n    always {\n      sh 'helm rollback app --wait --history-max 5'\n    }\n  }\n}\n",
+        "Jenkinsfile",
+        &["missing-atomic:warning"],
+    ),
+    (
         "helmDefaults:\n  wait: true\n  timeout: 60\nreleases:\n  - name: app\n    chart: ./charts/app\n",
         "helmfile.yaml",
         &["timeout-below-startup:error", "missing-atomic:warning"],

@@ -135,7 +135,8 @@ pub struct Invocation {
     /// (`helm/kind-action`, `kind create cluster`): then it is not checked.
     pub throwaway_cluster: Option<String>,
     /// It runs only when something before it failed (a GitHub step `if: failure()`, an Azure
-    /// `condition: failed()`, a GitLab job `when: on_failure`).
+    /// `condition: failed()`, a GitLab job `when: on_failure`, a Jenkins `post { failure {…} }`
+    /// or `catch` block).
     pub on_failure: bool,
     /// Bytes of the whole command or declaration: findings inside it belong to it.
     pub extent: (usize, usize),

@@ -3,8 +3,8 @@
 //! upgrade does there is nobody's rollback, so they are left out of the check with a note.
 //!
 //! Seen at the level where the cluster is certainly the one helm talks to: a CI job (one
-//! runner) and a whole shell script. Makefiles, justfiles and Taskfiles, whose targets may
-//! create a development cluster next to a real deployment, are not judged.
+//! runner), a Makefile or justfile recipe, a Taskfile task and a whole shell script. A
+//! cluster made by another target a recipe depends on (`e2e: kind-up`) is not followed.
 
 use crate::shell::{self, Dialect};
 use source::yaml::{Kind, Node};

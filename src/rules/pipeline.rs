@@ -106,7 +106,8 @@ static MISSING_ATOMIC: RuleMeta = RuleMeta {
           hand, unless the pipeline does it on failure itself (`helm upgrade … || helm \
           rollback REL`, `if ! helm upgrade …; then helm rollback REL`, or `helm rollback REL` \
           in the same file in a GitHub step or job with `if: failure()`, an Azure one with \
-          `condition: failed()`, a GitLab job with `when: on_failure`). The same holds for a \
+          `condition: failed()`, a GitLab job with `when: on_failure`, a Jenkins `post { \
+          failure { … } }` or `catch` block). The same holds for a \
           helmfile release without `atomic: true`, and for a Flux \
           HelmRelease without `upgrade.remediation` (`retries` > 0 or `remediateLastFailure`; \
           the default is no remediation, and strategy `uninstall` removes the release instead). \
@@ -165,8 +166,8 @@ impl Rule for MissingAtomic {
 
 /// `helm upgrade … || helm rollback REL`, `if ! helm upgrade …; then helm rollback REL`, or a
 /// `helm rollback REL` in the same file that runs only on failure (a GitHub `if: failure()`
-/// step, a GitLab `when: on_failure` job): the pipeline rolls the failed upgrade back itself,
-/// as `--atomic` would.
+/// step, a GitLab `when: on_failure` job, a Jenkins `post { failure {…} }`): the pipeline rolls
+/// the failed upgrade back itself, as `--atomic` would.
 fn rolled_back_on_failure(upgrade: &Invocation, all: &[Invocation]) -> bool {
     let text = &upgrade.file.text;
     let words = |range: std::ops::Range<usize>| -> Vec<&str> {
