@@ -6,7 +6,7 @@ use rollguard::config::Config;
 use rollguard::kube::ApiTable;
 use rollguard::manifest::load_stream;
 use rollguard::model::{ChartInfo, ChartModel, Settings};
-use rollguard::report::{Format, Report};
+use rollguard::report::{Format, Report, Style};
 use source::SourceFile;
 use source::yaml::{Origin, parse_documents};
 
@@ -47,8 +47,14 @@ fn check(text: &str, settings: &Settings) -> usize {
     };
     let mut findings = rollguard::rules::run(&chart, 0, settings);
     rollguard::suppress::apply_suppressions(&mut findings, std::slice::from_ref(&chart), settings);
-    let report = Report::new(vec![chart.info], findings, vec![], "bench".into());
-    report.render(Format::Json, false).len()
+    let report = Report::new(
+        vec![chart.info],
+        findings,
+        vec![],
+        "bench".into(),
+        Some(settings.kube_version),
+    );
+    report.render(Format::Json, Style::default()).len()
 }
 
 fn bench(c: &mut Criterion) {

@@ -186,6 +186,11 @@ pub struct CheckArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Human and Markdown formats: list every info finding (by default one line per rule says
+    /// how many and where the first is); JSON, SARIF and the other formats always list them all
+    #[arg(short, long)]
+    pub verbose: bool,
+
     /// Lowest severity that makes the exit code 1 (the reported verdict does not change)
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
@@ -315,6 +320,11 @@ pub struct RenderArgs {
     /// Leave out `test` hooks
     #[arg(long)]
     pub skip_tests: bool,
+
+    /// Write each document to `DIR/<its template path>` as `helm template --output-dir` does
+    /// (and print `wrote …` for each) instead of printing the stream
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["json", "show_only"])]
+    pub output_dir: Option<PathBuf>,
 
     /// Draw random values (randAlphaNum, genCA, uuidv4, …) from seed N instead of the operating
     /// system's generator, for a reproducible render. Anyone can regenerate those passwords and

@@ -37,8 +37,9 @@ impl Severity {
     }
 }
 
-/// What a finding means for a rollback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// What a finding means for a rollback. Ordered as reports name them: what stops the upgrade
+/// first, bookkeeping last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Effect {
     UpgradeFails,

@@ -469,3 +469,45 @@ fn a_chart_missing_a_declared_dependency_is_refused() {
         run.stderr
     );
 }
+
+#[test]
+fn one_chart_that_cannot_be_checked_does_not_stop_the_others() {
+    // As `helm lint` over several charts: every chart is checked, the one Helm refuses is an
+    // input error on standard error and in the report's notes, and the run exits 2.
+    for charts in [
+        ["fixtures/charts/missing-dependency", "fixtures/charts/web"],
+        ["fixtures/charts/web", "fixtures/charts/missing-dependency"],
+    ] {
+        let run = rollguard(&[
+            "check",
+            charts[0],
+            charts[1],
+            "--format",
+            "json",
+            "--no-pipelines",
+        ]);
+        assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("chart dependencies are missing"),
+            "{}",
+            run.stderr
+        );
+        let report = run.json();
+        let checked: Vec<&str> = report["charts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(checked, ["fixtures/charts/web"]);
+        assert_eq!(
+            at(&run, "pvc-no-keep-policy"),
+            ("fixtures/charts/web/templates/pvc.yaml".into(), 5)
+        );
+        let notes = report["notes"].to_string();
+        assert!(
+            notes.contains("not checked: fixtures/charts/missing-dependency"),
+            "{notes}"
+        );
+    }
+}

@@ -50,6 +50,26 @@ fn sarif() {
             .as_str()
             .is_some_and(|t| t.len() > 40)
     }));
+    // Each rule's help names `rollguard explain` and points at its page, which exists.
+    for d in descriptors {
+        let id = d["id"].as_str().unwrap();
+        let page = format!("docs/rules/{id}.md");
+        assert_eq!(
+            d["helpUri"],
+            format!("https://github.com/rollguard/rollguard/blob/main/{page}"),
+        );
+        assert!(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(&page)
+                .is_file(),
+            "{page}"
+        );
+        let help = d["help"]["text"].as_str().unwrap();
+        assert!(
+            help.contains(&format!("`rollguard explain {id}`")),
+            "{help}"
+        );
+    }
     insta::assert_json_snapshot!(doc["runs"][0]["results"]);
 }
 

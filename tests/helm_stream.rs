@@ -4,6 +4,9 @@
 //! and its non-hook stream against the release manifest of Helm v4.2.3 (`helm-render
 //! --release-manifest`), exactly. A chart Helm refuses must be refused with Helm's message.
 //!
+//! What both print on standard error (Helm's warnings) must be the same lines too, in any order
+//! (Helm logs the warnings of one coalescing pass in Go's random map order).
+//!
 //! Random output (`randAlphaNum`, `genCA`, …) differs between two Helm renders too: Helm renders
 //! each case twice, and a document whose two renders differ is compared by shape (see
 //! `corpus_support::same_shape`).
@@ -99,6 +102,14 @@ fn words(text: &str) -> String {
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The lines of a warning output as a sorted list of their words: Helm logs the warnings of
+/// one coalescing pass in Go's random map order.
+fn warning_lines(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = text.lines().map(words).filter(|l| !l.is_empty()).collect();
+    lines.sort();
+    lines
 }
 
 /// The real helm, installed by `../shared/helm/install`.
@@ -422,7 +433,7 @@ fn render_prints_what_helm_template_prints() {
             },
             &got,
         );
-        let stderr_same = a.code != 0 || words(&a.stderr) == words(&got.stderr);
+        let stderr_same = a.code != 0 || warning_lines(&a.stderr) == warning_lines(&got.stderr);
         (v41, v42, stderr_same, a.stderr, got.stderr)
     });
 
@@ -459,11 +470,15 @@ fn render_prints_what_helm_template_prints() {
         }
     }
     println!("{report}");
-    // Not yet asserted: Helm's values-coalescing warnings ("Ignoring non-table value" & co.),
-    // which rollguard does not print (3 cases).
     assert!(
         t41.differing.is_empty() && t42.differing.is_empty(),
         "rollguard render differs from helm template"
+    );
+    // Helm's warnings: values coalescing ("Ignoring non-table value" & co.), unknown hooks,
+    // deprecated charts.
+    assert!(
+        stderr_differs.is_empty(),
+        "rollguard render warns otherwise than helm template"
     );
 }
 
@@ -537,6 +552,98 @@ fn template_flags_match_helm() {
             !matches!(verdict, Verdict::Differing(_) | Verdict::AsHelm42(_)),
             "{chart} {flags:?}: {verdict:?}"
         );
+    }
+}
+
+/// The files under `dir`, by path relative to it, with their text.
+fn tree(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (rel, std::fs::read_to_string(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// `--output-dir`: the tree rollguard writes is the tree `helm template` writes, each file
+/// compared document by document as the stream is (random tokens by shape), and it prints the
+/// same `wrote` lines. Each is run twice into the same directory: resources replace their
+/// files, hooks are appended to what the first run left.
+#[test]
+fn output_dir_writes_what_helm_writes() {
+    let root = shared().join("corpus/charts");
+    let helm = match (root.is_dir(), helm()) {
+        (true, Ok(helm)) => helm,
+        (false, _) => return println!("skipped: no corpus at {}", root.display()),
+        (_, Err(why)) => return println!("skipped: no helm binary: {why}"),
+    };
+    let cases: [(&str, &[&str]); 5] = [
+        ("grafana", &[]),
+        ("ingress-nginx", &[]),
+        ("stable-mysql-2019", &[]),
+        ("cert-manager", &["--skip-tests"]),
+        ("kube-prometheus-stack", &["--include-crds"]),
+    ];
+    let rollguard = Path::new(env!("CARGO_BIN_EXE_rollguard"));
+    let extra = [
+        "--kube-version",
+        "1.35",
+        "--api-versions",
+        HELM_41_EXTRA_APIS,
+    ];
+    for (chart, flags) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        // Twice into one directory; what it prints the second time, and the tree.
+        let twice = |program: &Path, command: &str, name: &str, extra: &[&str]| {
+            let out = tmp.path().join(name);
+            let mut last = None;
+            for _ in 0..2 {
+                let mut cmd = Command::new(program);
+                cmd.arg(command)
+                    .arg(root.join(chart))
+                    .args(flags)
+                    .args(extra);
+                cmd.arg("--output-dir").arg(&out);
+                cmd.env_remove("HELM_NAMESPACE").env("TZ", "UTC");
+                last = Some(Run::of(&mut cmd));
+            }
+            let run = last.unwrap();
+            assert_eq!(run.code, 0, "{chart} {command}: {}", run.stderr);
+            let stdout = run.stdout.replace(&out.display().to_string(), "OUT");
+            (stdout, tree(&out))
+        };
+        let (a_out, a) = twice(&helm, "template", "a", &[]);
+        let (_, b) = twice(&helm, "template", "b", &[]);
+        let (got_out, got) = twice(rollguard, "render", "got", &extra);
+        assert_eq!(got_out, a_out, "{chart}: what `render --output-dir` prints");
+        let names = |t: &[(String, String)]| t.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&got), names(&a), "{chart}: the files written");
+        assert_eq!(names(&b), names(&a), "{chart}: helm's two trees");
+        let file = |text: &str| Run {
+            code: 0,
+            stdout: text.to_string(),
+            stderr: String::new(),
+        };
+        for (((path, want), (_, other)), (_, text)) in a.iter().zip(&b).zip(&got) {
+            let (want, other) = (file(want), file(other));
+            let expected = Expected {
+                a: &want,
+                b: Some(&other),
+                normalise: normalised_41,
+                refusal_42: None,
+                as_42: &|_| false,
+            };
+            let verdict = compare(&expected, &file(text));
+            assert!(
+                !matches!(verdict, Verdict::Differing(_) | Verdict::AsHelm42(_)),
+                "{chart} {path}: {verdict:?}"
+            );
+        }
     }
 }
 

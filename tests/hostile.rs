@@ -545,6 +545,32 @@ fn a_full_disk_is_an_input_error() {
     assert!(stderr.contains("cannot write the output"), "{stderr}");
 }
 
+/// `render --output-dir` into a directory where someone planted a link (or a FIFO) where the
+/// chart's file goes: exit 2 naming the path, nothing written through the link, no hang.
+#[cfg(unix)]
+#[test]
+fn render_output_dir_writes_through_no_planted_link() {
+    let dir = tmp();
+    chart(dir.path(), "app");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("out/app")).expect("mkdir");
+    std::os::unix::fs::symlink(&elsewhere, dir.path().join("out/app/templates")).expect("link");
+    let out = run(dir.path(), &["render", "app", "--output-dir", "out"]).go();
+    out.input_error(&["out/app/templates/cm.yaml", "symbolic link"]);
+    assert_eq!(std::fs::read_dir(&elsewhere).expect("dir").count(), 0);
+
+    std::fs::remove_file(dir.path().join("out/app/templates")).expect("unlink");
+    std::fs::create_dir(dir.path().join("out/app/templates")).expect("mkdir");
+    let fifo = Command::new("mkfifo")
+        .arg(dir.path().join("out/app/templates/cm.yaml"))
+        .status();
+    if fifo.is_ok_and(|s| s.success()) {
+        let out = run(dir.path(), &["render", "app", "--output-dir", "out"]).go();
+        out.input_error(&["out/app/templates/cm.yaml", "cannot write"]);
+    }
+}
+
 /// A manifest whose names and values carry terminal escapes, markdown and workflow commands.
 fn hostile_manifest(dir: &Path) -> PathBuf {
     write(

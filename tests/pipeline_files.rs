@@ -162,13 +162,7 @@ fn settings_are_read_through_variables_and_layers() {
     let flux = get("clusters/prod/app-helmrelease.yaml", 0);
     assert_eq!(flux.wait.value(), Some(Wait::No));
     assert_eq!(flux.history_max.value(), Some(0));
-    assert!(matches!(
-        get("argocd/app.yaml", 0).tool,
-        Tool::ArgoCd {
-            automated: false,
-            ..
-        }
-    ));
+    assert_eq!(get("argocd/app.yaml", 0).tool, Tool::ArgoCd);
 }
 
 #[test]
@@ -208,7 +202,6 @@ fn the_report_for_the_whole_repository() {
             "/Jenkinsfile:20 missing-atomic warning",
             "/Jenkinsfile:20 missing-history-max info",
             "/Taskfile.yml:11 missing-cleanup-on-fail info",
-            "/argocd/app.yaml:12 missing-atomic warning",
             "/azure-pipelines.yml:27 missing-history-max warning",
             "/azure-pipelines.yml:40 missing-atomic warning",
             "/azure/deploy-steps.yml:8 missing-history-max warning",
@@ -436,6 +429,83 @@ fn the_working_directory_of_a_file_inside_the_chart_is_the_chart() {
     );
 }
 
+/// A job (or script) that creates its own kind/k3d cluster tests the chart there: its helm
+/// commands are left out with a note; the same command in the release job is checked.
+#[test]
+fn a_cluster_made_for_the_job_is_not_the_release() {
+    const DIR: &str = "fixtures/pipelines/throwaway-cluster";
+    let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", DIR]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let findings = run.json()["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let found: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or(""),
+                f["severity"].as_str().unwrap_or(""),
+                f["location"]["file"].as_str().unwrap_or(""),
+                f["location"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "missing-atomic",
+                "warning",
+                "fixtures/pipelines/throwaway-cluster/.github/workflows/chart.yml",
+                31
+            ),
+            (
+                "missing-atomic",
+                "warning",
+                "fixtures/pipelines/throwaway-cluster/Makefile",
+                12
+            )
+        ]
+    );
+    let notes = run.json()["notes"].to_string();
+    for note in [
+        "chart.yml: 2 helm invocations not checked: job `e2e` creates its cluster with `helm/kind-action`",
+        "Makefile: 1 helm invocation not checked: recipe `e2e` runs `kind create cluster`",
+        "e2e.sh: 2 helm invocations not checked: the script runs `k3d cluster create`",
+    ] {
+        assert!(notes.contains(note), "{notes}");
+    }
+}
+
+/// A rollback step that runs on failure rolls the failed upgrade back as `--atomic` would;
+/// the job without one is reported.
+#[test]
+fn a_rollback_on_failure_is_as_good_as_atomic() {
+    let dir = "fixtures/pipelines/rollback-on-failure";
+    let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let atomic = run.findings("missing-atomic");
+    let found: Vec<_> = atomic
+        .iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap_or(""),
+                f["location"]["file"].as_str().unwrap_or(""),
+                f["location"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "warning",
+            "fixtures/pipelines/rollback-on-failure/.github/workflows/deploy.yml",
+            34
+        )]
+    );
+}
+
 #[test]
 fn a_manifest_that_names_no_chart_takes_every_invocation() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -571,32 +641,48 @@ fn pipeline_findings_fit_the_report_formats() {
     assert_eq!(location["region"]["startLine"], 17);
 }
 
+/// GitOps: a Flux HelmRelease runs Helm, and without `upgrade.remediation` a failed upgrade
+/// stays (its safe twin remediates). An Argo CD Application never runs `helm upgrade`: with
+/// automated sync rolling back is reverting the commit, with manual sync `argocd app rollback`;
+/// no Helm CLI setting is reported on either, nor on an ApplicationSet's template.
 #[test]
-fn argo_cd_needs_rollouts_with_analysis_to_roll_back() {
-    let app = "fixtures/pipelines/argo/application.yaml";
-    let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", app]);
-    let atomic = run.findings("missing-atomic");
-    assert_eq!(atomic.len(), 1, "{}", run.stdout);
-    assert_eq!(atomic[0]["location"]["line"], 12);
-    assert!(
-        atomic[0]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("with automated sync `argocd app rollback` is refused, and selfHeal"),
-        "{}",
-        atomic[0]
-    );
-    // Argo CD keeps no Helm history and has no helm --timeout.
-    assert_eq!(run.findings("missing-history-max").len(), 0);
-    assert_eq!(run.findings("timeout-below-startup").len(), 0);
-
-    let rollout = check_json("fixtures/pipelines/app-rollout.yaml", &["--pipeline", app]);
+fn gitops_flux_runs_helm_argo_cd_rolls_back_its_own_way() {
+    const DIR: &str = "fixtures/pipelines/gitops";
+    let check = |file: &str| {
+        let run = check_json(
+            "fixtures/pipelines/app.yaml",
+            &["--pipeline", &format!("{DIR}/{file}")],
+        );
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        let findings = run.json()["findings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {}:{}",
+                    f["rule"].as_str().unwrap_or(""),
+                    f["severity"].as_str().unwrap_or(""),
+                    f["location"]["file"].as_str().unwrap_or(""),
+                    f["location"]["line"]
+                )
+            })
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
-        rollout.findings("missing-atomic").len(),
-        0,
-        "{}",
-        rollout.stdout
+        check("flux-helmrelease.yaml"),
+        ["missing-atomic warning fixtures/pipelines/gitops/flux-helmrelease.yaml:6"]
     );
+    for safe in [
+        "flux-helmrelease-remediated.yaml",
+        "argocd-automated.yaml",
+        "argocd-manual.yaml",
+        "argocd-applicationset.yaml",
+    ] {
+        assert_eq!(check(safe), Vec::<String>::new(), "{safe}");
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Generated secrets: `rollguard render` draws them from the operating system as Helm does
-//! (`--seed N` for a reproducible render), and `check`, which renders with a fixed seed, never
-//! prints what it generated.
+//! (`--seed N` for a reproducible render), and `check`, which renders with a fixed seed and
+//! disposable keys, never prints what it generated.
 
 mod common;
 
@@ -21,6 +21,7 @@ data:
 {{- $ca := genCA "app-ca" 365 }}
   ca.crt: {{ $ca.Cert | b64enc }}
   ca.pem: {{ $ca.Cert | quote }}
+  ca.key: {{ $ca.Key | b64enc }}
 "#;
 
 const DEPLOYMENT: &str = r#"apiVersion: apps/v1
@@ -58,10 +59,10 @@ fn chart(dir: &Path, user: &str, length: usize) -> String {
     dir.display().to_string()
 }
 
-/// The generated values in a rendered stream: password, token, certificate (base64) and the
-/// certificate's PEM.
+/// The generated values in a rendered stream: password, token, certificate (base64), the
+/// certificate's PEM and the private key (base64).
 fn secrets(stream: &str) -> Vec<String> {
-    let found: Vec<String> = ["password:", "token:", "ca.crt:", "ca.pem:"]
+    let found: Vec<String> = ["password:", "token:", "ca.crt:", "ca.pem:", "ca.key:"]
         .iter()
         .map(|key| {
             let line = stream.lines().find(|l| l.trim_start().starts_with(key));
@@ -79,20 +80,25 @@ fn secrets(stream: &str) -> Vec<String> {
     found
 }
 
-/// What a render with `seed` generated that one with another seed does not have: the values,
-/// and the lines of the PEM (some encode only the name and dates, the same in both).
+/// What a render with `seed` generated before its first key: the password and the token.
+/// (`check` draws its keys from a disposable pool, `render` does not: their keys differ.)
 fn generated_with(chart: &str, seed: &str) -> Vec<String> {
-    let render = |seed: &str| secrets(&rollguard(&["render", chart, "--seed", seed]).stdout);
-    let (mine, other) = (render(seed), render("2"));
-    let pem_lines = |pem: &str| -> Vec<String> { pem.split("\\n").map(str::to_string).collect() };
-    let other_lines = pem_lines(&other[3]);
-    let mut found = mine[..3].to_vec();
-    found.extend(
-        pem_lines(&mine[3])
-            .into_iter()
-            .filter(|l| l.len() > 40 && !other_lines.contains(l)),
-    );
-    found
+    secrets(&rollguard(&["render", chart, "--seed", seed]).stdout)[..2].to_vec()
+}
+
+/// The runs of base64 letters in `text` long and mixed enough to be generated material (a
+/// password, a certificate's or key's base64 or PEM lines): 24 characters or more with
+/// upper- and lower-case letters and digits. `/` ends a run, so paths do not count; hex
+/// fingerprints have no upper case.
+fn material(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '='))
+        .filter(|run| {
+            run.len() >= 24
+                && run.chars().any(|c| c.is_ascii_uppercase())
+                && run.chars().any(|c| c.is_ascii_lowercase())
+                && run.chars().any(|c| c.is_ascii_digit())
+        })
+        .collect()
 }
 
 #[test]
@@ -131,18 +137,56 @@ fn a_seeded_render_is_reproducible() {
     assert_ne!(secrets(&first)[0], secrets(&unseeded)[0]);
 }
 
+/// `rollguard ARGS` at a fixed clock, so certificates of separate runs share their dates.
+fn at_fixed_clock(args: &[&str]) -> common::Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollguard"))
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
 #[test]
 fn check_never_prints_what_it_generated() {
     let dir = tempfile::tempdir().unwrap();
     // A new password length: the diff of the Secret shows both revisions' passwords.
     let base = chart(&dir.path().join("v1"), "admin", 24);
     let new = chart(&dir.path().join("v2"), "operator", 32);
-    // What `check` generates: its fixed seed.
+    // What `check` generates before its keys: its fixed seed.
     let seed = RENDER_SEED.to_string();
     let mut generated = generated_with(&new, &seed);
     generated.extend(generated_with(&base, &seed));
-    for format in ["human", "json", "sarif", "markdown", "junit", "gitlab"] {
-        let run = rollguard(&[
+    // What is not generated: the runs renders with other seeds have too (a certificate's PEM
+    // lines that encode only its name, dates and extensions; where its lines break depends on
+    // the length of its random serial number, hence several seeds).
+    let fixed: Vec<String> = (2..8)
+        .flat_map(|seed| {
+            let other = at_fixed_clock(&["render", &new, "--seed", &seed.to_string()]).stdout;
+            material(&other)
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let rendered = at_fixed_clock(&["render", &new, "--seed", &seed]).stdout;
+    let in_render: Vec<&str> = material(&rendered)
+        .into_iter()
+        .filter(|run| !fixed.iter().any(|f| f == run))
+        .collect();
+    assert!(
+        in_render.len() >= 10,
+        "the detector sees the keys and certificates a render generated: {in_render:?}"
+    );
+    for format in [
+        "human", "json", "sarif", "markdown", "junit", "gitlab", "github",
+    ] {
+        let run = at_fixed_clock(&[
             "check",
             &new,
             "--base-chart",
@@ -164,13 +208,23 @@ fn check_never_prints_what_it_generated() {
                 run.stdout
             );
         }
-        if format == "human" {
-            // The secrets were there to be masked: the human report shows the changed fields.
+        // Whatever else it generated (keys, certificates) is masked too, wherever it appears.
+        for out in [&run.stdout, &run.stderr] {
+            let printed: Vec<&str> = material(out)
+                .into_iter()
+                .filter(|run| !fixed.iter().any(|f| f == run))
+                .collect();
             assert!(
-                run.stdout.contains("data.password: \"*****"),
-                "{}",
-                run.stdout
+                printed.is_empty(),
+                "{format} report prints generated material {printed:?}:\n{out}"
             );
+        }
+        if format == "human" {
+            // The secrets were there to be masked: the human report shows the changed fields,
+            // the certificate and key among them.
+            for field in ["data.password: \"*****", "data.[\"ca.key\"]: \"*****"] {
+                assert!(run.stdout.contains(field), "{field}: {}", run.stdout);
+            }
         }
     }
 }

@@ -1,20 +1,22 @@
 //! `rollguard check`: settings and charts from the inputs, the rules over each chart,
 //! suppressions over all findings, then the report and the exit code it implies.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use crate::accepted;
 use crate::cli::{CheckArgs, FailOn};
 use crate::finding;
 use crate::inputs::{self, Inputs};
-use crate::report::{Format, Report};
+use crate::report::{Format, Report, Style};
 use crate::rules;
 use crate::suppress;
 use source::{InputError, Result};
 
-/// What `check` produced: the rendered report and the exit code it implies.
+/// What `check` produced: the rendered report, the input errors of charts that could not be
+/// checked, and the exit code they imply.
 pub struct Outcome {
     pub report: Report,
+    pub failed: Vec<InputError>,
     pub exit_code: u8,
 }
 
@@ -23,6 +25,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         settings,
         charts,
         notes,
+        failed,
     }) = inputs::load(args)?
     else {
         let note = "none of the changed files belongs to a chart: nothing to check".to_string();
@@ -31,9 +34,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
             Vec::new(),
             vec![note],
             args.chart.release_name.clone(),
+            None,
         );
         return Ok(Outcome {
             report,
+            failed: Vec::new(),
             exit_code: 0,
         });
     };
@@ -52,14 +57,25 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     if let Some(path) = &args.write_accepted {
         accepted::write(path, &findings)?;
     }
-    let report = Report::new(
+    let mut report = Report::new(
         charts.into_iter().map(|c| c.info).collect(),
         findings,
         notes,
         args.chart.release_name.clone(),
+        Some(settings.kube_version),
     );
-    let exit_code = exit_code(&report, args.fail_on);
-    Ok(Outcome { report, exit_code })
+    report.unchecked = failed.len();
+    // A chart that could not be checked is an input error, whatever the others found.
+    let exit_code = if failed.is_empty() {
+        exit_code(&report, args.fail_on)
+    } else {
+        2
+    };
+    Ok(Outcome {
+        report,
+        failed,
+        exit_code,
+    })
 }
 
 /// Writes the report where asked. Under GitHub Actions the human format also emits workflow
@@ -67,13 +83,17 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
 pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
+    let style = Style {
+        color,
+        verbose: args.verbose,
+    };
     let mut text = if args.quiet && args.format == Format::Human {
-        outcome.report.compact()
+        outcome.report.compact(args.verbose)
     } else {
-        outcome.report.render(args.format, color)
+        outcome.report.render(args.format, style)
     };
     if args.format == Format::Human && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        text.push_str(&outcome.report.render(Format::Github, false));
+        text.push_str(&outcome.report.render(Format::Github, Style::default()));
     }
     match &args.output {
         Some(path) => std::fs::write(path, text).map_err(|e| {
@@ -81,9 +101,18 @@ pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
                 path.display().to_string(),
                 format!("cannot write the report: {e}"),
             )
-        }),
-        None => super::print(&text),
+        })?,
+        None => super::print(&text)?,
     }
+    for error in &outcome.failed {
+        // Standard error may be closed; the exit code still says it.
+        let _ = writeln!(
+            std::io::stderr(),
+            "{:?}",
+            miette::Report::new(error.clone())
+        );
+    }
+    Ok(())
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> u8 {

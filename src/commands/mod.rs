@@ -2,6 +2,7 @@
 //! ([`rules`]). Each reads its inputs, runs, and returns what `main` prints.
 
 pub mod check;
+pub mod output_dir;
 pub mod render;
 pub mod rules;
 

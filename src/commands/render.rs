@@ -1,5 +1,6 @@
 //! `rollguard render CHART`: what the native renderer produces, like `helm template`.
 
+use super::output_dir;
 use crate::cli::RenderArgs;
 use crate::inputs::native::{release_options, render_loaded_outputs};
 use crate::kube::KubeVersion;
@@ -27,6 +28,10 @@ pub fn run(args: &RenderArgs) -> Result<String> {
         // What Helm's logger prints for a deprecated chart.
         eprintln!("level=WARN msg=\"this chart is deprecated\"");
     }
+    // What Helm logs while it coalesces the values ("Ignoring non-table value" & co.).
+    for warning in &loaded.warnings {
+        eprintln!("{warning}");
+    }
     let rendered = render_loaded_outputs(&loaded, &args.chart, &options)?;
     if args.json {
         let map: serde_json::Map<String, serde_json::Value> = rendered
@@ -46,15 +51,23 @@ pub fn run(args: &RenderArgs) -> Result<String> {
             Vec::new()
         },
     };
-    let stream = stream::text(&rendered, &stream_options);
+    let (entries, warnings) = stream::entries(&rendered, &stream_options);
     // Helm's warnings go where Helm prints them.
-    for warning in &stream.warnings {
+    for warning in &warnings {
         eprintln!("{warning}");
     }
-    if args.show_only.is_empty() {
-        return Ok(stream.text);
+    if let Some(dir) = &args.output_dir {
+        output_dir::write(dir, &entries, |path| {
+            super::print(&format!("wrote {path}\n"))
+        })?;
+        // What `helm template` prints after the files: its (empty) release manifest.
+        return Ok("\n".to_string());
     }
-    stream::show_only(&stream.text, &args.show_only).map_err(|e| {
+    let text = stream::join(&entries);
+    if args.show_only.is_empty() {
+        return Ok(text);
+    }
+    stream::show_only(&text, &args.show_only).map_err(|e| {
         InputError::in_path(args.chart.display().to_string(), e)
             .with_help("--show-only takes a template path without the chart name, e.g. templates/service.yaml; globs match one path segment")
     })

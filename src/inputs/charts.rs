@@ -16,32 +16,59 @@ use crate::model::{ChartInfo, ChartModel, ChartSource, chart_name};
 use crate::progress::Progress;
 use crate::sql;
 use helm::engine::ReleaseOptions;
-use source::{Result, SourceFile};
+use helm::funcs::{Half, Keys};
+use source::{InputError, Result, SourceFile};
 
 use super::native::{self, release_options};
 use crate::generated::Generated;
 
-/// Renders and models every chart, in parallel. Results keep the input order (and the first
-/// error in that order wins), so the report is the same bytes however the work was scheduled.
+/// The charts of a run: those that rendered, with their notes, and the input errors of those
+/// that did not.
+#[derive(Default)]
+pub(super) struct Checked {
+    pub charts: Vec<(ChartModel, Vec<String>)>,
+    pub failed: Vec<InputError>,
+}
+
+/// Renders and models every chart, in parallel. Results keep the input order, so the report is
+/// the same bytes however the work was scheduled. Of several charts, one that cannot be
+/// rendered does not stop the others (as `helm lint` over several charts): it is returned
+/// with the run's failures. A single chart's error is the run's.
 pub(super) fn check_charts(
     args: &CheckArgs,
     paths: &[PathBuf],
     base: Option<&Baseline>,
     kube_version: KubeVersion,
     dialect: Option<sql::Dialect>,
-) -> Result<Vec<(ChartModel, Vec<String>)>> {
-    let options = release_options(&args.chart, Some(kube_version));
+) -> Result<Checked> {
+    let options = ReleaseOptions {
+        // A check's generated keys never leave the process (and are masked in reports): it
+        // need not pay for prime searches nobody benefits from.
+        keys: Keys::Disposable(Half::First),
+        ..release_options(&args.chart, Some(kube_version))
+    };
     let progress = Progress::new("checking charts", paths.len());
     let results: Vec<Result<_>> = paths
         .par_iter()
         .map(|path| {
-            let checked = check_chart(args, path, base, &options, kube_version, dialect);
+            let checked = helm::engine::with_shared_parses(|| {
+                check_chart(args, path, base, &options, kube_version, dialect)
+            })
+            .unwrap_or_else(|e| Err(native::render_error(&path.display().to_string(), &e)));
             progress.advance();
             checked
         })
         .collect();
     progress.finish();
-    results.into_iter().collect()
+    let mut checked = Checked::default();
+    for result in results {
+        match result {
+            Ok(chart) => checked.charts.push(chart),
+            Err(e) if paths.len() == 1 => return Err(e),
+            Err(e) => checked.failed.push(e),
+        }
+    }
+    Ok(checked)
 }
 
 /// One chart: its baseline, then the chart rendered as the upgrade of that baseline, and
@@ -139,7 +166,10 @@ fn render_chart(
     Ok(ChartRender {
         name: rendered.name,
         version: Some(rendered.version),
-        objects: load_stream(&rendered.stream, namespace)?,
+        objects: match rendered.objects {
+            Some(objects) => objects,
+            None => load_stream(&rendered.stream, namespace)?,
+        },
         source: Some(ChartSource {
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,

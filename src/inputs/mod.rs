@@ -27,11 +27,13 @@ use source::{InputError, Result};
 use charts::check_charts;
 
 /// What a `check` run reads: its settings, and the checked charts with the notes loading them
-/// left for the report.
+/// left for the report; of several charts, the input errors of those that could not be
+/// checked (the run's exit code is then 2).
 pub struct Inputs {
     pub settings: Settings,
     pub charts: Vec<ChartModel>,
     pub notes: Vec<String>,
+    pub failed: Vec<InputError>,
 }
 
 /// Reads every input of a `check` run; `None` when `--changed` named only files that belong to
@@ -73,10 +75,11 @@ pub fn load(args: &CheckArgs) -> Result<Option<Inputs>> {
     }
     let mut notes = Vec::new();
     let checked = check_charts(args, &chart_paths, base.as_ref(), kube_version, dialect)?;
-    for (chart, note) in checked {
+    for (chart, note) in checked.charts {
         charts.push(chart);
         notes.extend(note);
     }
+    notes.extend(checked.failed.iter().map(|e| format!("not checked: {e}")));
     add_migrations(&mut charts, &args.migrations, dialect)?;
     let found = pipeline::read::load(pipeline_sources(args, &config, start))?;
     for chart in &mut charts {
@@ -89,6 +92,7 @@ pub fn load(args: &CheckArgs) -> Result<Option<Inputs>> {
         settings,
         charts,
         notes,
+        failed: checked.failed,
     }))
 }
 

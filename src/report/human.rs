@@ -5,7 +5,7 @@ use std::fmt;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
-use super::Report;
+use super::{Report, Style, plural, rule_docs_url, split_info, summarise};
 use crate::finding::Severity;
 use crate::finding::{Finding, Suppression};
 use source::shown;
@@ -61,6 +61,12 @@ impl Diagnostic for Shown<'_> {
         Some(Box::new(self.finding.rule.id))
     }
 
+    /// Shown next to the rule id as text (never a terminal hyperlink): the same bytes on every
+    /// terminal, and the terminal links it anyway.
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(rule_docs_url(self.finding.rule.id)))
+    }
+
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.finding.severity {
             Severity::Error => miette::Severity::Error,
@@ -70,7 +76,11 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let effect = format!("rollback: {}", self.finding.effect.describe());
+        let effect = format!(
+            "rollback: {}\ndocs: rollguard explain {}",
+            self.finding.effect.describe(),
+            self.finding.rule.id
+        );
         Some(Box::new(match &self.finding.help {
             Some(h) => format!("{}\n{effect}", shown::clean(h)),
             None => effect,
@@ -117,14 +127,15 @@ impl Diagnostic for Shown<'_> {
     }
 }
 
-pub fn render(report: &Report, color: bool) -> String {
-    let theme = if color {
+pub fn render(report: &Report, style: Style) -> String {
+    let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        .with_links(false)
         .with_context_lines(1);
     let mut out = String::new();
     for (chart, findings) in report.by_chart() {
@@ -136,7 +147,8 @@ pub fn render(report: &Report, color: bool) -> String {
         if findings.is_empty() {
             out.push_str("  no findings\n\n");
         }
-        for f in findings {
+        let (listed, summarised) = split_info(&findings, style.verbose);
+        for f in listed {
             // Writing into a String cannot fail.
             let _ = handler.render_report(&mut out, &Shown::new(f));
             if let Some(diff) = &f.diff {
@@ -148,6 +160,7 @@ pub fn render(report: &Report, color: bool) -> String {
             }
             out.push('\n');
         }
+        summarise_info(&mut out, summarised);
     }
     for note in &report.notes {
         out.push_str(&format!("note: {}\n", shown::clean(note)));
@@ -155,4 +168,42 @@ pub fn render(report: &Report, color: bool) -> String {
     out.push_str(&report.banner());
     out.push('\n');
     out
+}
+
+/// One line per rule for the info findings not listed: how many, where the first is, and where
+/// the rule is explained.
+fn summarise_info(out: &mut String, findings: &[&Finding]) {
+    if findings.is_empty() {
+        return;
+    }
+    out.push_str(&format!(
+        "  ☞ {}, one line per rule (--verbose lists them):\n",
+        plural(findings.len(), "info finding")
+    ));
+    for rule in summarise(findings) {
+        let suppressed = match rule.suppressed {
+            0 => String::new(),
+            n => format!(" ({n} suppressed)"),
+        };
+        let at = match (&rule.first.location, rule.count) {
+            (Some(l), 1) => format!(
+                " at {}:{}:{}",
+                shown::one_line(&l.file.name),
+                l.span.line,
+                l.span.col
+            ),
+            (Some(l), _) => format!(
+                ", first at {}:{}:{}",
+                shown::one_line(&l.file.name),
+                l.span.line,
+                l.span.col
+            ),
+            (None, _) => String::new(),
+        };
+        out.push_str(&format!(
+            "    {} ×{}{suppressed}{at} — rollguard explain {}\n",
+            rule.first.rule.id, rule.count, rule.first.rule.id
+        ));
+    }
+    out.push('\n');
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::Report;
+use super::{REPOSITORY, Report, rule_docs_url};
 use crate::finding::Severity;
 use crate::finding::Suppression;
 use crate::rules::catalog;
@@ -28,7 +28,11 @@ pub fn render(report: &Report) -> String {
                 "name": m.id,
                 "shortDescription": {"text": m.summary},
                 "fullDescription": {"text": m.doc},
-                "help": {"text": format!("{}\n\nFix: {}", m.doc, m.fix)},
+                "help": {"text": format!(
+                    "{}\n\nFix: {}\n\nDocumentation: `rollguard explain {}`, or {}",
+                    m.doc, m.fix, m.id, rule_docs_url(m.id)
+                )},
+                "helpUri": rule_docs_url(m.id),
                 "defaultConfiguration": {"level": level(m.severity)},
                 "properties": {"category": m.category.as_str(), "effect": m.effect.as_str()},
             })
@@ -92,7 +96,7 @@ pub fn render(report: &Report) -> String {
             "tool": {"driver": {
                 "name": "rollguard",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/rollguard/rollguard",
+                "informationUri": REPOSITORY,
                 "rules": descriptors,
             }},
             "results": results,

@@ -5,7 +5,6 @@
 
 use super::framework::{Context, Emitter, Rule};
 use crate::finding::{Category, Effect, RuleMeta, Severity};
-use crate::manifest::Object;
 use crate::pipeline::{HelmCommand, Invocation, Setting, Tool, Wait};
 use source::Span;
 
@@ -53,9 +52,6 @@ impl Rule for MissingHistoryMax {
 
     fn check(&self, cx: &Context, out: &mut Emitter) {
         for inv in &cx.chart.invocations {
-            if matches!(inv.tool, Tool::ArgoCd { .. }) {
-                continue;
-            }
             match &inv.history_max {
                 Setting::Set { value: 0, span } => {
                     out.at(
@@ -107,12 +103,19 @@ static MISSING_ATOMIC: RuleMeta = RuleMeta {
     summary: "a failed upgrade is not rolled back automatically",
     doc: "`helm upgrade` without `--atomic` (Helm 4: `--rollback-on-failure`) leaves a failed \
           release in place: the broken revision keeps running until someone rolls back by \
-          hand. The same holds for a helmfile release without `atomic: true`, and for a Flux \
+          hand, unless the pipeline does it on failure itself (`helm upgrade … || helm \
+          rollback REL`, `if ! helm upgrade …; then helm rollback REL`, or `helm rollback REL` \
+          in the same file in a GitHub step or job with `if: failure()`, an Azure one with \
+          `condition: failed()`, a GitLab job with `when: on_failure`, a Jenkins `post { \
+          failure { … } }` or `catch` block). The same holds for a \
+          helmfile release without `atomic: true`, and for a Flux \
           HelmRelease without `upgrade.remediation` (`retries` > 0 or `remediateLastFailure`; \
           the default is no remediation, and strategy `uninstall` removes the release instead). \
-          Argo CD never rolls back a failed sync, unless the chart's workloads are Argo Rollouts \
-          with analysis; with automated sync, `argocd app rollback` is refused as well, and \
-          selfHeal reverts a fix made by hand.",
+          Argo CD Applications are not reported: Argo CD never runs `helm upgrade`, so there is \
+          no flag to add. With automated sync, rolling back is reverting the commit (Argo CD \
+          refuses `argocd app rollback` while auto-sync is on); with manual sync, whoever syncs \
+          sees the result and rolls back with `argocd app rollback` (as far back as the \
+          Application's `revisionHistoryLimit`, 10 by default).",
     fix: "Add `--atomic` (Helm 4: `--rollback-on-failure`), `atomic: true` in helmfile, or \
           `upgrade.remediation.retries` in the HelmRelease.",
 };
@@ -130,17 +133,12 @@ impl Rule for MissingAtomic {
                 }
                 Tool::Helmfile => "set `atomic: true` on the release or in helmDefaults",
                 Tool::Flux => "set `spec.upgrade.remediation.retries` (strategy rollback)",
-                Tool::ArgoCd {
-                    automated,
-                    self_heal,
-                } => {
-                    if !has_rollout_analysis(&cx.chart.objects) {
-                        argo(out, inv, automated, self_heal);
-                    }
-                    continue;
-                }
+                // Argo CD rolls back by git revert or `argocd app rollback`: see the doc.
                 _ => continue,
             };
+            if rolled_back_on_failure(inv, &cx.chart.invocations) {
+                continue;
+            }
             match &inv.atomic {
                 Setting::Set { value: true, .. } => {}
                 Setting::Unknown { because, span } => {
@@ -166,46 +164,37 @@ impl Rule for MissingAtomic {
     }
 }
 
-fn argo(out: &mut Emitter, inv: &Invocation, automated: bool, self_heal: bool) {
-    let manual = match (automated, self_heal) {
-        (true, true) => {
-            "; with automated sync `argocd app rollback` is refused, and selfHeal reverts a manual fix"
-        }
-        (true, false) => "; with automated sync `argocd app rollback` is refused too",
-        _ => "",
+/// `helm upgrade … || helm rollback REL`, `if ! helm upgrade …; then helm rollback REL`, or a
+/// `helm rollback REL` in the same file that runs only on failure (a GitHub `if: failure()`
+/// step, a GitLab `when: on_failure` job, a Jenkins `post { failure {…} }`): the pipeline rolls
+/// the failed upgrade back itself, as `--atomic` would.
+fn rolled_back_on_failure(upgrade: &Invocation, all: &[Invocation]) -> bool {
+    let text = &upgrade.file.text;
+    let words = |range: std::ops::Range<usize>| -> Vec<&str> {
+        text.get(range)
+            .unwrap_or_default()
+            .split(|c: char| c.is_whitespace() || matches!(c, ';' | '\\'))
+            .filter(|w| !w.is_empty())
+            .collect()
     };
-    out.at(
-        inv.location(inv.span),
-        None,
-        format!(
-            "{} applies the chart with Argo CD, which does not roll back a failed sync{manual}",
-            inv.describe()
-        ),
-    )
-    .help("use Argo Rollouts with analysis for automatic rollback, or revert in git");
-}
-
-/// An Argo Rollout whose strategy runs analysis aborts (rolls back) a bad release by itself.
-fn has_rollout_analysis(objects: &[Object]) -> bool {
-    objects.iter().any(|o| {
-        o.id.kind == "Rollout"
-            && o.id.api_version.starts_with("argoproj.io/")
-            && o.root
-                .get("spec")
-                .and_then(|s| s.get("strategy"))
-                .is_some_and(|s| {
-                    let canary = s.get("canary");
-                    canary.is_some_and(|c| {
-                        c.get("analysis").is_some()
-                            || c.items("steps")
-                                .iter()
-                                .any(|st| st.get("analysis").is_some())
-                    }) || s.get("blueGreen").is_some_and(|b| {
-                        b.get("prePromotionAnalysis").is_some()
-                            || b.get("postPromotionAnalysis").is_some()
+    let negated = || {
+        let before = words(0..upgrade.span.start);
+        before.ends_with(&["if", "!"])
+    };
+    upgrade.tool == Tool::Helm(HelmCommand::Upgrade)
+        && upgrade.release.is_some()
+        && all.iter().any(|rollback| {
+            rollback.tool == Tool::Helm(HelmCommand::Rollback)
+                && rollback.file.name == upgrade.file.name
+                && rollback.release == upgrade.release
+                && (rollback.on_failure || rollback.span.start >= upgrade.extent.1)
+                && (rollback.on_failure
+                    || match words(upgrade.extent.1..rollback.span.start).as_slice() {
+                        ["||"] | ["||", "{"] => true,
+                        ["then"] => negated(),
+                        _ => false,
                     })
-                })
-    })
+        })
 }
 
 pub struct MissingWait;
@@ -395,6 +384,28 @@ mod tests {
             manifest(POD).deployed_by(atomic).findings(&MissingAtomic),
             NONE
         );
+    }
+
+    #[test]
+    fn a_script_that_rolls_back_a_failed_upgrade_itself_is_atomic() {
+        let or = "helm upgrade app ./charts/app --wait \\\n  || helm rollback app --wait\n";
+        let negated = "if ! helm upgrade app ./charts/app --wait; then\n  helm rollback app\nfi\n";
+        let other = "helm upgrade app ./charts/app --wait || helm rollback db\n";
+        let later = "helm upgrade app ./charts/app --wait\nhelm rollback app\n";
+        for safe in [or, negated] {
+            assert_eq!(
+                manifest(POD).deployed_by(safe).findings(&MissingAtomic),
+                NONE,
+                "{safe}"
+            );
+        }
+        for hazard in [other, later] {
+            assert_eq!(
+                manifest(POD).deployed_by(hazard).findings(&MissingAtomic),
+                [("missing-atomic", Severity::Warning, 1)],
+                "{hazard}"
+            );
+        }
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl Rule for TimeoutBelowStartup {
         }
         let workload = slowest_workload(cx);
         for inv in &cx.chart.invocations {
-            if matches!(inv.tool, Tool::ArgoCd { .. }) {
+            if inv.tool == Tool::ArgoCd {
                 continue;
             }
             let hook = slowest_hook_job(cx, hook_events(inv.tool));

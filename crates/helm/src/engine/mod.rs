@@ -19,7 +19,7 @@ use serde_json::Value as Json;
 
 use crate::chart::{LoadedRelease, RenderChart};
 use crate::error::Error;
-use crate::funcs;
+use crate::funcs::{self, Keys};
 use gotmpl::Engine;
 use gotmpl::value::Value;
 use objects::{Files, NilMap, capabilities};
@@ -40,6 +40,9 @@ pub struct ReleaseOptions {
     pub budget: RenderBudget,
     /// What `lookup` sees; `None` is `helm template`'s empty cluster.
     pub cluster: Option<std::sync::Arc<Cluster>>,
+    /// Where generated RSA keys come from: [`Keys::Disposable`] only for a render whose
+    /// generated values never leave the process (a static check).
+    pub keys: Keys,
 }
 
 /// What rendering one chart may spend ([`gotmpl::budget`]): a chart is attacker-controlled
@@ -72,6 +75,15 @@ pub fn render_release(
 ) -> Result<BTreeMap<String, Rendered>, Error> {
     gotmpl::run_with_stack(RENDER_STACK, |stack| render_here(loaded, options, stack))
         .unwrap_or_else(|e| Err(Error::Load(format!("rendering failed: {e}"))))
+}
+
+/// Runs `f` on a render thread on which every [`render_release`] runs in place and parses
+/// each template file once: for the several renders of one chart a check makes (the release,
+/// again with another seed, as the upgrade of itself), which would otherwise each parse every
+/// file again.
+pub fn with_shared_parses<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, Error> {
+    gotmpl::run_with_stack(RENDER_STACK, |_| gotmpl::with_parse_cache(f))
+        .map_err(|e| Error::Load(format!("rendering failed: {e}")))
 }
 
 fn render_here(
@@ -112,6 +124,7 @@ fn render_here(
         })
         .collect();
     let (seed, clock, budget) = (options.seed, options.clock, options.budget.clone());
+    let keys = options.keys;
     let cluster = options.cluster.clone();
     let setup = move |engine: &mut Engine| {
         engine.limits.stack_budget = gotmpl::stack_budget_for(stack);
@@ -120,7 +133,7 @@ fn render_here(
         engine.limits.max_steps = budget.steps;
         engine.limits.max_memory = budget.memory;
         engine.limits.timeout = budget.timeout;
-        funcs::register(engine);
+        funcs::register_with(engine, keys);
         if let Some(cluster) = cluster {
             cluster::register_lookup(engine, cluster);
         }

@@ -27,8 +27,15 @@ mod yaml_forms;
 
 use gotmpl::Engine;
 
-/// Registers every function implemented so far.
+pub use crypto::{Half, Keys};
+
+/// Registers every function implemented so far, with Helm's fresh RSA keys.
 pub fn register(engine: &mut Engine) {
+    register_with(engine, Keys::Fresh);
+}
+
+/// Registers every function, the key functions drawing their RSA keys as `keys` says.
+pub fn register_with(engine: &mut Engine, keys: Keys) {
     strings::register(engine);
     lists::register(engine);
     dicts::register(engine);
@@ -40,7 +47,7 @@ pub fn register(engine: &mut Engine) {
     paths::register(engine);
     dates::register(engine);
     urls::register(engine);
-    crypto::register(engine);
+    crypto::register(engine, keys);
     toml::register(engine);
     bcrypt::register(engine);
     derive::register(engine);

@@ -104,8 +104,9 @@ fn ordered_docs(
                 None => resources.push(doc),
                 Some(events) if events.split(',').all(known_hook_event) => hooks.push(doc),
                 Some(events) => warnings.push(format!(
-                    "level=INFO msg=\"skipping unknown hooks\" hookTypes={}",
-                    slog_value(events)
+                    "{} hookTypes={}",
+                    crate::slog::info("skipping unknown hooks"),
+                    crate::slog::value(events)
                 )),
             }
         }
@@ -119,14 +120,15 @@ fn ordered_docs(
     (resources, warnings)
 }
 
-/// Appends one document as `helm template` prints it; returns where its text starts.
-fn push_doc(text: &mut String, doc: &Doc<'_>) -> usize {
-    text.push_str("---\n# Source: ");
-    text.push_str(doc.path);
-    text.push('\n');
-    let base = text.len();
-    text.push_str(&doc.rendered.text[doc.start..doc.end]);
-    text.push('\n');
+/// Appends one document as `helm template` prints it (and `--output-dir` writes it); returns
+/// where its text starts.
+pub fn push_doc(out: &mut String, name: &str, text: &str) -> usize {
+    out.push_str("---\n# Source: ");
+    out.push_str(name);
+    out.push('\n');
+    let base = out.len();
+    out.push_str(text);
+    out.push('\n');
     base
 }
 
@@ -137,46 +139,71 @@ pub struct Stream {
     pub warnings: Vec<String>,
 }
 
-/// The `helm template` stream alone, for `rollguard render`.
-pub fn text(rendered: &BTreeMap<String, Rendered>, options: &Options) -> Stream {
+/// One document of `helm template`'s output: the file it comes from (its `# Source:` path,
+/// where `--output-dir` writes it) and its text.
+pub struct Entry<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+    pub hook: bool,
+}
+
+/// What `helm template` prints, document by document in its order (the `crds/` files, the
+/// resources, the hooks), and the warnings it prints on standard error.
+pub fn entries<'a>(
+    rendered: &'a BTreeMap<String, Rendered>,
+    options: &'a Options,
+) -> (Vec<Entry<'a>>, Vec<String>) {
     let (mut docs, warnings) = ordered_docs(rendered, options.hooks);
     if options.skip_tests {
         docs.retain(|d| !hook_events(d.content()).is_some_and(is_test_hook));
     }
-    let size: usize = docs
+    let crds = options.crds.iter().map(|(name, text)| Entry {
+        name,
+        text,
+        hook: false,
+    });
+    let docs = docs.into_iter().map(|d| Entry {
+        name: d.path,
+        text: d.content(),
+        hook: hook_events(d.content()).is_some(),
+    });
+    (crds.chain(docs).collect(), warnings)
+}
+
+/// The `helm template` stream alone, for `rollguard render`.
+pub fn text(rendered: &BTreeMap<String, Rendered>, options: &Options) -> Stream {
+    let (entries, warnings) = entries(rendered, options);
+    Stream {
+        text: join(&entries),
+        warnings,
+    }
+}
+
+/// The stream `helm template` prints for [`entries`]: the release manifest trimmed and a
+/// newline, then the hooks.
+pub fn join(entries: &[Entry<'_>]) -> String {
+    let size: usize = entries
         .iter()
-        .map(|d| d.end - d.start + d.path.len() + 16)
-        .chain(options.crds.iter().map(|(n, t)| n.len() + t.len() + 16))
+        .map(|e| e.name.len() + e.text.len() + 16)
         .sum();
     let mut text = String::with_capacity(size);
-    for (name, crd) in &options.crds {
-        text.push_str("---\n# Source: ");
-        text.push_str(name);
-        text.push('\n');
-        text.push_str(crd);
-        text.push('\n');
-    }
     let mut hooks_at = None;
-    for doc in &docs {
-        if hooks_at.is_none() && hook_events(doc.content()).is_some() {
+    for entry in entries {
+        if hooks_at.is_none() && entry.hook {
             hooks_at = Some(text.len());
         }
-        push_doc(&mut text, doc);
+        push_doc(&mut text, entry.name, entry.text);
     }
-    // `helm template` prints the release manifest trimmed and a newline, then the hooks.
     let hooks = hooks_at.map_or(String::new(), |at| text.split_off(at));
     let mut out = String::with_capacity(text.len() + hooks.len() + 1);
     out.push_str(text.trim_matches(is_space));
     out.push('\n');
     out.push_str(&hooks);
-    Stream {
-        text: out,
-        warnings,
-    }
+    out
 }
 
-impl Doc<'_> {
-    fn content(&self) -> &str {
+impl<'a> Doc<'a> {
+    fn content(&self) -> &'a str {
         &self.rendered.text[self.start..self.end]
     }
 }
@@ -236,7 +263,7 @@ pub fn with_sources(
     let mut text = String::new();
     let mut provenance = Vec::new();
     for doc in ordered_docs(rendered, include_hooks).0 {
-        let base = push_doc(&mut text, &doc);
+        let base = push_doc(&mut text, doc.path, doc.content());
         let Some(source) = sources.get(doc.path) else {
             continue;
         };
@@ -310,20 +337,6 @@ fn known_hook_event(event: &str) -> bool {
         "test-success",
     ];
     EVENTS.contains(&event.trim().to_lowercase().as_str())
-}
-
-/// A value as Go's `slog` text handler prints it: quoted when it would not read back as one
-/// word.
-fn slog_value(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_graphic() && !matches!(c, '=' | '"' | '\\'));
-    if plain {
-        value.to_string()
-    } else {
-        format!("{value:?}")
-    }
 }
 
 /// Go's and the regex crate's ASCII `\s`.
@@ -449,10 +462,5 @@ mod tests {
         let unknown = "kind: CustomResourceDefinition\nmetadata:\n  annotations:\n    \"helm.sh/hook\": \"crd-install\" # Helm 2\n";
         assert_eq!(hook_events(unknown), Some("crd-install"));
         assert!(!known_hook_event("crd-install") && known_hook_event(" Pre-Install"));
-        assert_eq!(slog_value("crd-install"), "crd-install");
-        assert_eq!(
-            slog_value("pre-install, crd-install"),
-            "\"pre-install, crd-install\""
-        );
     }
 }

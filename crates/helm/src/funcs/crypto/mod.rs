@@ -19,7 +19,40 @@ use gotmpl::{CallCtx, Engine, Func, FuncResult};
 const CA_USAGE: u8 = 0x80 | 0x20 | 0x04;
 const LEAF_USAGE: u8 = 0x80 | 0x20;
 
-pub(super) fn register(e: &mut Engine) {
+/// Where the RSA keys of `genCA`, `genSelfSignedCert`, `genSignedCert` and `genPrivateKey`
+/// come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keys {
+    /// Fresh primes from the render's random generator, as Helm: what `helm template` prints.
+    #[default]
+    Fresh,
+    /// Primes drawn from one half of a small fixed pool: valid keys of the right size and
+    /// format with no prime search, for a render whose generated values never leave the
+    /// process (a static check). Anyone can know them: never for output someone may deploy.
+    Disposable(Half),
+}
+
+/// The half of the disposable pool a render draws its primes from. The halves share no
+/// prime, so renders of one release from different halves never share a key: comparing them
+/// finds every generated key (what a check masks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Half {
+    First,
+    Second,
+}
+
+impl Keys {
+    /// The keys of a second render whose generated values must all differ from this one's.
+    pub fn other(self) -> Keys {
+        match self {
+            Keys::Fresh => Keys::Fresh,
+            Keys::Disposable(Half::First) => Keys::Disposable(Half::Second),
+            Keys::Disposable(Half::Second) => Keys::Disposable(Half::First),
+        }
+    }
+}
+
+pub(super) fn register(e: &mut Engine, keys: Keys) {
     aes::register(e);
     let s_ = Param::Str;
     let l = Param::List;
@@ -27,8 +60,8 @@ pub(super) fn register(e: &mut Engine) {
     let a = Param::Any;
     e.register(
         "genCA",
-        Func::new(&[s_, i], None, |c, a| {
-            let key = rsa_key(c, 2048)?;
+        Func::new(&[s_, i], None, move |c, a| {
+            let key = rsa_key(c, 2048, keys)?;
             Ok(cert_value(c, s(a, 0), &[], &[], n(a, 1), &key, None))
         }),
     );
@@ -41,8 +74,8 @@ pub(super) fn register(e: &mut Engine) {
     );
     e.register(
         "genSelfSignedCert",
-        Func::new(&[s_, l, l, i], None, |c, a| {
-            let key = rsa_key(c, 2048)?;
+        Func::new(&[s_, l, l, i], None, move |c, a| {
+            let key = rsa_key(c, 2048, keys)?;
             let (ips, dns) = (strings(&a[1]), strings(&a[2]));
             Ok(cert_value(c, s(a, 0), &ips, &dns, n(a, 3), &key, None))
         }),
@@ -57,8 +90,8 @@ pub(super) fn register(e: &mut Engine) {
     );
     e.register(
         "genSignedCert",
-        Func::new(&[s_, l, l, i, a], None, |c, a| {
-            let key = rsa_key(c, 2048)?;
+        Func::new(&[s_, l, l, i, a], None, move |c, a| {
+            let key = rsa_key(c, 2048, keys)?;
             signed(c, a, &key)
         }),
     );
@@ -69,7 +102,10 @@ pub(super) fn register(e: &mut Engine) {
             signed(c, a, &key)
         }),
     );
-    e.register("genPrivateKey", Func::new(&[s_], None, gen_private_key));
+    e.register(
+        "genPrivateKey",
+        Func::new(&[s_], None, move |c, a| gen_private_key(c, a, keys)),
+    );
     e.register(
         "buildCustomCert",
         Func::new(&[s_, s_], None, |_, a| {
@@ -297,18 +333,21 @@ const RSA_2048_STEPS: u64 = 2_000_000;
 
 /// A new RSA key, charged to the render's work budget first (twice the bits: about eight
 /// times the work).
-fn rsa_key(c: &mut CallCtx<'_, '_>, bits: usize) -> Result<rsa::Key, String> {
+fn rsa_key(c: &mut CallCtx<'_, '_>, bits: usize, keys: Keys) -> Result<rsa::Key, String> {
     let scale = (bits as u64 / 2048).max(1).pow(3);
     gotmpl::budget::reserve(RSA_2048_STEPS * scale, 0)?;
-    Ok(rsa::Key::generate(bits, &mut rng(c)))
+    Ok(match keys {
+        Keys::Fresh => rsa::Key::generate(bits, &mut rng(c)),
+        Keys::Disposable(half) => rsa::Key::disposable(bits, half == Half::Second, &mut rng(c)),
+    })
 }
 
-fn gen_private_key(c: &mut CallCtx<'_, '_>, a: &[Value]) -> FuncResult {
+fn gen_private_key(c: &mut CallCtx<'_, '_>, a: &[Value], keys: Keys) -> FuncResult {
     let random =
         |len: usize| -> Vec<u8> { (0..len).map(|_| c.shared().next_random() as u8).collect() };
     let pem = match s(a, 0) {
         "rsa" => {
-            let key = rsa_key(c, 4096)?;
+            let key = rsa_key(c, 4096, keys)?;
             der::pem("RSA PRIVATE KEY", &key.private_der())
         }
         "dsa" => {

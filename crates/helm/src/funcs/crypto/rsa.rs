@@ -177,27 +177,108 @@ fn xorshift(seed: u64) -> impl FnMut() -> u64 + Send {
     }
 }
 
+/// Where the primes of the disposable pools start: each pool prime is the first prime at or
+/// above [`pool_start`] (a number drawn from this seed, its top two bits and its low bit set)
+/// for which 65537 is invertible.
+const POOL_SEED: u64 = 0x6469_7370_6f73_6162;
+
+/// Primes per pool, in two halves of 16: a disposable key is an ordered pair of distinct
+/// primes of one half, 240 keys per size and half. Renders drawing from different halves
+/// never share a key, which is how `check` finds every generated key to mask it.
+const POOL: usize = 32;
+const HALF: usize = POOL / 2;
+
+/// How far above its start each pool prime lies, found once by searching upwards from the
+/// start (the test `the_pools_hold_primes_at_their_offsets` checks them): a pool costs no
+/// search at run time.
+const POOL_OFFSETS: [(usize, [u32; POOL]); 2] = [
+    (
+        1024,
+        [
+            1282, 612, 882, 74, 1274, 1516, 74, 384, 460, 2098, 616, 496, 34, 110, 216, 906, 184,
+            852, 650, 210, 114, 288, 362, 30, 34, 3904, 148, 26, 440, 292, 44, 606,
+        ],
+    ),
+    (
+        2048,
+        [
+            2564, 1832, 3338, 802, 3280, 428, 1710, 978, 1820, 780, 4168, 1534, 434, 962, 1200,
+            1574, 1032, 530, 3688, 3354, 326, 6648, 544, 154, 1428, 1114, 90, 518, 1424, 12162,
+            2762, 38,
+        ],
+    ),
+];
+
+fn pool_start(bits: usize, i: usize) -> BigUint {
+    let mut start = random_bits(
+        bits,
+        &mut xorshift(POOL_SEED ^ ((bits as u64) << 32) ^ ((i as u64) << 1)),
+    );
+    start.set_bit(bits as u64 - 1, true);
+    start.set_bit(bits as u64 - 2, true);
+    start.set_bit(0, true);
+    start
+}
+
+/// The pool of `bits`-bit primes, built at first use; `None` for a size without one.
+fn pool(bits: usize) -> Option<&'static [BigUint]> {
+    static POOLS: [std::sync::OnceLock<Vec<BigUint>>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    let slot = POOL_OFFSETS.iter().position(|(b, _)| *b == bits)?;
+    let primes = POOLS[slot].get_or_init(|| {
+        let offsets = &POOL_OFFSETS[slot].1;
+        (0..POOL)
+            .map(|i| pool_start(bits, i) + offsets[i])
+            .collect()
+    });
+    Some(primes)
+}
+
 impl Key {
     pub fn generate(bits: usize, rand: &mut dyn FnMut() -> u64) -> Key {
-        let e = BigUint::from(65_537u32);
-        let one = BigUint::from(1u32);
         loop {
             let (p, q) = prime_pair(bits, rand);
-            if p == q {
-                continue;
+            if let Some(key) = Key::from_primes(p, q) {
+                return key;
             }
-            let phi = (&p - &one) * (&q - &one);
-            let Some(d) = e.modinv(&phi) else {
-                continue;
-            };
-            return Key {
-                n: &p * &q,
-                e,
-                d,
-                p,
-                q,
-            };
         }
+    }
+
+    /// A valid key of `bits` bits for a render whose generated values never leave the process
+    /// (a static check): its primes are drawn from one half of a fixed pool (the second when
+    /// `second_half`), so it costs no prime search, and anyone can know it. Never for output
+    /// someone may deploy.
+    pub fn disposable(bits: usize, second_half: bool, rand: &mut dyn FnMut() -> u64) -> Key {
+        let Some(pool) = pool(bits / 2).filter(|_| bits.is_multiple_of(2)) else {
+            return Key::generate(bits, rand);
+        };
+        let primes = if second_half {
+            &pool[HALF..]
+        } else {
+            &pool[..HALF]
+        };
+        let i = (rand() % HALF as u64) as usize;
+        let j = (i + 1 + (rand() % (HALF as u64 - 1)) as usize) % HALF;
+        Key::from_primes(primes[i].clone(), primes[j].clone())
+            .unwrap_or_else(|| Key::generate(bits, rand))
+    }
+
+    /// The key of primes `p` and `q`; `None` when they are equal or `e` has no inverse.
+    fn from_primes(p: BigUint, q: BigUint) -> Option<Key> {
+        let e = BigUint::from(65_537u32);
+        let one = BigUint::from(1u32);
+        if p == q {
+            return None;
+        }
+        let phi = (&p - &one) * (&q - &one);
+        let d = e.modinv(&phi)?;
+        Some(Key {
+            n: &p * &q,
+            e,
+            d,
+            p,
+            q,
+        })
     }
 
     /// PKCS#1 `RSAPrivateKey`.
@@ -298,6 +379,59 @@ impl Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pools_hold_primes_at_their_offsets() {
+        let one = BigUint::from(1u32);
+        let e = BigUint::from(65_537u32);
+        for (bits, _) in POOL_OFFSETS {
+            let primes = pool(bits).unwrap();
+            let distinct: std::collections::BTreeSet<&BigUint> = primes.iter().collect();
+            assert_eq!(distinct.len(), POOL, "{bits}-bit pool primes are distinct");
+            for p in primes {
+                assert_eq!(p.bits(), bits as u64);
+                assert!(
+                    p.bit(bits as u64 - 2),
+                    "second bit set, so p·q keeps its size"
+                );
+                assert!(small_primes().iter().all(|&s| rem_small(p, s) != 0));
+                assert!(miller_rabin(p, &mut xorshift(13)), "{bits}-bit pool prime");
+                assert!(e.modinv(&(p - &one)).is_some(), "e invertible mod p-1");
+            }
+        }
+    }
+
+    #[test]
+    fn disposable_keys_are_valid_full_size_keys_that_vary_with_the_draws() {
+        let mut rand = xorshift(21);
+        let keys: Vec<Key> = (0..8)
+            .map(|i| Key::disposable(2048, i % 2 == 1, &mut rand))
+            .collect();
+        let one = BigUint::from(1u32);
+        for key in &keys {
+            assert_eq!(key.n.bits(), 2048);
+            let phi = (&key.p - &one) * (&key.q - &one);
+            assert_eq!((&key.e * &key.d) % phi, one);
+            let parsed = Key::from_private_der(&key.private_der()).unwrap();
+            let m = random_bits(2000, &mut xorshift(4));
+            let signed = parsed.private_op(&m);
+            assert_eq!(signed.modpow(&key.e, &key.n), m, "signatures verify");
+        }
+        let moduli: std::collections::BTreeSet<&BigUint> = keys.iter().map(|k| &k.n).collect();
+        assert_eq!(moduli.len(), keys.len());
+        let primes_of = |second: bool| -> std::collections::BTreeSet<&BigUint> {
+            keys.iter()
+                .enumerate()
+                .filter(|(i, _)| (i % 2 == 1) == second)
+                .flat_map(|(_, k)| [&k.p, &k.q])
+                .collect()
+        };
+        assert!(
+            primes_of(false).is_disjoint(&primes_of(true)),
+            "the halves share no prime"
+        );
+        assert_eq!(Key::disposable(4096, false, &mut rand).n.bits(), 4096);
+    }
 
     #[test]
     fn the_sieve_holds_the_odd_primes_below_its_limit() {
