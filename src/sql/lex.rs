@@ -211,7 +211,13 @@ impl Lexer<'_> {
 
     /// Counts `BEGIN`/`CASE` … `END` inside a routine definition. `END IF`, `END LOOP`, …
     /// close blocks that were not counted, so the word after `END` takes the count back.
+    /// Under a custom `DELIMITER` nothing is counted: the client splits at the delimiter only
+    /// (and a delimiter that starts like a word, `oE`, would otherwise stop every word before
+    /// it forever).
     fn track_blocks(&mut self) {
+        if self.delimiter != ";" {
+            return;
+        }
         let src = self.src;
         let toks = &self.current;
         let Some(word) = toks.last().map(|t| t.text(src).to_ascii_uppercase()) else {
@@ -453,6 +459,17 @@ mod tests {
         assert_eq!(
             texts(src, Dialect::Mysql),
             ["DELIMITER", "DELETE FROM t", "SELECT 1"]
+        );
+        // Found by fuzzing: a word-like delimiter inside a routine's BEGIN looped forever,
+        // one empty token at a time, until memory ran out.
+        let src = "DELIMITER oE\nCREATE PROCEDURE p() BEGIN DELETE FROM t; oE\nDELETE FROM u oE";
+        assert_eq!(
+            texts(src, Dialect::Mysql),
+            [
+                "DELIMITER oE",
+                "CREATE PROCEDURE p() BEGIN DELETE FROM t;",
+                "DELETE FROM u"
+            ]
         );
         let src = "\\set ON_ERROR_STOP on\nSELECT 1;\n\\i other.sql\n";
         assert_eq!(texts(src, Dialect::Postgres)[1], "SELECT 1");
