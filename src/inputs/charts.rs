@@ -166,7 +166,10 @@ fn render_chart(
     Ok(ChartRender {
         name: rendered.name,
         version: Some(rendered.version),
-        objects: load_stream(&rendered.stream, namespace)?,
+        objects: match rendered.objects {
+            Some(objects) => objects,
+            None => load_stream(&rendered.stream, namespace)?,
+        },
         source: Some(ChartSource {
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,
