@@ -119,6 +119,18 @@ const ROWS: &[(&str, &str, &[&str])] = &[
         &["missing-atomic:warning"],
     ),
     (
+        // CircleCI: a step that runs only when an earlier one failed.
+        "version: 2.1\njobs:\n  deploy:\n    docker: [{image: alpine/helm}]\n    steps:\n      - run: helm upgrade --install app ./charts/app --wait --history-max 5\n      - run:\n          name: Roll back\n          command: helm rollback app --wait --history-max 5\n          when: on_fail\n",
+        ".circleci/config.yml",
+        &[],
+    ),
+    (
+        // … `when: always` runs after a good upgrade too.
+        "version: 2.1\njobs:\n  deploy:\n    docker: [{image: alpine/helm}]\n    steps:\n      - run: helm upgrade --install app ./charts/app --wait --history-max 5\n      - run:\n          name: Roll back\n          command: helm rollback app --wait --history-max 5\n          when: always\n",
+        ".circleci/config.yml",
+        &["missing-atomic:warning"],
+    ),
+    (
         // Jenkins rolls back in `post { failure { … } }`.
         "pipeline {\n  agent any\n  stages {\n    stage('Deploy') {\n      steps {\n        sh 'helm upgrade --install app ./charts/app --wait --history-max 5'\n      }\n    }\n  }\n  post {\n    failure {\n      sh 'helm rollback app --wait --history-max 5'\n    }\n  }\n}\n",
         "Jenkinsfile",
@@ -157,6 +169,9 @@ fn each_spelling_means_what_helm_does() {
     for (text, name, expected) in ROWS {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join(name);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).expect("directories");
+        }
         std::fs::write(&file, text).expect("write");
         let run = check_json(
             "fixtures/pipelines/app.yaml",

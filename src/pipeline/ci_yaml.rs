@@ -231,7 +231,13 @@ impl Walker<'_> {
                     if let Some(script) =
                         Script::in_yaml(file, line, shape.dialect, &env, place.text())
                     {
-                        self.out.extend(invocations(&script));
+                        // CircleCI's `run: {command: …, when: on_fail}`.
+                        let on_fail = value.get("when").and_then(Node::as_str) == Some("on_fail");
+                        self.out
+                            .extend(invocations(&script).into_iter().map(|inv| Invocation {
+                                on_failure: on_fail,
+                                ..inv
+                            }));
                     }
                 }
                 // Lists may mix lines and mappings (Taskfile's `- cmd: …`).

@@ -106,7 +106,8 @@ static MISSING_ATOMIC: RuleMeta = RuleMeta {
           hand, unless the pipeline does it on failure itself (`helm upgrade … || helm \
           rollback REL`, `if ! helm upgrade …; then helm rollback REL`, or `helm rollback REL` \
           in the same file in a GitHub step or job with `if: failure()`, an Azure one with \
-          `condition: failed()`, a GitLab job with `when: on_failure`, a Jenkins `post { \
+          `condition: failed()`, a GitLab job with `when: on_failure`, a CircleCI `run` with \
+          `when: on_fail`, a Jenkins `post { \
           failure { … } }` or `catch` block). The same holds for a \
           helmfile release without `atomic: true`, and for a Flux \
           HelmRelease without `upgrade.remediation` (`retries` > 0 or `remediateLastFailure`; \
