@@ -712,6 +712,21 @@ fn one_statement_repeated_thousands_of_times_is_one_finding() {
     );
 }
 
+#[test]
+fn a_word_like_sql_delimiter_inside_a_routine_ends() {
+    // Found by fuzzing: the lexer stopped before the delimiter forever, adding an empty token
+    // each time, until memory ran out.
+    let dir = tmp();
+    write(
+        dir.path(),
+        "db/V1__p.sql",
+        "DELIMITER oE\nCREATE PROCEDURE p() BEGIN DELETE FROM t; oE\nALTER TABLE t DROP COLUMN c oE\n",
+    );
+    let out = run(dir.path(), &["check", "--migrations", "db"]).go();
+    out.verdict();
+    assert!(out.stdout().contains("DROP COLUMN"), "{}", out.stdout());
+}
+
 // ---- baselines that cannot be read are errors ------------------------------------------------
 
 #[test]

@@ -199,3 +199,14 @@ fn a_render_past_its_timeout_stops() {
     );
     at_line_3(&flat, "render timeout of 1 s spent");
 }
+
+#[test]
+fn json_nested_ten_million_deep_is_refused_not_recursed() {
+    // Found by fuzzing: wording the syntax error recursed once per `[` and overflowed the
+    // render stack (SIGSEGV). `fromJson` returns the error as `.Error`, as Helm's does.
+    let template = r#"{{ fail (fromJson (repeat 10000000 "[")).Error }}"#;
+    let flat = render_fails(template, "", &[]);
+    // The report may wrap this message inside the path: `fail`'s line is all that is checked.
+    assert!(flat.contains("t.yaml:3:3"), "no template line: {flat}");
+    assert!(flat.contains("exceeded max depth"), "{flat}");
+}
