@@ -33,7 +33,8 @@ pub enum Segment {
     Var {
         name: String,
         quoted: bool,
-        fallback: Option<String>,
+        /// `${X:-default}`: the default, read as the word around it reads it.
+        fallback: Option<Vec<Segment>>,
     },
     /// Command substitution or arithmetic: never known.
     Subst {
@@ -98,33 +99,7 @@ impl Word {
             may_split: false,
             splits: false,
         };
-        for seg in &self.segments {
-            match seg {
-                Segment::Lit(s) => out.text.push_str(s),
-                Segment::Var {
-                    name,
-                    quoted,
-                    fallback,
-                } => match env.get(name).cloned().flatten().or_else(|| {
-                    // `${X:-default}`: the default only when X is not set at all.
-                    fallback.clone().filter(|_| !env.contains_key(name))
-                }) {
-                    Some(value) if out.text.len() + value.len() <= MAX_EXPANDED_BYTES => {
-                        out.splits |= !quoted && value.contains(char::is_whitespace);
-                        out.text.push_str(&value);
-                    }
-                    // Unknown, or too long to follow.
-                    _ => {
-                        out.unknown.get_or_insert_with(|| format!("${name}"));
-                        out.may_split |= !quoted;
-                    }
-                },
-                Segment::Subst { quoted } => {
-                    out.unknown.get_or_insert_with(|| "$(…)".to_string());
-                    out.may_split |= !quoted;
-                }
-            }
-        }
+        expand_into(&self.segments, env, &mut out);
         out
     }
 
@@ -170,6 +145,40 @@ impl Word {
     }
 }
 
+/// Appends the expansion of `segments` to `out`.
+fn expand_into(segments: &[Segment], env: &Env, out: &mut Expanded) {
+    for seg in segments {
+        match seg {
+            Segment::Lit(s) => out.text.push_str(s),
+            Segment::Var {
+                name,
+                quoted,
+                fallback,
+            } => match (env.get(name), fallback) {
+                (Some(Some(value)), _) if out.text.len() + value.len() <= MAX_EXPANDED_BYTES => {
+                    out.splits |= !quoted && value.contains(char::is_whitespace);
+                    out.text.push_str(value);
+                }
+                // `${X:-default}`: the default only when X is not set at all.
+                (None, Some(default)) => expand_into(default, env, out),
+                // Unknown, or too long to follow.
+                _ => {
+                    out.unknown.get_or_insert_with(|| format!("${name}"));
+                    out.may_split |= !quoted;
+                }
+            },
+            Segment::Subst { quoted } => {
+                out.unknown.get_or_insert_with(|| "$(…)".to_string());
+                out.may_split |= !quoted;
+            }
+        }
+    }
+}
+
+/// How deep `${A:-${B:-…}}` defaults are followed; deeper ones are unknown (a file of nested
+/// defaults must not exhaust the stack).
+const MAX_DEFAULT_DEPTH: usize = 8;
+
 /// Splits a script into simple commands. Never fails: what it cannot follow (an unclosed quote)
 /// ends the word at the end of the text.
 pub fn parse(text: &str, dialect: Dialect) -> Vec<Command> {
@@ -202,6 +211,7 @@ fn lex(text: &str, dialect: Dialect) -> Vec<Command> {
         current: Vec::new(),
         piped: false,
         heredocs: Vec::new(),
+        depth: 0,
     };
     lexer.run();
     lexer.commands
@@ -219,6 +229,8 @@ struct Lexer<'a> {
     /// Here-documents whose bodies start after the current line: (delimiter, strip tabs, index
     /// in `commands` of the command fed).
     heredocs: Vec<(String, bool, usize)>,
+    /// How many `${X:-…}` defaults the text is inside.
+    depth: usize,
 }
 
 impl Lexer<'_> {
@@ -598,7 +610,7 @@ impl Lexer<'_> {
                 let fallback = op
                     .strip_prefix(":-")
                     .or_else(|| op.strip_prefix('-'))
-                    .map(|d| d.trim_matches(|c| c == '"' || c == '\'').to_string());
+                    .map(|d| self.default_segments(d, quoted));
                 if is_dotted_path(inner) {
                     // `${env.RELEASE}`, `${params.TAG}`: Groovy interpolation in a Jenkins
                     // `sh "…"` step (a shell would reject it).
@@ -646,6 +658,49 @@ impl Lexer<'_> {
             }
             _ => segs.lit_char('$'),
         }
+    }
+
+    /// The segments of the default in `${X:-default}`: quotes removed, expansions read as in
+    /// the word around it.
+    fn default_segments(&self, text: &str, quoted: bool) -> Vec<Segment> {
+        if self.depth >= MAX_DEFAULT_DEPTH {
+            return vec![Segment::Subst { quoted }];
+        }
+        let mut inner = Lexer {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            dialect: self.dialect,
+            commands: Vec::new(),
+            current: Vec::new(),
+            piped: false,
+            heredocs: Vec::new(),
+            depth: self.depth + 1,
+        };
+        let mut segs = Segs::default();
+        while let Some(b) = inner.peek(0) {
+            match b {
+                b'\'' if !quoted => inner.single_quoted(&mut segs),
+                b'"' => {
+                    inner.pos += 1;
+                    inner.double_quoted(&mut segs);
+                }
+                b'$' => inner.dollar(quoted, &mut segs),
+                b'`' => inner.backticks(quoted, &mut segs),
+                b'\\' => {
+                    inner.pos += 1;
+                    if let Some(c) = inner.next_char() {
+                        segs.lit_char(c);
+                    }
+                }
+                _ => {
+                    if let Some(c) = inner.next_char() {
+                        segs.lit_char(c);
+                    }
+                }
+            }
+        }
+        segs.done().0
     }
 
     /// The offsets of the bracket closing the one at `open_at` (counting nesting) and just
@@ -796,6 +851,25 @@ mod tests {
         assert!(opts.may_split && opts.unknown.as_deref() == Some("$OPTS"));
         assert_eq!(cmd.words[2].expand(&env).text, "5m");
         assert_eq!(cmd.words[3].expand(&env).text, "7");
+    }
+
+    #[test]
+    fn defaults_expand_what_they_hold() {
+        let cmd = &parse(
+            "helm ${R:-${APP:-app}} \"${T:-\"5m\"}\" ${O:-$OPTS} ${D:-${D:-${D:-${D:-${D:-${D:-${D:-${D:-${D:-x}}}}}}}}}",
+            Dialect::Shell,
+        )[0];
+        let mut env = Env::new();
+        assert_eq!(cmd.words[1].expand(&env).text, "app");
+        env.insert("APP".into(), Some("shop".into()));
+        assert_eq!(cmd.words[1].expand(&env).text, "shop");
+        env.insert("APP".into(), None);
+        assert_eq!(cmd.words[1].expand(&env).unknown.as_deref(), Some("$APP"));
+        assert_eq!(cmd.words[2].expand(&env).text, "5m");
+        let opts = cmd.words[3].expand(&env);
+        assert!(opts.may_split && opts.unknown.as_deref() == Some("$OPTS"));
+        // Nested deeper than followed: unknown, not the innermost text.
+        assert!(cmd.words[4].expand(&env).unknown.is_some());
     }
 
     #[test]

@@ -349,6 +349,83 @@ fn a_helmignore_linked_outside_the_chart_is_refused_without_its_content() {
     assert!(!out.stderr.contains("TOP-SECRET"), "{}", out.stderr);
 }
 
+#[test]
+fn a_helmignore_is_read_within_the_file_limit() {
+    let dir = tmp();
+    let app = chart(dir.path(), "app");
+    write(&app, ".helmignore", "# padding\n".repeat(600_000));
+    run(dir.path(), &["check", "app"])
+        .go()
+        .input_error(&[".helmignore", "larger than the limit"]);
+    std::fs::remove_file(app.join(".helmignore")).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", app.join(".helmignore")).expect("link");
+    let out = run(dir.path(), &["check", "app"]).go();
+    out.input_error(&[".helmignore"]);
+}
+
+/// A gzipped tar whose first entry is a GNU long name of 1 GiB (zeros; `gzip` packs them
+/// into a few MB), as the hostile archives were; `None` without `gzip`.
+fn long_name_archive(path: &Path) -> Option<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::GNULongName);
+    header.set_path("././@LongLink").expect("path");
+    header.set_size(1 << 30);
+    header.set_cksum();
+    let out = std::fs::File::create(path).expect("create");
+    let mut gzip = Command::new("gzip")
+        .arg("-1")
+        .stdin(Stdio::piped())
+        .stdout(out)
+        .spawn()
+        .ok()?;
+    let mut stdin = gzip.stdin.take().expect("stdin");
+    std::io::Write::write_all(&mut stdin, header.as_bytes()).expect("header");
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..1024 {
+        std::io::Write::write_all(&mut stdin, &zeros).expect("zeros");
+    }
+    drop(stdin);
+    assert!(gzip.wait().expect("gzip").success());
+    Some(())
+}
+
+#[test]
+fn a_tar_header_declaring_a_gibibyte_is_refused_while_read() {
+    let dir = tmp();
+    let d = dir.path();
+    if long_name_archive(&d.join("big.tgz")).is_none() {
+        eprintln!("skipped: no gzip");
+        return;
+    }
+    let app = chart(d, "app");
+    let with_sub = chart(d, "parent");
+    write(
+        &with_sub,
+        "charts/sub.tgz",
+        std::fs::read(d.join("big.tgz")).expect("read"),
+    );
+    // Reading the name whole would need all of the address space given (its buffer doubles
+    // to 2 GiB).
+    for (args, named) in [
+        (vec!["check", "big.tgz"], "big.tgz"),
+        (
+            vec![
+                "check",
+                app.to_str().expect("utf-8"),
+                "--base-chart",
+                "big.tgz",
+            ],
+            "big.tgz",
+        ),
+        (vec!["check", "parent"], "sub.tgz"),
+    ] {
+        run(d, &args)
+            .limit_kib(2_000_000)
+            .go()
+            .input_error(&[named, "holds more bytes than its files may"]);
+    }
+}
+
 // ---- --set ---------------------------------------------------------------------------------
 
 #[test]
@@ -395,7 +472,32 @@ fn doubling_variables_in_a_discovered_workflow_do_not_blow_up() {
     }
     sh.push_str("helm upgrade --install r ./app --set a=$A39\n");
     write(d, "deploy.sh", sh);
-    run(d, &["check", "app"]).go().verdict();
+    let mut task_vars = String::from("vars:\n  A0: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n");
+    for i in 1..40 {
+        task_vars.push_str(&format!(
+            "  A{i}: \"{{{{.A{p}}}}}{{{{.A{p}}}}}\"\n",
+            p = i - 1
+        ));
+    }
+    write(
+        d,
+        "Taskfile.yml",
+        format!(
+            "version: '3'\n{task_vars}tasks:\n  deploy:\n    cmds:\n      - helm upgrade --install r ./app --set a={{{{.A39}}}}\n"
+        ),
+    );
+    let out = run(d, &["check", "app", "--format", "json"]).go();
+    out.verdict();
+    // Each file was read: its `helm upgrade` lacks `--atomic` and more.
+    for file in [
+        ".github/workflows/deploy.yml",
+        ".gitlab-ci.yml",
+        "deploy.sh",
+        "Taskfile.yml",
+    ] {
+        let located = format!("\"file\": \"{file}\"");
+        assert!(out.stdout().contains(&located), "{file}: {}", out.stdout());
+    }
 }
 
 // ---- output --------------------------------------------------------------------------------
@@ -499,6 +601,33 @@ fn control_bytes_from_the_chart_never_reach_the_terminal() {
 }
 
 #[test]
+fn control_bytes_in_template_names_and_fail_messages_are_escaped() {
+    let dir = tmp();
+    let app = chart(dir.path(), "app");
+    write(&app, "templates/a\u{1b}[2J\u{7}.yaml", PVC);
+    let out = run(dir.path(), &["check", "app"]).go();
+    out.verdict();
+    let text = out.stdout();
+    assert!(text.contains("pvc-no-keep-policy"), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    write(
+        &app,
+        "templates/a\u{1b}[2J\u{7}.yaml",
+        "{{ fail \"\\x1b]0;owned\\x07\\x1b[2J\" }}\n",
+    );
+    let out = run(dir.path(), &["check", "app"]).go();
+    out.input_error(&["owned"]);
+    assert!(
+        !out.stderr.contains('\u{1b}') && !out.stderr.contains('\u{7}'),
+        "{:?}",
+        out.stderr
+    );
+}
+
+#[test]
 fn markdown_output_starts_no_line_with_chart_text_and_opens_no_comment() {
     let dir = tmp();
     let m = hostile_manifest(dir.path());
@@ -583,6 +712,21 @@ fn one_statement_repeated_thousands_of_times_is_one_finding() {
     );
 }
 
+#[test]
+fn a_word_like_sql_delimiter_inside_a_routine_ends() {
+    // Found by fuzzing: the lexer stopped before the delimiter forever, adding an empty token
+    // each time, until memory ran out.
+    let dir = tmp();
+    write(
+        dir.path(),
+        "db/V1__p.sql",
+        "DELIMITER oE\nCREATE PROCEDURE p() BEGIN DELETE FROM t; oE\nALTER TABLE t DROP COLUMN c oE\n",
+    );
+    let out = run(dir.path(), &["check", "--migrations", "db"]).go();
+    out.verdict();
+    assert!(out.stdout().contains("DROP COLUMN"), "{}", out.stdout());
+}
+
 // ---- baselines that cannot be read are errors ------------------------------------------------
 
 #[test]
@@ -639,6 +783,48 @@ fn git_runs_nothing_the_repository_configures() {
         .go()
         .verdict();
     assert!(!marker.exists(), "git ran a command the repository chose");
+}
+
+#[test]
+fn a_git_file_shipped_inside_the_chart_runs_nothing() {
+    if !has_git() {
+        eprintln!("skipped: no git");
+        return;
+    }
+    let dir = tmp();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    let app = chart(d, "app");
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "v1"]);
+    // The chart author's own repository inside the chart, and a `.git` file (which git never
+    // commits, but an unpacked archive or a copied tree carries) that points the chart at it.
+    let own = app.join("own");
+    std::fs::create_dir(&own).expect("mkdir");
+    git(&own, &["init", "-q"]);
+    write(
+        &own,
+        "Chart.yaml",
+        "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+    );
+    write(&own, ".gitattributes", "* filter=evil\n");
+    git(&own, &["add", "-A"]);
+    git(&own, &["commit", "-q", "-m", "own"]);
+    let marker = d.join("ran");
+    let command = format!("touch {}", marker.display());
+    for key in ["filter.evil.smudge", "filter.evil.clean", "core.fsmonitor"] {
+        git(&own, &["config", key, &command]);
+    }
+    write(&app, ".git", "gitdir: own/.git\n");
+    for args in [
+        vec!["check", "app", "--base", "HEAD"],
+        vec!["check", "--base", "HEAD", "--changed"],
+    ] {
+        let out = run(d, &args).go();
+        out.no_crash();
+        assert!(matches!(out.code, Some(0..=2)), "{args:?}: {}", out.stderr);
+    }
+    assert!(!marker.exists(), "git ran a command the chart chose");
 }
 
 #[test]

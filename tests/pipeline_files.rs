@@ -429,6 +429,83 @@ fn the_working_directory_of_a_file_inside_the_chart_is_the_chart() {
     );
 }
 
+/// A job (or script) that creates its own kind/k3d cluster tests the chart there: its helm
+/// commands are left out with a note; the same command in the release job is checked.
+#[test]
+fn a_cluster_made_for_the_job_is_not_the_release() {
+    const DIR: &str = "fixtures/pipelines/throwaway-cluster";
+    let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", DIR]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let findings = run.json()["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let found: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or(""),
+                f["severity"].as_str().unwrap_or(""),
+                f["location"]["file"].as_str().unwrap_or(""),
+                f["location"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "missing-atomic",
+                "warning",
+                "fixtures/pipelines/throwaway-cluster/.github/workflows/chart.yml",
+                31
+            ),
+            (
+                "missing-atomic",
+                "warning",
+                "fixtures/pipelines/throwaway-cluster/Makefile",
+                12
+            )
+        ]
+    );
+    let notes = run.json()["notes"].to_string();
+    for note in [
+        "chart.yml: 2 helm invocations not checked: job `e2e` creates its cluster with `helm/kind-action`",
+        "Makefile: 1 helm invocation not checked: recipe `e2e` runs `kind create cluster`",
+        "e2e.sh: 2 helm invocations not checked: the script runs `k3d cluster create`",
+    ] {
+        assert!(notes.contains(note), "{notes}");
+    }
+}
+
+/// A rollback step that runs on failure rolls the failed upgrade back as `--atomic` would;
+/// the job without one is reported.
+#[test]
+fn a_rollback_on_failure_is_as_good_as_atomic() {
+    let dir = "fixtures/pipelines/rollback-on-failure";
+    let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let atomic = run.findings("missing-atomic");
+    let found: Vec<_> = atomic
+        .iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap_or(""),
+                f["location"]["file"].as_str().unwrap_or(""),
+                f["location"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "warning",
+            "fixtures/pipelines/rollback-on-failure/.github/workflows/deploy.yml",
+            34
+        )]
+    );
+}
+
 #[test]
 fn a_manifest_that_names_no_chart_takes_every_invocation() {
     let dir = tempfile::tempdir().expect("tempdir");

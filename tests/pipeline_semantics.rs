@@ -82,6 +82,67 @@ const ROWS: &[(&str, &str, &[&str])] = &[
         &["missing-atomic:warning", "missing-wait:info"],
     ),
     (
+        // A default that names another variable: the release is `app`, so the package whose
+        // path rollguard cannot see is assumed to be this chart.
+        "APP_NAME=\"${APP_NAME:-app}\"\nRELEASE=\"${RELEASE:-${APP_NAME}}\"\nhelm upgrade --install \"$RELEASE\" \"$CHART_PACKAGE\" --history-max 5",
+        "deploy.sh",
+        &["missing-atomic:warning", "missing-wait:info"],
+    ),
+    (
+        // The same script for the release `other`: another chart's.
+        "APP_NAME=\"${APP_NAME:-other}\"\nRELEASE=\"${RELEASE:-${APP_NAME}}\"\nhelm upgrade --install \"$RELEASE\" \"$CHART_PACKAGE\" --history-max 5",
+        "deploy.sh",
+        &[],
+    ),
+    (
+        // The script rolls a failed upgrade back itself: as good as --atomic.
+        "helm upgrade app ./charts/app --wait --history-max 5 \\\n  || helm rollback app --wait --history-max 5",
+        "deploy.sh",
+        &[],
+    ),
+    (
+        // A rollback that runs whatever the upgrade did is not one on failure.
+        "helm upgrade app ./charts/app --wait --history-max 5\nhelm rollback app --wait --history-max 5",
+        "deploy.sh",
+        &["missing-atomic:warning"],
+    ),
+    (
+        // A GitLab job that runs when the deployment failed rolls it back.
+        "deploy:\n  script:\n    - helm upgrade --install app ./charts/app --wait --history-max 5\nrollback:\n  when: on_failure\n  script:\n    - helm rollback app --history-max 5\n",
+        ".gitlab-ci.yml",
+        &[],
+    ),
+    (
+        // A manual rollback job is someone's button, not a rollback on failure.
+        "deploy:\n  script:\n    - helm upgrade --install app ./charts/app --wait --history-max 5\nrollback:\n  when: manual\n  script:\n    - helm rollback app --history-max 5\n",
+        ".gitlab-ci.yml",
+        &["missing-atomic:warning"],
+    ),
+    (
+        // CircleCI: a step that runs only when an earlier one failed.
+        "version: 2.1\njobs:\n  deploy:\n    docker: [{image: alpine/helm}]\n    steps:\n      - run: helm upgrade --install app ./charts/app --wait --history-max 5\n      - run:\n          name: Roll back\n          command: helm rollback app --wait --history-max 5\n          when: on_fail\n",
+        ".circleci/config.yml",
+        &[],
+    ),
+    (
+        // … `when: always` runs after a good upgrade too.
+        "version: 2.1\njobs:\n  deploy:\n    docker: [{image: alpine/helm}]\n    steps:\n      - run: helm upgrade --install app ./charts/app --wait --history-max 5\n      - run:\n          name: Roll back\n          command: helm rollback app --wait --history-max 5\n          when: always\n",
+        ".circleci/config.yml",
+        &["missing-atomic:warning"],
+    ),
+    (
+        // Jenkins rolls back in `post { failure { … } }`.
+        "pipeline {\n  agent any\n  stages {\n    stage('Deploy') {\n      steps {\n        sh 'helm upgrade --install app ./charts/app --wait --history-max 5'\n      }\n    }\n  }\n  post {\n    failure {\n      sh 'helm rollback app --wait --history-max 5'\n    }\n  }\n}\n",
+        "Jenkinsfile",
+        &[],
+    ),
+    (
+        // … but `post { always { … } }` runs after a good upgrade too.
+        "pipeline {\n  agent any\n  stages {\n    stage('Deploy') {\n      steps {\n        sh 'helm upgrade --install app ./charts/app --wait --history-max 5'\n      }\n    }\n  }\n  post {\n    always {\n      sh 'helm rollback app --wait --history-max 5'\n    }\n  }\n}\n",
+        "Jenkinsfile",
+        &["missing-atomic:warning"],
+    ),
+    (
         "helmDefaults:\n  wait: true\n  timeout: 60\nreleases:\n  - name: app\n    chart: ./charts/app\n",
         "helmfile.yaml",
         &["timeout-below-startup:error", "missing-atomic:warning"],
@@ -108,6 +169,9 @@ fn each_spelling_means_what_helm_does() {
     for (text, name, expected) in ROWS {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join(name);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).expect("directories");
+        }
         std::fs::write(&file, text).expect("write");
         let run = check_json(
             "fixtures/pipelines/app.yaml",

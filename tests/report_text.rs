@@ -52,6 +52,15 @@ const CASES: &[(&str, &[&str], i32)] = &[
         &["--manifest", "fixtures/rules/api-removed.safe.yaml"],
         0,
     ),
+    // An input error (exit 2) for the second chart; the banner vouches for the first only.
+    (
+        "GO, a chart not checked",
+        &[
+            "fixtures/charts/kube-version-incompatible.safe",
+            "fixtures/charts/missing-dependency",
+        ],
+        2,
+    ),
 ];
 
 /// The human report, then the Markdown one.
@@ -195,4 +204,15 @@ fn every_finding_links_to_its_rule_page() {
             );
         }
     }
+}
+
+/// `--quiet`: one line per finding; an info rule's first finding says how many more there are,
+/// unless `--verbose`.
+#[test]
+fn quiet_names_each_info_rule_once_unless_verbose() {
+    let quiet = check(&["--manifest", WAREHOUSE], &["--quiet"]).stdout;
+    let verbose = check(&["--manifest", WAREHOUSE], &["--quiet", "--verbose"]).stdout;
+    assert_eq!(quiet.lines().count(), 1 + 2 + 1, "{quiet}");
+    assert_eq!(verbose.lines().count(), 1 + 5 + 1, "{verbose}");
+    insta::assert_snapshot!(format!("{quiet}\n──────── --verbose\n\n{verbose}"));
 }

@@ -4,9 +4,12 @@
 //! crash found once stays fixed. Only the public API of the crates is used, as a user's input
 //! would reach it; an error is a fine answer, a panic, an abort or a hang is not.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use gotmpl::{Engine, Value};
 use helm::chart::Values;
+use helm::chart::values;
 use helm::chart::values::strvals::{self, MAX_LIST_ITEMS, Mode};
 use rollguard::pipeline::{FileKind, Loaded, load_file};
 use rollguard::shell::{self, Dialect as ShellDialect, Env};
@@ -28,6 +31,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("manifest", manifest),
     ("yaml", yaml),
     ("strvals", strvals),
+    ("template", template),
 ];
 
 fn text(data: &[u8]) -> Arc<SourceFile> {
@@ -105,13 +109,17 @@ pub fn manifest(data: &[u8]) {
     let _ = rollguard::manifest::load_stream(&text(data), "default");
 }
 
-/// Span-aware YAML, and its JSON view.
+/// Span-aware YAML and its JSON view, and the same text as a values file merged over itself.
 pub fn yaml(data: &[u8]) {
     let file = text(data);
     if let Ok(docs) = parse_documents(&file.text, Origin::default()) {
         for doc in docs {
             let _ = doc.to_json();
         }
+    }
+    if let Ok(values) = values::file::parse_values("fuzz", &file.text) {
+        let mut merged = values.clone();
+        values::file::merge_maps(&mut merged, values);
     }
 }
 
@@ -120,7 +128,10 @@ pub fn strvals(data: &[u8]) {
     let file = text(data);
     let read_file = |_: &str| -> Result<String, String> { Ok("from a file".into()) };
     let mut values = Values::new();
-    let mut items_left = MAX_LIST_ITEMS;
+    // A smaller budget than the flags' (`MAX_LIST_ITEMS`), counted by the same code: an input
+    // that spends it all then takes microseconds, not the 0.1 s (release) of a million items,
+    // which held the fuzzer to 9 inputs a second.
+    let mut items_left = MAX_LIST_ITEMS / 256;
     for line in file.text.lines() {
         for mode in [
             Mode::Typed,
@@ -132,4 +143,64 @@ pub fn strvals(data: &[u8]) {
             let _ = strvals::parse_into(line, &mut values, mode, &mut items_left);
         }
     }
+}
+
+/// Budgets small enough that one input runs in milliseconds: what matters is that every
+/// construct stops at its budget with an error, never by a crash or a hang.
+fn small_engine() -> Engine {
+    let mut engine = Engine::new();
+    helm::funcs::register(&mut engine);
+    engine.limits.max_output = 64 << 10;
+    engine.limits.max_depth = 100;
+    engine.limits.max_steps = 200_000;
+    engine.limits.max_memory = 4 << 20;
+    engine.limits.stack_budget = gotmpl::stack_budget_for(TEMPLATE_STACK);
+    engine.limits.seed = Some(1);
+    engine.limits.clock = Some(0);
+    engine
+}
+
+/// Stack of the thread a template runs on, as a render's smallest fallback stack.
+const TEMPLATE_STACK: usize = 16 << 20;
+
+/// A template parsed and executed with Sprig's and Helm's functions, as a chart's file and
+/// through `tpl` (the input is also `.Values.t`, so it can `tpl` itself). Runs on a thread
+/// of its own with a render's stack; a panic there is re-raised here, not turned into an
+/// error as [`gotmpl::run_with_stack`] would.
+pub fn template(data: &[u8]) {
+    let text = String::from_utf8_lossy(data).into_owned();
+    std::thread::scope(|scope| {
+        let run = std::thread::Builder::new()
+            .stack_size(TEMPLATE_STACK)
+            .spawn_scoped(scope, || {
+                let mut engine = small_engine();
+                let dot = Value::map(BTreeMap::from([
+                    (
+                        "Values".to_string(),
+                        Value::map(BTreeMap::from([("t".to_string(), Value::str(&text))])),
+                    ),
+                    (
+                        "Template".to_string(),
+                        Value::map(BTreeMap::from([
+                            ("Name".to_string(), Value::str("c/templates/t.yaml")),
+                            ("BasePath".to_string(), Value::str("c/templates")),
+                        ])),
+                    ),
+                ]));
+                if engine.add_template("t", &text).is_ok() {
+                    let _ = engine.execute("t", dot.clone());
+                }
+                if engine.add_template("tpl", "{{ tpl .Values.t . }}").is_ok() {
+                    let _ = engine.execute("tpl", dot);
+                }
+            });
+        match run {
+            Ok(handle) => {
+                if let Err(panic) = handle.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            Err(e) => panic!("no thread for the template: {e}"),
+        }
+    });
 }

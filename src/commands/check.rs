@@ -57,13 +57,14 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     if let Some(path) = &args.write_accepted {
         accepted::write(path, &findings)?;
     }
-    let report = Report::new(
+    let mut report = Report::new(
         charts.into_iter().map(|c| c.info).collect(),
         findings,
         notes,
         args.chart.release_name.clone(),
         Some(settings.kube_version),
     );
+    report.unchecked = failed.len();
     // A chart that could not be checked is an input error, whatever the others found.
     let exit_code = if failed.is_empty() {
         exit_code(&report, args.fail_on)

@@ -28,6 +28,10 @@ pub fn run(args: &RenderArgs) -> Result<String> {
         // What Helm's logger prints for a deprecated chart.
         eprintln!("level=WARN msg=\"this chart is deprecated\"");
     }
+    // What Helm logs while it coalesces the values ("Ignoring non-table value" & co.).
+    for warning in &loaded.warnings {
+        eprintln!("{warning}");
+    }
     let rendered = render_loaded_outputs(&loaded, &args.chart, &options)?;
     if args.json {
         let map: serde_json::Map<String, serde_json::Value> = rendered

@@ -51,7 +51,10 @@ pub(super) fn check_charts(
     let results: Vec<Result<_>> = paths
         .par_iter()
         .map(|path| {
-            let checked = check_chart(args, path, base, &options, kube_version, dialect);
+            let checked = helm::engine::with_shared_parses(|| {
+                check_chart(args, path, base, &options, kube_version, dialect)
+            })
+            .unwrap_or_else(|e| Err(native::render_error(&path.display().to_string(), &e)));
             progress.advance();
             checked
         })
@@ -163,7 +166,10 @@ fn render_chart(
     Ok(ChartRender {
         name: rendered.name,
         version: Some(rendered.version),
-        objects: load_stream(&rendered.stream, namespace)?,
+        objects: match rendered.objects {
+            Some(objects) => objects,
+            None => load_stream(&rendered.stream, namespace)?,
+        },
         source: Some(ChartSource {
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,

@@ -50,6 +50,9 @@ pub struct RenderedChart {
     /// Set when the chart was to render as an upgrade and stopped at `fail` or `required`,
     /// while it renders as an install (which is then what the rest of the check reads).
     pub upgrade_failure: Option<TemplateFailure>,
+    /// `stream`'s objects in the release's namespace, when finding `regenerated` parsed them
+    /// already (a chart's own install is the cluster its upgrade sees): parsed once.
+    pub objects: Option<Vec<Object>>,
 }
 
 /// Loads and renders `path` (a chart directory or `.tgz`); files `overlay` holds are read
@@ -91,7 +94,7 @@ pub fn render_path_as_upgrade(
     let error = match render_release(&loaded, options) {
         Ok(rendered) => {
             let mut chart = assemble(&loaded, &shown, options, rendered, include_hooks)?;
-            chart.regenerated = regenerated(&loaded, &shown, options, &chart)?;
+            (chart.regenerated, chart.objects) = regenerated(&loaded, &shown, options, &chart)?;
             return Ok(chart);
         }
         Err(e) => e,
@@ -112,14 +115,15 @@ pub fn render_path_as_upgrade(
 /// generated values; rendered as an install, the chart is rendered again as the upgrade of
 /// itself, its `lookup` seeing what the install created. A chart that cannot render as an
 /// upgrade of itself is left to `upgrade-render-fails` with a baseline: nothing is reported.
+/// Also the chart's objects, when that needed them.
 fn regenerated(
     loaded: &LoadedRelease,
     shown: &str,
     options: &ReleaseOptions,
     chart: &RenderedChart,
-) -> Result<Generated> {
+) -> Result<(Generated, Option<Vec<Object>>)> {
     if options.release.is_upgrade || chart.generated.is_empty() {
-        return Ok(chart.generated.clone());
+        return Ok((chart.generated.clone(), None));
     }
     let objects = load_stream(&chart.stream, &options.release.namespace)?;
     let mut upgrade = options.clone();
@@ -127,10 +131,11 @@ fn regenerated(
     upgrade.release.is_upgrade = true;
     upgrade.cluster = Some(Arc::new(cluster_of(&objects)));
     upgrade.without_source_map = true;
-    match render_release(loaded, &upgrade) {
-        Ok(rendered) => generated(loaded, shown, &upgrade, &rendered),
-        Err(_) => Ok(Generated::default()),
-    }
+    let regenerated = match render_release(loaded, &upgrade) {
+        Ok(rendered) => generated(loaded, shown, &upgrade, &rendered)?,
+        Err(_) => Generated::default(),
+    };
+    Ok((regenerated, Some(objects)))
 }
 
 /// Where a `fail` or `required` stopped (`app/templates/x.yaml:LINE:COL`), in the template
@@ -208,6 +213,7 @@ fn assemble(
         generated,
         regenerated: Generated::default(),
         upgrade_failure: None,
+        objects: None,
     })
 }
 
@@ -302,7 +308,7 @@ fn render(
     render_release(loaded, options).map_err(|e| render_error(shown, &e))
 }
 
-fn render_error(shown: &str, e: &helm::Error) -> InputError {
+pub(super) fn render_error(shown: &str, e: &helm::Error) -> InputError {
     InputError::in_path(shown, format!("rendering failed: {}", e.helm_message()))
 }
 

@@ -9,6 +9,7 @@ use super::Invocation;
 use super::embed::{Script, add_env, expand_value, parse_yaml, script_nodes};
 use super::helm_args::{PWD, invocations, join_path};
 use super::referenced::ReferencedFiles;
+use super::throwaway::job_cluster;
 use crate::shell::{Dialect, Env};
 use source::SourceFile;
 use source::yaml::{Kind, Node};
@@ -204,6 +205,7 @@ impl Walker<'_> {
         {
             place.step = Some(name.to_string());
         }
+        let before = self.out.len();
         if let Some(read) = shape.task {
             // A task step is named by its own `name`, script or not.
             let own = node.get("name").and_then(Node::as_str).map(|name| Place {
@@ -229,7 +231,13 @@ impl Walker<'_> {
                     if let Some(script) =
                         Script::in_yaml(file, line, shape.dialect, &env, place.text())
                     {
-                        self.out.extend(invocations(&script));
+                        // CircleCI's `run: {command: …, when: on_fail}`.
+                        let on_fail = value.get("when").and_then(Node::as_str) == Some("on_fail");
+                        self.out
+                            .extend(invocations(&script).into_iter().map(|inv| Invocation {
+                                on_failure: on_fail,
+                                ..inv
+                            }));
                     }
                 }
                 // Lists may mix lines and mappings (Taskfile's `- cmd: …`).
@@ -243,10 +251,24 @@ impl Walker<'_> {
                         job: job.as_str().map(str::to_string),
                         step: None,
                     };
+                    let before = self.out.len();
                     self.visit(file, body, &env, &inner);
+                    if self.out.len() > before
+                        && let Some(cluster) = job_cluster(body, shape.scripts, shape.dialect)
+                    {
+                        let why = format!("{} creates its cluster with {cluster}", inner.text());
+                        for inv in &mut self.out[before..] {
+                            inv.throwaway_cluster = Some(why.clone());
+                        }
+                    }
                 }
             } else if !shape.env.contains(&key) && !shape.skip.contains(&key) {
                 self.visit(file, value, &env, &place);
+            }
+        }
+        if runs_on_failure(node) {
+            for inv in &mut self.out[before..] {
+                inv.on_failure = true;
             }
         }
     }
@@ -273,6 +295,17 @@ impl Walker<'_> {
             self.visit(&file, &doc, env, place);
         }
     }
+}
+
+/// A GitHub step or job with `if: failure()` (or `${{ failure() }}`), an Azure one with
+/// `condition: failed()`.
+fn runs_on_failure(node: &Node) -> bool {
+    let holds = |key: &str, call: &str| {
+        node.get(key)
+            .and_then(Node::as_str)
+            .is_some_and(|c| c.contains(call))
+    };
+    holds("if", "failure()") || holds("condition", "failed()")
 }
 
 #[cfg(test)]

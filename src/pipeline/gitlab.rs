@@ -12,6 +12,7 @@ use super::Invocation;
 use super::embed::{Script, add_env, parse_yaml, script_nodes};
 use super::helm_args::invocations;
 use super::referenced::ReferencedFiles;
+use super::throwaway::job_cluster;
 use crate::shell::{Dialect, Env};
 use source::SourceFile;
 use source::yaml::{Kind, Node};
@@ -93,6 +94,7 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
             continue;
         }
         let job = resolve_extends(&registry, index, node, 0);
+        let before = out.len();
         let mut job_env = env.clone();
         add_env(&mut job_env, job.node.get("variables"), Dialect::Shell);
         for key in SCRIPT_KEYS {
@@ -111,6 +113,19 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Vec<Invocation>, String> {
                 {
                     out.extend(invocations(&script));
                 }
+            }
+        }
+        if job.node.get("when").and_then(Node::as_str) == Some("on_failure") {
+            for inv in &mut out[before..] {
+                inv.on_failure = true;
+            }
+        }
+        if out.len() > before
+            && let Some(cluster) = job_cluster(&job.node, &SCRIPT_KEYS, Dialect::Shell)
+        {
+            let why = format!("job `{name}` creates its cluster with {cluster}");
+            for inv in &mut out[before..] {
+                inv.throwaway_cluster = Some(why.clone());
             }
         }
     }

@@ -131,6 +131,13 @@ pub struct Invocation {
     pub cleanup_on_fail: Setting<bool>,
     /// Why the invocation was related to the chart without knowing that it deploys it.
     pub chart_assumed: Option<String>,
+    /// What creates the throwaway cluster it deploys to, when its job or script creates one
+    /// (`helm/kind-action`, `kind create cluster`): then it is not checked.
+    pub throwaway_cluster: Option<String>,
+    /// It runs only when something before it failed (a GitHub step `if: failure()`, an Azure
+    /// `condition: failed()`, a GitLab job `when: on_failure`, a Jenkins `post { failure {…} }`
+    /// or `catch` block).
+    pub on_failure: bool,
     /// Bytes of the whole command or declaration: findings inside it belong to it.
     pub extent: (usize, usize),
     /// `# rollguard-ignore rule-a, rule-b` comments on its first line or just above it.
@@ -162,6 +169,8 @@ impl Invocation {
             force: Setting::Absent,
             cleanup_on_fail: Setting::Absent,
             chart_assumed: None,
+            throwaway_cluster: None,
+            on_failure: false,
             extent: (span.start, span.end),
             ignores: Vec::new(),
         }

@@ -17,6 +17,7 @@ pub fn load(file: &Arc<SourceFile>) -> Vec<Invocation> {
     let text = file.text.as_str();
     let env = variables(text);
     let stages = stages(text);
+    let on_failure = failure_blocks(text);
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(at) = find_sh(text, from) {
@@ -38,9 +39,41 @@ pub fn load(file: &Arc<SourceFile>) -> Vec<Invocation> {
                 .map(|(_, name)| format!("stage `{name}`"))
                 .unwrap_or_default(),
         };
-        out.extend(invocations(&script));
+        let failing = on_failure.iter().any(|block| block.contains(&at));
+        out.extend(invocations(&script).into_iter().map(|inv| Invocation {
+            on_failure: failing,
+            ..inv
+        }));
     }
     out
+}
+
+/// The bodies of `post { failure { … } }` / `unsuccessful { … }` conditions and of `catch (…)
+/// { … }` blocks: what runs only when the build failed. Braces are counted without reading
+/// Groovy strings; `${…}` in them is balanced.
+fn failure_blocks(text: &str) -> Vec<std::ops::Range<usize>> {
+    let Ok(opening) = Regex::new(r"\b(?:failure|unsuccessful|catch\s*\([^)]*\))\s*\{") else {
+        return Vec::new();
+    };
+    opening
+        .find_iter(text)
+        .map(|m| {
+            let mut depth = 0usize;
+            let end = text[m.end()..]
+                .bytes()
+                .position(|b| {
+                    match b {
+                        b'{' => depth += 1,
+                        b'}' if depth == 0 => return true,
+                        b'}' => depth -= 1,
+                        _ => {}
+                    }
+                    false
+                })
+                .map_or(text.len(), |i| m.end() + i);
+            m.end()..end
+        })
+        .collect()
 }
 
 /// Where the next `sh` step word starts.
@@ -210,5 +243,13 @@ mod tests {
         assert_eq!((invs[0].span.line, invs[0].span.col), (9, 9));
         assert_eq!(invs[1].span.line, 12);
         assert_eq!(invs[2].release.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn steps_that_run_when_the_build_failed() {
+        let text = "pipeline {\n  stages { stage('d') { steps { sh 'helm upgrade app ./app --wait' } } }\n  post {\n    failure {\n      sh \"helm rollback ${APP}\"\n    }\n    always { sh 'helm history app' }\n    success { sh 'helm rollback app' }\n  }\n}\nnode { try { sh 'helm upgrade b ./b' } catch (err) { sh 'helm rollback b'; throw err } }\n";
+        let invs = load(&SourceFile::new("Jenkinsfile", text));
+        let failing: Vec<bool> = invs.iter().map(|i| i.on_failure).collect();
+        assert_eq!(failing, [false, true, false, false, true]);
     }
 }

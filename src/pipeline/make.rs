@@ -122,6 +122,8 @@ fn recipes(
             });
             continued = line.trim_end().ends_with('\\');
         }
+        let throwaway = super::throwaway::cluster_command(&body, dialect)
+            .map(|command| format!("recipe `{name}` runs {command}"));
         let script = Script {
             file,
             text: body,
@@ -130,7 +132,10 @@ fn recipes(
             env: env.clone(),
             place: format!("recipe `{name}`"),
         };
-        out.extend(invocations(&script));
+        out.extend(invocations(&script).into_iter().map(|inv| Invocation {
+            throwaway_cluster: throwaway.clone(),
+            ..inv
+        }));
     }
     out
 }

@@ -29,6 +29,9 @@
 //!   splits into words; an unknown unquoted one (`$HELM_OPTS`, `"$@"`) makes absent flags
 //!   unknown, never missing.
 //!
+//! Helm commands in a CI job or shell script that creates its own kind/k3d/minikube cluster
+//! deploy to a throwaway test cluster: they are left out with a note (`throwaway`).
+//!
 //! Knowingly not: commands run through other programs (`xargs`, `docker run`, `$HELM` as the
 //! program), shell functions and aliases, control flow (every branch counts, loops run once),
 //! values computed by `$(…)` or by helmfile templates, template parameters, GitLab
@@ -55,6 +58,7 @@ mod jenkins;
 mod make;
 pub mod read;
 mod referenced;
+mod throwaway;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -129,7 +133,19 @@ pub fn load_file(file: &Arc<SourceFile>, kind: FileKind, out: &mut Loaded) {
         FileKind::Kubernetes => kubernetes(file),
     };
     match result {
-        Ok(found) => {
+        Ok(mut found) => {
+            if kind == FileKind::Shell
+                && let Some(command) =
+                    throwaway::cluster_command(&file.text, crate::shell::Dialect::Shell)
+            {
+                for inv in &mut found {
+                    inv.throwaway_cluster = Some(format!("the script runs {command}"));
+                }
+            }
+            let (found, throwaway): (Vec<_>, Vec<_>) = found
+                .into_iter()
+                .partition(|inv| inv.throwaway_cluster.is_none());
+            out.notes.extend(throwaway_note(&file.name, &throwaway));
             for mut inv in found {
                 inv.ignores = ignore::comments_for(&inv.file.text, inv.span, inv.extent.0);
                 out.invocations.push(inv);
@@ -138,6 +154,30 @@ pub fn load_file(file: &Arc<SourceFile>, kind: FileKind, out: &mut Loaded) {
         }
         Err(note) => out.notes.push(note),
     }
+}
+
+/// A report note naming the invocations left out because they deploy to a cluster their own
+/// job or script creates; `None` when there are none.
+fn throwaway_note(file: &str, left_out: &[Invocation]) -> Option<String> {
+    let first = left_out
+        .first()?
+        .throwaway_cluster
+        .as_deref()
+        .unwrap_or_default();
+    let n = left_out.len();
+    Some(format!(
+        "{file}: {n} helm invocation{} not checked: {first}{}, a throwaway cluster for tests",
+        if n == 1 { "" } else { "s" },
+        if n > 1
+            && left_out
+                .iter()
+                .any(|i| i.throwaway_cluster.as_deref() != Some(first))
+        {
+            " (and others)"
+        } else {
+            ""
+        }
+    ))
 }
 
 /// Flux and Argo CD objects, found in any Kubernetes YAML of the repository.

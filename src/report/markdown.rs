@@ -7,8 +7,10 @@ use source::shown;
 pub fn render(report: &Report, verbose: bool) -> String {
     let s = report.summary();
     let icon = match report.verdict() {
-        super::Verdict::Go => "✅",
         super::Verdict::NoGo => "⛔",
+        // A GO whose warnings break the upgrade or the rollback is no all-clear.
+        super::Verdict::Go if !report.risky_warnings().is_empty() => "⚠️",
+        super::Verdict::Go => "✅",
     };
     let mut out = format!("## {icon} rollguard: {}\n\n", report.verdict().banner());
     out.push_str(&format!(

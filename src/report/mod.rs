@@ -85,6 +85,9 @@ pub struct Report {
     pub release: String,
     /// The Kubernetes version the charts were checked against; none when nothing was checked.
     pub kube_version: Option<KubeVersion>,
+    /// Charts that could not be checked (input errors, reported apart): the banner must not
+    /// vouch for them.
+    pub unchecked: usize,
 }
 
 impl Report {
@@ -114,6 +117,7 @@ impl Report {
             notes,
             release,
             kube_version,
+            unchecked: 0,
         }
     }
 
@@ -168,8 +172,16 @@ impl Report {
         } else {
             String::new()
         };
+        let unchecked = match self.unchecked {
+            0 => String::new(),
+            n => format!(
+                "; {} could not be checked and {} no verdict",
+                plural(n, "chart"),
+                if n == 1 { "has" } else { "have" }
+            ),
+        };
         format!(
-            "{}  {}{suppressed} — release {}{}",
+            "{}  {}{suppressed} — release {}{}{unchecked}",
             self.verdict().banner(),
             counts.join(", "),
             self.release,
@@ -180,16 +192,7 @@ impl Report {
     /// What the verdict means, continuing "release X": why it is NO-GO (what the errors do), or
     /// for a GO, whether warnings still put the rollback at risk.
     fn meaning(&self) -> String {
-        let shown: Vec<&Finding> = self
-            .by_chart()
-            .flat_map(|(_, findings)| findings)
-            .filter(|f| f.counts())
-            .collect();
-        let errors: Vec<&Finding> = shown
-            .iter()
-            .copied()
-            .filter(|f| f.severity == Severity::Error)
-            .collect();
+        let errors = self.counting(|f| f.severity == Severity::Error);
         if !errors.is_empty() {
             if errors.iter().all(|f| unappliable(f)) {
                 return format!(
@@ -199,12 +202,14 @@ impl Report {
             }
             return format!(": {}", self.consequences(&errors, "error"));
         }
-        let risky: Vec<&Finding> = shown
-            .into_iter()
-            .filter(|f| f.severity == Severity::Warning && endangers_rollback(f.effect))
-            .collect();
+        let risky = self.risky_warnings();
         if risky.is_empty() {
-            return ": rollback is safe as far as rollguard can tell".to_string();
+            let what = if self.unchecked > 0 {
+                "rollback of the charts checked"
+            } else {
+                "rollback"
+            };
+            return format!(": {what} is safe as far as rollguard can tell");
         }
         format!(
             ": nothing blocks it, but {} the rollback at risk: {}",
@@ -214,6 +219,18 @@ impl Report {
             },
             self.consequences(&risky, "warning")
         )
+    }
+
+    /// The warnings that count and make "rollback is safe" untrue.
+    pub fn risky_warnings(&self) -> Vec<&Finding> {
+        self.counting(|f| f.severity == Severity::Warning && endangers_rollback(f.effect))
+    }
+
+    fn counting(&self, which: impl Fn(&Finding) -> bool) -> Vec<&Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.counts() && which(f))
+            .collect()
     }
 
     /// What `findings` do, each consequence once with how many findings say it, what stops

@@ -103,7 +103,13 @@ static MISSING_ATOMIC: RuleMeta = RuleMeta {
     summary: "a failed upgrade is not rolled back automatically",
     doc: "`helm upgrade` without `--atomic` (Helm 4: `--rollback-on-failure`) leaves a failed \
           release in place: the broken revision keeps running until someone rolls back by \
-          hand. The same holds for a helmfile release without `atomic: true`, and for a Flux \
+          hand, unless the pipeline does it on failure itself (`helm upgrade … || helm \
+          rollback REL`, `if ! helm upgrade …; then helm rollback REL`, or `helm rollback REL` \
+          in the same file in a GitHub step or job with `if: failure()`, an Azure one with \
+          `condition: failed()`, a GitLab job with `when: on_failure`, a CircleCI `run` with \
+          `when: on_fail`, a Jenkins `post { \
+          failure { … } }` or `catch` block). The same holds for a \
+          helmfile release without `atomic: true`, and for a Flux \
           HelmRelease without `upgrade.remediation` (`retries` > 0 or `remediateLastFailure`; \
           the default is no remediation, and strategy `uninstall` removes the release instead). \
           Argo CD Applications are not reported: Argo CD never runs `helm upgrade`, so there is \
@@ -131,6 +137,9 @@ impl Rule for MissingAtomic {
                 // Argo CD rolls back by git revert or `argocd app rollback`: see the doc.
                 _ => continue,
             };
+            if rolled_back_on_failure(inv, &cx.chart.invocations) {
+                continue;
+            }
             match &inv.atomic {
                 Setting::Set { value: true, .. } => {}
                 Setting::Unknown { because, span } => {
@@ -154,6 +163,39 @@ impl Rule for MissingAtomic {
             }
         }
     }
+}
+
+/// `helm upgrade … || helm rollback REL`, `if ! helm upgrade …; then helm rollback REL`, or a
+/// `helm rollback REL` in the same file that runs only on failure (a GitHub `if: failure()`
+/// step, a GitLab `when: on_failure` job, a Jenkins `post { failure {…} }`): the pipeline rolls
+/// the failed upgrade back itself, as `--atomic` would.
+fn rolled_back_on_failure(upgrade: &Invocation, all: &[Invocation]) -> bool {
+    let text = &upgrade.file.text;
+    let words = |range: std::ops::Range<usize>| -> Vec<&str> {
+        text.get(range)
+            .unwrap_or_default()
+            .split(|c: char| c.is_whitespace() || matches!(c, ';' | '\\'))
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let negated = || {
+        let before = words(0..upgrade.span.start);
+        before.ends_with(&["if", "!"])
+    };
+    upgrade.tool == Tool::Helm(HelmCommand::Upgrade)
+        && upgrade.release.is_some()
+        && all.iter().any(|rollback| {
+            rollback.tool == Tool::Helm(HelmCommand::Rollback)
+                && rollback.file.name == upgrade.file.name
+                && rollback.release == upgrade.release
+                && (rollback.on_failure || rollback.span.start >= upgrade.extent.1)
+                && (rollback.on_failure
+                    || match words(upgrade.extent.1..rollback.span.start).as_slice() {
+                        ["||"] | ["||", "{"] => true,
+                        ["then"] => negated(),
+                        _ => false,
+                    })
+        })
 }
 
 pub struct MissingWait;
@@ -343,6 +385,28 @@ mod tests {
             manifest(POD).deployed_by(atomic).findings(&MissingAtomic),
             NONE
         );
+    }
+
+    #[test]
+    fn a_script_that_rolls_back_a_failed_upgrade_itself_is_atomic() {
+        let or = "helm upgrade app ./charts/app --wait \\\n  || helm rollback app --wait\n";
+        let negated = "if ! helm upgrade app ./charts/app --wait; then\n  helm rollback app\nfi\n";
+        let other = "helm upgrade app ./charts/app --wait || helm rollback db\n";
+        let later = "helm upgrade app ./charts/app --wait\nhelm rollback app\n";
+        for safe in [or, negated] {
+            assert_eq!(
+                manifest(POD).deployed_by(safe).findings(&MissingAtomic),
+                NONE,
+                "{safe}"
+            );
+        }
+        for hazard in [other, later] {
+            assert_eq!(
+                manifest(POD).deployed_by(hazard).findings(&MissingAtomic),
+                [("missing-atomic", Severity::Warning, 1)],
+                "{hazard}"
+            );
+        }
     }
 
     #[test]

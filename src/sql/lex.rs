@@ -211,7 +211,13 @@ impl Lexer<'_> {
 
     /// Counts `BEGIN`/`CASE` … `END` inside a routine definition. `END IF`, `END LOOP`, …
     /// close blocks that were not counted, so the word after `END` takes the count back.
+    /// Under a custom `DELIMITER` nothing is counted: the client splits at the delimiter only
+    /// (and a delimiter that starts like a word, `oE`, would otherwise stop every word before
+    /// it forever).
     fn track_blocks(&mut self) {
+        if self.delimiter != ";" {
+            return;
+        }
         let src = self.src;
         let toks = &self.current;
         let Some(word) = toks.last().map(|t| t.text(src).to_ascii_uppercase()) else {
@@ -266,7 +272,9 @@ impl Lexer<'_> {
         let start = self.pos;
         let end = self.line_end();
         if is_delimiter {
-            let new = self.src[start + 10..end].trim();
+            // `DELIMITER` alone on its line (the whitespace after it is the newline) sets
+            // nothing, as in the mysql client.
+            let new = self.src.get(start + 10..end).unwrap_or("").trim();
             if !new.is_empty() {
                 self.delimiter = new.to_string();
             }
@@ -443,6 +451,24 @@ mod tests {
                 (false, "CREATE PROCEDURE p() BEGIN DELETE FROM t; END"),
                 (true, "DELIMITER ;"),
                 (false, "CALL p()")
+            ]
+        );
+        // Found by fuzzing: `DELIMITER` alone on its line, then a statement; the delimiter
+        // stays `;` (it sliced past the line's end before).
+        let src = "DELIMITER\nDELETE FROM t;\nSELECT 1;";
+        assert_eq!(
+            texts(src, Dialect::Mysql),
+            ["DELIMITER", "DELETE FROM t", "SELECT 1"]
+        );
+        // Found by fuzzing: a word-like delimiter inside a routine's BEGIN looped forever,
+        // one empty token at a time, until memory ran out.
+        let src = "DELIMITER oE\nCREATE PROCEDURE p() BEGIN DELETE FROM t; oE\nDELETE FROM u oE";
+        assert_eq!(
+            texts(src, Dialect::Mysql),
+            [
+                "DELIMITER oE",
+                "CREATE PROCEDURE p() BEGIN DELETE FROM t;",
+                "DELETE FROM u"
             ]
         );
         let src = "\\set ON_ERROR_STOP on\nSELECT 1;\n\\i other.sql\n";

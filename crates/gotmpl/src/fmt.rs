@@ -119,6 +119,10 @@ pub fn format_float_v(v: f64) -> String {
 
 const MAX_NUM: usize = 1_000_000;
 
+/// Digits past which a double's exact decimal expansion is only zeros (767 significant, 1,074
+/// after the point), with a margin; Rust's formatter takes no precision above 65,535.
+const EXACT_DIGITS: usize = 1_100;
+
 fn parse_num(s: &[u8], mut i: usize, end: usize) -> (Option<usize>, usize) {
     let start = i;
     let mut n: usize = 0;
@@ -797,7 +801,9 @@ fn decimal(v: f64, sig: Option<usize>) -> (Vec<u8>, i32) {
     }
     let s = match sig {
         None => format!("{a:e}"),
-        Some(n) => format!("{:.*e}", n.saturating_sub(1), a),
+        // Rust's formatter refuses a precision above 65,535 (a panic); a double's exact
+        // decimal expansion has at most 767 significant digits, the rest are zeros.
+        Some(n) => format!("{:.*e}", n.saturating_sub(1).min(EXACT_DIGITS), a),
     };
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
@@ -871,7 +877,11 @@ fn format_float(v: f64, verb: char, prec: Option<usize>) -> String {
             fmt_e(&mut out, &d, dp, p, verb);
         }
         'f' => match prec {
-            Some(p) => out.push_str(&format!("{:.*}", p, v.abs())),
+            Some(p) => {
+                // As in `decimal`: no double has more than 1,074 fraction digits.
+                out.push_str(&format!("{:.*}", p.min(EXACT_DIGITS), v.abs()));
+                out.extend(std::iter::repeat_n('0', p.saturating_sub(EXACT_DIGITS)));
+            }
             None => {
                 let (d, dp) = decimal(v, None);
                 let p = (d.len() as i32 - dp).max(0) as usize;
@@ -1070,6 +1080,25 @@ fn quote_with(s: &[u8], q: char, ascii_only: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: Rust's formatter panics on a precision above 65,535, Go's limit is
+    /// 1,000,000; the digits past a double's exact expansion are zeros.
+    #[test]
+    fn precisions_beyond_rusts_formatter_are_zeros() {
+        let one_and_half = [Value::Float(1.5)];
+        for (format, head) in [
+            ("%.100000f", "1.5000"),
+            ("%.100000e", "1.5000"),
+            ("%.100000g", "1.5"),
+        ] {
+            let out = String::from_utf8(sprintf(format, &one_and_half)).unwrap();
+            assert!(out.starts_with(head), "{format}: {}", &out[..20]);
+            assert!(out.len() >= 100_000 || format == "%.100000g", "{format}");
+        }
+        let f = String::from_utf8(sprintf("%.100000f", &one_and_half)).unwrap();
+        assert_eq!(f.len(), 2 + 100_000);
+        assert!(f[2..].bytes().skip(1).all(|b| b == b'0'));
+    }
 
     #[test]
     fn floats_like_go() {

@@ -132,7 +132,7 @@ impl CallCtx<'_, '_> {
             local.extend(outer.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         for tree in parsed.defines {
-            associate(&mut local, tree);
+            associate(&mut local, Rc::new(tree));
         }
         // The text itself always runs, even when empty: an outer `tpl` of the same name must
         // not be picked up again (that would recurse forever).

@@ -31,6 +31,7 @@ mod func;
 mod lex;
 mod literal;
 mod parse;
+mod parse_cache;
 mod record;
 mod shared;
 pub mod value;
@@ -42,6 +43,7 @@ use rustc_hash::FxHashMap;
 pub use error::{Error, ExecError, ParseError};
 pub use func::{CallCtx, Func, FuncResult, Param};
 pub use parse::parse_go_int;
+pub use parse_cache::with_parse_cache;
 pub use record::Record;
 pub use shared::{
     Call, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS, Limits, Segment, Shared, run_with_stack,
@@ -97,9 +99,17 @@ impl Engine {
     /// become global and replace earlier ones of the same name, except that an empty definition
     /// never replaces a non-empty one.
     pub fn add_template(&mut self, name: &str, text: &str) -> Result<(), Error> {
-        let parsed = parse::parse(name, text, &|f| self.funcs.contains_key(f))?;
-        for tree in std::iter::once(parsed.main).chain(parsed.defines) {
-            associate(&mut self.templates, tree);
+        let trees = parse_cache::parsed(name, text, self.funcs.len(), || {
+            let parsed = parse::parse(name, text, &|f| self.funcs.contains_key(f))?;
+            Ok::<_, Error>(
+                std::iter::once(parsed.main)
+                    .chain(parsed.defines)
+                    .map(Rc::new)
+                    .collect(),
+            )
+        })?;
+        for tree in trees.iter() {
+            associate(&mut self.templates, tree.clone());
         }
         Ok(())
     }
@@ -173,11 +183,11 @@ fn random_checked<T>(shared: &Shared, name: &str, out: Result<T, Error>) -> Resu
     }
 }
 
-pub(crate) fn associate(set: &mut FxHashMap<String, Rc<Tree>>, tree: Tree) {
+pub(crate) fn associate(set: &mut FxHashMap<String, Rc<Tree>>, tree: Rc<Tree>) {
     if tree.is_empty() && set.contains_key(&tree.name) {
         return;
     }
-    set.insert(tree.name.clone(), Rc::new(tree));
+    set.insert(tree.name.clone(), tree);
 }
 
 #[cfg(test)]

@@ -225,6 +225,11 @@ impl OsBuffer {
     }
 }
 
+thread_local! {
+    /// The stack size of a thread [`run_with_stack`] made; 0 on any other thread.
+    static THREAD_STACK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Smaller stacks tried, in turn, when the requested one cannot be reserved (a process under
 /// `ulimit -v`): deep recursion then meets the stack budget sooner, as an error.
 const FALLBACK_STACKS: [usize; 2] = [64 << 20, 16 << 20];
@@ -234,10 +239,18 @@ const FALLBACK_STACKS: [usize; 2] = [64 << 20, 16 << 20];
 /// that can. `f` is given the size it got: set [`Limits::stack_budget`] from it (minus a
 /// safety margin, [`stack_budget_for`]). The thread is scoped, so `f` may borrow (a loaded
 /// chart is not copied to render it).
+///
+/// Called on a thread it made with at least `stack_bytes`, `f` runs in place, given that
+/// thread's size: several renders nested in one such thread share it (and a
+/// [`with_parse_cache`](crate::with_parse_cache) scope on it).
 pub fn run_with_stack<T: Send, F: FnOnce(usize) -> T + Send>(
     stack_bytes: usize,
     f: F,
 ) -> std::io::Result<T> {
+    let here = THREAD_STACK.with(std::cell::Cell::get);
+    if here >= stack_bytes {
+        return Ok(f(here));
+    }
     // Kept outside the thread, so that a spawn that fails does not take it along.
     let slot = std::sync::Mutex::new(Some(f));
     let sizes = std::iter::once(stack_bytes)
@@ -250,6 +263,7 @@ pub fn run_with_stack<T: Send, F: FnOnce(usize) -> T + Send>(
                 std::thread::Builder::new()
                     .stack_size(size)
                     .spawn_scoped(scope, || {
+                        THREAD_STACK.with(|t| t.set(size));
                         let f = slot.lock().ok().and_then(|mut f| f.take());
                         f.map(|f| f(size))
                     })?;

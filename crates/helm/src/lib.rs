@@ -38,6 +38,7 @@ pub mod engine;
 pub mod error;
 pub mod funcs;
 pub mod semver;
+pub mod slog;
 pub mod stream;
 
 pub use error::Error;

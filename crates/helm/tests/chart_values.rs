@@ -221,6 +221,75 @@ fn coalescing_edge_cases() {
         serde_json::Value::Object(r.root.subcharts[0].values.clone()),
         json!({"global": global})
     );
+    // What Helm v4.1.4 prints on standard error for this chart.
+    assert_eq!(
+        r.warnings,
+        [
+            "level=INFO msg=\"warning: cannot overwrite table with non table for p5.sub.global.img (map[a:1])\"",
+            "level=INFO msg=\"warning: destination for p5.sub.global.tbl is a table. Ignoring non-table value (scalar)\""
+        ]
+    );
+}
+
+/// Helm's coalescing messages, each as often as Helm logs it (once per coalescing pass: the
+/// dependency conditions, import-values, the final values), with Helm's dotted paths and Go's
+/// `%v`. Expected lines are what `helm template app -f user.yaml` (v4.1.4) prints, sorted:
+/// Helm's order within a pass follows Go's random map order.
+#[test]
+fn coalescing_warns_as_helm_does() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path().join("app");
+    let write = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        "Chart.yaml",
+        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - name: sub\n    version: 1.0.0\n",
+    );
+    write(
+        "values.yaml",
+        "a:\n  b: false\ns:\n  t:\n    u: 1000000\nk: str\nsub:\n  m:\n    n: [1, 2]\n  g: 1.5\nglobal:\n  x:\n    y: 1\n",
+    );
+    write(
+        "charts/sub/Chart.yaml",
+        "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+    );
+    write(
+        "charts/sub/values.yaml",
+        "m: plain\ng:\n  h: 1\nglobal:\n  x: scalar\n",
+    );
+    write("user.yaml", "a:\n  b:\n    c: 1\ns:\n  t: x\nk:\n  x: 1\n");
+    let opts = ValueOptions {
+        value_files: vec![dir.join("user.yaml")],
+        ..ValueOptions::default()
+    };
+    let r = load(&dir, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let mut got = r.warnings.clone();
+    got.sort();
+    let line = |m: &str| format!("level=INFO msg=\"warning: {m}\"");
+    let mut want = [
+        (2, "skipped value for app.k: Not a table."),
+        (3, "skipped value for app.sub.m: Not a table."),
+        (
+            3,
+            "destination for app.sub.global.x is a table. Ignoring non-table value (scalar)",
+        ),
+        (
+            2,
+            "cannot overwrite table with non table for app.s.t (map[u:1e+06])",
+        ),
+        (
+            2,
+            "destination for app.a.b is a table. Ignoring non-table value (false)",
+        ),
+    ]
+    .iter()
+    .flat_map(|(n, m)| std::iter::repeat_n(line(m), *n))
+    .collect::<Vec<_>>();
+    want.sort();
+    assert_eq!(got, want);
 }
 
 /// Helm copies each map under `global` shallowly into a subchart, so maps two levels down are

@@ -129,8 +129,9 @@ impl miette::SourceCode for SourceFile {
         let inner = self
             .text
             .read_span(span, context_lines_before, context_lines_after)?;
+        // The name is the chart's file name, and a file name can hold terminal escapes.
         Ok(Box::new(miette::MietteSpanContents::new_named(
-            self.name.clone(),
+            shown::one_line(&self.name),
             inner.data(),
             *inner.span(),
             inner.line(),

@@ -171,11 +171,11 @@ mod tests {
         assert!(entry_name("mychart/c:/x").is_err());
     }
 
-    /// A gzipped tar whose first entry is a GNU long name declaring `declared` bytes and
-    /// holding `held` of them.
-    fn long_name_archive(declared: u64, held: usize) -> Vec<u8> {
+    /// A gzipped tar whose first entry is an extension header of `kind` (a GNU long name or
+    /// link, a PAX header) declaring `declared` bytes and holding `held` of them.
+    fn extension_archive(kind: tar::EntryType, declared: u64, held: usize) -> Vec<u8> {
         let mut header = tar::Header::new_gnu();
-        header.set_entry_type(tar::EntryType::GNULongName);
+        header.set_entry_type(kind);
         header.set_path("././@LongLink").unwrap();
         header.set_size(declared);
         header.set_cksum();
@@ -187,9 +187,19 @@ mod tests {
 
     #[test]
     fn a_long_name_larger_than_the_budget_is_refused_while_read() {
-        let archive = long_name_archive(1 << 30, 300_000);
-        let err = read_archive(&archive, &mut Budget::new(100_000, 10)).unwrap_err();
-        assert!(err.contains("holds more bytes than its files may"), "{err}");
+        for kind in [
+            tar::EntryType::GNULongName,
+            tar::EntryType::GNULongLink,
+            tar::EntryType::XHeader,
+            tar::EntryType::XGlobalHeader,
+        ] {
+            let archive = extension_archive(kind, 1 << 30, 300_000);
+            let err = read_archive(&archive, &mut Budget::new(100_000, 10)).unwrap_err();
+            assert!(
+                err.contains("holds more bytes than its files may"),
+                "{kind:?}: {err}"
+            );
+        }
     }
 
     #[test]

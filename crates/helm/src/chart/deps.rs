@@ -12,8 +12,14 @@ use super::values::Values;
 use super::values::coalesce::{coalesce, merge_tables, path_value, table};
 use crate::semver::satisfies;
 
-/// Applies aliases and drops disabled subcharts, recursively.
-pub fn process_enabled(chart: &mut Chart, given: &Values, path: &str) -> Result<(), String> {
+/// Applies aliases and drops disabled subcharts, recursively; Helm's coalescing messages go
+/// to `log`.
+pub fn process_enabled(
+    chart: &mut Chart,
+    given: &Values,
+    path: &str,
+    log: &mut Vec<String>,
+) -> Result<(), String> {
     let Some(reqs) = chart.metadata.dependencies.as_mut() else {
         return Ok(());
     };
@@ -67,7 +73,7 @@ pub fn process_enabled(chart: &mut Chart, given: &Values, path: &str) -> Result<
     chart.dependencies = kept;
 
     let mut cvals = given.clone();
-    coalesce(chart, &mut cvals, false)?;
+    coalesce(chart, &mut cvals, false, log)?;
     let reqs = chart.metadata.dependencies.get_or_insert_with(Vec::new);
     apply_tags(reqs, &cvals);
     apply_conditions(reqs, &cvals, path);
@@ -82,7 +88,7 @@ pub fn process_enabled(chart: &mut Chart, given: &Values, path: &str) -> Result<
         .retain(|c| !disabled.iter().any(|d| d == c.name()));
     for sub in &mut chart.dependencies {
         let sub_path = format!("{path}{}.", sub.name());
-        process_enabled(sub, &cvals, &sub_path)?;
+        process_enabled(sub, &cvals, &sub_path, log)?;
     }
     Ok(())
 }
@@ -118,15 +124,15 @@ fn apply_conditions(reqs: &mut [Dependency], cvals: &Values, path: &str) {
 }
 
 /// `import-values`, children first: the imported values sit under the parent's own.
-pub fn process_import_values(chart: &mut Chart) -> Result<(), String> {
+pub fn process_import_values(chart: &mut Chart, log: &mut Vec<String>) -> Result<(), String> {
     for sub in &mut chart.dependencies {
-        process_import_values(sub)?;
+        process_import_values(sub, log)?;
     }
     if chart.metadata.dependencies.is_none() {
         return Ok(());
     }
     let mut cvals = Values::new();
-    coalesce(chart, &mut cvals, true)?;
+    coalesce(chart, &mut cvals, true, log)?;
     let mut imported = Values::new();
     for r in chart.metadata.dependencies.iter_mut().flatten() {
         let mut rewritten = Vec::new();
@@ -140,11 +146,11 @@ pub fn process_import_values(chart: &mut Chart) -> Result<(), String> {
             let Some(found) = table(&cvals, &format!("{}.{child}", r.name)) else {
                 continue;
             };
-            merge_tables(&mut imported, nest(&parent, found.clone()));
+            merge_tables(&mut imported, nest(&parent, found.clone()), log);
         }
         r.import_values = rewritten;
     }
-    merge_tables(&mut cvals, imported);
+    merge_tables(&mut cvals, imported, log);
     chart.values = cvals;
     Ok(())
 }

@@ -80,6 +80,9 @@ impl RenderChart {
 #[derive(Debug, Clone)]
 pub struct LoadedRelease {
     pub root: RenderChart,
+    /// What Helm logs while it processes dependencies and coalesces the values (`level=INFO
+    /// msg="warning: …"` lines, as Helm prints them on standard error).
+    pub warnings: Vec<String>,
 }
 
 impl LoadedRelease {
@@ -177,10 +180,11 @@ pub fn prepare(mut chart: Chart, opts: &ValueOptions) -> Result<LoadedRelease> {
     let user = opts.user_values()?;
     let origin = chart.origin.clone();
     let fail = |e: String| InputError::in_path(&origin, e);
-    process_enabled(&mut chart, &user, "").map_err(fail)?;
-    process_import_values(&mut chart).map_err(fail)?;
+    let mut log = Vec::new();
+    process_enabled(&mut chart, &user, "", &mut log).map_err(fail)?;
+    process_import_values(&mut chart, &mut log).map_err(fail)?;
     let mut top = user.clone();
-    coalesce(&chart, &mut top, false).map_err(fail)?;
+    coalesce(&chart, &mut top, false, &mut log).map_err(fail)?;
     let given = schema::UserValues {
         files: &opts.value_files,
         merged: &user,
@@ -188,6 +192,7 @@ pub fn prepare(mut chart: Chart, opts: &ValueOptions) -> Result<LoadedRelease> {
     schema::validate(&chart, &top, &given)?;
     Ok(LoadedRelease {
         root: build(&chart, top, None),
+        warnings: log.iter().map(|m| crate::slog::info(m)).collect(),
     })
 }
 

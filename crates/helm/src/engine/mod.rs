@@ -77,6 +77,15 @@ pub fn render_release(
         .unwrap_or_else(|e| Err(Error::Load(format!("rendering failed: {e}"))))
 }
 
+/// Runs `f` on a render thread on which every [`render_release`] runs in place and parses
+/// each template file once: for the several renders of one chart a check makes (the release,
+/// again with another seed, as the upgrade of itself), which would otherwise each parse every
+/// file again.
+pub fn with_shared_parses<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, Error> {
+    gotmpl::run_with_stack(RENDER_STACK, |_| gotmpl::with_parse_cache(f))
+        .map_err(|e| Error::Load(format!("rendering failed: {e}")))
+}
+
 fn render_here(
     loaded: &LoadedRelease,
     options: &ReleaseOptions,

@@ -4,7 +4,7 @@
 /// Go's message for the first syntax error in `input`, or `None` when it is valid JSON.
 pub(crate) fn syntax_error(input: &str) -> Option<String> {
     let b = input.as_bytes();
-    let mut p = Scan { b, i: 0 };
+    let mut p = Scan { b, i: 0, depth: 0 };
     p.ws();
     match p.value() {
         Err(e) => Some(e),
@@ -16,6 +16,11 @@ pub(crate) fn syntax_error(input: &str) -> Option<String> {
 }
 
 const EOF: &str = "unexpected end of JSON input";
+
+/// Go's `maxNestingDepth`: deeper input is refused with [`TOO_DEEP`], not recursed into (a
+/// template can hand `fromJson` a string of a million `[`).
+const MAX_DEPTH: usize = 10_000;
+const TOO_DEEP: &str = "exceeded max depth";
 
 fn quote_char(c: u8) -> String {
     match c {
@@ -35,6 +40,8 @@ fn invalid(c: u8, context: &str) -> String {
 struct Scan<'a> {
     b: &'a [u8],
     i: usize,
+    /// Objects and arrays open around the current position.
+    depth: usize,
 }
 
 type R = Result<(), String>;
@@ -53,8 +60,17 @@ impl Scan<'_> {
     fn value(&mut self) -> R {
         match self.peek() {
             None => Err(EOF.into()),
-            Some(b'{') => self.object(),
-            Some(b'[') => self.array(),
+            Some(b'{' | b'[') if self.depth >= MAX_DEPTH => Err(TOO_DEEP.into()),
+            Some(open @ (b'{' | b'[')) => {
+                self.depth += 1;
+                let r = if open == b'{' {
+                    self.object()
+                } else {
+                    self.array()
+                };
+                self.depth -= 1;
+                r
+            }
             Some(b'"') => self.string(),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(b't') => self.literal("true"),
@@ -251,5 +267,24 @@ mod tests {
         assert_eq!(e("{\"a\" 1}"), "invalid character '1' after object key");
         assert_eq!(e("1 2"), "invalid character '2' after top-level value");
         assert_eq!(syntax_error("{\"a\": [1, 2.5e3, null]}"), None);
+    }
+
+    /// Found by fuzzing: a million `[` recursed until the stack overflowed (SIGSEGV). Run on
+    /// the smallest stack a render gets.
+    #[test]
+    fn deep_nesting_is_refused_as_go_refuses_it() {
+        let deep = std::thread::Builder::new()
+            .stack_size(16 << 20)
+            .spawn(|| {
+                (
+                    syntax_error(&"[".repeat(1_000_000)),
+                    syntax_error(&"{\"a\":".repeat(1_000_000)),
+                )
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(deep.0.as_deref(), Some("exceeded max depth"));
+        assert_eq!(deep.1.as_deref(), Some("exceeded max depth"));
     }
 }

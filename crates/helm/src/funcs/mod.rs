@@ -49,7 +49,7 @@ pub fn register_with(engine: &mut Engine, keys: Keys) {
     urls::register(engine);
     crypto::register(engine, keys);
     toml::register(engine);
-    bcrypt::register(engine);
+    bcrypt::register(engine, keys);
     derive::register(engine);
     random::register(engine);
     for (alias, name) in [

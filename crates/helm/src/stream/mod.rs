@@ -104,8 +104,9 @@ fn ordered_docs(
                 None => resources.push(doc),
                 Some(events) if events.split(',').all(known_hook_event) => hooks.push(doc),
                 Some(events) => warnings.push(format!(
-                    "level=INFO msg=\"skipping unknown hooks\" hookTypes={}",
-                    slog_value(events)
+                    "{} hookTypes={}",
+                    crate::slog::info("skipping unknown hooks"),
+                    crate::slog::value(events)
                 )),
             }
         }
@@ -338,20 +339,6 @@ fn known_hook_event(event: &str) -> bool {
     EVENTS.contains(&event.trim().to_lowercase().as_str())
 }
 
-/// A value as Go's `slog` text handler prints it: quoted when it would not read back as one
-/// word.
-fn slog_value(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_graphic() && !matches!(c, '=' | '"' | '\\'));
-    if plain {
-        value.to_string()
-    } else {
-        format!("{value:?}")
-    }
-}
-
 /// Go's and the regex crate's ASCII `\s`.
 fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\x0B' | '\x0C' | '\r')
@@ -475,10 +462,5 @@ mod tests {
         let unknown = "kind: CustomResourceDefinition\nmetadata:\n  annotations:\n    \"helm.sh/hook\": \"crd-install\" # Helm 2\n";
         assert_eq!(hook_events(unknown), Some("crd-install"));
         assert!(!known_hook_event("crd-install") && known_hook_event(" Pre-Install"));
-        assert_eq!(slog_value("crd-install"), "crd-install");
-        assert_eq!(
-            slog_value("pre-install, crd-install"),
-            "\"pre-install, crd-install\""
-        );
     }
 }

@@ -18,6 +18,11 @@
 //! subcharts, and a merge into one of them shows everywhere (a subchart's nulls can appear in
 //! the parent's `.Values.global`). To give the same values, coalescing runs on a tree of shared
 //! maps (`Tree`) that copies exactly where Helm copies.
+//!
+//! What Helm logs while coalescing (`warning: skipped value for sub.key: Not a table.` and the
+//! like, with the dotted path Helm builds) is collected, message for message, into a log the
+//! caller passes; where Helm logs several in one pass it walks Go maps in random order, this
+//! walk is by key.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +30,7 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
+use crate::chart::gofmt::format_g;
 use crate::chart::load::Chart;
 
 use super::Values;
@@ -112,21 +118,43 @@ fn get(tree: &Tree, key: &str) -> Option<Node> {
     tree.borrow().get(key).cloned()
 }
 
+/// Helm's `concatPrefix`: the dotted path its messages name.
+fn dotted(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
 /// Helm's `CoalesceValues` (`merge == false`) and `MergeValues` (`merge == true`) for `chart`
-/// over `dest`, the values given for it; fills `dest` in place.
-pub fn coalesce(chart: &Chart, dest: &mut Values, merge: bool) -> Result<(), String> {
+/// over `dest`, the values given for it; fills `dest` in place and adds Helm's messages to
+/// `log`.
+pub fn coalesce(
+    chart: &Chart,
+    dest: &mut Values,
+    merge: bool,
+    log: &mut Vec<String>,
+) -> Result<(), String> {
     let tree = tree_from_owned(std::mem::take(dest));
-    let result = coalesce_tree(chart, &tree, merge);
+    let result = coalesce_tree(chart, &tree, merge, "", log);
     *dest = values_from(tree);
     result
 }
 
-fn coalesce_tree(chart: &Chart, dest: &Tree, merge: bool) -> Result<(), String> {
-    coalesce_values(chart, dest, merge);
-    coalesce_deps(chart, dest, merge)
+fn coalesce_tree(
+    chart: &Chart,
+    dest: &Tree,
+    merge: bool,
+    prefix: &str,
+    log: &mut Vec<String>,
+) -> Result<(), String> {
+    coalesce_values(chart, dest, merge, prefix, log);
+    coalesce_deps(chart, dest, merge, prefix, log)
 }
 
-fn coalesce_values(chart: &Chart, v: &Tree, merge: bool) {
+fn coalesce_values(chart: &Chart, v: &Tree, merge: bool, prefix: &str, log: &mut Vec<String>) {
+    let prefix = dotted(prefix, chart.name());
     // The chart's defaults are copied first, so that merging never changes the chart.
     let defaults = tree_from(&chart.values);
     for (key, default) in entries(&defaults) {
@@ -134,15 +162,21 @@ fn coalesce_values(chart: &Chart, v: &Tree, merge: bool) {
             Some(given) if given.is_null() && !merge => {
                 v.borrow_mut().remove(&key);
             }
-            Some(Node::Map(given)) => {
-                if let Node::Map(src) = &default {
+            Some(Node::Map(given)) => match &default {
+                Node::Map(src) => {
                     let merge = merge || chart.dependencies.iter().any(|d| d.name() == key);
                     if !merge {
                         remove_nulls(src);
                     }
-                    coalesce_tables(&given, src, merge);
+                    coalesce_tables(&given, src, merge, &dotted(&prefix, &key), log);
                 }
-            }
+                Node::Leaf(d) if d.is_null() => {}
+                Node::Leaf(_) => {
+                    log.push(format!(
+                        "warning: skipped value for {prefix}.{key}: Not a table."
+                    ));
+                }
+            },
             Some(_) => {}
             None => {
                 if !merge {
@@ -158,7 +192,14 @@ fn coalesce_values(chart: &Chart, v: &Tree, merge: bool) {
     }
 }
 
-fn coalesce_deps(chart: &Chart, dest: &Tree, merge: bool) -> Result<(), String> {
+fn coalesce_deps(
+    chart: &Chart,
+    dest: &Tree,
+    merge: bool,
+    prefix: &str,
+    log: &mut Vec<String>,
+) -> Result<(), String> {
+    let prefix = dotted(prefix, chart.name());
     for sub in &chart.dependencies {
         let name = sub.name();
         let table = match get(dest, name) {
@@ -175,24 +216,34 @@ fn coalesce_deps(chart: &Chart, dest: &Tree, merge: bool) -> Result<(), String> 
                 ));
             }
         };
-        coalesce_globals(&table, dest);
-        coalesce_tree(sub, &table, merge)?;
+        coalesce_globals(&table, dest, &prefix, log);
+        coalesce_tree(sub, &table, merge, &prefix, log)?;
     }
     Ok(())
 }
 
 /// Copies the parent's `global` into a subchart's values; the parent's entries win. Each map
 /// under the parent's `global` is copied shallowly, as Helm copies it.
-fn coalesce_globals(dest: &Tree, parent: &Tree) {
+fn coalesce_globals(dest: &Tree, parent: &Tree, prefix: &str, log: &mut Vec<String>) {
     let dg = match get(dest, GLOBAL) {
         None => Rc::default(),
         Some(Node::Map(m)) => m,
-        Some(Node::Leaf(_)) => return,
+        Some(Node::Leaf(_)) => {
+            log.push(format!(
+                "warning: skipping globals because destination {GLOBAL} is not a table."
+            ));
+            return;
+        }
     };
     let sg = match get(parent, GLOBAL) {
         None => Rc::default(),
         Some(Node::Map(m)) => m,
-        Some(Node::Leaf(_)) => return,
+        Some(Node::Leaf(_)) => {
+            log.push(format!(
+                "warning: skipping globals because source {GLOBAL} is not a table."
+            ));
+            return;
+        }
     };
     if !Rc::ptr_eq(&dg, &sg) {
         for (key, val) in entries(&sg) {
@@ -204,13 +255,18 @@ fn coalesce_globals(dest: &Tree, parent: &Tree) {
                             dg.borrow_mut().insert(key, Node::Map(shallow));
                         }
                         Some(Node::Map(below)) => {
-                            coalesce_tables(&shallow, &below, true);
+                            coalesce_tables(&shallow, &below, true, &dotted(prefix, &key), log);
                             dg.borrow_mut().insert(key, Node::Map(shallow));
                         }
-                        Some(Node::Leaf(_)) => {}
+                        Some(Node::Leaf(_)) => log.push(format!(
+                            "Conflict: cannot merge map onto non-map for {}. Skipping.",
+                            crate::slog::go_quote(&key)
+                        )),
                     }
                 }
-                (Node::Leaf(_), Some(Node::Map(_))) => {}
+                (Node::Leaf(_), Some(Node::Map(_))) => {
+                    log.push(format!("key {key} is table. Skipping"));
+                }
                 (Node::Leaf(_), _) => {
                     dg.borrow_mut().insert(key, val);
                 }
@@ -222,7 +278,7 @@ fn coalesce_globals(dest: &Tree, parent: &Tree) {
 
 /// Helm's `coalesceTablesFullKey`: `src` under `dst`, which wins. A `null` in `dst` deletes a
 /// non-null default when coalescing, and is kept otherwise.
-fn coalesce_tables(dst: &Tree, src: &Tree, merge: bool) {
+fn coalesce_tables(dst: &Tree, src: &Tree, merge: bool, prefix: &str, log: &mut Vec<String>) {
     if Rc::ptr_eq(dst, src) {
         return;
     }
@@ -251,11 +307,20 @@ fn coalesce_tables(dst: &Tree, src: &Tree, merge: bool) {
             None => {
                 dst.borrow_mut().insert(key, val);
             }
-            Some(Node::Map(d)) => {
-                if let Node::Map(s) = &val {
-                    coalesce_tables(&d, s, merge);
-                }
-            }
+            Some(Node::Map(d)) => match &val {
+                Node::Map(s) => coalesce_tables(&d, s, merge, &dotted(prefix, &key), log),
+                Node::Leaf(v) if v.is_null() => {}
+                Node::Leaf(_) => log.push(format!(
+                    "warning: destination for {} is a table. Ignoring non-table value ({})",
+                    dotted(prefix, &key),
+                    go_v(&val)
+                )),
+            },
+            Some(Node::Leaf(_)) if matches!(val, Node::Map(_)) => log.push(format!(
+                "warning: cannot overwrite table with non table for {} ({})",
+                dotted(prefix, &key),
+                go_v(&val)
+            )),
             Some(Node::Leaf(_)) => {}
         }
     }
@@ -271,11 +336,56 @@ fn remove_nulls(tree: &Tree) {
     }
 }
 
-/// Helm's `MergeTables`: `src` under `dst`, nulls kept.
-pub fn merge_tables(dst: &mut Values, src: Values) {
+/// Helm's `MergeTables`: `src` under `dst`, nulls kept; Helm's messages go to `log`.
+pub fn merge_tables(dst: &mut Values, src: Values, log: &mut Vec<String>) {
     let d = tree_from_owned(std::mem::take(dst));
-    coalesce_tables(&d, &tree_from_owned(src), true);
+    coalesce_tables(&d, &tree_from_owned(src), true, "", log);
     *dst = values_from(d);
+}
+
+/// Go's `fmt.Sprintf("%v", x)` for a value as Helm holds it (maps by key, as `fmt` sorts them).
+fn go_v(node: &Node) -> String {
+    fn value(v: &Value, out: &mut String) {
+        match v {
+            Value::Null => out.push_str("<nil>"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) if !n.is_f64() => out.push_str(&i.to_string()),
+                (_, Some(f)) => out.push_str(&format_g(f, false)),
+                _ => out.push_str(&n.to_string()),
+            },
+            Value::String(s) => out.push_str(s),
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    value(item, out);
+                }
+                out.push(']');
+            }
+            Value::Object(m) => entries(m.iter().map(|(k, v)| (k.as_str(), v)), out),
+        }
+    }
+    fn entries<'a>(items: impl Iterator<Item = (&'a str, &'a Value)>, out: &mut String) {
+        out.push_str("map[");
+        for (i, (k, v)) in items.enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(k);
+            out.push(':');
+            value(v, out);
+        }
+        out.push(']');
+    }
+    let mut out = String::new();
+    match node {
+        Node::Leaf(v) => value(v, &mut out),
+        Node::Map(_) => value(&node.clone().into_value(), &mut out),
+    }
+    out
 }
 
 /// Helm's `Values.Table`: the map at a dotted path.

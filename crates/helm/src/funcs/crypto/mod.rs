@@ -20,7 +20,7 @@ const CA_USAGE: u8 = 0x80 | 0x20 | 0x04;
 const LEAF_USAGE: u8 = 0x80 | 0x20;
 
 /// Where the RSA keys of `genCA`, `genSelfSignedCert`, `genSignedCert` and `genPrivateKey`
-/// come from.
+/// come from, and at what cost `bcrypt` and `htpasswd` hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Keys {
     /// Fresh primes from the render's random generator, as Helm: what `helm template` prints.
@@ -29,6 +29,7 @@ pub enum Keys {
     /// Primes drawn from one half of a small fixed pool: valid keys of the right size and
     /// format with no prime search, for a render whose generated values never leave the
     /// process (a static check). Anyone can know them: never for output someone may deploy.
+    /// Hashes are at bcrypt's lowest cost.
     Disposable(Half),
 }
 

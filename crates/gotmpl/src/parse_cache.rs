@@ -1,0 +1,119 @@
+//! Template files parsed once per scope: a static check renders one chart several times (the
+//! release, again with another seed to find generated values, as the upgrade of itself), each
+//! render a new [`Engine`](crate::Engine) that would parse every file of the chart again.
+//! Within [`with_parse_cache`], [`Engine::add_template`](crate::Engine::add_template) reuses
+//! the trees an earlier engine on the same thread parsed from the same name and text.
+//! Parsed trees are `Rc`s, so the cache is per thread; it lives as long as the scope, and holds
+//! only files of the renders made in it (a chart's files, which its loading budgets).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
+use crate::parse::Tree;
+
+/// What a file parsed to: its main tree, then its `define`s in order.
+pub(crate) type Trees = Rc<[Rc<Tree>]>;
+
+/// Name, text, and the number of functions the engine knew (parsing refuses unknown ones).
+type Key = (String, String, usize);
+
+thread_local! {
+    static CACHE: RefCell<Option<FxHashMap<Key, Trees>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with template files parsed at most once on this thread (see the module's doc).
+pub fn with_parse_cache<T>(f: impl FnOnce() -> T) -> T {
+    let outer = CACHE.with(|c| c.borrow_mut().replace(FxHashMap::default()));
+    // Restored on unwind too, so a panic in `f` leaves no cache behind on a reused thread.
+    struct Restore(Option<Option<FxHashMap<Key, Trees>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(outer) = self.0.take() {
+                CACHE.with(|c| *c.borrow_mut() = outer);
+            }
+        }
+    }
+    let _restore = Restore(Some(outer));
+    f()
+}
+
+/// The trees of `text` as `name`: from the cache in a [`with_parse_cache`] scope, else parsed
+/// by `parse` (and kept, in a scope, when it succeeds).
+pub(crate) fn parsed<E>(
+    name: &str,
+    text: &str,
+    funcs: usize,
+    parse: impl FnOnce() -> Result<Trees, E>,
+) -> Result<Trees, E> {
+    let key = (name.to_string(), text.to_string(), funcs);
+    let hit = CACHE.with(|c| c.borrow().as_ref().map(|m| m.get(&key).cloned()));
+    match hit {
+        None => parse(),
+        Some(Some(trees)) => Ok(trees),
+        Some(None) => {
+            let trees = parse()?;
+            CACHE.with(|c| {
+                if let Some(m) = c.borrow_mut().as_mut() {
+                    m.insert(key, trees.clone());
+                }
+            });
+            Ok(trees)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Engine, Value, run_with_stack, with_parse_cache};
+
+    const TEXT: &str = r#"{{ define "greet" }}hello {{ . }}{{ end }}{{ template "greet" .x }}"#;
+
+    fn engine() -> Engine {
+        let mut e = Engine::new();
+        e.add_template("t", TEXT).unwrap();
+        e
+    }
+
+    fn shares_trees(a: &Engine, b: &Engine) -> bool {
+        ["t", "greet"]
+            .iter()
+            .all(|n| std::rc::Rc::ptr_eq(&a.templates[*n], &b.templates[*n]))
+    }
+
+    #[test]
+    fn engines_in_a_scope_share_the_trees_of_one_file_and_render_alike() {
+        let x = Value::map([("x".to_string(), Value::str("you"))].into());
+        let (a, b) = with_parse_cache(|| (engine(), engine()));
+        assert!(shares_trees(&a, &b));
+        assert_eq!(a.execute("t", x.clone()).unwrap(), "hello you");
+        assert_eq!(b.execute("t", x).unwrap(), "hello you");
+        // Outside a scope, and with another text under the same name, nothing is shared.
+        assert!(!shares_trees(&engine(), &engine()));
+        with_parse_cache(|| {
+            let mut other = Engine::new();
+            other.add_template("t", "{{ .x }}").unwrap();
+            assert_eq!(other.execute("t", Value::Nil).unwrap(), "<no value>");
+            assert!(!other.has_template("greet"));
+        });
+    }
+
+    #[test]
+    fn a_run_with_stack_inside_another_runs_in_place() {
+        let outer = run_with_stack(8 << 20, |size| {
+            let here = std::thread::current().id();
+            let inner = run_with_stack(4 << 20, |inner| (inner, std::thread::current().id()));
+            (size, here, inner.unwrap())
+        })
+        .unwrap();
+        assert_eq!(outer.0, 8 << 20);
+        assert_eq!(outer.2, (8 << 20, outer.1));
+        let bigger = run_with_stack(8 << 20, |_| {
+            let here = std::thread::current().id();
+            run_with_stack(16 << 20, |size| (size, std::thread::current().id() != here)).unwrap()
+        })
+        .unwrap();
+        assert_eq!(bigger, (16 << 20, true));
+    }
+}
