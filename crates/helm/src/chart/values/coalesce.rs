@@ -260,7 +260,7 @@ fn coalesce_globals(dest: &Tree, parent: &Tree, prefix: &str, log: &mut Vec<Stri
                         }
                         Some(Node::Leaf(_)) => log.push(format!(
                             "Conflict: cannot merge map onto non-map for {}. Skipping.",
-                            crate::slog::go_quote(&key)
+                            gotmpl::fmt::quote(&key)
                         )),
                     }
                 }
