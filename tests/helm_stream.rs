@@ -112,6 +112,22 @@ fn warning_lines(text: &str) -> Vec<String> {
     lines
 }
 
+/// The corpus charts and the helm binary; `None`, saying which is missing, to skip a test.
+fn corpus_and_helm() -> Option<(PathBuf, PathBuf)> {
+    let root = shared().join("corpus/charts");
+    match (root.is_dir(), helm()) {
+        (true, Ok(helm)) => Some((root, helm)),
+        (false, _) => {
+            println!("skipped: no corpus at {}", root.display());
+            None
+        }
+        (_, Err(why)) => {
+            println!("skipped: no helm binary: {why}");
+            None
+        }
+    }
+}
+
 /// The real helm, installed by `../shared/helm/install`.
 fn helm() -> Result<PathBuf, String> {
     let install = shared().join("helm/install");
@@ -498,11 +514,8 @@ fn streams_split_into_documents_at_source_lines() {
 /// `-s/--show-only`, `--include-crds` and `--skip-tests` as `helm template` has them.
 #[test]
 fn template_flags_match_helm() {
-    let root = shared().join("corpus/charts");
-    let helm = match (root.is_dir(), helm()) {
-        (true, Ok(helm)) => helm,
-        (false, _) => return println!("skipped: no corpus at {}", root.display()),
-        (_, Err(why)) => return println!("skipped: no helm binary: {why}"),
+    let Some((root, helm)) = corpus_and_helm() else {
+        return;
     };
     let cases: [(&str, &[&str]); 6] = [
         ("grafana", &["-s", "templates/*.yaml"]),
@@ -576,11 +589,8 @@ fn tree(dir: &Path) -> Vec<(String, String)> {
 /// files, hooks are appended to what the first run left.
 #[test]
 fn output_dir_writes_what_helm_writes() {
-    let root = shared().join("corpus/charts");
-    let helm = match (root.is_dir(), helm()) {
-        (true, Ok(helm)) => helm,
-        (false, _) => return println!("skipped: no corpus at {}", root.display()),
-        (_, Err(why)) => return println!("skipped: no helm binary: {why}"),
+    let Some((root, helm)) = corpus_and_helm() else {
+        return;
     };
     let cases: [(&str, &[&str]); 5] = [
         ("grafana", &[]),
