@@ -457,6 +457,44 @@ fn a_password_every_upgrade_generates_anew_is_an_error() {
 }
 
 #[test]
+fn a_hash_is_regenerated_only_when_the_password_it_hashes_is() {
+    // A generated password hashed for a registry's htpasswd file: a new password, so a new hash,
+    // on every upgrade (the registry mounts it: an error), and the clients' copy (a warning).
+    let chart = "fixtures/charts/secret-regenerated-htpasswd";
+    let run = check(chart, &[]);
+    let found: Vec<(String, String, u64)> = run
+        .findings("secret-regenerated-on-upgrade")
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                l["file"].as_str().unwrap().to_string(),
+                l["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let file = format!("{chart}/templates/secret.yaml");
+    assert_eq!(
+        found,
+        [
+            ("error".to_string(), file.clone(), 9),
+            ("warning".to_string(), file, 18)
+        ],
+        "{}",
+        run.stdout
+    );
+    // harbor: the password is from values, only the salt is new (any salt verifies it).
+    let safe = check("fixtures/charts/secret-regenerated-htpasswd.safe", &[]);
+    assert_eq!(safe.code, 0, "{}{}", safe.stdout, safe.stderr);
+    assert!(
+        safe.findings("secret-regenerated-on-upgrade").is_empty(),
+        "{}",
+        safe.stdout
+    );
+}
+
+#[test]
 fn a_chart_missing_a_declared_dependency_is_refused() {
     // nextcloud declares collabora-online (disabled) without vendoring it: Helm refuses the
     // chart before rendering anything, so the check cannot be a GO.
