@@ -2,9 +2,10 @@
 
 use super::framework::{Context, Emitter, Rule};
 use crate::finding::{Category, Effect, RuleMeta, Severity};
-use crate::manifest::Object;
 use crate::manifest::pod::pod_template;
 use crate::manifest::refs::RefKind;
+use crate::manifest::{Object, ResourceId};
+use source::yaml::{Kind, Node};
 
 pub struct SecretRegeneratedOnUpgrade;
 
@@ -26,8 +27,12 @@ static SECRET_REGENERATED_ON_UPGRADE: RuleMeta = RuleMeta {
           `common.secrets` pattern) or taken from user values does not change and is not \
           reported, nor is its `htpasswd`, `bcrypt` or `encryptAES`: their salt or IV is new \
           on every render, but any salt verifies the same password (the hash of a generated \
-          password is new with the password, and reported). Error when a pod template of the release uses the object (env, envFrom, \
-          volume, imagePullSecrets), else warning.",
+          password is new with the password, and reported). Error when a pod template of the \
+          release uses the object (env, envFrom, volume, imagePullSecrets); warning when \
+          another object of the release names it (an Ingress's TLS `secretName`, an Issuer's \
+          CA, a Job's `--secret-name=…`). A value nothing in the release reads, such as the \
+          config of a component the values disable, is out of step with nothing and is not \
+          reported.",
     fix: "Reuse the existing value: `lookup` the object and keep its data when it exists, or take \
           the value from user values (or an existing Secret the chart is pointed at).",
 };
@@ -67,36 +72,49 @@ impl Rule for SecretRegeneratedOnUpgrade {
             let Some((section, first)) = keys.first() else {
                 continue;
             };
+            // A value nothing in the release reads cannot be out of step with a reader (the
+            // config of a component the values disable).
+            let Some(reader) = reader(cx, object) else {
+                continue;
+            };
             let names: Vec<String> = keys.iter().map(|(_, k)| format!("`{k}`")).collect();
-            let consumer = consumer(cx, object);
             let mut message = format!(
                 "{} {} {} generated anew by every upgrade (no `lookup` keeps the value the cluster has): a rollback rotates it again",
                 object.id,
                 names.join(", "),
                 if names.len() == 1 { "is" } else { "are" }
             );
-            if let Some(user) = consumer {
-                message.push_str(&format!(
+            match reader {
+                Reader::Pod(user) => message.push_str(&format!(
                     "; {user} gets the new value while whatever was set up with the old one keeps it"
-                ));
+                )),
+                Reader::Named(by) => message.push_str(&format!("; {by} refers to it")),
             }
             let finding = out
                 .object(object, object.span_at(&[section, first]), message)
                 .help(SECRET_REGENERATED_ON_UPGRADE.fix);
-            if consumer.is_none() {
+            if let Reader::Named(_) = reader {
                 finding.severity = Severity::Warning;
             }
         }
     }
 }
 
-/// The first object of the release whose pod template uses `target`.
-fn consumer<'a>(cx: &Context<'a>, target: &Object) -> Option<&'a crate::manifest::ResourceId> {
+/// What in the release reads a Secret or ConfigMap.
+enum Reader<'a> {
+    /// A pod template uses it (env, envFrom, volume, imagePullSecrets).
+    Pod(&'a ResourceId),
+    /// Another object names it where the field or the text says it means one (an Ingress's
+    /// `tls[].secretName`, an Issuer's `ca.secretName`, a Job's `--secret-name=…`).
+    Named(&'a ResourceId),
+}
+
+fn reader<'a>(cx: &Context<'a>, target: &Object) -> Option<Reader<'a>> {
     let kind = match target.id.kind.as_str() {
         "Secret" => RefKind::Secret,
         _ => RefKind::ConfigMap,
     };
-    cx.chart.objects.iter().find_map(|o| {
+    let pod = cx.chart.objects.iter().find_map(|o| {
         let pod = pod_template(o)?;
         if o.id.namespace != target.id.namespace {
             return None;
@@ -112,6 +130,72 @@ fn consumer<'a>(cx: &Context<'a>, target: &Object) -> Option<&'a crate::manifest
                 .iter()
                 .any(|s| s.str_at(&["name"]) == Some(target.id.name.as_str()));
         (by_ref || by_pull).then_some(&o.id)
+    });
+    if let Some(id) = pod {
+        return Some(Reader::Pod(id));
+    }
+    let word = match kind {
+        RefKind::Secret => "secret",
+        RefKind::ConfigMap => "configmap",
+    };
+    cx.chart
+        .objects
+        .iter()
+        .filter(|o| o.id != target.id)
+        .find(|o| names(o, &target.id.name, word))
+        .map(|o| Reader::Named(&o.id))
+}
+
+/// Whether `object` names `name` in a field whose key (or an enclosing one) or whose text
+/// has `word` in it: its own name, labels and selectors are not references.
+fn names(object: &Object, name: &str, word: &str) -> bool {
+    let means = |text: &str| {
+        text.chars()
+            .filter(|c| !matches!(c, '-' | '_'))
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+            .contains(word)
+    };
+    let mut stack: Vec<(&Node, bool)> = Vec::new();
+    for (key, value) in object.root.as_map().unwrap_or(&[]) {
+        match key.as_str() {
+            Some("metadata") => {
+                if let Some(annotations) = value.get("annotations") {
+                    stack.push((annotations, false));
+                }
+            }
+            Some(_) => stack.push((value, false)),
+            None => {}
+        }
+    }
+    while let Some((node, meant)) = stack.pop() {
+        match &node.kind {
+            Kind::Scalar(s) => {
+                if has_name(&s.text, name) && (meant || means(&s.text)) {
+                    return true;
+                }
+            }
+            Kind::Seq(items) => stack.extend(items.iter().map(|i| (i, meant))),
+            Kind::Map(entries) => {
+                for (key, value) in entries {
+                    let key = key.as_str().unwrap_or("");
+                    if !matches!(key, "labels" | "matchLabels" | "selector") {
+                        stack.push((value, meant || means(key)));
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+/// `name` as a whole word of `text` (not the start of a longer name, `x-tls` for `x`).
+fn has_name(text: &str, name: &str) -> bool {
+    let part_of_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.');
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(part_of_name) && !after.is_some_and(part_of_name)
     })
 }
 
@@ -161,13 +245,6 @@ spec:
                 .findings(&SecretRegeneratedOnUpgrade),
             [("secret-regenerated-on-upgrade", Severity::Error, 6)]
         );
-        // Nothing uses it: a warning.
-        assert_eq!(
-            manifest(SECRET)
-                .regenerated(&["R2VuZXJhdGVkUGFzc3dvcmQ="])
-                .findings(&SecretRegeneratedOnUpgrade),
-            [("secret-regenerated-on-upgrade", Severity::Warning, 6)]
-        );
         // Reused through lookup: the upgrade render gives the same value whatever the seed.
         assert_eq!(
             manifest(used)
@@ -175,5 +252,82 @@ spec:
                 .findings(&SecretRegeneratedOnUpgrade),
             NONE
         );
+    }
+
+    const INGRESS: &str = "\
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: mysql
+  labels: {app: mysql}
+  annotations:
+    example.com/auth-secret: mysql-admin
+spec:
+  tls:
+    - hosts: [db.example.com]
+      secretName: mysql
+";
+
+    const SERVICE: &str = "\
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: mysql
+  labels: {app: mysql}
+spec:
+  selector: {app: mysql}
+  ports: [{port: 3306}]
+";
+
+    #[test]
+    fn a_regenerated_value_only_another_object_names_is_a_warning() {
+        let regenerated = |text: String| {
+            manifest(text)
+                .regenerated(&["R2VuZXJhdGVkUGFzc3dvcmQ="])
+                .findings(&SecretRegeneratedOnUpgrade)
+        };
+        // An Ingress serves it as its certificate.
+        assert_eq!(
+            regenerated(format!("{SECRET}{INGRESS}")),
+            [("secret-regenerated-on-upgrade", Severity::Warning, 6)]
+        );
+        // A Job is given its name.
+        let job = "---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: rotate
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: rotate
+          image: rotate:1
+          args: [\"--secret-name=mysql\", \"--namespace=default\"]
+";
+        assert_eq!(
+            regenerated(format!("{SECRET}{job}")),
+            [("secret-regenerated-on-upgrade", Severity::Warning, 6)]
+        );
+        // mattermost: the config of a component the values disable; nothing reads it. A
+        // Service of the same name and labels is no reference, nor an annotation naming
+        // `mysql-admin`.
+        assert_eq!(regenerated(SECRET.to_string()), NONE);
+        assert_eq!(regenerated(format!("{SECRET}{SERVICE}")), NONE);
+        let other_secret = INGRESS.replace("secretName: mysql", "secretName: mysql-tls");
+        assert_eq!(regenerated(format!("{SECRET}{other_secret}")), NONE);
+    }
+
+    #[test]
+    fn a_name_is_found_as_a_whole_word() {
+        assert!(has_name("mysql", "mysql"));
+        assert!(has_name("--secret-name=mysql", "mysql"));
+        assert!(has_name("kubectl get secret mysql -o yaml", "mysql"));
+        assert!(!has_name("mysql-tls", "mysql"));
+        assert!(!has_name("release-mysql", "mysql"));
+        assert!(!has_name("mysql.default.svc", "mysql"));
     }
 }
