@@ -547,6 +547,65 @@ fn a_password_every_upgrade_generates_anew_is_an_error() {
     }
 }
 
+/// The `secret-regenerated-on-upgrade` findings of `run`: severity, file and line.
+fn regenerated(run: &Run) -> Vec<(String, String, u64)> {
+    run.findings("secret-regenerated-on-upgrade")
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                l["file"].as_str().unwrap().to_string(),
+                l["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_hash_is_regenerated_only_when_the_password_it_hashes_is() {
+    // A generated password hashed for a registry's htpasswd file: a new password, so a new hash,
+    // on every upgrade, and the registry mounts it. (The clients' copy is read by nothing in
+    // the release: not reported.)
+    let chart = "fixtures/charts/secret-regenerated-htpasswd";
+    let run = check(chart, &[]);
+    assert_eq!(
+        regenerated(&run),
+        [("error".into(), format!("{chart}/templates/secret.yaml"), 9)],
+        "{}",
+        run.stdout
+    );
+    // harbor: the password is from values, only the salt is new (any salt verifies it).
+    let safe = check("fixtures/charts/secret-regenerated-htpasswd.safe", &[]);
+    assert_eq!(safe.code, 0, "{}{}", safe.stdout, safe.stderr);
+    assert!(
+        safe.findings("secret-regenerated-on-upgrade").is_empty(),
+        "{}",
+        safe.stdout
+    );
+}
+
+#[test]
+fn a_regenerated_config_nothing_reads_is_not_reported() {
+    // mattermost: a starting config.json with generated keys, read only by a load test.
+    let chart = "fixtures/charts/secret-regenerated-init-config";
+    let run = check(chart, &[]);
+    assert_eq!(
+        regenerated(&run),
+        [(
+            "error".into(),
+            format!("{chart}/templates/configmap-config.yaml"),
+            7
+        )],
+        "{}",
+        run.stdout
+    );
+    // With the load test off (mattermost's default), nothing in the release reads it.
+    let safe = check("fixtures/charts/secret-regenerated-init-config.safe", &[]);
+    assert_eq!(safe.code, 0, "{}{}", safe.stdout, safe.stderr);
+    assert!(regenerated(&safe).is_empty(), "{}", safe.stdout);
+}
+
 #[test]
 fn a_chart_missing_a_declared_dependency_is_refused() {
     // nextcloud declares collabora-online (disabled) without vendoring it: Helm refuses the
