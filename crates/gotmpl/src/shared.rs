@@ -10,7 +10,9 @@ use crate::budget::Budget;
 
 /// Where a stretch of rendered output came from: it starts at byte `offset` of the output
 /// and was written by the template text or action at `file:line:column` (1-based; the
-/// column counts bytes). Output of an `include` is attributed to the `include` call.
+/// column counts bytes). Output of an `include` is attributed to the `include` call, except
+/// the whole lines of it the action prints as they were written (re-indented, say): those keep
+/// the included template's own positions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     pub offset: usize,
