@@ -412,6 +412,12 @@ impl<'a> Exec<'a> {
         match &val.v {
             Value::Nil => self.out.push_str("<no value>"),
             Value::Object(o) => self.out.push_str(&o.print_text()),
+            // What `sprint_v` writes for a string, without building a copy of it first.
+            Value::Str(s) => {
+                if self.shared.budget.step(1) {
+                    self.out.push_str(s);
+                }
+            }
             v => self.out.push_str(&super::fmt::sprint_v(v)),
         }
     }
@@ -521,15 +527,14 @@ impl<'a> Exec<'a> {
                 true
             }
             Value::Map(m) if !m.entries.borrow().is_empty() => {
-                let entries: Vec<(String, Value)> = m
+                let entries: Vec<(Value, Value)> = m
                     .entries
                     .borrow()
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .map(|(k, v)| (Value::str(k), v.clone()))
                     .collect();
                 for (k, v) in entries {
-                    let key = Val::plain(Value::string(k));
-                    if !self.range_iteration(b, mark, key, Val::slot(v))? {
+                    if !self.range_iteration(b, mark, Val::plain(k), Val::slot(v))? {
                         break;
                     }
                 }
@@ -751,9 +756,10 @@ impl<'a> Exec<'a> {
             return Ok(Val::default());
         }
         let has_args = args.len() > 1 || final_.is_some();
-        let typ = receiver.type_name();
+        // Only error messages name the type: not made for every field access.
+        let typ = || receiver.type_name();
         match &receiver.v {
-            Value::Nil => self.errorf(format!("nil pointer evaluating {typ}.{name}")),
+            Value::Nil => self.errorf(format!("nil pointer evaluating {}.{name}", typ())),
             Value::Map(m) => {
                 if has_args {
                     return self.errorf(format!("{name} is not a method but has arguments"));
@@ -787,10 +793,10 @@ impl<'a> Exec<'a> {
                         }
                         Ok(Val::plain(v))
                     }
-                    None => self.errorf(format!("can't evaluate field {name} in type {typ}")),
+                    None => self.errorf(format!("can't evaluate field {name} in type {}", typ())),
                 }
             }
-            _ => self.errorf(format!("can't evaluate field {name} in type {typ}")),
+            _ => self.errorf(format!("can't evaluate field {name} in type {}", typ())),
         }
     }
 

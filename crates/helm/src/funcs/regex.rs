@@ -3,6 +3,7 @@
 //! rules for empty matches ([`find_all`]).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use regex::Regex;
 
@@ -14,7 +15,7 @@ use gotmpl::{Engine, Func, FuncResult};
 const S: Param = Param::Str;
 const I: Param = Param::Int;
 
-type Compile = fn(&str) -> Result<Regex, String>;
+type Compile = fn(&str) -> Result<Arc<Regex>, String>;
 
 /// Registers `name` (which panics on a bad pattern, as `regexp.MustCompile`) and its `must…`
 /// twin (which returns the compile error).
@@ -79,12 +80,16 @@ pub(super) fn register(e: &mut Engine) {
 /// dwarfs matching. Bounded, because patterns built from values could be unbounded in number.
 const CACHE_LIMIT: usize = 256;
 
-static CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
+/// Held behind an `Arc`: cloning a `Regex` gives the clone a fresh pool of match caches, which
+/// costs more than most matches do, so every use shares the one compiled value and its pool.
+type Cache = std::collections::HashMap<String, Arc<Regex>>;
+
+static CACHE: std::sync::LazyLock<std::sync::Mutex<Cache>> =
     std::sync::LazyLock::new(Default::default);
 
 /// Compiles a pattern; the error is Go's `regexp.Compile` message where the cause maps onto
 /// one of Go's (`missing closing )`, …), else a generic one.
-fn compile(pattern: &str) -> Result<Regex, String> {
+fn compile(pattern: &str) -> Result<Arc<Regex>, String> {
     // A poisoned lock only means another render panicked; the map itself is still whole.
     let cache = || {
         CACHE
@@ -94,7 +99,7 @@ fn compile(pattern: &str) -> Result<Regex, String> {
     if let Some(hit) = cache().get(pattern).cloned() {
         return Ok(hit);
     }
-    let compiled = compile_uncached(pattern)?;
+    let compiled = Arc::new(compile_uncached(pattern)?);
     let mut c = cache();
     if c.len() >= CACHE_LIMIT {
         c.clear();
@@ -126,7 +131,7 @@ fn compile_uncached(pattern: &str) -> Result<Regex, String> {
 }
 
 /// `regexp.MustCompile`'s panic text, for the functions that are not `must…`.
-fn must_compile(pattern: &str) -> Result<Regex, String> {
+fn must_compile(pattern: &str) -> Result<Arc<Regex>, String> {
     compile(pattern).map_err(|e| {
         format!(
             "regexp: Compile({}): {e}",

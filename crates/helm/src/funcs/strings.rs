@@ -68,10 +68,10 @@ pub(super) fn register(e: &mut Engine) {
         Ok(parts.join(" ").into())
     });
     add(e, "indent", &[I, S], None, |a| {
-        Ok(indent(n(a, 0), s(a, 1))?.into())
+        Ok(indent(n(a, 0), s(a, 1), "")?.into())
     });
     add(e, "nindent", &[I, S], None, |a| {
-        Ok(format!("\n{}", indent(n(a, 0), s(a, 1))?).into())
+        Ok(indent(n(a, 0), s(a, 1), "\n")?.into())
     });
     add(e, "replace", &[S, S, S], None, |a| {
         let (old, new, text) = (s(a, 0), s(a, 1), s(a, 2));
@@ -226,14 +226,24 @@ fn quote_all(a: &[Value], double: bool) -> Value {
     Value::go_string(out)
 }
 
-fn indent(spaces: i64, v: &str) -> Result<String, String> {
+/// `lead` followed by `v` with every line indented by `spaces`, built in one buffer (charts
+/// pipe most of what they print through `nindent`).
+fn indent(spaces: i64, v: &str, lead: &str) -> Result<String, String> {
     let lines = memchr::memchr_iter(b'\n', v.as_bytes()).count() as u64 + 1;
-    reserve(
-        0,
-        lines.saturating_mul(spaces.max(0) as u64) + v.len() as u64,
-    )?;
-    let pad = " ".repeat(spaces.max(0) as usize);
-    Ok(format!("{pad}{}", v.replace('\n', &format!("\n{pad}"))))
+    let pad = spaces.max(0) as u64;
+    let size = lines.saturating_mul(pad) + v.len() as u64;
+    reserve(0, size)?;
+    let pad = " ".repeat(pad as usize);
+    let mut out = String::with_capacity(lead.len() + size as usize);
+    out.push_str(lead);
+    for (i, line) in v.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&pad);
+        out.push_str(line);
+    }
+    Ok(out)
 }
 
 /// Bytes of the strings among `values` (an upper bound's main part for what joins them).
