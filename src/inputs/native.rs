@@ -68,16 +68,6 @@ pub fn render_path(
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
-/// Renders each template of a loaded chart, without assembling the stream (`rollguard render`
-/// prints it with [`stream::text`], or the outputs as they are).
-pub fn render_loaded_outputs(
-    loaded: &LoadedRelease,
-    path: &Path,
-    options: &ReleaseOptions,
-) -> Result<BTreeMap<String, Rendered>> {
-    render(loaded, &path.display().to_string(), options)
-}
-
 /// Loads `path` and renders it as `options` say; a render as an upgrade that stops at `fail`
 /// or `required` while the chart renders as an install is not an input error: the install
 /// render is returned with the failure ([`RenderedChart::upgrade_failure`]).
@@ -308,7 +298,8 @@ fn render(
     render_release(loaded, options).map_err(|e| render_error(shown, &e))
 }
 
-pub(super) fn render_error(shown: &str, e: &helm::Error) -> InputError {
+/// A render's failure as the input error `rollguard` reports for the chart `shown`.
+pub fn render_error(shown: &str, e: &helm::Error) -> InputError {
     InputError::in_path(shown, format!("rendering failed: {}", e.helm_message()))
 }
 

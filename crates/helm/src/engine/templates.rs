@@ -122,15 +122,13 @@ fn comments_only(engine: &Engine, name: &str) -> bool {
 }
 
 /// Parses `templates` (in Helm's parse order; each with the index of its chart's [`Unit`])
-/// and renders those that are not partials.
+/// into `engine` (its functions and limits set) and renders those that are not partials.
 pub(super) fn execute_units(
     templates: &[(String, usize, &str)],
     units: &[Unit],
-    setup: impl FnOnce(&mut Engine),
+    mut engine: Engine,
     trace: bool,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
-    let mut engine = Engine::new();
-    setup(&mut engine);
     for (name, _, text) in templates {
         engine.add_template(name, text).map_err(Error::Template)?;
     }
