@@ -242,15 +242,11 @@ fn walk_maps(v: &Value, seen: &mut FxHashSet<usize>) {
     let mut stack = vec![v.clone()];
     while let Some(v) = stack.pop() {
         match v {
-            Value::Map(m) => {
-                if seen.insert(address(&m)) {
-                    stack.extend(m.entries.borrow().values().cloned());
-                }
+            Value::Map(m) if seen.insert(address(&m)) => {
+                stack.extend(m.entries.borrow().values().cloned());
             }
-            Value::List(l) => {
-                if seen.insert(Rc::as_ptr(&l.items) as *const () as usize) {
-                    stack.extend(l.items.iter().cloned());
-                }
+            Value::List(l) if seen.insert(Rc::as_ptr(&l.items) as *const () as usize) => {
+                stack.extend(l.items.iter().cloned());
             }
             _ => {}
         }
