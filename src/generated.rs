@@ -2,7 +2,9 @@
 //! derived from them). `check` renders with a fixed seed, so both revisions generate the same
 //! values and they do not look like changes; those values are predictable by anyone, and must
 //! never reach a report. They are found by rendering a second time with another seed: what
-//! differs was generated. Only templates that drew random numbers are compared.
+//! differs was generated. Only templates that drew random numbers are compared, and only they
+//! are rendered again (with those that wrote into values other templates read, so that each
+//! finds the values it found the first time).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -141,6 +143,7 @@ mod tests {
             text: text.to_string(),
             segments: Vec::new(),
             random,
+            writes_shared: false,
             calls: Vec::new(),
             comments_only: false,
         }

@@ -251,7 +251,9 @@ fn chart_files(
 }
 
 /// The values `rendered` generated at random: what changes when the release is rendered again
-/// with another seed (only done when a template drew random numbers).
+/// with another seed (only done when a template drew random numbers). Only the templates that
+/// drew are rendered again, with those that changed values the others see, in the same
+/// order: each then finds the values it found the first time.
 fn generated(
     loaded: &LoadedRelease,
     shown: &str,
@@ -269,6 +271,13 @@ fn generated(
         ),
         without_source_map: true,
         keys: options.keys.other(),
+        only: Some(Arc::new(
+            rendered
+                .iter()
+                .filter(|(_, r)| r.random || r.writes_shared)
+                .map(|(path, _)| path.clone())
+                .collect(),
+        )),
         ..options.clone()
     };
     Ok(Generated::between(
@@ -343,6 +352,7 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
         },
         cluster: None,
         keys: Keys::Fresh,
+        only: None,
     }
 }
 
@@ -468,6 +478,27 @@ mod tests {
             &Overlay::default(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn generated_values_are_found_with_what_earlier_templates_set_in_values() {
+        // The writer runs first (Helm renders in reverse lexical order) and draws nothing:
+        // rendered again with another seed, only the reader (it draws) and the writer (the
+        // reader sees what it set) run, and the name the writer chose is no generated value.
+        let reader = "name: {{ .Values.name | default \"fallback-name-value\" }}\n\
+            password: {{ randAlphaNum 16 }}\n";
+        let writer = "{{- $_ := set .Values \"name\" \"chosen-name-value\" }}\n";
+        let chart = render_chart(&[
+            ("a-reader.yaml", reader),
+            ("b-writer.yaml", writer),
+            ("c-other.yaml", "other: {{ .Values.reuse }}\n"),
+        ]);
+        let out = &chart.outputs["app/templates/a-reader.yaml"];
+        assert!(out.contains("chosen-name-value"), "{out}");
+        let password = out.rsplit(' ').next().unwrap_or("").trim();
+        assert_eq!(password.len(), 16);
+        assert!(chart.generated.touches(password));
+        assert!(!chart.generated.touches("chosen-name-value"));
     }
 
     #[test]

@@ -43,6 +43,11 @@ pub struct ReleaseOptions {
     /// Where generated RSA keys come from: [`Keys::Disposable`] only for a render whose
     /// generated values never leave the process (a static check).
     pub keys: Keys,
+    /// Render only these templates (every template's `define`s are still there to
+    /// `include`): those of an earlier render that drew random numbers, rendered again with
+    /// another seed, with those that wrote into values the others see
+    /// ([`Rendered::writes_shared`]) so that each template finds the values it found then.
+    pub only: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
 }
 
 /// What rendering one chart may spend ([`gotmpl::budget`]): a chart is attacker-controlled
@@ -138,7 +143,13 @@ fn render_here(
             cluster::register_lookup(engine, cluster);
         }
     };
-    execute_units(&templates, &units, setup, !options.without_source_map)
+    execute_units(
+        &templates,
+        &units,
+        setup,
+        !options.without_source_map,
+        options.only.as_deref(),
+    )
 }
 
 /// One [`Unit`] per chart, parents before their subcharts; returns the chart's root object.
@@ -289,6 +300,51 @@ mod tests {
             render(&files, None, &options)["c/templates/t.yaml"].text,
             "czNjcmV0"
         );
+    }
+
+    #[test]
+    fn writes_into_values_others_see_are_told_apart_from_local_ones() {
+        let files = [
+            CHART_YAML,
+            ("values.yaml", "db: {host: h}\n"),
+            // Local dicts, and a merge into one: nothing another template sees.
+            (
+                "templates/local.yaml",
+                "{{ $d := dict \"a\" 1 }}{{ $_ := set $d \"b\" 2 }}{{ $m := merge $d (dict \"c\" 3) }}{{ len $m }}",
+            ),
+            // Into .Values itself, into a map nested in it, and into a map a template first
+            // put there: every template after sees each.
+            ("templates/top.yaml", "{{ $_ := set .Values \"x\" (dict) }}"),
+            (
+                "templates/nested.yaml",
+                "{{ $_ := unset .Values.db \"host\" }}",
+            ),
+            (
+                "templates/added.yaml",
+                "{{ $_ := mergeOverwrite .Values.x (dict \"k\" 1) }}{{ .Values.x.k }}",
+            ),
+        ];
+        let out = render(&files, None, &ReleaseOptions::default());
+        let writes = |t: &str| out[&format!("c/templates/{t}.yaml")].writes_shared;
+        assert!(!writes("local"));
+        assert!(writes("top") && writes("nested") && writes("added"));
+        assert_eq!(out["c/templates/local.yaml"].text, "3");
+
+        // Rendering some templates only: the others are left out, not rendered empty.
+        let only = ReleaseOptions {
+            only: Some(std::sync::Arc::new(
+                ["c/templates/top.yaml", "c/templates/added.yaml"]
+                    .map(String::from)
+                    .into(),
+            )),
+            ..ReleaseOptions::default()
+        };
+        let some = render(&files, None, &only);
+        assert_eq!(
+            some.keys().collect::<Vec<_>>(),
+            ["c/templates/added.yaml", "c/templates/top.yaml"]
+        );
+        assert_eq!(some["c/templates/added.yaml"].text, "1");
     }
 
     #[test]
