@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use helm::engine::Rendered;
 use source::SourceFile;
 
@@ -74,9 +74,12 @@ impl Generated {
         if self.tokens.is_empty() {
             return;
         }
-        // Longest first, so a token never leaves part of a longer one it overlaps.
+        // Longest first, so a token never leaves part of a longer one it overlaps. A
+        // contiguous NFA: it scans a few findings once, where a DFA's construction (every
+        // line of every generated certificate is a token) cost more than all the scanning.
         let Ok(matcher) = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&self.tokens)
         else {
             return;
