@@ -2,12 +2,14 @@
 //! derived from them). `check` renders with a fixed seed, so both revisions generate the same
 //! values and they do not look like changes; those values are predictable by anyone, and must
 //! never reach a report. They are found by rendering a second time with another seed: what
-//! differs was generated. Only templates that drew random numbers are compared.
+//! differs was generated. Only templates that drew random numbers are compared, and only they
+//! are rendered again (with those that wrote into values other templates read, so that each
+//! finds the values it found the first time).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use helm::engine::Rendered;
 use source::SourceFile;
 
@@ -72,9 +74,12 @@ impl Generated {
         if self.tokens.is_empty() {
             return;
         }
-        // Longest first, so a token never leaves part of a longer one it overlaps.
+        // Longest first, so a token never leaves part of a longer one it overlaps. A
+        // contiguous NFA: it scans a few findings once, where a DFA's construction (every
+        // line of every generated certificate is a token) cost more than all the scanning.
         let Ok(matcher) = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&self.tokens)
         else {
             return;
@@ -141,6 +146,7 @@ mod tests {
             text: text.to_string(),
             segments: Vec::new(),
             random,
+            writes_shared: false,
             calls: Vec::new(),
             comments_only: false,
         }

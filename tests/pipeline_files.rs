@@ -707,3 +707,75 @@ fn statefulset_rollout_waves_follow_the_update_strategy() {
         }
     }
 }
+
+/// `helm "${args[@]}"` with the command line built in a bash array: which command runs and
+/// with which flags is not something rollguard reads, so the invocation is named in a note
+/// (not understood, not checked) instead of passing in silence; written out, it is checked.
+/// Flags from an array after the command (`"${extra[@]}"`) may be any flag: unknown, not
+/// missing.
+#[test]
+fn a_helm_command_line_in_an_array_is_reported_not_understood() {
+    const DIR: &str = "fixtures/pipelines/command-in-array";
+    let run = |script: &str| {
+        let run = check_json(
+            "fixtures/pipelines/app.yaml",
+            &["--pipeline", &format!("{DIR}/{script}")],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let notes = run.json()["notes"].to_string();
+        (run, notes)
+    };
+    let (hidden, notes) = run("deploy.sh");
+    assert!(
+        notes.contains(&format!(
+            "{DIR}/deploy.sh:8: a helm command not understood, not checked: its command line comes from `${{args[@]}}`"
+        )),
+        "{notes}"
+    );
+    assert!(!notes.contains("checked with"), "{notes}");
+    assert_eq!(hidden.located(), Vec::<String>::new());
+
+    let (safe, notes) = run("deploy.safe.sh");
+    assert!(
+        notes.contains("app: checked with 1 helm invocation"),
+        "{notes}"
+    );
+    assert!(!notes.contains("not understood"), "{notes}");
+    assert_eq!(safe.located(), Vec::<String>::new());
+
+    let (extra, _) = run("extra-flags.sh");
+    assert_eq!(
+        extra.located(),
+        [format!("missing-atomic info {DIR}/extra-flags.sh:9")]
+    );
+    let message = extra.json()["findings"][0]["message"].to_string();
+    assert!(
+        message.contains("cannot tell") && message.contains("`${extra[@]}` may pass it"),
+        "{message}"
+    );
+}
+
+/// A step's `if: failure()` runs when an earlier step of its own job failed: it rolls back that
+/// job's upgrade, not the same release's upgrade in another job. A job with `if: failure()`
+/// runs when a job it needs failed, so it answers for those.
+#[test]
+fn a_rollback_step_answers_for_its_own_job_only() {
+    let atomic = |dir: &str| -> Vec<String> {
+        let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", dir]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.located()
+            .into_iter()
+            .filter(|f| f.starts_with("missing-atomic "))
+            .collect()
+    };
+    assert_eq!(
+        atomic("fixtures/pipelines/rollback-per-job"),
+        [
+            "missing-atomic warning fixtures/pipelines/rollback-per-job/.github/workflows/deploy.yml:26"
+        ]
+    );
+    assert_eq!(
+        atomic("fixtures/pipelines/rollback-per-job.safe"),
+        Vec::<String>::new()
+    );
+}

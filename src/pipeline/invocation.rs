@@ -134,10 +134,20 @@ pub struct Invocation {
     /// What creates the throwaway cluster it deploys to, when its job or script creates one
     /// (`helm/kind-action`, `kind create cluster`): then it is not checked.
     pub throwaway_cluster: Option<String>,
+    /// The helm command line itself comes from an expansion rollguard cannot see (`helm
+    /// "${args[@]}"`, `helm $CMD`), as written: which command it runs is unknown, so it is not
+    /// checked but named in a note, never passed over in silence. `tool` is then a placeholder.
+    pub command_hidden: Option<String>,
     /// It runs only when something before it failed (a GitHub step `if: failure()`, an Azure
     /// `condition: failed()`, a GitLab job `when: on_failure`, a Jenkins `post { failure {…} }`
     /// or `catch` block).
     pub on_failure: bool,
+    /// The CI job it runs in, for files made of jobs (a GitHub workflow, a CircleCI config).
+    pub job: Option<String>,
+    /// `on_failure` comes from a step's own condition (`if: failure()` on a step, CircleCI
+    /// `when: on_fail`): it runs when an earlier step of its job fails, so it answers only for
+    /// that job's upgrades, not for another job of the same file.
+    pub on_failure_of_job: bool,
     /// Bytes of the whole command or declaration: findings inside it belong to it.
     pub extent: (usize, usize),
     /// `# rollguard-ignore rule-a, rule-b` comments on its first line or just above it.
@@ -170,7 +180,10 @@ impl Invocation {
             cleanup_on_fail: Setting::Absent,
             chart_assumed: None,
             throwaway_cluster: None,
+            command_hidden: None,
             on_failure: false,
+            job: None,
+            on_failure_of_job: false,
             extent: (span.start, span.end),
             ignores: Vec::new(),
         }
