@@ -257,13 +257,18 @@ impl Finding {
             resource.unwrap_or_default(),
             self.message
         );
-        let mut hash: u64 = 0xcbf29ce484222325;
-        for byte in text.bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x100000001b3);
-        }
-        format!("{hash:016x}")
+        fnv1a(&text)
     }
+}
+
+/// FNV-1a, 64 bits, as 16 hex digits: a stable identity for a text, the same on every machine.
+pub fn fnv1a(text: &str) -> String {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    format!("{hash:016x}")
 }
 
 /// Lines listed in the help of a finding that stands for its repeats.

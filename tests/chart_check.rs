@@ -58,6 +58,97 @@ fn findings_point_at_the_template_line_that_wrote_the_field() {
     );
 }
 
+/// Every finding's rule, file, line and column, in report order.
+fn locations(run: &Run) -> Vec<(String, String, u64, u64)> {
+    run.json()["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                l["file"].as_str().unwrap_or_default().to_string(),
+                l["line"].as_u64().unwrap_or_default(),
+                l["column"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn findings_on_a_container_a_helper_writes_point_at_the_helper_line() {
+    // `{{- include "shop.container" . | nindent 8 }}`: the container's `- name:`, the
+    // `secretKeyRef` `name:` and the volume's `secretName:` are written in _helpers.tpl.
+    let helpers = "fixtures/charts/helper-container/templates/_helpers.tpl";
+    let run = check("fixtures/charts/helper-container", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = [
+        ("missing-readiness-probe", 3, 3),
+        ("external-secret", 12, 20),
+        ("external-secret", 19, 20),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|&(rule, line, col)| (rule.to_string(), helpers.to_string(), line, col))
+        .collect();
+    assert_eq!(locations(&run), expected);
+    // The text report shows the same line, and SARIF names the same region.
+    let text = rollguard(&[
+        "check",
+        "fixtures/charts/helper-container",
+        "--no-pipelines",
+    ]);
+    assert!(
+        text.stdout.contains(&format!("{helpers}:3:3]")),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("3 │ - name: {{ .Chart.Name }}"),
+        "{}",
+        text.stdout
+    );
+    let sarif = rollguard(&[
+        "check",
+        "fixtures/charts/helper-container",
+        "--no-pipelines",
+        "--format",
+        "sarif",
+    ]);
+    let regions: Vec<_> = sarif.json()["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let p = &r["locations"][0]["physicalLocation"];
+            (
+                r["ruleId"].as_str().unwrap_or_default().to_string(),
+                p["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                p["region"]["startLine"].as_u64().unwrap_or_default(),
+                p["region"]["startColumn"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(regions, expected);
+
+    // The same Deployment written out in the template keeps the template's lines.
+    let direct = check("fixtures/charts/inline-container", &[]);
+    let template = "fixtures/charts/inline-container/templates/deployment.yaml";
+    let expected: Vec<_> = [
+        ("missing-readiness-probe", 15, 11),
+        ("external-secret", 24, 28),
+        ("external-secret", 29, 28),
+    ]
+    .iter()
+    .map(|&(rule, line, col)| (rule.to_string(), template.to_string(), line, col))
+    .collect();
+    assert_eq!(locations(&direct), expected);
+}
+
 #[test]
 fn a_previous_chart_is_a_baseline() {
     let run = check(
@@ -454,6 +545,65 @@ fn a_password_every_upgrade_generates_anew_is_an_error() {
             run.stdout
         );
     }
+}
+
+/// The `secret-regenerated-on-upgrade` findings of `run`: severity, file and line.
+fn regenerated(run: &Run) -> Vec<(String, String, u64)> {
+    run.findings("secret-regenerated-on-upgrade")
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                l["file"].as_str().unwrap().to_string(),
+                l["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_hash_is_regenerated_only_when_the_password_it_hashes_is() {
+    // A generated password hashed for a registry's htpasswd file: a new password, so a new hash,
+    // on every upgrade, and the registry mounts it. (The clients' copy is read by nothing in
+    // the release: not reported.)
+    let chart = "fixtures/charts/secret-regenerated-htpasswd";
+    let run = check(chart, &[]);
+    assert_eq!(
+        regenerated(&run),
+        [("error".into(), format!("{chart}/templates/secret.yaml"), 9)],
+        "{}",
+        run.stdout
+    );
+    // harbor: the password is from values, only the salt is new (any salt verifies it).
+    let safe = check("fixtures/charts/secret-regenerated-htpasswd.safe", &[]);
+    assert_eq!(safe.code, 0, "{}{}", safe.stdout, safe.stderr);
+    assert!(
+        safe.findings("secret-regenerated-on-upgrade").is_empty(),
+        "{}",
+        safe.stdout
+    );
+}
+
+#[test]
+fn a_regenerated_config_nothing_reads_is_not_reported() {
+    // mattermost: a starting config.json with generated keys, read only by a load test.
+    let chart = "fixtures/charts/secret-regenerated-init-config";
+    let run = check(chart, &[]);
+    assert_eq!(
+        regenerated(&run),
+        [(
+            "error".into(),
+            format!("{chart}/templates/configmap-config.yaml"),
+            7
+        )],
+        "{}",
+        run.stdout
+    );
+    // With the load test off (mattermost's default), nothing in the release reads it.
+    let safe = check("fixtures/charts/secret-regenerated-init-config.safe", &[]);
+    assert_eq!(safe.code, 0, "{}{}", safe.stdout, safe.stderr);
+    assert!(regenerated(&safe).is_empty(), "{}", safe.stdout);
 }
 
 #[test]

@@ -128,8 +128,8 @@ fn json_matches_the_report_schema() {
     }
 }
 
-#[test]
-fn sarif_matches_the_sarif_2_1_0_schema() {
+/// The published SARIF 2.1.0 schema, compiled.
+fn sarif_validator() -> jsonschema::Validator {
     // The published schema's `language` patterns end in a stray `]`, a literal in ECMA regexes
     // but an error for Rust's regex engine: escape it, change nothing else.
     let text = std::fs::read_to_string(format!(
@@ -141,7 +141,12 @@ fn sarif_matches_the_sarif_2_1_0_schema() {
     assert_eq!(text.matches(stray).count(), 2);
     let text = text.replace(stray, r#"[a-zA-Z]{2}\\]?$"#);
     let sarif_schema: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let validator = jsonschema::validator_for(&sarif_schema).unwrap();
+    jsonschema::validator_for(&sarif_schema).unwrap()
+}
+
+#[test]
+fn sarif_matches_the_sarif_2_1_0_schema() {
+    let validator = sarif_validator();
     let doc: serde_json::Value = serde_json::from_str(&report("sarif")).unwrap();
     let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}");
@@ -169,4 +174,74 @@ fn junit_is_well_formed_xml() {
     assert_eq!(opens, closes, "{text}");
     assert!(text.contains("<failure type=\"error\""));
     assert!(text.contains("<skipped message=\"suppressed\"/>"));
+}
+
+/// Two charts asked for, the second cannot be rendered (a dependency is missing): the run exits
+/// 2, and no format may read as a pass — the JSON verdict is `incomplete`, SARIF says the run
+/// failed, JUnit counts an error, the annotations and Code Quality carry one for the chart.
+#[test]
+fn a_chart_not_checked_is_no_pass_in_any_format() {
+    const MISSING: &str = "fixtures/charts/missing-dependency";
+    let run = |format: &str| {
+        let run = rollguard(&[
+            "check",
+            "fixtures/charts/kube-version-incompatible.safe",
+            MISSING,
+            "--no-pipelines",
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.code, 2, "{format}: {}{}", run.stdout, run.stderr);
+        run.stdout
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json["verdict"], "incomplete");
+    assert_eq!(json["summary"]["error"], 0, "the chart checked is clean");
+    let validator = jsonschema::validator_for(&schema("schema/report-v1.json")).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notification = invocation["toolExecutionNotifications"][0]["message"]["text"].to_string();
+    assert!(notification.contains(MISSING), "{notification}");
+
+    let junit = run("junit");
+    assert!(
+        junit.contains("errors=\"1\">\n  <testsuite") && junit.contains("<error type=\"input\""),
+        "{junit}"
+    );
+    let github = run("github");
+    assert!(
+        github.starts_with(&format!("::error file={MISSING},")),
+        "{github}"
+    );
+    let gitlab: serde_json::Value = serde_json::from_str(&run("gitlab")).unwrap();
+    assert_eq!(
+        (&gitlab[0]["severity"], &gitlab[0]["location"]["path"]),
+        (&"blocker".into(), &MISSING.into())
+    );
+    let markdown = run("markdown");
+    assert!(
+        markdown.starts_with("## ❓ rollguard: INCOMPLETE"),
+        "{markdown}"
+    );
+    let human = run("human");
+    assert!(
+        human
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("INCOMPLETE  0 errors"),
+        "{human}"
+    );
 }

@@ -88,6 +88,13 @@ fn run<'a>(dir: &'a Path, args: &[&str]) -> Run<'a> {
     }
 }
 
+/// `rollguard check --manifest MANIFEST EXTRA…` in `dir`.
+fn check_manifest<'a>(dir: &'a Path, manifest: &Path, extra: &[&str]) -> Run<'a> {
+    let mut args = vec!["check", "--manifest", manifest.to_str().expect("utf-8")];
+    args.extend_from_slice(extra);
+    run(dir, &args)
+}
+
 impl Run<'_> {
     fn stdin(mut self, stdin: impl Into<Stdio>) -> Self {
         self.stdin = stdin.into();
@@ -290,18 +297,9 @@ fn a_migrations_folder_larger_than_its_budget_together_is_refused() {
 fn a_pipeline_path_that_is_a_device_is_not_reported_missing() {
     let dir = tmp();
     let m = write(dir.path(), "m.yaml", PVC);
-    run(
-        dir.path(),
-        &[
-            "check",
-            "--manifest",
-            m.to_str().expect("utf-8"),
-            "--pipeline",
-            "/dev/zero",
-        ],
-    )
-    .go()
-    .input_error(&["/dev/zero", "not a regular file"]);
+    check_manifest(dir.path(), &m, &["--pipeline", "/dev/zero"])
+        .go()
+        .input_error(&["/dev/zero", "not a regular file"]);
 }
 
 // ---- text that is not text ----------------------------------------------------------------
@@ -319,12 +317,9 @@ fn values_yaml_that_is_not_utf8_or_holds_nul_is_an_error_naming_it() {
         .go()
         .input_error(&["values.yaml", "NUL byte"]);
     let m = write(dir.path(), "m.yaml", b"kind: ConfigMap\x00\n".as_slice());
-    run(
-        dir.path(),
-        &["check", "--manifest", m.to_str().expect("utf-8")],
-    )
-    .go()
-    .input_error(&["m.yaml", "NUL byte"]);
+    check_manifest(dir.path(), &m, &[])
+        .go()
+        .input_error(&["m.yaml", "NUL byte"]);
 }
 
 // ---- chart files: .helmignore and archives -------------------------------------------------
@@ -585,9 +580,8 @@ fn hostile_manifest(dir: &Path) -> PathBuf {
 fn control_bytes_from_the_chart_never_reach_the_terminal() {
     let dir = tmp();
     let m = hostile_manifest(dir.path());
-    let m = m.to_str().expect("utf-8");
     for format in ["human", "markdown", "github"] {
-        let out = run(dir.path(), &["check", "--manifest", m, "--format", format]).go();
+        let out = check_manifest(dir.path(), &m, &["--format", format]).go();
         out.verdict();
         let text = out.stdout();
         assert!(text.contains("pvc-no-keep-policy"), "{format}: {text}");
@@ -596,7 +590,7 @@ fn control_bytes_from_the_chart_never_reach_the_terminal() {
             "{format}: {text:?}"
         );
     }
-    let out = run(dir.path(), &["check", "--manifest", m, "-q"]).go();
+    let out = check_manifest(dir.path(), &m, &["-q"]).go();
     assert!(!out.stdout().contains('\u{1b}'), "{:?}", out.stdout());
 }
 
@@ -631,17 +625,7 @@ fn control_bytes_in_template_names_and_fail_messages_are_escaped() {
 fn markdown_output_starts_no_line_with_chart_text_and_opens_no_comment() {
     let dir = tmp();
     let m = hostile_manifest(dir.path());
-    let out = run(
-        dir.path(),
-        &[
-            "check",
-            "--manifest",
-            m.to_str().expect("utf-8"),
-            "--format",
-            "markdown",
-        ],
-    )
-    .go();
+    let out = check_manifest(dir.path(), &m, &["--format", "markdown"]).go();
     out.verdict();
     let text = out.stdout();
     assert!(!text.contains("<!--"), "{text}");
@@ -659,11 +643,7 @@ fn a_finding_on_a_very_long_line_is_shown_without_its_snippet() {
             "{{\"apiVersion\": \"v1\", \"kind\": \"PersistentVolumeClaim\", \"metadata\": {{\"annotations\": {{\"pad\": \"{pad}\"}}, \"name\": \"data\"}}, \"spec\": {{\"resources\": {{\"requests\": {{\"storage\": \"1Gi\"}}}}}}}}\n"
         ),
     );
-    let out = run(
-        dir.path(),
-        &["check", "--manifest", m.to_str().expect("utf-8")],
-    )
-    .go();
+    let out = check_manifest(dir.path(), &m, &[]).go();
     out.verdict();
     assert!(
         out.stdout.len() < 64 * 1024,
@@ -680,11 +660,7 @@ fn an_error_in_a_huge_document_does_not_echo_it() {
         "y".repeat(20 << 20)
     );
     let m = write(dir.path(), "m.yaml", line);
-    let out = run(
-        dir.path(),
-        &["check", "--manifest", m.to_str().expect("utf-8")],
-    )
-    .go();
+    let out = check_manifest(dir.path(), &m, &[]).go();
     out.input_error(&["m.yaml", "kind"]);
     assert!(
         out.stderr.len() < 64 * 1024,
@@ -905,17 +881,7 @@ fn a_repeated_kind_is_read_as_the_api_server_reads_it() {
         "m.yaml",
         "apiVersion: v1\nkind: ConfigMap\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  resources:\n    requests:\n      storage: 1Gi\n",
     );
-    let out = run(
-        dir.path(),
-        &[
-            "check",
-            "--manifest",
-            m.to_str().expect("utf-8"),
-            "--format",
-            "json",
-        ],
-    )
-    .go();
+    let out = check_manifest(dir.path(), &m, &["--format", "json"]).go();
     out.verdict();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let rules: Vec<&str> = report["findings"]

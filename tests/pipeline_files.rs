@@ -336,30 +336,11 @@ fn an_unresolved_chart_is_assumed_only_when_its_release_could_be_the_charts() {
     };
     // Release `mine`: the chart's own name.
     let hazard = check("deploy-mine.sh");
-    let findings = hazard.json()["findings"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let found: Vec<_> = findings
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or(""),
-                f["severity"].as_str().unwrap_or(""),
-                f["location"]["file"].as_str().unwrap_or(""),
-                f["location"]["line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
     assert_eq!(
-        found,
-        [(
-            "missing-atomic",
-            "warning",
-            "fixtures/pipelines/release-names/scripts/deploy-mine.sh",
-            5
-        )]
+        hazard.located(),
+        ["missing-atomic warning fixtures/pipelines/release-names/scripts/deploy-mine.sh:5"]
     );
+    let findings = hazard.findings("missing-atomic");
     assert!(
         findings[0]["message"].as_str().unwrap_or("").contains(
             "chart `$CHART_PACKAGE` not resolvable: assumed to deploy chart `mine` because release name `mine` is the chart's name"
@@ -436,36 +417,11 @@ fn a_cluster_made_for_the_job_is_not_the_release() {
     const DIR: &str = "fixtures/pipelines/throwaway-cluster";
     let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", DIR]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let findings = run.json()["findings"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let found: Vec<_> = findings
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or(""),
-                f["severity"].as_str().unwrap_or(""),
-                f["location"]["file"].as_str().unwrap_or(""),
-                f["location"]["line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
     assert_eq!(
-        found,
+        run.located(),
         [
-            (
-                "missing-atomic",
-                "warning",
-                "fixtures/pipelines/throwaway-cluster/.github/workflows/chart.yml",
-                31
-            ),
-            (
-                "missing-atomic",
-                "warning",
-                "fixtures/pipelines/throwaway-cluster/Makefile",
-                12
-            )
+            "missing-atomic warning fixtures/pipelines/throwaway-cluster/.github/workflows/chart.yml:31",
+            "missing-atomic warning fixtures/pipelines/throwaway-cluster/Makefile:12",
         ]
     );
     let notes = run.json()["notes"].to_string();
@@ -485,24 +441,16 @@ fn a_rollback_on_failure_is_as_good_as_atomic() {
     let dir = "fixtures/pipelines/rollback-on-failure";
     let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", dir]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let atomic = run.findings("missing-atomic");
-    let found: Vec<_> = atomic
-        .iter()
-        .map(|f| {
-            (
-                f["severity"].as_str().unwrap_or(""),
-                f["location"]["file"].as_str().unwrap_or(""),
-                f["location"]["line"].as_u64().unwrap_or(0),
-            )
-        })
+    let atomic: Vec<String> = run
+        .located()
+        .into_iter()
+        .filter(|f| f.starts_with("missing-atomic "))
         .collect();
     assert_eq!(
-        found,
-        [(
-            "warning",
-            "fixtures/pipelines/rollback-on-failure/.github/workflows/deploy.yml",
-            34
-        )]
+        atomic,
+        [
+            "missing-atomic warning fixtures/pipelines/rollback-on-failure/.github/workflows/deploy.yml:34"
+        ]
     );
 }
 
@@ -654,22 +602,7 @@ fn gitops_flux_runs_helm_argo_cd_rolls_back_its_own_way() {
             &["--pipeline", &format!("{DIR}/{file}")],
         );
         assert_eq!(run.code, 0, "{file}: {}", run.stderr);
-        let findings = run.json()["findings"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        findings
-            .iter()
-            .map(|f| {
-                format!(
-                    "{} {} {}:{}",
-                    f["rule"].as_str().unwrap_or(""),
-                    f["severity"].as_str().unwrap_or(""),
-                    f["location"]["file"].as_str().unwrap_or(""),
-                    f["location"]["line"]
-                )
-            })
-            .collect::<Vec<_>>()
+        run.located()
     };
     assert_eq!(
         check("flux-helmrelease.yaml"),
@@ -773,4 +706,51 @@ fn statefulset_rollout_waves_follow_the_update_strategy() {
             assert!(message.contains("may need 5m"), "{message}");
         }
     }
+}
+
+/// `helm "${args[@]}"` with the command line built in a bash array: which command runs and
+/// with which flags is not something rollguard reads, so the invocation is named in a note
+/// (not understood, not checked) instead of passing in silence; written out, it is checked.
+/// Flags from an array after the command (`"${extra[@]}"`) may be any flag: unknown, not
+/// missing.
+#[test]
+fn a_helm_command_line_in_an_array_is_reported_not_understood() {
+    const DIR: &str = "fixtures/pipelines/command-in-array";
+    let run = |script: &str| {
+        let run = check_json(
+            "fixtures/pipelines/app.yaml",
+            &["--pipeline", &format!("{DIR}/{script}")],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let notes = run.json()["notes"].to_string();
+        (run, notes)
+    };
+    let (hidden, notes) = run("deploy.sh");
+    assert!(
+        notes.contains(&format!(
+            "{DIR}/deploy.sh:8: a helm command not understood, not checked: its command line comes from `${{args[@]}}`"
+        )),
+        "{notes}"
+    );
+    assert!(!notes.contains("checked with"), "{notes}");
+    assert_eq!(hidden.located(), Vec::<String>::new());
+
+    let (safe, notes) = run("deploy.safe.sh");
+    assert!(
+        notes.contains("app: checked with 1 helm invocation"),
+        "{notes}"
+    );
+    assert!(!notes.contains("not understood"), "{notes}");
+    assert_eq!(safe.located(), Vec::<String>::new());
+
+    let (extra, _) = run("extra-flags.sh");
+    assert_eq!(
+        extra.located(),
+        [format!("missing-atomic info {DIR}/extra-flags.sh:9")]
+    );
+    let message = extra.json()["findings"][0]["message"].to_string();
+    assert!(
+        message.contains("cannot tell") && message.contains("`${extra[@]}` may pass it"),
+        "{message}"
+    );
 }

@@ -119,6 +119,28 @@ fn render_draws_secrets_from_the_operating_system() {
 }
 
 #[test]
+fn render_salts_every_hash_anew() {
+    // `check` hashes a password from values with the same salt whatever its seed; `render`, as
+    // Helm, with a new one every time.
+    let chart = "fixtures/charts/secret-regenerated-htpasswd.safe";
+    let field = |stream: &str, key: &str| {
+        let line = stream.lines().find(|l| l.trim_start().starts_with(key));
+        line.unwrap_or_else(|| panic!("no {key} in\n{stream}"))
+            .to_string()
+    };
+    let (first, second) = (rollguard(&["render", chart]), rollguard(&["render", chart]));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_ne!(
+        field(&first.stdout, "REGISTRY_HTPASSWD:"),
+        field(&second.stdout, "REGISTRY_HTPASSWD:")
+    );
+    assert_eq!(
+        field(&first.stdout, "REGISTRY_PASSWORD:"),
+        field(&second.stdout, "REGISTRY_PASSWORD:")
+    );
+}
+
+#[test]
 fn a_seeded_render_is_reproducible() {
     let dir = tempfile::tempdir().unwrap();
     let chart = chart(dir.path(), "admin", 24);

@@ -54,7 +54,7 @@ const CASES: &[(&str, &[&str], i32)] = &[
     ),
     // An input error (exit 2) for the second chart; the banner vouches for the first only.
     (
-        "GO, a chart not checked",
+        "INCOMPLETE, a chart not checked",
         &[
             "fixtures/charts/kube-version-incompatible.safe",
             "fixtures/charts/missing-dependency",

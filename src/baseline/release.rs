@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 
 use super::Revision;
@@ -176,7 +176,8 @@ fn decode_payload(text: &str) -> Result<Vec<u8>, String> {
     for _ in 0..3 {
         if bytes.starts_with(&[0x1f, 0x8b]) {
             let mut out = Vec::new();
-            GzDecoder::new(bytes.as_slice())
+            // All members, as Go's gzip reader decodes Helm's stored release.
+            MultiGzDecoder::new(bytes.as_slice())
                 .take(MAX_RELEASE_BYTES + 1)
                 .read_to_end(&mut out)
                 .map_err(|e| format!("release payload is not valid gzip: {e}"))?;
@@ -205,10 +206,14 @@ mod tests {
     use flate2::write::GzEncoder;
     use std::io::Write;
 
-    fn encode(json: &str) -> String {
+    fn gzip(text: &str) -> Vec<u8> {
         let mut gz = GzEncoder::new(Vec::new(), Compression::default());
-        gz.write_all(json.as_bytes()).unwrap();
-        STANDARD.encode(gz.finish().unwrap())
+        gz.write_all(text.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    }
+
+    fn encode(json: &str) -> String {
+        STANDARD.encode(gzip(json))
     }
 
     const RELEASE: &str = r#"{"name":"shop","version":3,"namespace":"prod","info":{"status":"deployed"},
@@ -246,6 +251,17 @@ mod tests {
                 Some("shop/templates/job.yaml")
             );
         }
+    }
+
+    /// Helm decodes a release with Go's gzip reader, which reads every member: a payload
+    /// compressed in two members is the whole release, not its first half.
+    #[test]
+    fn payloads_of_several_gzip_members_are_read_whole() {
+        let (first, second) = RELEASE.split_at(RELEASE.len() / 2);
+        let payload = STANDARD.encode([gzip(first), gzip(second)].concat());
+        let text = format!("kind: ConfigMap\ndata:\n  release: {payload}\n");
+        let revs = parse(&SourceFile::new("r.yaml", text), "default").unwrap();
+        assert_eq!(revs[0].objects.len(), 2);
     }
 
     #[test]

@@ -14,11 +14,10 @@ use crate::rules;
 use crate::suppress;
 use source::{InputError, Result};
 
-/// What `check` produced: the rendered report, the input errors of charts that could not be
-/// checked, and the exit code they imply.
+/// What `check` produced: the report (which names the charts that could not be checked) and
+/// the exit code it implies.
 pub struct Outcome {
     pub report: Report,
-    pub failed: Vec<InputError>,
     pub exit_code: u8,
 }
 
@@ -34,7 +33,6 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         );
         return Ok(Outcome {
             report,
-            failed: Vec::new(),
             exit_code: 0,
         });
     };
@@ -68,18 +66,14 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         args.chart.release_name.clone(),
         Some(settings.kube_version),
     );
-    report.unchecked = failed.len();
     // A chart that could not be checked is an input error, whatever the others found.
     let exit_code = if failed.is_empty() {
         exit_code(&report, args.fail_on)
     } else {
         2
     };
-    Ok(Outcome {
-        report,
-        failed,
-        exit_code,
-    })
+    report.unchecked = failed;
+    Ok(Outcome { report, exit_code })
 }
 
 /// What the report keeps of a checked chart once its rules ran: its model (the rendered
@@ -131,7 +125,7 @@ pub fn emit(args: &CheckArgs, outcome: &Outcome) -> Result<()> {
         })?,
         None => super::print(&text)?,
     }
-    for error in &outcome.failed {
+    for error in &outcome.report.unchecked {
         // Standard error may be closed; the exit code still says it.
         let _ = writeln!(
             std::io::stderr(),

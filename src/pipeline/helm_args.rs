@@ -232,6 +232,18 @@ fn helm_invocation(script: &Script, words: &[Word], env: &Env) -> Option<Invocat
         }
     }
     let sub = args.get(i)?;
+    if sub.value.unknown.is_some() {
+        // `helm "${args[@]}"`: the command line is in a variable or array rollguard cannot see.
+        let span = script.span(helm.word.start, sub.word.end);
+        let mut inv = Invocation::new(
+            script.file,
+            span,
+            Tool::Helm(HelmCommand::Upgrade),
+            script.place.clone(),
+        );
+        inv.command_hidden = Some(sub.word.written.clone());
+        return Some(inv);
+    }
     let command = match sub.value.text.as_str() {
         "upgrade" => HelmCommand::Upgrade,
         "install" => HelmCommand::Install,
@@ -424,7 +436,12 @@ impl<'w> Reader<'_, '_, 'w> {
 
     fn note_opaque(&mut self, arg: &Arg) {
         if self.opaque.is_none() {
-            let written = arg.value.unknown.clone().unwrap_or_default();
+            // An array's expansion is shown as written, not as an opaque substitution.
+            let written = if is_all_args(arg.word) {
+                arg.word.written.clone()
+            } else {
+                arg.value.unknown.clone().unwrap_or_default()
+            };
             self.opaque = Some((written, self.span(arg.word)));
         }
     }
@@ -619,9 +636,17 @@ fn mark_unknown<T>(setting: &mut Setting<T>, because: &str, span: Span) {
     }
 }
 
-/// `"$@"`, `$*`: the script's own arguments, which may hold any flag.
+/// `"$@"`, `$*`: the script's own arguments, and `"${NAME[@]}"`, `${NAME[*]}`: every element of
+/// an array (`extra+=(--set a=b)`), each of which may hold any flag.
 fn is_all_args(word: &Word) -> bool {
-    matches!(word.segments.as_slice(), [shell::Segment::Var { name, .. }] if name == "@" || name == "*")
+    match word.segments.as_slice() {
+        [shell::Segment::Var { name, .. }] => name == "@" || name == "*",
+        [shell::Segment::Subst { .. }] => {
+            word.written.starts_with("${")
+                && (word.written.ends_with("[@]}") || word.written.ends_with("[*]}"))
+        }
+        _ => false,
+    }
 }
 
 fn parse_bool(v: &str) -> Option<bool> {

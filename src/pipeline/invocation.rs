@@ -134,6 +134,10 @@ pub struct Invocation {
     /// What creates the throwaway cluster it deploys to, when its job or script creates one
     /// (`helm/kind-action`, `kind create cluster`): then it is not checked.
     pub throwaway_cluster: Option<String>,
+    /// The helm command line itself comes from an expansion rollguard cannot see (`helm
+    /// "${args[@]}"`, `helm $CMD`), as written: which command it runs is unknown, so it is not
+    /// checked but named in a note, never passed over in silence. `tool` is then a placeholder.
+    pub command_hidden: Option<String>,
     /// It runs only when something before it failed (a GitHub step `if: failure()`, an Azure
     /// `condition: failed()`, a GitLab job `when: on_failure`, a Jenkins `post { failure {…} }`
     /// or `catch` block).
@@ -170,6 +174,7 @@ impl Invocation {
             cleanup_on_fail: Setting::Absent,
             chart_assumed: None,
             throwaway_cluster: None,
+            command_hidden: None,
             on_failure: false,
             extent: (span.start, span.end),
             ignores: Vec::new(),

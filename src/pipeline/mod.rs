@@ -30,7 +30,9 @@
 //!   unknown, never missing.
 //!
 //! Helm commands in a CI job or shell script that creates its own kind/k3d/minikube cluster
-//! deploy to a throwaway test cluster: they are left out with a note (`throwaway`).
+//! deploy to a throwaway test cluster: they are left out with a note (`throwaway`). A helm
+//! command whose command line comes from what rollguard cannot see (`helm "${args[@]}"`, bash
+//! arrays included) is not understood: left out with a note naming it, never in silence.
 //!
 //! Knowingly not: commands run through other programs (`xargs`, `docker run`, `$HELM` as the
 //! program), shell functions and aliases, control flow (every branch counts, loops run once),
@@ -146,6 +148,10 @@ pub fn load_file(file: &Arc<SourceFile>, kind: FileKind, out: &mut Loaded) {
                 .into_iter()
                 .partition(|inv| inv.throwaway_cluster.is_none());
             out.notes.extend(throwaway_note(&file.name, &throwaway));
+            let (found, hidden): (Vec<_>, Vec<_>) = found
+                .into_iter()
+                .partition(|inv| inv.command_hidden.is_none());
+            out.notes.extend(hidden.iter().map(hidden_note));
             for mut inv in found {
                 inv.ignores = ignore::comments_for(&inv.file.text, inv.span, inv.extent.0);
                 out.invocations.push(inv);
@@ -178,6 +184,17 @@ fn throwaway_note(file: &str, left_out: &[Invocation]) -> Option<String> {
             ""
         }
     ))
+}
+
+/// A report note naming a helm command whose command line rollguard cannot see.
+fn hidden_note(inv: &Invocation) -> String {
+    format!(
+        "{}:{}: a helm command not understood, not checked: its command line comes from `{}`, \
+         which rollguard cannot see (write the helm command and its flags out)",
+        inv.file.name,
+        inv.span.line,
+        inv.command_hidden.as_deref().unwrap_or_default()
+    )
 }
 
 /// Flux and Argo CD objects, found in any Kubernetes YAML of the repository.

@@ -3,15 +3,38 @@
 use super::{Report, position};
 use crate::finding::Finding;
 use crate::finding::Severity;
-use source::shown;
+use source::{InputError, shown};
 
 pub fn render(report: &Report) -> String {
-    report
+    let mut out: String = report
         .findings
         .iter()
         .filter(|f| f.counts())
         .map(annotation)
-        .collect()
+        .collect();
+    for error in &report.unchecked {
+        out.push_str(&unchecked(error));
+    }
+    out
+}
+
+/// A chart that could not be checked: an error annotation, so the run is no silent pass.
+fn unchecked(error: &InputError) -> String {
+    let mut props = vec![format!(
+        "title={}",
+        escape_property("rollguard: chart not checked")
+    )];
+    if let Some(file) = error.file_name() {
+        props.insert(0, format!("file={}", escape_property(file)));
+        if let Some(span) = error.span {
+            props.insert(1, format!("line={}", span.line));
+        }
+    }
+    format!(
+        "::error {}::{}\n",
+        props.join(","),
+        escape_data(&format!("not checked: {error}"))
+    )
 }
 
 pub fn annotation(f: &Finding) -> String {

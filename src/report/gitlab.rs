@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::Report;
-use crate::finding::Severity;
+use crate::finding::{Severity, fnv1a};
 
 fn severity(s: Severity) -> &'static str {
     match s {
@@ -15,7 +15,7 @@ fn severity(s: Severity) -> &'static str {
 }
 
 pub fn render(report: &Report) -> String {
-    let issues: Vec<Value> = report
+    let mut issues: Vec<Value> = report
         .findings
         .iter()
         .filter(|f| f.counts())
@@ -35,6 +35,23 @@ pub fn render(report: &Report) -> String {
             })
         })
         .collect();
+    // Code Quality has no notion of a failed run: a chart that could not be checked is a
+    // blocker issue, so the widget never shows a clean report for it.
+    issues.extend(report.unchecked.iter().map(|e| {
+        let description = format!("not checked: {e}");
+        json!({
+            "type": "issue",
+            "check_name": "not-checked",
+            "description": description,
+            "categories": ["Bug Risk"],
+            "severity": "blocker",
+            "fingerprint": fnv1a(&description),
+            "location": {
+                "path": e.file_name().unwrap_or_default(),
+                "lines": {"begin": e.span.map_or(1, |s| s.line)},
+            },
+        })
+    }));
     let mut text = serde_json::to_string_pretty(&issues).unwrap_or_default();
     text.push('\n');
     text

@@ -8,9 +8,10 @@ pub fn render(report: &Report) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let s = report.summary();
     out.push_str(&format!(
-        "<testsuites name=\"rollguard\" tests=\"{}\" failures=\"{}\">\n",
-        report.findings.len().max(report.charts.len()),
-        s.error + s.warning
+        "<testsuites name=\"rollguard\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n",
+        report.findings.len().max(report.charts.len()) + report.unchecked.len(),
+        s.error + s.warning,
+        report.unchecked.len()
     ));
     for (chart, findings) in report.by_chart() {
         let failures = findings
@@ -65,6 +66,16 @@ pub fn render(report: &Report) -> String {
             out.push_str("    </testcase>\n");
         }
         out.push_str("  </testsuite>\n");
+    }
+    // A chart that could not be checked is a test that could not run: JUnit's `error`.
+    for e in &report.unchecked {
+        let path = e.file_name().unwrap_or("chart");
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"1\" failures=\"0\" errors=\"1\">\n    <testcase classname=\"rollguard\" name=\"not checked\" file=\"{}\">\n      <error type=\"input\" message=\"{}\"/>\n    </testcase>\n  </testsuite>\n",
+            xml(path),
+            xml(path),
+            xml(&format!("not checked: {e}"))
+        ));
     }
     out.push_str("</testsuites>\n");
     out

@@ -8,6 +8,7 @@ pub fn render(report: &Report, verbose: bool) -> String {
     let s = report.summary();
     let icon = match report.verdict() {
         super::Verdict::NoGo => "⛔",
+        super::Verdict::Incomplete => "❓",
         // A GO whose warnings break the upgrade or the rollback is no all-clear.
         super::Verdict::Go if !report.risky_warnings().is_empty() => "⚠️",
         super::Verdict::Go => "✅",

@@ -15,7 +15,7 @@ use crate::finding::Severity;
 use crate::finding::{Effect, Finding};
 use crate::kube::KubeVersion;
 use crate::model::ChartInfo;
-use source::shown;
+use source::{InputError, shown};
 
 /// Where the rule documentation pages live: `<REPOSITORY>/blob/main/docs/rules/<id>.md`.
 const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
@@ -49,6 +49,9 @@ pub enum Format {
 pub enum Verdict {
     Go,
     NoGo,
+    /// No error among the charts checked, but a chart asked for could not be checked (exit 2):
+    /// nothing vouches for it, so the run is no GO.
+    Incomplete,
 }
 
 impl Verdict {
@@ -56,6 +59,7 @@ impl Verdict {
         match self {
             Verdict::Go => "go",
             Verdict::NoGo => "no-go",
+            Verdict::Incomplete => "incomplete",
         }
     }
 
@@ -63,6 +67,7 @@ impl Verdict {
         match self {
             Verdict::Go => "GO",
             Verdict::NoGo => "NO-GO",
+            Verdict::Incomplete => "INCOMPLETE",
         }
     }
 }
@@ -85,9 +90,9 @@ pub struct Report {
     pub release: String,
     /// The Kubernetes version the charts were checked against; none when nothing was checked.
     pub kube_version: Option<KubeVersion>,
-    /// Charts that could not be checked (input errors, reported apart): the banner must not
-    /// vouch for them.
-    pub unchecked: usize,
+    /// Why each chart that could not be checked was not (input errors): no format may vouch
+    /// for them.
+    pub unchecked: Vec<InputError>,
 }
 
 impl Report {
@@ -117,7 +122,7 @@ impl Report {
             notes,
             release,
             kube_version,
-            unchecked: 0,
+            unchecked: Vec::new(),
         }
     }
 
@@ -149,9 +154,13 @@ impl Report {
         s
     }
 
+    /// NO-GO when a checked chart has an error (no chart left unchecked could undo that), else
+    /// INCOMPLETE when a chart asked for could not be checked, else GO.
     pub fn verdict(&self) -> Verdict {
         if self.summary().error > 0 {
             Verdict::NoGo
+        } else if !self.unchecked.is_empty() {
+            Verdict::Incomplete
         } else {
             Verdict::Go
         }
@@ -172,7 +181,7 @@ impl Report {
         } else {
             String::new()
         };
-        let unchecked = match self.unchecked {
+        let unchecked = match self.unchecked.len() {
             0 => String::new(),
             n => format!(
                 "; {} could not be checked and {} no verdict",
@@ -204,7 +213,7 @@ impl Report {
         }
         let risky = self.risky_warnings();
         if risky.is_empty() {
-            let what = if self.unchecked > 0 {
+            let what = if !self.unchecked.is_empty() {
                 "rollback of the charts checked"
             } else {
                 "rollback"

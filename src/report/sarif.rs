@@ -89,18 +89,32 @@ pub fn render(report: &Report) -> String {
             result
         })
         .collect();
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "rollguard",
+            "version": env!("CARGO_PKG_VERSION"),
+            "informationUri": REPOSITORY,
+            "rules": descriptors,
+        }},
+        "results": results,
+    });
+    if !report.unchecked.is_empty() {
+        // A chart that could not be checked is a failed run, not a clean one: SARIF's own way
+        // of saying so, one error notification per chart.
+        let notifications: Vec<Value> = report
+            .unchecked
+            .iter()
+            .map(|e| json!({"level": "error", "message": {"text": format!("not checked: {e}")}}))
+            .collect();
+        run["invocations"] = json!([{
+            "executionSuccessful": false,
+            "toolExecutionNotifications": notifications,
+        }]);
+    }
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "rollguard",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": REPOSITORY,
-                "rules": descriptors,
-            }},
-            "results": results,
-        }],
+        "runs": [run],
     });
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');

@@ -240,9 +240,13 @@ static EXTERNAL_CONFIGMAP: RuleMeta = RuleMeta {
           container) that no template of the chart or its subcharts renders, nor its own Jobs \
           create (`kubectl create configmap`). Helm does not version it: if it changes together \
           with this release, a rollback brings back the old pods with the new configuration. \
-          `kube-root-ca.crt` is always allowed, and `optional: true` references are not \
-          reported (the pod is written to run without the object). A release-named reference \
-          that nothing renders is `dangling-reference`.",
+          `kube-root-ca.crt` is always allowed. `optional: true` references (in any of those \
+          forms) are not reported: without the object Kubernetes starts the pod as the chart \
+          intends, and a rollback never deletes an object the release does not manage, so an \
+          optional reference is an override point its operator owns (custom styles, a \
+          certificate the app generates itself when none is given), not a dependency a \
+          rollback can break. A release-named reference that nothing renders is \
+          `dangling-reference`.",
     fix: "Render the ConfigMap in the chart, or allow it in .rollguard.yaml (`allow.configMaps`).",
 };
 
@@ -268,8 +272,9 @@ static EXTERNAL_SECRET: RuleMeta = RuleMeta {
           cert-manager Certificate, an ExternalSecret or a SealedSecret, nor a ServiceAccount \
           token, nor creates with its own Jobs (`kubectl create secret`, a certificate \
           generator given `--secret-name`, a Role of the chart naming it, a hook whose Role \
-          may create the release's Secrets). Optional references are not reported. Helm does not version it, so a rollback will not \
-          restore it. Secrets are often managed outside the chart on purpose, hence `info`. A \
+          may create the release's Secrets). Helm does not version it, so a rollback will not \
+          restore it. `optional: true` references are not reported: the pod starts without \
+          the Secret, and a rollback never deletes one the release does not manage. Secrets are often managed outside the chart on purpose, hence `info`. A \
           release-named reference that nothing renders is `dangling-reference`.",
     fix: "Render the Secret (or its generator) in the chart, or allow it in .rollguard.yaml \
           (`allow.secrets`).",
@@ -407,13 +412,65 @@ spec:
         );
     }
 
+    /// argo-cd's argocd-server: every way a pod names a ConfigMap or Secret, each followed by
+    /// `extra` (argo-cd marks its override points `optional: true`: custom styles, TLS
+    /// certificates it generates itself when they are absent).
+    fn argocd_server(extra: &str) -> String {
+        format!(
+            "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: argocd-server
+spec:
+  template:
+    spec:
+      containers:
+        - name: server
+          image: quay.io/argoproj/argocd:v3.0
+          env:
+            - name: ARGOCD_SERVER_INSECURE
+              valueFrom:
+                configMapKeyRef: {{name: argocd-cmd-params-cm, key: server.insecure{extra}}}
+            - name: ARGOCD_SERVER_TOKEN
+              valueFrom:
+                secretKeyRef: {{name: argocd-server-token, key: token{extra}}}
+          envFrom:
+            - configMapRef: {{name: argocd-server-env{extra}}}
+            - secretRef: {{name: argocd-server-secret-env{extra}}}
+      volumes:
+        - name: styles
+          configMap: {{name: argocd-styles-cm{extra}}}
+        - name: argocd-repo-server-tls
+          secret: {{secretName: argocd-repo-server-tls{extra}}}
+        - name: sources
+          projected:
+            sources:
+              - configMap: {{name: argocd-gpg-keys-cm{extra}}}
+              - secret: {{name: argocd-dex-server-tls{extra}}}
+"
+        )
+    }
+
     #[test]
-    fn optional_references_are_not_external_dependencies() {
-        let optional = POD.replace(
-            "            name: shared-settings\n",
-            "            name: shared-settings\n            optional: true\n",
-        );
-        assert_eq!(manifest(optional).findings(&ExternalConfigMap), NONE);
+    fn optional_references_are_not_reported_in_any_form() {
+        // Required (or explicitly not optional): env valueFrom, envFrom, volume, projected.
+        for required in ["", ", optional: false"] {
+            assert_eq!(
+                manifest(argocd_server(required)).findings(&ExternalConfigMap),
+                [14, 19, 23, 29].map(|line| ("external-configmap", Severity::Warning, line))
+            );
+            assert_eq!(
+                manifest(argocd_server(required)).findings(&ExternalSecret),
+                [17, 20, 25, 30].map(|line| ("external-secret", Severity::Info, line))
+            );
+        }
+        // `optional: true`: the pod starts without the object, and a rollback never deletes
+        // an object the release does not manage.
+        let optional = argocd_server(", optional: true");
+        assert_eq!(manifest(&optional).findings(&ExternalConfigMap), NONE);
+        assert_eq!(manifest(&optional).findings(&ExternalSecret), NONE);
+        assert_eq!(manifest(&optional).findings(&DanglingReference), NONE);
     }
 
     #[test]
@@ -427,6 +484,12 @@ spec:
             [("dangling-reference", Severity::Warning, 14)]
         );
         assert_eq!(manifest(&chart).findings(&ExternalSecret), NONE);
+        // Optional: the pods start without it.
+        let optional = chart.replace(
+            "secretName: release-name-ingress-nginx-admission\n",
+            "secretName: release-name-ingress-nginx-admission\n            optional: true\n",
+        );
+        assert_eq!(manifest(optional).findings(&DanglingReference), NONE);
         // Rendered by the chart: nothing dangles.
         let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: release-name-ingress-nginx-admission\n";
         assert_eq!(

@@ -31,6 +31,24 @@ impl Run {
             .cloned()
             .collect()
     }
+
+    /// Every finding of the JSON report as `rule severity file:line`, in report order.
+    pub fn located(&self) -> Vec<String> {
+        self.json()["findings"]
+            .as_array()
+            .expect("findings array")
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {}:{}",
+                    f["rule"].as_str().unwrap_or(""),
+                    f["severity"].as_str().unwrap_or(""),
+                    f["location"]["file"].as_str().unwrap_or(""),
+                    f["location"]["line"]
+                )
+            })
+            .collect()
+    }
 }
 
 /// Runs `rollguard ARGS` in the crate root, with `stdin` as standard input.

@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::error::ExecError;
 use super::parse::{Arg, Branch, Command, Node, Pipe, TemplateCall, Tree};
+use super::passthrough::{self, Included, Mark};
 use super::value::{IntTy, Value, lossy};
 use super::{Call, CallCtx, Engine, Func, Param, Segment, Shared};
 
@@ -113,7 +114,9 @@ pub(crate) struct Exec<'a> {
     depth: usize,
     out: String,
     /// When tracing: where each stretch of output came from (output offset, template, node).
-    trace: Option<Vec<(usize, &'a Tree, u32)>>,
+    trace: Option<Vec<Mark<'a>>>,
+    /// When tracing: what the `include`s of the pipeline being evaluated returned, traced.
+    included: Vec<Included<'a>>,
 }
 
 /// Runs `tree` with `dot` as Go's `ExecuteTemplate` does.
@@ -151,7 +154,18 @@ pub(crate) fn execute_traced<'a>(
     Ok((out, segments))
 }
 
-type RawTrace<'a> = Vec<(usize, &'a Tree, u32)>;
+type RawTrace<'a> = Vec<Mark<'a>>;
+
+/// Runs `tree` for an `include` of a traced execution: the output and its trace.
+pub(crate) fn execute_included<'a>(
+    engine: &'a Engine,
+    scope: Scope<'a>,
+    shared: &'a Shared,
+    tree: &'a Tree,
+    dot: Value,
+) -> Result<(String, RawTrace<'a>), Box<ExecError>> {
+    run(engine, scope, shared, tree, dot, true)
+}
 
 fn run<'a>(
     engine: &'a Engine,
@@ -173,6 +187,7 @@ fn run<'a>(
         depth: 0,
         out: String::new(),
         trace: trace.then(Vec::new),
+        included: Vec::new(),
     };
     let r = ex.walk_list(&dot, &tree.root);
     let r = match r {
@@ -335,10 +350,13 @@ impl<'a> Exec<'a> {
                 self.check_limits()
             }
             Node::Action(pipe) => {
+                self.included.clear();
                 let val = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
+                    let at = self.out.len();
                     self.mark(pipe.pos);
                     self.print_value(&val);
+                    self.trace_included(at, pipe.pos);
                     if self.shared.budget.is_spent() {
                         return Err(self.budget_error(None));
                     }
@@ -352,6 +370,36 @@ impl<'a> Exec<'a> {
             Node::Template(t) => self.walk_template(dot, t),
             Node::Break => Err(Flow::Break),
             Node::Continue => Err(Flow::Continue),
+        }
+    }
+
+    /// Whether this execution is tracing where its output comes from.
+    pub(crate) fn is_traced(&self) -> bool {
+        self.trace.is_some()
+    }
+
+    /// Keeps what a traced `include` of the current pipeline returned, within
+    /// [`passthrough::MAX_KEPT`] bytes.
+    pub(crate) fn keep_included(&mut self, text: &str, trace: RawTrace<'a>) {
+        let kept: usize = self.included.iter().map(|i| i.text.len()).sum();
+        if kept + text.len() <= passthrough::MAX_KEPT {
+            self.included.push(Included {
+                text: text.to_string(),
+                trace,
+            });
+        }
+    }
+
+    /// The output from `at` on was just printed by the action at `pos`: where it passes on
+    /// text an `include` wrote, that text keeps its own trace.
+    fn trace_included(&mut self, at: usize, pos: u32) {
+        let included = std::mem::take(&mut self.included);
+        if let Some(trace) = &mut self.trace
+            && !included.is_empty()
+        {
+            let line_start = self.out[..at].ends_with('\n') || at == 0;
+            let printed = &self.out[at..];
+            passthrough::trace(printed, at, line_start, &included, (self.tree, pos), trace);
         }
     }
 
@@ -535,13 +583,31 @@ impl<'a> Exec<'a> {
             None => Val::default(),
         };
         let saved_vars = std::mem::replace(&mut self.vars, vec![(Rc::from("$"), new_dot.clone())]);
+        let at = self.out.len();
+        self.mark(t.pos);
+        let marks = self.trace.as_ref().map_or(0, Vec::len);
         let saved_tree = std::mem::replace(&mut self.tree, tree);
         self.depth += 1;
         let r = self.walk_list(&new_dot, &tree.root);
         self.depth -= 1;
         self.tree = saved_tree;
         self.vars = saved_vars;
+        self.complete_line(at, marks);
         r
+    }
+
+    /// Output from `at` on came from a template call whose trace begins at `marks`: when the
+    /// call wrote in the middle of a line, what it wrote up to that line's end stays the
+    /// call's, as the output of an `include` written there does (`name: {{ template
+    /// "app.fullname" . }}` is the caller's line).
+    fn complete_line(&mut self, at: usize, marks: usize) {
+        let Some(trace) = &mut self.trace else { return };
+        if at == 0 || self.out[..at].ends_with('\n') {
+            return;
+        }
+        let end = self.out[at..].find('\n').map_or(self.out.len(), |i| at + i);
+        let to = marks + trace[marks..].partition_point(|m| m.0 < end);
+        trace.drain(marks..to);
     }
 
     pub(crate) fn eval_pipeline(&mut self, dot: &Val, pipe: &'a Pipe) -> R<Val> {

@@ -100,7 +100,8 @@ impl CallCtx<'_, '_> {
     }
 
     /// Go's `ExecuteTemplate`: runs a named template with fresh variables; the error is
-    /// Go's message text.
+    /// Go's message text. In a traced execution the template runs traced too, so that the
+    /// action printing what it returned can trace those lines to the template's own.
     pub fn execute_template(&mut self, name: &str, dot: Value) -> Result<String, String> {
         let Some(tree) = self.exec.scope.lookup(name) else {
             return Err(format!(
@@ -118,8 +119,15 @@ impl CallCtx<'_, '_> {
             base: self.exec.scope.base,
             local: self.exec.scope.local,
         };
-        exec::execute(self.exec.engine, scope, self.exec.shared, tree, dot)
-            .map_err(|e| e.go_message())
+        if !self.exec.is_traced() {
+            return exec::execute(self.exec.engine, scope, self.exec.shared, tree, dot)
+                .map_err(|e| e.go_message());
+        }
+        let (out, trace) =
+            exec::execute_included(self.exec.engine, scope, self.exec.shared, tree, dot)
+                .map_err(|e| e.go_message())?;
+        self.exec.keep_included(&out, trace);
+        Ok(out)
     }
 
     /// Parses `text` as a template called `name` and executes it; `define`s in the text are

@@ -32,6 +32,7 @@ mod lex;
 mod literal;
 mod parse;
 mod parse_cache;
+mod passthrough;
 mod record;
 mod shared;
 pub mod value;

@@ -10,7 +10,9 @@ use crate::budget::Budget;
 
 /// Where a stretch of rendered output came from: it starts at byte `offset` of the output
 /// and was written by the template text or action at `file:line:column` (1-based; the
-/// column counts bytes). Output of an `include` is attributed to the `include` call.
+/// column counts bytes). Output of an `include` is attributed to the `include` call, except
+/// the whole lines of it the action prints as they were written (re-indented, say): those keep
+/// the included template's own positions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     pub offset: usize,
@@ -84,8 +86,11 @@ pub struct Shared {
     stack_budget: usize,
     /// The generator behind `randAlphaNum` & co.
     rng: Rng,
-    /// Random numbers drawn so far: a template that drew none renders the same with any seed.
+    /// Random numbers drawn so far, incidental ones included: a template that drew none
+    /// renders the same with any seed.
     draws: Cell<u64>,
+    /// With a seed, the stream of [`Shared::next_incidental`]: the same for every seed.
+    incidental: Cell<u64>,
     clock: Option<i64>,
     /// Counters a host's functions keep for the length of one render, by name (Helm counts
     /// the nesting of `include` per template to cap it).
@@ -108,6 +113,7 @@ impl Shared {
                 None => Rng::Os(RefCell::new(OsBuffer::default())),
             },
             draws: Cell::new(0),
+            incidental: Cell::new(INCIDENTAL_SEED),
             clock: limits.clock,
             counters: RefCell::default(),
             calls: RefCell::default(),
@@ -141,6 +147,25 @@ impl Shared {
             Rng::Seeded(state) => {
                 let (next, out) = xorshift_step(state.get());
                 state.set(next);
+                out
+            }
+            Rng::Os(buffer) => buffer.borrow_mut().next(),
+        }
+    }
+
+    /// A random number whose value does not change what the output means, such as a password
+    /// hash's salt (any salt verifies the same password): from the operating system's CSPRNG,
+    /// or with [`Limits::seed`] from a stream that is the same for every seed and leaves
+    /// [`Shared::next_random`]'s stream where it was. Two seeded renders then differ only where
+    /// what they write means something else, which is what a static check compares them for.
+    /// Counted in [`Shared::draws`]: what is hashed may itself have been generated (in another
+    /// template, through values it `set`), and then the hash does change with the seed.
+    pub fn next_incidental(&self) -> u64 {
+        self.draws.set(self.draws.get() + 1);
+        match &self.rng {
+            Rng::Seeded(_) => {
+                let (next, out) = xorshift_step(self.incidental.get());
+                self.incidental.set(next);
                 out
             }
             Rng::Os(buffer) => buffer.borrow_mut().next(),
@@ -193,6 +218,10 @@ pub fn xorshift_step(mut x: u64) -> (u64, u64) {
     x ^= x >> 27;
     (x, x.wrapping_mul(0x2545_F491_4F6C_DD1D))
 }
+
+/// Where the seeded stream of incidental numbers starts (odd, as xorshift64* needs a non-zero
+/// state).
+const INCIDENTAL_SEED: u64 = 0x9E37_79B9_7F4A_7C15;
 
 enum Rng {
     Seeded(Cell<u64>),
@@ -285,4 +314,41 @@ pub fn run_with_stack<T: Send, F: FnOnce(usize) -> T + Send>(
 /// the frames between two budget checks.
 pub fn stack_budget_for(stack_bytes: usize) -> usize {
     stack_bytes - (stack_bytes / 4).min(32 << 20)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seeded(seed: u64) -> Shared {
+        Shared::new(&Limits {
+            seed: Some(seed),
+            ..Limits::default()
+        })
+    }
+
+    #[test]
+    fn incidental_draws_are_the_same_for_every_seed_and_leave_the_seeded_stream_alone() {
+        let (one, two) = (seeded(1), seeded(2));
+        let incidental = |s: &Shared| [s.next_incidental(), s.next_incidental()];
+        assert_eq!(incidental(&one), incidental(&two));
+        assert_ne!(one.next_random(), two.next_random());
+        // A salt drawn before a password does not change the password.
+        let (plain, salted) = (seeded(7), seeded(7));
+        salted.next_incidental();
+        assert_eq!(plain.next_random(), salted.next_random());
+        // Both count: a template that hashed something is compared across seeds.
+        assert_eq!((plain.draws(), salted.draws()), (1, 2));
+    }
+
+    #[test]
+    fn without_a_seed_incidental_draws_come_from_the_operating_system() {
+        let (one, two) = (
+            Shared::new(&Limits::default()),
+            Shared::new(&Limits::default()),
+        );
+        let incidental = |s: &Shared| [s.next_incidental(), s.next_incidental()];
+        assert_ne!(incidental(&one), incidental(&two));
+        assert_eq!(one.random_failure(), None);
+    }
 }

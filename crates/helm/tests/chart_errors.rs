@@ -157,6 +157,11 @@ fn charts_directory_rules() {
 /// A gzipped tar of (path, content, kind) entries written byte by byte, so that hostile names
 /// can be made.
 fn tgz(entries: &[(&str, &[u8], tar::EntryType)]) -> Vec<u8> {
+    gzip(&tar_of(entries))
+}
+
+/// The tar of [`tgz`], not compressed.
+fn tar_of(entries: &[(&str, &[u8], tar::EntryType)]) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());
     for (path, data, kind) in entries {
         let mut header = tar::Header::new_gnu();
@@ -175,10 +180,21 @@ fn tgz(entries: &[(&str, &[u8], tar::EntryType)]) -> Vec<u8> {
             .append(&header, *data)
             .unwrap_or_else(|e| panic!("{e}"));
     }
-    let tar = builder.into_inner().unwrap_or_else(|e| panic!("{e}"));
+    builder.into_inner().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&tar).unwrap_or_else(|e| panic!("{e}"));
+    gz.write_all(bytes).unwrap_or_else(|e| panic!("{e}"));
     gz.finish().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The tar of `entries` as two gzip members, concatenated, cut after the first `cut` bytes
+/// (a multiple of 512: whole tar blocks), as `cat a.gz b.gz` makes one.
+fn two_member_tgz(entries: &[(&str, &[u8], tar::EntryType)], cut: usize) -> Vec<u8> {
+    let tar = tar_of(entries);
+    let (first, second) = tar.split_at(cut);
+    [gzip(first), gzip(second)].concat()
 }
 
 fn load_tgz(bytes: &[u8]) -> Result<helm::chart::Chart, String> {
@@ -209,6 +225,50 @@ fn archives_load_in_memory() {
             .collect::<Vec<_>>(),
         [("link", 0)]
     );
+}
+
+/// Go's gzip reader reads every member of a concatenated stream, so Helm (v4.1.4, checked:
+/// `helm template` of such an archive renders both templates) loads the whole chart. Reading
+/// only the first member would hide the second half of the chart from the check.
+#[test]
+fn archives_of_several_gzip_members_are_read_whole() {
+    let entries = [
+        ("c/Chart.yaml", CHART.as_bytes(), FILE),
+        ("c/templates/a.yaml", &b"kind: A"[..], FILE),
+        ("c/templates/b.yaml", &b"kind: B"[..], FILE),
+    ];
+    // Chart.yaml and a.yaml (a header block and a data block each) in the first member.
+    let c = load_tgz(&two_member_tgz(&entries, 4 * 512)).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = c.templates.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["templates/a.yaml", "templates/b.yaml"]);
+}
+
+/// The size and entry budgets count across members: splitting an archive does not reset them.
+#[test]
+fn archives_of_several_members_keep_every_budget() {
+    let big = vec![0u8; (helm::chart::MAX_FILE_BYTES + 1) as usize];
+    let e = load_tgz(&two_member_tgz(
+        &[
+            ("c/Chart.yaml", CHART.as_bytes(), FILE),
+            ("c/big.bin", &big, FILE),
+        ],
+        2 * 512,
+    ))
+    .err()
+    .unwrap_or_default();
+    assert!(e.contains("maximum file size"), "{e}");
+
+    let names: Vec<String> = (0..=helm::chart::MAX_ENTRIES)
+        .map(|i| format!("c/f{i}"))
+        .collect();
+    let mut entries: Vec<(&str, &[u8], tar::EntryType)> =
+        names.iter().map(|n| (n.as_str(), &b""[..], FILE)).collect();
+    entries.push(("c/Chart.yaml", CHART.as_bytes(), FILE));
+    // Half the (empty, header-only) entries in each member.
+    let e = load_tgz(&two_member_tgz(&entries, names.len() / 2 * 512))
+        .err()
+        .unwrap_or_default();
+    assert!(e.contains("more than"), "{e}");
 }
 
 #[test]

@@ -218,3 +218,105 @@ fn nothing_the_repository_configures_runs_and_nothing_is_hidden() {
     );
     assert!(load_chart_at_revision(outside.path(), "HEAD").is_err());
 }
+
+const CHART_V1: &str = "apiVersion: v2\nname: app\nversion: 1.0.0\n";
+
+/// A repository at `root` with the chart `deploy/app` committed at version 1.0.0.
+fn repository_with_chart(root: &Path) -> std::path::PathBuf {
+    let chart = root.join("deploy/app");
+    write(&chart, "Chart.yaml", CHART_V1);
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "v1"]);
+    chart
+}
+
+/// A stranger's change can ship a `.git` inside the chart (a directory, a `gitdir:` file or a
+/// submodule): git would then read that repository's history, and `--base` a baseline the
+/// change chose. Refused, naming the nested `.git`, before git runs there.
+#[test]
+fn a_repository_nested_in_the_chart_is_refused() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("skipped: no git");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // The fake baseline: a repository whose HEAD holds a chart of version 9.9.9.
+    let fake = tmp.path().join("fake");
+    write(
+        &fake,
+        "Chart.yaml",
+        "apiVersion: v2\nname: app\nversion: 9.9.9\n",
+    );
+    git(&fake, &["init", "-q"]);
+    git(&fake, &["add", "-A"]);
+    git(&fake, &["commit", "-q", "-m", "fake"]);
+
+    for planted in ["directory", "gitdir file"] {
+        let root = tmp.path().join(planted.replace(' ', "-"));
+        let chart = repository_with_chart(&root);
+        match planted {
+            "directory" => {
+                git(&chart, &["init", "-q"]);
+                git(
+                    &chart,
+                    &["fetch", "-q", &fake.display().to_string(), "HEAD"],
+                );
+                git(&chart, &["reset", "-q", "--soft", "FETCH_HEAD"]);
+            }
+            _ => write(
+                &chart,
+                ".git",
+                &format!("gitdir: {}\n", fake.join(".git").display()),
+            ),
+        }
+        // Without the refusal, git reads the nested repository: its HEAD is the fake chart.
+        let head = Command::new("git")
+            .arg("-C")
+            .arg(&chart)
+            .args(["show", "HEAD:Chart.yaml"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            String::from_utf8_lossy(&head.stdout).contains("9.9.9"),
+            "{planted}"
+        );
+        let e = load_chart_at_revision(&chart, "HEAD")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("nested inside the one at") && e.contains("app/.git"),
+            "{planted}: {e}"
+        );
+        assert_eq!(helm::chart::revision_id(&chart, "HEAD"), None, "{planted}");
+    }
+}
+
+/// A chart that is its repository's top, and a chart in a worktree of the repository placed
+/// inside it (`git worktree add .worktrees/x`), are read from their own repository.
+#[test]
+fn a_chart_at_the_top_or_in_a_worktree_inside_the_repository_is_read() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("skipped: no git");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let top = tmp.path().join("chart-repo");
+    write(&top, "Chart.yaml", CHART_V1);
+    git(&top, &["init", "-q"]);
+    git(&top, &["add", "-A"]);
+    git(&top, &["commit", "-q", "-m", "v1"]);
+    let version = |chart: &Path| {
+        load_chart_at_revision(chart, "HEAD")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|c| c.metadata.version.clone())
+    };
+    assert_eq!(version(&top).as_deref(), Some("1.0.0"));
+
+    let root = tmp.path().join("mono");
+    repository_with_chart(&root);
+    git(&root, &["worktree", "add", "-q", ".worktrees/x"]);
+    let in_worktree = root.join(".worktrees/x/deploy/app");
+    assert_eq!(version(&in_worktree).as_deref(), Some("1.0.0"));
+}

@@ -8,6 +8,7 @@ mod chart_support;
 
 use helm::chart::{LoadedRelease, ValueOptions, load};
 use serde_json::json;
+use std::path::PathBuf;
 
 use chart_support::assemble;
 
@@ -21,6 +22,18 @@ fn set(exprs: &[&str]) -> ValueOptions {
         values: exprs.iter().map(|s| s.to_string()).collect(),
         ..ValueOptions::default()
     }
+}
+
+/// A chart directory `name` in a new temporary directory, holding `files` (path, text).
+fn chart_with(name: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path().join(name);
+    for (rel, text) in files {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    (tmp, dir)
 }
 
 fn subcharts(r: &LoadedRelease) -> Vec<&str> {
@@ -186,27 +199,25 @@ fn bad_flags_are_input_errors() {
 /// … is a table" and keeps the parent's value in both cases).
 #[test]
 fn coalescing_edge_cases() {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let dir = tmp.path().join("p5");
-    let write = |rel: &str, text: &str| {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
-    };
-    write("Chart.yaml", "apiVersion: v2\nname: p5\nversion: 0.1.0\n");
-    write(
-        "values.yaml",
-        "m:\n  deep: {d: null, k: 2}\n  keep: 1\nglobal:\n  img: x\n  tbl: {a: 1}\n",
+    let (_tmp, dir) = chart_with(
+        "p5",
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: p5\nversion: 0.1.0\n"),
+            (
+                "values.yaml",
+                "m:\n  deep: {d: null, k: 2}\n  keep: 1\nglobal:\n  img: x\n  tbl: {a: 1}\n",
+            ),
+            (
+                "charts/sub/Chart.yaml",
+                "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+            ),
+            (
+                "charts/sub/values.yaml",
+                "global:\n  img: {a: 1}\n  tbl: scalar\n",
+            ),
+            ("u.yaml", "m:\n  x: 1\n"),
+        ],
     );
-    write(
-        "charts/sub/Chart.yaml",
-        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
-    );
-    write(
-        "charts/sub/values.yaml",
-        "global:\n  img: {a: 1}\n  tbl: scalar\n",
-    );
-    write("u.yaml", "m:\n  x: 1\n");
     let opts = ValueOptions {
         value_files: vec![dir.join("u.yaml")],
         ..ValueOptions::default()
@@ -237,30 +248,28 @@ fn coalescing_edge_cases() {
 /// Helm's order within a pass follows Go's random map order.
 #[test]
 fn coalescing_warns_as_helm_does() {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let dir = tmp.path().join("app");
-    let write = |rel: &str, text: &str| {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
-    };
-    write(
-        "Chart.yaml",
-        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - name: sub\n    version: 1.0.0\n",
+    let (_tmp, dir) = chart_with(
+        "app",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - name: sub\n    version: 1.0.0\n",
+            ),
+            (
+                "values.yaml",
+                "a:\n  b: false\ns:\n  t:\n    u: 1000000\nk: str\nsub:\n  m:\n    n: [1, 2]\n  g: 1.5\nglobal:\n  x:\n    y: 1\n",
+            ),
+            (
+                "charts/sub/Chart.yaml",
+                "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+            ),
+            (
+                "charts/sub/values.yaml",
+                "m: plain\ng:\n  h: 1\nglobal:\n  x: scalar\n",
+            ),
+            ("user.yaml", "a:\n  b:\n    c: 1\ns:\n  t: x\nk:\n  x: 1\n"),
+        ],
     );
-    write(
-        "values.yaml",
-        "a:\n  b: false\ns:\n  t:\n    u: 1000000\nk: str\nsub:\n  m:\n    n: [1, 2]\n  g: 1.5\nglobal:\n  x:\n    y: 1\n",
-    );
-    write(
-        "charts/sub/Chart.yaml",
-        "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
-    );
-    write(
-        "charts/sub/values.yaml",
-        "m: plain\ng:\n  h: 1\nglobal:\n  x: scalar\n",
-    );
-    write("user.yaml", "a:\n  b:\n    c: 1\ns:\n  t: x\nk:\n  x: 1\n");
     let opts = ValueOptions {
         value_files: vec![dir.join("user.yaml")],
         ..ValueOptions::default()
@@ -299,24 +308,22 @@ fn coalescing_warns_as_helm_does() {
 /// file.
 #[test]
 fn globals_share_nested_maps_as_in_helm() {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let dir = tmp.path().join("p8");
-    let write = |rel: &str, text: &str| {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
-    };
-    write(
-        "Chart.yaml",
-        "apiVersion: v2\nname: p8\nversion: 0.1.0\ndependencies:\n- name: sub\n  version: 0.1.0\n",
-    );
-    write(
-        "values.yaml",
-        "global:\n  features:\n    db:\n      secret: {name: null, key: k}\n",
-    );
-    write(
-        "charts/sub/Chart.yaml",
-        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+    let (_tmp, dir) = chart_with(
+        "p8",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: p8\nversion: 0.1.0\ndependencies:\n- name: sub\n  version: 0.1.0\n",
+            ),
+            (
+                "values.yaml",
+                "global:\n  features:\n    db:\n      secret: {name: null, key: k}\n",
+            ),
+            (
+                "charts/sub/Chart.yaml",
+                "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+            ),
+        ],
     );
     let global = |with_null: bool| {
         let secret = if with_null {

@@ -49,7 +49,8 @@ impl InputError {
         self
     }
 
-    fn file_name(&self) -> Option<&str> {
+    /// The file the error is about, if it names one.
+    pub fn file_name(&self) -> Option<&str> {
         self.file
             .as_ref()
             .map(|f| f.name.as_str())

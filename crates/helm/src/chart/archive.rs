@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 
 use super::MAX_FILE_BYTES;
 use super::budget::Budget;
@@ -18,7 +18,9 @@ pub fn read_archive(bytes: &[u8], budget: &mut Budget) -> Result<Vec<File>, Stri
         return Err("not a gzipped chart archive".into());
     }
     let mut files = Vec::new();
-    for entry in tar_entries(GzDecoder::new(bytes), budget)? {
+    // Every gzip member, as Go's gzip reader (multistream by default) gives Helm: a chart split
+    // over two members must not hide its second half from the check. The stream stays capped.
+    for entry in tar_entries(MultiGzDecoder::new(bytes), budget)? {
         files.push(File::new(entry_name(&entry.path)?, entry.data));
     }
     if files.is_empty() {

@@ -29,6 +29,7 @@ use super::{MAX_CHART_BYTES, MAX_ENTRIES};
 pub fn load_chart_at_revision(chart_dir: &Path, revision: &str) -> Result<Option<Chart>> {
     let origin = format!("{}@{revision}", chart_dir.display());
     let fail = |message: String| InputError::in_path(&origin, message);
+    refuse_nested_repository(chart_dir).map_err(fail)?;
     let commit = match resolve_commit(chart_dir, revision) {
         Ok(commit) => commit,
         // The first commit of a repository (pre-commit against `HEAD`): every chart is new.
@@ -49,6 +50,79 @@ pub fn load_chart_at_revision(chart_dir: &Path, revision: &str) -> Result<Option
     }
     let files = chart_files(entries).map_err(fail)?;
     load_files(files, &origin, 0, &mut budget).map(Some)
+}
+
+/// Refuses a chart whose own tree would choose the repository `--base` reads. git looks for
+/// `.git` from the chart's directory upwards, so a `.git` (a directory, or a file `gitdir: …`)
+/// in the chart or between it and the repository around it makes git read another
+/// repository's history: a submodule (its URL is in `.gitmodules`), a vendored clone, or a
+/// `.git` a pull request ships — a baseline a stranger chooses. Only one nested case is the
+/// same repository: a worktree of the outer repository (`git worktree add`), recognised by the
+/// link back to it that git keeps in the outer repository's own directory, which no tree can
+/// write. Reading this needs no git: nothing of the nested repository is run.
+fn refuse_nested_repository(chart_dir: &Path) -> std::result::Result<(), String> {
+    let dir = chart_dir
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve the chart's directory: {e}"))?;
+    let mut tops = dir
+        .ancestors()
+        .filter(|a| a.join(".git").symlink_metadata().is_ok());
+    let (Some(nearest), Some(outer)) = (tops.next(), tops.last()) else {
+        return Ok(());
+    };
+    if is_worktree_of(nearest, outer) {
+        return Ok(());
+    }
+    Err(format!(
+        "{} makes git read a repository nested inside the one at {} (a submodule, a vendored \
+         clone or a `.git` shipped with the chart): --base would read that repository's history, \
+         which the checked-out files choose, so it is refused; give the baseline with \
+         --base-chart or --base-manifest instead",
+        nearest.join(".git").display(),
+        outer.display()
+    ))
+}
+
+/// Whether `top` is a linked worktree of the repository whose work tree is `outer`: its `.git`
+/// file names `<outer's common git dir>/worktrees/<name>`, whose `gitdir` file names it back.
+fn is_worktree_of(top: &Path, outer: &Path) -> bool {
+    let dot_git = top.join(".git");
+    let (Some(own), Some(outer_dir)) = (git_dir(top), git_dir(outer)) else {
+        return false;
+    };
+    let common = match read_small(&outer_dir.join("commondir")) {
+        Some(rel) => outer_dir.join(rel.trim_end()),
+        None => outer_dir,
+    };
+    let linked_back = read_small(&own.join("gitdir"))
+        .and_then(|back| Path::new(back.trim_end()).canonicalize().ok());
+    own.parent()
+        .zip(common.join("worktrees").canonicalize().ok())
+        .is_some_and(|(parent, worktrees)| parent == worktrees)
+        && linked_back.is_some_and(|back| Some(back) == dot_git.canonicalize().ok())
+}
+
+/// The git directory of the work tree `top`: `.git` itself, or what its `gitdir:` line names.
+fn git_dir(top: &Path) -> Option<std::path::PathBuf> {
+    let dot_git = top.join(".git");
+    let target = if dot_git.is_dir() {
+        dot_git
+    } else {
+        let text = read_small(&dot_git)?;
+        top.join(text.strip_prefix("gitdir:")?.trim())
+    };
+    target.canonicalize().ok()
+}
+
+/// A small git bookkeeping file (a path), read with a bound.
+fn read_small(path: &Path) -> Option<String> {
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
 }
 
 /// The files that differ between `revision` and the work tree, relative to `dir` and below it:
@@ -291,6 +365,10 @@ fn command(dir: &Path) -> Command {
             "protocol.allow=never",
             "-c",
             "core.untrackedCache=false",
+            // A chart laid out as a bare repository (`HEAD`, `objects/`, `refs/`) must not
+            // become the repository git reads.
+            "-c",
+            "safe.bareRepository=explicit",
         ])
         .env("GIT_NO_LAZY_FETCH", "1")
         .env("GIT_OPTIONAL_LOCKS", "0")
@@ -382,5 +460,6 @@ fn chart_files(entries: Vec<TarEntry>) -> std::result::Result<Vec<File>, String>
 /// The commit `revision` names in the repository holding `chart_dir`, to tell whether a chart
 /// read at `revision` earlier is still what it names (`HEAD` moves with every commit).
 pub fn revision_id(chart_dir: &Path, revision: &str) -> Option<String> {
+    refuse_nested_repository(chart_dir).ok()?;
     resolve_commit(chart_dir, revision).ok()
 }

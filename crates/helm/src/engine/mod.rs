@@ -339,10 +339,70 @@ mod tests {
                 .unwrap();
             (&*seg.file, seg.line, seg.column)
         };
-        assert_eq!(at("web"), ("c/templates/_h.tpl", 1, 20));
+        // What a template call writes in the middle of a line is the caller's line.
+        assert_eq!(at("web"), ("c/templates/svc.yaml", 3, 19));
         assert_eq!(at("80"), ("c/templates/svc.yaml", 4, 10));
         assert_eq!(at("name:"), ("c/templates/svc.yaml", 3, 1));
         assert_eq!(at("kind:"), ("c/templates/svc.yaml", 1, 1));
+    }
+
+    /// Where the rendered text at the `n`th occurrence of `needle` came from.
+    fn origin_of<'a>(r: &'a Rendered, needle: &str, n: usize) -> (&'a str, usize, usize) {
+        let offset = r.text.match_indices(needle).nth(n).unwrap().0;
+        let seg = r
+            .segments
+            .iter()
+            .rev()
+            .find(|s| s.offset <= offset)
+            .unwrap();
+        (&*seg.file, seg.line, seg.column)
+    }
+
+    #[test]
+    fn lines_an_include_wrote_point_at_the_helper() {
+        let helpers = "{{- define \"fullname\" -}}\n{{ .Release.Name }}-app\n{{- end }}\n\
+                       {{- define \"container\" -}}\n\
+                       - name: app\n\
+                       \x20 env:\n\
+                       \x20   - name: PASSWORD\n\
+                       \x20     valueFrom: {secretKeyRef: {name: {{ include \"fullname\" . }}, key: p}}\n\
+                       \x20 resources:\n\
+                       \x20   {{- toYaml .Values.resources | nindent 4 }}\n\
+                       {{- end }}\n\
+                       {{- define \"pod\" -}}\n\
+                       containers:\n\
+                       \x20 {{- include \"container\" . | nindent 2 }}\n\
+                       {{- end }}\n";
+        let files = [
+            CHART_YAML,
+            ("values.yaml", "resources: {limits: {cpu: 1}}\n"),
+            ("templates/_helpers.tpl", helpers),
+            (
+                "templates/deploy.yaml",
+                "spec:\n  {{- include \"pod\" . | nindent 2 }}\nname: {{ include \"fullname\" . }}\n{{ $c := include \"container\" . }}extra:\n{{ $c | indent 2 }}\n",
+            ),
+        ];
+        let out = render(&files, None, &ReleaseOptions::default());
+        let r = &out["c/templates/deploy.yaml"];
+        let helpers = "c/templates/_helpers.tpl";
+        // Literal lines of a helper, through two levels of `include | nindent`, at their column.
+        assert_eq!(origin_of(r, "containers:", 0), (helpers, 13, 1));
+        assert_eq!(origin_of(r, "- name: app", 0), (helpers, 5, 1));
+        assert_eq!(origin_of(r, "env:", 0), (helpers, 6, 3));
+        // A value an `include` writes in the middle of a helper's line: that line's action.
+        assert_eq!(origin_of(r, "rel-app", 0), (helpers, 8, 43));
+        // Lines a value wrote (`toYaml`): the action that printed them.
+        assert_eq!(origin_of(r, "limits:", 0), (helpers, 10, 9));
+        // In the middle of the template's own line: the `include` call.
+        assert_eq!(
+            origin_of(r, "rel-app", 1),
+            ("c/templates/deploy.yaml", 3, 10)
+        );
+        // Passed through a variable, the text is not followed: the action that printed it.
+        assert_eq!(
+            origin_of(r, "name: app", 1),
+            ("c/templates/deploy.yaml", 5, 4)
+        );
     }
 
     #[test]

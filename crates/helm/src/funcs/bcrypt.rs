@@ -172,11 +172,14 @@ fn encode(b: &[u8]) -> String {
     out
 }
 
-/// `$2a$10$…` (at `cost`) for `password` with a salt from the render's generator.
+/// `$2a$NN$…` (at `cost`) for `password` with a random salt. Any salt verifies the same
+/// password, so it is an incidental draw: a static check's renders with two seeds give the same
+/// hash of a password from values, and different ones only when the password itself was
+/// generated.
 fn hash(c: &CallCtx<'_, '_>, password: &str, cost: u32) -> String {
     let mut salt = [0u8; 16];
     for b in salt.iter_mut() {
-        *b = c.shared().next_random() as u8;
+        *b = c.shared().next_incidental() as u8;
     }
     hash_with_salt(password.as_bytes(), &salt, cost)
 }
@@ -239,29 +242,65 @@ mod tests {
         assert_eq!(fresh.len(), "admin:".len() + 60);
     }
 
-    #[test]
-    fn known_bcrypt_vector() {
-        // OpenBSD test vector: password "U*U", salt "CCCCCCCCCCCCCCCCCCCCC.", cost 5.
-        let salt_text = "CCCCCCCCCCCCCCCCCCCCC.";
-        let mut bits: Vec<u8> = Vec::new();
-        let vals: Vec<u32> = salt_text
-            .bytes()
-            .map(|c| B64.iter().position(|&x| x == c).unwrap() as u32)
-            .collect();
-        let mut acc = 0u32;
-        let mut n = 0;
-        for v in vals {
-            acc = acc << 6 | v;
+    /// The 16 bytes of a salt in bcrypt's base64 (22 characters).
+    fn decode_salt(text: &str) -> [u8; 16] {
+        let mut bytes: Vec<u8> = Vec::new();
+        let (mut acc, mut n) = (0u32, 0);
+        for c in text.bytes() {
+            acc = acc << 6 | B64.iter().position(|&x| x == c).unwrap() as u32;
             n += 6;
             if n >= 8 {
                 n -= 8;
-                bits.push((acc >> n) as u8);
+                bytes.push((acc >> n) as u8);
             }
         }
-        let salt: [u8; 16] = bits[..16].try_into().unwrap();
+        bytes[..16].try_into().unwrap()
+    }
+
+    #[test]
+    fn known_bcrypt_vector() {
+        // OpenBSD test vector: password "U*U", salt "CCCCCCCCCCCCCCCCCCCCC.", cost 5.
+        let salt = decode_salt("CCCCCCCCCCCCCCCCCCCCC.");
         assert_eq!(
             hash_with_salt(b"U*U", &salt, 5),
             "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"
         );
+    }
+
+    /// `template` rendered with `seed` (`None`: the operating system's generator, as `render`).
+    fn seeded(seed: Option<u64>, template: &str) -> String {
+        let mut e = Engine::new();
+        e.limits.seed = seed;
+        crate::funcs::register_with(&mut e, Keys::Disposable(crate::funcs::Half::First));
+        e.add_template("t", template).unwrap();
+        e.execute("t", Value::Nil).unwrap()
+    }
+
+    #[test]
+    fn a_hash_changes_with_the_seed_only_when_the_password_does() {
+        // harbor: the registry's htpasswd of a password from values.
+        let given = r#"{{ htpasswd "admin" "Harbor12345" }} {{ bcrypt "Harbor12345" }}"#;
+        assert_eq!(seeded(Some(1), given), seeded(Some(2), given));
+        // A generated password: its hash is as new as it is.
+        let generated = r#"{{ htpasswd "admin" (randAlphaNum 16) }}"#;
+        assert_ne!(seeded(Some(1), generated), seeded(Some(2), generated));
+        // The salt does not move the password's draws: with one seed, the same password
+        // whether or not something was hashed first.
+        let after = r#"{{ bcrypt "x" | len }} {{ randAlphaNum 16 }}"#;
+        assert_eq!(
+            seeded(Some(1), after).split_once(' ').unwrap().1,
+            seeded(Some(1), r#"{{ randAlphaNum 16 }}"#)
+        );
+    }
+
+    #[test]
+    fn without_a_seed_every_hash_has_a_new_salt_that_verifies_the_same_password() {
+        let [one, two] = [(); 2].map(|_| seeded(None, r#"{{ bcrypt "Harbor12345" }}"#));
+        assert_ne!(one, two, "the same salt twice");
+        for hash in [one, two] {
+            // `$2a$04$` + 22 characters of salt + 31 of hash.
+            let salt = decode_salt(&hash[7..29]);
+            assert_eq!(hash_with_salt(b"Harbor12345", &salt, 4), hash);
+        }
     }
 }
