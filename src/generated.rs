@@ -2,7 +2,9 @@
 //! derived from them). `check` renders with a fixed seed, so both revisions generate the same
 //! values and they do not look like changes; those values are predictable by anyone, and must
 //! never reach a report. They are found by rendering a second time with another seed: what
-//! differs was generated. Only templates that drew random numbers are compared.
+//! differs was generated. Only templates that drew random numbers are compared, and only they
+//! are rendered again (with those that wrote into values other templates read, so that each
+//! finds the values it found the first time).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -73,8 +75,8 @@ impl Generated {
             return;
         }
         // Longest first, so a token never leaves part of a longer one it overlaps. A
-        // contiguous NFA: a DFA of hundreds of tokens costs more to build than the few
-        // messages and files it searches here.
+        // contiguous NFA: it scans a few findings once, where a DFA's construction (every
+        // line of every generated certificate is a token) cost more than all the scanning.
         let Ok(matcher) = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
@@ -145,6 +147,7 @@ mod tests {
             text: text.to_string(),
             segments: Vec::new(),
             random,
+            writes_shared: false,
             calls: Vec::new(),
             comments_only: false,
         }

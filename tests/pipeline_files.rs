@@ -754,3 +754,28 @@ fn a_helm_command_line_in_an_array_is_reported_not_understood() {
         "{message}"
     );
 }
+
+/// A step's `if: failure()` runs when an earlier step of its own job failed: it rolls back that
+/// job's upgrade, not the same release's upgrade in another job. A job with `if: failure()`
+/// runs when a job it needs failed, so it answers for those.
+#[test]
+fn a_rollback_step_answers_for_its_own_job_only() {
+    let atomic = |dir: &str| -> Vec<String> {
+        let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", dir]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.located()
+            .into_iter()
+            .filter(|f| f.starts_with("missing-atomic "))
+            .collect()
+    };
+    assert_eq!(
+        atomic("fixtures/pipelines/rollback-per-job"),
+        [
+            "missing-atomic warning fixtures/pipelines/rollback-per-job/.github/workflows/deploy.yml:26"
+        ]
+    );
+    assert_eq!(
+        atomic("fixtures/pipelines/rollback-per-job.safe"),
+        Vec::<String>::new()
+    );
+}

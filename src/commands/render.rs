@@ -2,7 +2,7 @@
 
 use super::output_dir;
 use crate::cli::RenderArgs;
-use crate::inputs::native::{release_options, render_loaded_outputs};
+use crate::inputs::native::{release_options, render_error};
 use crate::kube::KubeVersion;
 use helm::stream;
 use source::{InputError, Result};
@@ -23,7 +23,12 @@ pub fn run(args: &RenderArgs) -> Result<String> {
             .map_err(|e: String| InputError::new(format!("--kube-version: {e}")))?;
         options.capabilities.kube_version = format!("v{version}.0");
     }
-    let loaded = helm::chart::load(&args.chart, &args.args.value_options())?;
+    // The templates parse while the values load (see `load_and_render`).
+    let files = helm::chart::read_chart_with(&args.chart, &Default::default())?;
+    let texts = files.template_texts();
+    let values = args.args.value_options();
+    let (loaded, rendered) =
+        helm::engine::load_and_render(&texts, || helm::chart::load_read(files, &values), &options)?;
     if loaded.root.metadata.deprecated {
         // What Helm's logger prints for a deprecated chart.
         eprintln!("level=WARN msg=\"this chart is deprecated\"");
@@ -32,7 +37,7 @@ pub fn run(args: &RenderArgs) -> Result<String> {
     for warning in &loaded.warnings {
         eprintln!("{warning}");
     }
-    let rendered = render_loaded_outputs(&loaded, &args.chart, &options)?;
+    let rendered = rendered.map_err(|e| render_error(&args.chart.display().to_string(), &e))?;
     if args.json {
         let map: serde_json::Map<String, serde_json::Value> = rendered
             .into_iter()

@@ -68,16 +68,6 @@ pub fn render_path(
     render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
 }
 
-/// Renders each template of a loaded chart, without assembling the stream (`rollguard render`
-/// prints it with [`stream::text`], or the outputs as they are).
-pub fn render_loaded_outputs(
-    loaded: &LoadedRelease,
-    path: &Path,
-    options: &ReleaseOptions,
-) -> Result<BTreeMap<String, Rendered>> {
-    render(loaded, &path.display().to_string(), options)
-}
-
 /// Loads `path` and renders it as `options` say; a render as an upgrade that stops at `fail`
 /// or `required` while the chart renders as an install is not an input error: the install
 /// render is returned with the failure ([`RenderedChart::upgrade_failure`]).
@@ -251,7 +241,9 @@ fn chart_files(
 }
 
 /// The values `rendered` generated at random: what changes when the release is rendered again
-/// with another seed (only done when a template drew random numbers).
+/// with another seed (only done when a template drew random numbers). Only the templates that
+/// drew are rendered again, with those that changed values the others see, in the same
+/// order: each then finds the values it found the first time.
 fn generated(
     loaded: &LoadedRelease,
     shown: &str,
@@ -269,6 +261,13 @@ fn generated(
         ),
         without_source_map: true,
         keys: options.keys.other(),
+        only: Some(Arc::new(
+            rendered
+                .iter()
+                .filter(|(_, r)| r.random || r.writes_shared)
+                .map(|(path, _)| path.clone())
+                .collect(),
+        )),
         ..options.clone()
     };
     Ok(Generated::between(
@@ -308,7 +307,8 @@ fn render(
     render_release(loaded, options).map_err(|e| render_error(shown, &e))
 }
 
-pub(super) fn render_error(shown: &str, e: &helm::Error) -> InputError {
+/// A render's failure as the input error `rollguard` reports for the chart `shown`.
+pub fn render_error(shown: &str, e: &helm::Error) -> InputError {
     InputError::in_path(shown, format!("rendering failed: {}", e.helm_message()))
 }
 
@@ -343,6 +343,7 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
         },
         cluster: None,
         keys: Keys::Fresh,
+        only: None,
     }
 }
 
@@ -468,6 +469,27 @@ mod tests {
             &Overlay::default(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn generated_values_are_found_with_what_earlier_templates_set_in_values() {
+        // The writer runs first (Helm renders in reverse lexical order) and draws nothing:
+        // rendered again with another seed, only the reader (it draws) and the writer (the
+        // reader sees what it set) run, and the name the writer chose is no generated value.
+        let reader = "name: {{ .Values.name | default \"fallback-name-value\" }}\n\
+            password: {{ randAlphaNum 16 }}\n";
+        let writer = "{{- $_ := set .Values \"name\" \"chosen-name-value\" }}\n";
+        let chart = render_chart(&[
+            ("a-reader.yaml", reader),
+            ("b-writer.yaml", writer),
+            ("c-other.yaml", "other: {{ .Values.reuse }}\n"),
+        ]);
+        let out = &chart.outputs["app/templates/a-reader.yaml"];
+        assert!(out.contains("chosen-name-value"), "{out}");
+        let password = out.rsplit(' ').next().unwrap_or("").trim();
+        assert_eq!(password.len(), 16);
+        assert!(chart.generated.touches(password));
+        assert!(!chart.generated.touches("chosen-name-value"));
     }
 
     #[test]

@@ -6,7 +6,12 @@ use std::sync::OnceLock;
 use super::parse::parse_table;
 use super::{ApiEntry, ApiStatus, KubeVersion};
 
-const BUILTIN_TEXT: &str = include_str!("../../rules/kubernetes-apis.yaml");
+/// `rules/kubernetes-apis.yaml`, read and checked at build time by `build.rs` with
+/// [`parse_table`]: `NEWEST` and `entries()`.
+mod compiled {
+    use super::{ApiEntry, KubeVersion};
+    include!(concat!(env!("OUT_DIR"), "/kubernetes_apis.rs"));
+}
 
 /// Built-in Kubernetes APIs with the releases that introduced, deprecated and removed them.
 #[derive(Debug, Clone)]
@@ -19,35 +24,32 @@ pub struct ApiTable {
 }
 
 impl ApiTable {
-    /// The table shipped in `rules/kubernetes-apis.yaml`, parsed on first use.
-    ///
-    /// # Panics
-    /// Only if the shipped file is invalid. It is compiled into the binary, so it cannot change
-    /// at run time, and the unit test `builtin_table_parses` proves it parses: a broken table
-    /// fails the test suite, never a user's run.
+    /// The table shipped in `rules/kubernetes-apis.yaml`, compiled into the binary (a table
+    /// that does not read fails the build) and indexed on first use.
     pub fn builtin() -> &'static ApiTable {
         static TABLE: OnceLock<ApiTable> = OnceLock::new();
-        TABLE.get_or_init(|| match ApiTable::parse(BUILTIN_TEXT) {
-            Ok(table) => table,
-            Err(e) => panic!("the built-in rules/kubernetes-apis.yaml is invalid: {e}"),
-        })
+        TABLE.get_or_init(|| ApiTable::new(compiled::NEWEST, compiled::entries()))
     }
 
     /// Parses a table in the format of `rules/kubernetes-apis.yaml`; errors name the line.
     pub fn parse(text: &str) -> Result<ApiTable, String> {
         let parsed = parse_table(text)?;
+        Ok(ApiTable::new(parsed.newest, parsed.entries))
+    }
+
+    fn new(newest: KubeVersion, entries: Vec<ApiEntry>) -> ApiTable {
         let mut by_group_version: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, e) in parsed.entries.iter().enumerate() {
+        for (i, e) in entries.iter().enumerate() {
             by_group_version
                 .entry(e.api_version.clone())
                 .or_default()
                 .push(i);
         }
-        Ok(ApiTable {
-            newest: parsed.newest,
-            entries: parsed.entries,
+        ApiTable {
+            newest,
+            entries,
             by_group_version,
-        })
+        }
     }
 
     /// The newest Kubernetes release the table covers (its `newest` key).

@@ -253,6 +253,12 @@ impl Walker<'_> {
                     };
                     let before = self.out.len();
                     self.visit(file, body, &env, &inner);
+                    let job_fails = runs_on_failure(body);
+                    // The innermost group is the job (nested groups are visited first).
+                    for inv in self.out[before..].iter_mut().filter(|i| i.job.is_none()) {
+                        inv.job = inner.job.clone();
+                        inv.on_failure_of_job = inv.on_failure && !job_fails;
+                    }
                     if self.out.len() > before
                         && let Some(cluster) = job_cluster(body, shape.scripts, shape.dialect)
                     {

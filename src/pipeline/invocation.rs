@@ -142,6 +142,12 @@ pub struct Invocation {
     /// `condition: failed()`, a GitLab job `when: on_failure`, a Jenkins `post { failure {…} }`
     /// or `catch` block).
     pub on_failure: bool,
+    /// The CI job it runs in, for files made of jobs (a GitHub workflow, a CircleCI config).
+    pub job: Option<String>,
+    /// `on_failure` comes from a step's own condition (`if: failure()` on a step, CircleCI
+    /// `when: on_fail`): it runs when an earlier step of its job fails, so it answers only for
+    /// that job's upgrades, not for another job of the same file.
+    pub on_failure_of_job: bool,
     /// Bytes of the whole command or declaration: findings inside it belong to it.
     pub extent: (usize, usize),
     /// `# rollguard-ignore rule-a, rule-b` comments on its first line or just above it.
@@ -176,6 +182,8 @@ impl Invocation {
             throwaway_cluster: None,
             command_hidden: None,
             on_failure: false,
+            job: None,
+            on_failure_of_job: false,
             extent: (span.start, span.end),
             ignores: Vec::new(),
         }

@@ -108,7 +108,8 @@ static MISSING_ATOMIC: RuleMeta = RuleMeta {
           in the same file in a GitHub step or job with `if: failure()`, an Azure one with \
           `condition: failed()`, a GitLab job with `when: on_failure`, a CircleCI `run` with \
           `when: on_fail`, a Jenkins `post { \
-          failure { … } }` or `catch` block). The same holds for a \
+          failure { … } }` or `catch` block; a failure step, GitHub's or CircleCI's, answers \
+          only for the upgrades of its own job). The same holds for a \
           helmfile release without `atomic: true`, and for a Flux \
           HelmRelease without `upgrade.remediation` (`retries` > 0 or `remediateLastFailure`; \
           the default is no remediation, and strategy `uninstall` removes the release instead). \
@@ -167,8 +168,9 @@ impl Rule for MissingAtomic {
 
 /// `helm upgrade … || helm rollback REL`, `if ! helm upgrade …; then helm rollback REL`, or a
 /// `helm rollback REL` in the same file that runs only on failure (a GitHub `if: failure()`
-/// step, a GitLab `when: on_failure` job, a Jenkins `post { failure {…} }`): the pipeline rolls
-/// the failed upgrade back itself, as `--atomic` would.
+/// step of the upgrade's own job or an `if: failure()` job, a GitLab `when: on_failure` job, a
+/// Jenkins `post { failure {…} }`): the pipeline rolls the failed upgrade back itself, as
+/// `--atomic` would.
 fn rolled_back_on_failure(upgrade: &Invocation, all: &[Invocation]) -> bool {
     let text = &upgrade.file.text;
     let words = |range: std::ops::Range<usize>| -> Vec<&str> {
@@ -188,6 +190,8 @@ fn rolled_back_on_failure(upgrade: &Invocation, all: &[Invocation]) -> bool {
             rollback.tool == Tool::Helm(HelmCommand::Rollback)
                 && rollback.file.name == upgrade.file.name
                 && rollback.release == upgrade.release
+                // A step's `if: failure()` answers for its own job only.
+                && (!rollback.on_failure_of_job || rollback.job == upgrade.job)
                 && (rollback.on_failure || rollback.span.start >= upgrade.extent.1)
                 && (rollback.on_failure
                     || match words(upgrade.extent.1..rollback.span.start).as_slice() {

@@ -379,10 +379,12 @@ impl<'a> Exec<'a> {
     }
 
     /// Keeps what a traced `include` of the current pipeline returned, within
-    /// [`passthrough::MAX_KEPT`] bytes.
+    /// [`passthrough::MAX_KEPT`] bytes and [`passthrough::MAX_INCLUDES`] calls.
     pub(crate) fn keep_included(&mut self, text: &str, trace: RawTrace<'a>) {
         let kept: usize = self.included.iter().map(|i| i.text.len()).sum();
-        if kept + text.len() <= passthrough::MAX_KEPT {
+        if kept + text.len() <= passthrough::MAX_KEPT
+            && self.included.len() < passthrough::MAX_INCLUDES
+        {
             self.included.push(Included {
                 text: text.to_string(),
                 trace,
@@ -419,6 +421,8 @@ impl<'a> Exec<'a> {
     fn walk_if_or_with(&mut self, dot: &Val, b: &'a Branch, with: bool) -> R<()> {
         let mark = self.vars.len();
         let val = self.eval_pipeline(dot, &b.pipe)?;
+        // Only an action prints what an `include` returned.
+        self.included.clear();
         let r = if val.v.truthy() {
             if with {
                 self.walk_list(&val, &b.list)
@@ -492,6 +496,7 @@ impl<'a> Exec<'a> {
     fn walk_range(&mut self, dot: &Val, b: &'a Branch) -> R<()> {
         let outer = self.vars.len();
         let mut val = self.eval_pipeline(dot, &b.pipe)?;
+        self.included.clear();
         if let Value::Object(o) = &val.v
             && let Some(p) = o.plain()
         {
@@ -582,6 +587,7 @@ impl<'a> Exec<'a> {
             Some(p) => self.eval_pipeline(dot, p)?,
             None => Val::default(),
         };
+        self.included.clear();
         let saved_vars = std::mem::replace(&mut self.vars, vec![(Rc::from("$"), new_dot.clone())]);
         let at = self.out.len();
         self.mark(t.pos);

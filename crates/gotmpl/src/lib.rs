@@ -44,7 +44,7 @@ use rustc_hash::FxHashMap;
 pub use error::{Error, ExecError, ParseError};
 pub use func::{CallCtx, Func, FuncResult, Param};
 pub use parse::parse_go_int;
-pub use parse_cache::with_parse_cache;
+pub use parse_cache::{clear_parsed_ahead, with_parse_cache};
 pub use record::Record;
 pub use shared::{
     Call, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS, Limits, Segment, Shared, run_with_stack,
@@ -113,6 +113,21 @@ impl Engine {
             associate(&mut self.templates, tree.clone());
         }
         Ok(())
+    }
+
+    /// Parses `text` now, under a provisional `name`, for a later
+    /// [`add_template`](Engine::add_template) of the same text on this thread, by an engine with
+    /// the same functions, to take (renamed) instead of parsing it: files can be parsed while
+    /// what decides their names and order is still loading. Adds nothing to this engine; a
+    /// text that does not parse is left for `add_template` to report.
+    pub fn parse_ahead(&self, name: &str, text: &str) {
+        if let Ok(parsed) = parse::parse(name, text, &|f| self.funcs.contains_key(f)) {
+            let trees = std::iter::once(parsed.main)
+                .chain(parsed.defines)
+                .map(Rc::new)
+                .collect();
+            parse_cache::keep_ahead(text, self.funcs.len(), trees);
+        }
     }
 
     pub fn has_template(&self, name: &str) -> bool {

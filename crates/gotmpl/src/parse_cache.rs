@@ -21,6 +21,37 @@ type Key = (String, String, usize);
 
 thread_local! {
     static CACHE: RefCell<Option<FxHashMap<Key, Trees>>> = const { RefCell::new(None) };
+    /// Files parsed ahead ([`crate::Engine::parse_ahead`]) before their names were known, by
+    /// text and number of functions; each is taken, and named, by the first `add_template` of
+    /// its text.
+    static AHEAD: RefCell<FxHashMap<(String, usize), Trees>> = RefCell::default();
+}
+
+/// Keeps the trees of `text`, parsed ahead under a provisional name, for
+/// [`parsed`] to take.
+pub(crate) fn keep_ahead(text: &str, funcs: usize, trees: Trees) {
+    AHEAD.with(|a| a.borrow_mut().insert((text.to_string(), funcs), trees));
+}
+
+/// Forgets every file parsed ahead on this thread.
+pub fn clear_parsed_ahead() {
+    AHEAD.with(|a| a.borrow_mut().clear());
+}
+
+/// The trees parsed ahead from `text`, renamed as file `name`; `None` when there are none, or
+/// when they are shared already (never, as kept: then they are parsed again).
+fn take_ahead(name: &str, text: &str, funcs: usize) -> Option<Trees> {
+    let mut trees = AHEAD.with(|a| a.borrow_mut().remove(&(text.to_string(), funcs)))?;
+    let file: std::sync::Arc<str> = std::sync::Arc::from(name);
+    let all = Rc::get_mut(&mut trees)?;
+    for (i, tree) in all.iter_mut().enumerate() {
+        let tree = Rc::get_mut(tree)?;
+        if i == 0 {
+            tree.name = name.to_string();
+        }
+        tree.parse_name = file.clone();
+    }
+    Some(trees)
 }
 
 /// Runs `f` with template files parsed at most once on this thread (see the module's doc).
@@ -49,6 +80,10 @@ pub(crate) fn parsed<E>(
 ) -> Result<Trees, E> {
     let key = (name.to_string(), text.to_string(), funcs);
     let hit = CACHE.with(|c| c.borrow().as_ref().map(|m| m.get(&key).cloned()));
+    let parse = || match take_ahead(name, text, funcs) {
+        Some(trees) => Ok(trees),
+        None => parse(),
+    };
     match hit {
         None => parse(),
         Some(Some(trees)) => Ok(trees),
@@ -97,6 +132,31 @@ mod tests {
             assert_eq!(other.execute("t", Value::Nil).unwrap(), "<no value>");
             assert!(!other.has_template("greet"));
         });
+    }
+
+    #[test]
+    fn a_file_parsed_ahead_is_taken_under_the_name_it_is_added_as() {
+        let ahead = Engine::new();
+        ahead.parse_ahead("provisional", TEXT);
+        ahead.parse_ahead("broken", "{{ .x ");
+        let mut e = Engine::new();
+        e.add_template("t", TEXT).unwrap();
+        assert!(!e.has_template("provisional"));
+        assert_eq!(&*e.templates["t"].parse_name, "t");
+        assert_eq!(&*e.templates["greet"].parse_name, "t");
+        let x = Value::map([("x".to_string(), Value::str("you"))].into());
+        assert_eq!(e.execute("t", x).unwrap(), "hello you");
+        // Taken once: a second engine parses the text itself.
+        let mut again = Engine::new();
+        again.add_template("u", TEXT).unwrap();
+        assert!(!std::rc::Rc::ptr_eq(
+            &e.templates["greet"],
+            &again.templates["greet"]
+        ));
+        // A text that does not parse fails when added, under the name it is added as.
+        let err = Engine::new().add_template("real", "{{ .x ").unwrap_err();
+        assert!(err.to_string().contains("real"), "{err}");
+        crate::clear_parsed_ahead();
     }
 
     #[test]

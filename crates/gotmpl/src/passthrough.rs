@@ -19,6 +19,9 @@ pub(crate) struct Included<'a> {
 /// Bytes of `include` output one pipeline keeps for matching. A helper's output is a few
 /// kilobytes; past this, printed text keeps the `include` call as its provenance.
 pub(crate) const MAX_KEPT: usize = 1 << 20;
+/// `include` calls one pipeline keeps: a pipeline writes a handful, and a chart that makes
+/// more costs no more than this.
+pub(crate) const MAX_INCLUDES: usize = 64;
 
 /// How many lines past the last match a printed line may be found at. Pipelines re-indent and
 /// trim, which keeps lines in order; one that reorders (`fromYaml | toYaml`) is not followed.
@@ -37,6 +40,10 @@ pub(crate) fn trace<'a>(
     action: (&'a Tree, u32),
     out: &mut Vec<Mark<'a>>,
 ) {
+    // The usual case, `name: {{ include "app.fullname" . }}`: no whole line printed.
+    if !line_start && !printed.contains('\n') {
+        return;
+    }
     let written: Vec<(&Included<'a>, usize, &str)> = included
         .iter()
         .flat_map(|inc| lines(&inc.text).map(move |(start, content)| (inc, start, content)))

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::budget::Budget;
+use crate::value::{Map, Value};
 
 /// Where a stretch of rendered output came from: it starts at byte `offset` of the output
 /// and was written by the template text or action at `file:line:column` (1-based; the
@@ -101,6 +102,12 @@ pub struct Shared {
     pub budget: Rc<Budget>,
     /// The error of the spent budget, once made: every enclosing level returns it as it is.
     pub(crate) budget_error: RefCell<Option<Box<crate::ExecError>>>,
+    /// What the host hands every template of the render ([`Shared::share`]), and the maps
+    /// reachable from it, walked at the first write into any map.
+    roots: RefCell<Vec<Value>>,
+    reachable: RefCell<Option<FxHashSet<usize>>>,
+    /// Writes into those maps so far ([`Shared::note_write`]).
+    shared_writes: Cell<u64>,
 }
 
 impl Shared {
@@ -123,7 +130,46 @@ impl Shared {
                 limits.timeout,
             )),
             budget_error: RefCell::new(None),
+            roots: RefCell::default(),
+            reachable: RefCell::default(),
+            shared_writes: Cell::new(0),
         }
+    }
+
+    /// Values every template of the render is handed (Helm's `.Values`, `.Chart`, …): a
+    /// write into a map reachable from them ([`Shared::note_write`]) is seen by the templates
+    /// that run after the writer. Objects are the host's and are not looked into.
+    pub fn share(&self, roots: impl IntoIterator<Item = Value>) {
+        self.roots.borrow_mut().extend(roots);
+    }
+
+    /// For a host function about to write into `map` (`set`, `merge`): counts the write when
+    /// other templates can see the map, and then `added` becomes visible to them too. Maps
+    /// are told apart by address: one that was shared and dropped may leave its address to a
+    /// new map, whose writes then count too (a host re-runs a template it need not, never
+    /// skips one it must).
+    pub fn note_write(&self, map: &Map, added: Option<&Value>) {
+        let mut reachable = self.reachable.borrow_mut();
+        let reachable = reachable.get_or_insert_with(|| {
+            let mut set = FxHashSet::default();
+            for root in self.roots.borrow().iter() {
+                walk_maps(root, &mut set);
+            }
+            set
+        });
+        if !reachable.contains(&address(map)) {
+            return;
+        }
+        self.shared_writes.set(self.shared_writes.get() + 1);
+        if let Some(added) = added {
+            walk_maps(added, reachable);
+        }
+    }
+
+    /// How many writes into maps every template sees this render has made: a template that
+    /// made none leaves the next ones as it found them.
+    pub fn shared_writes(&self) -> u64 {
+        self.shared_writes.get()
     }
 
     /// The current time in Unix seconds and nanoseconds ([`Limits::clock`] when set).
@@ -207,6 +253,28 @@ impl Shared {
         let probe = 0u8;
         let here = &probe as *const u8 as usize;
         self.stack_base.get().abs_diff(here) > self.stack_budget
+    }
+}
+
+fn address(map: &Map) -> usize {
+    Rc::as_ptr(&map.entries) as *const () as usize
+}
+
+/// Adds the maps and lists `v` holds (itself included) to `seen`, each once: one seen already
+/// is not entered again, so the walk is linear in what is new (a list of the same list many
+/// times over, or a map that contains itself, costs no more than it holds).
+fn walk_maps(v: &Value, seen: &mut FxHashSet<usize>) {
+    let mut stack = vec![v.clone()];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Map(m) if seen.insert(address(&m)) => {
+                stack.extend(m.entries.borrow().values().cloned());
+            }
+            Value::List(l) if seen.insert(Rc::as_ptr(&l.items) as *const () as usize) => {
+                stack.extend(l.items.iter().cloned());
+            }
+            _ => {}
+        }
     }
 }
 

@@ -320,3 +320,41 @@ fn a_chart_at_the_top_or_in_a_worktree_inside_the_repository_is_read() {
     let in_worktree = root.join(".worktrees/x/deploy/app");
     assert_eq!(version(&in_worktree).as_deref(), Some("1.0.0"));
 }
+
+/// A chart laid out as a bare repository (`HEAD`, `objects/`, `refs/` at its top) is never
+/// the repository git reads: its HEAD would be a baseline the chart chose.
+#[test]
+fn a_chart_laid_out_as_a_bare_repository_is_not_read_as_one() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("skipped: no git");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fake = tmp.path().join("fake");
+    write(
+        &fake,
+        "Chart.yaml",
+        "apiVersion: v2\nname: app\nversion: 9.9.9\n",
+    );
+    git(&fake, &["init", "-q"]);
+    git(&fake, &["add", "-A"]);
+    git(&fake, &["commit", "-q", "-m", "fake"]);
+    let root = tmp.path().join("repo");
+    let chart = repository_with_chart(&root);
+    let status = Command::new("git")
+        .args(["clone", "-q", "--bare"])
+        .arg(&fake)
+        .arg(chart.join("bare"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.status.success());
+    for entry in ["HEAD", "objects", "refs", "packed-refs", "config"] {
+        std::fs::rename(chart.join("bare").join(entry), chart.join(entry))
+            .unwrap_or_else(|e| panic!("{entry}: {e}"));
+    }
+    match load_chart_at_revision(&chart, "HEAD") {
+        Ok(Some(c)) => assert_eq!(c.metadata.version, "1.0.0"),
+        Ok(None) => panic!("the committed chart was not found"),
+        Err(e) => assert!(!e.to_string().contains("9.9.9"), "{e}"),
+    }
+}

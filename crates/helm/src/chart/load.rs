@@ -54,18 +54,57 @@ pub fn load_chart(path: &Path) -> Result<Chart> {
 
 /// [`load_chart`], reading the files of a chart directory that `overlay` holds from it.
 pub fn load_chart_with(path: &Path, overlay: &Overlay) -> Result<Chart> {
+    load_chart_files(read_chart_with(path, overlay)?)
+}
+
+/// A chart's files as read from its directory or archive, before they make a [`Chart`]
+/// ([`load_chart_files`]).
+pub struct ChartFiles {
+    files: Vec<File>,
+    shown: String,
+    budget: Budget,
+}
+
+impl ChartFiles {
+    /// Path and text of every file under a `templates/` directory, the subcharts' included:
+    /// what a render will parse, known before the chart is loaded.
+    pub fn template_texts(&self) -> Vec<(String, String)> {
+        self.files
+            .iter()
+            .filter(|f| f.name.starts_with("templates/") || f.name.contains("/templates/"))
+            .map(|f| (f.name.clone(), f.text()))
+            .collect()
+    }
+}
+
+/// Reads the files of a chart directory (those `overlay` holds from it) or archive.
+pub fn read_chart_with(path: &Path, overlay: &Overlay) -> Result<ChartFiles> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path)
         .map_err(|e| InputError::in_path(&shown, format!("cannot read chart: {e}")))?;
-    if meta.is_dir() {
-        let mut budget = Budget::default();
-        let files = read_directory(path, &mut budget, overlay)?;
-        load_files(files, &shown, 0, &mut budget)
+    let mut budget = Budget::default();
+    let files = if meta.is_dir() {
+        read_directory(path, &mut budget, overlay)?
     } else {
         let bytes = source::bounded::read_file(path, super::MAX_CHART_BYTES)
             .map_err(|e| InputError::in_path(&shown, format!("chart archive: {e}")))?;
-        load_archive(&bytes, &shown)
-    }
+        read_archive(&bytes, &mut budget).map_err(|e| InputError::in_path(&shown, e))?
+    };
+    Ok(ChartFiles {
+        files,
+        shown,
+        budget,
+    })
+}
+
+/// The chart of files [`read_chart_with`] read.
+pub fn load_chart_files(read: ChartFiles) -> Result<Chart> {
+    let ChartFiles {
+        files,
+        shown,
+        mut budget,
+    } = read;
+    load_files(files, &shown, 0, &mut budget)
 }
 
 /// Loads a packaged chart (`.tgz`) from its bytes; `shown` names it in messages.

@@ -64,10 +64,13 @@ pub mod values;
 pub use file::File;
 pub use git::{changed_since, load_chart_at_revision, revision_id};
 pub(crate) use helmignore::glob_match;
-pub use load::{Chart, load_archive, load_chart, load_chart_with};
+pub use load::{
+    Chart, ChartFiles, load_archive, load_chart, load_chart_files, load_chart_with, read_chart_with,
+};
 pub use metadata::{ChartMetadata, Dependency, Maintainer};
 pub use release::{
-    LoadedRelease, RenderChart, Template, kube_version_compatible, load, load_with, prepare,
+    LoadedRelease, RenderChart, Template, kube_version_compatible, load, load_read, load_with,
+    prepare,
 };
 pub use values::{ValueOptions, Values};
 

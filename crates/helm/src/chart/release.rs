@@ -152,6 +152,13 @@ pub fn load_with(
     prepare(chart, opts)
 }
 
+/// [`load`] of a chart's files as [`read_chart_with`](super::load::read_chart_with) read them.
+pub fn load_read(files: super::load::ChartFiles, opts: &ValueOptions) -> Result<LoadedRelease> {
+    let chart = super::load::load_chart_files(files)?;
+    check_dependencies(&chart)?;
+    prepare(chart, opts)
+}
+
 /// `helm template` refuses a chart whose `Chart.yaml` declares a dependency missing from its
 /// `charts/` directory, enabled or not (`action.CheckDependencies`), with Helm v4.2's message.
 /// Not applied by [`prepare`]: a chart's previous revision (`--base REF`) is rendered as it

@@ -43,6 +43,11 @@ pub struct ReleaseOptions {
     /// Where generated RSA keys come from: [`Keys::Disposable`] only for a render whose
     /// generated values never leave the process (a static check).
     pub keys: Keys,
+    /// Render only these templates (every template's `define`s are still there to
+    /// `include`): those of an earlier render that drew random numbers, rendered again with
+    /// another seed, with those that wrote into values the others see
+    /// ([`Rendered::writes_shared`]) so that each template finds the values it found then.
+    pub only: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
 }
 
 /// What rendering one chart may spend ([`gotmpl::budget`]): a chart is attacker-controlled
@@ -91,6 +96,15 @@ fn render_here(
     options: &ReleaseOptions,
     stack: usize,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
+    render_on(engine_for(options, stack), loaded, options)
+}
+
+/// Renders `loaded` with `engine` (made by [`engine_for`] on this thread).
+fn render_on(
+    engine: Engine,
+    loaded: &LoadedRelease,
+    options: &ReleaseOptions,
+) -> Result<BTreeMap<String, Rendered>, Error> {
     let release = &options.release;
     let common = [
         (
@@ -123,22 +137,92 @@ fn render_here(
             (!units[unit].library || helper).then(|| (t.path.clone(), unit, t.text.as_str()))
         })
         .collect();
-    let (seed, clock, budget) = (options.seed, options.clock, options.budget.clone());
-    let keys = options.keys;
-    let cluster = options.cluster.clone();
-    let setup = move |engine: &mut Engine| {
-        engine.limits.stack_budget = gotmpl::stack_budget_for(stack);
-        engine.limits.seed = seed;
-        engine.limits.clock = clock;
-        engine.limits.max_steps = budget.steps;
-        engine.limits.max_memory = budget.memory;
-        engine.limits.timeout = budget.timeout;
-        funcs::register_with(engine, keys);
-        if let Some(cluster) = cluster {
-            cluster::register_lookup(engine, cluster);
-        }
-    };
-    execute_units(&templates, &units, setup, !options.without_source_map)
+    execute_units(
+        &templates,
+        &units,
+        engine,
+        !options.without_source_map,
+        options.only.as_deref(),
+    )
+}
+
+/// The engine a render runs on a thread of `stack` bytes: limits and functions as `options` say.
+fn engine_for(options: &ReleaseOptions, stack: usize) -> Engine {
+    let mut engine = Engine::new();
+    engine.limits.stack_budget = gotmpl::stack_budget_for(stack);
+    engine.limits.seed = options.seed;
+    engine.limits.clock = options.clock;
+    engine.limits.max_steps = options.budget.steps;
+    engine.limits.max_memory = options.budget.memory;
+    engine.limits.timeout = options.budget.timeout;
+    funcs::register_with(&mut engine, options.keys);
+    if let Some(cluster) = options.cluster.clone() {
+        cluster::register_lookup(&mut engine, cluster);
+    }
+    engine
+}
+
+/// Stack of the thread a chart loads on while its templates are parsed ahead: what a main
+/// thread has.
+const LOAD_STACK: usize = 8 << 20;
+
+/// What [`load_and_render`] gives: the loaded release, and its render (which may have failed).
+pub type LoadedAndRendered = (LoadedRelease, Result<BTreeMap<String, Rendered>, Error>);
+
+/// [`render_release`] of the release `load` loads. `load` runs on a thread of its own while
+/// the render thread parses `texts` ahead (each template file of the chart as read, path and
+/// text): parsing a chart's templates costs about as much as loading its values, and the two
+/// need not wait for each other. Renders exactly as `load` then `render_release` would; only
+/// `load`'s error ends it early.
+pub fn load_and_render<E: Send>(
+    texts: &[(String, String)],
+    load: impl FnOnce() -> Result<LoadedRelease, E> + Send,
+    options: &ReleaseOptions,
+) -> Result<LoadedAndRendered, E> {
+    // Taken by whichever thread gets to load: the loader, or this one when no thread starts.
+    let slot = std::sync::Mutex::new(Some(load));
+    let take = || slot.lock().ok().and_then(|mut l| l.take());
+    let ran = gotmpl::run_with_stack(RENDER_STACK, |stack| {
+        let engine = engine_for(options, stack);
+        let loaded = std::thread::scope(|scope| {
+            let loader = std::thread::Builder::new()
+                .stack_size(LOAD_STACK)
+                .spawn_scoped(scope, || take().map(|load| load()));
+            if loader.is_ok() {
+                for (name, text) in texts {
+                    engine.parse_ahead(name, text);
+                }
+            }
+            let loaded = match loader.map(|l| l.join()) {
+                Ok(Ok(loaded)) => loaded,
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                Err(_) => None,
+            };
+            loaded.or_else(|| take().map(|load| load()))
+        });
+        let rendered = loaded.map(|loaded| {
+            loaded.map(|loaded| {
+                let rendered = render_on(engine, &loaded, options);
+                (loaded, rendered)
+            })
+        });
+        gotmpl::clear_parsed_ahead();
+        rendered
+    });
+    match ran {
+        Ok(Some(done)) => done,
+        _ => match take() {
+            // No render thread could start: load here; the render fails as `render_release`
+            // would.
+            Some(load) => {
+                let loaded = load()?;
+                let rendered = render_release(&loaded, options);
+                Ok((loaded, rendered))
+            }
+            // Loading panicked on its thread and the render thread raised it again: so here.
+            None => panic!("loading the chart panicked"),
+        },
+    }
 }
 
 /// One [`Unit`] per chart, parents before their subcharts; returns the chart's root object.
@@ -265,6 +349,63 @@ mod tests {
     const CHART_YAML: (&str, &str) = ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
 
     #[test]
+    fn loading_beside_parsing_ahead_renders_as_loading_then_rendering() {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = dir.path().join("c");
+        let write = |path: &str, text: &str| {
+            let path = chart.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(CHART_YAML.0, CHART_YAML.1);
+        write("values.yaml", "port: 2\n");
+        write(
+            "templates/_h.tpl",
+            "{{ define \"h\" }}[{{ .Values.port }}]{{ end }}",
+        );
+        write(
+            "templates/a.yaml",
+            "a: {{ include \"h\" . }} {{ .Template.Name }}",
+        );
+        write(
+            "charts/s/Chart.yaml",
+            "apiVersion: v2\nname: s\nversion: 1.0.0\n",
+        );
+        write("charts/s/templates/b.yaml", "b: {{ template \"h\" . }}");
+        let values = ValueOptions::default();
+        let options = ReleaseOptions::default();
+        let both = |parsed_ahead: usize| {
+            let read = crate::chart::read_chart_with(&chart, &Default::default()).unwrap();
+            let texts = read.template_texts();
+            assert_eq!(texts.len(), parsed_ahead);
+            let ahead =
+                load_and_render(&texts, || crate::chart::load_read(read, &values), &options);
+            let (loaded, rendered) = ahead.map_err(|e| e.to_string())?;
+            assert_eq!(loaded.root.name, "c");
+            let expected = render_release(&load(&chart, &values).unwrap(), &options);
+            assert_eq!(
+                rendered.as_ref().map_err(|e| e.to_string()),
+                expected.as_ref().map_err(|e| e.to_string())
+            );
+            Ok::<_, String>(rendered.map_err(|e| e.to_string()))
+        };
+        let rendered = both(3).unwrap().unwrap();
+        assert_eq!(
+            rendered["c/templates/a.yaml"].text,
+            "a: [2] c/templates/a.yaml"
+        );
+        // The subchart sees its own values.
+        assert_eq!(rendered["c/charts/s/templates/b.yaml"].text, "b: []");
+        // A file that does not parse fails the render under its real name, as it would have.
+        write("templates/broken.txt", "{{ if }}");
+        let failed = both(4).unwrap().unwrap_err();
+        assert!(failed.contains("c/templates/broken.txt"), "{failed}");
+        // A chart that does not load ends it with the loading error.
+        write("values.yaml", "a: [");
+        assert!(both(4).unwrap_err().contains("values.yaml"));
+    }
+
+    #[test]
     fn lookup_sees_the_cluster_it_is_given() {
         let files = [
             CHART_YAML,
@@ -289,6 +430,51 @@ mod tests {
             render(&files, None, &options)["c/templates/t.yaml"].text,
             "czNjcmV0"
         );
+    }
+
+    #[test]
+    fn writes_into_values_others_see_are_told_apart_from_local_ones() {
+        let files = [
+            CHART_YAML,
+            ("values.yaml", "db: {host: h}\n"),
+            // Local dicts, and a merge into one: nothing another template sees.
+            (
+                "templates/local.yaml",
+                "{{ $d := dict \"a\" 1 }}{{ $_ := set $d \"b\" 2 }}{{ $m := merge $d (dict \"c\" 3) }}{{ len $m }}",
+            ),
+            // Into .Values itself, into a map nested in it, and into a map a template first
+            // put there: every template after sees each.
+            ("templates/top.yaml", "{{ $_ := set .Values \"x\" (dict) }}"),
+            (
+                "templates/nested.yaml",
+                "{{ $_ := unset .Values.db \"host\" }}",
+            ),
+            (
+                "templates/added.yaml",
+                "{{ $_ := mergeOverwrite .Values.x (dict \"k\" 1) }}{{ .Values.x.k }}",
+            ),
+        ];
+        let out = render(&files, None, &ReleaseOptions::default());
+        let writes = |t: &str| out[&format!("c/templates/{t}.yaml")].writes_shared;
+        assert!(!writes("local"));
+        assert!(writes("top") && writes("nested") && writes("added"));
+        assert_eq!(out["c/templates/local.yaml"].text, "3");
+
+        // Rendering some templates only: the others are left out, not rendered empty.
+        let only = ReleaseOptions {
+            only: Some(std::sync::Arc::new(
+                ["c/templates/top.yaml", "c/templates/added.yaml"]
+                    .map(String::from)
+                    .into(),
+            )),
+            ..ReleaseOptions::default()
+        };
+        let some = render(&files, None, &only);
+        assert_eq!(
+            some.keys().collect::<Vec<_>>(),
+            ["c/templates/added.yaml", "c/templates/top.yaml"]
+        );
+        assert_eq!(some["c/templates/added.yaml"].text, "1");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! ([`execute_units`]). Loading the chart (values, subcharts, files) is the chart layer's job
 //! ([`crate::chart`]); see [`super::render_release`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gotmpl::value::Value;
 use gotmpl::{Engine, MapTy, Shared};
@@ -65,6 +65,9 @@ pub struct Rendered {
     pub calls: Vec<gotmpl::Call>,
     /// The template drew random numbers: rendered with another seed, its text would differ.
     pub random: bool,
+    /// The template wrote into values every template sees (`set .Values …`): the templates
+    /// after it may render differently without it.
+    pub writes_shared: bool,
     /// Whatever its values and functions return, the template writes only YAML comments and
     /// blank lines: it holds no object on any branch (a validation that can only `fail`).
     pub comments_only: bool,
@@ -81,6 +84,7 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
             segments,
             calls: Vec::new(),
             random: false,
+            writes_shared: false,
             comments_only: false,
         };
     }
@@ -102,6 +106,7 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
         segments,
         calls: Vec::new(),
         random: false,
+        writes_shared: false,
         comments_only: false,
     }
 }
@@ -122,23 +127,24 @@ fn comments_only(engine: &Engine, name: &str) -> bool {
 }
 
 /// Parses `templates` (in Helm's parse order; each with the index of its chart's [`Unit`])
-/// and renders those that are not partials.
+/// into `engine` (its functions and limits set) and renders those that are not partials (of
+/// them, only those in `only` when it is given).
 pub(super) fn execute_units(
     templates: &[(String, usize, &str)],
     units: &[Unit],
-    setup: impl FnOnce(&mut Engine),
+    mut engine: Engine,
     trace: bool,
+    only: Option<&BTreeSet<String>>,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
-    let mut engine = Engine::new();
-    setup(&mut engine);
     for (name, _, text) in templates {
         engine.add_template(name, text).map_err(Error::Template)?;
     }
     let shared = Shared::new(&engine.limits);
+    shared.share(units.iter().flat_map(|u| u.dot.values().cloned()));
     let mut rendered = BTreeMap::new();
     for (name, unit, _) in templates {
         let base = name.rsplit('/').next().unwrap_or(name);
-        if base.starts_with('_') {
+        if base.starts_with('_') || only.is_some_and(|only| !only.contains(name)) {
             continue;
         }
         let unit = &units[*unit];
@@ -151,7 +157,7 @@ pub(super) fn execute_units(
                 ("BasePath".to_string(), Value::string(base_path)),
             ]))),
         );
-        let draws = shared.draws();
+        let (draws, writes) = (shared.draws(), shared.shared_writes());
         let (out, segments) = if trace {
             engine.execute_traced(&shared, name, Value::map(dot))
         } else {
@@ -162,6 +168,7 @@ pub(super) fn execute_units(
         .map_err(Error::Template)?;
         let mut output = strip_no_value(out, segments);
         output.random = shared.draws() > draws;
+        output.writes_shared = shared.shared_writes() > writes;
         output.calls = shared.take_calls();
         output.comments_only = comments_only(&engine, name);
         rendered.insert(name.clone(), output);

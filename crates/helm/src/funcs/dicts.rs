@@ -4,9 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::args::{add, add_iface, s, str_list, strval};
-use gotmpl::Engine;
-use gotmpl::Param;
 use gotmpl::value::{Map, Value};
+use gotmpl::{Engine, Func, Param, Shared};
 
 const A: Param = Param::Any;
 const M: Param = Param::Map;
@@ -26,22 +25,30 @@ pub(super) fn register(e: &mut Engine) {
             .and_then(|m| m.entries.borrow().get(s(a, 1)).cloned())
             .unwrap_or_else(|| Value::str("")))
     });
-    add(e, "set", &[M, S, A], None, |a| {
-        let m = map_or_new(&a[0]);
-        if let Value::Map(mm) = &m {
-            mm.entries
-                .borrow_mut()
-                .insert(s(a, 1).to_string(), a[2].clone());
-        }
-        Ok(m)
-    });
-    add(e, "unset", &[M, S], None, |a| {
-        let m = map_or_new(&a[0]);
-        if let Value::Map(mm) = &m {
-            mm.entries.borrow_mut().remove(s(a, 1));
-        }
-        Ok(m)
-    });
+    e.register(
+        "set",
+        Func::new(&[M, S, A], None, |c, a| {
+            let m = map_or_new(&a[0]);
+            if let Value::Map(mm) = &m {
+                c.shared().note_write(mm, Some(&a[2]));
+                mm.entries
+                    .borrow_mut()
+                    .insert(s(a, 1).to_string(), a[2].clone());
+            }
+            Ok(m)
+        }),
+    );
+    e.register(
+        "unset",
+        Func::new(&[M, S], None, |c, a| {
+            let m = map_or_new(&a[0]);
+            if let Value::Map(mm) = &m {
+                c.shared().note_write(mm, None);
+                mm.entries.borrow_mut().remove(s(a, 1));
+            }
+            Ok(m)
+        }),
+    );
     add(e, "hasKey", &[M, S], None, |a| {
         Ok(Value::Bool(
             Value::as_map(&a[0]).is_some_and(|m| m.entries.borrow().contains_key(s(a, 1))),
@@ -79,14 +86,20 @@ pub(super) fn register(e: &mut Engine) {
                 .unwrap_or_default(),
         ))
     });
-    add_iface(e, "merge", &[M], Some(M), |a| Ok(merge_all(a, false)));
-    add_iface(e, "mergeOverwrite", &[M], Some(M), |a| {
-        Ok(merge_all(a, true))
-    });
-    add_iface(e, "mustMerge", &[M], Some(M), |a| Ok(merge_all(a, false)));
-    add_iface(e, "mustMergeOverwrite", &[M], Some(M), |a| {
-        Ok(merge_all(a, true))
-    });
+    for (name, overwrite) in [
+        ("merge", false),
+        ("mergeOverwrite", true),
+        ("mustMerge", false),
+        ("mustMergeOverwrite", true),
+    ] {
+        e.register(
+            name,
+            Func::new(&[M], Some(M), move |c, a| {
+                Ok(merge_all(c.shared(), a, overwrite))
+            })
+            .iface(),
+        );
+    }
     add_iface(e, "dig", &[], Some(A), dig);
     for name in ["deepCopy", "mustDeepCopy"] {
         add_iface(e, name, &[A], None, |a| match &a[0] {
@@ -135,7 +148,9 @@ fn is_empty(v: &Value) -> bool {
 }
 
 /// mergo.Merge (`overwrite` = MergeWithOverwrite) of `src` into `dst`, in place.
-fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) {
+/// Each write is told to `shared` ([`Shared::note_write`]): `dst` or a map inside it may be one
+/// every template sees.
+fn merge_into(shared: &Shared, dst: &Map, src: &Map, overwrite: bool, depth: usize) {
     if depth > gotmpl::value::MAX_DEPTH || !gotmpl::budget::step(1) {
         return;
     }
@@ -148,6 +163,7 @@ fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) {
     for (k, sv) in src_entries {
         if sv.is_nil() {
             if overwrite {
+                shared.note_write(dst, None);
                 dst.entries.borrow_mut().insert(k, sv);
             }
             continue;
@@ -156,7 +172,7 @@ fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) {
         if let (Some(Value::Map(dm)), Value::Map(sm)) = (&dv, &sv)
             && !std::rc::Rc::ptr_eq(&dm.entries, &sm.entries)
         {
-            merge_into(dm, sm, overwrite, depth + 1);
+            merge_into(shared, dm, sm, overwrite, depth + 1);
         }
         if let Some(d) = &dv
             && !is_empty(d)
@@ -166,17 +182,18 @@ fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) {
             continue;
         }
         if overwrite || dv.as_ref().is_none_or(is_empty) {
+            shared.note_write(dst, Some(&sv));
             dst.entries.borrow_mut().insert(k, sv);
         }
     }
 }
 
-fn merge_all(a: &[Value], overwrite: bool) -> Value {
+fn merge_all(shared: &Shared, a: &[Value], overwrite: bool) -> Value {
     let dst = map_or_new(&a[0]);
     if let Value::Map(d) = &dst {
         for src in &a[1..] {
             if let Value::Map(s) = src {
-                merge_into(d, s, overwrite, 0);
+                merge_into(shared, d, s, overwrite, 0);
             }
         }
     }

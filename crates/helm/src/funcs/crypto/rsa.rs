@@ -3,6 +3,7 @@
 use num_bigint::BigUint;
 
 use super::der;
+use monty::Monty;
 
 pub struct Key {
     pub n: BigUint,
@@ -12,10 +13,10 @@ pub struct Key {
     q: BigUint,
 }
 
-/// Odd primes below this sieve candidates before any Miller-Rabin round: with ~2,000 of them
-/// only ~11% of odd candidates survive (against ~20% with the primes below 256), and each
-/// survivor costs a full modular exponentiation.
-const SIEVE_LIMIT: usize = 1 << 14;
+/// Odd primes below this sieve candidates before any exponentiation: with ~6,500 of them
+/// ~10% of odd candidates survive (~11.6% below 2^14, ~20% below 256), and each survivor
+/// costs a full modular exponentiation, while a prime's residues cost a division per word.
+const SIEVE_LIMIT: usize = 1 << 16;
 
 fn small_primes() -> &'static [u32] {
     static PRIMES: std::sync::LazyLock<Vec<u32>> = std::sync::LazyLock::new(|| {
@@ -50,10 +51,13 @@ pub(super) fn random_bits(bits: usize, rand: &mut dyn FnMut() -> u64) -> BigUint
     n
 }
 
-/// `n mod p` without allocating a big number per prime.
+/// `n mod p` without allocating a big number per prime: half a word at a time, so every
+/// step is a 64-bit division (a 128-bit one is a library call).
 fn rem_small(n: &BigUint, p: u32) -> u64 {
+    let p = u64::from(p);
     n.iter_u64_digits().rev().fold(0u64, |r, digit| {
-        ((u128::from(r) << 64 | u128::from(digit)) % u128::from(p)) as u64
+        let r = (r << 32 | digit >> 32) % p;
+        (r << 32 | digit & 0xffff_ffff) % p
     })
 }
 
@@ -80,28 +84,22 @@ pub(super) fn probably_prime(n: &BigUint, rand: &mut dyn FnMut() -> u64) -> bool
     small.iter().all(|&p| rem_small(n, p) != 0) && miller_rabin(n, rand)
 }
 
-/// Miller-Rabin with random bases, for an odd `n` that no small prime divides.
+/// Fermat's test to base 2, then Miller-Rabin with random bases, for an odd `n` that no
+/// small prime divides.
 fn miller_rabin(n: &BigUint, rand: &mut dyn FnMut() -> u64) -> bool {
-    let one = BigUint::from(1u32);
-    let two = BigUint::from(2u32);
-    let n1 = n - &one;
-    let s = n1.trailing_zeros().unwrap_or(0);
-    let d = &n1 >> s;
-    'witness: for _ in 0..rounds(n.bits()) {
-        let a = random_bits(n.bits() as usize - 1, rand) + 2u32;
-        let mut x = a.modpow(&d, n);
-        if x == one || x == n1 {
-            continue;
-        }
-        for _ in 1..s {
-            x = x.modpow(&two, n);
-            if x == n1 {
-                continue 'witness;
-            }
-        }
+    let Some(monty) = Monty::new(n) else {
+        return false;
+    };
+    if !monty.fermat_base_two() {
         return false;
     }
-    true
+    let n1 = n - 1u32;
+    let s = n1.trailing_zeros().unwrap_or(0);
+    let d = &n1 >> s;
+    (0..rounds(n.bits())).all(|_| {
+        let a = random_bits(n.bits() as usize - 1, rand) + 2u32;
+        monty.strong_probable_prime(&a, &d, s)
+    })
 }
 
 /// Odd candidates sieved at a time.
@@ -109,30 +107,45 @@ const WINDOW: usize = 4096;
 
 /// A random prime of exactly `bits` bits, its top two bits set (so that `p·q` has all its bits).
 fn prime(bits: usize, rand: &mut dyn FnMut() -> u64) -> BigUint {
-    let primes = small_primes();
-    'start: loop {
-        let mut start = random_bits(bits, rand);
-        start.set_bit(bits as u64 - 1, true);
-        start.set_bit(bits as u64 - 2, true);
-        start.set_bit(0, true);
-        let residues: Vec<u64> = primes.iter().map(|&p| rem_small(&start, p)).collect();
-        let mut composite = vec![false; WINDOW];
-        let mut base = 0u64;
-        while base < MAX_STEP {
-            strike_multiples(primes, &residues, base, &mut composite);
-            for (i, _) in composite.iter().enumerate().filter(|(_, c)| !**c) {
-                let candidate = &start + (base + 2 * i as u64);
-                if candidate.bits() != bits as u64 {
-                    // Past the size: the rest of this search would be too.
-                    continue 'start;
-                }
-                if miller_rabin(&candidate, rand) {
-                    return candidate;
-                }
-            }
-            base += 2 * WINDOW as u64;
+    loop {
+        let start = prime_start(bits, rand);
+        if let Some(p) = prime_from(&start, bits, rand) {
+            return p;
         }
     }
+}
+
+/// Where a search for a prime of `bits` bits starts: a random odd number, its top two bits set.
+fn prime_start(bits: usize, rand: &mut dyn FnMut() -> u64) -> BigUint {
+    let mut start = random_bits(bits, rand);
+    start.set_bit(bits as u64 - 1, true);
+    start.set_bit(bits as u64 - 2, true);
+    start.set_bit(0, true);
+    start
+}
+
+/// The first prime at or above `start` (odd) that has `bits` bits, within [`MAX_STEP`];
+/// `rand` draws only Miller-Rabin's bases, so the prime is the start's alone.
+fn prime_from(start: &BigUint, bits: usize, rand: &mut dyn FnMut() -> u64) -> Option<BigUint> {
+    let primes = small_primes();
+    let residues: Vec<u64> = primes.iter().map(|&p| rem_small(start, p)).collect();
+    let mut composite = vec![false; WINDOW];
+    let mut base = 0u64;
+    while base < MAX_STEP {
+        strike_multiples(primes, &residues, base, &mut composite);
+        for (i, _) in composite.iter().enumerate().filter(|(_, c)| !**c) {
+            let candidate = start + (base + 2 * i as u64);
+            if candidate.bits() != bits as u64 {
+                // Past the size: the rest of this search would be too.
+                return None;
+            }
+            if miller_rabin(&candidate, rand) {
+                return Some(candidate);
+            }
+        }
+        base += 2 * WINDOW as u64;
+    }
+    None
 }
 
 /// Marks candidate `i` of a window (`start + base + 2i`) when a small prime divides it, from
@@ -150,19 +163,21 @@ fn strike_multiples(primes: &[u32], residues: &[u64], base: u64, composite: &mut
     }
 }
 
-/// The primes `p` and `q` of a key, searched on two threads (each search takes tens of
-/// milliseconds); `q`'s search draws from its own generator, seeded from `rand`, so a seeded
-/// render still gives the same key.
+/// The primes `p` and `q` of a key, searched on two threads (each search takes milliseconds).
+/// Both starts, which alone decide the primes, are drawn from `rand` (the operating system's
+/// generator unless the render is seeded); `q`'s Miller-Rabin bases come from a generator of
+/// its own, seeded from `rand`, so a seeded render still gives the same key.
 fn prime_pair(bits: usize, rand: &mut dyn FnMut() -> u64) -> (BigUint, BigUint) {
     let q_bits = bits - bits / 2;
+    let q_start = prime_start(q_bits, rand);
     let mut q_rand = xorshift(rand());
     std::thread::scope(|scope| {
         let q_search = std::thread::Builder::new()
-            .spawn_scoped(scope, move || prime(q_bits, &mut q_rand))
+            .spawn_scoped(scope, || prime_from(&q_start, q_bits, &mut q_rand))
             .ok();
         let p = prime(bits / 2, rand);
-        let q = q_search.and_then(|t| t.join().ok());
-        let q = q.unwrap_or_else(|| prime(q_bits, &mut xorshift(rand())));
+        let q = q_search.and_then(|t| t.join().ok()).flatten();
+        let q = q.unwrap_or_else(|| prime(q_bits, rand));
         (p, q)
     })
 }
@@ -349,8 +364,12 @@ impl Key {
     /// three times faster than one with `d` and `n`.
     fn private_op(&self, m: &BigUint) -> BigUint {
         let (dp, dq, qinv) = self.crt_parts();
-        let s1 = (m % &self.p).modpow(&dp, &self.p);
-        let s2 = (m % &self.q).modpow(&dq, &self.q);
+        let pow = |x: &BigUint, e: &BigUint, n: &BigUint| match Monty::new(n) {
+            Some(monty) => monty.pow(x, e),
+            None => x.modpow(e, n),
+        };
+        let s1 = pow(m, &dp, &self.p);
+        let s2 = pow(m, &dq, &self.q);
         // h = qinv·(s1 − s2) mod p, kept non-negative by adding p first.
         let h = (qinv * (&s1 + &self.p - (&s2 % &self.p))) % &self.p;
         s2 + h * &self.q
@@ -436,10 +455,10 @@ mod tests {
     #[test]
     fn the_sieve_holds_the_odd_primes_below_its_limit() {
         let primes = small_primes();
-        // π(16384) = 1900, less the prime 2.
-        assert_eq!(primes.len(), 1899);
+        // π(65536) = 6542, less the prime 2.
+        assert_eq!(primes.len(), 6541);
         assert_eq!(&primes[..5], &[3, 5, 7, 11, 13]);
-        assert_eq!(primes.last(), Some(&16381));
+        assert_eq!(primes.last(), Some(&65521));
     }
 
     #[test]
@@ -493,7 +512,7 @@ mod tests {
     #[test]
     fn small_remainders_match_big_number_arithmetic() {
         let n = random_bits(1000, &mut xorshift(7));
-        for p in [3u32, 251, 16381] {
+        for p in [3u32, 251, 16381, 65521] {
             assert_eq!(BigUint::from(rem_small(&n, p)), &n % p);
         }
     }
