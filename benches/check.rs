@@ -46,7 +46,8 @@ fn check(text: &str, settings: &Settings) -> usize {
         generated: Default::default(),
     };
     let mut findings = rollguard::rules::run(&chart, 0, settings);
-    rollguard::suppress::apply_suppressions(&mut findings, std::slice::from_ref(&chart), settings);
+    let unused = rollguard::suppress::apply(&mut findings, &chart, settings);
+    findings.extend(rollguard::suppress::unused_findings(vec![unused], settings));
     let report = Report::new(
         vec![chart.info],
         findings,

@@ -71,7 +71,7 @@ impl Generated {
     /// Replaces every generated value in the findings' messages, help, diffs and quoted source
     /// lines with `*`, byte for byte (spans stay valid).
     pub fn mask(&self, findings: &mut [Finding]) {
-        if self.tokens.is_empty() {
+        if self.tokens.is_empty() || findings.is_empty() {
             return;
         }
         // Longest first, so a token never leaves part of a longer one it overlaps. A
@@ -84,20 +84,21 @@ impl Generated {
         else {
             return;
         };
-        let mut masked_files: HashMap<*const SourceFile, Arc<SourceFile>> = HashMap::new();
+        // Each file searched once, however many findings point into it; `None`: nothing to mask.
+        let mut masked_files: HashMap<*const SourceFile, Option<Arc<SourceFile>>> = HashMap::new();
         for finding in findings {
             finding.message = masked(&matcher, &finding.message);
             finding.help = finding.help.as_deref().map(|h| masked(&matcher, h));
             finding.diff = finding.diff.as_deref().map(|d| masked(&matcher, d));
             if let Some(location) = &mut finding.location {
                 let file = &location.file;
-                if matcher.is_match(&file.text) {
-                    location.file = masked_files
-                        .entry(Arc::as_ptr(file))
-                        .or_insert_with(|| {
-                            SourceFile::new(&*file.name, masked(&matcher, &file.text))
-                        })
-                        .clone();
+                let masked_file = masked_files.entry(Arc::as_ptr(file)).or_insert_with(|| {
+                    matcher
+                        .is_match(&file.text)
+                        .then(|| SourceFile::new(&*file.name, masked(&matcher, &file.text)))
+                });
+                if let Some(masked_file) = masked_file {
+                    location.file = masked_file.clone();
                 }
             }
         }

@@ -1,12 +1,14 @@
-//! `rollguard check`: settings and charts from the inputs, the rules over each chart,
-//! suppressions over all findings, then the report and the exit code it implies.
+//! `rollguard check`: settings and charts from the inputs, the rules and suppressions over each
+//! chart as soon as it is rendered, then the report and the exit code it implies.
 
 use std::io::{IsTerminal, Write};
 
 use crate::accepted;
 use crate::cli::{CheckArgs, FailOn};
 use crate::finding;
-use crate::inputs::{self, Inputs};
+use crate::finding::Finding;
+use crate::inputs::{self, Checked, Inputs};
+use crate::model::{ChartInfo, ChartModel, Settings};
 use crate::report::{Format, Report, Style};
 use crate::rules;
 use crate::suppress;
@@ -20,13 +22,7 @@ pub struct Outcome {
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
-    let Some(Inputs {
-        settings,
-        charts,
-        notes,
-        failed,
-    }) = inputs::load(args)?
-    else {
+    let Some(Inputs { settings, charts }) = inputs::load(args)? else {
         let note = "none of the changed files belongs to a chart: nothing to check".to_string();
         let report = Report::new(
             Vec::new(),
@@ -40,14 +36,22 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
             exit_code: 0,
         });
     };
+    let Checked {
+        entries,
+        notes,
+        failed,
+    } = charts.check(args, &settings, |chart| Entry::check(chart, &settings))?;
+    let mut infos = Vec::with_capacity(entries.len());
     let mut findings = Vec::new();
-    for (index, chart) in charts.iter().enumerate() {
-        let mut found = rules::run(chart, index, &settings);
-        // Generated with check's fixed seed, those values are the same for every user.
-        chart.generated.mask(&mut found);
-        findings.extend(found);
+    let mut unused = Vec::with_capacity(entries.len());
+    for (index, mut entry) in entries.into_iter().enumerate() {
+        entry.findings.iter_mut().for_each(|f| f.chart = index);
+        entry.unused.renumber(index);
+        infos.push(entry.info);
+        findings.extend(entry.findings);
+        unused.push(entry.unused);
     }
-    suppress::apply_suppressions(&mut findings, &charts, &settings);
+    findings.extend(suppress::unused_findings(unused, &settings));
     let mut findings = finding::collapse_repeats(findings);
     if let Some(path) = &args.accepted {
         accepted::apply(path, &mut findings)?;
@@ -56,7 +60,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         accepted::write(path, &findings)?;
     }
     let mut report = Report::new(
-        charts.into_iter().map(|c| c.info).collect(),
+        infos,
         findings,
         notes,
         args.chart.release_name.clone(),
@@ -70,6 +74,29 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     };
     report.unchecked = failed;
     Ok(Outcome { report, exit_code })
+}
+
+/// What the report keeps of a checked chart once its rules ran: its model (the rendered
+/// objects) is dropped then, so a run over many charts holds one model per worker thread.
+struct Entry {
+    info: ChartInfo,
+    /// Numbered as chart 0 until the run knows the chart's place in the report.
+    findings: Vec<Finding>,
+    unused: suppress::Unused,
+}
+
+impl Entry {
+    fn check(chart: ChartModel, settings: &Settings) -> Entry {
+        let mut findings = rules::run(&chart, 0, settings);
+        // Generated with check's fixed seed, those values are the same for every user.
+        chart.generated.mask(&mut findings);
+        let unused = suppress::apply(&mut findings, &chart, settings);
+        Entry {
+            info: chart.info,
+            findings,
+            unused,
+        }
+    }
 }
 
 /// Writes the report where asked. Under GitHub Actions the human format also emits workflow

@@ -22,25 +22,30 @@ use source::{InputError, Result, SourceFile};
 use super::native::{self, release_options};
 use crate::generated::Generated;
 
-/// The charts of a run: those that rendered, with their notes, and the input errors of those
-/// that did not.
-#[derive(Default)]
-pub(super) struct Checked {
-    pub charts: Vec<(ChartModel, Vec<String>)>,
+/// The charts of a run: what `finish` made of those that rendered, with their notes, and the
+/// input errors of those that did not.
+pub(super) struct Checked<T> {
+    pub charts: Vec<(T, Vec<String>)>,
     pub failed: Vec<InputError>,
 }
 
-/// Renders and models every chart, in parallel. Results keep the input order, so the report is
-/// the same bytes however the work was scheduled. Of several charts, one that cannot be
-/// rendered does not stop the others (as `helm lint` over several charts): it is returned
-/// with the run's failures. A single chart's error is the run's.
-pub(super) fn check_charts(
+/// Scripts given with `--migrations`, by path; the first chart checked takes them all.
+type MigrationPaths = Vec<(PathBuf, Vec<sql::Script>)>;
+
+/// Renders and models every chart, in parallel, and hands each model to `finish` on the thread
+/// that rendered it (with `migrations`, which the first chart that renders takes). Results
+/// keep the input order, so the report is the same bytes however the work was scheduled. Of
+/// several charts, one that cannot be rendered does not stop the others (as `helm lint` over
+/// several charts): it is returned with the run's failures. A single chart's error is the run's.
+pub(super) fn check_charts<T: Send>(
     args: &CheckArgs,
     paths: &[PathBuf],
     base: Option<&Baseline>,
     kube_version: KubeVersion,
     dialect: Option<sql::Dialect>,
-) -> Result<Checked> {
+    migrations: &mut MigrationPaths,
+    finish: &(impl Fn(ChartModel, &mut MigrationPaths) -> T + Sync),
+) -> Result<Checked<T>> {
     let options = ReleaseOptions {
         // A check's generated keys never leave the process (and are masked in reports): it
         // need not pay for prime searches nobody benefits from.
@@ -48,19 +53,33 @@ pub(super) fn check_charts(
         ..release_options(&args.chart, Some(kube_version))
     };
     let progress = Progress::new("checking charts", paths.len());
-    let results: Vec<Result<_>> = paths
-        .par_iter()
-        .map(|path| {
-            let checked = helm::engine::with_shared_parses(|| {
-                check_chart(args, path, base, &options, kube_version, dialect)
-            })
-            .unwrap_or_else(|e| Err(native::render_error(&path.display().to_string(), &e)));
-            progress.advance();
-            checked
+    let one = |path: &PathBuf, migrations: &mut MigrationPaths| {
+        // `finish` runs on the render's thread too, whose stack is sized for deep input.
+        let checked = helm::engine::with_shared_parses(|| {
+            check_chart(args, path, base, &options, kube_version, dialect)
+                .map(|(chart, notes)| (finish(chart, migrations), notes))
         })
-        .collect();
+        .unwrap_or_else(|e| Err(native::render_error(&path.display().to_string(), &e)));
+        progress.advance();
+        checked
+    };
+    // Which chart takes the `--migrations` scripts depends on which charts before it render:
+    // those charts are checked one by one, until one does.
+    let mut results: Vec<Result<_>> = Vec::with_capacity(paths.len());
+    let mut rest = paths;
+    while !migrations.is_empty() {
+        let Some((path, tail)) = rest.split_first() else {
+            break;
+        };
+        results.push(one(path, migrations));
+        rest = tail;
+    }
+    results.par_extend(rest.par_iter().map(|path| one(path, &mut Vec::new())));
     progress.finish();
-    let mut checked = Checked::default();
+    let mut checked = Checked {
+        charts: Vec::new(),
+        failed: Vec::new(),
+    };
     for result in results {
         match result {
             Ok(chart) => checked.charts.push(chart),

@@ -1,5 +1,6 @@
 //! From the command line to what the rules read: the settings, and one [`ChartModel`] per chart,
-//! manifest or migrations folder, each with its baseline, migrations and pipeline invocations.
+//! manifest or migrations folder, each with its baseline, migrations and pipeline invocations,
+//! handed over one at a time as each is complete ([`Charts::check`]).
 //! Which charts ([`select`]), rendering them ([`charts`], [`native`], [`helm_binary`]) and which
 //! helm invocations deploy them ([`pipelines`]) are this module's parts.
 
@@ -25,19 +26,42 @@ use source::bounded;
 use source::{InputError, Result};
 
 use charts::check_charts;
+use pipelines::Pipelines;
 
-/// What a `check` run reads: its settings, and the checked charts with the notes loading them
-/// left for the report; of several charts, the input errors of those that could not be
-/// checked (the run's exit code is then 2).
+/// What a `check` run reads: its settings, and the charts with what each is checked with.
 pub struct Inputs {
     pub settings: Settings,
-    pub charts: Vec<ChartModel>,
+    pub charts: Charts,
+}
+
+/// The checked entries of a run (charts, manifests, migrations folders), each as the run's
+/// `finish` left it, in report order; the notes loading them left for the report; of several
+/// charts, the input errors of those that could not be checked (the run's exit code is then 2).
+pub struct Checked<T> {
+    pub entries: Vec<T>,
     pub notes: Vec<String>,
     pub failed: Vec<InputError>,
 }
 
-/// Reads every input of a `check` run; `None` when `--changed` named only files that belong to
-/// no chart.
+/// What every chart of a run is checked with, read before any chart is rendered (`--manifest`
+/// files, the baseline, `--migrations` scripts, the pipelines' helm invocations), so that
+/// [`Charts::check`] can complete each chart's model as soon as it is rendered, hand it over and
+/// drop it: a run over many charts holds one model per worker, not one per chart.
+pub struct Charts {
+    paths: Vec<PathBuf>,
+    manifests: Vec<ChartModel>,
+    base: Option<Baseline>,
+    kube_version: KubeVersion,
+    dialect: Option<sql::Dialect>,
+    /// Each `--migrations` path with its scripts: they belong to the first checked entry.
+    migrations: Vec<(PathBuf, Vec<sql::Script>)>,
+    pipelines: Pipelines,
+    /// What reading the pipeline files left for the report.
+    pipeline_notes: Vec<String>,
+}
+
+/// Reads every input of a `check` run but the charts; `None` when `--changed` named only files
+/// that belong to no chart.
 pub fn load(args: &CheckArgs) -> Result<Option<Inputs>> {
     let chart_paths = chart_inputs(args)?;
     let start = input_start(args, &chart_paths);
@@ -61,7 +85,7 @@ pub fn load(args: &CheckArgs) -> Result<Option<Inputs>> {
     }
     let dialect = args.sql_dialect.or(config.sql_dialect);
     let namespace = &args.chart.namespace;
-    let mut charts = Vec::new();
+    let mut manifests = Vec::new();
     for input in &args.manifest {
         let file = read_input(input)?;
         let objects = load_stream(&file, namespace)?;
@@ -71,31 +95,97 @@ pub fn load(args: &CheckArgs) -> Result<Option<Inputs>> {
             version: None,
             baseline: base.as_ref().map(|b| b.label.clone()),
         };
-        charts.push(ChartModel::new(info, objects, base.clone(), None, dialect));
+        manifests.push(ChartModel::new(info, objects, base.clone(), None, dialect));
     }
-    let mut notes = Vec::new();
-    let checked = check_charts(args, &chart_paths, base.as_ref(), kube_version, dialect)?;
-    for (chart, note) in checked.charts {
-        charts.push(chart);
-        notes.extend(note);
+    let mut migrations = Vec::new();
+    for path in &args.migrations {
+        migrations.push((path.clone(), sql::migrations_dir::load(path, dialect)?));
     }
-    notes.extend(checked.failed.iter().map(|e| format!("not checked: {e}")));
-    add_migrations(&mut charts, &args.migrations, dialect)?;
-    let found = pipeline::read::load(pipeline_sources(args, &config, start))?;
-    for chart in &mut charts {
-        chart.invocations = pipelines::related(&found.invocations, chart, &settings.release);
-    }
-    notes.extend(self::notes(&charts));
-    notes.extend(found.notes);
-    notes.extend(charts.iter().filter_map(pipelines::checked_note));
-    Ok(Some(Inputs {
-        settings,
-        charts,
-        notes,
-        failed: checked.failed,
-    }))
+    let pipelines = pipeline::read::load(pipeline_sources(args, &config, start))?;
+    let charts = Charts {
+        pipelines: Pipelines::new(pipelines.invocations),
+        pipeline_notes: pipelines.notes,
+        paths: chart_paths,
+        manifests,
+        base,
+        kube_version,
+        dialect,
+        migrations,
+    };
+    Ok(Some(Inputs { settings, charts }))
 }
 
+impl Charts {
+    /// Renders and models every entry, in parallel, and hands each complete model to `finish`
+    /// on the thread that rendered it; what `finish` returns is kept, in report order (the
+    /// `--manifest` files, the charts, then `--migrations` paths when nothing else was
+    /// checked). `settings.release` relates pipeline invocations to charts.
+    pub fn check<T: Send>(
+        self,
+        args: &CheckArgs,
+        settings: &Settings,
+        finish: impl Fn(ChartModel) -> T + Sync,
+    ) -> Result<Checked<T>> {
+        let Charts {
+            paths,
+            manifests,
+            base,
+            kube_version,
+            dialect,
+            mut migrations,
+            pipelines,
+            pipeline_notes,
+        } = self;
+        // What the report says of each entry, taken from its model before `finish` drops it.
+        let complete = |mut chart: ChartModel,
+                        migrations: &mut Vec<(PathBuf, Vec<sql::Script>)>| {
+            chart.invocations = pipelines.related(&chart, &settings.release);
+            for (_, scripts) in migrations.drain(..) {
+                chart.migrations.scripts.extend(scripts);
+            }
+            let notes = EntryNotes::of(&chart);
+            (finish(chart), notes)
+        };
+        let mut done = Vec::new();
+        for chart in manifests {
+            done.push(complete(chart, &mut migrations));
+        }
+        let checked = check_charts(
+            args,
+            &paths,
+            base.as_ref(),
+            kube_version,
+            dialect,
+            &mut migrations,
+            &complete,
+        )?;
+        let mut notes = Vec::new();
+        for (entry, render_notes) in checked.charts {
+            done.push(entry);
+            notes.extend(render_notes);
+        }
+        notes.extend(checked.failed.iter().map(|e| format!("not checked: {e}")));
+        // Alone, each `--migrations` path is a report entry of its own.
+        for (path, scripts) in migrations {
+            let chart = migrations_entry(&path, scripts);
+            done.push(complete(chart, &mut Vec::new()));
+        }
+        let (entries, entry_notes): (Vec<T>, Vec<EntryNotes>) = done.into_iter().unzip();
+        let mut baseline_notes: Vec<String> = entry_notes
+            .iter()
+            .flat_map(|n| n.baseline.iter().cloned())
+            .collect();
+        baseline_notes.dedup();
+        notes.extend(baseline_notes);
+        notes.extend(pipeline_notes);
+        notes.extend(entry_notes.into_iter().filter_map(|n| n.pipelines));
+        Ok(Checked {
+            entries,
+            notes,
+            failed: checked.failed,
+        })
+    }
+}
 /// `--changed` with files that belong to no chart, and nothing else to check.
 fn nothing_changed(args: &CheckArgs, chart_paths: &[PathBuf]) -> bool {
     args.changed && chart_paths.is_empty() && args.manifest.is_empty() && args.migrations.is_empty()
@@ -159,74 +249,74 @@ fn load_baseline(args: &CheckArgs) -> Result<Option<Baseline>> {
     Ok(Baseline::new(label, Source::Stored, revisions))
 }
 
-/// One-line remarks for the report: what was not checked, and what the diff found that a
-/// reader should know although no rule fires on it.
-fn notes(charts: &[ChartModel]) -> Vec<String> {
-    let mut notes = Vec::new();
-    for chart in charts {
-        let Some(base) = &chart.base else {
-            notes.push("no baseline given: the revision-diff rules did not run".to_string());
-            continue;
-        };
-        if chart.migrations.already_shipped > 0 {
-            notes.push(format!(
-                "{} migration script(s) already shipped in the baseline have run and were not checked again",
-                chart.migrations.already_shipped
-            ));
-        }
-        if base.revisions.len() > 1 {
-            notes.push(format!(
-                "compared with {} of {} stored revisions",
-                base.current().label(),
-                base.revisions.len()
-            ));
-        }
-        let diff = pair(&base.current().objects, &chart.objects);
-        for p in diff.pairs.iter().filter(|p| p.crosses_groups()) {
-            notes.push(format!(
-                "{} moves from {} to {}: Helm handles this as a delete and a create of one stored object",
-                p.new.id, p.old.id.api_version, p.new.id.api_version
-            ));
+/// The report's remarks about one entry, kept apart by kind since the report lists each kind
+/// for all entries together.
+struct EntryNotes {
+    /// What was not checked, and what the diff found that a reader should know although no
+    /// rule fires on it.
+    baseline: Vec<String>,
+    /// Which pipeline files it was checked with.
+    pipelines: Option<String>,
+}
+
+impl EntryNotes {
+    fn of(chart: &ChartModel) -> EntryNotes {
+        EntryNotes {
+            baseline: baseline_notes(chart),
+            pipelines: pipelines::checked_note(chart),
         }
     }
-    notes.dedup();
+}
+
+fn baseline_notes(chart: &ChartModel) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some(base) = &chart.base else {
+        notes.push("no baseline given: the revision-diff rules did not run".to_string());
+        return notes;
+    };
+    if chart.migrations.already_shipped > 0 {
+        notes.push(format!(
+            "{} migration script(s) already shipped in the baseline have run and were not checked again",
+            chart.migrations.already_shipped
+        ));
+    }
+    if base.revisions.len() > 1 {
+        notes.push(format!(
+            "compared with {} of {} stored revisions",
+            base.current().label(),
+            base.revisions.len()
+        ));
+    }
+    let diff = pair(&base.current().objects, &chart.objects);
+    for p in diff.pairs.iter().filter(|p| p.crosses_groups()) {
+        notes.push(format!(
+            "{} moves from {} to {}: Helm handles this as a delete and a create of one stored object",
+            p.new.id, p.old.id.api_version, p.new.id.api_version
+        ));
+    }
     notes
 }
 
-/// `--migrations` files belong to the first checked chart (the application's release); alone,
-/// each path is a report entry of its own.
-fn add_migrations(
-    charts: &mut Vec<ChartModel>,
-    paths: &[std::path::PathBuf],
-    dialect: Option<sql::Dialect>,
-) -> Result<()> {
-    let with_manifests = !charts.is_empty();
-    for path in paths {
-        let scripts = sql::migrations_dir::load(path, dialect)?;
-        if with_manifests {
-            charts[0].migrations.scripts.extend(scripts);
-            continue;
-        }
-        let shown = path.display().to_string();
-        charts.push(ChartModel {
-            info: ChartInfo {
-                name: shown.clone(),
-                path: shown,
-                version: None,
-                baseline: None,
-            },
-            objects: Vec::new(),
-            invocations: Vec::new(),
-            base: None,
-            migrations: sql::Migrations {
-                scripts,
-                ..sql::Migrations::default()
-            },
-            source: None,
-            generated: crate::generated::Generated::default(),
-        });
+/// A `--migrations` path checked alone: an entry of its own, with no objects.
+fn migrations_entry(path: &Path, scripts: Vec<sql::Script>) -> ChartModel {
+    let shown = path.display().to_string();
+    ChartModel {
+        info: ChartInfo {
+            name: shown.clone(),
+            path: shown,
+            version: None,
+            baseline: None,
+        },
+        objects: Vec::new(),
+        invocations: Vec::new(),
+        base: None,
+        migrations: sql::Migrations {
+            scripts,
+            ..sql::Migrations::default()
+        },
+        source: None,
+        generated: crate::generated::Generated::default(),
     }
-    Ok(())
 }
 
 fn load_config(args: &CheckArgs, start: &Path) -> Result<Config> {

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::model::{ChartInfo, ChartModel};
+use crate::model::ChartModel;
 use crate::pipeline::{ChartArg, HelmCommand, Invocation, Tool, discover};
 
 /// What the chart argument of an invocation says about a checked chart.
@@ -18,9 +18,116 @@ enum Deploys {
     Unknown(String),
 }
 
-/// Does `inv` deploy `chart`, as far as its chart argument tells? `file_dir` is the directory
-/// of the pipeline file, `bases` what relative paths in it may be relative to.
-fn deploys(inv: &Invocation, chart: &ChartInfo, file_dir: &Path, bases: &[PathBuf]) -> Deploys {
+/// The helm invocations of a run's pipelines, each with the directories its chart argument
+/// names: every checked chart is compared with every invocation, and the file system is asked
+/// once per invocation, not once per pair.
+pub struct Pipelines {
+    invocations: Vec<Invocation>,
+    targets: Vec<Target>,
+}
+
+/// The directories a chart argument names, made absolute (those that exist).
+enum Target {
+    /// `.` and `..` name the working directory, which a job can change (`cd`,
+    /// `working-directory:`): not something to compare, but a file inside the chart (its own
+    /// Makefile, a script next to Chart.yaml) most likely runs from there.
+    WorkingDirectory(Option<PathBuf>),
+    /// A local path, relative to the file (helmfile, scripts) or to the repository root (CI
+    /// jobs start there).
+    Path(Vec<PathBuf>),
+    /// No chart argument that names a directory.
+    None,
+}
+
+impl Target {
+    fn of(inv: &Invocation) -> Target {
+        let ChartArg::Known(arg) = &inv.chart else {
+            return Target::None;
+        };
+        let path = arg.trim_start_matches("file://");
+        let dir = Path::new(&inv.file.name)
+            .parent()
+            .unwrap_or_else(|| Path::new("."));
+        let from = |base: &Path| std::fs::canonicalize(base.join(path)).ok();
+        if matches!(path.trim_end_matches('/'), "." | "..") {
+            return Target::WorkingDirectory(from(dir));
+        }
+        let root = discover::repo_root(dir);
+        Target::Path(
+            std::iter::once(dir)
+                .chain(root.as_deref())
+                .filter_map(from)
+                .collect(),
+        )
+    }
+}
+
+impl Pipelines {
+    pub fn new(invocations: Vec<Invocation>) -> Pipelines {
+        let targets = invocations.iter().map(Target::of).collect();
+        Pipelines {
+            invocations,
+            targets,
+        }
+    }
+
+    /// The invocations that belong to `chart` (DESIGN "Pipeline ↔ chart"): the ones whose
+    /// chart argument names it, and the ones whose chart cannot be told but whose release could
+    /// be this chart's (`release_flag` is `--release-name`), marked as assumed. A rendered
+    /// manifest without `# Source:` lines does not name its chart: then every invocation is
+    /// assumed to deploy it.
+    pub fn related(&self, chart: &ChartModel, release_flag: &str) -> Vec<Invocation> {
+        // An entry with no objects (only `--migrations` files) is not a release pipelines
+        // deploy.
+        if chart.objects.is_empty() || self.invocations.is_empty() {
+            return Vec::new();
+        }
+        let named = chart.objects.iter().any(|o| o.template.is_some());
+        let assumed = |inv: &Invocation, why: String| Invocation {
+            chart_assumed: Some(why),
+            ..inv.clone()
+        };
+        let name = &chart.info.name;
+        let path = std::fs::canonicalize(&chart.info.path).ok();
+        self.invocations
+            .iter()
+            .zip(&self.targets)
+            .filter_map(|(inv, target)| {
+                if !named {
+                    return Some(match &inv.chart {
+                        ChartArg::Known(c) | ChartArg::Unresolved(c) => assumed(
+                            inv,
+                            format!(
+                                "chart `{c}` assumed to be this one: the manifest names no chart"
+                            ),
+                        ),
+                        ChartArg::Missing => inv.clone(),
+                    });
+                }
+                match deploys(inv, target, name, path.as_deref()) {
+                    Deploys::Yes => Some(inv.clone()),
+                    Deploys::No => None,
+                    Deploys::Likely(why) => Some(assumed(inv, why)),
+                    Deploys::Unknown(what) => {
+                        let why = release_could_be(inv, name, release_flag)?;
+                        let verb = match inv.tool {
+                            Tool::Helm(HelmCommand::Rollback) => "roll back",
+                            _ => "deploy",
+                        };
+                        Some(assumed(
+                            inv,
+                            format!("{what}: assumed to {verb} chart `{name}` because {why}"),
+                        ))
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+/// Does `inv` deploy the chart named `name`, found at `path` (absolute), as far as its chart
+/// argument (pointing at `target`) tells?
+fn deploys(inv: &Invocation, target: &Target, name: &str, path: Option<&Path>) -> Deploys {
     let arg = match &inv.chart {
         ChartArg::Known(arg) => arg,
         ChartArg::Unresolved(arg) => {
@@ -28,34 +135,20 @@ fn deploys(inv: &Invocation, chart: &ChartInfo, file_dir: &Path, bases: &[PathBu
         }
         ChartArg::Missing => return Deploys::Unknown("no chart in the command".into()),
     };
-    if chart_name_of(arg) == chart.name {
+    if chart_name_of(arg) == name {
         return Deploys::Yes;
     }
-    let path = arg.trim_start_matches("file://");
-    let target = std::fs::canonicalize(&chart.path).ok();
-    let resolves_from =
-        |base: &Path| target.is_some() && std::fs::canonicalize(base.join(path)).ok() == target;
-    // `.` and `..` name the working directory, which a job can change (`cd`,
-    // `working-directory:`): not something to compare, but a file inside the chart (its own
-    // Makefile, a script next to Chart.yaml) most likely runs from there.
-    if matches!(path.trim_end_matches('/'), "." | "..") {
-        return if resolves_from(file_dir) {
-            Deploys::Likely(format!(
-                "chart `{arg}` is relative to the working directory, assumed to be the file's own: this chart"
-            ))
-        } else {
-            Deploys::Unknown(format!(
-                "chart `{arg}` is relative to a working directory rollguard cannot see"
-            ))
-        };
-    }
-    // A local path, relative to the file (helmfile, scripts) or to the repository root (CI
-    // jobs start there): compare with the checked chart's path, both made absolute.
-    // A differently named chart that is not found there is another chart.
-    if bases.iter().any(|b| resolves_from(b)) {
-        Deploys::Yes
-    } else {
-        Deploys::No
+    let is_chart = |dir: &Option<PathBuf>| path.is_some() && dir.as_deref() == path;
+    match target {
+        Target::WorkingDirectory(dir) if is_chart(dir) => Deploys::Likely(format!(
+            "chart `{arg}` is relative to the working directory, assumed to be the file's own: this chart"
+        )),
+        Target::WorkingDirectory(_) => Deploys::Unknown(format!(
+            "chart `{arg}` is relative to a working directory rollguard cannot see"
+        )),
+        // A differently named chart that is not found there is another chart.
+        Target::Path(dirs) if path.is_some_and(|p| dirs.iter().any(|d| d == p)) => Deploys::Yes,
+        Target::Path(_) | Target::None => Deploys::No,
     }
 }
 
@@ -112,58 +205,6 @@ fn chart_name_of(arg: &str) -> String {
         Some(i) if stem[i + 1..].starts_with(|c: char| c.is_ascii_digit()) => stem[..i].to_string(),
         _ => stem.to_string(),
     }
-}
-
-/// The invocations that belong to `chart` (DESIGN "Pipeline ↔ chart"): the ones whose chart
-/// argument names it, and the ones whose chart cannot be told but whose release could be this
-/// chart's (`release_flag` is `--release-name`), marked as assumed. A rendered manifest without
-/// `# Source:` lines does not name its chart: then every invocation is assumed to deploy it.
-pub fn related(all: &[Invocation], chart: &ChartModel, release_flag: &str) -> Vec<Invocation> {
-    // An entry with no objects (only `--migrations` files) is not a release pipelines deploy.
-    if chart.objects.is_empty() {
-        return Vec::new();
-    }
-    let named = chart.objects.iter().any(|o| o.template.is_some());
-    let assumed = |inv: &Invocation, why: String| Invocation {
-        chart_assumed: Some(why),
-        ..inv.clone()
-    };
-    let name = &chart.info.name;
-    all.iter()
-        .filter_map(|inv| {
-            if !named {
-                return Some(match &inv.chart {
-                    ChartArg::Known(c) | ChartArg::Unresolved(c) => assumed(
-                        inv,
-                        format!("chart `{c}` assumed to be this one: the manifest names no chart"),
-                    ),
-                    ChartArg::Missing => inv.clone(),
-                });
-            }
-            let dir = Path::new(&inv.file.name)
-                .parent()
-                .unwrap_or_else(|| Path::new("."))
-                .to_path_buf();
-            let mut bases = vec![dir.clone()];
-            bases.extend(discover::repo_root(&dir));
-            match deploys(inv, &chart.info, &dir, &bases) {
-                Deploys::Yes => Some(inv.clone()),
-                Deploys::No => None,
-                Deploys::Likely(why) => Some(assumed(inv, why)),
-                Deploys::Unknown(what) => {
-                    let why = release_could_be(inv, name, release_flag)?;
-                    let verb = match inv.tool {
-                        Tool::Helm(HelmCommand::Rollback) => "roll back",
-                        _ => "deploy",
-                    };
-                    Some(assumed(
-                        inv,
-                        format!("{what}: assumed to {verb} chart `{name}` because {why}"),
-                    ))
-                }
-            }
-        })
-        .collect()
 }
 
 /// A report note saying which pipeline files a chart was checked with, so a user sees that

@@ -58,16 +58,43 @@ impl Rule for DuplicateKey {
     }
 }
 
+/// A step from an object's root to a node: a mapping key or a sequence index.
+enum Step<'n> {
+    Key(&'n str),
+    Index(usize),
+}
+
+/// `spec.containers.[0].env`: the steps as the finding names them.
+fn joined(path: &[Step]) -> String {
+    let parts: Vec<String> = path
+        .iter()
+        .map(|step| match step {
+            Step::Key(key) => (*key).to_string(),
+            Step::Index(i) => format!("[{i}]"),
+        })
+        .collect();
+    parts.join(".")
+}
+
+/// Mappings up to this size compare each key with the ones before it; larger ones (a long
+/// ConfigMap) keep a set, so a huge mapping costs no more than its length.
+const SMALL_MAP: usize = 16;
+
 /// Every key that repeats an earlier key of its mapping, with its path from the root.
-fn repeated_keys<'n>(node: &'n Node, path: &mut Vec<String>, out: &mut Vec<(String, &'n Node)>) {
+fn repeated_keys<'n>(node: &'n Node, path: &mut Vec<Step<'n>>, out: &mut Vec<(String, &'n Node)>) {
     match &node.kind {
         Kind::Map(entries) => {
             let mut seen = HashSet::new();
-            for (key, value) in entries {
+            for (i, (key, value)) in entries.iter().enumerate() {
                 let Some(text) = key.as_str() else { continue };
-                path.push(text.to_string());
-                if !seen.insert(text) {
-                    out.push((path.join("."), key));
+                path.push(Step::Key(text));
+                let repeated = if entries.len() <= SMALL_MAP {
+                    entries[..i].iter().any(|(k, _)| k.as_str() == Some(text))
+                } else {
+                    !seen.insert(text)
+                };
+                if repeated {
+                    out.push((joined(path), key));
                 }
                 repeated_keys(value, path, out);
                 path.pop();
@@ -75,7 +102,7 @@ fn repeated_keys<'n>(node: &'n Node, path: &mut Vec<String>, out: &mut Vec<(Stri
         }
         Kind::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
-                path.push(format!("[{i}]"));
+                path.push(Step::Index(i));
                 repeated_keys(item, path, out);
                 path.pop();
             }
@@ -106,6 +133,21 @@ mod tests {
         assert_eq!(
             manifest(text).findings(&DuplicateKey),
             [("duplicate-key", Severity::Warning, 7)]
+        );
+    }
+
+    #[test]
+    fn a_long_mapping_is_checked_like_a_short_one() {
+        let mut text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n".to_string();
+        for i in 0..30 {
+            text.push_str(&format!("  k{i}: \"{i}\"\n"));
+        }
+        assert_eq!(manifest(text.as_str()).findings(&DuplicateKey), NONE);
+        // Line 36: `k3` again, after the 30 keys from line 6 on.
+        text.push_str("  k3: \"again\"\n");
+        assert_eq!(
+            manifest(text).findings(&DuplicateKey),
+            [("duplicate-key", Severity::Warning, 36)]
         );
     }
 }

@@ -9,46 +9,45 @@ use crate::rules::unused_suppression::UNUSED_SUPPRESSION;
 use crate::sql::Script;
 use source::Span;
 
-/// Marks the findings SQL comments suppress; returns the `unused-suppression` findings.
-pub fn apply(findings: &mut [Finding], charts: &[ChartModel], settings: &Settings) -> Vec<Finding> {
+/// Marks the findings of one chart (all of `findings`) that SQL comments suppress; returns the
+/// `unused-suppression` findings.
+pub fn apply(findings: &mut [Finding], chart: &ChartModel, settings: &Settings) -> Vec<Finding> {
     let mut unused = Vec::new();
-    for (chart_index, chart) in charts.iter().enumerate() {
-        for script in &chart.migrations.scripts {
-            for ignore in &script.ignores {
-                let statement = ignore.statement.and_then(|i| script.statements.get(i));
-                let mut matched = false;
-                if let Some(statement) = statement {
-                    for f in findings
-                        .iter_mut()
-                        .filter(|f| f.chart == chart_index && f.rule.id == ignore.rule)
-                        .filter(|f| within(f, script, statement.span))
-                    {
-                        f.suppressed.get_or_insert(Suppression::Comment);
-                        matched = true;
-                    }
+    for script in &chart.migrations.scripts {
+        for ignore in &script.ignores {
+            let statement = ignore.statement.and_then(|i| script.statements.get(i));
+            let mut matched = false;
+            if let Some(statement) = statement {
+                for f in findings
+                    .iter_mut()
+                    .filter(|f| f.rule.id == ignore.rule)
+                    .filter(|f| within(f, script, statement.span))
+                {
+                    f.suppressed.get_or_insert(Suppression::Comment);
+                    matched = true;
                 }
-                let id = &ignore.rule;
-                let message = match (find(id), statement) {
-                    (None, _) => format!(
-                        "`-- rollguard-ignore` in {} names unknown rule `{id}`",
-                        script.name()
-                    ),
-                    (Some(_), _) if matched || settings.is_disabled(id) => continue,
-                    (Some(_), None) => format!(
-                        "`-- rollguard-ignore {id}` in {} is on no statement",
-                        script.name()
-                    ),
-                    (Some(_), Some(_)) => format!(
-                        "`-- rollguard-ignore {id}` in {} suppresses `{id}`, which reported nothing on this statement",
-                        script.name()
-                    ),
-                };
-                let mut finding = Finding::new(&UNUSED_SUPPRESSION, chart_index, message);
-                finding.resource = script.origin.resource.clone();
-                finding.location = Some(Location::in_script(script, ignore.span));
-                finding.help = Some(format!("remove `{id}` from the comment"));
-                unused.push(finding);
             }
+            let id = &ignore.rule;
+            let message = match (find(id), statement) {
+                (None, _) => format!(
+                    "`-- rollguard-ignore` in {} names unknown rule `{id}`",
+                    script.name()
+                ),
+                (Some(_), _) if matched || settings.is_disabled(id) => continue,
+                (Some(_), None) => format!(
+                    "`-- rollguard-ignore {id}` in {} is on no statement",
+                    script.name()
+                ),
+                (Some(_), Some(_)) => format!(
+                    "`-- rollguard-ignore {id}` in {} suppresses `{id}`, which reported nothing on this statement",
+                    script.name()
+                ),
+            };
+            let mut finding = Finding::new(&UNUSED_SUPPRESSION, 0, message);
+            finding.resource = script.origin.resource.clone();
+            finding.location = Some(Location::in_script(script, ignore.span));
+            finding.help = Some(format!("remove `{id}` from the comment"));
+            unused.push(finding);
         }
     }
     unused

@@ -182,14 +182,28 @@ pub fn load_and_render<E: Send>(
     // Taken by whichever thread gets to load: the loader, or this one when no thread starts.
     let slot = std::sync::Mutex::new(Some(load));
     let take = || slot.lock().ok().and_then(|mut l| l.take());
+    // Set when loading ends: parsing ahead stops there, so that files of subcharts the values
+    // disable (parsed for nothing) never make the render wait longer than the loading did.
+    let loading_done = std::sync::atomic::AtomicBool::new(false);
     let ran = gotmpl::run_with_stack(RENDER_STACK, |stack| {
         let engine = engine_for(options, stack);
         let loaded = std::thread::scope(|scope| {
             let loader = std::thread::Builder::new()
                 .stack_size(LOAD_STACK)
-                .spawn_scoped(scope, || take().map(|load| load()));
+                .spawn_scoped(scope, || {
+                    let loaded = take().map(|load| load());
+                    loading_done.store(true, std::sync::atomic::Ordering::Release);
+                    loaded
+                });
             if loader.is_ok() {
-                for (name, text) in texts {
+                // The chart's own templates first: a subchart may be disabled.
+                let (own, subcharts): (Vec<_>, Vec<_>) = texts
+                    .iter()
+                    .partition(|(name, _)| name.starts_with("templates/"));
+                for (name, text) in own.into_iter().chain(subcharts) {
+                    if loading_done.load(std::sync::atomic::Ordering::Acquire) {
+                        break;
+                    }
                     engine.parse_ahead(name, text);
                 }
             }
