@@ -243,6 +243,21 @@ fn archives_of_several_gzip_members_are_read_whole() {
     assert_eq!(names, ["templates/a.yaml", "templates/b.yaml"]);
 }
 
+/// One more entry name than an archive may hold.
+fn one_entry_too_many() -> Vec<String> {
+    (0..=helm::chart::MAX_ENTRIES)
+        .map(|i| format!("c/f{i}"))
+        .collect()
+}
+
+/// Empty files named `names`, and the chart's `Chart.yaml`.
+fn header_only_entries(names: &[String]) -> Vec<(&str, &[u8], tar::EntryType)> {
+    let mut entries: Vec<(&str, &[u8], tar::EntryType)> =
+        names.iter().map(|n| (n.as_str(), &b""[..], FILE)).collect();
+    entries.push(("c/Chart.yaml", CHART.as_bytes(), FILE));
+    entries
+}
+
 /// The size and entry budgets count across members: splitting an archive does not reset them.
 #[test]
 fn archives_of_several_members_keep_every_budget() {
@@ -258,12 +273,8 @@ fn archives_of_several_members_keep_every_budget() {
     .unwrap_or_default();
     assert!(e.contains("maximum file size"), "{e}");
 
-    let names: Vec<String> = (0..=helm::chart::MAX_ENTRIES)
-        .map(|i| format!("c/f{i}"))
-        .collect();
-    let mut entries: Vec<(&str, &[u8], tar::EntryType)> =
-        names.iter().map(|n| (n.as_str(), &b""[..], FILE)).collect();
-    entries.push(("c/Chart.yaml", CHART.as_bytes(), FILE));
+    let names = one_entry_too_many();
+    let entries = header_only_entries(&names);
     // Half the (empty, header-only) entries in each member.
     let e = load_tgz(&two_member_tgz(&entries, names.len() / 2 * 512))
         .err()
@@ -299,12 +310,8 @@ fn archives_cannot_escape_or_explode() {
             .contains("maximum file size")
     );
 
-    let names: Vec<String> = (0..=helm::chart::MAX_ENTRIES)
-        .map(|i| format!("c/f{i}"))
-        .collect();
-    let mut entries: Vec<(&str, &[u8], tar::EntryType)> =
-        names.iter().map(|n| (n.as_str(), &b""[..], FILE)).collect();
-    entries.push(("c/Chart.yaml", CHART.as_bytes(), FILE));
+    let names = one_entry_too_many();
+    let entries = header_only_entries(&names);
     assert!(
         load_tgz(&tgz(&entries))
             .err()

@@ -225,11 +225,24 @@ const CHART_V1: &str = "apiVersion: v2\nname: app\nversion: 1.0.0\n";
 fn repository_with_chart(root: &Path) -> std::path::PathBuf {
     let chart = root.join("deploy/app");
     write(&chart, "Chart.yaml", CHART_V1);
+    commit_all(root);
+    chart
+}
+
+/// A repository at `dir` whose one commit holds a chart at its top with `chart_yaml`.
+fn repository_of_chart(dir: &Path, chart_yaml: &str) {
+    write(dir, "Chart.yaml", chart_yaml);
+    commit_all(dir);
+}
+
+fn commit_all(root: &Path) {
     git(root, &["init", "-q"]);
     git(root, &["add", "-A"]);
     git(root, &["commit", "-q", "-m", "v1"]);
-    chart
 }
+
+/// The baseline a hostile chart would choose: a chart of version 9.9.9.
+const FAKE_CHART: &str = "apiVersion: v2\nname: app\nversion: 9.9.9\n";
 
 /// A stranger's change can ship a `.git` inside the chart (a directory, a `gitdir:` file or a
 /// submodule): git would then read that repository's history, and `--base` a baseline the
@@ -243,14 +256,7 @@ fn a_repository_nested_in_the_chart_is_refused() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     // The fake baseline: a repository whose HEAD holds a chart of version 9.9.9.
     let fake = tmp.path().join("fake");
-    write(
-        &fake,
-        "Chart.yaml",
-        "apiVersion: v2\nname: app\nversion: 9.9.9\n",
-    );
-    git(&fake, &["init", "-q"]);
-    git(&fake, &["add", "-A"]);
-    git(&fake, &["commit", "-q", "-m", "fake"]);
+    repository_of_chart(&fake, FAKE_CHART);
 
     for planted in ["directory", "gitdir file"] {
         let root = tmp.path().join(planted.replace(' ', "-"));
@@ -303,10 +309,7 @@ fn a_chart_at_the_top_or_in_a_worktree_inside_the_repository_is_read() {
     }
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let top = tmp.path().join("chart-repo");
-    write(&top, "Chart.yaml", CHART_V1);
-    git(&top, &["init", "-q"]);
-    git(&top, &["add", "-A"]);
-    git(&top, &["commit", "-q", "-m", "v1"]);
+    repository_of_chart(&top, CHART_V1);
     let version = |chart: &Path| {
         load_chart_at_revision(chart, "HEAD")
             .unwrap_or_else(|e| panic!("{e}"))
@@ -331,14 +334,7 @@ fn a_chart_laid_out_as_a_bare_repository_is_not_read_as_one() {
     }
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let fake = tmp.path().join("fake");
-    write(
-        &fake,
-        "Chart.yaml",
-        "apiVersion: v2\nname: app\nversion: 9.9.9\n",
-    );
-    git(&fake, &["init", "-q"]);
-    git(&fake, &["add", "-A"]);
-    git(&fake, &["commit", "-q", "-m", "fake"]);
+    repository_of_chart(&fake, FAKE_CHART);
     let root = tmp.path().join("repo");
     let chart = repository_with_chart(&root);
     let status = Command::new("git")

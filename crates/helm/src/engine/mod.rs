@@ -529,16 +529,7 @@ mod tests {
         let out = render(&files, None, &ReleaseOptions::default());
         let r = &out["c/templates/svc.yaml"];
         assert_eq!(r.text, "kind: Service\nmissing: \nname: web\nport: 80\n");
-        let at = |needle: &str| {
-            let offset = r.text.find(needle).unwrap();
-            let seg = r
-                .segments
-                .iter()
-                .rev()
-                .find(|s| s.offset <= offset)
-                .unwrap();
-            (&*seg.file, seg.line, seg.column)
-        };
+        let at = |needle: &str| origin_of(r, needle, 0);
         // What a template call writes in the middle of a line is the caller's line.
         assert_eq!(at("web"), ("c/templates/svc.yaml", 3, 19));
         assert_eq!(at("80"), ("c/templates/svc.yaml", 4, 10));
