@@ -216,7 +216,16 @@ pub fn load_and_render<E: Send>(
         });
         let rendered = loaded.map(|loaded| {
             loaded.map(|loaded| {
-                let rendered = render_on(engine, &loaded, options);
+                // A render that panics is an error, as on `render_release`'s thread; caught
+                // here, so that the release it loaded is not lost with it.
+                let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    render_on(engine, &loaded, options)
+                }))
+                .unwrap_or_else(|_| {
+                    Err(Error::Load(
+                        "rendering failed: render thread panicked".into(),
+                    ))
+                });
                 (loaded, rendered)
             })
         });
@@ -233,7 +242,8 @@ pub fn load_and_render<E: Send>(
                 let rendered = render_release(&loaded, options);
                 Ok((loaded, rendered))
             }
-            // Loading panicked on its thread and the render thread raised it again: so here.
+            // Loading panicked on its thread (a render that panics is caught above): raised
+            // here, as a load on this thread would have.
             None => panic!("loading the chart panicked"),
         },
     }
