@@ -8,6 +8,7 @@ mod pi;
 
 use super::Keys;
 use super::args::s;
+use super::memo::{self, Memo};
 use gotmpl::Param;
 use gotmpl::value::Value;
 use gotmpl::{CallCtx, Engine, Func};
@@ -20,10 +21,11 @@ pub(super) fn register(e: &mut Engine, keys: Keys) {
         Keys::Fresh => COST,
         Keys::Disposable(_) => DISPOSABLE_COST,
     };
+    let remembered = keys.remembered();
     e.register(
         "bcrypt",
         Func::new(&[Param::Str], None, move |c, a| {
-            Ok(Value::string(hash(c, s(a, 0), cost)))
+            Ok(Value::string(hash(c, s(a, 0), cost, remembered)))
         }),
     );
     e.register(
@@ -33,7 +35,10 @@ pub(super) fn register(e: &mut Engine, keys: Keys) {
             if user.contains(':') {
                 return Ok(Value::string(format!("invalid username: {user}")));
             }
-            Ok(Value::string(format!("{user}:{}", hash(c, s(a, 1), cost))))
+            Ok(Value::string(format!(
+                "{user}:{}",
+                hash(c, s(a, 1), cost, remembered)
+            )))
         }),
     );
 }
@@ -119,13 +124,21 @@ fn encode(b: &[u8]) -> String {
 /// `$2a$NN$…` (at `cost`) for `password` with a random salt. Any salt verifies the same
 /// password, so it is an incidental draw: a static check's renders with two seeds give the same
 /// hash of a password from values, and different ones only when the password itself was
-/// generated.
-fn hash(c: &CallCtx<'_, '_>, password: &str, cost: u32) -> String {
+/// generated. Remembered for the process when `remembered` ([`super::memo`]).
+fn hash(c: &CallCtx<'_, '_>, password: &str, cost: u32, remembered: bool) -> String {
+    static HASHES: Memo<String> = Memo::new();
     let mut salt = [0u8; 16];
     for b in salt.iter_mut() {
         *b = c.shared().next_incidental() as u8;
     }
-    hash_with_salt(password.as_bytes(), &salt, cost)
+    let make = || hash_with_salt(password.as_bytes(), &salt, cost);
+    if !remembered {
+        return make();
+    }
+    HASHES.get_or(
+        memo::digest(&[password.as_bytes(), &salt, &cost.to_le_bytes()]),
+        make,
+    )
 }
 
 fn hash_with_salt(password: &[u8], salt: &[u8; 16], cost: u32) -> String {
