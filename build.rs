@@ -11,6 +11,8 @@ mod entry;
 #[allow(dead_code)]
 #[path = "src/kube/parse.rs"]
 mod parse;
+#[path = "src/sql/tools_table.rs"]
+mod tools_table;
 #[allow(dead_code)]
 #[path = "src/kube/version.rs"]
 mod version;
@@ -19,6 +21,7 @@ use entry::ApiEntry;
 use version::KubeVersion;
 
 const TABLE: &str = "rules/kubernetes-apis.yaml";
+const TOOLS: &str = "rules/migration-tools.yaml";
 
 fn main() {
     for input in [
@@ -26,6 +29,8 @@ fn main() {
         "src/kube/entry.rs",
         "src/kube/parse.rs",
         "src/kube/version.rs",
+        TOOLS,
+        "src/sql/tools_table.rs",
     ] {
         println!("cargo::rerun-if-changed={input}");
     }
@@ -34,6 +39,30 @@ fn main() {
     let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("kubernetes_apis.rs"), rust(&parsed))
         .unwrap_or_else(|e| panic!("writing the compiled table: {e}"));
+    let text = std::fs::read_to_string(TOOLS).unwrap_or_else(|e| panic!("{TOOLS}: {e}"));
+    let tools = tools_table::parse_table(&text).unwrap_or_else(|e| panic!("{TOOLS}: {e}"));
+    std::fs::write(out.join("migration_tools.rs"), tools_rust(&tools))
+        .unwrap_or_else(|e| panic!("writing the compiled migration tools: {e}"));
+}
+
+/// `TOOLS`, the migration tools as a Rust constant (`{:?}` of a list of strings is a Rust
+/// array of string literals).
+fn tools_rust(tools: &[tools_table::Entry]) -> String {
+    let mut out = format!(
+        "// Compiled by build.rs from {TOOLS}: edit that file.\nconst TOOLS: &[Tool] = &[\n"
+    );
+    for tool in tools {
+        let commands: Vec<String> = tool.commands.iter().map(|c| format!("&{c:?}")).collect();
+        let _ = writeln!(
+            out,
+            "    Tool {{ name: {:?}, commands: &[{}], images: &{:?} }},",
+            tool.name,
+            commands.join(", "),
+            tool.images,
+        );
+    }
+    out.push_str("];\n");
+    out
 }
 
 /// `NEWEST` and `entries()`, the table as Rust expressions (`{:?}` of a string is a Rust

@@ -3,7 +3,9 @@
 # the job summary and the human report with workflow annotations to the log, and sets the
 # outputs `verdict`, `exit-code` and `sarif-file`. It never fails itself on NO-GO, so the SARIF
 # upload still runs; the action's last step turns `exit-code` into the job's result. An input
-# error (exit 2) fails here.
+# error (exit 2) fails here, after setting the outputs: `verdict` is `incomplete` (a chart asked
+# for could not be checked) unless a chart that was checked has an error (`no-go`), and
+# `sarif-file` is set only when rollguard wrote a report (the upload step runs on failure too).
 set -euo pipefail
 
 bin="${ROLLGUARD_BIN:-rollguard}"
@@ -30,23 +32,32 @@ fi
 read -r -a extra <<< "${ROLLGUARD_ARGS:-}"
 args+=("${extra[@]}")
 
+# A report left from before must not pass for this run's when rollguard writes none.
+rm -f "$sarif"
 code=0
 "$bin" "${args[@]}" --format sarif -o "$sarif" || code=$?
+verdict=incomplete
+if [ -f "$sarif" ]; then
+  if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+    "$bin" "${args[@]}" --format markdown >> "$GITHUB_STEP_SUMMARY" || true
+  fi
+  log="$(mktemp)"
+  # Under GITHUB_ACTIONS=true the human report carries the workflow annotations.
+  GITHUB_ACTIONS=true "$bin" "${args[@]}" | tee "$log" || true
+  # The banner, the report's last line, says the verdict; exit 2 without a NO-GO is incomplete.
+  if grep -q '^NO-GO ' "$log"; then
+    verdict=no-go
+  elif [ "$code" -lt 2 ]; then
+    verdict=go
+  fi
+  rm -f "$log"
+fi
+{
+  echo "verdict=$verdict"
+  echo "exit-code=$code"
+  if [ -f "$sarif" ]; then echo "sarif-file=$sarif"; fi
+} >> "${GITHUB_OUTPUT:-/dev/null}"
 if [ "$code" -ge 2 ]; then
   echo "::error title=rollguard::rollguard could not check the charts (exit $code): see the log"
   exit "$code"
 fi
-if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-  "$bin" "${args[@]}" --format markdown >> "$GITHUB_STEP_SUMMARY" || true
-fi
-log="$(mktemp)"
-# Under GITHUB_ACTIONS=true the human report carries the workflow annotations.
-GITHUB_ACTIONS=true "$bin" "${args[@]}" | tee "$log" || true
-verdict=go
-if grep -q '^NO-GO ' "$log"; then verdict=no-go; fi
-rm -f "$log"
-{
-  echo "verdict=$verdict"
-  echo "exit-code=$code"
-  echo "sarif-file=$sarif"
-} >> "${GITHUB_OUTPUT:-/dev/null}"

@@ -68,6 +68,11 @@ pub struct Command {
     /// Where in the text the body of the here-document fed to it is (the last one when there
     /// are several); the body is not expanded.
     pub heredoc: Option<Range<usize>>,
+    /// The words are the elements of an array assignment (`args=( … )`) whose value is known
+    /// (see [`Word::assignment`]): they run nothing here, and where the array is expanded
+    /// (`"${args[@]}"`) its elements are known. Kept for readers that look for a command
+    /// written into an array whatever it holds.
+    pub array: bool,
 }
 
 /// Variables known at a point of a script: `None` when set to something rollguard cannot see.
@@ -115,16 +120,19 @@ impl Word {
         Some(text)
     }
 
-    /// `NAME=value` at the start of a command: the name and the value's segments.
+    /// `NAME=value` at the start of a command: the name and the value's segments. An array
+    /// assignment `NAME=( … )` is `NAME[@]` set to its elements joined by spaces, known only
+    /// when each is a plain literal (see [`ARRAY_MARK`]).
     pub fn assignment(&self) -> Option<(String, Word)> {
         let Some(Segment::Lit(first)) = self.segments.first() else {
             return None;
         };
         let eq = first.find('=')?;
         let name = &first[..eq];
-        let valid = !name.is_empty()
-            && !name.starts_with(|c: char| c.is_ascii_digit())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let base = name.strip_suffix(ARRAY_MARK).unwrap_or(name);
+        let valid = !base.is_empty()
+            && !base.starts_with(|c: char| c.is_ascii_digit())
+            && base.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return None;
         }
@@ -134,16 +142,21 @@ impl Word {
             name.to_string(),
             Word {
                 segments,
-                start: self.start + eq + 1,
+                // An array's `NAME[@]=` is longer than the `NAME=` written.
+                start: (self.start + eq + 1).min(self.end),
                 end: self.end,
                 // The first literal is also how `written` starts.
                 written: self.written.get(eq + 1..).unwrap_or_default().to_string(),
-                at: self.at + eq + 1,
+                at: (self.at + eq + 1).min(self.end),
                 verbatim: self.verbatim,
             },
         ))
     }
 }
+
+/// The suffix of an array's name as a variable: `${args[@]}` reads `args[@]`, which no
+/// scalar assignment can set.
+pub const ARRAY_MARK: &str = "[@]";
 
 /// Appends the expansion of `segments` to `out`.
 fn expand_into(segments: &[Segment], env: &Env, out: &mut Expanded) {
@@ -156,14 +169,20 @@ fn expand_into(segments: &[Segment], env: &Env, out: &mut Expanded) {
                 fallback,
             } => match (env.get(name), fallback) {
                 (Some(Some(value)), _) if out.text.len() + value.len() <= MAX_EXPANDED_BYTES => {
-                    out.splits |= !quoted && value.contains(char::is_whitespace);
+                    // `"${args[@]}"` is a word per element, none for an empty array.
+                    let array = name.ends_with(ARRAY_MARK);
+                    out.splits |= !quoted && (array || value.contains(char::is_whitespace));
                     out.text.push_str(value);
                 }
                 // `${X:-default}`: the default only when X is not set at all.
                 (None, Some(default)) => expand_into(default, env, out),
                 // Unknown, or too long to follow.
                 _ => {
-                    out.unknown.get_or_insert_with(|| format!("${name}"));
+                    out.unknown
+                        .get_or_insert_with(|| match name.strip_suffix(ARRAY_MARK) {
+                            Some(array) => format!("${{{array}[@]}}"),
+                            None => format!("${name}"),
+                        });
                     out.may_split |= !quoted;
                 }
             },
@@ -212,6 +231,7 @@ fn lex(text: &str, dialect: Dialect) -> Vec<Command> {
         piped: false,
         heredocs: Vec::new(),
         depth: 0,
+        array: None,
     };
     lexer.run();
     lexer.commands
@@ -229,8 +249,11 @@ struct Lexer<'a> {
     /// Here-documents whose bodies start after the current line: (delimiter, strip tabs, index
     /// in `commands` of the command fed).
     heredocs: Vec<(String, bool, usize)>,
-    /// How many `${X:-…}` defaults the text is inside.
+    /// How many `${X:-…}` defaults the text is inside (or 1 inside an array's elements).
     depth: usize,
+    /// A known array's elements are being read (`Some(true)`), or are next after its `(`
+    /// (`Some(false)`).
+    array: Option<bool>,
 }
 
 impl Lexer<'_> {
@@ -253,6 +276,7 @@ impl Lexer<'_> {
                 words: std::mem::take(&mut self.current),
                 piped: self.piped,
                 heredoc: None,
+                array: self.array == Some(true),
             });
         }
     }
@@ -288,9 +312,15 @@ impl Lexer<'_> {
                     self.pos += 2;
                     self.end_pipeline();
                 }
-                b';' | b'&' | b'(' | b')' => {
+                b';' | b'&' => {
                     self.pos += 1;
                     self.end_pipeline();
+                }
+                b'(' | b')' => {
+                    self.pos += 1;
+                    self.end_pipeline();
+                    // The `(` after `args=` opens a known array's elements, the `)` closes them.
+                    self.array = (b == b'(' && self.array.is_some()).then_some(true);
                 }
                 b'<' if self.dialect == Dialect::CircleCi && self.rest().starts_with("<< ") => {
                     self.word()
@@ -404,6 +434,9 @@ impl Lexer<'_> {
                         self.expansion(&mut segs, |l, s| l.placeholder("<<", ">>", false, s));
                         continue;
                     }
+                    if b == b'(' && self.depth == 0 {
+                        self.array_assignment(&mut segs);
+                    }
                     break;
                 }
                 b'\\' => {
@@ -470,6 +503,79 @@ impl Lexer<'_> {
             segs.written
                 .push_str(self.text.get(from..self.pos).unwrap_or_default());
         }
+    }
+
+    /// `NAME=(` (the `(` next): the word becomes the assignment of `NAME[@]`, its value the
+    /// elements joined by spaces when they are all plain literals, else unknown. An append
+    /// (`NAME+=( … )`) is unknown too: it is often under a condition, which is not followed.
+    fn array_assignment(&mut self, segs: &mut Segs) {
+        let [Segment::Lit(text)] = segs.segments.as_slice() else {
+            return;
+        };
+        if segs.expansions > 0 || segs.escaped || segs.parts != 1 || !segs.in_bare {
+            return;
+        }
+        let Some(name) = text.strip_suffix('=') else {
+            return;
+        };
+        let (name, append) = match name.strip_suffix('+') {
+            Some(name) => (name, true),
+            None => (name, false),
+        };
+        let valid = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return;
+        }
+        let elements = if append { None } else { self.array_elements() };
+        let mut assigned = format!("{name}{ARRAY_MARK}=");
+        segs.segments = match elements {
+            Some(elements) => {
+                assigned.push_str(&elements.join(" "));
+                self.array = Some(false);
+                vec![Segment::Lit(assigned)]
+            }
+            None => vec![Segment::Lit(assigned), Segment::Subst { quoted: true }],
+        };
+    }
+
+    /// The elements of the array whose `(` is next, when each is a plain literal (no blank,
+    /// nothing the shell would expand as a pattern, not empty) and the list is closed by `)`
+    /// with no operator inside. Read ahead by a lexer of its own at depth 1, which reads no
+    /// array inside and stops at the first `(`, operator or `)`: each byte is read ahead once.
+    fn array_elements(&self) -> Option<Vec<String>> {
+        let mut inner = Lexer {
+            text: self.text,
+            bytes: self.bytes,
+            pos: self.pos + 1,
+            dialect: self.dialect,
+            commands: Vec::new(),
+            current: Vec::new(),
+            piped: false,
+            heredocs: Vec::new(),
+            depth: 1,
+            array: None,
+        };
+        loop {
+            match inner.peek(0)? {
+                b')' => break,
+                b' ' | b'\t' | b'\r' | b'\n' => inner.pos += 1,
+                b'\\' if inner.peek(1) == Some(b'\n') => inner.pos += 2,
+                b'#' => inner.skip_line(),
+                b'(' | b';' | b'&' | b'|' | b'<' | b'>' => return None,
+                _ => inner.word(),
+            }
+        }
+        let plain = |text: &str| {
+            !text.is_empty()
+                && !text.contains(|c: char| c.is_whitespace() || matches!(c, '*' | '?' | '[' | '{'))
+        };
+        inner
+            .current
+            .iter()
+            .map(|word| word.literal().filter(|t| plain(t)))
+            .collect()
     }
 
     fn next_char(&mut self) -> Option<char> {
@@ -611,7 +717,14 @@ impl Lexer<'_> {
                     .strip_prefix(":-")
                     .or_else(|| op.strip_prefix('-'))
                     .map(|d| self.default_segments(d, quoted));
-                if is_dotted_path(inner) {
+                if !name.is_empty() && matches!(op, "[@]" | "[*]") {
+                    // Every element: a word each for `[@]` (and unquoted `[*]`).
+                    segs.push(Segment::Var {
+                        name: format!("{name}{ARRAY_MARK}"),
+                        quoted: quoted && op == "[*]",
+                        fallback: None,
+                    });
+                } else if is_dotted_path(inner) {
                     // `${env.RELEASE}`, `${params.TAG}`: Groovy interpolation in a Jenkins
                     // `sh "…"` step (a shell would reject it).
                     segs.push(Segment::Var {
@@ -676,6 +789,7 @@ impl Lexer<'_> {
             piped: false,
             heredocs: Vec::new(),
             depth: self.depth + 1,
+            array: None,
         };
         let mut segs = Segs::default();
         while let Some(b) = inner.peek(0) {
@@ -981,6 +1095,11 @@ mod tests {
             "`",
             "a=\"",
             "é<<é\né",
+            "a=(",
+            "a=(b",
+            "a=(\"",
+            "a=(b=(c))",
+            "a=(é)é",
         ] {
             for dialect in [Dialect::Shell, Dialect::Make, Dialect::CircleCi] {
                 let _ = pipelines(s, dialect);
@@ -994,6 +1113,77 @@ mod tests {
         let (name, value) = cmd.words[0].assignment().expect("an assignment");
         assert_eq!(name, "HELM_MAX_HISTORY");
         assert_eq!(value.expand(&Env::new()).text, "5");
+    }
+
+    /// The array assigned by the first command of `script`, with the variables its words set,
+    /// and whether the commands after it are its elements.
+    fn array_of(script: &str) -> (String, Option<String>, Vec<bool>) {
+        let commands = parse(script, Dialect::Shell);
+        let (name, value) = commands[0].words[0].assignment().expect("an assignment");
+        let known = value.expand(&Env::new());
+        let elements = commands[1..].iter().map(|c| c.array).collect();
+        (
+            name,
+            known.unknown.is_none().then_some(known.text),
+            elements,
+        )
+    }
+
+    #[test]
+    fn literal_arrays_are_known_and_expand_to_a_word_each() {
+        let (name, value, elements) = array_of(
+            "args=( --atomic \\\n --history-max 5 # why\n '--wait' )\nhelm \"${args[@]}\"",
+        );
+        assert_eq!(name, "args[@]");
+        assert_eq!(value.as_deref(), Some("--atomic --history-max 5 --wait"));
+        // The elements (over two lines) run nothing; `helm` does.
+        assert_eq!(elements, [true, true, false]);
+
+        let mut env = Env::new();
+        env.insert(name, value);
+        env.insert("empty[@]".into(), Some(String::new()));
+        let expanded = |word: &str| {
+            let e = parse(word, Dialect::Shell)[0].words[0].expand(&env);
+            (e.text, e.splits, e.unknown)
+        };
+        let all = ("--atomic --history-max 5 --wait".to_string(), true, None);
+        assert_eq!(expanded("\"${args[@]}\""), all);
+        assert_eq!(expanded("${args[*]}"), all);
+        // Quoted `[*]` joins the elements into one word.
+        assert!(!expanded("\"${args[*]}\"").1);
+        // An empty array is no word at all.
+        assert_eq!(expanded("\"${empty[@]}\""), (String::new(), true, None));
+        assert_eq!(
+            expanded("\"${other[@]}\"").2.as_deref(),
+            Some("${other[@]}")
+        );
+    }
+
+    #[test]
+    fn arrays_that_are_not_plain_words_are_unknown() {
+        for script in [
+            "a+=(--atomic)",
+            "a=(--set \"x=a b\")",
+            "a=(--timeout $T)",
+            "a=(*.yaml)",
+            "a=(\"\")",
+            "a=($(flags))",
+            "a=(--atomic; b)",
+            "a=(--atomic",
+        ] {
+            let (name, value, elements) = array_of(script);
+            assert_eq!(name, "a[@]", "{script}");
+            assert_eq!(value, None, "{script}");
+            // Read as before: the elements stay an ordinary command.
+            assert!(elements.iter().all(|array| !array), "{script}");
+        }
+        // Not an array assignment as bash reads them.
+        for script in ["a =(b)", "\"a\"=(b)", "a\\=(b)", "$a=(b)"] {
+            let commands = parse(script, Dialect::Shell);
+            let assigned = commands[0].words[0].assignment().map(|(name, _)| name);
+            assert_ne!(assigned.as_deref(), Some("a[@]"), "{script}");
+            assert!(commands.iter().all(|c| !c.array), "{script}");
+        }
     }
 
     #[test]

@@ -803,6 +803,67 @@ fn a_git_file_shipped_inside_the_chart_runs_nothing() {
     assert!(!marker.exists(), "git ran a command the chart chose");
 }
 
+/// The environment cannot choose the baseline's repository either: `GIT_DIR`, `GIT_WORK_TREE`
+/// and the other variables that pick a repository (a hook sets some) are cleared for git, so
+/// it reads the repository found from the chart, the one the nested-`.git` check vetted.
+#[test]
+fn git_environment_variables_do_not_choose_the_baseline() {
+    if !has_git() {
+        eprintln!("skipped: no git");
+        return;
+    }
+    let pvc = |class: &str| {
+        format!(
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  \
+             storageClassName: {class}\n  resources:\n    requests:\n      storage: 1Gi\n"
+        )
+    };
+    let commit = |dir: &Path| {
+        git(dir, &["init", "-q"]);
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", "v1"]);
+    };
+    // Committed with the class `slow`, changed to `fast` since: a NO-GO against HEAD.
+    let dir = tmp();
+    let d = dir.path();
+    let app = chart(d, "app");
+    write(&app, "templates/pvc.yaml", pvc("slow"));
+    commit(d);
+    write(&app, "templates/pvc.yaml", pvc("fast"));
+    // A repository whose chart, at its top and at `app/`, is the changed one: a GO.
+    let other = tmp();
+    let fake = other.path();
+    for top in [fake.to_path_buf(), fake.join("app")] {
+        write(
+            &top,
+            "Chart.yaml",
+            "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+        );
+        write(&top, "templates/pvc.yaml", pvc("fast"));
+    }
+    commit(fake);
+    let fake_git = fake.join(".git");
+    let fake_git = fake_git.to_str().expect("utf-8");
+    let work = d.to_str().expect("utf-8");
+    for env in [
+        vec![],
+        vec![("GIT_DIR", fake_git)],
+        vec![("GIT_DIR", fake_git), ("GIT_WORK_TREE", work)],
+    ] {
+        let mut check = run(d, &["check", "app", "--base", "HEAD"]);
+        for (key, value) in &env {
+            check = check.env(key, value);
+        }
+        let out = check.go();
+        assert_eq!(out.code, Some(1), "{env:?}: {}", out.stderr);
+        assert!(
+            out.stdout().contains("pvc-storage-class-changed"),
+            "{env:?}: {}",
+            out.stdout()
+        );
+    }
+}
+
 #[test]
 fn release_records_that_are_not_releases_or_too_many_are_errors() {
     let dir = tmp();

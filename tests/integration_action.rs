@@ -146,9 +146,12 @@ fn a_shallow_checkout_fetches_the_base_commit() {
     );
 }
 
+/// No report at all (the only chart asked for is missing): the step fails, the verdict is
+/// `incomplete`, and no SARIF file is named for the upload step — not even one left from before.
 #[test]
 fn an_input_error_fails_the_step() {
     let repo = repo_with_charts();
+    std::fs::write(repo.path().join("rollguard.sarif"), "{}").unwrap();
     let step = check_step(repo.path(), &[("ROLLGUARD_CHARTS", "charts/missing")]);
     assert_eq!(step.run.code, 2);
     assert!(
@@ -158,7 +161,70 @@ fn an_input_error_fails_the_step() {
         "{}",
         step.run.stdout
     );
-    assert_eq!(step.output, "");
+    assert_eq!(step.output, "verdict=incomplete\nexit-code=2\n");
+    assert!(!repo.path().join("rollguard.sarif").exists());
+    assert_eq!(step.summary, "");
+}
+
+/// A chart that cannot be rendered (exit 2) next to charts that can: the report of the others
+/// is written everywhere, the step fails, and `verdict` is `incomplete` — or `no-go` when a
+/// chart that was checked has an error, which no unchecked chart could undo.
+#[test]
+fn a_chart_that_cannot_be_checked_makes_the_verdict_incomplete_and_fails_the_step() {
+    for (hazard, verdict, heading) in [
+        (false, "incomplete", "## ❓ rollguard: INCOMPLETE"),
+        (true, "no-go", "## ⛔ rollguard: NO-GO"),
+    ] {
+        let (repo, base) = if hazard {
+            pull_request()
+        } else {
+            let repo = repo_with_charts();
+            let base = git(repo.path(), &["rev-parse", "HEAD"]);
+            (repo, base)
+        };
+        let broken = repo.path().join("charts/broken");
+        std::fs::create_dir_all(broken.join("templates")).unwrap();
+        std::fs::write(
+            broken.join("Chart.yaml"),
+            "apiVersion: v2\nname: broken\nversion: 1.0.0\n",
+        )
+        .unwrap();
+        std::fs::write(broken.join("templates/cm.yaml"), "{{ .Values.x | nope }}\n").unwrap();
+        let step = check_step(
+            repo.path(),
+            &[
+                ("ROLLGUARD_CHARTS", "charts/*"),
+                ("ROLLGUARD_BASE", &base),
+                ("ROLLGUARD_ARGS", "--kube-version 1.31"),
+            ],
+        );
+        assert_eq!(step.run.code, 2, "{verdict}: {}", step.run.stderr);
+        assert_eq!(
+            step.output,
+            format!("verdict={verdict}\nexit-code=2\nsarif-file=rollguard.sarif\n")
+        );
+        let sarif = std::fs::read_to_string(repo.path().join("rollguard.sarif")).unwrap();
+        let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+        assert_eq!(
+            sarif["runs"][0]["invocations"][0]["executionSuccessful"], false,
+            "{verdict}"
+        );
+        assert!(step.summary.starts_with(heading), "{}", step.summary);
+        assert!(
+            step.run
+                .stdout
+                .contains("::error file=charts/broken,title=rollguard%3A chart not checked::"),
+            "{}",
+            step.run.stdout
+        );
+        assert!(
+            step.run
+                .stdout
+                .contains("::error title=rollguard::rollguard could not check the charts (exit 2)"),
+            "{}",
+            step.run.stdout
+        );
+    }
 }
 
 /// `install: source` builds with cargo once per action ref into the tool cache and puts it on

@@ -755,6 +755,38 @@ fn a_helm_command_line_in_an_array_is_reported_not_understood() {
     );
 }
 
+/// A bash array assigned plain words (`helm_flags=( --install … )`, continued over lines,
+/// comments between) is read where it is expanded, as if the words were written there: a
+/// missing `--atomic` is a warning at the helm command, not an unknown; the whole command line
+/// in such an array is checked, and with `--atomic` it passes.
+#[test]
+fn flags_in_a_literal_bash_array_are_read() {
+    const DIR: &str = "fixtures/pipelines/flags-in-array";
+    let run = |script: &str| {
+        let run = check_json(
+            "fixtures/pipelines/app.yaml",
+            &["--pipeline", &format!("{DIR}/{script}")],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let notes = run.json()["notes"].to_string();
+        assert!(
+            notes.contains(&format!(
+                "app: checked with 1 helm invocation from {DIR}/{script}"
+            )),
+            "{notes}"
+        );
+        run
+    };
+    let hazard = run("deploy.sh");
+    assert_eq!(
+        hazard.located(),
+        [format!("missing-atomic warning {DIR}/deploy.sh:11")]
+    );
+    let message = hazard.json()["findings"][0]["message"].to_string();
+    assert!(!message.contains("cannot tell"), "{message}");
+    assert_eq!(run("deploy.safe.sh").located(), Vec::<String>::new());
+}
+
 /// A step's `if: failure()` runs when an earlier step of its own job failed: it rolls back that
 /// job's upgrade, not the same release's upgrade in another job. A job with `if: failure()`
 /// runs when a job it needs failed, so it answers for those.

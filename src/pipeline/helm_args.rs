@@ -13,6 +13,10 @@ pub fn invocations(script: &Script) -> Vec<Invocation> {
     let mut env = script.env.clone();
     let mut found = Vec::new();
     for command in shell::parse(&script.text, script.dialect) {
+        if command.array {
+            // A known array's elements: read where it is expanded (`helm "${args[@]}"`).
+            continue;
+        }
         let (prefix, rest) = split_assignments(&command, &env);
         let Some(first) = rest.first() else {
             // `NAME=value` on its own sets a shell variable for the lines below.
@@ -640,7 +644,9 @@ fn mark_unknown<T>(setting: &mut Setting<T>, because: &str, span: Span) {
 /// an array (`extra+=(--set a=b)`), each of which may hold any flag.
 fn is_all_args(word: &Word) -> bool {
     match word.segments.as_slice() {
-        [shell::Segment::Var { name, .. }] => name == "@" || name == "*",
+        [shell::Segment::Var { name, .. }] => {
+            name == "@" || name == "*" || name.ends_with(shell::ARRAY_MARK)
+        }
         [shell::Segment::Subst { .. }] => {
             word.written.starts_with("${")
                 && (word.written.ends_with("[@]}") || word.written.ends_with("[*]}"))

@@ -27,12 +27,14 @@
 //!   Relative chart paths follow the working directory (`cd`, `working-directory:`,
 //!   `workingDirectory:`, `workingDir:`). Variables set in the file, job, step or script expand; a known unquoted value with blanks
 //!   splits into words; an unknown unquoted one (`$HELM_OPTS`, `"$@"`) makes absent flags
-//!   unknown, never missing.
+//!   unknown, never missing. A bash array assigned plain words (`args=( … )`) expands to them
+//!   (`"${args[@]}"`); one with anything else, or appended to (`args+=`), is unknown.
 //!
 //! Helm commands in a CI job or shell script that creates its own kind/k3d/minikube cluster
 //! deploy to a throwaway test cluster: they are left out with a note (`throwaway`). A helm
-//! command whose command line comes from what rollguard cannot see (`helm "${args[@]}"`, bash
-//! arrays included) is not understood: left out with a note naming it, never in silence.
+//! command whose command line comes from what rollguard cannot see (`helm "${args[@]}"` with
+//! an array that is not read) is not understood: left out with a note naming it, never in
+//! silence.
 //!
 //! Knowingly not: commands run through other programs (`xargs`, `docker run`, `$HELM` as the
 //! program), shell functions and aliases, control flow (every branch counts, loops run once),

@@ -20,6 +20,8 @@ mod procedural;
 mod schema;
 mod template;
 mod tools;
+#[cfg(test)]
+mod tools_table;
 
 pub use analyse::{Analysis, Parse, Stmt, analyse};
 pub use change::{Change, Hazard};

@@ -354,3 +354,168 @@ fn a_chart_laid_out_as_a_bare_repository_is_not_read_as_one() {
         Err(e) => assert!(!e.to_string().contains("9.9.9"), "{e}"),
     }
 }
+
+/// The version of the chart read at `revision`, `None` when it had no `Chart.yaml` there.
+fn version_at(chart: &Path, revision: &str) -> Option<String> {
+    load_chart_at_revision(chart, revision)
+        .unwrap_or_else(|e| panic!("{revision}: {e}"))
+        .map(|c| c.metadata.version.clone())
+}
+
+fn chart_yaml(version: &str) -> String {
+    format!("apiVersion: v2\nname: app\nversion: {version}\n")
+}
+
+/// A superproject `mono` (first commit: a README only) whose submodule `vendor/lib` holds the
+/// chart `app`, recorded at version 1.0.0 by the second commit and 2.0.0 by the third; returns
+/// the superproject and its three commits.
+fn superproject_with_submodule(tmp: &Path) -> (std::path::PathBuf, [String; 3]) {
+    let lib = tmp.join("lib");
+    write(&lib, "app/Chart.yaml", &chart_yaml("1.0.0"));
+    commit_all(&lib);
+    let mono = tmp.join("mono");
+    write(&mono, "README.md", "charts\n");
+    commit_all(&mono);
+    let file = ["-c", "protocol.file.allow=always"];
+    let lib_url = lib.display().to_string();
+    git(
+        &mono,
+        &[
+            &file[..],
+            &["submodule", "add", "-q", &lib_url, "vendor/lib"],
+        ]
+        .concat(),
+    );
+    git(&mono, &["commit", "-q", "-m", "lib at 1.0.0"]);
+    write(&lib, "app/Chart.yaml", &chart_yaml("2.0.0"));
+    git(&lib, &["commit", "-q", "-am", "2.0.0"]);
+    let sub = mono.join("vendor/lib");
+    git(&sub, &[&file[..], &["pull", "-q", "--ff-only"]].concat());
+    git(&mono, &["commit", "-q", "-am", "lib at 2.0.0"]);
+    let commit = |rev: &str| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&mono)
+            .args(["rev-parse", rev])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let commits = [commit("HEAD~2"), commit("HEAD~1"), commit("HEAD")];
+    (mono, commits)
+}
+
+/// A chart in a git submodule: its git directory is the superproject's `.git/modules/…`,
+/// which no checked-out file can write. `--base` names a revision of the superproject, and the
+/// chart is read at the submodule commit the superproject recorded there — by id, so the
+/// submodule's own refs (fetched from wherever its URL says) play no part.
+#[test]
+fn a_chart_in_a_submodule_is_read_at_the_commit_the_superproject_records() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("skipped: no git");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (mono, [readme_only, at_v1, at_v2]) = superproject_with_submodule(tmp.path());
+    let chart = mono.join("vendor/lib/app");
+    // The work tree moves on without a commit of either repository.
+    write(&chart, "Chart.yaml", &chart_yaml("3.0.0"));
+
+    assert_eq!(version_at(&chart, "HEAD").as_deref(), Some("2.0.0"));
+    assert_eq!(version_at(&chart, &at_v2).as_deref(), Some("2.0.0"));
+    // Commits of the superproject, which the submodule's repository does not have.
+    assert_eq!(version_at(&chart, &at_v1).as_deref(), Some("1.0.0"));
+    assert_eq!(version_at(&chart, "HEAD~1").as_deref(), Some("1.0.0"));
+    // Before the submodule was added, the chart did not exist.
+    assert_eq!(version_at(&chart, &readme_only), None);
+    assert!(helm::chart::revision_id(&chart, &at_v1).is_some());
+
+    // A recorded commit the submodule's repository lacks (not fetched) is an error, not "new".
+    let missing = "1111111111111111111111111111111111111111";
+    let gitlink = format!("160000,{missing},vendor/lib");
+    git(&mono, &["update-index", "--cacheinfo", &gitlink]);
+    git(&mono, &["commit", "-q", "-m", "lib at a commit nobody has"]);
+    let e = load_chart_at_revision(&chart, "HEAD")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains(missing) && e.contains("its repository does not have"),
+        "{e}"
+    );
+}
+
+/// A `gitdir:` file planted in a chart is still refused when it points at a submodule's git
+/// directory: another submodule's (its `core.worktree` names that submodule, not the chart),
+/// or one under a `.git/modules` outside the repository around the chart, even one that names
+/// the chart back.
+#[test]
+fn a_planted_gitdir_into_modules_is_refused() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("skipped: no git");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (mono, _) = superproject_with_submodule(tmp.path());
+    let chart = mono.join("deploy/app");
+    write(&chart, "Chart.yaml", &chart_yaml("1.0.0"));
+    git(&mono, &["add", "-A"]);
+    git(&mono, &["commit", "-q", "-m", "own chart"]);
+
+    // A fake `.git/modules/x` outside the superproject, holding the 9.9.9 chart, whose
+    // configured work tree is the chart.
+    let fake = tmp.path().join("elsewhere/work");
+    let fake_git_dir = tmp.path().join("elsewhere/.git/modules/x");
+    write(&fake, "Chart.yaml", FAKE_CHART);
+    std::fs::create_dir_all(tmp.path().join("elsewhere/.git/modules"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    git(
+        tmp.path(),
+        &[
+            "init",
+            "-q",
+            "--separate-git-dir",
+            &fake_git_dir.display().to_string(),
+            &fake.display().to_string(),
+        ],
+    );
+    git(&fake, &["add", "-A"]);
+    git(&fake, &["commit", "-q", "-m", "fake"]);
+    let config = fake_git_dir.join("config").display().to_string();
+    let chart_path = chart.display().to_string();
+    git(
+        tmp.path(),
+        &["config", "--file", &config, "core.worktree", &chart_path],
+    );
+
+    let planted = [
+        (
+            "another submodule's",
+            "gitdir: ../../.git/modules/vendor/lib\n".to_string(),
+        ),
+        (
+            "outside the repository",
+            format!("gitdir: {}\n", fake_git_dir.display()),
+        ),
+    ];
+    for (what, gitdir) in planted {
+        write(&chart, ".git", &gitdir);
+        let e = load_chart_at_revision(&chart, "HEAD")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("nested inside the one at") && e.contains("app/.git"),
+            "{what}: {e}"
+        );
+        assert_eq!(helm::chart::revision_id(&chart, "HEAD"), None, "{what}");
+    }
+    // Without the refusal, git reads the fake repository: its HEAD is the fake chart.
+    let head = Command::new("git")
+        .arg("-C")
+        .arg(&chart)
+        .args(["show", "HEAD:Chart.yaml"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(&head.stdout).contains("9.9.9"));
+}

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use sha1::{Digest, Sha1};
@@ -29,19 +29,12 @@ use super::{MAX_CHART_BYTES, MAX_ENTRIES};
 pub fn load_chart_at_revision(chart_dir: &Path, revision: &str) -> Result<Option<Chart>> {
     let origin = format!("{}@{revision}", chart_dir.display());
     let fail = |message: String| InputError::in_path(&origin, message);
-    refuse_nested_repository(chart_dir).map_err(fail)?;
-    let commit = match resolve_commit(chart_dir, revision) {
-        Ok(commit) => commit,
-        // The first commit of a repository (pre-commit against `HEAD`): every chart is new.
-        Err(_) if has_no_commits(chart_dir) => return Ok(None),
-        Err(e) => return Err(fail(e)),
+    let Some(place) = place_at(chart_dir, revision).map_err(fail)? else {
+        return Ok(None);
     };
-    let prefix = run(chart_dir, &["rev-parse", "--show-prefix"]).map_err(fail)?;
-    let prefix = String::from_utf8_lossy(&prefix)
-        .trim_end_matches('\n')
-        .to_string();
     let mut budget = Budget::default();
-    let entries = tree_entries(chart_dir, &commit, &prefix, &mut budget).map_err(fail)?;
+    let entries =
+        tree_entries(&place.dir, &place.commit, &place.prefix, &mut budget).map_err(fail)?;
     if !entries
         .iter()
         .any(|e| e.path == "Chart.yaml" && e.link.is_none())
@@ -52,32 +45,144 @@ pub fn load_chart_at_revision(chart_dir: &Path, revision: &str) -> Result<Option
     load_files(files, &origin, 0, &mut budget).map(Some)
 }
 
-/// Refuses a chart whose own tree would choose the repository `--base` reads. git looks for
-/// `.git` from the chart's directory upwards, so a `.git` (a directory, or a file `gitdir: …`)
-/// in the chart or between it and the repository around it makes git read another
-/// repository's history: a submodule (its URL is in `.gitmodules`), a vendored clone, or a
-/// `.git` a pull request ships — a baseline a stranger chooses. Only one nested case is the
-/// same repository: a worktree of the outer repository (`git worktree add`), recognised by the
-/// link back to it that git keeps in the outer repository's own directory, which no tree can
-/// write. Reading this needs no git: nothing of the nested repository is run.
-fn refuse_nested_repository(chart_dir: &Path) -> std::result::Result<(), String> {
+/// Where a chart is read at a revision: a directory git finds the repository from, the commit,
+/// and the chart's directory in that commit's tree (`a/b/`, or empty at the top).
+struct Place {
+    dir: PathBuf,
+    commit: String,
+    prefix: String,
+}
+
+/// Where `--base` reads the chart `chart_dir` at `revision`; `None` when its repository has no
+/// commit yet (pre-commit against `HEAD` in a new repository: every chart is new). In a
+/// submodule, `revision` is the superproject's: the chart is read at the commit the
+/// superproject's tree records for the submodule there (or from the superproject's own tree,
+/// if the path was not a submodule then). That commit id, not the submodule's own refs, names
+/// the baseline, so what the submodule's repository was fetched from cannot change it.
+fn place_at(chart_dir: &Path, revision: &str) -> std::result::Result<Option<Place>, String> {
     let dir = chart_dir
         .canonicalize()
         .map_err(|e| format!("cannot resolve the chart's directory: {e}"))?;
-    let mut tops = dir
+    let (top, superproject) = match repository_of(&dir)? {
+        Repository::Own => {
+            let commit = match resolve_commit(&dir, revision) {
+                Ok(commit) => commit,
+                Err(_) if has_no_commits(&dir) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let prefix = run(&dir, &["rev-parse", "--show-prefix"])?;
+            let prefix = String::from_utf8_lossy(&prefix)
+                .trim_end_matches('\n')
+                .to_string();
+            return Ok(Some(Place {
+                dir,
+                commit,
+                prefix,
+            }));
+        }
+        Repository::Submodule { top, superproject } => (top, superproject),
+    };
+    // The superproject is an ancestor: the recursion ends at the filesystem's root.
+    let Some(outer) = place_at(&superproject, revision)? else {
+        return Ok(None);
+    };
+    let in_superproject = format!("{}{}", outer.prefix, relative(&top, &superproject)?);
+    let listing = run(
+        &outer.dir,
+        &[
+            "ls-tree",
+            "-z",
+            "--full-tree",
+            &outer.commit,
+            "--",
+            in_superproject.trim_end_matches('/'),
+        ],
+    )?;
+    let recorded = nul_separated(&listing).find_map(|entry| {
+        let (meta, _) = entry.split_once('\t')?;
+        match meta.split(' ').collect::<Vec<_>>().as_slice() {
+            ["160000", "commit", id] if id.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Some(id.to_string())
+            }
+            _ => None,
+        }
+    });
+    let Some(commit) = recorded else {
+        // Not a submodule at `revision` (absent, or files of the superproject's own).
+        return Ok(Some(Place {
+            prefix: format!("{}{}", outer.prefix, relative(&dir, &superproject)?),
+            ..outer
+        }));
+    };
+    let spec = format!("{commit}^{{commit}}");
+    run(&top, &["cat-file", "-e", "--end-of-options", &spec]).map_err(|_| {
+        format!(
+            "the submodule at {} was at commit {commit} in {revision:?}, which its repository \
+             does not have (fetch it: git submodule update)",
+            top.display()
+        )
+    })?;
+    Ok(Some(Place {
+        prefix: relative(&dir, &top)?,
+        dir: top,
+        commit,
+    }))
+}
+
+/// `dir` below `top` as a tree path with a trailing `/` (`a/b/`; empty for `top` itself).
+fn relative(dir: &Path, top: &Path) -> std::result::Result<String, String> {
+    let rel = dir
+        .strip_prefix(top)
+        .map_err(|_| format!("{} is not under {}", dir.display(), top.display()))?;
+    rel.components()
+        .map(|c| {
+            c.as_os_str()
+                .to_str()
+                .map(|name| format!("{name}/"))
+                .ok_or_else(|| format!("{}: the path is not UTF-8", dir.display()))
+        })
+        .collect()
+}
+
+/// The repository git reads for a directory, as far as `--base` trusts it.
+enum Repository {
+    /// The one git finds: the directory's own, or a worktree of the repository around it.
+    Own,
+    /// A submodule whose work tree is `top`, of the repository whose work tree is `superproject`.
+    Submodule { top: PathBuf, superproject: PathBuf },
+}
+
+/// Which repository `dir` (canonical) is read from, or why none is. git looks for `.git` from
+/// the chart's directory upwards, so a `.git` (a directory, or a file `gitdir: …`) in the chart
+/// or between it and the repository around it makes git read another repository's history: a
+/// vendored clone, or a `.git` a pull request ships — a baseline a stranger chooses. Two nested
+/// cases are recognised by links git keeps in the outer repository's own git directory, which
+/// no checked-out file can write: a worktree of the outer repository (`git worktree add`) is
+/// the same repository; a submodule's git directory is `modules/…` of its superproject's, and
+/// names the submodule's directory back (`core.worktree`). Reading this runs nothing of the
+/// nested repository.
+fn repository_of(dir: &Path) -> std::result::Result<Repository, String> {
+    let tops: Vec<&Path> = dir
         .ancestors()
-        .filter(|a| a.join(".git").symlink_metadata().is_ok());
-    let (Some(nearest), Some(outer)) = (tops.next(), tops.last()) else {
-        return Ok(());
+        .filter(|a| a.join(".git").symlink_metadata().is_ok())
+        .collect();
+    let ([nearest, next, ..], Some(outer)) = (tops.as_slice(), tops.last()) else {
+        return Ok(Repository::Own);
     };
     if is_worktree_of(nearest, outer) {
-        return Ok(());
+        return Ok(Repository::Own);
+    }
+    if is_submodule_of(nearest, next) {
+        return Ok(Repository::Submodule {
+            top: nearest.to_path_buf(),
+            superproject: next.to_path_buf(),
+        });
     }
     Err(format!(
-        "{} makes git read a repository nested inside the one at {} (a submodule, a vendored \
-         clone or a `.git` shipped with the chart): --base would read that repository's history, \
-         which the checked-out files choose, so it is refused; give the baseline with \
-         --base-chart or --base-manifest instead",
+        "{} makes git read a repository nested inside the one at {} (a vendored clone or a \
+         `.git` shipped with the chart, not a submodule of it): --base would read that \
+         repository's history, which the checked-out files choose, so it is refused; give the \
+         baseline with --base-chart or --base-manifest instead",
         nearest.join(".git").display(),
         outer.display()
     ))
@@ -102,8 +207,42 @@ fn is_worktree_of(top: &Path, outer: &Path) -> bool {
         && linked_back.is_some_and(|back| Some(back) == dot_git.canonicalize().ok())
 }
 
+/// Whether `top` is a submodule of the repository whose work tree is `superproject`: its `.git`
+/// is a file naming a directory under `<superproject's git dir>/modules/`, whose configured
+/// work tree (`core.worktree`, read from that file only) is `top` again. A `gitdir:` file
+/// pointing at another submodule's directory, or at a `modules/` of another repository, fails
+/// one or the other.
+fn is_submodule_of(top: &Path, superproject: &Path) -> bool {
+    let is_file = top
+        .join(".git")
+        .symlink_metadata()
+        .is_ok_and(|m| m.is_file());
+    let (true, Some(own), Some(outer_dir)) = (is_file, git_dir(top), git_dir(superproject)) else {
+        return false;
+    };
+    let under_modules = outer_dir
+        .join("modules")
+        .canonicalize()
+        .is_ok_and(|modules| own != modules && own.starts_with(&modules));
+    if !under_modules {
+        return false;
+    }
+    let config = own.join("config");
+    let Some(config) = config.to_str() else {
+        return false;
+    };
+    run(
+        superproject,
+        &["config", "--file", config, "--get", "core.worktree"],
+    )
+    .ok()
+    .and_then(|out| String::from_utf8(out).ok())
+    .and_then(|path| own.join(path.trim_end_matches('\n')).canonicalize().ok())
+    .is_some_and(|back| back == top)
+}
+
 /// The git directory of the work tree `top`: `.git` itself, or what its `gitdir:` line names.
-fn git_dir(top: &Path) -> Option<std::path::PathBuf> {
+fn git_dir(top: &Path) -> Option<PathBuf> {
     let dot_git = top.join(".git");
     let target = if dot_git.is_dir() {
         dot_git
@@ -346,17 +485,45 @@ fn read_blobs(dir: &Path, objects: &[&str]) -> std::result::Result<Vec<Vec<u8>>,
     Ok(out)
 }
 
+/// What `git rev-parse --local-env-vars` lists: variables that choose the repository, its
+/// objects, index or configuration instead of the `.git` found from the directory. A hook
+/// sets some (`GIT_INDEX_FILE`, `GIT_DIR`), a user others; any would make git read another
+/// repository than the one [`repository_of`] vetted. git's discovery is what it checks.
+const REPOSITORY_ENV: [&str; 15] = [
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_CONFIG",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_GRAFT_FILE",
+    "GIT_INDEX_FILE",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_PREFIX",
+    "GIT_SHALLOW_FILE",
+    "GIT_COMMON_DIR",
+];
+
 /// git with nothing of the repository's configuration that runs a program, and nothing
 /// that writes: fsmonitor off, hooks nowhere, no protocol (a partial clone's lazy fetch), no
-/// optional locks, no pager, no prompt.
+/// optional locks, no pager, no prompt; the repository found from `dir` alone (see
+/// [`REPOSITORY_ENV`]), with objects as their ids name them (no `refs/replace/`: a
+/// submodule's commit id, recorded by the superproject, must mean its content).
 fn command(dir: &Path) -> Command {
     let mut command = Command::new("git");
+    for var in REPOSITORY_ENV {
+        command.env_remove(var);
+    }
     command
         .arg("-C")
         .arg(dir)
         .args([
             "--no-pager",
             "--literal-pathspecs",
+            "--no-replace-objects",
             "-c",
             "core.fsmonitor=false",
             "-c",
@@ -460,6 +627,7 @@ fn chart_files(entries: Vec<TarEntry>) -> std::result::Result<Vec<File>, String>
 /// The commit `revision` names in the repository holding `chart_dir`, to tell whether a chart
 /// read at `revision` earlier is still what it names (`HEAD` moves with every commit).
 pub fn revision_id(chart_dir: &Path, revision: &str) -> Option<String> {
-    refuse_nested_repository(chart_dir).ok()?;
-    resolve_commit(chart_dir, revision).ok()
+    place_at(chart_dir, revision)
+        .ok()?
+        .map(|place| place.commit)
 }
