@@ -2,10 +2,12 @@
 //! values and release settings, paired with its baseline (`--base REF`, `--base-chart`, or the
 //! run's stored baseline), in parallel.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::baseline::cache::Rendered;
 use crate::baseline::{Baseline, Revision, Source};
@@ -74,7 +76,8 @@ pub(super) fn check_charts<T: Send>(
         results.push(one(path, migrations));
         rest = tail;
     }
-    results.par_extend(rest.par_iter().map(|path| one(path, &mut Vec::new())));
+    let units = copies(rest, rayon::current_num_threads());
+    results.extend(on_workers(rest, &units, |path| one(path, &mut Vec::new())));
     progress.finish();
     let mut checked = Checked {
         charts: Vec::new(),
@@ -88,6 +91,123 @@ pub(super) fn check_charts<T: Send>(
         }
     }
     Ok(checked)
+}
+
+/// Bytes of `Chart.yaml` read to tell copies of one chart apart ([`copies`]).
+const CHART_YAML_KEY_BYTES: u64 = 64 << 10;
+
+/// The charts of `paths` as units of work, by index: the charts with the same `Chart.yaml`
+/// bytes (copies of one chart, e.g. one per team or environment) together, in path order, at
+/// most a share of the run each; the costliest units first ([`template_bytes`] of a unit's
+/// first chart times its charts), so that no long chart starts last while the other workers
+/// run out of work. A unit is checked on one render thread, which parses each template file
+/// of its charts once ([`helm::engine::with_parses_shared_across_charts`]). Only the work's
+/// order depends on this: a chart whose `Chart.yaml` cannot be read is a unit of its own.
+fn copies(paths: &[PathBuf], workers: usize) -> Vec<Vec<usize>> {
+    let mut units: Vec<Vec<usize>> = Vec::new();
+    let mut unit_of: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+    let share = paths.len().div_ceil(workers.max(1) * 16).max(1);
+    for (i, path) in paths.iter().enumerate() {
+        let key = std::fs::File::open(path.join("Chart.yaml")).and_then(|file| {
+            let mut bytes = Vec::new();
+            file.take(CHART_YAML_KEY_BYTES).read_to_end(&mut bytes)?;
+            Ok(bytes)
+        });
+        let Ok(key) = key else {
+            units.push(vec![i]);
+            continue;
+        };
+        match unit_of.get(&key) {
+            Some(&u) if units[u].len() < share => units[u].push(i),
+            _ => {
+                unit_of.insert(key, units.len());
+                units.push(vec![i]);
+            }
+        }
+    }
+    let mut estimated: Vec<(u64, Vec<usize>)> = units
+        .into_iter()
+        .map(|unit| {
+            let first = template_bytes(&paths[unit[0]]);
+            (first.saturating_mul(unit.len() as u64), unit)
+        })
+        .collect();
+    estimated.sort_by_key(|(cost, _)| std::cmp::Reverse(*cost));
+    estimated.into_iter().map(|(_, unit)| unit).collect()
+}
+
+/// Bounds of [`template_bytes`]' walk: a repository, not a file system.
+const ESTIMATE_DEPTH: usize = 12;
+const ESTIMATE_ENTRIES: usize = 20_000;
+
+/// Bytes of the files in a chart's `templates/` directories (its vendored subcharts' too) and
+/// of its chart archives: about what rendering it costs (over the corpus, 50 to 400
+/// instructions a byte, but for charts that generate keys).
+fn template_bytes(chart: &Path) -> u64 {
+    walkdir::WalkDir::new(chart)
+        .max_depth(ESTIMATE_DEPTH)
+        .follow_links(false)
+        .into_iter()
+        .take(ESTIMATE_ENTRIES)
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| {
+            let path = entry.path();
+            entry.file_type().is_file()
+                && (path.extension().is_some_and(|e| e == "tgz")
+                    || path.components().any(|c| c.as_os_str() == "templates"))
+        })
+        .filter_map(|entry| entry.metadata().ok())
+        .map(|meta| meta.len())
+        .sum()
+}
+
+/// `check` of every item, the `units` of [`copies`] each on one worker's render thread, on as
+/// many workers as rayon would use; results in the items' order.
+fn on_workers<I: Sync, T: Send>(
+    items: &[I],
+    units: &[Vec<usize>],
+    check: impl Fn(&I) -> T + Sync,
+) -> Vec<T> {
+    let slots: Vec<Mutex<Option<T>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    // Each item once, even if a unit were checked again after its render thread failed.
+    let check_unit = |unit: &Vec<usize>| {
+        for &i in unit {
+            let Some(slot) = slots.get(i) else { continue };
+            if slot.lock().is_ok_and(|s| s.is_some()) {
+                continue;
+            }
+            let done = check(&items[i]);
+            if let Ok(mut slot) = slot.lock() {
+                *slot = Some(done);
+            }
+        }
+    };
+    let work = || {
+        while let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+            // A unit that cannot have a render thread of its own: each chart as when alone.
+            if helm::engine::with_parses_shared_across_charts(|| check_unit(unit)).is_err() {
+                check_unit(unit);
+            }
+        }
+    };
+    let workers = rayon::current_num_threads().clamp(1, units.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            // One that cannot start leaves its share to the others.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, work);
+        }
+    });
+    // Whatever no worker took (none could start): checked here.
+    work();
+    slots
+        .into_iter()
+        .zip(items)
+        .map(|(slot, item)| match slot.into_inner().ok().flatten() {
+            Some(done) => done,
+            None => check(item),
+        })
+        .collect()
 }
 
 /// One chart: its baseline, then the chart rendered as the upgrade of that baseline, and
@@ -277,4 +397,67 @@ fn git_baseline(
     let label = format!("git:{reference}");
     let base = rerendered(label, Some(rendered.version), objects, Some(rendered.crds));
     Ok((base, rendered.generated))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{copies, on_workers};
+
+    #[test]
+    fn every_item_is_checked_once_and_results_keep_the_items_order() {
+        let items: Vec<usize> = (0..50).collect();
+        let units: Vec<Vec<usize>> = vec![vec![3, 1], (4..50).rev().collect(), vec![0, 2]];
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let done = on_workers(&items, &units, |i| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            (*i, std::thread::current().id())
+        });
+        assert_eq!(calls.into_inner(), items.len());
+        assert_eq!(done.iter().map(|d| d.0).collect::<Vec<_>>(), items);
+        // Checked on the workers, not on the calling thread.
+        assert!(done.iter().all(|d| d.1 != std::thread::current().id()));
+        assert!(on_workers(&[] as &[usize], &[], |i| *i).is_empty());
+    }
+
+    #[test]
+    fn copies_of_one_chart_are_a_unit_of_at_most_a_share_of_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = |name: &str, chart_yaml: Option<&str>| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(&path).unwrap();
+            if let Some(text) = chart_yaml {
+                std::fs::write(path.join("Chart.yaml"), text).unwrap();
+            }
+            path
+        };
+        let (app, db) = ("name: app\nversion: 1.0.0\n", "name: db\nversion: 1.0.0\n");
+        let paths = [
+            chart("a", Some(app)),
+            chart("b", Some(db)),
+            chart("c", Some(app)),
+            chart("d", None),
+            chart("e", Some(app)),
+            chart("f", Some("name: big\n")),
+        ];
+        let templates = paths[5].join("templates");
+        std::fs::create_dir_all(&templates).unwrap();
+        std::fs::write(templates.join("a.yaml"), "x".repeat(100)).unwrap();
+        std::fs::write(paths[1].join("sub.tgz"), "x".repeat(10)).unwrap();
+        std::fs::write(paths[0].join("values.yaml"), "x".repeat(1000)).unwrap();
+        // Six charts on two workers: each a unit of its own (a share is 6 / 32, rounded up),
+        // the costliest first (templates and archives counted, values not), ties in path order.
+        assert_eq!(
+            copies(&paths, 2),
+            vec![vec![5], vec![1], vec![0], vec![2], vec![3], vec![4]]
+        );
+        // 41 charts on 2 workers: copies in units of at most 41 / 32, rounded up.
+        let mut many: Vec<_> = (0..40).map(|_| paths[0].clone()).collect();
+        many.push(paths[5].clone());
+        let units = copies(&many, 2);
+        assert_eq!(units[0], [40]);
+        assert_eq!(
+            units[1..],
+            (0..20).map(|u| vec![2 * u, 2 * u + 1]).collect::<Vec<_>>()
+        );
+    }
 }

@@ -12,6 +12,7 @@ pub use gotmpl::{DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS};
 pub use objects::Capabilities;
 pub use templates::{Release, Rendered};
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -88,10 +89,71 @@ pub fn render_release(
 /// Runs `f` on a render thread on which every [`render_release`] runs in place and parses
 /// each template file once: for the several renders of one chart a check makes (the release,
 /// again with another seed, as the upgrade of itself), which would otherwise each parse every
-/// file again.
+/// file again. Within [`with_parses_shared_across_charts`], while its budget is not spent, the
+/// files are those of every chart rendered there: a file of the same name and text (a chart
+/// copied under another directory) is parsed once. A render that panics is an error, as on a
+/// render thread of its own.
 pub fn with_shared_parses<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, Error> {
-    gotmpl::run_with_stack(RENDER_STACK, |_| gotmpl::with_parse_cache(f))
-        .map_err(|e| Error::Load(format!("rendering failed: {e}")))
+    let ran = gotmpl::run_with_stack(RENDER_STACK, |_| {
+        let across_charts = RUN_PARSES
+            .with(Cell::get)
+            .is_some_and(|n| n < RUN_PARSES_BUDGET);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if across_charts {
+                f()
+            } else {
+                gotmpl::with_parse_cache(f)
+            }
+        }))
+    });
+    match ran {
+        Ok(Ok(out)) => Ok(out),
+        Ok(Err(_)) => Err(Error::Load(
+            "rendering failed: render thread panicked".into(),
+        )),
+        Err(e) => Err(Error::Load(format!("rendering failed: {e}"))),
+    }
+}
+
+/// Bytes of template text (counted per render) after which
+/// [`with_parses_shared_across_charts`] keeps no more charts' parses: each later chart parses
+/// in a scope of its own, as when checked alone. Bounds the memory the shared parses hold.
+const RUN_PARSES_BUDGET: usize = 16 << 20;
+
+thread_local! {
+    /// In [`with_parses_shared_across_charts`]: bytes of template text rendered in its shared
+    /// scope so far; `None` outside.
+    static RUN_PARSES: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Runs `f`, which checks several charts each in [`with_shared_parses`], on a render thread
+/// whose template parses are kept across those charts, within `RUN_PARSES_BUDGET`: a
+/// repository's charts are often copies of one another (one chart per team or environment).
+/// The parses are per thread (parsed trees are not `Send`).
+pub fn with_parses_shared_across_charts<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, Error> {
+    gotmpl::run_with_stack(RENDER_STACK, |_| {
+        gotmpl::with_parse_cache(|| {
+            struct Restore(Option<usize>);
+            impl Drop for Restore {
+                fn drop(&mut self) {
+                    RUN_PARSES.with(|r| r.set(self.0));
+                }
+            }
+            let _restore = Restore(RUN_PARSES.with(|r| r.replace(Some(0))));
+            f()
+        })
+    })
+    .map_err(|e| Error::Load(format!("rendering failed: {e}")))
+}
+
+/// Counts `bytes` of template text rendered in [`with_parses_shared_across_charts`] against
+/// its budget.
+fn count_run_parses(bytes: usize) {
+    RUN_PARSES.with(|r| {
+        if let Some(n) = r.get() {
+            r.set(Some(n.saturating_add(bytes)));
+        }
+    });
 }
 
 fn render_here(
@@ -140,6 +202,7 @@ fn render_on(
             (!units[unit].library || helper).then(|| (t.path.clone(), unit, t.text.as_str()))
         })
         .collect();
+    count_run_parses(templates.iter().map(|(_, _, text)| text.len()).sum());
     execute_units(
         &templates,
         &units,
@@ -431,6 +494,69 @@ mod tests {
         // A chart that does not load ends it with the loading error.
         write("values.yaml", "a: [");
         assert!(both(4).unwrap_err().contains("values.yaml"));
+    }
+
+    #[test]
+    fn charts_sharing_parses_render_as_alone_and_count_against_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |chart: &str, path: &str, text: &str| {
+            let path = dir.path().join(chart).join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        let helper = "{{ define \"h\" }}[{{ .Values.port }}]{{ end }}";
+        let template = "a: {{ include \"h\" . }}";
+        // The same chart under two directories, the second with other values; a third whose
+        // template (same name) does not parse.
+        for (chart, port) in [("one/c", "1"), ("two/c", "2"), ("three/c", "3")] {
+            write(chart, CHART_YAML.0, CHART_YAML.1);
+            write(chart, "values.yaml", &format!("port: {port}\n"));
+            write(chart, "templates/_h.tpl", helper);
+        }
+        write("one/c", "templates/a.yaml", template);
+        write("two/c", "templates/a.yaml", template);
+        write("three/c", "templates/a.yaml", "{{ if }}");
+        let options = ReleaseOptions::default();
+        let render = |chart: &str| {
+            let loaded = load(&dir.path().join(chart), &ValueOptions::default()).unwrap();
+            render_release(&loaded, &options).map_err(|e| e.to_string())
+        };
+        let alone: Vec<_> = ["one/c", "two/c", "three/c"].map(render).into();
+        let (on_worker, counted) = with_parses_shared_across_charts(|| {
+            let rendered: Vec<_> = ["one/c", "two/c", "three/c"]
+                .map(|c| with_shared_parses(|| render(c)).unwrap())
+                .into();
+            (rendered, RUN_PARSES.with(Cell::get))
+        })
+        .unwrap();
+        assert_eq!(on_worker, alone);
+        assert_eq!(
+            on_worker[1].as_ref().unwrap()["c/templates/a.yaml"].text,
+            "a: [2]"
+        );
+        assert!(
+            on_worker[2]
+                .as_ref()
+                .unwrap_err()
+                .contains("c/templates/a.yaml")
+        );
+        let bytes = 2 * (helper.len() + template.len()) + helper.len() + "{{ if }}".len();
+        assert_eq!(counted, Some(bytes));
+        assert_eq!(RUN_PARSES.with(Cell::get), None);
+        // A render that panics on a worker is that chart's error; the worker goes on.
+        let (panicked, after) = with_parses_shared_across_charts(|| {
+            let panicked = with_shared_parses::<()>(|| panic!("boom"));
+            (
+                panicked.map_err(|e| e.to_string()),
+                with_shared_parses(|| render("two/c")),
+            )
+        })
+        .unwrap();
+        assert_eq!(
+            panicked.unwrap_err(),
+            "rendering failed: render thread panicked"
+        );
+        assert_eq!(after.unwrap(), alone[1]);
     }
 
     #[test]
