@@ -344,6 +344,7 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
         cluster: None,
         keys: Keys::Fresh,
         only: None,
+        leave_to_exit: false,
     }
 }
 

@@ -132,7 +132,7 @@ fn comments_only(engine: &Engine, name: &str) -> bool {
 pub(super) fn execute_units(
     templates: &[(String, usize, &str)],
     units: &[Unit],
-    mut engine: Engine,
+    engine: &mut Engine,
     trace: bool,
     only: Option<&BTreeSet<String>>,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
@@ -170,7 +170,7 @@ pub(super) fn execute_units(
         output.random = shared.draws() > draws;
         output.writes_shared = shared.shared_writes() > writes;
         output.calls = shared.take_calls();
-        output.comments_only = comments_only(&engine, name);
+        output.comments_only = comments_only(engine, name);
         rendered.insert(name.clone(), output);
     }
     Ok(rendered)
