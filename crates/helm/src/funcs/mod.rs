@@ -14,6 +14,7 @@ mod helm;
 mod json_errors;
 mod lists;
 mod math;
+mod memo;
 mod paths;
 mod random;
 mod regex;

@@ -43,6 +43,12 @@ pub enum Half {
 }
 
 impl Keys {
+    /// Whether signatures and hashes may be remembered for the process ([`super::memo`]): only
+    /// for disposable keys, whose render's values never leave the process.
+    pub(super) fn remembered(self) -> bool {
+        matches!(self, Keys::Disposable(_))
+    }
+
     /// The keys of a second render whose generated values must all differ from this one's.
     pub fn other(self) -> Keys {
         match self {
@@ -68,8 +74,8 @@ pub(super) fn register(e: &mut Engine, keys: Keys) {
     );
     e.register(
         "genCAWithKey",
-        Func::new(&[s_, i, s_], None, |c, a| {
-            let key = parse_key(s(a, 2))?;
+        Func::new(&[s_, i, s_], None, move |c, a| {
+            let key = parse_key(s(a, 2), keys)?;
             Ok(cert_value(c, s(a, 0), &[], &[], n(a, 1), &key, None))
         }),
     );
@@ -83,8 +89,8 @@ pub(super) fn register(e: &mut Engine, keys: Keys) {
     );
     e.register(
         "genSelfSignedCertWithKey",
-        Func::new(&[s_, l, l, i, s_], None, |c, a| {
-            let key = parse_key(s(a, 4))?;
+        Func::new(&[s_, l, l, i, s_], None, move |c, a| {
+            let key = parse_key(s(a, 4), keys)?;
             let (ips, dns) = (strings(&a[1]), strings(&a[2]));
             Ok(cert_value(c, s(a, 0), &ips, &dns, n(a, 3), &key, None))
         }),
@@ -93,14 +99,14 @@ pub(super) fn register(e: &mut Engine, keys: Keys) {
         "genSignedCert",
         Func::new(&[s_, l, l, i, a], None, move |c, a| {
             let key = rsa_key(c, 2048, keys)?;
-            signed(c, a, &key)
+            signed(c, a, &key, keys)
         }),
     );
     e.register(
         "genSignedCertWithKey",
-        Func::new(&[s_, l, l, i, a, s_], None, |c, a| {
-            let key = parse_key(s(a, 5))?;
-            signed(c, a, &key)
+        Func::new(&[s_, l, l, i, a, s_], None, move |c, a| {
+            let key = parse_key(s(a, 5), keys)?;
+            signed(c, a, &key, keys)
         }),
     );
     e.register(
@@ -143,9 +149,10 @@ fn strings(v: &Value) -> Vec<String> {
     }
 }
 
-fn parse_key(pem: &str) -> Result<rsa::Key, String> {
+fn parse_key(pem: &str, keys: Keys) -> Result<rsa::Key, String> {
     der::unpem(pem, "RSA PRIVATE KEY")
         .and_then(|d| rsa::Key::from_private_der(&d))
+        .map(|key| key.remembering(keys.remembered()))
         .ok_or_else(|| {
             "error parsing private key: only PEM-encoded RSA keys are supported here".into()
         })
@@ -169,7 +176,7 @@ fn certificate(cert: String, key: String) -> Value {
     }))
 }
 
-fn signed(c: &mut CallCtx<'_, '_>, a: &[Value], key: &rsa::Key) -> FuncResult {
+fn signed(c: &mut CallCtx<'_, '_>, a: &[Value], key: &rsa::Key, keys: Keys) -> FuncResult {
     let field = |name: &str| {
         let Value::Object(o) = &a[4] else {
             return None;
@@ -179,7 +186,7 @@ fn signed(c: &mut CallCtx<'_, '_>, a: &[Value], key: &rsa::Key) -> FuncResult {
     let (Some(ca_cert), Some(ca_key)) = (field("Cert"), field("Key")) else {
         return Err("the CA must be a certificate made by genCA".into());
     };
-    let ca_key = parse_key(&ca_key)?;
+    let ca_key = parse_key(&ca_key, keys)?;
     let ca_name = der::unpem(&ca_cert, "CERTIFICATE")
         .and_then(|d| issuer_of(&d))
         .ok_or("error parsing the CA certificate")?;
@@ -337,10 +344,11 @@ const RSA_2048_STEPS: u64 = 2_000_000;
 fn rsa_key(c: &mut CallCtx<'_, '_>, bits: usize, keys: Keys) -> Result<rsa::Key, String> {
     let scale = (bits as u64 / 2048).max(1).pow(3);
     gotmpl::budget::reserve(RSA_2048_STEPS * scale, 0)?;
-    Ok(match keys {
+    let key = match keys {
         Keys::Fresh => rsa::Key::generate(bits, &mut rng(c)),
         Keys::Disposable(half) => rsa::Key::disposable(bits, half == Half::Second, &mut rng(c)),
-    })
+    };
+    Ok(key.remembering(keys.remembered()))
 }
 
 fn gen_private_key(c: &mut CallCtx<'_, '_>, a: &[Value], keys: Keys) -> FuncResult {
@@ -380,4 +388,131 @@ fn gen_private_key(c: &mut CallCtx<'_, '_>, a: &[Value], keys: Keys) -> FuncResu
         other => format!("Unknown type {other}"),
     };
     Ok(Value::string(pem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_bigint::BigUint;
+
+    /// A CA, a certificate it signed and a self-signed certificate, each `(cert, key)` in PEM,
+    /// rendered with `keys` from `seed`.
+    fn certificates(keys: Keys, seed: u64) -> Vec<(String, String)> {
+        let mut e = Engine::new();
+        e.limits.seed = Some(seed);
+        crate::funcs::register_with(&mut e, keys);
+        let template = r#"{{- $ca := genCA "ca" 30 -}}
+            {{- $leaf := genSignedCert "leaf" (list "10.0.0.1") (list "leaf.svc") 30 $ca -}}
+            {{- $self := genSelfSignedCert "self" nil (list "self.svc") 30 -}}
+            {{- range list $ca $leaf $self }}{{ .Cert }}|{{ .Key }}|{{ end }}"#;
+        e.add_template("t", template).unwrap();
+        let out = e.execute("t", Value::Nil).unwrap();
+        let parts: Vec<&str> = out.split('|').collect();
+        parts
+            .chunks(2)
+            .filter(|c| c.len() == 2)
+            .map(|c| (c[0].to_string(), c[1].to_string()))
+            .collect()
+    }
+
+    /// The certificate's to-be-signed bytes and its signature.
+    fn signed_parts(cert_pem: &str) -> (Vec<u8>, Vec<u8>) {
+        let cert = der::unpem(cert_pem, "CERTIFICATE").unwrap();
+        let (_, body, _) = der::read(&cert).unwrap();
+        let (_, _, after_tbs) = der::read(body).unwrap();
+        let tbs = body[..body.len() - after_tbs.len()].to_vec();
+        let (_, _, after_alg) = der::read(after_tbs).unwrap();
+        let (tag, bits, _) = der::read(after_alg).unwrap();
+        assert_eq!(
+            (tag, bits[0]),
+            (0x03, 0),
+            "a BIT STRING with no unused bits"
+        );
+        (tbs, bits[1..].to_vec())
+    }
+
+    /// Whether `signature^e mod n` (num-bigint's exponentiation, not the signing code's) is the
+    /// PKCS#1 v1.5 block of the SHA-256 of `tbs`: 00 01 FF… 00, DigestInfo, digest.
+    fn verifies(tbs: &[u8], signature: &[u8], by: &rsa::Key) -> bool {
+        let k = by.n.bits().div_ceil(8) as usize;
+        let block = BigUint::from_bytes_be(signature).modpow(&by.e, &by.n);
+        let mut block = block.to_bytes_be();
+        block.insert(0, 0);
+        let digest = crate::funcs::encoding::sha256(tbs);
+        signature.len() == k
+            && block.len() == k
+            && block[..2] == [0, 1]
+            && block[2..k - 52].iter().all(|&b| b == 0xff)
+            && block[k - 52] == 0
+            && block[k - 32..] == digest
+    }
+
+    #[test]
+    fn certificates_verify_with_their_issuers_keys_in_both_kinds_of_render() {
+        for keys in [Keys::Fresh, Keys::Disposable(Half::First)] {
+            let certs = certificates(keys, 3);
+            let [(ca, ca_key), (leaf, leaf_key), (own, own_key)] = &certs[..] else {
+                panic!("{} certificates", certs.len());
+            };
+            let ca_key = parse_key(ca_key, keys).unwrap();
+            for (cert, signer) in [(ca, &ca_key), (leaf, &ca_key)] {
+                let (tbs, signature) = signed_parts(cert);
+                assert!(verifies(&tbs, &signature, signer), "{keys:?}");
+            }
+            let (tbs, signature) = signed_parts(own);
+            assert!(verifies(
+                &tbs,
+                &signature,
+                &parse_key(own_key, keys).unwrap()
+            ));
+            assert_eq!(parse_key(leaf_key, keys).unwrap().n.bits(), 2048);
+            openssl_verifies(ca, leaf, &[&certs[0].1, leaf_key, own_key]);
+        }
+    }
+
+    /// With `openssl` on the machine, it accepts the chain CA → leaf and every key (an
+    /// implementation of X.509 and RSA other than this one); without, nothing is checked.
+    fn openssl_verifies(ca: &str, leaf: &str, keys: &[&String]) {
+        let run = |args: &[&str]| std::process::Command::new("openssl").args(args).output();
+        if run(&["version"]).is_err() {
+            eprintln!("openssl not found: certificates not checked with it");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path.display().to_string()
+        };
+        let (ca, leaf) = (write("ca.pem", ca), write("leaf.pem", leaf));
+        let verify = run(&["verify", "-CAfile", &ca, &leaf]).unwrap();
+        assert!(
+            verify.status.success(),
+            "{}",
+            String::from_utf8_lossy(&verify.stderr)
+        );
+        for key in keys {
+            let key = write("key.pem", key);
+            let check = run(&["rsa", "-check", "-noout", "-in", &key]).unwrap();
+            assert!(
+                check.status.success(),
+                "{}",
+                String::from_utf8_lossy(&check.stderr)
+            );
+        }
+    }
+
+    #[test]
+    fn a_check_signs_as_a_render_does_and_remembers_what_it_signed() {
+        // The same key and certificate, signed remembered (twice: made, then recalled) and not.
+        let key = rsa::Key::disposable(2048, false, &mut || 7);
+        let pem = der::pem("RSA PRIVATE KEY", &key.private_der());
+        let fresh = parse_key(&pem, Keys::Fresh).unwrap();
+        let check = parse_key(&pem, Keys::Disposable(Half::First)).unwrap();
+        let digest = crate::funcs::encoding::sha256(b"to be signed");
+        let signature = fresh.sign_sha256(&digest);
+        assert_eq!(check.sign_sha256(&digest), signature);
+        assert_eq!(check.sign_sha256(&digest), signature);
+        assert!(verifies(b"to be signed", &signature, &fresh));
+    }
 }

@@ -3,14 +3,53 @@
 use num_bigint::BigUint;
 
 use super::der;
+use crate::funcs::memo::{self, Memo};
 use monty::Monty;
 
+#[derive(Clone)]
 pub struct Key {
     pub n: BigUint,
     pub e: BigUint,
     d: BigUint,
     p: BigUint,
     q: BigUint,
+    crt: Crt,
+    /// Whether its signatures may be remembered for the process ([`memo`]).
+    remembered: bool,
+}
+
+/// PKCS#1's CRT values, `d mod (p−1)`, `d mod (q−1)` and `q⁻¹ mod p`: found once with the key
+/// (the inverse costs as much as a quarter of a signature), for its signatures and its DER.
+#[derive(Clone)]
+struct Crt {
+    dp: BigUint,
+    dq: BigUint,
+    qinv: BigUint,
+}
+
+impl Crt {
+    /// `None` unless `p, q > 1` and `q` is invertible modulo `p`.
+    fn of(d: &BigUint, p: &BigUint, q: &BigUint) -> Option<Crt> {
+        let one = BigUint::from(1u32);
+        if *p <= one || *q <= one {
+            return None;
+        }
+        Some(Crt {
+            dp: d % (p - &one),
+            dq: d % (q - &one),
+            qinv: q.modinv(p)?,
+        })
+    }
+
+    /// Whether `dp`, `dq` and `qinv` are the CRT values of `d`, `p` and `q` (`p, q > 1`):
+    /// checking a key's stored values costs two divisions and a product, not an inverse.
+    fn holds_for(&self, d: &BigUint, p: &BigUint, q: &BigUint) -> bool {
+        let one = BigUint::from(1u32);
+        self.qinv < *p
+            && (q * &self.qinv) % p == one
+            && self.dp == d % (p - &one)
+            && self.dq == d % (q - &one)
+    }
 }
 
 /// Odd primes below this sieve candidates before any exponentiation: with ~6,500 of them
@@ -249,6 +288,22 @@ fn pool(bits: usize) -> Option<&'static [BigUint]> {
     Some(primes)
 }
 
+/// The disposable key of pool primes `i` and `j` for keys of `bits` bits, made (by `make`)
+/// once per process: a check's renders draw the same few keys again and again. At most a
+/// thousand keys (two sizes, two halves of 240 pairs).
+fn pool_key(bits: usize, i: usize, j: usize, make: impl FnOnce() -> Option<Key>) -> Option<Key> {
+    type Keys = std::collections::BTreeMap<(usize, usize, usize), Option<Key>>;
+    static KEYS: std::sync::Mutex<Keys> = std::sync::Mutex::new(Keys::new());
+    if let Some(key) = KEYS.lock().ok().and_then(|k| k.get(&(bits, i, j)).cloned()) {
+        return key;
+    }
+    let key = make();
+    if let Ok(mut keys) = KEYS.lock() {
+        keys.insert((bits, i, j), key.clone());
+    }
+    key
+}
+
 impl Key {
     pub fn generate(bits: usize, rand: &mut dyn FnMut() -> u64) -> Key {
         loop {
@@ -274,8 +329,11 @@ impl Key {
         };
         let i = (rand() % HALF as u64) as usize;
         let j = (i + 1 + (rand() % (HALF as u64 - 1)) as usize) % HALF;
-        Key::from_primes(primes[i].clone(), primes[j].clone())
-            .unwrap_or_else(|| Key::generate(bits, rand))
+        let offset = if second_half { HALF } else { 0 };
+        let made = pool_key(bits, offset + i, offset + j, || {
+            Key::from_primes(primes[i].clone(), primes[j].clone())
+        });
+        made.unwrap_or_else(|| Key::generate(bits, rand))
     }
 
     /// The key of primes `p` and `q`; `None` when they are equal or `e` has no inverse.
@@ -287,18 +345,21 @@ impl Key {
         }
         let phi = (&p - &one) * (&q - &one);
         let d = e.modinv(&phi)?;
+        let crt = Crt::of(&d, &p, &q)?;
         Some(Key {
             n: &p * &q,
             e,
             d,
             p,
             q,
+            crt,
+            remembered: false,
         })
     }
 
     /// PKCS#1 `RSAPrivateKey`.
     pub fn private_der(&self) -> Vec<u8> {
-        let (dp, dq, qinv) = self.crt_parts();
+        let Crt { dp, dq, qinv } = &self.crt;
         der::seq(&[
             der::small_int(0),
             der::uint(&self.n),
@@ -306,9 +367,9 @@ impl Key {
             der::uint(&self.d),
             der::uint(&self.p),
             der::uint(&self.q),
-            der::uint(&dp),
-            der::uint(&dq),
-            der::uint(&qinv),
+            der::uint(dp),
+            der::uint(dq),
+            der::uint(qinv),
         ])
     }
 
@@ -321,20 +382,37 @@ impl Key {
             ints.push(BigUint::from_bytes_be(v));
             body = rest;
         }
-        let key = Key {
-            n: ints.get(1)?.clone(),
-            e: ints.get(2)?.clone(),
-            d: ints.get(3)?.clone(),
-            p: ints.get(4)?.clone(),
-            q: ints.get(5)?.clone(),
+        let [_, n, e, d, p, q, stored @ ..] = &ints[..] else {
+            return None;
         };
         // Go's `ParsePKCS1PrivateKey` validates the key too; the signing arithmetic relies on it.
+        // The stored CRT values are taken when they are right (as keys written here always
+        // are), found again otherwise.
+        let stored = match stored {
+            [dp, dq, qinv, ..] => Some(Crt {
+                dp: dp.clone(),
+                dq: dq.clone(),
+                qinv: qinv.clone(),
+            }),
+            _ => None,
+        };
         let one = BigUint::from(1u32);
-        let consistent = key.p > one
-            && key.q > one
-            && &key.p * &key.q == key.n
-            && key.q.modinv(&key.p).is_some();
-        consistent.then_some(key)
+        if *p <= one || *q <= one || p * q != *n {
+            return None;
+        }
+        let crt = match stored {
+            Some(crt) if crt.holds_for(d, p, q) => crt,
+            _ => Crt::of(d, p, q)?,
+        };
+        Some(Key {
+            n: n.clone(),
+            e: e.clone(),
+            d: d.clone(),
+            p: p.clone(),
+            q: q.clone(),
+            crt,
+            remembered: false,
+        })
     }
 
     /// `SubjectPublicKeyInfo` for this key.
@@ -350,33 +428,43 @@ impl Key {
         der::seq(&[der::uint(&self.n), der::uint(&self.e)])
     }
 
-    /// `d mod (p−1)`, `d mod (q−1)` and `q⁻¹ mod p` (PKCS#1's CRT values; `p ≠ q` are prime, so
-    /// the inverse exists).
-    fn crt_parts(&self) -> (BigUint, BigUint, BigUint) {
-        let one = BigUint::from(1u32);
-        let dp = &self.d % (&self.p - &one);
-        let dq = &self.d % (&self.q - &one);
-        let qinv = self.q.modinv(&self.p).unwrap_or_default();
-        (dp, dq, qinv)
-    }
-
     /// `m^d mod n` by the Chinese remainder theorem: two half-size exponentiations, about
     /// three times faster than one with `d` and `n`.
     fn private_op(&self, m: &BigUint) -> BigUint {
-        let (dp, dq, qinv) = self.crt_parts();
+        let Crt { dp, dq, qinv } = &self.crt;
         let pow = |x: &BigUint, e: &BigUint, n: &BigUint| match Monty::new(n) {
             Some(monty) => monty.pow(x, e),
             None => x.modpow(e, n),
         };
-        let s1 = pow(m, &dp, &self.p);
-        let s2 = pow(m, &dq, &self.q);
+        let s1 = pow(m, dp, &self.p);
+        let s2 = pow(m, dq, &self.q);
         // h = qinv·(s1 − s2) mod p, kept non-negative by adding p first.
         let h = (qinv * (&s1 + &self.p - (&s2 % &self.p))) % &self.p;
         s2 + h * &self.q
     }
 
-    /// PKCS#1 v1.5 signature of a SHA-256 digest.
+    /// This key, its signatures remembered for the process when `remembered` ([`memo`]).
+    pub fn remembering(self, remembered: bool) -> Key {
+        Key { remembered, ..self }
+    }
+
+    /// PKCS#1 v1.5 signature of a SHA-256 digest (remembered when the key says so: the
+    /// modulus, `p`, `d` and the digest decide it).
     pub fn sign_sha256(&self, digest: &[u8; 32]) -> Vec<u8> {
+        static SIGNATURES: Memo<Vec<u8>> = Memo::new();
+        if !self.remembered {
+            return self.sign(digest);
+        }
+        let inputs = memo::digest(&[
+            &self.n.to_bytes_be(),
+            &self.p.to_bytes_be(),
+            &self.d.to_bytes_be(),
+            digest,
+        ]);
+        SIGNATURES.get_or(inputs, || self.sign(digest))
+    }
+
+    fn sign(&self, digest: &[u8; 32]) -> Vec<u8> {
         let k = self.n.bits().div_ceil(8) as usize;
         let info = der::seq(&[
             der::seq(&[der::oid(&[2, 16, 840, 1, 101, 3, 4, 2, 1]), der::null()]),
@@ -486,6 +574,29 @@ mod tests {
     }
 
     #[test]
+    fn stored_crt_values_are_taken_only_when_right() {
+        let key = Key::generate(512, &mut xorshift(17));
+        let mut wrong = key.clone();
+        wrong.crt.qinv = &key.crt.qinv + 1u32;
+        wrong.crt.dq = &key.crt.dq + 2u32;
+        let parsed = Key::from_private_der(&wrong.private_der()).unwrap();
+        assert_eq!(parsed.private_der(), key.private_der(), "found again");
+        let digest = [9u8; 32];
+        assert_eq!(parsed.sign_sha256(&digest), key.sign_sha256(&digest));
+        // Without them (six integers), they are found too.
+        let short = der::seq(&[
+            der::small_int(0),
+            der::uint(&key.n),
+            der::uint(&key.e),
+            der::uint(&key.d),
+            der::uint(&key.p),
+            der::uint(&key.q),
+        ]);
+        let parsed = Key::from_private_der(&short).unwrap();
+        assert_eq!(parsed.private_der(), key.private_der());
+    }
+
+    #[test]
     fn inconsistent_private_keys_are_refused() {
         let key = Key::generate(512, &mut xorshift(9));
         assert!(Key::from_private_der(&key.private_der()).is_some());
@@ -495,6 +606,8 @@ mod tests {
             d: key.d.clone(),
             p: key.p.clone(),
             q: key.q.clone(),
+            crt: key.crt.clone(),
+            remembered: false,
         };
         assert!(Key::from_private_der(&broken.private_der()).is_none());
         let zero = BigUint::default();

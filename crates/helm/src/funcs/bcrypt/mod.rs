@@ -1,30 +1,33 @@
 //! `bcrypt` and `htpasswd` (Go's x/crypto/bcrypt, `$2a$`, cost 10). Blowfish's initial state
-//! is the hexadecimal expansion of π, computed here (Machin's formula) rather than transcribed.
+//! is the hexadecimal expansion of π, written out in [`pi`] (computing it took 43 million
+//! instructions in every process that hashed); the tests compute it again (Machin's formula).
 //! A render with [`Keys::Disposable`] (a static check, whose generated values never leave the
 //! process) hashes at bcrypt's lowest cost, 4: the same format, 64 times less work.
 
-use std::sync::LazyLock;
-
-use num_bigint::BigUint;
+mod pi;
 
 use super::Keys;
 use super::args::s;
+use super::memo::{self, Memo};
 use gotmpl::Param;
 use gotmpl::value::Value;
 use gotmpl::{CallCtx, Engine, Func};
 
 const COST: u32 = 10;
 const DISPOSABLE_COST: u32 = 4;
+/// Bytes of a password that bcrypt reads at most (Blowfish's longest key).
+const MAX_KEY: usize = 72;
 
 pub(super) fn register(e: &mut Engine, keys: Keys) {
     let cost = match keys {
         Keys::Fresh => COST,
         Keys::Disposable(_) => DISPOSABLE_COST,
     };
+    let remembered = keys.remembered();
     e.register(
         "bcrypt",
         Func::new(&[Param::Str], None, move |c, a| {
-            Ok(Value::string(hash(c, s(a, 0), cost)))
+            Ok(Value::string(hash(c, s(a, 0), cost, remembered)))
         }),
     );
     e.register(
@@ -34,65 +37,13 @@ pub(super) fn register(e: &mut Engine, keys: Keys) {
             if user.contains(':') {
                 return Ok(Value::string(format!("invalid username: {user}")));
             }
-            Ok(Value::string(format!("{user}:{}", hash(c, s(a, 1), cost))))
+            Ok(Value::string(format!(
+                "{user}:{}",
+                hash(c, s(a, 1), cost, remembered)
+            )))
         }),
     );
 }
-
-/// Blowfish's P-array and S-boxes: the fractional hex digits of π, in order.
-struct Init {
-    p: [u32; 18],
-    s: [[u32; 256]; 4],
-}
-
-fn atan_inv(x: u32, bits: u64) -> (BigUint, BigUint) {
-    // Positive and negative terms of atan(1/x)·2^bits, summed separately (BigUint has no sign).
-    let (mut pos, mut neg) = (BigUint::ZERO, BigUint::ZERO);
-    let mut term = (BigUint::from(1u32) << bits) / x;
-    let x2 = x * x;
-    let mut k = 0u32;
-    loop {
-        let t = &term / (2 * k + 1);
-        if t == BigUint::ZERO {
-            break;
-        }
-        if k.is_multiple_of(2) {
-            pos += t;
-        } else {
-            neg += t;
-        }
-        term /= x2;
-        k += 1;
-    }
-    (pos, neg)
-}
-
-static INIT: LazyLock<Init> = LazyLock::new(|| {
-    let words = 18 + 4 * 256;
-    let bits = words as u64 * 32 + 64;
-    let (a_pos, a_neg) = atan_inv(5, bits);
-    let (b_pos, b_neg) = atan_inv(239, bits);
-    // π = 16·atan(1/5) − 4·atan(1/239)
-    let pi = (a_pos * 16u32 + b_neg * 4u32) - (a_neg * 16u32 + b_pos * 4u32);
-    let frac = pi % (BigUint::from(1u32) << bits);
-    let word = |i: usize| -> u32 {
-        let shifted: BigUint = &frac >> (bits - 32 * (i as u64 + 1));
-        shifted.iter_u32_digits().next().unwrap_or(0)
-    };
-    let mut init = Init {
-        p: [0; 18],
-        s: [[0; 256]; 4],
-    };
-    for (i, p) in init.p.iter_mut().enumerate() {
-        *p = word(i);
-    }
-    for b in 0..4 {
-        for i in 0..256 {
-            init.s[b][i] = word(18 + 256 * b + i);
-        }
-    }
-    init
-});
 
 struct Blowfish {
     p: [u32; 18],
@@ -175,24 +126,29 @@ fn encode(b: &[u8]) -> String {
 /// `$2a$NN$…` (at `cost`) for `password` with a random salt. Any salt verifies the same
 /// password, so it is an incidental draw: a static check's renders with two seeds give the same
 /// hash of a password from values, and different ones only when the password itself was
-/// generated.
-fn hash(c: &CallCtx<'_, '_>, password: &str, cost: u32) -> String {
+/// generated. Remembered for the process when `remembered` ([`super::memo`]).
+fn hash(c: &CallCtx<'_, '_>, password: &str, cost: u32, remembered: bool) -> String {
+    static HASHES: Memo<String> = Memo::new();
     let mut salt = [0u8; 16];
     for b in salt.iter_mut() {
         *b = c.shared().next_incidental() as u8;
     }
-    hash_with_salt(password.as_bytes(), &salt, cost)
+    // bcrypt reads the first 72 bytes only: the memo's key needs no more, however long the
+    // string a template passes.
+    let used = &password.as_bytes()[..password.len().min(MAX_KEY)];
+    let make = || hash_with_salt(used, &salt, cost);
+    if !remembered {
+        return make();
+    }
+    HASHES.get_or(memo::digest(&[used, &salt, &cost.to_le_bytes()]), make)
 }
 
 fn hash_with_salt(password: &[u8], salt: &[u8; 16], cost: u32) -> String {
-    let mut key: Vec<u8> = password.iter().copied().take(72).collect();
-    if key.len() < 72 {
+    let mut key: Vec<u8> = password.iter().copied().take(MAX_KEY).collect();
+    if key.len() < MAX_KEY {
         key.push(0);
     }
-    let mut bf = Blowfish {
-        p: INIT.p,
-        s: INIT.s,
-    };
+    let mut bf = Blowfish { p: pi::P, s: pi::S };
     bf.expand(&key, Some(salt));
     for _ in 0..(1u64 << cost) {
         bf.expand(&key, None);
@@ -217,12 +173,52 @@ fn hash_with_salt(password: &[u8], salt: &[u8; 16], cost: u32) -> String {
 mod tests {
     use super::*;
 
+    use num_bigint::BigUint;
+
+    /// The positive and negative terms of atan(1/x)·2^bits, summed apart (BigUint has no sign).
+    fn atan_inv(x: u32, bits: u64) -> (BigUint, BigUint) {
+        let (mut pos, mut neg) = (BigUint::ZERO, BigUint::ZERO);
+        let mut term = (BigUint::from(1u32) << bits) / x;
+        for k in 0u32.. {
+            let t = &term / (2 * k + 1);
+            if t == BigUint::ZERO {
+                break;
+            }
+            if k.is_multiple_of(2) {
+                pos += t;
+            } else {
+                neg += t;
+            }
+            term /= x * x;
+        }
+        (pos, neg)
+    }
+
     #[test]
-    fn pi_constants() {
-        assert_eq!(INIT.p[0], 0x243F_6A88);
-        assert_eq!(INIT.p[17], 0x8979_FB1B);
-        assert_eq!(INIT.s[0][0], 0xD131_0BA6);
-        assert_eq!(INIT.s[3][255], 0x3AC3_72E6);
+    fn the_table_is_pi() {
+        let words = 18 + 4 * 256;
+        // 64 guard bits absorb the truncation of every term.
+        let bits = words as u64 * 32 + 64;
+        let (a_pos, a_neg) = atan_inv(5, bits);
+        let (b_pos, b_neg) = atan_inv(239, bits);
+        // Machin: π = 16·atan(1/5) − 4·atan(1/239).
+        let value = (a_pos * 16u32 + b_neg * 4u32) - (a_neg * 16u32 + b_pos * 4u32);
+        let frac = value % (BigUint::from(1u32) << bits);
+        let digits: Vec<u32> = (0..words)
+            .map(|i| {
+                let shifted = &frac >> (bits - 32 * (i as u64 + 1));
+                shifted.iter_u32_digits().next().unwrap_or(0)
+            })
+            .collect();
+        let table: Vec<u32> = pi::P
+            .iter()
+            .chain(pi::S.iter().flatten())
+            .copied()
+            .collect();
+        assert_eq!(table, digits);
+        // Blowfish's published first and last words.
+        assert_eq!(pi::P[0], 0x243F_6A88);
+        assert_eq!(pi::S[3][255], 0x3AC3_72E6);
     }
 
     #[test]
@@ -291,6 +287,19 @@ mod tests {
             seeded(Some(1), after).split_once(' ').unwrap().1,
             seeded(Some(1), r#"{{ randAlphaNum 16 }}"#)
         );
+    }
+
+    #[test]
+    fn a_check_remembers_a_hash_by_what_bcrypt_reads_of_the_password() {
+        let long = format!("{}tail", "p".repeat(MAX_KEY));
+        let other = format!("{}other", "p".repeat(MAX_KEY));
+        let template = |password: &str| format!(r#"{{{{ bcrypt "{password}" }}}}"#);
+        let once = seeded(Some(1), &template(&long));
+        // bcrypt itself ignores what follows the first 72 bytes.
+        assert_eq!(once, seeded(Some(1), &template(&other)));
+        let salt = decode_salt(&once[7..29]);
+        assert_eq!(hash_with_salt(other.as_bytes(), &salt, 4), once);
+        assert_ne!(once, seeded(Some(1), &template("short")));
     }
 
     #[test]
