@@ -150,6 +150,7 @@ mod tests {
             writes_shared: false,
             calls: Vec::new(),
             comments_only: false,
+            release_bound: true,
         }
     }
 

@@ -3,7 +3,7 @@
 //! the rules (the `kubeVersion` constraint and where it is written, the template lines that
 //! call `lookup`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -81,10 +81,18 @@ pub fn render_path_as_upgrade(
 ) -> Result<RenderedChart> {
     let loaded = helm::chart::load_with(path, overlay, values)?;
     let shown = path.display().to_string();
-    let error = match render_release(&loaded, options) {
+    // Rendered as an install, the chart is rendered again as the upgrade of itself: only the
+    // templates that may render differently then need to be.
+    let watched = ReleaseOptions {
+        watch_release: !options.release.is_upgrade,
+        ..options.clone()
+    };
+    let error = match render_release(&loaded, &watched) {
         Ok(rendered) => {
+            let upgrade = UpgradeNeeds::of(&rendered);
             let mut chart = assemble(&loaded, &shown, options, rendered, include_hooks)?;
-            (chart.regenerated, chart.objects) = regenerated(&loaded, &shown, options, &chart)?;
+            (chart.regenerated, chart.objects) =
+                regenerated(&loaded, &shown, options, &chart, &upgrade)?;
             return Ok(chart);
         }
         Err(e) => e,
@@ -101,16 +109,64 @@ pub fn render_path_as_upgrade(
     Ok(chart)
 }
 
+/// What an install render tells of rendering the chart again as the upgrade of itself
+/// (`check` without a baseline, for [`RenderedChart::regenerated`]).
+struct UpgradeNeeds {
+    /// The templates that may render differently as an upgrade
+    /// ([`Rendered::release_bound`]), and those whose output the upgrade's comparison of
+    /// generated values reads: the ones that drew random numbers, or wrote into values the
+    /// others see. Any other template draws nothing, writes nothing others see and reads
+    /// nothing that changes: it renders as it did, and is not needed.
+    /// `None`: all of them, as one that may render differently wrote into values the others
+    /// see.
+    templates: Option<Arc<BTreeSet<String>>>,
+    /// The ones of `templates` that may render differently.
+    bound: BTreeSet<String>,
+}
+
+impl UpgradeNeeds {
+    fn of(install: &BTreeMap<String, Rendered>) -> UpgradeNeeds {
+        let needed = |(_, r): &(&String, &Rendered)| r.random || r.writes_shared || r.release_bound;
+        let bound = |(_, r): &(&String, &Rendered)| r.release_bound;
+        let paths = |keep: &dyn Fn(&(&String, &Rendered)) -> bool| {
+            install
+                .iter()
+                .filter(keep)
+                .map(|(p, _)| p.clone())
+                .collect()
+        };
+        let mut needs = UpgradeNeeds {
+            templates: Some(Arc::new(paths(&needed))),
+            bound: paths(&bound),
+        };
+        if needs.bound_writer_in(install) {
+            needs.templates = None;
+        }
+        needs
+    }
+
+    /// Whether a template that may render differently wrote into values the others see, in
+    /// `rendered` (the install or the upgrade): then any template after it may too.
+    fn bound_writer_in(&self, rendered: &BTreeMap<String, Rendered>) -> bool {
+        rendered
+            .iter()
+            .any(|(path, r)| r.writes_shared && self.bound.contains(path))
+    }
+}
+
 /// The values an upgrade of `chart` generates anew. Rendered as an upgrade, they are its own
 /// generated values; rendered as an install, the chart is rendered again as the upgrade of
-/// itself, its `lookup` seeing what the install created. A chart that cannot render as an
-/// upgrade of itself is left to `upgrade-render-fails` with a baseline: nothing is reported.
-/// Also the chart's objects, when that needed them.
+/// itself, its `lookup` seeing what the install created: the templates `needs` names only,
+/// unless one that may render differently writes into values the others see (then all of
+/// them). A chart that cannot render as an upgrade of itself is left to
+/// `upgrade-render-fails` with a baseline: nothing is reported. Also the chart's objects,
+/// when that needed them.
 fn regenerated(
     loaded: &LoadedRelease,
     shown: &str,
     options: &ReleaseOptions,
     chart: &RenderedChart,
+    needs: &UpgradeNeeds,
 ) -> Result<(Generated, Option<Vec<Object>>)> {
     if options.release.is_upgrade || chart.generated.is_empty() {
         return Ok((chart.generated.clone(), None));
@@ -121,7 +177,18 @@ fn regenerated(
     upgrade.release.is_upgrade = true;
     upgrade.cluster = Some(Arc::new(cluster_of(&objects)));
     upgrade.without_source_map = true;
-    let regenerated = match render_release(loaded, &upgrade) {
+    let some = ReleaseOptions {
+        only: needs.templates.clone(),
+        ..upgrade.clone()
+    };
+    // A template that fails fails in either: those left out render as they did.
+    let rendered = match render_release(loaded, &some) {
+        Ok(rendered) if some.only.is_some() && needs.bound_writer_in(&rendered) => {
+            render_release(loaded, &upgrade)
+        }
+        rendered => rendered,
+    };
+    let regenerated = match rendered {
         Ok(rendered) => generated(loaded, shown, &upgrade, &rendered)?,
         Err(_) => Generated::default(),
     };
@@ -261,6 +328,7 @@ fn generated(
         ),
         without_source_map: true,
         keys: options.keys.other(),
+        watch_release: false,
         only: Some(Arc::new(
             rendered
                 .iter()
@@ -344,6 +412,7 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
         cluster: None,
         keys: Keys::Fresh,
         only: None,
+        watch_release: false,
     }
 }
 
@@ -490,6 +559,90 @@ mod tests {
         assert_eq!(password.len(), 16);
         assert!(chart.generated.touches(password));
         assert!(!chart.generated.touches("chosen-name-value"));
+    }
+
+    #[test]
+    fn a_template_that_reads_the_release_through_an_include_is_rendered_as_the_upgrade() {
+        // The secret draws nothing as an install: only its helper's `.Release.IsUpgrade`
+        // makes it generate a password in every upgrade. Its only reader is a helper, so
+        // the upgrade of itself must follow the include to know it renders differently.
+        let dir = tempfile::tempdir().unwrap();
+        let chart = dir.path().join("app");
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        let write = |path: &str, text: &str| std::fs::write(chart.join(path), text).unwrap();
+        write("Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\n");
+        write(
+            "templates/_helpers.tpl",
+            "{{- define \"app.password\" -}}\n\
+             {{- if .context.Release.IsUpgrade }}{{ randAlphaNum 16 }}{{ else }}install-only-password{{ end -}}\n\
+             {{- end -}}\n",
+        );
+        write(
+            "templates/secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}\n\
+             stringData:\n  password: {{ include \"app.password\" (dict \"context\" $) }}\n",
+        );
+        // What makes the install generate something (else nothing is rendered again): a
+        // token drawn on install only.
+        write(
+            "templates/token.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: token\n\
+             data:\n  token: {{ if .Release.IsInstall }}{{ randAlphaNum 12 }}{{ end }}\n",
+        );
+        // Reads nothing that changes: left out of the upgrade.
+        write(
+            "templates/plain.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include \"app.name\" . }}\n\
+             {{- define \"app.name\" }}{{ .Release.Name }}-plain{{ end }}\n",
+        );
+        let install = ReleaseOptions {
+            seed: Some(RENDER_SEED),
+            ..ReleaseOptions::default()
+        };
+        let rendered = render_path_as_upgrade(
+            &chart,
+            &ValueOptions::default(),
+            &install,
+            &install,
+            true,
+            &Overlay::default(),
+        )
+        .unwrap();
+        let secret = &rendered.outputs["app/templates/secret.yaml"];
+        assert!(secret.contains("install-only-password"), "{secret}");
+        let token = &rendered.outputs["app/templates/token.yaml"];
+        let token = token
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("token: "))
+            .unwrap_or_default();
+        assert_eq!(token.len(), 12);
+        assert!(rendered.generated.touches(token));
+        // The upgrade's password is regenerated; the install's token is not drawn again.
+        assert!(!rendered.regenerated.is_empty());
+        assert!(!rendered.regenerated.touches(token));
+
+        let loaded = helm::chart::load(&chart, &ValueOptions::default()).unwrap();
+        let watched = render_release(
+            &loaded,
+            &ReleaseOptions {
+                watch_release: true,
+                ..install.clone()
+            },
+        )
+        .unwrap();
+        let bound = |t: &str| watched[&format!("app/templates/{t}.yaml")].release_bound;
+        assert!(bound("secret") && bound("token") && !bound("plain"));
+        let needs = UpgradeNeeds::of(&watched);
+        let needed: Vec<&str> = needs
+            .templates
+            .iter()
+            .flat_map(|t| t.iter())
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            needed,
+            ["app/templates/secret.yaml", "app/templates/token.yaml"]
+        );
     }
 
     #[test]

@@ -411,6 +411,9 @@ impl<'a> Exec<'a> {
     /// text Helm's output reads as once decoded as UTF-8 (its JSON, and so the oracle, shows
     /// exactly that). What `include` and `tpl` return is this text too, not the raw bytes.
     fn print_value(&mut self, val: &Val) {
+        if let Some(watch) = self.shared.watching() {
+            watch.whole(&val.v);
+        }
         match &val.v {
             Value::Nil => self.out.push_str("<no value>"),
             Value::Object(o) => self.out.push_str(&o.print_text()),
@@ -507,6 +510,9 @@ impl<'a> Exec<'a> {
             && let Some(p) = o.plain()
         {
             val = Val::plain(p);
+        }
+        if let Some(watch) = self.shared.watching() {
+            watch.whole(&val.v);
         }
         let mark = self.vars.len();
         let ran = match &val.v {
@@ -770,6 +776,9 @@ impl<'a> Exec<'a> {
                 if has_args {
                     return self.errorf(format!("{name} is not a method but has arguments"));
                 }
+                if let Some(watch) = self.shared.watching() {
+                    watch.field(m, name);
+                }
                 let v = m.entries.borrow().get(name).cloned().unwrap_or_default();
                 Ok(Val::slot(v))
             }
@@ -782,6 +791,9 @@ impl<'a> Exec<'a> {
                     }
                     if let Some(f) = final_ {
                         argv.push(f.v);
+                    }
+                    if let Some(watch) = self.shared.watching() {
+                        argv.iter().for_each(|a| watch.whole(a));
                     }
                     return match o.call_method(name, &argv) {
                         Ok(v) => Ok(Val::plain(v)),
@@ -1014,10 +1026,14 @@ impl<'a> Exec<'a> {
                 }
             }
         }
+        let watched = self.shared.watching().map(|w| (w, w.call(name, &argv)));
         let result = {
             let mut ctx = CallCtx { exec: self };
             (func.imp)(&mut ctx, &argv)
         };
+        if let (Some((watch, call)), Ok(v)) = (watched, &result) {
+            watch.returned(call, v);
+        }
         if self.shared.budget.is_spent()
             || result
                 .as_ref()

@@ -36,6 +36,7 @@ mod passthrough;
 mod record;
 mod shared;
 pub mod value;
+mod watch;
 
 use std::rc::Rc;
 
@@ -51,6 +52,7 @@ pub use shared::{
     stack_budget_for, xorshift_step,
 };
 pub use value::{Elem, IntTy, List, Map, MapTy, Object, Value};
+pub use watch::Watch;
 
 use exec::Scope;
 use parse::Tree;

@@ -8,6 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::budget::Budget;
 use crate::value::{Map, Value};
+use crate::watch::Watch;
 
 /// Where a stretch of rendered output came from: it starts at byte `offset` of the output
 /// and was written by the template text or action at `file:line:column` (1-based; the
@@ -108,6 +109,8 @@ pub struct Shared {
     reachable: RefCell<Option<FxHashSet<usize>>>,
     /// Writes into those maps so far ([`Shared::note_write`]).
     shared_writes: Cell<u64>,
+    /// The map whose reads the host wants to know of ([`Shared::watch`]).
+    watch: std::cell::OnceCell<Watch>,
 }
 
 impl Shared {
@@ -133,7 +136,18 @@ impl Shared {
             roots: RefCell::default(),
             reachable: RefCell::default(),
             shared_writes: Cell::new(0),
+            watch: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Notes from now on whether executions read `watch`'s map ([`Watch`]); once per render.
+    pub fn watch(&self, watch: Watch) {
+        let _ = self.watch.set(watch);
+    }
+
+    /// What [`Shared::watch`] set.
+    pub fn watching(&self) -> Option<&Watch> {
+        self.watch.get()
     }
 
     /// Values every template of the render is handed (Helm's `.Values`, `.Chart`, …): a

@@ -127,6 +127,7 @@ fn render_native(case: &Case) -> Result<Outputs, String> {
         cluster: None,
         keys: Default::default(),
         only: None,
+        watch_release: false,
     };
     let rendered = render_release(&loaded, &options).map_err(|e| e.helm_message())?;
     Ok(rendered.into_iter().map(|(k, r)| (k, r.text)).collect())

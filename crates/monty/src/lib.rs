@@ -64,90 +64,25 @@ impl Monty {
         })
     }
 
-    /// `a·b·R⁻¹ mod n` into `out`: multiplication and reduction fused word by word (each
-    /// step adds `a·bᵢ` and `m·n` and shifts one word down); `t` is scratch of `limbs + 1`
-    /// words.
+    /// `a·b·R⁻¹ mod n` into `out`; `t` is scratch of `limbs + 1` words.
     fn mul_into(&self, a: &[u64], b: &[u64], out: &mut [u64], t: &mut [u64]) {
-        let s = self.n.len();
-        // Equal lengths up front, so the loops run without bounds checks.
-        let (n, a, b, t) = (&self.n[..s], &a[..s], &b[..s], &mut t[..s + 1]);
-        t.fill(0);
-        for &bi in b {
-            let v = u128::from(t[0]) + u128::from(a[0]) * u128::from(bi);
-            let m = (v as u64).wrapping_mul(self.n0);
-            let w = u128::from(v as u64) + u128::from(m) * u128::from(n[0]);
-            let (mut c1, mut c2) = ((v >> 64) as u64, (w >> 64) as u64);
-            for j in 1..s {
-                let v = u128::from(t[j]) + u128::from(a[j]) * u128::from(bi) + u128::from(c1);
-                c1 = (v >> 64) as u64;
-                let w = u128::from(v as u64) + u128::from(m) * u128::from(n[j]) + u128::from(c2);
-                c2 = (w >> 64) as u64;
-                t[j - 1] = w as u64;
-            }
-            let v = u128::from(t[s]) + u128::from(c1) + u128::from(c2);
-            t[s - 1] = v as u64;
-            t[s] = (v >> 64) as u64;
+        // The sizes of 1024- and 2048-bit moduli (RSA primes and DSA's p) as constants: with
+        // the lengths known, the compiler unrolls the kernel and drops its bounds checks.
+        match self.n.len() {
+            16 => mul_kernel(&self.n[..16], self.n0, a, b, out, t),
+            32 => mul_kernel(&self.n[..32], self.n0, a, b, out, t),
+            _ => mul_kernel(&self.n, self.n0, a, b, out, t),
         }
-        // t < 2n: one subtraction at most brings it below n.
-        if t[s] != 0 || !less(&t[..s], n) {
-            subtract(&mut t[..s], n);
-        }
-        out.copy_from_slice(&t[..s]);
     }
 
-    /// `a²·R⁻¹ mod n` into `out`: the square first, each cross product once and doubled (a
-    /// quarter fewer multiplications than [`Monty::mul_into`]), then its reduction; `t` is
-    /// scratch of `2·limbs + 1` words. Squarings are nearly all of an exponentiation.
+    /// `a²·R⁻¹ mod n` into `out`; `t` is scratch of `2·limbs + 1` words. Squarings are nearly
+    /// all of an exponentiation.
     fn square_into(&self, a: &[u64], out: &mut [u64], t: &mut [u64]) {
-        let s = self.n.len();
-        let (n, a, t) = (&self.n[..s], &a[..s], &mut t[..2 * s + 1]);
-        t.fill(0);
-        for i in 0..s {
-            let ai = u128::from(a[i]);
-            let mut c = 0u64;
-            for j in i + 1..s {
-                let v = u128::from(t[i + j]) + ai * u128::from(a[j]) + u128::from(c);
-                t[i + j] = v as u64;
-                c = (v >> 64) as u64;
-            }
-            t[i + s] = c;
+        match self.n.len() {
+            16 => square_kernel(&self.n[..16], self.n0, a, out, t),
+            32 => square_kernel(&self.n[..32], self.n0, a, out, t),
+            _ => square_kernel(&self.n, self.n0, a, out, t),
         }
-        // The cross products sum to below a²/2: doubling them cannot carry out.
-        let mut top = 0;
-        for w in t[..2 * s].iter_mut() {
-            let next = *w >> 63;
-            *w = *w << 1 | top;
-            top = next;
-        }
-        let mut c = 0u64;
-        for i in 0..s {
-            let sq = u128::from(a[i]) * u128::from(a[i]);
-            let v = u128::from(t[2 * i]) + u128::from(sq as u64) + u128::from(c);
-            t[2 * i] = v as u64;
-            let v = u128::from(t[2 * i + 1]) + (sq >> 64) + (v >> 64);
-            t[2 * i + 1] = v as u64;
-            c = (v >> 64) as u64;
-        }
-        // Reduction: add m·n·2^(64i) so that word i becomes 0; the carry out of word i + s
-        // is the next round's to add one word higher.
-        let mut extra = 0u64;
-        for i in 0..s {
-            let m = t[i].wrapping_mul(self.n0);
-            let mut c = 0u64;
-            for j in 0..s {
-                let v = u128::from(t[i + j]) + u128::from(m) * u128::from(n[j]) + u128::from(c);
-                t[i + j] = v as u64;
-                c = (v >> 64) as u64;
-            }
-            let v = u128::from(t[i + s]) + u128::from(c) + u128::from(extra);
-            t[i + s] = v as u64;
-            extra = (v >> 64) as u64;
-        }
-        let high = &mut t[s..2 * s];
-        if extra != 0 || !less(high, n) {
-            subtract(high, n);
-        }
-        out.copy_from_slice(high);
     }
 
     fn mul(&self, a: &[u64], b: &[u64], t: &mut [u64]) -> Vec<u64> {
@@ -256,6 +191,94 @@ impl Monty {
     }
 }
 
+/// `a·b·R⁻¹ mod n` into `out` (`n0 = −n⁻¹ mod 2⁶⁴`): multiplication and reduction fused word
+/// by word (each step adds `a·bᵢ` and `m·n` and shifts one word down); `t` is scratch of
+/// `limbs + 1` words. Inlined into callers that fix `n`'s length.
+#[inline(always)]
+fn mul_kernel(n: &[u64], n0: u64, a: &[u64], b: &[u64], out: &mut [u64], t: &mut [u64]) {
+    let s = n.len();
+    // Equal lengths up front, so the loops run without bounds checks.
+    let (a, b, out, t) = (&a[..s], &b[..s], &mut out[..s], &mut t[..s + 1]);
+    t.fill(0);
+    for &bi in b {
+        let v = u128::from(t[0]) + u128::from(a[0]) * u128::from(bi);
+        let m = (v as u64).wrapping_mul(n0);
+        let w = u128::from(v as u64) + u128::from(m) * u128::from(n[0]);
+        let (mut c1, mut c2) = ((v >> 64) as u64, (w >> 64) as u64);
+        for j in 1..s {
+            let v = u128::from(t[j]) + u128::from(a[j]) * u128::from(bi) + u128::from(c1);
+            c1 = (v >> 64) as u64;
+            let w = u128::from(v as u64) + u128::from(m) * u128::from(n[j]) + u128::from(c2);
+            c2 = (w >> 64) as u64;
+            t[j - 1] = w as u64;
+        }
+        let v = u128::from(t[s]) + u128::from(c1) + u128::from(c2);
+        t[s - 1] = v as u64;
+        t[s] = (v >> 64) as u64;
+    }
+    // t < 2n: one subtraction at most brings it below n.
+    if t[s] != 0 || !less(&t[..s], n) {
+        subtract(&mut t[..s], n);
+    }
+    out.copy_from_slice(&t[..s]);
+}
+
+/// `a²·R⁻¹ mod n` into `out`: the square first, each cross product once and doubled (a
+/// quarter fewer multiplications than [`mul_kernel`]), then its reduction; `t` is scratch of
+/// `2·limbs + 1` words. Inlined into callers that fix `n`'s length.
+#[inline(always)]
+fn square_kernel(n: &[u64], n0: u64, a: &[u64], out: &mut [u64], t: &mut [u64]) {
+    let s = n.len();
+    let (a, out, t) = (&a[..s], &mut out[..s], &mut t[..2 * s + 1]);
+    t.fill(0);
+    for i in 0..s {
+        let ai = u128::from(a[i]);
+        let mut c = 0u64;
+        for j in i + 1..s {
+            let v = u128::from(t[i + j]) + ai * u128::from(a[j]) + u128::from(c);
+            t[i + j] = v as u64;
+            c = (v >> 64) as u64;
+        }
+        t[i + s] = c;
+    }
+    // The cross products sum to below a²/2: doubling them cannot carry out.
+    let mut top = 0;
+    for w in t[..2 * s].iter_mut() {
+        let next = *w >> 63;
+        *w = *w << 1 | top;
+        top = next;
+    }
+    let mut c = 0u64;
+    for i in 0..s {
+        let sq = u128::from(a[i]) * u128::from(a[i]);
+        let v = u128::from(t[2 * i]) + u128::from(sq as u64) + u128::from(c);
+        t[2 * i] = v as u64;
+        let v = u128::from(t[2 * i + 1]) + (sq >> 64) + (v >> 64);
+        t[2 * i + 1] = v as u64;
+        c = (v >> 64) as u64;
+    }
+    // Reduction: add m·n·2^(64i) so that word i becomes 0; the carry out of word i + s
+    // is the next round's to add one word higher.
+    let mut extra = 0u64;
+    for i in 0..s {
+        let m = t[i].wrapping_mul(n0);
+        let mut c = 0u64;
+        for j in 0..s {
+            let v = u128::from(t[i + j]) + u128::from(m) * u128::from(n[j]) + u128::from(c);
+            t[i + j] = v as u64;
+            c = (v >> 64) as u64;
+        }
+        let v = u128::from(t[i + s]) + u128::from(c) + u128::from(extra);
+        t[i + s] = v as u64;
+        extra = (v >> 64) as u64;
+    }
+    let high = &mut t[s..2 * s];
+    if extra != 0 || !less(high, n) {
+        subtract(high, n);
+    }
+    out.copy_from_slice(high);
+}
+
 /// `x ← x − n` (mod 2^(64·limbs)), equal lengths.
 fn subtract(x: &mut [u64], n: &[u64]) {
     let mut borrow = false;
@@ -322,12 +345,15 @@ mod tests {
                 );
             }
         }
-        // A modulus whose top word is all ones: the reduction's final subtraction matters.
-        let n = (BigUint::from(1u32) << 256) - 189u32;
-        let m = Monty::new(&n).unwrap();
-        let base = &n - 1u32;
-        let exp = &n - 2u32;
-        assert_eq!(m.pow(&base, &exp), base.modpow(&exp, &n));
+        // Moduli whose top word is all ones: the reduction's final subtraction matters (at
+        // any length and at the two compiled for).
+        for bits in [256, 1024, 2048] {
+            let n = (BigUint::from(1u32) << bits) - 189u32;
+            let m = Monty::new(&n).unwrap();
+            let base = &n - 1u32;
+            let exp = &n - 2u32;
+            assert_eq!(m.pow(&base, &exp), base.modpow(&exp, &n), "{bits} bits");
+        }
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub struct ReleaseOptions {
     /// another seed, with those that wrote into values the others see
     /// ([`Rendered::writes_shared`]) so that each template finds the values it found then.
     pub only: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
+    /// Tell which templates read what an upgrade sees differently from an install
+    /// ([`Rendered::release_bound`]); costs a little on every function call.
+    pub watch_release: bool,
 }
 
 /// What rendering one chart may spend ([`gotmpl::budget`]): a chart is attacker-controlled
@@ -143,6 +146,7 @@ fn render_on(
         engine,
         !options.without_source_map,
         options.only.as_deref(),
+        options.watch_release,
     )
 }
 
@@ -499,6 +503,65 @@ mod tests {
             ["c/templates/added.yaml", "c/templates/top.yaml"]
         );
         assert_eq!(some["c/templates/added.yaml"].text, "1");
+    }
+
+    #[test]
+    fn templates_that_read_what_an_upgrade_changes_are_release_bound() {
+        let helpers = "{{- define \"name\" }}{{ .Release.Name }}-{{ .Release.Namespace }}{{ end }}\
+            {{- define \"rev\" }}{{ .context.Release.Revision }}{{ end }}\
+            {{- define \"ctx\" }}{{ .context.Release.Service }}{{ end }}\
+            {{- define \"whole\" }}{{ toYaml .context }}{{ end }}";
+        let templates = [
+            ("name", "{{ include \"name\" . }} {{ .Release.Name }}"),
+            (
+                "context",
+                "{{ include \"ctx\" (dict \"context\" $) }} {{ toYaml .Values }}",
+            ),
+            (
+                "listed",
+                "{{ index (list $ 1) 0 | len }} {{ hasKey $ \"Release\" }}",
+            ),
+            ("upgrade", "{{ if .Release.IsUpgrade }}u{{ end }}"),
+            (
+                "revision",
+                "{{ include \"rev\" (dict \"context\" (dict \"Release\" $.Release)) }}",
+            ),
+            ("whole", "{{ include \"whole\" (dict \"context\" $) }}"),
+            ("printed", "{{ $r := .Release }}{{ $r }}"),
+            ("indexed", "{{ index $ \"Release\" \"IsInstall\" }}"),
+            ("tpl", "{{ tpl \"{{ .Release.IsInstall }}\" . }}"),
+            ("looked", "{{ lookup \"v1\" \"Secret\" \"\" \"x\" }}"),
+            ("copied", "{{ (deepCopy $).Release.Name }}"),
+        ];
+        let files: Vec<(String, String)> = [("Chart.yaml".to_string(), CHART_YAML.1.to_string())]
+            .into_iter()
+            .chain([("templates/_h.tpl".to_string(), helpers.to_string())])
+            .chain(
+                templates
+                    .iter()
+                    .map(|(name, text)| (format!("templates/{name}.yaml"), text.to_string())),
+            )
+            .collect();
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
+        let watched = ReleaseOptions {
+            watch_release: true,
+            ..ReleaseOptions::default()
+        };
+        let out = render(&files, Some("a: 1\n"), &watched);
+        let bound: Vec<&str> = templates
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| out[&format!("c/templates/{name}.yaml")].release_bound)
+            .collect();
+        assert_eq!(
+            bound,
+            [
+                "upgrade", "revision", "whole", "printed", "indexed", "tpl", "looked", "copied"
+            ]
+        );
+        // Unwatched, every template may be.
+        let out = render(&files, None, &ReleaseOptions::default());
+        assert!(out.values().all(|r| r.release_bound));
     }
 
     #[test]

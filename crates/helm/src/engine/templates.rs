@@ -71,6 +71,12 @@ pub struct Rendered {
     /// Whatever its values and functions return, the template writes only YAML comments and
     /// blank lines: it holds no object on any branch (a validation that can only `fail`).
     pub comments_only: bool,
+    /// The template may have read what an upgrade of the release sees differently from its
+    /// install: `.Release.IsUpgrade`, `.IsInstall` or `.Revision` (or the whole of `.Release`,
+    /// `gotmpl::Watch`), or the cluster through `lookup`. False only when the render watched
+    /// ([`super::ReleaseOptions::watch_release`]) and it read none of them: then, seeing the
+    /// same values and random numbers, it renders the same in an upgrade.
+    pub release_bound: bool,
 }
 
 /// Helm's removal of every `<no value>` from a rendered template, moving the segments along.
@@ -86,6 +92,7 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
             random: false,
             writes_shared: false,
             comments_only: false,
+            release_bound: true,
         };
     }
     let segments = segments
@@ -108,6 +115,7 @@ fn strip_no_value(text: String, segments: Vec<gotmpl::Segment>) -> Rendered {
         random: false,
         writes_shared: false,
         comments_only: false,
+        release_bound: true,
     }
 }
 
@@ -135,12 +143,16 @@ pub(super) fn execute_units(
     mut engine: Engine,
     trace: bool,
     only: Option<&BTreeSet<String>>,
+    watch_release: bool,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
     for (name, _, text) in templates {
         engine.add_template(name, text).map_err(Error::Template)?;
     }
     let shared = Shared::new(&engine.limits);
     shared.share(units.iter().flat_map(|u| u.dot.values().cloned()));
+    if watch_release {
+        watch_release_of(&shared, units);
+    }
     let mut rendered = BTreeMap::new();
     for (name, unit, _) in templates {
         let base = name.rsplit('/').next().unwrap_or(name);
@@ -158,11 +170,15 @@ pub(super) fn execute_units(
             ]))),
         );
         let (draws, writes) = (shared.draws(), shared.shared_writes());
+        let dot = Value::map(dot);
+        if let Some(watch) = shared.watching() {
+            watch.hold(&dot);
+        }
         let (out, segments) = if trace {
-            engine.execute_traced(&shared, name, Value::map(dot))
+            engine.execute_traced(&shared, name, dot)
         } else {
             engine
-                .execute_shared(&shared, name, Value::map(dot))
+                .execute_shared(&shared, name, dot)
                 .map(|out| (out, Vec::new()))
         }
         .map_err(Error::Template)?;
@@ -170,8 +186,53 @@ pub(super) fn execute_units(
         output.random = shared.draws() > draws;
         output.writes_shared = shared.shared_writes() > writes;
         output.calls = shared.take_calls();
+        if let Some(watch) = shared.watching() {
+            output.release_bound =
+                watch.take_read() || output.calls.iter().any(|c| &*c.func == "lookup");
+        }
         output.comments_only = comments_only(&engine, name);
         rendered.insert(name.clone(), output);
     }
     Ok(rendered)
+}
+
+/// `.Release` fields an upgrade sees as its install did.
+const RELEASE_SAME_FIELDS: &[&str] = &["Name", "Namespace", "Service"];
+
+/// Functions that read nothing of the maps and lists they are given, of Helm's and Sprig's
+/// (see [`gotmpl::Watch`]): they run templates (whose reads are watched as they run), pass a
+/// value on, build a map or list holding it, write into it, or look at its keys, length or
+/// kind only. Any other function given a value that holds `.Release` reads it.
+const PASSES_RELEASE: &[&str] = &[
+    "include", "tpl", "dict", "list", "set", "default", "ternary", "coalesce", "required",
+    "hasKey", "kindIs", "typeIs", "kindOf", "typeOf", "empty", "len", "keys", "index", "get",
+    "first", "last",
+];
+/// Of [`PASSES_RELEASE`], those whose result holds what they were given.
+const HOLD_RELEASE: &[&str] = &["dict", "list", "set"];
+/// Of [`PASSES_RELEASE`], those that return a piece of what they were given.
+const NAVIGATE_RELEASE: &[&str] = &["index", "get", "first", "last"];
+
+/// Watches `.Release` ([`Rendered::release_bound`]): every chart's dot holds it, and so do
+/// `.Subcharts` and the subcharts' dots in it.
+fn watch_release_of(shared: &Shared, units: &[Unit]) {
+    let Some(release) = units.first().and_then(|u| u.dot.get("Release")) else {
+        return;
+    };
+    shared.watch(gotmpl::Watch::new(
+        release,
+        RELEASE_SAME_FIELDS,
+        PASSES_RELEASE,
+        HOLD_RELEASE,
+        NAVIGATE_RELEASE,
+    ));
+    let Some(watch) = shared.watching() else {
+        return;
+    };
+    for subcharts in units.iter().filter_map(|u| u.dot.get("Subcharts")) {
+        watch.hold(subcharts);
+        if let Value::Map(m) = subcharts {
+            m.entries.borrow().values().for_each(|dot| watch.hold(dot));
+        }
+    }
 }

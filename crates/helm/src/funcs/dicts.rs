@@ -243,7 +243,8 @@ fn dig(a: &[Value]) -> Result<Value, String> {
     Ok(cur)
 }
 
-fn deep_copy(v: &Value) -> Value {
+/// Sprig's `deepCopy`: new maps and lists all the way down (strings are immutable, so shared).
+pub(super) fn deep_copy(v: &Value) -> Value {
     copy_at(v, 0)
 }
 

@@ -50,7 +50,49 @@ pub(super) fn register(e: &mut Engine) {
     });
 }
 
+/// Texts `fromYaml` parsed on this thread (a render runs on its own thread), and what they
+/// parsed to. Charts parse the same few helper outputs (labels, annotations, merged values)
+/// once per template; a copy of the parsed value costs a fraction of parsing again. Bounded:
+/// texts come from the chart. The values kept are never handed out: each use gets a copy,
+/// which `set` and `merge` may change as they like.
+struct ParsedTexts {
+    values: std::collections::HashMap<String, Value>,
+    bytes: usize,
+}
+
+/// Largest text kept, and all texts kept together, in bytes.
+const PARSED_TEXT_MAX: usize = 16 << 10;
+const PARSED_TEXTS_MAX: usize = 256 << 10;
+
+thread_local! {
+    static PARSED: std::cell::RefCell<ParsedTexts> = std::cell::RefCell::new(ParsedTexts {
+        values: Default::default(),
+        bytes: 0,
+    });
+}
+
 fn parse_yaml(text: &str) -> Result<Value, String> {
+    let cached = PARSED.with(|p| p.borrow().values.get(text).map(super::dicts::deep_copy));
+    if let Some(v) = cached {
+        return Ok(v);
+    }
+    let parsed = parse_yaml_uncached(text)?;
+    if text.len() <= PARSED_TEXT_MAX {
+        PARSED.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.bytes + text.len() > PARSED_TEXTS_MAX {
+                p.values.clear();
+                p.bytes = 0;
+            }
+            p.bytes += text.len();
+            p.values
+                .insert(text.to_string(), super::dicts::deep_copy(&parsed));
+        });
+    }
+    Ok(parsed)
+}
+
+fn parse_yaml_uncached(text: &str) -> Result<Value, String> {
     // Like sigs.k8s.io/yaml, only the first document counts.
     match y::parse_documents(text, y::Origin::default()) {
         Ok(docs) => Ok(docs.first().map_or(Value::Nil, yaml_to_value)),
@@ -171,81 +213,70 @@ fn go_yaml_error(e: &y::YamlError, text: &str) -> String {
     format!("yaml: line {line}: {problem}")
 }
 
-/// A value as go-yaml sees it after the JSON round trip.
-enum Y {
-    Null,
-    Bool(bool),
-    Int(String),
-    Float(f64),
-    Str(String),
-    Seq(Vec<Y>),
-    Map(Vec<(String, Y)>),
-}
-
-/// `json_path`: the value goes through JSON first (`toYaml`), so integral floats become
-/// integers; otherwise (`toYamlPretty`, go-yaml v3 on the Go value) floats stay floats.
-fn to_y(v: &Value, json_path: bool) -> Result<Y, String> {
-    to_y_at(v, json_path, 0)
-}
-
-fn to_y_at(v: &Value, json_path: bool, depth: usize) -> Result<Y, String> {
+/// Why a value cannot be encoded, as encoding/json says it, or `None`. Walks in the order Go's
+/// encoder does (map keys in byte order), so the first fault found is the one Go reports.
+fn encoding_error(v: &Value, depth: usize) -> Option<String> {
     if depth > gotmpl::value::MAX_DEPTH {
-        return Err(gotmpl::value::CYCLE_ERROR.into());
+        return Some(gotmpl::value::CYCLE_ERROR.into());
     }
-    Ok(match v {
-        Value::Nil => Y::Null,
-        Value::Bool(b) => Y::Bool(*b),
-        Value::Int(n, _) => Y::Int(n.to_string()),
-        Value::Float(f) => {
-            if !f.is_finite() {
-                return Err(format!(
-                    "json: unsupported value: {}",
-                    gotmpl::fmt::format_float_v(*f)
-                ));
-            }
-            // JSON writes integral floats below 1e21 as digits; go-yaml reads those back
-            // as integers when they fit in 64 bits.
-            if json_path && f.fract() == 0.0 && f.abs() < 1.8e19 {
-                Y::Int(format!("{f}"))
-            } else {
-                Y::Float(*f)
-            }
-        }
-        Value::Str(s) => Y::Str(s.to_string()),
-        // Helm's YAML goes through JSON, which replaces the bytes that are not UTF-8.
-        Value::RawStr(b) => Y::Str(lossy(b).into_owned()),
-        Value::Bytes(b) => Y::Str(super::encoding::b64_encode(b)),
-        Value::List(l) => Y::Seq(
-            l.items
-                .iter()
-                .map(|x| to_y_at(x, json_path, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Map(m) => {
-            let mut entries = m
-                .entries
-                .borrow()
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), to_y_at(v, json_path, depth + 1)?)))
-                .collect::<Result<Vec<_>, String>>()?;
-            entries.sort_by(|a, b| natural_cmp(&a.0, &b.0));
-            Y::Map(entries)
-        }
-        Value::Object(o) => match o.plain() {
-            Some(p) => to_y_at(&p, json_path, depth + 1)?,
-            None => Y::Str(o.print_text()),
-        },
-    })
+    match v {
+        Value::Float(f) if !f.is_finite() => Some(format!(
+            "json: unsupported value: {}",
+            gotmpl::fmt::format_float_v(*f)
+        )),
+        Value::List(l) => l.items.iter().find_map(|x| encoding_error(x, depth + 1)),
+        Value::Map(m) => m
+            .entries
+            .borrow()
+            .values()
+            .find_map(|x| encoding_error(x, depth + 1)),
+        Value::Object(o) => o.plain().and_then(|p| encoding_error(&p, depth + 1)),
+        _ => None,
+    }
 }
 
 /// go-yaml v2's key order: digit runs compare as numbers, letters sort after other runes.
 fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Keys are nearly always ASCII: compared as bytes, without building rune arrays.
+    if a.is_ascii() && b.is_ascii() {
+        natural_cmp_runes(a.as_bytes(), b.as_bytes())
+    } else {
+        let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        natural_cmp_runes(&ar, &br)
+    }
+}
+
+/// A rune of a key, for [`natural_cmp_runes`]: an ASCII byte or a `char`.
+trait KeyRune: Copy + Ord {
+    fn alphabetic(self) -> bool;
+    /// The value of an ASCII digit.
+    fn digit(self) -> Option<i64>;
+}
+
+impl KeyRune for u8 {
+    fn alphabetic(self) -> bool {
+        self.is_ascii_alphabetic()
+    }
+    fn digit(self) -> Option<i64> {
+        self.is_ascii_digit().then(|| i64::from(self - b'0'))
+    }
+}
+
+impl KeyRune for char {
+    fn alphabetic(self) -> bool {
+        self.is_alphabetic()
+    }
+    fn digit(self) -> Option<i64> {
+        self.is_ascii_digit().then(|| self as i64 - '0' as i64)
+    }
+}
+
+fn natural_cmp_runes<R: KeyRune>(ar: &[R], br: &[R]) -> Ordering {
     for i in 0..ar.len().min(br.len()) {
         if ar[i] == br[i] {
             continue;
         }
-        let (al, bl) = (ar[i].is_alphabetic(), br[i].is_alphabetic());
+        let (al, bl) = (ar[i].alphabetic(), br[i].alphabetic());
         if al && bl {
             return ar[i].cmp(&br[i]);
         }
@@ -257,11 +288,11 @@ fn natural_cmp(a: &str, b: &str) -> Ordering {
             };
         }
         let (mut an, mut bn) = (0i64, 0i64);
-        if ar[i] == '0' || br[i] == '0' {
+        if ar[i].digit() == Some(0) || br[i].digit() == Some(0) {
             let mut j = i;
-            while j > 0 && ar[j - 1].is_ascii_digit() {
+            while j > 0 && ar[j - 1].digit().is_some() {
                 j -= 1;
-                if ar[j] != '0' {
+                if ar[j].digit() != Some(0) {
                     an = 1;
                     bn = 1;
                     break;
@@ -269,13 +300,13 @@ fn natural_cmp(a: &str, b: &str) -> Ordering {
             }
         }
         let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
+        while let Some(d) = ar.get(ai).and_then(|r| r.digit()) {
+            an = an.wrapping_mul(10).wrapping_add(d);
             ai += 1;
         }
         let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
+        while let Some(d) = br.get(bi).and_then(|r| r.digit()) {
+            bn = bn.wrapping_mul(10).wrapping_add(d);
             bi += 1;
         }
         if an != bn {
@@ -299,9 +330,11 @@ pub fn to_yaml(v: &Value) -> Result<String, String> {
 fn emit(v: &Value, pretty: bool) -> Result<String, String> {
     // A dict whose children are shared encodes exponentially larger than it is.
     gotmpl::budget::walk(v)?;
-    let y = to_y(v, !pretty)?;
+    if let Some(e) = encoding_error(v, 0) {
+        return Err(e);
+    }
     let mut e = Emitter {
-        out: String::new(),
+        out: String::with_capacity(128),
         column: 0,
         whitespace: true,
         indention: true,
@@ -309,8 +342,9 @@ fn emit(v: &Value, pretty: bool) -> Result<String, String> {
         indents: Vec::new(),
         width: if pretty { usize::MAX } else { BEST_WIDTH },
         indent_lists: pretty,
+        json_path: !pretty,
     };
-    e.node(&y, Ctx::Root);
+    e.value(v, Ctx::Root);
     e.write_indent();
     let mut out = e.out;
     if out.ends_with('\n') {
@@ -349,6 +383,9 @@ struct Emitter {
     width: usize,
     /// Indent a list that is a map value (go-yaml v2 writes it at the key's column).
     indent_lists: bool,
+    /// The value went through JSON first (`toYaml`), so integral floats are integers;
+    /// otherwise (`toYamlPretty`, go-yaml v3 on the Go value) floats stay floats.
+    json_path: bool,
 }
 
 /// libyaml's analysis of a scalar: which styles can represent it.
@@ -381,7 +418,6 @@ fn analyze(value: &str) -> Analysis {
             block: false,
         };
     }
-    let chars: Vec<char> = value.chars().collect();
     let mut block_ind = value.starts_with("---") || value.starts_with("...");
     let (mut line_breaks, mut special) = (false, false);
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
@@ -389,10 +425,13 @@ fn analyze(value: &str) -> Analysis {
     let (mut break_space, mut space_break) = (false, false);
     let (mut prev_space, mut prev_break) = (false, false);
     let mut preceded_by_ws = true;
-    let n = chars.len();
-    for (i, &c) in chars.iter().enumerate() {
-        let followed_by_ws = i + 1 >= n || matches!(chars[i + 1], ' ' | '\t');
-        if i == 0 {
+    let mut chars = value.chars().peekable();
+    let mut first = true;
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let last = next.is_none();
+        let followed_by_ws = matches!(next, None | Some(' ' | '\t'));
+        if first {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
                 | '%' | '@' | '`' => block_ind = true,
@@ -406,15 +445,15 @@ fn analyze(value: &str) -> Analysis {
             special = true;
         }
         if c == ' ' {
-            leading_space |= i == 0;
-            trailing_space |= i + 1 == n;
+            leading_space |= first;
+            trailing_space |= last;
             break_space |= prev_break;
             prev_space = true;
             prev_break = false;
         } else if is_break(c) {
             line_breaks = true;
-            leading_break |= i == 0;
-            trailing_break |= i + 1 == n;
+            leading_break |= first;
+            trailing_break |= last;
             space_break |= prev_space;
             prev_space = false;
             prev_break = true;
@@ -423,6 +462,7 @@ fn analyze(value: &str) -> Analysis {
             prev_break = false;
         }
         preceded_by_ws = matches!(c, ' ' | '\t') || is_break(c);
+        first = false;
     }
     let mut a = Analysis {
         multiline: line_breaks,
@@ -459,7 +499,8 @@ fn resolves_to_non_string(s: &str) -> bool {
         "NULL", ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
         "-.Inf", "-.INF", "<<",
     ];
-    if SPECIAL.contains(&s) {
+    // No special word is longer than 6 bytes: longer text skips the list.
+    if s.len() <= 6 && SPECIAL.contains(&s) {
         return true;
     }
     let Some(first) = s.chars().next() else {
@@ -471,7 +512,11 @@ fn resolves_to_non_string(s: &str) -> bool {
             if is_timestamp(s) {
                 return true;
             }
-            let plain = s.replace('_', "");
+            let plain: std::borrow::Cow<str> = if s.contains('_') {
+                s.replace('_', "").into()
+            } else {
+                s.into()
+            };
             gotmpl::parse_go_int(&plain).is_some()
                 || plain.trim_start_matches(['+', '-']).parse::<u64>().is_ok()
                 || is_float_form(&plain)
@@ -535,57 +580,83 @@ impl Emitter {
         self.indent = self.indents.pop().unwrap_or(-1);
     }
 
-    fn node(&mut self, v: &Y, ctx: Ctx) {
+    /// Writes `v` as go-yaml writes it after the JSON round trip; [`encoding_error`] has
+    /// already refused what JSON cannot encode.
+    fn value(&mut self, v: &Value, ctx: Ctx) {
         match v {
-            Y::Null => self.scalar("null", Style::Plain, ctx),
-            Y::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, ctx),
-            Y::Int(n) => self.scalar(n, Style::Plain, ctx),
-            Y::Float(f) => {
+            Value::Nil => self.scalar("null", Style::Plain, ctx, None),
+            Value::Bool(b) => {
+                self.scalar(if *b { "true" } else { "false" }, Style::Plain, ctx, None)
+            }
+            Value::Int(n, _) => self.scalar(&n.to_string(), Style::Plain, ctx, None),
+            // JSON writes integral floats below 1e21 as digits; go-yaml reads those back as
+            // integers when they fit in 64 bits.
+            Value::Float(f) if self.json_path && f.fract() == 0.0 && f.abs() < 1.8e19 => {
+                self.scalar(&format!("{f}"), Style::Plain, ctx, None)
+            }
+            Value::Float(f) => {
                 let text = gotmpl::fmt::format_float_v(*f);
-                self.scalar(&text, Style::Plain, ctx)
+                self.scalar(&text, Style::Plain, ctx, None)
             }
-            Y::Str(s) => {
-                let style = if s.contains('\n') {
-                    Style::Literal
-                } else if resolves_to_non_string(s) || is_base60(s) {
-                    Style::Double
-                } else {
-                    Style::Plain
-                };
-                self.scalar(s, style, ctx)
-            }
-            Y::Seq(items) if items.is_empty() => self.empty_flow("[", "]"),
-            Y::Map(entries) if entries.is_empty() => self.empty_flow("{", "}"),
-            Y::Seq(items) => {
+            Value::Str(s) => self.string(s, ctx, None),
+            // Helm's YAML goes through JSON, which replaces the bytes that are not UTF-8.
+            Value::RawStr(b) => self.string(&lossy(b), ctx, None),
+            Value::Bytes(b) => self.string(&super::encoding::b64_encode(b), ctx, None),
+            Value::List(l) if l.items.is_empty() => self.empty_flow("[", "]"),
+            Value::List(l) => {
                 let indentless = !self.indent_lists && ctx == Ctx::MappingValue && !self.indention;
                 self.increase_indent(false, indentless);
-                for item in items {
+                for item in l.items.iter() {
                     self.write_indent();
                     self.write_indicator("-", true, false, true);
-                    self.node(item, Ctx::Sequence);
+                    self.value(item, Ctx::Sequence);
                 }
                 self.pop_indent();
             }
-            Y::Map(entries) => {
+            Value::Map(m) => {
+                let entries = m.entries.borrow();
+                if entries.is_empty() {
+                    return self.empty_flow("{", "}");
+                }
+                let mut sorted: Vec<(&str, &Value)> =
+                    entries.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                sorted.sort_by(|a, b| natural_cmp(a.0, b.0));
                 self.increase_indent(false, false);
-                for (k, v) in entries {
+                for (k, v) in sorted {
                     self.write_indent();
-                    let key = Y::Str(k.clone());
+                    let a = analyze(k);
                     // libyaml writes a long or multi-line key as a complex key: `? key` / `: value`.
-                    if k.len() <= 128 && !analyze(k).multiline {
-                        self.node(&key, Ctx::Key);
+                    if k.len() <= 128 && !a.multiline {
+                        self.string(k, Ctx::Key, Some(a));
                         self.write_indicator(":", false, false, false);
                     } else {
                         self.write_indicator("?", true, false, true);
-                        self.node(&key, Ctx::MappingValue);
+                        self.string(k, Ctx::MappingValue, Some(a));
                         self.write_indent();
                         self.write_indicator(":", true, false, true);
                     }
-                    self.node(v, Ctx::MappingValue);
+                    self.value(v, Ctx::MappingValue);
                 }
                 self.pop_indent();
             }
+            Value::Object(o) => match o.plain() {
+                Some(p) => self.value(&p, ctx),
+                None => self.string(&o.print_text(), ctx, None),
+            },
         }
+    }
+
+    /// A string scalar, in the style go-yaml picks for it; `analysis` = [`analyze`] of it, when
+    /// the caller has it already.
+    fn string(&mut self, s: &str, ctx: Ctx, analysis: Option<Analysis>) {
+        let style = if s.contains('\n') {
+            Style::Literal
+        } else if resolves_to_non_string(s) || is_base60(s) {
+            Style::Double
+        } else {
+            Style::Plain
+        };
+        self.scalar(s, style, ctx, analysis)
     }
 
     fn empty_flow(&mut self, open: &str, close: &str) {
@@ -593,8 +664,8 @@ impl Emitter {
         self.write_indicator(close, false, false, false);
     }
 
-    fn scalar(&mut self, value: &str, requested: Style, ctx: Ctx) {
-        let a = analyze(value);
+    fn scalar(&mut self, value: &str, requested: Style, ctx: Ctx, analysis: Option<Analysis>) {
+        let a = analysis.unwrap_or_else(|| analyze(value));
         let simple_key = ctx == Ctx::Key;
         let mut style = requested;
         if simple_key && a.multiline {
@@ -624,14 +695,11 @@ impl Emitter {
         if !self.whitespace {
             self.put(' ');
         }
-        let chars: Vec<char> = value.chars().collect();
+        let mut chars = value.chars().peekable();
         let mut spaces = false;
-        for (i, &c) in chars.iter().enumerate() {
+        while let Some(c) = chars.next() {
             if c == ' ' {
-                if allow_breaks
-                    && !spaces
-                    && self.column > self.width
-                    && chars.get(i + 1) != Some(&' ')
+                if allow_breaks && !spaces && self.column > self.width && chars.peek() != Some(&' ')
                 {
                     self.write_indent();
                 } else {
@@ -650,16 +718,15 @@ impl Emitter {
 
     fn write_single(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("'", true, false, false);
-        let chars: Vec<char> = value.chars().collect();
-        let (mut spaces, mut breaks) = (false, false);
-        for (i, &c) in chars.iter().enumerate() {
+        let mut chars = value.chars().peekable();
+        let (mut spaces, mut breaks, mut first) = (false, false, true);
+        while let Some(c) = chars.next() {
             if c == ' ' {
                 if allow_breaks
                     && !spaces
                     && self.column > self.width
-                    && i > 0
-                    && i + 1 < chars.len()
-                    && chars[i + 1] != ' '
+                    && !first
+                    && chars.peek().is_some_and(|&n| n != ' ')
                 {
                     self.write_indent();
                 } else {
@@ -685,6 +752,7 @@ impl Emitter {
                 spaces = false;
                 breaks = false;
             }
+            first = false;
         }
         self.write_indicator("'", false, false, false);
         self.whitespace = false;
@@ -693,9 +761,9 @@ impl Emitter {
 
     fn write_double(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("\"", true, false, false);
-        let chars: Vec<char> = value.chars().collect();
-        let mut spaces = false;
-        for (i, &c) in chars.iter().enumerate() {
+        let mut chars = value.chars().peekable();
+        let (mut spaces, mut first) = (false, true);
+        while let Some(c) = chars.next() {
             if !is_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\' {
                 self.put('\\');
                 let esc = match c {
@@ -737,11 +805,11 @@ impl Emitter {
                 if allow_breaks
                     && !spaces
                     && self.column > self.width
-                    && i != 0
-                    && i + 1 != chars.len()
+                    && !first
+                    && chars.peek().is_some()
                 {
                     self.write_indent();
-                    if chars.get(i + 1) == Some(&' ') {
+                    if chars.peek() == Some(&' ') {
                         self.put('\\');
                     }
                 } else {
@@ -752,6 +820,7 @@ impl Emitter {
                 self.put(c);
                 spaces = false;
             }
+            first = false;
         }
         self.write_indicator("\"", false, false, false);
         self.whitespace = false;
@@ -800,6 +869,27 @@ impl Emitter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_yaml_of_a_text_seen_before_is_a_fresh_value() {
+        let text = "a:\n  b: 1\nl:\n- x\n";
+        let first = parse_yaml(text).unwrap();
+        // What `set`/`unset` would do to the first result, at the top and inside.
+        let top = first.as_map().unwrap();
+        top.entries.borrow_mut().insert("c".into(), Value::Nil);
+        top.entries
+            .borrow()
+            .get("a")
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .entries
+            .borrow_mut()
+            .clear();
+        let second = parse_yaml(text).unwrap();
+        assert_eq!(to_yaml(&second).unwrap(), "a:\n  b: 1\nl:\n- x");
+        assert_eq!(to_yaml(&first).unwrap(), "a: {}\nc: null\nl:\n- x");
+    }
 
     #[test]
     fn yaml_errors_worded_like_go_yaml() {

@@ -15,6 +15,8 @@ use gotmpl::{CallCtx, Engine, Func};
 
 const COST: u32 = 10;
 const DISPOSABLE_COST: u32 = 4;
+/// Bytes of a password that bcrypt reads at most (Blowfish's longest key).
+const MAX_KEY: usize = 72;
 
 pub(super) fn register(e: &mut Engine, keys: Keys) {
     let cost = match keys {
@@ -131,19 +133,19 @@ fn hash(c: &CallCtx<'_, '_>, password: &str, cost: u32, remembered: bool) -> Str
     for b in salt.iter_mut() {
         *b = c.shared().next_incidental() as u8;
     }
-    let make = || hash_with_salt(password.as_bytes(), &salt, cost);
+    // bcrypt reads the first 72 bytes only: the memo's key needs no more, however long the
+    // string a template passes.
+    let used = &password.as_bytes()[..password.len().min(MAX_KEY)];
+    let make = || hash_with_salt(used, &salt, cost);
     if !remembered {
         return make();
     }
-    HASHES.get_or(
-        memo::digest(&[password.as_bytes(), &salt, &cost.to_le_bytes()]),
-        make,
-    )
+    HASHES.get_or(memo::digest(&[used, &salt, &cost.to_le_bytes()]), make)
 }
 
 fn hash_with_salt(password: &[u8], salt: &[u8; 16], cost: u32) -> String {
-    let mut key: Vec<u8> = password.iter().copied().take(72).collect();
-    if key.len() < 72 {
+    let mut key: Vec<u8> = password.iter().copied().take(MAX_KEY).collect();
+    if key.len() < MAX_KEY {
         key.push(0);
     }
     let mut bf = Blowfish { p: pi::P, s: pi::S };
@@ -285,6 +287,19 @@ mod tests {
             seeded(Some(1), after).split_once(' ').unwrap().1,
             seeded(Some(1), r#"{{ randAlphaNum 16 }}"#)
         );
+    }
+
+    #[test]
+    fn a_check_remembers_a_hash_by_what_bcrypt_reads_of_the_password() {
+        let long = format!("{}tail", "p".repeat(MAX_KEY));
+        let other = format!("{}other", "p".repeat(MAX_KEY));
+        let template = |password: &str| format!(r#"{{{{ bcrypt "{password}" }}}}"#);
+        let once = seeded(Some(1), &template(&long));
+        // bcrypt itself ignores what follows the first 72 bytes.
+        assert_eq!(once, seeded(Some(1), &template(&other)));
+        let salt = decode_salt(&once[7..29]);
+        assert_eq!(hash_with_salt(other.as_bytes(), &salt, 4), once);
+        assert_ne!(once, seeded(Some(1), &template("short")));
     }
 
     #[test]
