@@ -3,7 +3,7 @@
 
 mod integration_support;
 
-use integration_support::{put_chart, repo_with_charts, rollguard};
+use integration_support::{BIN, Run, command, put_chart, repo_with_charts, rollguard, script};
 
 #[test]
 fn changed_files_check_the_charts_they_belong_to_against_head() {
@@ -168,4 +168,43 @@ fn changed_in_a_repository_without_commits_checks_the_staged_charts() {
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["charts"][0]["path"], "charts/web");
     assert!(report["charts"][0]["baseline"].is_null());
+}
+
+/// A plain git `pre-commit` hook (no pre-commit framework) runs inside git, which gives it
+/// `GIT_INDEX_FILE` — with `commit -a` a temporary index that holds the commit — and with
+/// `--git-dir` a `GIT_DIR`: rollguard's own git runs leave them out, and still see what the
+/// commit changes through the work tree.
+#[test]
+fn a_plain_git_hook_sees_the_commit_whatever_git_exports_to_it() {
+    let repo = repo_with_charts();
+    let root = repo.path();
+    script(
+        &root.join(".git/hooks/pre-commit"),
+        &format!(
+            "#!/bin/sh\nexec '{BIN}' check --base HEAD --quiet --changed --kube-version 1.31\n"
+        ),
+    );
+    put_chart(&root.join("charts/web"), "web");
+    let git_dir = root.join(".git");
+    let git_dir = git_dir.to_str().expect("utf-8");
+    for (how, extra) in [
+        ("commit -a", vec![]),
+        ("--git-dir", vec!["--git-dir", git_dir]),
+    ] {
+        let out = command("git", root)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(&extra)
+            .args(["commit", "-qam", "v2"])
+            .output()
+            .expect("git runs");
+        let run = Run::from(out);
+        assert_ne!(run.code, 0, "{how}: {}{}", run.stdout, run.stderr);
+        // git gives a hook's standard output to its own standard error.
+        assert!(
+            run.stderr.contains("error[pvc-storage-class-changed]"),
+            "{how}: {}{}",
+            run.stdout,
+            run.stderr
+        );
+    }
 }

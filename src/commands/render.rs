@@ -17,6 +17,8 @@ pub fn run(args: &RenderArgs) -> Result<String> {
     // `check`'s fixed seed would print the same passwords to every user: like Helm, draw from
     // the operating system unless a reproducible render is asked for.
     options.seed = args.seed;
+    // The process ends after printing: what the render built is left to the operating system.
+    options.leave_to_exit = true;
     if let Some(v) = &args.args.kube_version {
         let version: KubeVersion = v
             .parse()
@@ -69,6 +71,8 @@ pub fn run(args: &RenderArgs) -> Result<String> {
         return Ok("\n".to_string());
     }
     let text = stream::join(&entries);
+    std::mem::forget(entries);
+    std::mem::forget((rendered, loaded));
     if args.show_only.is_empty() {
         return Ok(text);
     }

@@ -413,6 +413,7 @@ pub fn release_options(args: &ChartArgs, target: Option<KubeVersion>) -> Release
         keys: Keys::Fresh,
         only: None,
         watch_release: false,
+        leave_to_exit: false,
     }
 }
 

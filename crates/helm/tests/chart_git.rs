@@ -247,6 +247,19 @@ const FAKE_CHART: &str = "apiVersion: v2\nname: app\nversion: 9.9.9\n";
 /// A stranger's change can ship a `.git` inside the chart (a directory, a `gitdir:` file or a
 /// submodule): git would then read that repository's history, and `--base` a baseline the
 /// change chose. Refused, naming the nested `.git`, before git runs there.
+/// `--base` refuses `chart` (whose `.git` is `what`) as a repository nested in another.
+fn assert_refused_as_nested(chart: &Path, what: &str) {
+    let e = load_chart_at_revision(chart, "HEAD")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains("nested inside the one at") && e.contains("app/.git"),
+        "{what}: {e}"
+    );
+    assert_eq!(helm::chart::revision_id(chart, "HEAD"), None, "{what}");
+}
+
 #[test]
 fn a_repository_nested_in_the_chart_is_refused() {
     if Command::new("git").arg("--version").output().is_err() {
@@ -287,15 +300,7 @@ fn a_repository_nested_in_the_chart_is_refused() {
             String::from_utf8_lossy(&head.stdout).contains("9.9.9"),
             "{planted}"
         );
-        let e = load_chart_at_revision(&chart, "HEAD")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(
-            e.contains("nested inside the one at") && e.contains("app/.git"),
-            "{planted}: {e}"
-        );
-        assert_eq!(helm::chart::revision_id(&chart, "HEAD"), None, "{planted}");
+        assert_refused_as_nested(&chart, planted);
     }
 }
 
@@ -500,15 +505,7 @@ fn a_planted_gitdir_into_modules_is_refused() {
     ];
     for (what, gitdir) in planted {
         write(&chart, ".git", &gitdir);
-        let e = load_chart_at_revision(&chart, "HEAD")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(
-            e.contains("nested inside the one at") && e.contains("app/.git"),
-            "{what}: {e}"
-        );
-        assert_eq!(helm::chart::revision_id(&chart, "HEAD"), None, "{what}");
+        assert_refused_as_nested(&chart, what);
     }
     // Without the refusal, git reads the fake repository: its HEAD is the fake chart.
     let head = Command::new("git")

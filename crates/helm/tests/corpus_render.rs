@@ -128,6 +128,7 @@ fn render_native(case: &Case) -> Result<Outputs, String> {
         keys: Default::default(),
         only: None,
         watch_release: false,
+        leave_to_exit: false,
     };
     let rendered = render_release(&loaded, &options).map_err(|e| e.helm_message())?;
     Ok(rendered.into_iter().map(|(k, r)| (k, r.text)).collect())

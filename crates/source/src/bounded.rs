@@ -43,7 +43,11 @@ impl std::error::Error for ReadError {}
 
 /// At most `limit` bytes from `reader`; more is [`ReadError::TooLarge`].
 pub fn read_stream(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
-    let mut data = Vec::new();
+    read_into(reader, limit, Vec::new())
+}
+
+/// [`read_stream`] into `data` (empty; its capacity only spares growing it).
+fn read_into(reader: impl Read, limit: u64, mut data: Vec<u8>) -> Result<Vec<u8>, ReadError> {
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut data)
@@ -57,7 +61,11 @@ pub fn read_stream(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> 
 /// The bytes of the file at `path`, at most `limit` of them.
 pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
-    read_stream(file, limit)
+    // The size the file claims only sizes the buffer, never past the limit: read into a buffer
+    // grown from nothing, a chart's larger files were copied a dozen times over.
+    let claimed = file.metadata().map_or(0, |m| m.len()).min(limit);
+    let capacity = usize::try_from(claimed).map_or(0, |c| c.saturating_add(1));
+    read_into(file, limit, Vec::with_capacity(capacity))
 }
 
 /// The text of the file at `path`: UTF-8 without NUL bytes, at most `limit` bytes.

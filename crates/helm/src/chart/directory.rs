@@ -60,14 +60,15 @@ pub fn read_directory(root: &Path, budget: &mut Budget, overlay: &Overlay) -> Re
             .strip_prefix(root)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
-        let shown_entry = entry.path().display().to_string();
+        // Named only in an error.
+        let shown_entry = || entry.path().display().to_string();
         if entry.path_is_symlink() {
             let target = entry.path().canonicalize().map_err(|e| {
-                InputError::in_path(&shown_entry, format!("cannot follow link: {e}"))
+                InputError::in_path(shown_entry(), format!("cannot follow link: {e}"))
             })?;
             if !target.starts_with(&canonical) {
                 return Err(InputError::in_path(
-                    &shown_entry,
+                    shown_entry(),
                     "symbolic link points outside the chart",
                 ));
             }
@@ -84,7 +85,7 @@ pub fn read_directory(root: &Path, budget: &mut Budget, overlay: &Overlay) -> Re
         }
         if !entry.file_type().is_file() {
             return Err(InputError::in_path(
-                &shown_entry,
+                shown_entry(),
                 "cannot load an irregular file (device, socket, pipe)",
             ));
         }
@@ -92,11 +93,11 @@ pub fn read_directory(root: &Path, budget: &mut Budget, overlay: &Overlay) -> Re
             Some(text) => {
                 budget
                     .take(text.len() as u64)
-                    .map_err(|e| InputError::in_path(&shown_entry, e))?;
+                    .map_err(|e| InputError::in_path(shown_entry(), e))?;
                 text.as_bytes().to_vec()
             }
             None => read_within(entry.path(), budget)
-                .map_err(|e| InputError::in_path(&shown_entry, e))?,
+                .map_err(|e| InputError::in_path(shown_entry(), e))?,
         };
         files.push(File::new(rel, data));
     }

@@ -198,30 +198,38 @@ pub fn prepare(mut chart: Chart, opts: &ValueOptions) -> Result<LoadedRelease> {
     };
     schema::validate(&chart, &top, &given)?;
     Ok(LoadedRelease {
-        root: build(&chart, top, None),
+        root: build(chart, top, None),
         warnings: log.iter().map(|m| crate::slog::info(m)).collect(),
     })
 }
 
-fn build(chart: &Chart, values: Values, parent_path: Option<&str>) -> RenderChart {
+/// Takes the chart: a template's text moves out of its file where nothing else holds the files
+/// (the rule; a subchart two aliases include shares them), instead of being copied.
+fn build(chart: Chart, values: Values, parent_path: Option<&str>) -> RenderChart {
     let full_path = match parent_path {
         None => chart.name().to_string(),
         Some(p) => format!("{p}/charts/{}", chart.name()),
     };
     let base_path = format!("{full_path}/templates");
     let library = chart.metadata.is_library();
-    let templates = chart
-        .templates
-        .iter()
-        .map(|f| Template {
-            path: format!("{full_path}/{}", f.name),
+    let texts: Vec<(String, String)> = match Arc::try_unwrap(chart.templates) {
+        Ok(files) => files
+            .into_iter()
+            .map(|f| (f.name.clone(), f.into_text()))
+            .collect(),
+        Err(shared) => shared.iter().map(|f| (f.name.clone(), f.text())).collect(),
+    };
+    let templates = texts
+        .into_iter()
+        .map(|(name, text)| Template {
+            path: format!("{full_path}/{name}"),
             base_path: base_path.clone(),
-            text: f.text(),
+            text,
         })
         // A library chart's non-partial templates are not even parsed.
         .filter(|t| !library || t.is_partial())
         .collect();
-    let mut subs: Vec<&Chart> = chart.dependencies.iter().collect();
+    let mut subs = chart.dependencies;
     subs.sort_by(|a, b| a.name().cmp(b.name()));
     let subcharts = subs
         .into_iter()
@@ -234,15 +242,15 @@ fn build(chart: &Chart, values: Values, parent_path: Option<&str>) -> RenderChar
         })
         .collect();
     RenderChart {
-        name: chart.name().to_string(),
+        name: chart.metadata.name.clone(),
         full_path,
         is_root: parent_path.is_none(),
-        metadata: chart.metadata.clone(),
+        metadata: chart.metadata,
         values,
-        files: chart.files.clone(),
+        files: chart.files,
         templates,
         subcharts,
-        origin: chart.origin.clone(),
+        origin: chart.origin,
     }
 }
 

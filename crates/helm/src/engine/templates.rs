@@ -140,7 +140,7 @@ fn comments_only(engine: &Engine, name: &str) -> bool {
 pub(super) fn execute_units(
     templates: &[(String, usize, &str)],
     units: &[Unit],
-    mut engine: Engine,
+    engine: &mut Engine,
     trace: bool,
     only: Option<&BTreeSet<String>>,
     watch_release: bool,
@@ -190,7 +190,7 @@ pub(super) fn execute_units(
             output.release_bound =
                 watch.take_read() || output.calls.iter().any(|c| &*c.func == "lookup");
         }
-        output.comments_only = comments_only(&engine, name);
+        output.comments_only = comments_only(engine, name);
         rendered.insert(name.clone(), output);
     }
     Ok(rendered)

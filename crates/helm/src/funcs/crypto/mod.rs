@@ -149,13 +149,27 @@ fn strings(v: &Value) -> Vec<String> {
     }
 }
 
+/// A key a template passes (`genCAWithKey` & co.), charged to the render's work budget by its
+/// size first ([`key_steps`]).
 fn parse_key(pem: &str, keys: Keys) -> Result<rsa::Key, String> {
-    der::unpem(pem, "RSA PRIVATE KEY")
-        .and_then(|d| rsa::Key::from_private_der(&d))
+    let invalid = || "error parsing private key: only PEM-encoded RSA keys are supported here";
+    let der = der::unpem(pem, "RSA PRIVATE KEY").ok_or_else(invalid)?;
+    gotmpl::budget::reserve(key_steps(der.len()), 0)?;
+    rsa::Key::from_private_der(&der)
         .map(|key| key.remembering(keys.remembered()))
-        .ok_or_else(|| {
-            "error parsing private key: only PEM-encoded RSA keys are supported here".into()
-        })
+        .ok_or_else(|| invalid().into())
+}
+
+/// Steps that checking and signing with a key of `der_len` bytes of DER may cost: the chart
+/// chooses the key, and a signature's work grows with the cube of its size (a key of a few
+/// hundred kilobytes would sign for hours). The modulus has at most `4·der_len` bits, as `n`,
+/// `p` and `q` take twice its bytes; a 2048-bit signature is charged as a hundredth of a key
+/// generation per (those bits / 2048)³.
+fn key_steps(der_len: usize) -> u64 {
+    let bits = der_len as u128 * 4;
+    let steps =
+        u128::from(RSA_2048_STEPS / 100).saturating_mul(bits.saturating_pow(3)) / 2048u128.pow(3);
+    u64::try_from(steps).unwrap_or(u64::MAX)
 }
 
 /// Sprig's `certificate` struct: `.Cert` and `.Key`, both PEM.
@@ -514,5 +528,31 @@ mod tests {
         assert_eq!(check.sign_sha256(&digest), signature);
         assert_eq!(check.sign_sha256(&digest), signature);
         assert!(verifies(b"to be signed", &signature, &fresh));
+    }
+
+    #[test]
+    fn a_key_from_the_chart_is_charged_to_the_budget_by_its_size() {
+        // A "key" that passes every check but is 2 × 2^17 bits: signing with it would run
+        // cubic arithmetic for hours. Its primes need not be prime: odd and coprime will do.
+        let one = BigUint::from(1u32);
+        let p = (&one << 131_072u32) + 1u32;
+        let q = (&one << 131_072u32) + 3u32;
+        let ints = [&(&p * &q), &BigUint::from(65_537u32), &p, &p, &q];
+        let mut parts = vec![der::small_int(0)];
+        parts.extend(ints.iter().map(|i| der::uint(i)));
+        let pem = der::pem("RSA PRIVATE KEY", &der::seq(&parts));
+        for call in [
+            "genCAWithKey \"x\" 1",
+            "genSelfSignedCertWithKey \"x\" (list) (list) 1",
+        ] {
+            let mut e = Engine::new();
+            crate::funcs::register_with(&mut e, Keys::Fresh);
+            e.add_template("t", &format!("{{{{ {call} `{pem}` }}}}"))
+                .unwrap();
+            let err = e.execute("t", Value::Nil).unwrap_err().to_string();
+            assert!(err.contains("budget"), "{call}: {err}");
+        }
+        // A 2048-bit key's charge is a small part of the default budget.
+        assert!(key_steps(2048 / 8 * 5) * 100 < gotmpl::DEFAULT_MAX_STEPS);
     }
 }
