@@ -65,14 +65,16 @@ impl Tok {
 #[derive(Debug, Clone, Copy)]
 pub struct Token {
     pub kind: Tok,
-    /// Byte range of the token's text in the source.
-    pub start: usize,
-    pub end: usize,
+    /// Byte range of the token's text in the source ([`lex`] refuses a source whose offsets
+    /// do not fit: half the size of `usize` offsets, for a list as long as the source has
+    /// tokens).
+    pub start: u32,
+    pub end: u32,
 }
 
 impl Token {
     pub fn text<'a>(&self, src: &'a str) -> &'a str {
-        &src[self.start..self.end]
+        &src[self.start as usize..self.end as usize]
     }
 
     /// Go's `item.String()`, used in "unexpected X in Y" messages; `error` is the lexer's
@@ -108,9 +110,22 @@ fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
 }
 
+/// Which bytes are ASCII letters, digits or `_`: one load per byte of the identifiers, fields
+/// and variables that make up most of an action.
+const ASCII_ALNUM: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b == b'_' || b.is_ascii_alphanumeric();
+        c += 1;
+    }
+    table
+};
+
 /// `is_alnum` of an ASCII byte: the fast path, without decoding a char.
 fn is_ascii_alnum(c: u8) -> bool {
-    c == b'_' || c.is_ascii_alphanumeric()
+    ASCII_ALNUM[usize::from(c)]
 }
 
 /// Offset of the first `ab` in `hay`. Templates are mostly text between actions, so this
@@ -163,14 +178,25 @@ pub struct Lexed {
 
 /// Splits a template into tokens.
 pub fn lex(src: &str) -> Lexed {
+    if u32::try_from(src.len()).is_err() {
+        return Lexed {
+            toks: vec![Token {
+                kind: Tok::Error,
+                start: 0,
+                end: 0,
+            }],
+            error: Some("template is larger than 4 GiB".into()),
+        };
+    }
     let mut l = Lexer {
         src,
         b: src.as_bytes(),
         pos: 0,
         start: 0,
         paren_depth: 0,
-        // About one token per 8 bytes in chart templates: avoids most regrowth.
-        out: Vec::with_capacity(src.len() / 8),
+        // Chart templates have one token per 10 bytes on average, up to one per 4 in
+        // action-dense helpers: growing the list would copy it again and again.
+        out: Vec::with_capacity(src.len() / 4 + 8),
         error: None,
     };
     let mut state = State::Text;
@@ -191,8 +217,13 @@ pub fn lex(src: &str) -> Lexed {
 }
 
 impl Lexer<'_> {
+    /// `start` and `end` fit `u32`: [`lex`] checked the source's length.
     fn emit_range(&mut self, kind: Tok, start: usize, end: usize) {
-        self.out.push(Token { kind, start, end });
+        self.out.push(Token {
+            kind,
+            start: start as u32,
+            end: end as u32,
+        });
     }
 
     fn emit(&mut self, kind: Tok) {
@@ -201,11 +232,7 @@ impl Lexer<'_> {
     }
 
     fn error(&mut self, msg: String) -> State {
-        self.out.push(Token {
-            kind: Tok::Error,
-            start: self.start,
-            end: self.start,
-        });
+        self.emit_range(Tok::Error, self.start, self.start);
         self.error = Some(msg);
         State::Done
     }
@@ -236,17 +263,19 @@ impl Lexer<'_> {
 
     /// Consumes letters, digits and `_`, Unicode ones included.
     fn accept_alnum_run(&mut self) {
-        while let Some(c) = self.peek_byte() {
-            if c.is_ascii() {
-                if !is_ascii_alnum(c) {
-                    return;
-                }
-                self.pos += 1;
-            } else {
-                match self.peek_char() {
+        loop {
+            let rest = &self.b[self.pos..];
+            self.pos += rest
+                .iter()
+                .position(|&c| !is_ascii_alnum(c))
+                .unwrap_or(rest.len());
+            // Stopped at the end, at an ASCII byte that is no letter, or at a non-ASCII char.
+            match self.peek_byte() {
+                Some(c) if !c.is_ascii() => match self.peek_char() {
                     Some(c) if is_alnum(c) => self.pos += c.len_utf8(),
                     _ => return,
-                }
+                },
+                _ => return,
             }
         }
     }

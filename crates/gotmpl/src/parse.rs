@@ -160,7 +160,11 @@ pub enum Arg {
     },
     String {
         pos: u32,
-        quoted: Rc<str>,
+        /// The literal as written, when that is not `text` between plain quotes (it had escapes
+        /// or, between backquotes, a carriage return): most literals need no second copy.
+        quoted: Option<Rc<str>>,
+        /// Written between backquotes.
+        raw: bool,
         text: Rc<str>,
     },
     Pipe(Box<Pipe>),
@@ -209,7 +213,19 @@ impl fmt::Display for Arg {
             Arg::Nil { .. } => f.write_str("nil"),
             Arg::Bool { val, .. } => write!(f, "{val}"),
             Arg::Number { text, .. } => f.write_str(text),
-            Arg::String { quoted, .. } => f.write_str(quoted),
+            Arg::String {
+                quoted: Some(quoted),
+                ..
+            } => f.write_str(quoted),
+            Arg::String {
+                quoted: None,
+                raw,
+                text,
+                ..
+            } => {
+                let quote = if *raw { '`' } else { '"' };
+                write!(f, "{quote}{text}{quote}")
+            }
             Arg::Pipe(p) => write!(f, "{p}"),
         }
     }
@@ -365,8 +381,11 @@ struct Parser<'a> {
 }
 
 /// Moves the items pushed on `stack` since `mark` into a list of exactly their number.
+/// `split_off` copies them in one block where collecting a `drain` moved them one by one (at
+/// `mark` 0 it hands over the buffer, shrunk, and gives the stack a new one of the same size:
+/// measured cheaper than copying out of it).
 fn take<T>(stack: &mut Vec<T>, mark: usize) -> Box<[T]> {
-    stack.drain(mark..).collect()
+    stack.split_off(mark).into_boxed_slice()
 }
 
 impl<'a> Parser<'a> {
@@ -378,8 +397,8 @@ impl<'a> Parser<'a> {
         self.furthest = self.furthest.max(idx);
         self.toks.get(idx).copied().unwrap_or(Token {
             kind: Tok::Eof,
-            start: self.src.len(),
-            end: self.src.len(),
+            start: self.src.len() as u32,
+            end: self.src.len() as u32,
         })
     }
 
@@ -420,7 +439,7 @@ impl<'a> Parser<'a> {
         let line = self
             .toks
             .get(self.furthest)
-            .map_or(1, |t| self.line_of(t.start));
+            .map_or(1, |t| self.line_of(t.start as usize));
         Err(ParseError {
             name: self.name.to_string(),
             line,
@@ -434,7 +453,7 @@ impl<'a> Parser<'a> {
             let mut extra = String::new();
             let action_line = self.action_start.map(|a| self.line_of(a));
             if let Some(action_line) = action_line
-                && action_line != self.line_of(tok.start)
+                && action_line != self.line_of(tok.start as usize)
             {
                 extra = format!(" in action started at {}:{}", self.name, action_line);
                 if msg.ends_with(" action") {
@@ -553,11 +572,11 @@ impl<'a> Parser<'a> {
         let t = self.next_non_space();
         match t.kind {
             Tok::Text => Ok(Item::Node(Node::Text {
-                start: t.start as u32,
-                end: t.end as u32,
+                start: t.start,
+                end: t.end,
             })),
             Tok::LeftDelim => {
-                self.action_start = Some(t.start);
+                self.action_start = Some(t.start as usize);
                 let r = self.action();
                 self.action_start = None;
                 r
@@ -689,7 +708,7 @@ impl<'a> Parser<'a> {
         }
         self.add_define(name.clone(), root)?;
         Ok(Item::Node(Node::Template(TemplateCall {
-            pos: t.start as u32,
+            pos: t.start,
             name,
             pipe: Some(pipe),
         })))
@@ -706,14 +725,14 @@ impl<'a> Parser<'a> {
             None
         };
         Ok(Item::Node(Node::Template(TemplateCall {
-            pos: t.start as u32,
+            pos: t.start,
             name,
             pipe,
         })))
     }
 
     fn pipeline(&mut self, context: &str, end: Tok) -> PResult<Pipe> {
-        let pos = self.peek_non_space().start as u32;
+        let pos = self.peek_non_space().start;
         let mut is_assign = false;
         let mut decl = Vec::new();
         'decls: loop {
@@ -808,7 +827,7 @@ impl<'a> Parser<'a> {
     }
 
     fn command(&mut self) -> PResult<Command> {
-        let pos = self.peek_non_space().start as u32;
+        let pos = self.peek_non_space().start;
         let mark = self.args.len();
         loop {
             self.peek_non_space();
@@ -872,7 +891,7 @@ impl<'a> Parser<'a> {
             let name = Rc::from(&f.text(self.src)[1..]);
             self.idents.push(name);
         }
-        Some(first.start as u32)
+        Some(first.start)
     }
 
     /// A field or variable with the fields chained on it, as one node (Go's `newField`/
@@ -887,7 +906,7 @@ impl<'a> Parser<'a> {
 
     fn term(&mut self) -> PResult<Option<Arg>> {
         let t = self.next_non_space();
-        let pos = t.start as u32;
+        let pos = t.start;
         let text = t.text(self.src);
         Ok(Some(match t.kind {
             Tok::Identifier => Arg::Identifier {
@@ -935,14 +954,15 @@ impl<'a> Parser<'a> {
                 } else {
                     !body.contains('\r')
                 };
-                let unquoted = if plain {
-                    Rc::from(body)
+                let (unquoted, quoted) = if plain {
+                    (Rc::from(body), None)
                 } else {
-                    Rc::from(self.unquote(text)?)
+                    (Rc::from(self.unquote(text)?), Some(Rc::from(text)))
                 };
                 Arg::String {
                     pos,
-                    quoted: Rc::from(text),
+                    quoted,
+                    raw: t.kind == Tok::RawString,
                     text: unquoted,
                 }
             }
@@ -1032,6 +1052,13 @@ fn parse_go_magnitude(s: &str) -> Option<(bool, u64)> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
+    // Most literals are plain decimals (`1`, `80`): no prefix, no `_`, nothing to clean.
+    if !body.is_empty()
+        && body.bytes().all(|c| c.is_ascii_digit())
+        && (body.len() == 1 || !body.starts_with('0'))
+    {
+        return Some((neg, body.parse().ok()?));
+    }
     let lower = body.to_ascii_lowercase();
     let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
         (16, d.to_string(), true)
@@ -1275,6 +1302,11 @@ mod tests {
             panic!()
         };
         assert_eq!(pipe.to_string(), "index .Values.m \"a\" (list 1) $.x");
+        let p = parse("t", "{{ print \"a\\tb\" `c` \"d\" `e\r` }}", &|_| true).unwrap();
+        let Node::Action(pipe) = &p.main.root[0] else {
+            panic!()
+        };
+        assert_eq!(pipe.to_string(), "print \"a\\tb\" `c` \"d\" `e\r`");
     }
 
     #[test]
@@ -1285,6 +1317,17 @@ mod tests {
         assert_eq!(parse_go_int("1_000"), Some(1000));
         assert_eq!(parse_go_int("-7"), Some(-7));
         assert_eq!(parse_go_int("1__0"), None);
+        assert_eq!(parse_go_int("0"), Some(0));
+        assert_eq!(parse_go_int("+42"), Some(42));
+        assert_eq!(parse_go_int("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_go_int("9223372036854775808"), None);
+        assert_eq!(
+            parse_go_magnitude("18446744073709551615"),
+            Some((false, u64::MAX))
+        );
+        assert_eq!(parse_go_magnitude("18446744073709551616"), None);
+        assert_eq!(parse_go_int("+-1"), None);
+        assert_eq!(parse_go_int("-"), None);
         assert_eq!(parse_go_float("1e3"), Some(1000.0));
         assert_eq!(parse_go_float("0x1p60"), Some(2f64.powi(60)));
         assert_eq!(parse_go_float("0x1.8p1"), Some(3.0));

@@ -16,21 +16,30 @@ use crate::parse::Tree;
 /// What a file parsed to: its main tree, then its `define`s in order.
 pub(crate) type Trees = Rc<[Rc<Tree>]>;
 
-/// Name, text, and the number of functions the engine knew (parsing refuses unknown ones).
-type Key = (String, String, usize);
+/// Parsed files by text, then by name and the number of functions the engine knew (parsing
+/// refuses unknown ones). Keyed by text first so that a lookup borrows the text instead of
+/// copying it: a file's text is copied only when its trees are first kept.
+type Cache = FxHashMap<String, Vec<(String, usize, Trees)>>;
 
 thread_local! {
-    static CACHE: RefCell<Option<FxHashMap<Key, Trees>>> = const { RefCell::new(None) };
+    static CACHE: RefCell<Option<Cache>> = const { RefCell::new(None) };
     /// Files parsed ahead ([`crate::Engine::parse_ahead`]) before their names were known, by
-    /// text and number of functions; each is taken, and named, by the first `add_template` of
-    /// its text.
-    static AHEAD: RefCell<FxHashMap<(String, usize), Trees>> = RefCell::default();
+    /// text, then number of functions; each is taken, and named, by the first `add_template`
+    /// of its text.
+    static AHEAD: RefCell<FxHashMap<String, Vec<(usize, Trees)>>> = RefCell::default();
 }
 
 /// Keeps the trees of `text`, parsed ahead under a provisional name, for
 /// [`parsed`] to take.
 pub(crate) fn keep_ahead(text: &str, funcs: usize, trees: Trees) {
-    AHEAD.with(|a| a.borrow_mut().insert((text.to_string(), funcs), trees));
+    AHEAD.with(|a| {
+        let mut a = a.borrow_mut();
+        let kept = a.entry(text.to_string()).or_default();
+        match kept.iter_mut().find(|(f, _)| *f == funcs) {
+            Some(old) => old.1 = trees,
+            None => kept.push((funcs, trees)),
+        }
+    });
 }
 
 /// Forgets every file parsed ahead on this thread.
@@ -41,7 +50,16 @@ pub fn clear_parsed_ahead() {
 /// The trees parsed ahead from `text`, renamed as file `name`; `None` when there are none, or
 /// when they are shared already (never, as kept: then they are parsed again).
 fn take_ahead(name: &str, text: &str, funcs: usize) -> Option<Trees> {
-    let mut trees = AHEAD.with(|a| a.borrow_mut().remove(&(text.to_string(), funcs)))?;
+    let mut trees = AHEAD.with(|a| {
+        let mut a = a.borrow_mut();
+        let kept = a.get_mut(text)?;
+        let at = kept.iter().position(|(f, _)| *f == funcs)?;
+        let (_, trees) = kept.swap_remove(at);
+        if kept.is_empty() {
+            a.remove(text);
+        }
+        Some(trees)
+    })?;
     let file: std::sync::Arc<str> = std::sync::Arc::from(name);
     let all = Rc::get_mut(&mut trees)?;
     for (i, tree) in all.iter_mut().enumerate() {
@@ -58,7 +76,7 @@ fn take_ahead(name: &str, text: &str, funcs: usize) -> Option<Trees> {
 pub fn with_parse_cache<T>(f: impl FnOnce() -> T) -> T {
     let outer = CACHE.with(|c| c.borrow_mut().replace(FxHashMap::default()));
     // Restored on unwind too, so a panic in `f` leaves no cache behind on a reused thread.
-    struct Restore(Option<Option<FxHashMap<Key, Trees>>>);
+    struct Restore(Option<Option<Cache>>);
     impl Drop for Restore {
         fn drop(&mut self) {
             if let Some(outer) = self.0.take() {
@@ -78,8 +96,15 @@ pub(crate) fn parsed<E>(
     funcs: usize,
     parse: impl FnOnce() -> Result<Trees, E>,
 ) -> Result<Trees, E> {
-    let key = (name.to_string(), text.to_string(), funcs);
-    let hit = CACHE.with(|c| c.borrow().as_ref().map(|m| m.get(&key).cloned()));
+    let hit = CACHE.with(|c| {
+        c.borrow().as_ref().map(|m| {
+            m.get(text).and_then(|kept| {
+                kept.iter()
+                    .find(|(n, f, _)| n == name && *f == funcs)
+                    .map(|(_, _, trees)| trees.clone())
+            })
+        })
+    });
     let parse = || match take_ahead(name, text, funcs) {
         Some(trees) => Ok(trees),
         None => parse(),
@@ -91,7 +116,13 @@ pub(crate) fn parsed<E>(
             let trees = parse()?;
             CACHE.with(|c| {
                 if let Some(m) = c.borrow_mut().as_mut() {
-                    m.insert(key, trees.clone());
+                    let kept = (name.to_string(), funcs, trees.clone());
+                    match m.get_mut(text) {
+                        Some(same_text) => same_text.push(kept),
+                        None => {
+                            m.insert(text.to_string(), vec![kept]);
+                        }
+                    }
                 }
             });
             Ok(trees)
