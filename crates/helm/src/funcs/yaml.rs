@@ -56,7 +56,9 @@ pub(super) fn register(e: &mut Engine) {
 /// texts come from the chart. The values kept are never handed out: each use gets a copy,
 /// which `set` and `merge` may change as they like.
 struct ParsedTexts {
-    values: std::collections::HashMap<String, Value>,
+    /// Fx: hashing the text is most of a lookup, and SipHash's flooding resistance buys
+    /// nothing for a map this small that is cleared when full.
+    values: rustc_hash::FxHashMap<String, Value>,
     bytes: usize,
 }
 
@@ -418,6 +420,14 @@ fn analyze(value: &str) -> Analysis {
             block: false,
         };
     }
+    if is_simple_word(value) {
+        return Analysis {
+            multiline: false,
+            block_plain: true,
+            single_quoted: true,
+            block: true,
+        };
+    }
     let mut block_ind = value.starts_with("---") || value.starts_with("...");
     let (mut line_breaks, mut special) = (false, false);
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
@@ -489,6 +499,15 @@ fn analyze(value: &str) -> Analysis {
         a.block_plain = false;
     }
     a
+}
+
+/// Text made of letters, digits and `_./-` that starts with none of `.-` (most keys and
+/// names): no indicator, blank, break or unprintable rune, so [`analyze`] allows every style.
+fn is_simple_word(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.first().is_some_and(|&c| c != b'.' && c != b'-')
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'/' | b'-'))
 }
 
 /// Would go-yaml read this plain text back as something other than a string?
@@ -694,6 +713,14 @@ impl Emitter {
     fn write_plain(&mut self, value: &str, allow_breaks: bool) {
         if !self.whitespace {
             self.put(' ');
+        }
+        if !value.contains(' ') {
+            // Nothing to fold: the text as it is.
+            self.out.push_str(value);
+            self.column += value.chars().count();
+            self.whitespace = false;
+            self.indention = false;
+            return;
         }
         let mut chars = value.chars().peekable();
         let mut spaces = false;
