@@ -33,10 +33,18 @@ fn write(dir: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// Whether git is missing here (the test is then skipped, saying so).
+fn no_git() -> bool {
+    let missing = Command::new("git").arg("--version").output().is_err();
+    if missing {
+        eprintln!("skipped: no git");
+    }
+    missing
+}
+
 #[test]
 fn chart_at_an_earlier_revision() {
-    if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("skipped: no git");
+    if no_git() {
         return;
     }
     let repo = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -140,8 +148,7 @@ fn chart_at_an_earlier_revision() {
 
 #[test]
 fn nothing_the_repository_configures_runs_and_nothing_is_hidden() {
-    if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("skipped: no git");
+    if no_git() {
         return;
     }
     let repo = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -244,9 +251,6 @@ fn commit_all(root: &Path) {
 /// The baseline a hostile chart would choose: a chart of version 9.9.9.
 const FAKE_CHART: &str = "apiVersion: v2\nname: app\nversion: 9.9.9\n";
 
-/// A stranger's change can ship a `.git` inside the chart (a directory, a `gitdir:` file or a
-/// submodule): git would then read that repository's history, and `--base` a baseline the
-/// change chose. Refused, naming the nested `.git`, before git runs there.
 /// `--base` refuses `chart` (whose `.git` is `what`) as a repository nested in another.
 fn assert_refused_as_nested(chart: &Path, what: &str) {
     let e = load_chart_at_revision(chart, "HEAD")
@@ -260,10 +264,12 @@ fn assert_refused_as_nested(chart: &Path, what: &str) {
     assert_eq!(helm::chart::revision_id(chart, "HEAD"), None, "{what}");
 }
 
+/// A stranger's change can ship a `.git` inside the chart (a directory, a `gitdir:` file or a
+/// submodule): git would then read that repository's history, and `--base` a baseline the
+/// change chose. Refused, naming the nested `.git`, before git runs there.
 #[test]
 fn a_repository_nested_in_the_chart_is_refused() {
-    if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("skipped: no git");
+    if no_git() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -308,18 +314,13 @@ fn a_repository_nested_in_the_chart_is_refused() {
 /// inside it (`git worktree add .worktrees/x`), are read from their own repository.
 #[test]
 fn a_chart_at_the_top_or_in_a_worktree_inside_the_repository_is_read() {
-    if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("skipped: no git");
+    if no_git() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let top = tmp.path().join("chart-repo");
     repository_of_chart(&top, CHART_V1);
-    let version = |chart: &Path| {
-        load_chart_at_revision(chart, "HEAD")
-            .unwrap_or_else(|e| panic!("{e}"))
-            .map(|c| c.metadata.version.clone())
-    };
+    let version = |chart: &Path| version_at(chart, "HEAD");
     assert_eq!(version(&top).as_deref(), Some("1.0.0"));
 
     let root = tmp.path().join("mono");
@@ -333,8 +334,7 @@ fn a_chart_at_the_top_or_in_a_worktree_inside_the_repository_is_read() {
 /// the repository git reads: its HEAD would be a baseline the chart chose.
 #[test]
 fn a_chart_laid_out_as_a_bare_repository_is_not_read_as_one() {
-    if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("skipped: no git");
+    if no_git() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -416,8 +416,7 @@ fn superproject_with_submodule(tmp: &Path) -> (std::path::PathBuf, [String; 3]) 
 /// submodule's own refs (fetched from wherever its URL says) play no part.
 #[test]
 fn a_chart_in_a_submodule_is_read_at_the_commit_the_superproject_records() {
-    if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("skipped: no git");
+    if no_git() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -456,8 +455,7 @@ fn a_chart_in_a_submodule_is_read_at_the_commit_the_superproject_records() {
 /// the chart back.
 #[test]
 fn a_planted_gitdir_into_modules_is_refused() {
-    if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("skipped: no git");
+    if no_git() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
