@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use common::{check_json, rollguard};
+use common::{Run, check_json, rollguard};
 use rollguard::pipeline::read::{Sources, load};
 use rollguard::pipeline::{ChartArg, HelmCommand, Invocation, Setting, Tool, Wait};
 
@@ -708,6 +708,14 @@ fn statefulset_rollout_waves_follow_the_update_strategy() {
     }
 }
 
+/// The manifest checked with `script` as its pipeline (exit 0), and the report's notes.
+fn checked_script(script: &str) -> (Run, String) {
+    let run = check_json("fixtures/pipelines/app.yaml", &["--pipeline", script]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let notes = run.json()["notes"].to_string();
+    (run, notes)
+}
+
 /// `helm "${args[@]}"` with the command line built in a bash array: which command runs and
 /// with which flags is not something rollguard reads, so the invocation is named in a note
 /// (not understood, not checked) instead of passing in silence; written out, it is checked.
@@ -716,15 +724,7 @@ fn statefulset_rollout_waves_follow_the_update_strategy() {
 #[test]
 fn a_helm_command_line_in_an_array_is_reported_not_understood() {
     const DIR: &str = "fixtures/pipelines/command-in-array";
-    let run = |script: &str| {
-        let run = check_json(
-            "fixtures/pipelines/app.yaml",
-            &["--pipeline", &format!("{DIR}/{script}")],
-        );
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let notes = run.json()["notes"].to_string();
-        (run, notes)
-    };
+    let run = |script: &str| checked_script(&format!("{DIR}/{script}"));
     let (hidden, notes) = run("deploy.sh");
     assert!(
         notes.contains(&format!(
@@ -763,12 +763,7 @@ fn a_helm_command_line_in_an_array_is_reported_not_understood() {
 fn flags_in_a_literal_bash_array_are_read() {
     const DIR: &str = "fixtures/pipelines/flags-in-array";
     let run = |script: &str| {
-        let run = check_json(
-            "fixtures/pipelines/app.yaml",
-            &["--pipeline", &format!("{DIR}/{script}")],
-        );
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let notes = run.json()["notes"].to_string();
+        let (run, notes) = checked_script(&format!("{DIR}/{script}"));
         assert!(
             notes.contains(&format!(
                 "app: checked with 1 helm invocation from {DIR}/{script}"
