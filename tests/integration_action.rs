@@ -146,6 +146,17 @@ fn a_shallow_checkout_fetches_the_base_commit() {
     );
 }
 
+/// The step failed with rollguard's exit 2, said so as an error annotation.
+fn assert_step_failed_unchecked(step: &Step) {
+    assert!(
+        step.run
+            .stdout
+            .contains("::error title=rollguard::rollguard could not check the charts (exit 2)"),
+        "{}",
+        step.run.stdout
+    );
+}
+
 /// No report at all (the only chart asked for is missing): the step fails, the verdict is
 /// `incomplete`, and no SARIF file is named for the upload step — not even one left from before.
 #[test]
@@ -154,13 +165,7 @@ fn an_input_error_fails_the_step() {
     std::fs::write(repo.path().join("rollguard.sarif"), "{}").unwrap();
     let step = check_step(repo.path(), &[("ROLLGUARD_CHARTS", "charts/missing")]);
     assert_eq!(step.run.code, 2);
-    assert!(
-        step.run
-            .stdout
-            .contains("::error title=rollguard::rollguard could not check the charts (exit 2)"),
-        "{}",
-        step.run.stdout
-    );
+    assert_step_failed_unchecked(&step);
     assert_eq!(step.output, "verdict=incomplete\nexit-code=2\n");
     assert!(!repo.path().join("rollguard.sarif").exists());
     assert_eq!(step.summary, "");
@@ -217,13 +222,7 @@ fn a_chart_that_cannot_be_checked_makes_the_verdict_incomplete_and_fails_the_ste
             "{}",
             step.run.stdout
         );
-        assert!(
-            step.run
-                .stdout
-                .contains("::error title=rollguard::rollguard could not check the charts (exit 2)"),
-            "{}",
-            step.run.stdout
-        );
+        assert_step_failed_unchecked(&step);
     }
 }
 
