@@ -104,13 +104,41 @@ pub struct Pipe {
     pub pos: u32,
     pub is_assign: bool,
     pub decl: Box<[Rc<str>]>,
-    pub cmds: Box<[Command]>,
+    pub cmds: OneOrMany<Command>,
 }
 
 #[derive(Debug)]
 pub struct Command {
     pub pos: u32,
-    pub args: Box<[Arg]>,
+    pub args: OneOrMany<Arg>,
+}
+
+/// A list of a tree's that most often holds one item (a pipeline's commands, a command's
+/// operands, a field chain's names): that one is held without an allocation of its own.
+#[derive(Debug)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Box<[T]>),
+}
+
+impl<T> std::ops::Deref for OneOrMany<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self {
+            OneOrMany::One(item) => std::slice::from_ref(item),
+            OneOrMany::Many(items) => items,
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a OneOrMany<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 /// A stretch of a template file's text that shares the file's text instead of copying it:
@@ -158,18 +186,18 @@ pub enum Arg {
     /// `.A.B`: the field names without dots.
     Field {
         pos: u32,
-        idents: Box<[Snippet]>,
+        idents: OneOrMany<Snippet>,
     },
     /// `(pipe).A.B` or `func.A`: fields on another operand's value.
     Chain {
         pos: u32,
         node: Box<Arg>,
-        fields: Box<[Snippet]>,
+        fields: OneOrMany<Snippet>,
     },
     /// `$x.A.B`: the first ident is the variable name with its `$`.
     Variable {
         pos: u32,
-        idents: Box<[Snippet]>,
+        idents: OneOrMany<Snippet>,
     },
     Identifier {
         pos: u32,
@@ -426,6 +454,16 @@ struct Parser<'a> {
 /// measured cheaper than copying out of it).
 fn take<T>(stack: &mut Vec<T>, mark: usize) -> Box<[T]> {
     stack.split_off(mark).into_boxed_slice()
+}
+
+/// [`take`] for a list that is most often one item long.
+fn take_one_or_many<T>(stack: &mut Vec<T>, mark: usize) -> OneOrMany<T> {
+    if stack.len() == mark + 1
+        && let Some(item) = stack.pop()
+    {
+        return OneOrMany::One(item);
+    }
+    OneOrMany::Many(take(stack, mark))
 }
 
 impl<'a> Parser<'a> {
@@ -824,7 +862,7 @@ impl<'a> Parser<'a> {
                     pos,
                     is_assign,
                     decl: decl.into_boxed_slice(),
-                    cmds: take(&mut self.cmds, mark),
+                    cmds: take_one_or_many(&mut self.cmds, mark),
                 };
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
@@ -897,7 +935,7 @@ impl<'a> Parser<'a> {
         }
         Ok(Command {
             pos,
-            args: take(&mut self.args, mark),
+            args: take_one_or_many(&mut self.args, mark),
         })
     }
 
@@ -923,7 +961,7 @@ impl<'a> Parser<'a> {
             other => Arg::Chain {
                 pos: chain_pos,
                 node: Box::new(other),
-                fields: take(&mut self.idents, mark),
+                fields: take_one_or_many(&mut self.idents, mark),
             },
         }))
     }
@@ -946,12 +984,12 @@ impl<'a> Parser<'a> {
     /// A field or variable with the fields chained on it, as one node (Go's `newField`/
     /// `newVariable` of the chain's text).
     /// `first` is the source range of the variable's name or the first field's.
-    fn path(&mut self, pos: u32, (start, end): (u32, u32)) -> (u32, Box<[Snippet]>) {
+    fn path(&mut self, pos: u32, (start, end): (u32, u32)) -> (u32, OneOrMany<Snippet>) {
         let mark = self.idents.len();
         let first = self.snippet(start, end);
         self.idents.push(first);
         let pos = self.field_chain().unwrap_or(pos);
-        (pos, take(&mut self.idents, mark))
+        (pos, take_one_or_many(&mut self.idents, mark))
     }
 
     fn term(&mut self) -> PResult<Option<Arg>> {
