@@ -27,6 +27,10 @@ pub(crate) type Trees = Rc<[Rc<Tree>]>;
 /// it, and nothing copies it.
 type Cache = FxHashMap<u64, Vec<(String, usize, Trees)>>;
 
+/// Files parsed ahead, by text (a tree's own `src`), then by the number of functions the
+/// engine knew.
+type Ahead = FxHashMap<Rc<str>, Vec<(usize, Trees)>>;
+
 /// Files kept across [`with_parse_cache`] scopes ([`with_parses_kept`]).
 struct Kept {
     /// Which files, by name.
@@ -43,7 +47,7 @@ thread_local! {
     /// text, then number of functions; each is taken, and named, by the first `add_template`
     /// of its text. The key is the main tree's `src`: a chart's templates are not copied again
     /// to be found.
-    static AHEAD: RefCell<FxHashMap<Rc<str>, Vec<(usize, Trees)>>> = RefCell::default();
+    static AHEAD: RefCell<Ahead> = RefCell::default();
 }
 
 /// Keeps the trees of `text`, parsed ahead under a provisional name, for
