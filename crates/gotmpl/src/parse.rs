@@ -19,7 +19,9 @@ pub struct Tree {
     pub parse_name: Arc<str>,
     /// The whole text of that file: node positions are byte offsets into it.
     pub src: Rc<str>,
-    pub root: Box<[Node]>,
+    /// Shared by the trees of the same text parsed under other file names ([`Tree::renamed`]):
+    /// nothing in the nodes depends on the file's name.
+    pub root: Rc<[Node]>,
     /// Offsets of the newlines in `src`, computed the first time a traced execution needs
     /// them: every template of a chart includes the same helpers, so this is shared.
     newlines: std::cell::OnceCell<Vec<usize>>,
@@ -31,8 +33,20 @@ impl Tree {
             name,
             parse_name,
             src,
-            root,
+            root: root.into(),
             newlines: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// This tree as parsed from file `parse_name` (and named `name`): the same text parsed
+    /// under another file name, without parsing it again.
+    pub(crate) fn renamed(&self, name: String, parse_name: Arc<str>) -> Tree {
+        Tree {
+            name,
+            parse_name,
+            src: self.src.clone(),
+            root: self.root.clone(),
+            newlines: self.newlines.clone(),
         }
     }
 
