@@ -25,7 +25,7 @@
 //! walk is by key.
 
 use std::cell::{Ref, RefCell, RefMut};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Deref;
 use std::rc::Rc;
 
@@ -403,11 +403,12 @@ fn coalesce_tables<'a>(
         .filter(|(_, v)| v.is_null())
         .map(|(k, _)| k.clone())
         .collect();
-    let mut non_null_defaults = Vec::new();
+    // A set: a hostile values file can null a great many keys, each looked up below.
+    let mut non_null_defaults = BTreeSet::new();
     for key in nulls {
         let replaced = map_mut(src).insert(key.clone(), null());
         if replaced.is_some_and(|old| !old.is_null()) {
-            non_null_defaults.push(key);
+            non_null_defaults.insert(key);
         }
     }
     for (key, val) in entries(src) {
