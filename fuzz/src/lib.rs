@@ -15,7 +15,7 @@ use rollguard::pipeline::{FileKind, Loaded, load_file};
 use rollguard::shell::{self, Dialect as ShellDialect, Env};
 use rollguard::sql::{self, Dialect as SqlDialect};
 use source::SourceFile;
-use source::yaml::{Origin, parse_documents};
+use source::yaml::{Origin, both_readings, parse_documents};
 
 /// What a target does with one input.
 pub type Target = fn(&[u8]);
@@ -30,6 +30,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("release_record", release_record),
     ("manifest", manifest),
     ("yaml", yaml),
+    ("yaml_fast", yaml_fast),
     ("strvals", strvals),
     ("template", template),
 ];
@@ -120,6 +121,27 @@ pub fn yaml(data: &[u8]) {
     if let Ok(values) = values::file::parse_values("fuzz", &file.text) {
         let mut merged = values.clone();
         values::file::merge_maps(&mut merged, values);
+    }
+}
+
+/// The fast block-YAML reader held to saphyr's: wherever it takes a text, saphyr reads the
+/// same documents from it, every node, style and span alike (a text it declines goes to saphyr
+/// anyway, so only what it takes can change a reading).
+pub fn yaml_fast(data: &[u8]) {
+    let file = text(data);
+    let (Some(Ok(fast)), saphyr) = both_readings(&file.text) else {
+        return;
+    };
+    match saphyr {
+        Ok(saphyr) => assert!(
+            fast == saphyr,
+            "the fast reader and saphyr read {:?} differently:\n{fast:#?}\n{saphyr:#?}",
+            file.text
+        ),
+        Err(e) => panic!(
+            "the fast reader took {:?}, which saphyr refuses: {e}",
+            file.text
+        ),
     }
 }
 

@@ -5,8 +5,9 @@
 //! produces for such text, at a fraction of the cost (saphyr scans and copies one character at
 //! a time). Anything else — anchors, aliases, tags, escapes in double quotes, flow collections
 //! over several lines, tabs or non-ASCII text outside block scalars and comments, or anything
-//! saphyr might reject — gives `None`, and the text goes to saphyr: this reader never decides
-//! what is valid YAML, and never reports an error. `fast_tests` holds it to saphyr's reading.
+//! saphyr might reject (but a NUL, which the caller refuses first) — gives `None`, and the text
+//! goes to saphyr: this reader never decides what is valid YAML, and never reports an error.
+//! `fast_tests` and the `yaml_fast` fuzz target hold it to saphyr's reading.
 
 use std::borrow::Cow;
 

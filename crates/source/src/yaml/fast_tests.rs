@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::tree::both_readings;
+use super::both_readings;
 
 /// Asserts that the fast reading of `text`, if any, is saphyr's; returns whether there was one.
 fn agrees(text: &str, name: &str) -> bool {
@@ -230,7 +230,7 @@ fn the_fast_reader_agrees_with_saphyr_on_edited_snippets() {
             files
                 .iter()
                 .filter_map(|f| std::fs::read_to_string(f).ok())
-                .filter(|t| t.len() < 4000),
+                .filter(|t| !t.is_empty() && t.len() < 4000),
         );
     }
     let mut taken = 0;

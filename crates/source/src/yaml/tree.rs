@@ -30,9 +30,7 @@ pub fn parse_documents(text: &str, origin: Origin) -> Result<Vec<Node>, YamlErro
     if let Some(at) = memchr::memchr(0, text.as_bytes()) {
         return Err(nul_error(text, at, origin));
     }
-    if let Some(events) = fast::events(text)
-        && let Ok(docs) = Builder::for_fast_events(text, origin).consume(events.into_iter().map(Ok))
-    {
+    if let Some(Ok(docs)) = fast_reading(text, origin) {
         return Ok(docs);
     }
     let strict = Builder::new(text, text, &[], origin).run();
@@ -426,14 +424,25 @@ fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
 }
 
 /// A text read into documents.
-#[cfg(test)]
-pub(super) type Reading = Result<Vec<Node>, YamlError>;
+pub type Reading = Result<Vec<Node>, YamlError>;
 
-/// Both readings of `text`: the fast reader's (`None` when it declines the text) and saphyr's.
-#[cfg(test)]
-pub(super) fn both_readings(text: &str) -> (Option<Reading>, Reading) {
+/// The fast reader's documents of `text`, which holds no NUL (saphyr refuses one, the fast
+/// reader does not look); `None` when it declines the text.
+fn fast_reading(text: &str, origin: Origin) -> Option<Reading> {
+    let events = fast::events(text)?;
+    Some(Builder::for_fast_events(text, origin).consume(events.into_iter().map(Ok)))
+}
+
+/// Both readings of `text`: the fast reader's (`None` when [`parse_documents`] would not ask
+/// it) and saphyr's, for the tests and the fuzz target that hold the one to the other.
+/// [`parse_documents`] takes the fast reading when there is one and it is `Ok`, so that one
+/// must equal saphyr's.
+pub fn both_readings(text: &str) -> (Option<Reading>, Reading) {
     let origin = Origin::default();
-    let fast = fast::events(text)
-        .map(|events| Builder::for_fast_events(text, origin).consume(events.into_iter().map(Ok)));
+    let fast = if memchr::memchr(0, text.as_bytes()).is_some() {
+        None
+    } else {
+        fast_reading(text, origin)
+    };
     (fast, Builder::new(text, text, &[], origin).run())
 }
