@@ -6,6 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::iter::{IntoParallelIterator, ParallelIterator};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -125,8 +126,9 @@ fn copies(paths: &[PathBuf], workers: usize) -> Vec<Vec<usize>> {
             }
         }
     }
+    // The walks run before any chart starts: on every core.
     let mut estimated: Vec<(u64, Vec<usize>)> = units
-        .into_iter()
+        .into_par_iter()
         .map(|unit| {
             let first = template_bytes(&paths[unit[0]]);
             (first.saturating_mul(unit.len() as u64), unit)
