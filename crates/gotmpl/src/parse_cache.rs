@@ -27,6 +27,10 @@ pub(crate) type Trees = Rc<[Rc<Tree>]>;
 /// it, and nothing copies it.
 type Cache = FxHashMap<u64, Vec<(String, usize, Trees)>>;
 
+/// Files parsed ahead, by text (a tree's own `src`), then by the number of functions the
+/// engine knew.
+type Ahead = FxHashMap<Rc<str>, Vec<(usize, Trees)>>;
+
 /// Files kept across [`with_parse_cache`] scopes ([`with_parses_kept`]).
 struct Kept {
     /// Which files, by name.
@@ -41,16 +45,21 @@ thread_local! {
     static KEPT: RefCell<Option<Kept>> = const { RefCell::new(None) };
     /// Files parsed ahead ([`crate::Engine::parse_ahead`]) before their names were known, by
     /// text, then number of functions; each is taken, and named, by the first `add_template`
-    /// of its text.
-    static AHEAD: RefCell<FxHashMap<String, Vec<(usize, Trees)>>> = RefCell::default();
+    /// of its text. The key is the main tree's `src`: a chart's templates are not copied again
+    /// to be found.
+    static AHEAD: RefCell<Ahead> = RefCell::default();
 }
 
 /// Keeps the trees of `text`, parsed ahead under a provisional name, for
 /// [`parsed`] to take.
 pub(crate) fn keep_ahead(text: &str, funcs: usize, trees: Trees) {
+    let key = match trees.first() {
+        Some(main) if *main.src == *text => main.src.clone(),
+        _ => Rc::from(text),
+    };
     AHEAD.with(|a| {
         let mut a = a.borrow_mut();
-        let kept = a.entry(text.to_string()).or_default();
+        let kept = a.entry(key).or_default();
         match kept.iter_mut().find(|(f, _)| *f == funcs) {
             Some(old) => old.1 = trees,
             None => kept.push((funcs, trees)),
@@ -362,6 +371,12 @@ mod tests {
         let ahead = Engine::new();
         ahead.parse_ahead("provisional", TEXT);
         ahead.parse_ahead("broken", "{{ .x ");
+        // Found by the text the trees hold, not by a copy of it.
+        super::AHEAD.with(|a| {
+            let a = a.borrow();
+            let (key, kept) = a.get_key_value(TEXT).unwrap();
+            assert!(std::rc::Rc::ptr_eq(key, &kept[0].1[0].src));
+        });
         let mut e = Engine::new();
         e.add_template("t", TEXT).unwrap();
         assert!(!e.has_template("provisional"));
