@@ -49,7 +49,7 @@ pub use parse_cache::{clear_parsed_ahead, with_parse_cache};
 pub use record::Record;
 pub use shared::{
     Call, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS, Limits, Segment, Shared, run_with_stack,
-    stack_budget_for, xorshift_step,
+    spawn_with_stack, stack_budget_for, xorshift_step,
 };
 pub use value::{Elem, IntTy, List, Map, MapTy, Object, Value};
 pub use watch::Watch;

@@ -362,30 +362,44 @@ pub fn run_with_stack<T: Send, F: FnOnce(usize) -> T + Send>(
     if here >= stack_bytes {
         return Ok(f(here));
     }
-    // Kept outside the thread, so that a spawn that fails does not take it along.
-    let slot = std::sync::Mutex::new(Some(f));
+    std::thread::scope(
+        |scope| match spawn_with_stack(scope, stack_bytes, f)?.join() {
+            Ok(Some(out)) => Ok(out),
+            Ok(None) => Err(std::io::Error::other("the render ran already")),
+            Err(_) => Err(std::io::Error::other("render thread panicked")),
+        },
+    )
+}
+
+/// [`run_with_stack`]'s thread, started in `scope` and left running, so that the calling
+/// thread can work beside it (load the chart its render needs); always a new thread. `f` is
+/// given the stack size the thread got. Joined, the thread gives `None` only if `f` could not
+/// be taken (never, short of a poisoned lock).
+pub fn spawn_with_stack<'scope, T, F>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    stack_bytes: usize,
+    f: F,
+) -> std::io::Result<std::thread::ScopedJoinHandle<'scope, Option<T>>>
+where
+    T: Send + 'scope,
+    F: FnOnce(usize) -> T + Send + 'scope,
+{
+    // Shared with each attempt, so that a spawn that fails does not take `f` along.
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(f)));
     let sizes = std::iter::once(stack_bytes)
         .chain(FALLBACK_STACKS.into_iter().filter(|&s| s < stack_bytes));
     let mut last_error = None;
     for size in sizes {
-        // The outer error: the thread could not be spawned; the inner: it ran and failed.
-        let spawned = std::thread::scope(|scope| {
-            let handle =
-                std::thread::Builder::new()
-                    .stack_size(size)
-                    .spawn_scoped(scope, || {
-                        THREAD_STACK.with(|t| t.set(size));
-                        let f = slot.lock().ok().and_then(|mut f| f.take());
-                        f.map(|f| f(size))
-                    })?;
-            Ok::<_, std::io::Error>(match handle.join() {
-                Ok(Some(out)) => Ok(out),
-                Ok(None) => Err(std::io::Error::other("the render ran already")),
-                Err(_) => Err(std::io::Error::other("render thread panicked")),
-            })
-        });
+        let slot = std::sync::Arc::clone(&slot);
+        let spawned = std::thread::Builder::new()
+            .stack_size(size)
+            .spawn_scoped(scope, move || {
+                THREAD_STACK.with(|t| t.set(size));
+                let f = slot.lock().ok().and_then(|mut f| f.take());
+                f.map(|f| f(size))
+            });
         match spawned {
-            Ok(result) => return result,
+            Ok(handle) => return Ok(handle),
             Err(e) => last_error = Some(e),
         }
     }

@@ -238,60 +238,45 @@ fn engine_for(options: &ReleaseOptions, stack: usize) -> Engine {
     engine
 }
 
-/// Stack of the thread a chart loads on while its templates are parsed ahead: what a main
-/// thread has.
-const LOAD_STACK: usize = 8 << 20;
-
 /// What [`load_and_render`] gives: the loaded release, and its render (which may have failed).
 pub type LoadedAndRendered = (LoadedRelease, Result<BTreeMap<String, Rendered>, Error>);
 
-/// [`render_release`] of the release `load` loads. `load` runs on a thread of its own while
+/// [`render_release`] of the release `load` loads. `load` runs on the calling thread while
 /// the render thread parses `texts` ahead (each template file of the chart as read, path and
 /// text): parsing a chart's templates costs about as much as loading its values, and the two
-/// need not wait for each other. Renders exactly as `load` then `render_release` would; only
-/// `load`'s error ends it early.
-pub fn load_and_render<E: Send>(
+/// need not wait for each other. No thread is started for the loading: each thread costs its
+/// stack and allocator pages, and the calling thread would only wait. Renders exactly as
+/// `load` then `render_release` would; only `load`'s error ends it early.
+pub fn load_and_render<E>(
     texts: &[(String, String)],
-    load: impl FnOnce() -> Result<LoadedRelease, E> + Send,
+    load: impl FnOnce() -> Result<LoadedRelease, E>,
     options: &ReleaseOptions,
 ) -> Result<LoadedAndRendered, E> {
-    // Taken by whichever thread gets to load: the loader, or this one when no thread starts.
-    let slot = std::sync::Mutex::new(Some(load));
-    let take = || slot.lock().ok().and_then(|mut l| l.take());
-    // Set when loading ends: parsing ahead stops there, so that files of subcharts the values
-    // disable (parsed for nothing) never make the render wait longer than the loading did.
-    let loading_done = std::sync::atomic::AtomicBool::new(false);
-    let ran = gotmpl::run_with_stack(RENDER_STACK, |stack| {
-        let engine = engine_for(options, stack);
-        let loaded = std::thread::scope(|scope| {
-            let loader = std::thread::Builder::new()
-                .stack_size(LOAD_STACK)
-                .spawn_scoped(scope, || {
-                    let loaded = take().map(|load| load());
-                    loading_done.store(true, std::sync::atomic::Ordering::Release);
-                    loaded
-                });
-            if loader.is_ok() {
-                // The chart's own templates first: a subchart may be disabled.
-                let (own, subcharts): (Vec<_>, Vec<_>) = texts
-                    .iter()
-                    .partition(|(name, _)| name.starts_with("templates/"));
-                for (name, text) in own.into_iter().chain(subcharts) {
-                    if loading_done.load(std::sync::atomic::Ordering::Acquire) {
+    std::thread::scope(|scope| {
+        // The loaded release goes to the render thread; dropped unsent (loading failed or
+        // panicked), the sender ends the render thread's wait.
+        let (send, receive) = std::sync::mpsc::sync_channel::<LoadedRelease>(1);
+        let render = gotmpl::spawn_with_stack(scope, RENDER_STACK, move |stack| {
+            let engine = engine_for(options, stack);
+            let mut arrived = None;
+            // The chart's own templates first: a subchart may be disabled.
+            let (own, subcharts): (Vec<_>, Vec<_>) = texts
+                .iter()
+                .partition(|(name, _)| name.starts_with("templates/"));
+            for (name, text) in own.into_iter().chain(subcharts) {
+                // Parsing ahead stops when loading ends, so that files of subcharts the values
+                // disable (parsed for nothing) never make the render wait longer than the
+                // loading did.
+                match receive.try_recv() {
+                    Ok(loaded) => {
+                        arrived = Some(loaded);
                         break;
                     }
-                    engine.parse_ahead(name, text);
+                    Err(std::sync::mpsc::TryRecvError::Empty) => engine.parse_ahead(name, text),
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
                 }
             }
-            let loaded = match loader.map(|l| l.join()) {
-                Ok(Ok(loaded)) => loaded,
-                Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                Err(_) => None,
-            };
-            loaded.or_else(|| take().map(|load| load()))
-        });
-        let rendered = loaded.map(|loaded| {
-            loaded.map(|loaded| {
+            let rendered = arrived.or_else(|| receive.recv().ok()).map(|loaded| {
                 // A render that panics is an error, as on `render_release`'s thread; caught
                 // here, so that the release it loaded is not lost with it.
                 let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -303,26 +288,25 @@ pub fn load_and_render<E: Send>(
                     ))
                 });
                 (loaded, rendered)
-            })
+            });
+            gotmpl::clear_parsed_ahead();
+            rendered
         });
-        gotmpl::clear_parsed_ahead();
-        rendered
-    });
-    match ran {
-        Ok(Some(done)) => done,
-        _ => match take() {
-            // No render thread could start: load here; the render fails as `render_release`
-            // would.
-            Some(load) => {
-                let loaded = load()?;
-                let rendered = render_release(&loaded, options);
-                Ok((loaded, rendered))
-            }
-            // Loading panicked on its thread (a render that panics is caught above): raised
-            // here, as a load on this thread would have.
-            None => panic!("loading the chart panicked"),
-        },
-    }
+        let loaded = load()?;
+        let Ok(render) = render else {
+            // No render thread could start: the render fails as `render_release` would.
+            let rendered = render_release(&loaded, options);
+            return Ok((loaded, rendered));
+        };
+        // Fails only if the render thread panicked (outside the render), raised below.
+        let _ = send.send(loaded);
+        match render.join() {
+            Ok(Some(Some(done))) => Ok(done),
+            Err(panic) => std::panic::resume_unwind(panic),
+            // It had the release (sent above) and its work (taken once, by the one thread).
+            Ok(_) => unreachable!("the render thread ended without the loaded chart"),
+        }
+    })
 }
 
 /// One [`Unit`] per chart, parents before their subcharts; returns the chart's root object.
