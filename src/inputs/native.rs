@@ -56,7 +56,7 @@ pub struct RenderedChart {
 }
 
 /// Loads and renders `path` (a chart directory or `.tgz`); files `overlay` holds are read
-/// from it. `parse_ahead`: see [`load_and_render`].
+/// from it. `parse_ahead`: see `load_and_render`.
 pub fn render_path(
     path: &Path,
     values: &ValueOptions,
@@ -103,7 +103,7 @@ fn load_and_render(
 /// Loads `path` and renders it as `options` say; a render as an upgrade that stops at `fail`
 /// or `required` while the chart renders as an install is not an input error: the install
 /// render is returned with the failure ([`RenderedChart::upgrade_failure`]).
-/// `parse_ahead`: see [`load_and_render`].
+/// `parse_ahead`: see `load_and_render`.
 pub fn render_path_as_upgrade(
     path: &Path,
     values: &ValueOptions,

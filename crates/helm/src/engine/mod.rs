@@ -247,7 +247,7 @@ pub type LoadedAndRendered = (LoadedRelease, Result<BTreeMap<String, Rendered>, 
 /// need not wait for each other. No thread is started for the loading: each thread costs its
 /// stack and allocator pages, and the calling thread would only wait. Called on a render
 /// thread, though, the parses stay on it and `load` runs on a thread of its own
-/// ([`load_beside_and_render`]). Renders exactly as `load` then `render_release` would; only
+/// (`load_beside_and_render`). Renders exactly as `load` then `render_release` would; only
 /// `load`'s error ends it early.
 pub fn load_and_render<E: Send>(
     texts: &[(String, String)],
