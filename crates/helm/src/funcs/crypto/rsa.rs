@@ -53,7 +53,12 @@ impl Crt {
         Some(Crt {
             dp: d % (p - &one),
             dq: d % (q - &one),
-            qinv: q.modinv(p)?,
+            // Of an odd modulus (any prime's but 2), by shifts and subtractions.
+            qinv: if p.bit(0) {
+                monty::inverse(q, p)
+            } else {
+                q.modinv(p)
+            }?,
         })
     }
 
