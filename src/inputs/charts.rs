@@ -203,8 +203,14 @@ fn on_workers<I: Sync, T: Send>(
     let workers = rayon::current_num_threads().clamp(1, units.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            // One that cannot start leaves its share to the others.
-            let _ = std::thread::Builder::new().spawn_scoped(scope, work);
+            // One that cannot start leaves its share to the others. A worker's units share
+            // one render thread, which keeps the parses of vendored subcharts; without one,
+            // each unit has a render thread of its own.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, || {
+                if helm::engine::with_subchart_parses_kept(work).is_err() {
+                    work();
+                }
+            });
         }
     });
     // Whatever no worker took (none could start): checked here.

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 
 use super::error::ExecError;
-use super::parse::{Arg, Branch, Command, Node, Pipe, TemplateCall, Tree};
+use super::parse::{Arg, Branch, Command, Node, Pipe, Snippet, TemplateCall, Tree};
 use super::passthrough::{self, Included, Mark};
 use super::value::{IntTy, Value, lossy};
 use super::{Call, CallCtx, Engine, Func, Param, Segment, Shared};
@@ -709,7 +709,7 @@ impl<'a> Exec<'a> {
         &mut self,
         dot: &Val,
         node: &'a Arg,
-        idents: &'a [Rc<str>],
+        idents: &'a [Snippet],
         args: &'a [Arg],
         final_: Option<Val>,
     ) -> R<Val> {
@@ -745,7 +745,7 @@ impl<'a> Exec<'a> {
         &mut self,
         dot: &Val,
         mut receiver: Val,
-        idents: &'a [Rc<str>],
+        idents: &'a [Snippet],
         args: &'a [Arg],
         final_: Option<Val>,
     ) -> R<Val> {

@@ -264,11 +264,11 @@ impl Lexer<'_> {
     /// Consumes letters, digits and `_`, Unicode ones included.
     fn accept_alnum_run(&mut self) {
         loop {
-            let rest = &self.b[self.pos..];
-            self.pos += rest
-                .iter()
-                .position(|&c| !is_ascii_alnum(c))
-                .unwrap_or(rest.len());
+            while let Some(&c) = self.b.get(self.pos)
+                && is_ascii_alnum(c)
+            {
+                self.pos += 1;
+            }
             // Stopped at the end, at an ASCII byte that is no letter, or at a non-ASCII char.
             match self.peek_byte() {
                 Some(c) if !c.is_ascii() => match self.peek_char() {
@@ -392,16 +392,17 @@ impl Lexer<'_> {
     }
 
     fn lex_inside_action(&mut self) -> State {
-        let (delim, _) = self.at_right_delim();
-        if delim {
+        let Some(c) = self.peek_byte() else {
+            return self.error("unclosed action".into());
+        };
+        // A closing delimiter, trim-marked or not, starts with one of these: most tokens
+        // need not look for it.
+        if (c == b'}' || is_space(c)) && self.at_right_delim().0 {
             if self.paren_depth == 0 {
                 return State::RightDelim;
             }
             return self.error("unclosed left paren".into());
         }
-        let Some(c) = self.peek_byte() else {
-            return self.error("unclosed action".into());
-        };
         if !c.is_ascii() {
             return match self.peek_char() {
                 Some(c) if is_alnum(c) => self.lex_identifier(),
@@ -489,19 +490,19 @@ impl Lexer<'_> {
         if !self.at_terminator() {
             return self.bad_character();
         }
-        let kind = match &self.src[self.start..self.pos] {
-            "block" => Tok::Block,
-            "break" => Tok::Break,
-            "continue" => Tok::Continue,
-            "define" => Tok::Define,
-            "else" => Tok::Else,
-            "end" => Tok::End,
-            "if" => Tok::If,
-            "range" => Tok::Range,
-            "nil" => Tok::Nil,
-            "template" => Tok::Template,
-            "with" => Tok::With,
-            "true" | "false" => Tok::Bool,
+        let kind = match &self.b[self.start..self.pos] {
+            b"block" => Tok::Block,
+            b"break" => Tok::Break,
+            b"continue" => Tok::Continue,
+            b"define" => Tok::Define,
+            b"else" => Tok::Else,
+            b"end" => Tok::End,
+            b"if" => Tok::If,
+            b"range" => Tok::Range,
+            b"nil" => Tok::Nil,
+            b"template" => Tok::Template,
+            b"with" => Tok::With,
+            b"true" | b"false" => Tok::Bool,
             _ => Tok::Identifier,
         };
         self.emit(kind);

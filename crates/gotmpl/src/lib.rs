@@ -45,7 +45,7 @@ use rustc_hash::FxHashMap;
 pub use error::{Error, ExecError, ParseError};
 pub use func::{CallCtx, Func, FuncResult, Param};
 pub use parse::parse_go_int;
-pub use parse_cache::{clear_parsed_ahead, with_parse_cache};
+pub use parse_cache::{clear_parsed_ahead, with_parse_cache, with_parses_kept};
 pub use record::Record;
 pub use shared::{
     Call, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS, Limits, Segment, Shared, render_stack_here,

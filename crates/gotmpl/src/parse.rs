@@ -19,7 +19,9 @@ pub struct Tree {
     pub parse_name: Arc<str>,
     /// The whole text of that file: node positions are byte offsets into it.
     pub src: Rc<str>,
-    pub root: Box<[Node]>,
+    /// Shared by the trees of the same text parsed under other file names ([`Tree::renamed`]):
+    /// nothing in the nodes depends on the file's name.
+    pub root: Rc<[Node]>,
     /// Offsets of the newlines in `src`, computed the first time a traced execution needs
     /// them: every template of a chart includes the same helpers, so this is shared.
     newlines: std::cell::OnceCell<Vec<usize>>,
@@ -31,8 +33,20 @@ impl Tree {
             name,
             parse_name,
             src,
-            root,
+            root: root.into(),
             newlines: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// This tree as parsed from file `parse_name` (and named `name`): the same text parsed
+    /// under another file name, without parsing it again.
+    pub(crate) fn renamed(&self, name: String, parse_name: Arc<str>) -> Tree {
+        Tree {
+            name,
+            parse_name,
+            src: self.src.clone(),
+            root: self.root.clone(),
+            newlines: self.newlines.clone(),
         }
     }
 
@@ -104,13 +118,73 @@ pub struct Pipe {
     pub pos: u32,
     pub is_assign: bool,
     pub decl: Box<[Rc<str>]>,
-    pub cmds: Box<[Command]>,
+    pub cmds: OneOrMany<Command>,
 }
 
 #[derive(Debug)]
 pub struct Command {
     pub pos: u32,
-    pub args: Box<[Arg]>,
+    pub args: OneOrMany<Arg>,
+}
+
+/// A list of a tree's that most often holds one item (a pipeline's commands, a command's
+/// operands, a field chain's names): that one is held without an allocation of its own.
+#[derive(Debug)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Box<[T]>),
+}
+
+impl<T> std::ops::Deref for OneOrMany<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self {
+            OneOrMany::One(item) => std::slice::from_ref(item),
+            OneOrMany::Many(items) => items,
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a OneOrMany<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// A stretch of a template file's text that shares the file's text instead of copying it:
+/// field names, which are most of a tree's strings, and literals as written.
+#[derive(Clone)]
+pub struct Snippet {
+    src: Rc<str>,
+    start: u32,
+    end: u32,
+}
+
+impl std::ops::Deref for Snippet {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        // Made by the parser from token boundaries, which lie on char boundaries of `src`.
+        self.src
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for Snippet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl fmt::Display for Snippet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -126,18 +200,18 @@ pub enum Arg {
     /// `.A.B`: the field names without dots.
     Field {
         pos: u32,
-        idents: Box<[Rc<str>]>,
+        idents: OneOrMany<Snippet>,
     },
     /// `(pipe).A.B` or `func.A`: fields on another operand's value.
     Chain {
         pos: u32,
         node: Box<Arg>,
-        fields: Box<[Rc<str>]>,
+        fields: OneOrMany<Snippet>,
     },
     /// `$x.A.B`: the first ident is the variable name with its `$`.
     Variable {
         pos: u32,
-        idents: Box<[Rc<str>]>,
+        idents: OneOrMany<Snippet>,
     },
     Identifier {
         pos: u32,
@@ -155,14 +229,14 @@ pub enum Arg {
     },
     Number {
         pos: u32,
-        text: Rc<str>,
+        text: Snippet,
         num: Number,
     },
     String {
         pos: u32,
         /// The literal as written, when that is not `text` between plain quotes (it had escapes
         /// or, between backquotes, a carriage return): most literals need no second copy.
-        quoted: Option<Rc<str>>,
+        quoted: Option<Snippet>,
         /// Written between backquotes.
         raw: bool,
         text: Rc<str>,
@@ -207,7 +281,15 @@ impl fmt::Display for Arg {
                 }
                 Ok(())
             }
-            Arg::Variable { idents, .. } => f.write_str(&idents.join(".")),
+            Arg::Variable { idents, .. } => {
+                for (n, i) in idents.iter().enumerate() {
+                    if n > 0 {
+                        f.write_char('.')?;
+                    }
+                    f.write_str(i)?;
+                }
+                Ok(())
+            }
             Arg::Identifier { name, .. } => f.write_str(name),
             Arg::Dot { .. } => f.write_char('.'),
             Arg::Nil { .. } => f.write_str("nil"),
@@ -373,7 +455,7 @@ struct Parser<'a> {
     nodes: Vec<Node>,
     cmds: Vec<Command>,
     args: Vec<Arg>,
-    idents: Vec<Rc<str>>,
+    idents: Vec<Snippet>,
     /// Function names already checked to exist, each allocated once: templates call the
     /// same few functions over and over.
     /// (Interning every name and literal this way was measured slower than allocating them.)
@@ -386,6 +468,16 @@ struct Parser<'a> {
 /// measured cheaper than copying out of it).
 fn take<T>(stack: &mut Vec<T>, mark: usize) -> Box<[T]> {
     stack.split_off(mark).into_boxed_slice()
+}
+
+/// [`take`] for a list that is most often one item long.
+fn take_one_or_many<T>(stack: &mut Vec<T>, mark: usize) -> OneOrMany<T> {
+    if stack.len() == mark + 1
+        && let Some(item) = stack.pop()
+    {
+        return OneOrMany::One(item);
+    }
+    OneOrMany::Many(take(stack, mark))
 }
 
 impl<'a> Parser<'a> {
@@ -408,6 +500,15 @@ impl<'a> Parser<'a> {
             .iter()
             .filter(|&&b| b == b'\n')
             .count() as u32
+    }
+
+    /// The text of `start..end` (token boundaries), sharing the file's text.
+    fn snippet(&self, start: u32, end: u32) -> Snippet {
+        Snippet {
+            src: self.src_rc.clone(),
+            start,
+            end,
+        }
     }
 
     fn backup(&mut self) {
@@ -775,7 +876,7 @@ impl<'a> Parser<'a> {
                     pos,
                     is_assign,
                     decl: decl.into_boxed_slice(),
-                    cmds: take(&mut self.cmds, mark),
+                    cmds: take_one_or_many(&mut self.cmds, mark),
                 };
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
@@ -848,7 +949,7 @@ impl<'a> Parser<'a> {
         }
         Ok(Command {
             pos,
-            args: take(&mut self.args, mark),
+            args: take_one_or_many(&mut self.args, mark),
         })
     }
 
@@ -874,7 +975,7 @@ impl<'a> Parser<'a> {
             other => Arg::Chain {
                 pos: chain_pos,
                 node: Box::new(other),
-                fields: take(&mut self.idents, mark),
+                fields: take_one_or_many(&mut self.idents, mark),
             },
         }))
     }
@@ -888,7 +989,7 @@ impl<'a> Parser<'a> {
         }
         while self.peek().kind == Tok::Field {
             let f = self.next();
-            let name = Rc::from(&f.text(self.src)[1..]);
+            let name = self.snippet(f.start + 1, f.end);
             self.idents.push(name);
         }
         Some(first.start)
@@ -896,12 +997,13 @@ impl<'a> Parser<'a> {
 
     /// A field or variable with the fields chained on it, as one node (Go's `newField`/
     /// `newVariable` of the chain's text).
-    fn path(&mut self, pos: u32, first: &'a str) -> (u32, Box<[Rc<str>]>) {
+    /// `first` is the source range of the variable's name or the first field's.
+    fn path(&mut self, pos: u32, (start, end): (u32, u32)) -> (u32, OneOrMany<Snippet>) {
         let mark = self.idents.len();
-        let first = Rc::from(first);
+        let first = self.snippet(start, end);
         self.idents.push(first);
         let pos = self.field_chain().unwrap_or(pos);
-        (pos, take(&mut self.idents, mark))
+        (pos, take_one_or_many(&mut self.idents, mark))
     }
 
     fn term(&mut self) -> PResult<Option<Arg>> {
@@ -919,11 +1021,11 @@ impl<'a> Parser<'a> {
                 if !self.vars.contains(&text) {
                     return self.errorf(format!("undefined variable {}", super::fmt::quote(text)));
                 }
-                let (pos, idents) = self.path(pos, text);
+                let (pos, idents) = self.path(pos, (t.start, t.end));
                 Arg::Variable { pos, idents }
             }
             Tok::Field => {
-                let (pos, idents) = self.path(pos, &text[1..]);
+                let (pos, idents) = self.path(pos, (t.start + 1, t.end));
                 Arg::Field { pos, idents }
             }
             Tok::Bool => Arg::Bool {
@@ -937,7 +1039,7 @@ impl<'a> Parser<'a> {
                 };
                 Arg::Number {
                     pos,
-                    text: Rc::from(text),
+                    text: self.snippet(t.start, t.end),
                     num,
                 }
             }
@@ -957,7 +1059,10 @@ impl<'a> Parser<'a> {
                 let (unquoted, quoted) = if plain {
                     (Rc::from(body), None)
                 } else {
-                    (Rc::from(self.unquote(text)?), Some(Rc::from(text)))
+                    (
+                        Rc::from(self.unquote(text)?),
+                        Some(self.snippet(t.start, t.end)),
+                    )
                 };
                 Arg::String {
                     pos,

@@ -2,39 +2,64 @@
 //! release, again with another seed to find generated values, as the upgrade of itself), each
 //! render a new [`Engine`](crate::Engine) that would parse every file of the chart again.
 //! Within [`with_parse_cache`], [`Engine::add_template`](crate::Engine::add_template) reuses
-//! the trees an earlier engine on the same thread parsed from the same name and text.
+//! the trees an earlier engine on the same thread parsed from the same text, renamed when the
+//! file's name differs (a library chart vendored under several parents): a tree depends on
+//! the text alone, but for the names it carries. [`with_parses_kept`] passes the trees of some
+//! files on from one scope to the next on a thread.
 //! Parsed trees are `Rc`s, so the cache is per thread; it lives as long as the scope, and holds
-//! only files of the renders made in it (a chart's files, which its loading budgets).
+//! only files of the renders made in it (a chart's files, which its loading budgets), and the
+//! kept files, within the budget given for them.
 
 use std::cell::RefCell;
+use std::hash::Hasher;
 use std::rc::Rc;
+use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::parse::Tree;
 
 /// What a file parsed to: its main tree, then its `define`s in order.
 pub(crate) type Trees = Rc<[Rc<Tree>]>;
 
-/// Parsed files by text, then by name and the number of functions the engine knew (parsing
-/// refuses unknown ones). Keyed by text first so that a lookup borrows the text instead of
-/// copying it: a file's text is copied only when its trees are first kept.
-type Cache = FxHashMap<String, Vec<(String, usize, Trees)>>;
+/// Parsed files by a hash of their text, then by name and the number of functions the engine
+/// knew (parsing refuses unknown ones). The text itself is the trees' `src`: a lookup compares
+/// it, and nothing copies it.
+type Cache = FxHashMap<u64, Vec<(String, usize, Trees)>>;
+
+/// Files parsed ahead, by text (a tree's own `src`), then by the number of functions the
+/// engine knew.
+type Ahead = FxHashMap<Rc<str>, Vec<(usize, Trees)>>;
+
+/// Files kept across [`with_parse_cache`] scopes ([`with_parses_kept`]).
+struct Kept {
+    /// Which files, by name.
+    keep: fn(&str) -> bool,
+    /// Bytes of text that may still be kept.
+    room: usize,
+    files: Cache,
+}
 
 thread_local! {
     static CACHE: RefCell<Option<Cache>> = const { RefCell::new(None) };
+    static KEPT: RefCell<Option<Kept>> = const { RefCell::new(None) };
     /// Files parsed ahead ([`crate::Engine::parse_ahead`]) before their names were known, by
     /// text, then number of functions; each is taken, and named, by the first `add_template`
-    /// of its text.
-    static AHEAD: RefCell<FxHashMap<String, Vec<(usize, Trees)>>> = RefCell::default();
+    /// of its text. The key is the main tree's `src`: a chart's templates are not copied again
+    /// to be found.
+    static AHEAD: RefCell<Ahead> = RefCell::default();
 }
 
 /// Keeps the trees of `text`, parsed ahead under a provisional name, for
 /// [`parsed`] to take.
 pub(crate) fn keep_ahead(text: &str, funcs: usize, trees: Trees) {
+    let key = match trees.first() {
+        Some(main) if *main.src == *text => main.src.clone(),
+        _ => Rc::from(text),
+    };
     AHEAD.with(|a| {
         let mut a = a.borrow_mut();
-        let kept = a.entry(text.to_string()).or_default();
+        let kept = a.entry(key).or_default();
         match kept.iter_mut().find(|(f, _)| *f == funcs) {
             Some(old) => old.1 = trees,
             None => kept.push((funcs, trees)),
@@ -74,60 +99,153 @@ fn take_ahead(name: &str, text: &str, funcs: usize) -> Option<Trees> {
 
 /// Runs `f` with template files parsed at most once on this thread (see the module's doc).
 pub fn with_parse_cache<T>(f: impl FnOnce() -> T) -> T {
-    let outer = CACHE.with(|c| c.borrow_mut().replace(FxHashMap::default()));
-    // Restored on unwind too, so a panic in `f` leaves no cache behind on a reused thread.
-    struct Restore(Option<Option<Cache>>);
-    impl Drop for Restore {
+    with_replaced(&CACHE, Some(FxHashMap::default()), f)
+}
+
+/// Runs `f` with the trees of the files `keep` selects by name passed on from each
+/// [`with_parse_cache`] scope in it to the later ones on this thread, until `budget` bytes of
+/// their text are kept: files that recur across otherwise different renders (a library chart
+/// vendored by many charts) are parsed once.
+pub fn with_parses_kept<T>(keep: fn(&str) -> bool, budget: usize, f: impl FnOnce() -> T) -> T {
+    let kept = Kept {
+        keep,
+        room: budget,
+        files: FxHashMap::default(),
+    };
+    with_replaced(&KEPT, Some(kept), f)
+}
+
+/// Runs `f` with `slot` holding `value`, then restores what it held, on unwind too (so that a
+/// panic in `f` leaves nothing behind on a reused thread).
+fn with_replaced<S: 'static, T>(
+    slot: &'static std::thread::LocalKey<RefCell<Option<S>>>,
+    value: Option<S>,
+    f: impl FnOnce() -> T,
+) -> T {
+    struct Restore<S: 'static> {
+        slot: &'static std::thread::LocalKey<RefCell<Option<S>>>,
+        outer: Option<Option<S>>,
+    }
+    impl<S: 'static> Drop for Restore<S> {
         fn drop(&mut self) {
-            if let Some(outer) = self.0.take() {
-                CACHE.with(|c| *c.borrow_mut() = outer);
+            if let Some(outer) = self.outer.take() {
+                self.slot.with(|c| *c.borrow_mut() = outer);
             }
         }
     }
-    let _restore = Restore(Some(outer));
+    let outer = slot.with(|c| c.replace(value));
+    let _restore = Restore {
+        slot,
+        outer: Some(outer),
+    };
     f()
 }
 
-/// The trees of `text` as `name`: from the cache in a [`with_parse_cache`] scope, else parsed
-/// by `parse` (and kept, in a scope, when it succeeds).
+fn text_hash(text: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(text.as_bytes());
+    h.finish()
+}
+
+/// The trees of `text` in `cache`: as file `name` if kept so (`Ok`), else as another file
+/// (`Err`, to rename), for an engine with `funcs` functions.
+fn find(
+    cache: &Cache,
+    hash: u64,
+    name: &str,
+    text: &str,
+    funcs: usize,
+) -> Option<Result<Trees, Trees>> {
+    let same_text = cache.get(&hash)?;
+    let mut other = None;
+    for (n, f, trees) in same_text {
+        if *f != funcs || trees.first().is_none_or(|t| *t.src != *text) {
+            continue;
+        }
+        if n == name {
+            return Some(Ok(trees.clone()));
+        }
+        other.get_or_insert_with(|| trees.clone());
+    }
+    other.map(Err)
+}
+
+/// `trees` as parsed from file `name`: the main tree takes the file's name.
+fn renamed(trees: &Trees, name: &str) -> Trees {
+    let file: Arc<str> = Arc::from(name);
+    trees
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let tree_name = if i == 0 {
+                name.to_string()
+            } else {
+                t.name.clone()
+            };
+            Rc::new(t.renamed(tree_name, file.clone()))
+        })
+        .collect()
+}
+
+fn insert(cache: &mut Cache, hash: u64, name: &str, funcs: usize, trees: &Trees) {
+    cache
+        .entry(hash)
+        .or_default()
+        .push((name.to_string(), funcs, trees.clone()));
+}
+
+/// The trees of `text` as `name`: from the cache in a [`with_parse_cache`] scope or from the
+/// kept files (renamed if they were parsed as another file), else parsed by `parse` (and kept,
+/// in a scope, when it succeeds).
 pub(crate) fn parsed<E>(
     name: &str,
     text: &str,
     funcs: usize,
     parse: impl FnOnce() -> Result<Trees, E>,
 ) -> Result<Trees, E> {
-    let hit = CACHE.with(|c| {
-        c.borrow().as_ref().map(|m| {
-            m.get(text).and_then(|kept| {
-                kept.iter()
-                    .find(|(n, f, _)| n == name && *f == funcs)
-                    .map(|(_, _, trees)| trees.clone())
-            })
-        })
+    let hash = text_hash(text);
+    let in_scope = CACHE.with(|c| {
+        c.borrow()
+            .as_ref()
+            .map(|m| find(m, hash, name, text, funcs))
     });
-    let parse = || match take_ahead(name, text, funcs) {
-        Some(trees) => Ok(trees),
-        None => parse(),
+    let found = match in_scope {
+        Some(Some(Ok(trees))) => return Ok(trees),
+        Some(Some(Err(other))) => Some(other),
+        _ => KEPT.with(|k| {
+            let k = k.borrow();
+            match find(&k.as_ref()?.files, hash, name, text, funcs)? {
+                Ok(trees) | Err(trees) => Some(trees),
+            }
+        }),
     };
-    match hit {
-        None => parse(),
-        Some(Some(trees)) => Ok(trees),
-        Some(None) => {
-            let trees = parse()?;
-            CACHE.with(|c| {
-                if let Some(m) = c.borrow_mut().as_mut() {
-                    let kept = (name.to_string(), funcs, trees.clone());
-                    match m.get_mut(text) {
-                        Some(same_text) => same_text.push(kept),
-                        None => {
-                            m.insert(text.to_string(), vec![kept]);
-                        }
-                    }
-                }
-            });
-            Ok(trees)
+    let fresh = found.is_none();
+    let trees = match found {
+        Some(other) if other.first().is_some_and(|t| *t.parse_name == *name) => other,
+        Some(other) => renamed(&other, name),
+        None => match take_ahead(name, text, funcs) {
+            Some(trees) => trees,
+            None => parse()?,
+        },
+    };
+    CACHE.with(|c| {
+        if let Some(m) = c.borrow_mut().as_mut() {
+            insert(m, hash, name, funcs, &trees);
         }
+    });
+    // One copy of a text is kept, under the name it was first parsed as.
+    if fresh {
+        KEPT.with(|k| {
+            if let Some(k) = k.borrow_mut().as_mut()
+                && (k.keep)(name)
+                && k.room >= text.len()
+            {
+                k.room -= text.len();
+                insert(&mut k.files, hash, name, funcs, &trees);
+            }
+        });
     }
+    Ok(trees)
 }
 
 #[cfg(test)]
@@ -165,11 +283,100 @@ mod tests {
         });
     }
 
+    /// A template that fails at run time, so that the error names its file and line.
+    const FAILS: &str = "{{ define \"fail\" }}\n{{ index .x 1 }}{{ end }}{{ template \"fail\" . }}";
+
+    fn failing(file: &str) -> Engine {
+        let mut e = Engine::new();
+        e.add_template(file, FAILS).unwrap();
+        e
+    }
+
+    fn error_of(e: &Engine, file: &str) -> String {
+        e.execute(file, Value::Nil).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_same_text_as_another_file_shares_its_nodes_under_its_own_names() {
+        let (a, b) = with_parse_cache(|| (failing("one/c.tpl"), failing("two/c.tpl")));
+        assert!(std::rc::Rc::ptr_eq(
+            &a.templates["fail"].root,
+            &b.templates["fail"].root
+        ));
+        assert!(std::rc::Rc::ptr_eq(
+            &a.templates["one/c.tpl"].root,
+            &b.templates["two/c.tpl"].root
+        ));
+        assert!(!b.has_template("one/c.tpl"));
+        assert_eq!(&*b.templates["fail"].parse_name, "two/c.tpl");
+        // Errors name each engine's own file, as when parsed alone.
+        let alone = error_of(&failing("two/c.tpl"), "two/c.tpl");
+        assert!(alone.contains("two/c.tpl:2:"), "{alone}");
+        assert_eq!(error_of(&b, "two/c.tpl"), alone);
+        assert_eq!(
+            error_of(&a, "one/c.tpl"),
+            alone.replace("two/c.tpl", "one/c.tpl")
+        );
+    }
+
+    #[test]
+    fn kept_files_pass_from_scope_to_scope_within_their_budget() {
+        fn in_lib(name: &str) -> bool {
+            name.starts_with("lib/")
+        }
+        let root = |e: &Engine, n: &str| e.templates[n].root.clone();
+        let budget = 2 * FAILS.len();
+        super::with_parses_kept(in_lib, budget, || {
+            let first = with_parse_cache(|| [failing("lib/a"), failing("app/a"), engine()]);
+            let later = with_parse_cache(|| [failing("lib/b"), failing("app/b"), engine()]);
+            // Kept: the library file, under another name too; not kept: the others.
+            assert!(std::rc::Rc::ptr_eq(
+                &root(&first[0], "lib/a"),
+                &root(&later[0], "lib/b")
+            ));
+            assert!(std::rc::Rc::ptr_eq(
+                &root(&first[0], "lib/a"),
+                &root(&later[1], "app/b")
+            ));
+            assert!(!std::rc::Rc::ptr_eq(
+                &root(&first[2], "t"),
+                &root(&later[2], "t")
+            ));
+            assert_eq!(
+                error_of(&later[1], "app/b"),
+                error_of(&failing("app/b"), "app/b")
+            );
+            // A file over the budget left is parsed in each scope.
+            let big = format!("{TEXT}{}", " ".repeat(budget));
+            let parse = || {
+                with_parse_cache(|| {
+                    let mut e = Engine::new();
+                    e.add_template("lib/big", &big).unwrap();
+                    root(&e, "lib/big")
+                })
+            };
+            assert!(!std::rc::Rc::ptr_eq(&parse(), &parse()));
+        });
+        // Outside, nothing is kept.
+        let once = with_parse_cache(|| failing("lib/a"));
+        let again = with_parse_cache(|| failing("lib/a"));
+        assert!(!std::rc::Rc::ptr_eq(
+            &root(&once, "lib/a"),
+            &root(&again, "lib/a")
+        ));
+    }
+
     #[test]
     fn a_file_parsed_ahead_is_taken_under_the_name_it_is_added_as() {
         let ahead = Engine::new();
         ahead.parse_ahead("provisional", TEXT);
         ahead.parse_ahead("broken", "{{ .x ");
+        // Found by the text the trees hold, not by a copy of it.
+        super::AHEAD.with(|a| {
+            let a = a.borrow();
+            let (key, kept) = a.get_key_value(TEXT).unwrap();
+            assert!(std::rc::Rc::ptr_eq(key, &kept[0].1[0].src));
+        });
         let mut e = Engine::new();
         e.add_template("t", TEXT).unwrap();
         assert!(!e.has_template("provisional"));

@@ -92,11 +92,13 @@ impl LoadedRelease {
     pub fn parse_order(&self) -> Vec<(&RenderChart, &Template)> {
         let mut all = Vec::new();
         collect(&self.root, &mut all);
-        all.sort_by(|(_, a), (_, b)| {
-            let depth = |t: &Template| t.path.matches('/').count();
-            depth(b).cmp(&depth(a)).then_with(|| b.path.cmp(&a.path))
-        });
-        all
+        // Each path's depth counted once, not at every comparison of the sort.
+        let mut by_depth: Vec<_> = all
+            .into_iter()
+            .map(|(c, t)| (memchr::memchr_iter(b'/', t.path.as_bytes()).count(), c, t))
+            .collect();
+        by_depth.sort_by(|(da, _, a), (db, _, b)| db.cmp(da).then_with(|| b.path.cmp(&a.path)));
+        by_depth.into_iter().map(|(_, c, t)| (c, t)).collect()
     }
 
     /// Paths of the templates that produce output (Helm's rendered map keys), sorted.

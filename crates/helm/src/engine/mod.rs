@@ -150,6 +150,27 @@ pub fn with_parses_shared_across_charts<T: Send>(f: impl FnOnce() -> T + Send) -
     .map_err(|e| Error::Load(format!("rendering failed: {e}")))
 }
 
+/// Bytes of template text of vendored subcharts whose parses [`with_subchart_parses_kept`]
+/// keeps per thread: more than the distinct subchart files of the 63 corpus charts (3 MB).
+const KEPT_SUBCHART_PARSES: usize = 4 << 20;
+
+/// Runs `f`, which checks many charts (each in [`with_shared_parses`], copies of one chart
+/// together in [`with_parses_shared_across_charts`]), on one render thread on which the parses
+/// of the charts' vendored subcharts (files under a `charts/` directory) are kept from chart
+/// to chart, within `KEPT_SUBCHART_PARSES`: a library chart such as Bitnami's `common`, vendored
+/// by many otherwise different charts, is parsed once per thread, whichever parent holds it.
+pub fn with_subchart_parses_kept<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, Error> {
+    gotmpl::run_with_stack(RENDER_STACK, |_| {
+        gotmpl::with_parses_kept(is_subchart_file, KEPT_SUBCHART_PARSES, f)
+    })
+    .map_err(|e| Error::Load(format!("rendering failed: {e}")))
+}
+
+/// A template file of a subchart: `app/charts/common/templates/_names.tpl`.
+fn is_subchart_file(name: &str) -> bool {
+    name.contains("/charts/")
+}
+
 /// Counts `bytes` of template text rendered in [`with_parses_shared_across_charts`] against
 /// its budget.
 fn count_run_parses(bytes: usize) {
@@ -629,6 +650,56 @@ mod tests {
             "rendering failed: render thread panicked"
         );
         assert_eq!(after.unwrap(), alone[1]);
+    }
+
+    #[test]
+    fn a_subchart_vendored_by_other_charts_renders_in_each_as_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |path: &str, text: &str| {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        // Two charts, `app` and `web`, vendor one library; its template fails in `web` only,
+        // where the error must name `web`'s copy, at its line.
+        let lib = "{{ define \"lib.port\" }}{{ required \"port\" .Values.port }}{{ end }}\n\
+                   {{ if .Values.shown }}port: {{ include \"lib.port\" . }}{{ end }}";
+        for (chart, port) in [("app", "port: 80"), ("web", "{}")] {
+            write(
+                &format!("{chart}/Chart.yaml"),
+                &format!("apiVersion: v2\nname: {chart}\nversion: 0.1.0\n"),
+            );
+            write(&format!("{chart}/values.yaml"), "lib:\n  shown: true\n");
+            write(
+                &format!("{chart}/charts/lib/Chart.yaml"),
+                "apiVersion: v2\nname: lib\nversion: 0.1.0\n",
+            );
+            write(&format!("{chart}/charts/lib/values.yaml"), port);
+            write(&format!("{chart}/charts/lib/templates/port.yaml"), lib);
+        }
+        let options = ReleaseOptions::default();
+        let render = |chart: &str| {
+            let loaded = load(&dir.path().join(chart), &ValueOptions::default()).unwrap();
+            render_release(&loaded, &options).map_err(|e| e.to_string())
+        };
+        let alone = ["app", "web"].map(render);
+        let kept = with_subchart_parses_kept(|| {
+            ["app", "web"].map(|c| {
+                with_parses_shared_across_charts(|| with_shared_parses(|| render(c)).unwrap())
+                    .unwrap()
+            })
+        })
+        .unwrap();
+        assert_eq!(kept, alone);
+        let text = &kept[0].as_ref().unwrap()["app/charts/lib/templates/port.yaml"].text;
+        assert_eq!(text, "\nport: 80");
+        let failed = kept[1].as_ref().unwrap_err();
+        assert!(
+            failed.contains("web/charts/lib/templates/port.yaml:2:"),
+            "{failed}"
+        );
+        assert!(is_subchart_file("app/charts/lib/templates/port.yaml"));
+        assert!(!is_subchart_file("app/templates/port.yaml"));
     }
 
     #[test]
