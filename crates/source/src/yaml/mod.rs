@@ -2,6 +2,7 @@
 //! value keeps the line and column it came from. Scalars stay untyped text until a reader asks
 //! for a type; YAML 1.1 resolution (what Kubernetes and Helm use) lives in [`scalar`].
 
+mod fast;
 mod relax;
 pub mod scalar;
 mod tree;
@@ -177,3 +178,6 @@ fn key_text(key: &Node) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fast_tests;

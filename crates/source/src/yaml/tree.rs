@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
+
+use super::fast;
 
 use super::relax::relax_flow_indentation;
 use super::{Kind, Node, Scalar, Style, YamlError};
@@ -27,6 +29,11 @@ pub fn parse_documents(text: &str, origin: Origin) -> Result<Vec<Node>, YamlErro
     // far from where it is.
     if let Some(at) = memchr::memchr(0, text.as_bytes()) {
         return Err(nul_error(text, at, origin));
+    }
+    if let Some(events) = fast::events(text)
+        && let Ok(docs) = Builder::for_fast_events(text, origin).consume(events.into_iter().map(Ok))
+    {
+        return Ok(docs);
     }
     let strict = Builder::new(text, text, &[], origin).run();
     match strict {
@@ -92,6 +99,9 @@ struct Builder<'a> {
     /// Whether all of `original` is ASCII: then a column is a byte offset on every line, and
     /// no line needs checking (most texts; checking them up front cost as much as the parse).
     ascii: bool,
+    /// Whether markers' indexes are byte offsets in `original` (the fast reader's are; saphyr's
+    /// count characters): then `line_starts` is not needed.
+    byte_index: bool,
     /// Spaces inserted at the start of each line of `parsed` (empty: none).
     shift: &'a [usize],
     origin: Origin,
@@ -103,13 +113,29 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(parsed: &'a str, original: &'a str, shift: &'a [usize], origin: Origin) -> Self {
-        let line_starts = crate::line_starts(original).collect();
-        let ascii = original.is_ascii();
+        Builder {
+            line_starts: crate::line_starts(original).collect(),
+            ascii: original.is_ascii(),
+            ..Builder::empty(parsed, original, shift, origin)
+        }
+    }
+
+    /// A builder for the fast reader's events, whose markers hold byte offsets.
+    fn for_fast_events(text: &'a str, origin: Origin) -> Self {
+        Builder {
+            byte_index: true,
+            ..Builder::empty(text, text, &[], origin)
+        }
+    }
+
+    /// A builder that has read nothing, without the line table markers are converted with.
+    fn empty(parsed: &'a str, original: &'a str, shift: &'a [usize], origin: Origin) -> Self {
         Builder {
             parsed,
             original,
-            line_starts,
-            ascii,
+            line_starts: Vec::new(),
+            ascii: false,
+            byte_index: false,
             shift,
             origin,
             stack: Vec::new(),
@@ -128,6 +154,9 @@ impl<'a> Builder<'a> {
 
     /// Byte offset in the file of a marker.
     fn byte_of(&self, m: &Marker) -> usize {
+        if self.byte_index {
+            return self.origin.offset + m.index();
+        }
         let line = m.line().saturating_sub(1);
         let line_end = |start: usize| {
             self.line_starts
@@ -183,9 +212,16 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn run(mut self) -> Result<Vec<Node>, YamlError> {
+    fn run(self) -> Result<Vec<Node>, YamlError> {
         let mut parser = Parser::new_from_str(self.parsed);
-        while let Some(ev) = parser.next_event() {
+        self.consume(std::iter::from_fn(|| parser.next_event()))
+    }
+
+    fn consume(
+        mut self,
+        events: impl Iterator<Item = Result<(Event<'a>, saphyr_parser::Span), ScanError>>,
+    ) -> Result<Vec<Node>, YamlError> {
+        for ev in events {
             let (event, span) = ev.map_err(|e| self.error(e.info().to_string(), e.marker()))?;
             let sp = self.span(&span);
             match event {
@@ -387,4 +423,17 @@ fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
         }
     }
     own
+}
+
+/// A text read into documents.
+#[cfg(test)]
+pub(super) type Reading = Result<Vec<Node>, YamlError>;
+
+/// Both readings of `text`: the fast reader's (`None` when it declines the text) and saphyr's.
+#[cfg(test)]
+pub(super) fn both_readings(text: &str) -> (Option<Reading>, Reading) {
+    let origin = Origin::default();
+    let fast = fast::events(text)
+        .map(|events| Builder::for_fast_events(text, origin).consume(events.into_iter().map(Ok)));
+    (fast, Builder::new(text, text, &[], origin).run())
 }
