@@ -198,7 +198,7 @@ pub fn prepare(mut chart: Chart, opts: &ValueOptions) -> Result<LoadedRelease> {
         files: &opts.value_files,
         merged: &user,
     };
-    schema::validate(&chart, &top, &given)?;
+    schema::validate(&chart, &mut top, &given)?;
     Ok(LoadedRelease {
         root: build(chart, top, None),
         warnings: log.iter().map(|m| crate::slog::info(m)).collect(),

@@ -3,7 +3,7 @@
 use super::args::{add, add_iface, add_raw, bytes, error_map, json_kind, s};
 use gotmpl::Engine;
 use gotmpl::Param;
-use gotmpl::value::{Rune, Value, go_runes};
+use gotmpl::value::Value;
 
 const A: Param = Param::Any;
 const S: Param = Param::Str;
@@ -224,24 +224,54 @@ fn json_float(f: f64) -> Result<String, String> {
 /// Go's string encoding; a byte that is not UTF-8 becomes `\ufffd`.
 fn json_string(out: &mut String, s: &[u8], esc: bool) {
     out.push('"');
-    for rune in go_runes(s) {
-        let Rune::Char(c) = rune else {
+    for chunk in s.utf8_chunks() {
+        json_text(out, chunk.valid(), esc);
+        for _ in chunk.invalid() {
             out.push_str("\\ufffd");
-            continue;
-        };
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' if esc => out.push_str(&format!("\\u{:04x}", c as u32)),
-            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
         }
     }
     out.push('"');
+}
+
+/// Valid text, escaped: runs that need no escape are copied whole (charts encode long
+/// configuration files, and a rune at a time was most of `toJson`). Only ASCII and U+2028/
+/// U+2029 (bytes `E2 80 A8`/`E2 80 A9`) are ever escaped, so the scan is by byte.
+fn json_text(out: &mut String, text: &str, esc: bool) {
+    use std::fmt::Write as _;
+    let b = text.as_bytes();
+    let (mut run, mut i) = (0, 0);
+    while i < b.len() {
+        let (code, len) = match b[i] {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' => (None, 1),
+            c @ (b'<' | b'>' | b'&') if esc => (Some(u32::from(c)), 1),
+            c if c < 0x20 => (Some(u32::from(c)), 1),
+            0xE2 if matches!(b.get(i + 1..i + 3), Some([0x80, 0xA8 | 0xA9])) => {
+                (Some(0x2000 + u32::from(b[i + 2]) - 0x80), 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&text[run..i]);
+        match code {
+            Some(u) => {
+                let _ = write!(out, "\\u{u:04x}");
+            }
+            None => {
+                out.push('\\');
+                out.push(match b[i] {
+                    b'\n' => 'n',
+                    b'\r' => 'r',
+                    b'\t' => 't',
+                    other => char::from(other),
+                });
+            }
+        }
+        i += len;
+        run = i;
+    }
+    out.push_str(&text[run..]);
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -402,5 +432,30 @@ mod tests {
         assert_eq!(json_float(1e21).unwrap(), "1e+21");
         assert_eq!(json_float(1e-7).unwrap(), "1e-7");
         assert_eq!(json_float(0.5).unwrap(), "0.5");
+    }
+
+    #[test]
+    fn json_strings_escape_as_go_does() {
+        let text = "a\"b\\c\nd\re\tf\u{1}g<h>i&j\u{2028}k\u{2029}l\u{2027}m\u{e9}n\u{1F600}o";
+        let encode = |s: &[u8], esc| {
+            let mut out = String::new();
+            json_string(&mut out, s, esc);
+            out
+        };
+        let common = "a\\\"b\\\\c\\nd\\re\\tf\\u0001g";
+        let tail = "\\u2028k\\u2029l\u{2027}m\u{e9}n\u{1F600}o";
+        assert_eq!(
+            encode(text.as_bytes(), true),
+            format!("\"{common}\\u003ch\\u003ei\\u0026j{tail}\"")
+        );
+        assert_eq!(
+            encode(text.as_bytes(), false),
+            format!("\"{common}<h>i&j{tail}\"")
+        );
+        // Each byte that is not UTF-8 (a truncated sequence is three) is one U+FFFD.
+        assert_eq!(
+            encode(b"x\xF0\x9F\x98y\xFF", true),
+            "\"x\\ufffd\\ufffd\\ufffdy\\ufffd\""
+        );
     }
 }

@@ -435,10 +435,25 @@ fn analyze(value: &str) -> Analysis {
     let (mut break_space, mut space_break) = (false, false);
     let (mut prev_space, mut prev_break) = (false, false);
     let mut preceded_by_ws = true;
-    let mut chars = value.chars().peekable();
-    let mut first = true;
-    while let Some(c) = chars.next() {
-        let next = chars.peek().copied();
+    let b = value.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // A run of visible ASCII other than `:` and `#` after the first rune decides nothing
+        // but that the runes after it follow neither a blank nor a break: skipped whole (long
+        // configuration texts are mostly such runs).
+        if i > 0 && is_inert(b[i]) {
+            while i < b.len() && is_inert(b[i]) {
+                i += 1;
+            }
+            (prev_space, prev_break, preceded_by_ws) = (false, false, false);
+            continue;
+        }
+        let Some(c) = value[i..].chars().next() else {
+            break;
+        };
+        let first = i == 0;
+        i += c.len_utf8();
+        let next = value[i..].chars().next();
         let last = next.is_none();
         let followed_by_ws = matches!(next, None | Some(' ' | '\t'));
         if first {
@@ -472,7 +487,6 @@ fn analyze(value: &str) -> Analysis {
             prev_break = false;
         }
         preceded_by_ws = matches!(c, ' ' | '\t') || is_break(c);
-        first = false;
     }
     let mut a = Analysis {
         multiline: line_breaks,
@@ -499,6 +513,11 @@ fn analyze(value: &str) -> Analysis {
         a.block_plain = false;
     }
     a
+}
+
+/// A byte [`analyze`] can skip past the first rune: visible ASCII that is neither `:` nor `#`.
+fn is_inert(c: u8) -> bool {
+    c.is_ascii_graphic() && c != b':' && c != b'#'
 }
 
 /// Text made of letters, digits and `_./-` that starts with none of `.-` (most keys and
@@ -875,20 +894,22 @@ impl Emitter {
         self.put_break();
         self.indention = true;
         self.whitespace = true;
-        let mut breaks = true;
-        for c in value.chars() {
-            if is_break(c) {
-                self.put_break();
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent();
-                }
-                self.put(c);
+        // Line by line: each break is written as `\n`, each line indented and copied whole.
+        let mut rest = value;
+        loop {
+            let end = rest.find(is_break).unwrap_or(rest.len());
+            if end > 0 {
+                self.write_indent();
+                self.out.push_str(&rest[..end]);
+                self.column += rest[..end].chars().count();
                 self.indention = false;
-                breaks = false;
             }
+            let Some(brk) = rest[end..].chars().next() else {
+                break;
+            };
+            self.put_break();
+            self.indention = true;
+            rest = &rest[end + brk.len_utf8()..];
         }
     }
 }

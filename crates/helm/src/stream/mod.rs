@@ -42,6 +42,9 @@ struct Doc<'a> {
     start: usize,
     end: usize,
     kind: &'a str,
+    /// The hook events it declares (`helm.sh/hook`), if it is a hook: looked up once, the
+    /// search goes through the whole document.
+    events: Option<&'a str>,
 }
 
 /// What `helm template` prints besides the resources.
@@ -93,14 +96,16 @@ fn ordered_docs(
         }
         for (start, end) in split_manifests(&r.text) {
             let content = &r.text[start..end];
+            let events = hook_events(content);
             let doc = Doc {
                 path,
                 rendered: r,
                 start,
                 end,
                 kind: kind_of(content),
+                events,
             };
-            match hook_events(content) {
+            match events {
                 None => resources.push(doc),
                 Some(events) if events.split(',').all(known_hook_event) => hooks.push(doc),
                 Some(events) => warnings.push(format!(
@@ -155,7 +160,7 @@ pub fn entries<'a>(
 ) -> (Vec<Entry<'a>>, Vec<String>) {
     let (mut docs, warnings) = ordered_docs(rendered, options.hooks);
     if options.skip_tests {
-        docs.retain(|d| !hook_events(d.content()).is_some_and(is_test_hook));
+        docs.retain(|d| !d.events.is_some_and(is_test_hook));
     }
     let crds = options.crds.iter().map(|(name, text)| Entry {
         name,
@@ -165,7 +170,7 @@ pub fn entries<'a>(
     let docs = docs.into_iter().map(|d| Entry {
         name: d.path,
         text: d.content(),
-        hook: hook_events(d.content()).is_some(),
+        hook: d.events.is_some(),
     });
     (crds.chain(docs).collect(), warnings)
 }
@@ -195,11 +200,14 @@ pub fn join(entries: &[Entry<'_>]) -> String {
         push_doc(&mut text, entry.name, entry.text);
     }
     let hooks = hooks_at.map_or(String::new(), |at| text.split_off(at));
-    let mut out = String::with_capacity(text.len() + hooks.len() + 1);
-    out.push_str(text.trim_matches(is_space));
-    out.push('\n');
-    out.push_str(&hooks);
-    out
+    // Trimmed in place: the release manifest is most of the output, and a copy of it costs
+    // as much as writing it (a CRD chart prints megabytes).
+    text.truncate(text.trim_end_matches(is_space).len());
+    let lead = text.len() - text.trim_start_matches(is_space).len();
+    text.drain(..lead);
+    text.push('\n');
+    text.push_str(&hooks);
+    text
 }
 
 impl<'a> Doc<'a> {

@@ -24,8 +24,9 @@
 //! caller passes; where Helm logs several in one pass it walks Go maps in random order, this
 //! walk is by key.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::{Ref, RefCell, RefMut};
+use std::collections::BTreeMap;
+use std::ops::Deref;
 use std::rc::Rc;
 
 use serde_json::Value;
@@ -38,35 +39,96 @@ use super::Values;
 pub const GLOBAL: &str = "global";
 
 /// A map shared by reference, as a Go `map[string]interface{}` is.
-type Tree = Rc<RefCell<BTreeMap<String, Node>>>;
+type Tree<'a> = Rc<RefCell<Table<'a>>>;
 
-/// A value during coalescing: a shared map, or anything else (lists are never merged into).
-/// Leaves are behind an `Rc` because coalescing copies entries around a lot (`entries`, `get`)
-/// and a leaf may be a long list or string; none is ever changed in place.
-#[derive(Clone)]
-enum Node {
-    Map(Tree),
-    Leaf(Rc<Value>),
+/// The entries of a map. A chart's defaults are copied lazily (Helm copies them whole before
+/// each of its three coalescings, and most of them are never changed): a map stays the
+/// chart's own until something reads or changes its entries, and is then copied one level,
+/// in place, so that every holder of the map sees the same copy.
+enum Table<'a> {
+    Built(BTreeMap<String, Node<'a>>),
+    /// A chart's map, unchanged; `no_nulls`: its `null` entries, at every depth, are gone.
+    Defaults {
+        values: &'a Values,
+        no_nulls: bool,
+    },
 }
 
-impl Node {
+impl Default for Table<'_> {
+    fn default() -> Self {
+        Table::Built(BTreeMap::new())
+    }
+}
+
+impl<'a> Table<'a> {
+    /// The entries, copied out of the chart's map first if they still are the chart's.
+    fn built(&mut self) -> &mut BTreeMap<String, Node<'a>> {
+        if let Table::Defaults { values, no_nulls } = *self {
+            *self = Table::Built(
+                values
+                    .iter()
+                    .filter(|(_, v)| !(no_nulls && v.is_null()))
+                    .map(|(k, v)| (k.clone(), Node::default_of(v, no_nulls)))
+                    .collect(),
+            );
+        }
+        match self {
+            Table::Built(map) => map,
+            Table::Defaults { .. } => unreachable!("built just above"),
+        }
+    }
+}
+
+/// A value during coalescing: a shared map, or anything else (lists are never merged into).
+#[derive(Clone)]
+enum Node<'a> {
+    Map(Tree<'a>),
+    Leaf(Scalar<'a>),
+}
+
+/// A value that is not a map. Given values are behind an `Rc` because coalescing copies
+/// entries around a lot (`entries`, `get`) and a leaf may be a long list or string; a chart's
+/// default is borrowed until the result is built. None is ever changed in place.
+#[derive(Clone)]
+enum Scalar<'a> {
+    Given(Rc<Value>),
+    Default(&'a Value),
+}
+
+impl Deref for Scalar<'_> {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        match self {
+            Scalar::Given(v) => v,
+            Scalar::Default(v) => v,
+        }
+    }
+}
+
+fn null<'a>() -> Node<'a> {
+    Node::Leaf(Scalar::Given(Rc::new(Value::Null)))
+}
+
+impl<'a> Node<'a> {
     fn is_null(&self) -> bool {
         matches!(self, Node::Leaf(v) if v.is_null())
     }
 
-    /// A deep copy into a fresh tree (Go's `copystructure.Copy`).
-    fn from_value(v: &Value) -> Node {
+    /// A chart's default, copied when it is first changed (Go's `copystructure.Copy`).
+    fn default_of(v: &'a Value, no_nulls: bool) -> Node<'a> {
         match v {
-            Value::Object(m) => Node::Map(tree_from(m)),
-            other => Node::Leaf(Rc::new(other.clone())),
+            Value::Object(values) => {
+                Node::Map(Rc::new(RefCell::new(Table::Defaults { values, no_nulls })))
+            }
+            other => Node::Leaf(Scalar::Default(other)),
         }
     }
 
-    /// Like [`Node::from_value`], moving the data instead of copying it.
-    fn from_owned(v: Value) -> Node {
+    /// Like [`Node::default_of`], moving the data instead of borrowing it.
+    fn from_owned(v: Value) -> Node<'a> {
         match v {
             Value::Object(m) => Node::Map(tree_from_owned(m)),
-            other => Node::Leaf(Rc::new(other)),
+            other => Node::Leaf(Scalar::Given(Rc::new(other))),
         }
     }
 
@@ -74,48 +136,85 @@ impl Node {
     fn into_value(self) -> Value {
         match self {
             Node::Map(t) => Value::Object(values_from(t)),
-            Node::Leaf(v) => Rc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()),
+            Node::Leaf(Scalar::Given(v)) => Rc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()),
+            Node::Leaf(Scalar::Default(v)) => v.clone(),
         }
     }
 }
 
-fn tree_from(values: &Values) -> Tree {
-    Rc::new(RefCell::new(
-        values
-            .iter()
-            .map(|(k, v)| (k.clone(), Node::from_value(v)))
-            .collect(),
-    ))
-}
-
-fn tree_from_owned(values: Values) -> Tree {
-    Rc::new(RefCell::new(
+fn tree_from_owned<'a>(values: Values) -> Tree<'a> {
+    Rc::new(RefCell::new(Table::Built(
         values
             .into_iter()
             .map(|(k, v)| (k, Node::from_owned(v)))
             .collect(),
-    ))
+    )))
 }
 
 /// The values of a tree, moved out when this is its last reference (a map shared with
 /// another place in the values, as globals are, is copied for all but the last).
-fn values_from(tree: Tree) -> Values {
-    let map = match Rc::try_unwrap(tree) {
+fn values_from(tree: Tree<'_>) -> Values {
+    let table = match Rc::try_unwrap(tree) {
         Ok(cell) => cell.into_inner(),
-        Err(shared) => shared.borrow().clone(),
+        Err(shared) => match &*shared.borrow() {
+            Table::Built(map) => Table::Built(map.clone()),
+            Table::Defaults { values, no_nulls } => Table::Defaults {
+                values,
+                no_nulls: *no_nulls,
+            },
+        },
     };
-    map.into_iter().map(|(k, v)| (k, v.into_value())).collect()
+    match table {
+        Table::Built(map) => map.into_iter().map(|(k, v)| (k, v.into_value())).collect(),
+        Table::Defaults {
+            values,
+            no_nulls: false,
+        } => values.clone(),
+        Table::Defaults {
+            values,
+            no_nulls: true,
+        } => without_nulls(values),
+    }
 }
 
-fn entries(tree: &Tree) -> Vec<(String, Node)> {
-    tree.borrow()
+/// A copy of `values` without its `null` map entries at any depth (list items untouched).
+fn without_nulls(values: &Values) -> Values {
+    values
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| {
+            let v = match v {
+                Value::Object(m) => Value::Object(without_nulls(m)),
+                other => other.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+/// A tree's entries, for reading.
+fn map<'b, 'a>(tree: &'b Tree<'a>) -> Ref<'b, BTreeMap<String, Node<'a>>> {
+    tree.borrow_mut().built();
+    Ref::map(tree.borrow(), |t| match t {
+        Table::Built(map) => map,
+        Table::Defaults { .. } => unreachable!("built just above"),
+    })
+}
+
+/// A tree's entries, for changing.
+fn map_mut<'b, 'a>(tree: &'b Tree<'a>) -> RefMut<'b, BTreeMap<String, Node<'a>>> {
+    RefMut::map(tree.borrow_mut(), Table::built)
+}
+
+fn entries<'a>(tree: &Tree<'a>) -> Vec<(String, Node<'a>)> {
+    map(tree)
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
 
-fn get(tree: &Tree, key: &str) -> Option<Node> {
-    tree.borrow().get(key).cloned()
+fn get<'a>(tree: &Tree<'a>, key: &str) -> Option<Node<'a>> {
+    map(tree).get(key).cloned()
 }
 
 /// Helm's `concatPrefix`: the dotted path its messages name.
@@ -142,9 +241,9 @@ pub fn coalesce(
     result
 }
 
-fn coalesce_tree(
-    chart: &Chart,
-    dest: &Tree,
+fn coalesce_tree<'a>(
+    chart: &'a Chart,
+    dest: &Tree<'a>,
     merge: bool,
     prefix: &str,
     log: &mut Vec<String>,
@@ -153,14 +252,24 @@ fn coalesce_tree(
     coalesce_deps(chart, dest, merge, prefix, log)
 }
 
-fn coalesce_values(chart: &Chart, v: &Tree, merge: bool, prefix: &str, log: &mut Vec<String>) {
+fn coalesce_values<'a>(
+    chart: &'a Chart,
+    v: &Tree<'a>,
+    merge: bool,
+    prefix: &str,
+    log: &mut Vec<String>,
+) {
     let prefix = dotted(prefix, chart.name());
-    // The chart's defaults are copied first, so that merging never changes the chart.
-    let defaults = tree_from(&chart.values);
+    // The chart's defaults are copied (as they are changed), so that merging never changes
+    // the chart.
+    let defaults = Rc::new(RefCell::new(Table::Defaults {
+        values: &chart.values,
+        no_nulls: false,
+    }));
     for (key, default) in entries(&defaults) {
         match get(v, &key) {
             Some(given) if given.is_null() && !merge => {
-                v.borrow_mut().remove(&key);
+                map_mut(v).remove(&key);
             }
             Some(Node::Map(given)) => match &default {
                 Node::Map(src) => {
@@ -186,15 +295,15 @@ fn coalesce_values(chart: &Chart, v: &Tree, merge: bool, prefix: &str, log: &mut
                         Node::Leaf(_) => {}
                     }
                 }
-                v.borrow_mut().insert(key, default);
+                map_mut(v).insert(key, default);
             }
         }
     }
 }
 
-fn coalesce_deps(
-    chart: &Chart,
-    dest: &Tree,
+fn coalesce_deps<'a>(
+    chart: &'a Chart,
+    dest: &Tree<'a>,
     merge: bool,
     prefix: &str,
     log: &mut Vec<String>,
@@ -205,8 +314,7 @@ fn coalesce_deps(
         let table = match get(dest, name) {
             None => {
                 let fresh: Tree = Rc::default();
-                dest.borrow_mut()
-                    .insert(name.to_string(), Node::Map(fresh.clone()));
+                map_mut(dest).insert(name.to_string(), Node::Map(fresh.clone()));
                 fresh
             }
             Some(Node::Map(t)) => t,
@@ -224,7 +332,7 @@ fn coalesce_deps(
 
 /// Copies the parent's `global` into a subchart's values; the parent's entries win. Each map
 /// under the parent's `global` is copied shallowly, as Helm copies it.
-fn coalesce_globals(dest: &Tree, parent: &Tree, prefix: &str, log: &mut Vec<String>) {
+fn coalesce_globals<'a>(dest: &Tree<'a>, parent: &Tree<'a>, prefix: &str, log: &mut Vec<String>) {
     let dg = match get(dest, GLOBAL) {
         None => Rc::default(),
         Some(Node::Map(m)) => m,
@@ -249,14 +357,14 @@ fn coalesce_globals(dest: &Tree, parent: &Tree, prefix: &str, log: &mut Vec<Stri
         for (key, val) in entries(&sg) {
             match (&val, get(&dg, &key)) {
                 (Node::Map(src), existing) => {
-                    let shallow: Tree = Rc::new(RefCell::new(src.borrow().clone()));
+                    let shallow: Tree = Rc::new(RefCell::new(Table::Built(map(src).clone())));
                     match existing {
                         None => {
-                            dg.borrow_mut().insert(key, Node::Map(shallow));
+                            map_mut(&dg).insert(key, Node::Map(shallow));
                         }
                         Some(Node::Map(below)) => {
                             coalesce_tables(&shallow, &below, true, &dotted(prefix, &key), log);
-                            dg.borrow_mut().insert(key, Node::Map(shallow));
+                            map_mut(&dg).insert(key, Node::Map(shallow));
                         }
                         Some(Node::Leaf(_)) => log.push(format!(
                             "Conflict: cannot merge map onto non-map for {}. Skipping.",
@@ -268,44 +376,47 @@ fn coalesce_globals(dest: &Tree, parent: &Tree, prefix: &str, log: &mut Vec<Stri
                     log.push(format!("key {key} is table. Skipping"));
                 }
                 (Node::Leaf(_), _) => {
-                    dg.borrow_mut().insert(key, val);
+                    map_mut(&dg).insert(key, val);
                 }
             }
         }
     }
-    dest.borrow_mut().insert(GLOBAL.into(), Node::Map(dg));
+    map_mut(dest).insert(GLOBAL.into(), Node::Map(dg));
 }
 
 /// Helm's `coalesceTablesFullKey`: `src` under `dst`, which wins. A `null` in `dst` deletes a
 /// non-null default when coalescing, and is kept otherwise.
-fn coalesce_tables(dst: &Tree, src: &Tree, merge: bool, prefix: &str, log: &mut Vec<String>) {
+fn coalesce_tables<'a>(
+    dst: &Tree<'a>,
+    src: &Tree<'a>,
+    merge: bool,
+    prefix: &str,
+    log: &mut Vec<String>,
+) {
     if Rc::ptr_eq(dst, src) {
         return;
     }
-    let non_null: BTreeSet<String> = src
-        .borrow()
-        .iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, _)| k.clone())
-        .collect();
-    // Helm marks the keys `dst` nulls in `src` too (it changes `src`, which may be shared).
-    let nulls: Vec<String> = dst
-        .borrow()
+    // Helm marks the keys `dst` nulls in `src` too (it changes `src`, which may be shared);
+    // those `src` held a non-null value for are the defaults a `null` deletes.
+    let nulls: Vec<String> = map(dst)
         .iter()
         .filter(|(_, v)| v.is_null())
         .map(|(k, _)| k.clone())
         .collect();
+    let mut non_null_defaults = Vec::new();
     for key in nulls {
-        src.borrow_mut()
-            .insert(key, Node::Leaf(Rc::new(Value::Null)));
+        let replaced = map_mut(src).insert(key.clone(), null());
+        if replaced.is_some_and(|old| !old.is_null()) {
+            non_null_defaults.push(key);
+        }
     }
     for (key, val) in entries(src) {
         match get(dst, &key) {
-            Some(d) if d.is_null() && !merge && non_null.contains(&key) => {
-                dst.borrow_mut().remove(&key);
+            Some(d) if d.is_null() && !merge && non_null_defaults.contains(&key) => {
+                map_mut(dst).remove(&key);
             }
             None => {
-                dst.borrow_mut().insert(key, val);
+                map_mut(dst).insert(key, val);
             }
             Some(Node::Map(d)) => match &val {
                 Node::Map(s) => coalesce_tables(&d, s, merge, &dotted(prefix, &key), log),
@@ -327,17 +438,35 @@ fn coalesce_tables(dst: &Tree, src: &Tree, merge: bool, prefix: &str, log: &mut 
 }
 
 /// Removes `null` map entries at every depth, in place (list items untouched).
-fn remove_nulls(tree: &Tree) {
-    tree.borrow_mut().retain(|_, v| !v.is_null());
-    for (_, v) in entries(tree) {
-        if let Node::Map(m) = v {
-            remove_nulls(&m);
+fn remove_nulls(tree: &Tree<'_>) {
+    let children: Vec<Tree> = match &mut *tree.borrow_mut() {
+        // Left to the copy (see `Table::built`).
+        Table::Defaults { no_nulls, .. } => {
+            *no_nulls = true;
+            return;
         }
+        Table::Built(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values()
+                .filter_map(|v| match v {
+                    Node::Map(m) => Some(m.clone()),
+                    Node::Leaf(_) => None,
+                })
+                .collect()
+        }
+    };
+    for child in &children {
+        remove_nulls(child);
     }
 }
 
 /// Helm's `MergeTables`: `src` under `dst`, nulls kept; Helm's messages go to `log`.
 pub fn merge_tables(dst: &mut Values, src: Values, log: &mut Vec<String>) {
+    // Nothing to merge changes nothing and says nothing (every chart without import-values
+    // merges an empty map into its whole values).
+    if src.is_empty() {
+        return;
+    }
     let d = tree_from_owned(std::mem::take(dst));
     coalesce_tables(&d, &tree_from_owned(src), true, "", log);
     *dst = values_from(d);

@@ -38,9 +38,18 @@ pub struct UserValues<'a> {
 }
 
 /// Checks `values` (the coalesced values of `root`) and recursively its subcharts'.
-pub fn validate(root: &Chart, values: &Values, user: &UserValues<'_>) -> Result<(), InputError> {
+pub fn validate(
+    root: &Chart,
+    values: &mut Values,
+    user: &UserValues<'_>,
+) -> Result<(), InputError> {
     let mut found = Vec::new();
-    collect(root, values, &mut Vec::new(), &mut found);
+    // The validator reads a `Value`: the map is moved into one for the check, not copied.
+    let instance = Value::Object(std::mem::take(values));
+    collect(root, &instance, &mut Vec::new(), &mut found);
+    if let Value::Object(map) = instance {
+        *values = map;
+    }
     let Some(first) = found.first() else {
         return Ok(());
     };
@@ -67,16 +76,16 @@ pub fn validate(root: &Chart, values: &Values, user: &UserValues<'_>) -> Result<
     ))
 }
 
-fn collect(chart: &Chart, values: &Values, names: &mut Vec<String>, found: &mut Vec<Violations>) {
+/// `instance`: the chart's values (a map).
+fn collect(chart: &Chart, instance: &Value, names: &mut Vec<String>, found: &mut Vec<Violations>) {
     if let Some(schema) = &chart.schema {
-        let instance = Value::Object(values.clone());
         let problems: Vec<Problem> = match jsonschema::validator_for(schema) {
             Err(e) => vec![Problem {
                 path: Vec::new(),
                 text: format!("invalid schema: {e}"),
             }],
             Ok(validator) => validator
-                .iter_errors(&instance)
+                .iter_errors(instance)
                 .map(|error| {
                     let at = error.instance_path().to_string();
                     let at = if at.is_empty() { "/".to_string() } else { at };
@@ -101,7 +110,7 @@ fn collect(chart: &Chart, values: &Values, names: &mut Vec<String>, found: &mut 
         }
     }
     for sub in &chart.dependencies {
-        if let Some(Value::Object(sub_values)) = values.get(sub.name()) {
+        if let Some(sub_values @ Value::Object(_)) = instance.get(sub.name()) {
             names.push(sub.name().to_string());
             collect(sub, sub_values, names, found);
             names.pop();
