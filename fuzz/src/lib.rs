@@ -129,7 +129,7 @@ pub fn yaml(data: &[u8]) {
 /// anyway, so only what it takes can change a reading).
 pub fn yaml_fast(data: &[u8]) {
     let file = text(data);
-    let (Some(Ok(fast)), saphyr) = both_readings(&file.text) else {
+    let (Some(fast), saphyr) = both_readings(&file.text) else {
         return;
     };
     match saphyr {

@@ -7,7 +7,7 @@ mod relax;
 pub mod scalar;
 mod tree;
 
-pub use tree::{Origin, Reading, both_readings, parse_documents, parse_single};
+pub use tree::{Origin, both_readings, parse_documents, parse_single};
 
 use crate::Span;
 

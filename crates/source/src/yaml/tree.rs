@@ -30,7 +30,7 @@ pub fn parse_documents(text: &str, origin: Origin) -> Result<Vec<Node>, YamlErro
     if let Some(at) = memchr::memchr(0, text.as_bytes()) {
         return Err(nul_error(text, at, origin));
     }
-    if let Some(Ok(docs)) = fast_reading(text, origin) {
+    if let Some(docs) = fast_reading(text, origin) {
         return Ok(docs);
     }
     let strict = Builder::new(text, text, &[], origin).run();
@@ -221,69 +221,75 @@ impl<'a> Builder<'a> {
     ) -> Result<Vec<Node>, YamlError> {
         for ev in events {
             let (event, span) = ev.map_err(|e| self.error(e.info().to_string(), e.marker()))?;
-            let sp = self.span(&span);
-            match event {
-                Event::Scalar(text, style, anchor, tag) => {
-                    let node = Node {
-                        kind: Kind::Scalar(Scalar {
-                            text: text.into_owned(),
-                            style: style_of(style),
-                            tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
-                        }),
-                        span: sp,
-                    };
-                    self.remember(anchor, &node);
-                    self.push_node(node, &span.start)?;
-                }
-                Event::Alias(id) => {
-                    let node = self
-                        .anchors
-                        .get(&id)
-                        .cloned()
-                        .ok_or_else(|| self.error("unknown alias", &span.start))?;
-                    let size = count_nodes(&node);
-                    if size > self.alias_budget {
-                        return Err(self.error(
-                            "alias expansion too large (possible billion-laughs input)",
-                            &span.start,
-                        ));
-                    }
-                    self.alias_budget -= size;
-                    self.push_node(
-                        Node {
-                            kind: node.kind,
-                            span: sp,
-                        },
-                        &span.start,
-                    )?;
-                }
-                Event::SequenceStart(anchor, _) => {
-                    self.open(
-                        Open::Seq {
-                            items: Vec::new(),
-                            start: sp,
-                            anchor,
-                        },
-                        &span.start,
-                    )?;
-                }
-                Event::MappingStart(anchor, _) => {
-                    self.open(
-                        Open::Map {
-                            entries: Vec::new(),
-                            key: None,
-                            start: sp,
-                            anchor,
-                        },
-                        &span.start,
-                    )?;
-                }
-                Event::SequenceEnd | Event::MappingEnd => self.close(sp, &span.start)?,
-                Event::DocumentEnd | Event::DocumentStart(_) => {}
-                Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
-            }
+            self.event(event, span)?;
         }
         Ok(self.docs)
+    }
+
+    /// Takes one event into the tree.
+    fn event(&mut self, event: Event<'a>, span: saphyr_parser::Span) -> Result<(), YamlError> {
+        let sp = self.span(&span);
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let node = Node {
+                    kind: Kind::Scalar(Scalar {
+                        text: text.into_owned(),
+                        style: style_of(style),
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                    }),
+                    span: sp,
+                };
+                self.remember(anchor, &node);
+                self.push_node(node, &span.start)?;
+            }
+            Event::Alias(id) => {
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| self.error("unknown alias", &span.start))?;
+                let size = count_nodes(&node);
+                if size > self.alias_budget {
+                    return Err(self.error(
+                        "alias expansion too large (possible billion-laughs input)",
+                        &span.start,
+                    ));
+                }
+                self.alias_budget -= size;
+                self.push_node(
+                    Node {
+                        kind: node.kind,
+                        span: sp,
+                    },
+                    &span.start,
+                )?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(
+                    Open::Seq {
+                        items: Vec::new(),
+                        start: sp,
+                        anchor,
+                    },
+                    &span.start,
+                )?;
+            }
+            Event::MappingStart(anchor, _) => {
+                self.open(
+                    Open::Map {
+                        entries: Vec::new(),
+                        key: None,
+                        start: sp,
+                        anchor,
+                    },
+                    &span.start,
+                )?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.close(sp, &span.start)?,
+            Event::DocumentEnd | Event::DocumentStart(_) => {}
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
     }
 
     fn remember(&mut self, anchor: usize, node: &Node) {
@@ -423,21 +429,18 @@ fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
     own
 }
 
-/// A text read into documents.
-pub type Reading = Result<Vec<Node>, YamlError>;
-
 /// The fast reader's documents of `text`, which holds no NUL (saphyr refuses one, the fast
-/// reader does not look); `None` when it declines the text.
-fn fast_reading(text: &str, origin: Origin) -> Option<Reading> {
-    let events = fast::events(text)?;
-    Some(Builder::for_fast_events(text, origin).consume(events.into_iter().map(Ok)))
+/// reader does not look); `None` when it declines the text or the builder refuses an event.
+fn fast_reading(text: &str, origin: Origin) -> Option<Vec<Node>> {
+    let mut builder = Builder::for_fast_events(text, origin);
+    fast::read(text, |event, span| builder.event(event, span).is_ok())?;
+    Some(builder.docs)
 }
 
-/// Both readings of `text`: the fast reader's (`None` when [`parse_documents`] would not ask
-/// it) and saphyr's, for the tests and the fuzz target that hold the one to the other.
-/// [`parse_documents`] takes the fast reading when there is one and it is `Ok`, so that one
-/// must equal saphyr's.
-pub fn both_readings(text: &str) -> (Option<Reading>, Reading) {
+/// Both readings of `text`: the fast reader's (`None` where [`parse_documents`] does not take
+/// one) and saphyr's, for the tests and the fuzz target that hold the one to the other: where
+/// there is a fast reading, [`parse_documents`] returns it, so it must be saphyr's.
+pub fn both_readings(text: &str) -> (Option<Vec<Node>>, Result<Vec<Node>, YamlError>) {
     let origin = Origin::default();
     let fast = if memchr::memchr(0, text.as_bytes()).is_some() {
         None
