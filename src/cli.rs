@@ -1,8 +1,10 @@
 //! Command-line definitions.
 
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{Resettable, StyledStr};
+use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
 
@@ -45,14 +47,14 @@ pub enum Command {
         Integrations: pre-commit (.pre-commit-hooks.yaml), GitHub Action (action.yml), Helm plugin\n\
         (helm rollguard check …), GitLab Code Quality (--format gitlab): see the README."
     )]
-    Check(Box<CheckArgs>),
+    Check(Deferred<CheckArgs>),
     /// Render a chart as `helm template` does, with rollguard's own engine
     #[command(after_help = "Examples:\n  \
         rollguard render ./chart                             the manifest stream, as `helm template`\n  \
         rollguard render ./chart -f values-prod.yaml --set image.tag=2.0 -n shop\n  \
         rollguard render ./chart --json                      every template's output, by file\n  \
         rollguard render ./chart --no-hooks | kubectl diff -f -")]
-    Render(Box<RenderArgs>),
+    Render(Deferred<RenderArgs>),
     /// Serve the editor: a language server (LSP, over standard input and output) that checks
     /// charts as they are edited and shows findings where they are written
     #[command(
@@ -63,7 +65,7 @@ pub enum Command {
                       else HEAD); findings are published as diagnostics on the template lines that \
                       produced them. Editors start it; see the README for VS Code, Neovim and Helix."
     )]
-    Server(ServerArgs),
+    Server(Deferred<ServerArgs>),
     /// List the rules: id, severity, effect, summary
     Rules,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -78,6 +80,52 @@ pub enum Command {
         #[arg(long)]
         markdown: bool,
     },
+}
+
+/// A subcommand's arguments, given to clap only when that subcommand is the one parsed
+/// (`clap::Command::defer`): building every argument of every subcommand was a fifth of the
+/// instructions of `rollguard --version`, and `render` paid for `check`'s arguments too.
+#[derive(Debug)]
+pub struct Deferred<T>(Box<T>);
+
+impl<T> Deref for Deferred<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Deferred<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(|args| Self(Box::new(args)))
+    }
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+}
+
+/// The deferred part runs after the variant's own attributes, so the texts a flattened struct's
+/// doc comment gives (`ChartArgs`) would replace the subcommand's: they are put back, which is
+/// the order of an eager build (the arguments first, the variant's texts over them).
+impl<T: Args> Args for Deferred<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(|cmd| keeping_texts(cmd, T::augment_args))
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(|cmd| keeping_texts(cmd, T::augment_args_for_update))
+    }
+}
+
+fn keeping_texts(cmd: clap::Command, augment: fn(clap::Command) -> clap::Command) -> clap::Command {
+    let text = |t: Option<&StyledStr>| t.cloned().map_or(Resettable::Reset, Resettable::Value);
+    let (about, long_about) = (text(cmd.get_about()), text(cmd.get_long_about()));
+    augment(cmd).about(about).long_about(long_about)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -339,4 +387,59 @@ pub struct ServerArgs {
     /// (default: docs/rules of the source tree rollguard was built from, when it is there)
     #[arg(long, value_name = "URL")]
     pub docs_url: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+    use std::path::Path;
+
+    /// clap's own consistency checks see every subcommand's arguments: building the command
+    /// runs the deferred parts too.
+    #[test]
+    fn the_command_line_is_consistent_with_its_deferred_subcommands_built() {
+        let mut command = Cli::command();
+        command.build();
+        let check = command
+            .find_subcommand("check")
+            .map(|c| c.get_arguments().count());
+        assert!(check.is_some_and(|n| n > 20), "{check:?}");
+        Cli::command().debug_assert();
+    }
+
+    /// `ChartArgs`'s doc comment must not become the `check` and `render` descriptions when
+    /// their arguments are built late.
+    #[test]
+    fn building_a_deferred_subcommand_keeps_its_own_descriptions() {
+        let unbuilt = Cli::command();
+        let mut built = Cli::command();
+        built.build();
+        for sub in unbuilt.get_subcommands() {
+            let name = sub.get_name();
+            let after = built.find_subcommand(name);
+            let texts = |c: &clap::Command| (c.get_about().cloned(), c.get_long_about().cloned());
+            assert_eq!(after.map(texts), Some(texts(sub)), "{name}");
+        }
+        let render = unbuilt
+            .find_subcommand("render")
+            .and_then(|c| c.get_about());
+        assert!(render.is_some_and(|t| t.to_string().starts_with("Render a chart")));
+    }
+
+    #[test]
+    fn a_deferred_subcommand_parses_its_arguments() {
+        let cli = Cli::try_parse_from(["rollguard", "render", "chart", "--seed", "7"]);
+        let Ok(Cli {
+            command: Command::Render(args),
+        }) = cli
+        else {
+            panic!("{cli:?}");
+        };
+        assert_eq!(
+            (args.chart.as_path(), args.seed),
+            (Path::new("chart"), Some(7))
+        );
+    }
 }

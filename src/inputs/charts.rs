@@ -6,6 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::iter::{IntoParallelIterator, ParallelIterator};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -55,10 +56,19 @@ pub(super) fn check_charts<T: Send>(
         ..release_options(&args.chart, Some(kube_version))
     };
     let progress = Progress::new("checking charts", paths.len());
+    // A chart checked alone parses its templates while its values load (see
+    // `native::render_path`).
+    let parse_ahead = paths.len() == 1;
     let one = |path: &PathBuf, migrations: &mut MigrationPaths| {
         // `finish` runs on the render's thread too, whose stack is sized for deep input.
         let checked = helm::engine::with_shared_parses(|| {
-            check_chart(args, path, base, &options, kube_version, dialect)
+            let render = Render {
+                args,
+                options: &options,
+                kube_version,
+                parse_ahead,
+            };
+            check_chart(&render, path, base, dialect)
                 .map(|(chart, notes)| (finish(chart, migrations), notes))
         })
         .unwrap_or_else(|e| Err(native::render_error(&path.display().to_string(), &e)));
@@ -125,8 +135,9 @@ fn copies(paths: &[PathBuf], workers: usize) -> Vec<Vec<usize>> {
             }
         }
     }
+    // The walks run before any chart starts: on every core.
     let mut estimated: Vec<(u64, Vec<usize>)> = units
-        .into_iter()
+        .into_par_iter()
         .map(|unit| {
             let first = template_bytes(&paths[unit[0]]);
             (first.saturating_mul(unit.len() as u64), unit)
@@ -216,19 +227,27 @@ fn on_workers<I: Sync, T: Send>(
         .collect()
 }
 
+/// How a run renders its charts: its arguments, release settings and target version, and
+/// whether a chart parses its templates while its values load (see `native::render_path`).
+struct Render<'a> {
+    args: &'a CheckArgs,
+    options: &'a ReleaseOptions,
+    kube_version: KubeVersion,
+    parse_ahead: bool,
+}
+
 /// One chart: its baseline, then the chart rendered as the upgrade of that baseline, and
 /// notes for the report (what was assumed of the revisions; `--base REF` without the chart).
 fn check_chart(
-    args: &CheckArgs,
+    render: &Render,
     path: &Path,
     base: Option<&Baseline>,
-    options: &ReleaseOptions,
-    kube_version: KubeVersion,
     dialect: Option<sql::Dialect>,
 ) -> Result<(ChartModel, Vec<String>)> {
+    let Render { args, options, .. } = *render;
     let (base, mut generated) = match base {
         Some(b) => (Some(b.clone()), Generated::default()),
-        None => chart_baseline(args, path, options, kube_version)?,
+        None => chart_baseline(render, path)?,
     };
     let mut notes = Vec::new();
     if let (None, Some(reference)) = (&base, &args.base) {
@@ -248,7 +267,7 @@ fn check_chart(
         ));
     }
     let new_options = upgrade.as_ref().map_or(options, |(o, _)| o);
-    let rendered = render_chart(args, path, new_options, options, kube_version)?;
+    let rendered = render_chart(render, path, new_options, Some(options))?;
     generated.extend(rendered.generated);
     let info = ChartInfo {
         path: path.display().to_string(),
@@ -286,16 +305,18 @@ struct ChartRender {
 
 /// Renders `path` with the chosen renderer, with the run's values and release settings
 /// (`options`; `install` when they stand for an upgrade that stops at `fail`/`required`).
+/// Without `install`, a baseline: nothing is made of its own upgrade (what it generates anew,
+/// or whether it fails), which nothing reads.
 fn render_chart(
-    args: &CheckArgs,
+    render: &Render,
     path: &Path,
     options: &ReleaseOptions,
-    install: &ReleaseOptions,
-    kube_version: KubeVersion,
+    install: Option<&ReleaseOptions>,
 ) -> Result<ChartRender> {
+    let args = render.args;
     let namespace = &args.chart.namespace;
     if args.renderer == Renderer::Helm {
-        let stream = super::helm_binary::render(path, &args.chart, Some(kube_version))?;
+        let stream = super::helm_binary::render(path, &args.chart, Some(render.kube_version))?;
         let objects = load_stream(&stream, namespace)?;
         return Ok(ChartRender {
             name: chart_name(&objects).unwrap_or_else(|| path.display().to_string()),
@@ -306,8 +327,13 @@ fn render_chart(
         });
     }
     let values = args.chart.value_options();
-    let rendered =
-        native::render_path_as_upgrade(path, &values, options, install, true, &args.overlay)?;
+    let (overlay, ahead) = (&args.overlay, render.parse_ahead);
+    let rendered = match install {
+        Some(install) => {
+            native::render_path_as_upgrade(path, &values, options, install, true, overlay, ahead)?
+        }
+        None => native::render_path(path, &values, options, true, overlay, ahead)?,
+    };
     Ok(ChartRender {
         name: rendered.name,
         version: Some(rendered.version),
@@ -319,10 +345,9 @@ fn render_chart(
             kube_constraint: rendered.kube_constraint,
             lookups: rendered.lookups,
             sql_files: rendered.sql_files,
-            revision: if rendered.upgrade_failure.is_some() {
-                install.release.revision
-            } else {
-                options.release.revision
+            revision: match install {
+                Some(install) if rendered.upgrade_failure.is_some() => install.release.revision,
+                _ => options.release.revision,
             },
             crds: rendered.crds,
             upgrade_failure: rendered.upgrade_failure,
@@ -335,14 +360,15 @@ fn render_chart(
 /// `--base-chart` and `--base REF`: the previous chart, rendered with the same values and
 /// settings, and what it generated at random; with a [`BaselineCache`](crate::baseline::cache::BaselineCache), a baseline rendered
 /// earlier for the same commit.
-fn chart_baseline(
-    args: &CheckArgs,
-    path: &Path,
-    options: &ReleaseOptions,
-    kube_version: KubeVersion,
-) -> Result<Rendered> {
+fn chart_baseline(render: &Render, path: &Path) -> Result<Rendered> {
+    let Render {
+        args,
+        options,
+        kube_version,
+        ..
+    } = *render;
     if let Some(base) = &args.base_chart {
-        let rendered = render_chart(args, base, options, options, kube_version)?;
+        let rendered = render_chart(render, base, options, None)?;
         let label = format!("chart:{}", base.display());
         let crds = rendered.source.map(|s| s.crds);
         let base = rerendered(label, rendered.version, rendered.objects, crds);

@@ -56,21 +56,54 @@ pub struct RenderedChart {
 }
 
 /// Loads and renders `path` (a chart directory or `.tgz`); files `overlay` holds are read
-/// from it.
+/// from it. `parse_ahead`: see `load_and_render`.
 pub fn render_path(
     path: &Path,
     values: &ValueOptions,
     options: &ReleaseOptions,
     include_hooks: bool,
     overlay: &Overlay,
+    parse_ahead: bool,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::load_with(path, overlay, values)?;
-    render_loaded(&loaded, &path.display().to_string(), options, include_hooks)
+    let shown = path.display().to_string();
+    let (loaded, rendered) = load_and_render(path, values, overlay, options, parse_ahead)?;
+    let rendered = rendered.map_err(|e| render_error(&shown, &e))?;
+    assemble(&loaded, &shown, options, rendered, include_hooks)
+}
+
+/// A chart loaded and rendered: what [`helm::engine::load_and_render`] gives.
+type LoadedAndRendered = (
+    LoadedRelease,
+    std::result::Result<BTreeMap<String, Rendered>, helm::Error>,
+);
+
+/// Loads `path` and renders it with `options`. With `parse_ahead`, its templates parse on the
+/// render thread while another thread loads the values ([`helm::engine::load_and_render`]):
+/// for a check of one chart, whose process waits on that one thread (its longest thread
+/// 14.5% fewer instructions on bitnami-minio, 18% on bitnami-zookeeper, for 1.4% more in
+/// all). Over many charts the other workers keep the cores busy, and the extra thread is
+/// only cost (`check --all` over the corpus: 3% more).
+fn load_and_render(
+    path: &Path,
+    values: &ValueOptions,
+    overlay: &Overlay,
+    options: &ReleaseOptions,
+    parse_ahead: bool,
+) -> Result<LoadedAndRendered> {
+    if !parse_ahead {
+        let loaded = helm::chart::load_with(path, overlay, values)?;
+        let rendered = render_release(&loaded, options);
+        return Ok((loaded, rendered));
+    }
+    let files = helm::chart::read_chart_with(path, overlay)?;
+    let texts = files.template_texts();
+    helm::engine::load_and_render(&texts, || helm::chart::load_read(files, values), options)
 }
 
 /// Loads `path` and renders it as `options` say; a render as an upgrade that stops at `fail`
 /// or `required` while the chart renders as an install is not an input error: the install
 /// render is returned with the failure ([`RenderedChart::upgrade_failure`]).
+/// `parse_ahead`: see `load_and_render`.
 pub fn render_path_as_upgrade(
     path: &Path,
     values: &ValueOptions,
@@ -78,8 +111,8 @@ pub fn render_path_as_upgrade(
     install: &ReleaseOptions,
     include_hooks: bool,
     overlay: &Overlay,
+    parse_ahead: bool,
 ) -> Result<RenderedChart> {
-    let loaded = helm::chart::load_with(path, overlay, values)?;
     let shown = path.display().to_string();
     // Rendered as an install, the chart is rendered again as the upgrade of itself: only the
     // templates that may render differently then need to be.
@@ -87,7 +120,8 @@ pub fn render_path_as_upgrade(
         watch_release: !options.release.is_upgrade,
         ..options.clone()
     };
-    let error = match render_release(&loaded, &watched) {
+    let (loaded, rendered) = load_and_render(path, values, overlay, &watched, parse_ahead)?;
+    let error = match rendered {
         Ok(rendered) => {
             let upgrade = UpgradeNeeds::of(&rendered);
             let mut chart = assemble(&loaded, &shown, options, rendered, include_hooks)?;
@@ -537,6 +571,7 @@ mod tests {
             &options,
             true,
             &Overlay::default(),
+            false,
         )
         .unwrap()
     }
@@ -607,6 +642,7 @@ mod tests {
             &install,
             true,
             &Overlay::default(),
+            true,
         )
         .unwrap();
         let secret = &rendered.outputs["app/templates/secret.yaml"];

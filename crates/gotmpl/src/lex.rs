@@ -106,6 +106,18 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// Offset of the first byte of `s` from `from` on that `keep` rejects (`s.len()` if none).
+/// A local index: the lexer's scans over names and spaces are its innermost loops.
+fn skip_while(s: &[u8], from: usize, keep: impl Fn(u8) -> bool) -> usize {
+    let mut i = from;
+    while let Some(&c) = s.get(i)
+        && keep(c)
+    {
+        i += 1;
+    }
+    i
+}
+
 fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
 }
@@ -264,11 +276,7 @@ impl Lexer<'_> {
     /// Consumes letters, digits and `_`, Unicode ones included.
     fn accept_alnum_run(&mut self) {
         loop {
-            while let Some(&c) = self.b.get(self.pos)
-                && is_ascii_alnum(c)
-            {
-                self.pos += 1;
-            }
+            self.pos = skip_while(self.b, self.pos, is_ascii_alnum);
             // Stopped at the end, at an ASCII byte that is no letter, or at a non-ASCII char.
             match self.peek_byte() {
                 Some(c) if !c.is_ascii() => match self.peek_char() {
@@ -311,9 +319,13 @@ impl Lexer<'_> {
                     let delim_end = self.pos + LEFT.len();
                     let mut text_end = self.pos;
                     if has_left_trim(&self.b[delim_end..]) {
-                        while text_end > self.start && is_space(self.b[text_end - 1]) {
-                            text_end -= 1;
-                        }
+                        // Go's spaces only: `trim_ascii_end` would take a form feed too.
+                        let text = &self.b[self.start..text_end];
+                        text_end = self.start
+                            + text
+                                .iter()
+                                .rposition(|&c| !is_space(c))
+                                .map_or(0, |i| i + 1);
                     }
                     if text_end > self.start {
                         self.emit_range(Tok::Text, self.start, text_end);
@@ -371,9 +383,7 @@ impl Lexer<'_> {
     }
 
     fn skip_leading_space(&mut self) {
-        while self.pos < self.b.len() && is_space(self.b[self.pos]) {
-            self.pos += 1;
-        }
+        self.pos = skip_while(self.b, self.pos, is_space);
     }
 
     fn lex_right_delim(&mut self) -> State {
@@ -469,11 +479,9 @@ impl Lexer<'_> {
     }
 
     fn lex_space(&mut self) -> State {
-        let mut n = 0;
-        while self.pos < self.b.len() && is_space(self.b[self.pos]) {
-            self.pos += 1;
-            n += 1;
-        }
+        let from = self.pos;
+        self.pos = skip_while(self.b, from, is_space);
+        let n = self.pos - from;
         // A space may belong to a trim-marked closing delimiter " -}}".
         if has_right_trim(&self.b[self.pos - 1..]) && self.b[self.pos + 1..].starts_with(RIGHT) {
             self.pos -= 1;
@@ -671,6 +679,10 @@ mod tests {
         let toks = kinds("{{3 -}} {{-4}}");
         let texts: Vec<_> = toks.iter().map(|(_, s)| s.as_str()).collect();
         assert_eq!(texts, vec!["{{", "3", "}}", "{{", "-4", "}}", ""]);
+        // Go trims its four spaces only: a form feed stays on either side.
+        let toks = kinds("a\u{c} {{- 3 -}} \u{c}b");
+        let texts: Vec<_> = toks.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(texts, vec!["a\u{c}", "{{", "3", "}}", "\u{c}b", ""]);
     }
 
     #[test]

@@ -48,8 +48,8 @@ pub use parse::parse_go_int;
 pub use parse_cache::{clear_parsed_ahead, with_parse_cache, with_parses_kept};
 pub use record::Record;
 pub use shared::{
-    Call, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS, Limits, Segment, Shared, run_with_stack,
-    spawn_with_stack, stack_budget_for, xorshift_step,
+    Call, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STEPS, Limits, Segment, Shared, render_stack_here,
+    run_with_stack, spawn_with_stack, stack_budget_for, xorshift_step,
 };
 pub use value::{Elem, IntTy, List, Map, MapTy, Object, Value};
 pub use watch::Watch;

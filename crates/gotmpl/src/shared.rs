@@ -341,6 +341,12 @@ thread_local! {
     static THREAD_STACK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// The stack size of this thread when [`run_with_stack`] made it; 0 on any other thread. On a
+/// thread of at least the size asked for, `run_with_stack` runs in place.
+pub fn render_stack_here() -> usize {
+    THREAD_STACK.with(std::cell::Cell::get)
+}
+
 /// Smaller stacks tried, in turn, when the requested one cannot be reserved (a process under
 /// `ulimit -v`): deep recursion then meets the stack budget sooner, as an error.
 const FALLBACK_STACKS: [usize; 2] = [64 << 20, 16 << 20];
@@ -358,7 +364,7 @@ pub fn run_with_stack<T: Send, F: FnOnce(usize) -> T + Send>(
     stack_bytes: usize,
     f: F,
 ) -> std::io::Result<T> {
-    let here = THREAD_STACK.with(std::cell::Cell::get);
+    let here = render_stack_here();
     if here >= stack_bytes {
         return Ok(f(here));
     }

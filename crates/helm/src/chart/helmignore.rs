@@ -9,6 +9,12 @@
 struct Pattern {
     /// The glob as characters, split once here rather than on every path it is matched against.
     glob: Vec<char>,
+    /// What every name it matches starts and ends with: its literal text before the first and
+    /// after the last special character (all of it when there is none, and then a name matches
+    /// only if equal). Most paths fail these tests, without the glob's character match.
+    prefix: String,
+    suffix: String,
+    literal: bool,
     negate: bool,
     dir_only: bool,
     scope: Scope,
@@ -68,8 +74,14 @@ impl Rules {
         } else {
             (Scope::BaseName, rule)
         };
+        const SPECIAL: [char; 5] = ['*', '?', '[', ']', '\\'];
+        let head = glob.find(SPECIAL).unwrap_or(glob.len());
+        let tail = glob.rfind(SPECIAL).map_or(0, |i| i + 1);
         self.patterns.push(Pattern {
             glob: glob.chars().collect(),
+            prefix: glob[..head].to_string(),
+            suffix: glob[tail..].to_string(),
+            literal: head == glob.len(),
             negate,
             dir_only,
             scope,
@@ -82,20 +94,34 @@ impl Rules {
         if path.is_empty() || path == "." || path == "./" {
             return false;
         }
-        // Split into characters once per path, not once per pattern; the base name is the
-        // characters after the last `/`.
-        let chars: Vec<char> = path.chars().collect();
-        let base = chars
-            .iter()
-            .rposition(|&c| c == '/')
-            .map_or(&chars[..], |i| &chars[i + 1..]);
-        for p in &self.patterns {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        // Split into characters once per path, and only for a pattern that may match.
+        let chars = std::cell::OnceCell::new();
+        let matches = |p: &Pattern| {
             let subject = match p.scope {
                 Scope::BaseName => base,
+                Scope::Path => path,
+            };
+            if p.literal {
+                return subject == p.prefix;
+            }
+            if !subject.starts_with(&p.prefix) || !subject.ends_with(&p.suffix) {
+                return false;
+            }
+            let (chars, base_at) = chars.get_or_init(|| {
+                let chars: Vec<char> = path.chars().collect();
+                let base_at = chars.iter().rposition(|&c| c == '/').map_or(0, |i| i + 1);
+                (chars, base_at)
+            });
+            let subject = match p.scope {
+                Scope::BaseName => &chars[*base_at..],
                 Scope::Path => &chars[..],
             };
+            match_from(&p.glob, subject)
+        };
+        for p in &self.patterns {
             if p.negate {
-                if (p.dir_only && !is_dir) || !match_from(&p.glob, subject) {
+                if (p.dir_only && !is_dir) || !matches(p) {
                     return true;
                 }
                 continue;
@@ -103,7 +129,7 @@ impl Rules {
             if p.dir_only && !is_dir {
                 continue;
             }
-            if match_from(&p.glob, subject) {
+            if matches(p) {
                 return true;
             }
         }
@@ -321,6 +347,69 @@ mod tests {
         let name = "a".repeat(4000);
         assert!(!glob_match(&pattern, &name));
         assert!(glob_match(&pattern, &format!("{name}b")));
+    }
+
+    #[test]
+    fn rules_match_as_the_glob_does_whatever_their_literal_ends() {
+        let patterns = [
+            "*.swp",
+            ".DS_Store",
+            "*~",
+            "a?b",
+            "[ab]x.txt",
+            "x[ab]",
+            r"\*x",
+            r"x\*",
+            "a*a",
+            "*.tar.gz",
+            "é*ü",
+            "[^é]*",
+            "dir/*.md",
+            "/top",
+            "a]b",
+            "*",
+        ];
+        let names = [
+            "a",
+            "aa",
+            "a.swp",
+            "x.swp.bak",
+            ".DS_Store",
+            "b~",
+            "acb",
+            "ab",
+            "bx.txt",
+            "xa",
+            "xc",
+            "*x",
+            "x*",
+            "é.ü",
+            "ü",
+            "dir/r.md",
+            "sub/dir/r.md",
+            "top",
+            "sub/top",
+            "a]b",
+            "x.tar.gz",
+            "d/a.swp",
+            "d/.DS_Store",
+        ];
+        for pattern in patterns {
+            let rules = rules(pattern);
+            let glob = pattern.trim_start_matches('/');
+            for name in names {
+                let subject = if pattern.contains('/') {
+                    name
+                } else {
+                    name.rsplit('/').next().unwrap()
+                };
+                assert_eq!(
+                    rules.ignores(name, false),
+                    glob_match(glob, subject),
+                    "{pattern} {name}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -266,13 +266,19 @@ pub type LoadedAndRendered = (LoadedRelease, Result<BTreeMap<String, Rendered>, 
 /// the render thread parses `texts` ahead (each template file of the chart as read, path and
 /// text): parsing a chart's templates costs about as much as loading its values, and the two
 /// need not wait for each other. No thread is started for the loading: each thread costs its
-/// stack and allocator pages, and the calling thread would only wait. Renders exactly as
-/// `load` then `render_release` would; only `load`'s error ends it early.
-pub fn load_and_render<E>(
+/// stack and allocator pages, and the calling thread would only wait. Called on a render
+/// thread, though, the parses stay on it and `load` runs on a thread of its own
+/// (`load_beside_and_render`). Renders exactly as `load` then `render_release` would; only
+/// `load`'s error ends it early.
+pub fn load_and_render<E: Send>(
     texts: &[(String, String)],
-    load: impl FnOnce() -> Result<LoadedRelease, E>,
+    load: impl FnOnce() -> Result<LoadedRelease, E> + Send,
     options: &ReleaseOptions,
 ) -> Result<LoadedAndRendered, E> {
+    let here = gotmpl::render_stack_here();
+    if here >= RENDER_STACK {
+        return load_beside_and_render(texts, load, options, here);
+    }
     std::thread::scope(|scope| {
         // The loaded release goes to the render thread; dropped unsent (loading failed or
         // panicked), the sender ends the render thread's wait.
@@ -280,23 +286,14 @@ pub fn load_and_render<E>(
         let render = gotmpl::spawn_with_stack(scope, RENDER_STACK, move |stack| {
             let engine = engine_for(options, stack);
             let mut arrived = None;
-            // The chart's own templates first: a subchart may be disabled.
-            let (own, subcharts): (Vec<_>, Vec<_>) = texts
-                .iter()
-                .partition(|(name, _)| name.starts_with("templates/"));
-            for (name, text) in own.into_iter().chain(subcharts) {
-                // Parsing ahead stops when loading ends, so that files of subcharts the values
-                // disable (parsed for nothing) never make the render wait longer than the
-                // loading did.
-                match receive.try_recv() {
-                    Ok(loaded) => {
-                        arrived = Some(loaded);
-                        break;
-                    }
-                    Err(std::sync::mpsc::TryRecvError::Empty) => engine.parse_ahead(name, text),
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+            parse_ahead(&engine, texts, || match receive.try_recv() {
+                Ok(loaded) => {
+                    arrived = Some(loaded);
+                    true
                 }
-            }
+                Err(std::sync::mpsc::TryRecvError::Empty) => false,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => true,
+            });
             let rendered = arrived.or_else(|| receive.recv().ok()).map(|loaded| {
                 // A render that panics is an error, as on `render_release`'s thread; caught
                 // here, so that the release it loaded is not lost with it.
@@ -328,6 +325,75 @@ pub fn load_and_render<E>(
             Ok(_) => unreachable!("the render thread ended without the loaded chart"),
         }
     })
+}
+
+/// Parses `texts` ahead on `engine`'s thread, the chart's own templates first (a subchart may
+/// be disabled), until `loaded` says the loading ended: files of subcharts the values disable
+/// (parsed for nothing) never make the render wait longer than the loading did.
+fn parse_ahead(engine: &Engine, texts: &[(String, String)], mut loaded: impl FnMut() -> bool) {
+    let (own, subcharts): (Vec<_>, Vec<_>) = texts
+        .iter()
+        .partition(|(name, _)| name.starts_with("templates/"));
+    for (name, text) in own.into_iter().chain(subcharts) {
+        if loaded() {
+            break;
+        }
+        engine.parse_ahead(name, text);
+    }
+}
+
+/// Stack of the thread a chart loads on beside a render thread: what a main thread has.
+const LOAD_STACK: usize = 8 << 20;
+
+/// [`load_and_render`] on a render thread (of `stack` bytes), as a check's renders of one
+/// chart share one ([`with_shared_parses`]): the trees parsed ahead here are the ones its later
+/// renders of the release find, so `load` runs on a thread of its own (or here, when none
+/// can start).
+fn load_beside_and_render<E: Send>(
+    texts: &[(String, String)],
+    load: impl FnOnce() -> Result<LoadedRelease, E> + Send,
+    options: &ReleaseOptions,
+    stack: usize,
+) -> Result<LoadedAndRendered, E> {
+    let engine = engine_for(options, stack);
+    // What was parsed ahead and not rendered is dropped on the way out, however it goes.
+    struct ClearAhead;
+    impl Drop for ClearAhead {
+        fn drop(&mut self) {
+            gotmpl::clear_parsed_ahead();
+        }
+    }
+    let _clear = ClearAhead;
+    // Taken by whichever thread gets to load: the loader, or this one when none starts.
+    let slot = std::sync::Mutex::new(Some(load));
+    let take = || slot.lock().ok().and_then(|mut l| l.take());
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let loaded = std::thread::scope(|scope| {
+        let loader = std::thread::Builder::new()
+            .stack_size(LOAD_STACK)
+            .spawn_scoped(scope, || {
+                let loaded = take().map(|load| load());
+                done.store(true, std::sync::atomic::Ordering::Release);
+                loaded
+            });
+        if loader.is_ok() {
+            parse_ahead(&engine, texts, || {
+                done.load(std::sync::atomic::Ordering::Acquire)
+            });
+        }
+        match loader.map(|l| l.join()) {
+            Ok(Ok(loaded)) => loaded,
+            // Raised here, as a load on this thread would have.
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => None,
+        }
+    });
+    let Some(loaded) = loaded.or_else(|| take().map(|load| load())) else {
+        unreachable!("the chart's loading was taken by no thread")
+    };
+    let loaded = loaded?;
+    let rendered = render_on(engine, &loaded, options);
+    Ok((loaded, rendered))
 }
 
 /// One [`Unit`] per chart, parents before their subcharts; returns the chart's root object.
@@ -494,6 +560,15 @@ mod tests {
             );
             Ok::<_, String>(rendered.map_err(|e| e.to_string()))
         };
+        // Also on a render thread (a check's), where the parses stay and the chart loads beside.
+        let on_render_thread = |parsed_ahead| {
+            with_shared_parses(|| {
+                assert!(gotmpl::render_stack_here() >= RENDER_STACK);
+                both(parsed_ahead).map(|r| r.map(|r| r.into_iter().map(|(k, v)| (k, v.text))))
+            })
+            .unwrap()
+            .map(|r| r.map(|texts| texts.collect::<BTreeMap<_, _>>()))
+        };
         let rendered = both(3).unwrap().unwrap();
         assert_eq!(
             rendered["c/templates/a.yaml"].text,
@@ -501,13 +576,17 @@ mod tests {
         );
         // The subchart sees its own values.
         assert_eq!(rendered["c/charts/s/templates/b.yaml"].text, "b: []");
+        let beside = on_render_thread(3).unwrap().unwrap();
+        assert_eq!(beside["c/charts/s/templates/b.yaml"], "b: []");
         // A file that does not parse fails the render under its real name, as it would have.
         write("templates/broken.txt", "{{ if }}");
         let failed = both(4).unwrap().unwrap_err();
         assert!(failed.contains("c/templates/broken.txt"), "{failed}");
+        assert!(on_render_thread(4).unwrap().is_err());
         // A chart that does not load ends it with the loading error.
         write("values.yaml", "a: [");
         assert!(both(4).unwrap_err().contains("values.yaml"));
+        assert!(on_render_thread(4).unwrap_err().contains("values.yaml"));
     }
 
     #[test]

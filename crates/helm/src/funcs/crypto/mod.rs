@@ -38,7 +38,10 @@ pub enum Keys {
 /// finds every generated key (what a check masks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Half {
+    /// A check's renders whose output the rules read.
     First,
+    /// Its renders with another seed ([`Keys::other`]), whose output is only compared with
+    /// the first's: their certificates' signatures are not computed.
     Second,
 }
 
@@ -47,6 +50,17 @@ impl Keys {
     /// for disposable keys, whose render's values never leave the process.
     pub(super) fn remembered(self) -> bool {
         matches!(self, Keys::Disposable(_))
+    }
+
+    /// How this render's keys sign: the second half's render is only compared with the
+    /// first's (it is the check's render with another seed, [`Keys::other`]), and its
+    /// signatures are not computed ([`rsa::Signing::Skipped`]).
+    fn signing(self) -> rsa::Signing {
+        match self {
+            Keys::Fresh => rsa::Signing::Computed,
+            Keys::Disposable(Half::First) => rsa::Signing::Remembered,
+            Keys::Disposable(Half::Second) => rsa::Signing::Skipped,
+        }
     }
 
     /// The keys of a second render whose generated values must all differ from this one's.
@@ -156,7 +170,7 @@ fn parse_key(pem: &str, keys: Keys) -> Result<rsa::Key, String> {
     let der = der::unpem(pem, "RSA PRIVATE KEY").ok_or_else(invalid)?;
     gotmpl::budget::reserve(key_steps(der.len()), 0)?;
     rsa::Key::from_private_der(&der)
-        .map(|key| key.remembering(keys.remembered()))
+        .map(|key| key.signing(keys.signing()))
         .ok_or_else(|| invalid().into())
 }
 
@@ -362,7 +376,7 @@ fn rsa_key(c: &mut CallCtx<'_, '_>, bits: usize, keys: Keys) -> Result<rsa::Key,
         Keys::Fresh => rsa::Key::generate(bits, &mut rng(c)),
         Keys::Disposable(half) => rsa::Key::disposable(bits, half == Half::Second, &mut rng(c)),
     };
-    Ok(key.remembering(keys.remembered()))
+    Ok(key.signing(keys.signing()))
 }
 
 fn gen_private_key(c: &mut CallCtx<'_, '_>, a: &[Value], keys: Keys) -> FuncResult {
@@ -528,6 +542,29 @@ mod tests {
         assert_eq!(check.sign_sha256(&digest), signature);
         assert_eq!(check.sign_sha256(&digest), signature);
         assert!(verifies(b"to be signed", &signature, &fresh));
+    }
+
+    #[test]
+    fn a_render_only_compared_skips_signatures_and_never_lends_them_to_one_that_signs() {
+        let second = Keys::Disposable(Half::Second);
+        let certs = certificates(second, 3);
+        let [(ca, ca_pem), (leaf, _), (own, own_pem)] = &certs[..] else {
+            panic!("{} certificates", certs.len());
+        };
+        let ca_key = parse_key(ca_pem, second).unwrap();
+        let own_key = parse_key(own_pem, second).unwrap();
+        for (cert, signer) in [(ca, &ca_key), (leaf, &ca_key), (own, &own_key)] {
+            let (tbs, signature) = signed_parts(cert);
+            // A signature's length and below the modulus, as one: a certificate's shape.
+            assert_eq!(signature.len(), 256);
+            assert!(BigUint::from_bytes_be(&signature) < signer.n);
+            assert!(!verifies(&tbs, &signature, signer), "not computed");
+        }
+        // The same key, digest and bytes in a render whose output is read: signed.
+        let (tbs, _) = signed_parts(leaf);
+        let digest = crate::funcs::encoding::sha256(&tbs);
+        let read = parse_key(ca_pem, Keys::Disposable(Half::First)).unwrap();
+        assert!(verifies(&tbs, &read.sign_sha256(&digest), &ca_key));
     }
 
     #[test]

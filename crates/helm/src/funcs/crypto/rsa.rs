@@ -14,8 +14,24 @@ pub struct Key {
     p: BigUint,
     q: BigUint,
     crt: Crt,
-    /// Whether its signatures may be remembered for the process ([`memo`]).
-    remembered: bool,
+    /// How its signatures are made.
+    signing: Signing,
+}
+
+/// How a key's signatures are made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signing {
+    /// Computed for every certificate (`render`).
+    Computed,
+    /// Computed, and remembered for the process ([`memo`]): a check's renders sign the same
+    /// certificates again.
+    Remembered,
+    /// Not computed: a number below the modulus, of a signature's length, drawn from what is
+    /// signed. Only for a render whose output is compared with another one's and read for
+    /// nothing else (a check's render with another seed, which tells the values generated:
+    /// its keys differ from the first render's, so each of its certificates differs whatever
+    /// the signature), where signing is most of a certificate's cost and nothing verifies it.
+    Skipped,
 }
 
 /// PKCS#1's CRT values, `d mod (p−1)`, `d mod (q−1)` and `q⁻¹ mod p`: found once with the key
@@ -37,7 +53,12 @@ impl Crt {
         Some(Crt {
             dp: d % (p - &one),
             dq: d % (q - &one),
-            qinv: q.modinv(p)?,
+            // Of an odd modulus (any prime's but 2), by shifts and subtractions.
+            qinv: if p.bit(0) {
+                monty::inverse(q, p)
+            } else {
+                q.modinv(p)
+            }?,
         })
     }
 
@@ -353,7 +374,7 @@ impl Key {
             p,
             q,
             crt,
-            remembered: false,
+            signing: Signing::Computed,
         })
     }
 
@@ -411,7 +432,7 @@ impl Key {
             p: p.clone(),
             q: q.clone(),
             crt,
-            remembered: false,
+            signing: Signing::Computed,
         })
     }
 
@@ -443,17 +464,20 @@ impl Key {
         s2 + h * &self.q
     }
 
-    /// This key, its signatures remembered for the process when `remembered` ([`memo`]).
-    pub fn remembering(self, remembered: bool) -> Key {
-        Key { remembered, ..self }
+    /// This key, signing as `signing` says.
+    pub fn signing(self, signing: Signing) -> Key {
+        Key { signing, ..self }
     }
 
-    /// PKCS#1 v1.5 signature of a SHA-256 digest (remembered when the key says so: the
-    /// modulus, `p`, `d` and the digest decide it).
+    /// PKCS#1 v1.5 signature of a SHA-256 digest, made as the key says ([`Signing`]; when
+    /// remembered, the modulus, `p`, `d` and the digest decide it).
     pub fn sign_sha256(&self, digest: &[u8; 32]) -> Vec<u8> {
         static SIGNATURES: Memo<Vec<u8>> = Memo::new();
-        if !self.remembered {
-            return self.sign(digest);
+        match self.signing {
+            Signing::Computed => return self.sign(digest),
+            // Never remembered: a key that signs the same digest must not find these bytes.
+            Signing::Skipped => return self.unsigned(digest),
+            Signing::Remembered => {}
         }
         let inputs = memo::digest(&[
             &self.n.to_bytes_be(),
@@ -462,6 +486,21 @@ impl Key {
             digest,
         ]);
         SIGNATURES.get_or(inputs, || self.sign(digest))
+    }
+
+    /// What [`Signing::Skipped`] gives for a signature of `digest`: the signature's length,
+    /// below the modulus, the same for the same key and digest.
+    fn unsigned(&self, digest: &[u8; 32]) -> Vec<u8> {
+        let k = self.n.bits().div_ceil(8) as usize;
+        let mut bytes = Vec::with_capacity(k + 32);
+        let mut block = 0u32;
+        while bytes.len() < k {
+            let seed = [&block.to_be_bytes()[..], digest].concat();
+            bytes.extend_from_slice(&crate::funcs::encoding::sha256(&seed));
+            block += 1;
+        }
+        bytes.truncate(k);
+        signature_bytes(&(BigUint::from_bytes_be(&bytes) % &self.n), k)
     }
 
     fn sign(&self, digest: &[u8; 32]) -> Vec<u8> {
@@ -474,13 +513,17 @@ impl Key {
         em.resize(k.saturating_sub(info.len() + 1), 0xff);
         em.push(0x00);
         em.extend_from_slice(&info);
-        let s = self.private_op(&BigUint::from_bytes_be(&em));
-        let mut out = s.to_bytes_be();
-        while out.len() < k {
-            out.insert(0, 0);
-        }
-        out
+        signature_bytes(&self.private_op(&BigUint::from_bytes_be(&em)), k)
     }
+}
+
+/// A signature `s` as PKCS#1 writes it: `k` bytes (the modulus's length), big-endian.
+fn signature_bytes(s: &BigUint, k: usize) -> Vec<u8> {
+    let mut out = s.to_bytes_be();
+    while out.len() < k {
+        out.insert(0, 0);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -607,7 +650,7 @@ mod tests {
             p: key.p.clone(),
             q: key.q.clone(),
             crt: key.crt.clone(),
-            remembered: false,
+            signing: Signing::Computed,
         };
         assert!(Key::from_private_der(&broken.private_der()).is_none());
         let zero = BigUint::default();
