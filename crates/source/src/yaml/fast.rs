@@ -19,9 +19,10 @@ const MAX_DEPTH: usize = 128;
 /// Plain keys longer than this are left to saphyr, which limits simple keys to 1024 characters.
 const MAX_KEY: usize = 1000;
 
-/// Events of `text`, as saphyr-parser would report them (document and stream events left
-/// out), or `None` when the text is not of the simple shape this reader takes.
-pub(super) fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
+/// Reads `text`, giving `sink` its events as saphyr-parser would report them (document and
+/// stream events left out); `None` when the text is not of the simple shape this reader takes,
+/// or `sink` refused an event (then it has seen part of the text).
+pub(super) fn read<'t>(text: &'t str, sink: impl FnMut(Event<'t>, Span) -> bool) -> Option<()> {
     let bytes = text.as_bytes();
     // Every line ends with a newline; no carriage return (a line break to YAML) or byte order
     // mark anywhere.
@@ -36,7 +37,10 @@ pub(super) fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
     for end in memchr::memchr_iter(b'\n', bytes) {
         let line = &bytes[start..end];
         let indent = line.iter().take_while(|&&b| b == b' ').count();
-        let simple = line.iter().all(|&b| (b' '..0x7f).contains(&b));
+        // Without an early exit the compiler checks many bytes at a time.
+        let simple = line.iter().fold(true, |simple, &b| {
+            simple & (b.wrapping_sub(b' ') < 0x7f - b' ')
+        });
         lines.push(Line {
             start,
             end,
@@ -49,11 +53,12 @@ pub(super) fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
         text,
         bytes,
         lines,
-        events: Vec::with_capacity(bytes.len() / 12),
+        sink,
+        refused: false,
         depth: 0,
     };
     reader.stream()?;
-    Some(reader.events)
+    (!reader.refused).then_some(())
 }
 
 #[derive(Clone, Copy)]
@@ -68,11 +73,13 @@ struct Line {
     simple: bool,
 }
 
-struct Reader<'t> {
+struct Reader<'t, S> {
     text: &'t str,
     bytes: &'t [u8],
     lines: Vec<Line>,
-    events: Vec<(Event<'t>, Span)>,
+    sink: S,
+    /// Whether the sink refused an event: then it is given no more.
+    refused: bool,
     /// Collections open around the one being read.
     depth: usize,
 }
@@ -88,7 +95,7 @@ enum Chomp {
     Keep,
 }
 
-impl<'t> Reader<'t> {
+impl<'t, S: FnMut(Event<'t>, Span) -> bool> Reader<'t, S> {
     /// Reads a collection one level deeper than the one being read.
     fn nested<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
         if self.depth == MAX_DEPTH {
@@ -118,7 +125,7 @@ impl<'t> Reader<'t> {
     }
 
     fn push(&mut self, event: Event<'t>, start: Marker, end: Marker) {
-        self.events.push((event, Span::new(start, end)));
+        self.refused = self.refused || !(self.sink)(event, Span::new(start, end));
     }
 
     fn scalar(&mut self, text: Cow<'t, str>, style: ScalarStyle, start: Marker, end: Marker) {

@@ -202,7 +202,7 @@ fn deep_nesting_is_left_to_saphyr() {
     let block: String = (0..5000)
         .map(|i| format!("{}k:\n", " ".repeat(i)))
         .collect();
-    assert!(super::fast::events(&block).is_none());
+    assert!(super::fast::read(&block, |_, _| true).is_none());
 }
 
 /// Small edits of the snippets (a character inserted or removed, a line indented one more or

@@ -30,10 +30,9 @@ pub fn parse_documents(text: &str, origin: Origin) -> Result<Vec<Node>, YamlErro
     if let Some(at) = memchr::memchr(0, text.as_bytes()) {
         return Err(nul_error(text, at, origin));
     }
-    if let Some(events) = fast::events(text)
-        && let Ok(docs) = Builder::for_fast_events(text, origin).consume(events.into_iter().map(Ok))
-    {
-        return Ok(docs);
+    let mut fast = Builder::for_fast_events(text, origin);
+    if fast::read(text, |event, span| fast.event(event, span).is_ok()).is_some() {
+        return Ok(fast.docs);
     }
     let strict = Builder::new(text, text, &[], origin).run();
     match strict {
@@ -223,69 +222,75 @@ impl<'a> Builder<'a> {
     ) -> Result<Vec<Node>, YamlError> {
         for ev in events {
             let (event, span) = ev.map_err(|e| self.error(e.info().to_string(), e.marker()))?;
-            let sp = self.span(&span);
-            match event {
-                Event::Scalar(text, style, anchor, tag) => {
-                    let node = Node {
-                        kind: Kind::Scalar(Scalar {
-                            text: text.into_owned(),
-                            style: style_of(style),
-                            tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
-                        }),
-                        span: sp,
-                    };
-                    self.remember(anchor, &node);
-                    self.push_node(node, &span.start)?;
-                }
-                Event::Alias(id) => {
-                    let node = self
-                        .anchors
-                        .get(&id)
-                        .cloned()
-                        .ok_or_else(|| self.error("unknown alias", &span.start))?;
-                    let size = count_nodes(&node);
-                    if size > self.alias_budget {
-                        return Err(self.error(
-                            "alias expansion too large (possible billion-laughs input)",
-                            &span.start,
-                        ));
-                    }
-                    self.alias_budget -= size;
-                    self.push_node(
-                        Node {
-                            kind: node.kind,
-                            span: sp,
-                        },
-                        &span.start,
-                    )?;
-                }
-                Event::SequenceStart(anchor, _) => {
-                    self.open(
-                        Open::Seq {
-                            items: Vec::new(),
-                            start: sp,
-                            anchor,
-                        },
-                        &span.start,
-                    )?;
-                }
-                Event::MappingStart(anchor, _) => {
-                    self.open(
-                        Open::Map {
-                            entries: Vec::new(),
-                            key: None,
-                            start: sp,
-                            anchor,
-                        },
-                        &span.start,
-                    )?;
-                }
-                Event::SequenceEnd | Event::MappingEnd => self.close(sp, &span.start)?,
-                Event::DocumentEnd | Event::DocumentStart(_) => {}
-                Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
-            }
+            self.event(event, span)?;
         }
         Ok(self.docs)
+    }
+
+    /// Takes one event into the tree.
+    fn event(&mut self, event: Event<'a>, span: saphyr_parser::Span) -> Result<(), YamlError> {
+        let sp = self.span(&span);
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let node = Node {
+                    kind: Kind::Scalar(Scalar {
+                        text: text.into_owned(),
+                        style: style_of(style),
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                    }),
+                    span: sp,
+                };
+                self.remember(anchor, &node);
+                self.push_node(node, &span.start)?;
+            }
+            Event::Alias(id) => {
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| self.error("unknown alias", &span.start))?;
+                let size = count_nodes(&node);
+                if size > self.alias_budget {
+                    return Err(self.error(
+                        "alias expansion too large (possible billion-laughs input)",
+                        &span.start,
+                    ));
+                }
+                self.alias_budget -= size;
+                self.push_node(
+                    Node {
+                        kind: node.kind,
+                        span: sp,
+                    },
+                    &span.start,
+                )?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(
+                    Open::Seq {
+                        items: Vec::new(),
+                        start: sp,
+                        anchor,
+                    },
+                    &span.start,
+                )?;
+            }
+            Event::MappingStart(anchor, _) => {
+                self.open(
+                    Open::Map {
+                        entries: Vec::new(),
+                        key: None,
+                        start: sp,
+                        anchor,
+                    },
+                    &span.start,
+                )?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.close(sp, &span.start)?,
+            Event::DocumentEnd | Event::DocumentStart(_) => {}
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
     }
 
     fn remember(&mut self, anchor: usize, node: &Node) {
@@ -433,7 +438,8 @@ pub(super) type Reading = Result<Vec<Node>, YamlError>;
 #[cfg(test)]
 pub(super) fn both_readings(text: &str) -> (Option<Reading>, Reading) {
     let origin = Origin::default();
-    let fast = fast::events(text)
-        .map(|events| Builder::for_fast_events(text, origin).consume(events.into_iter().map(Ok)));
+    let mut builder = Builder::for_fast_events(text, origin);
+    let fast = fast::read(text, |event, span| builder.event(event, span).is_ok())
+        .map(|()| Ok(builder.docs));
     (fast, Builder::new(text, text, &[], origin).run())
 }
