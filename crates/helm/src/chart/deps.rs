@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::load::Chart;
 use super::metadata::{Dependency, import_value_pair};
 use super::values::Values;
-use super::values::coalesce::{coalesce, merge_tables, path_value, table};
+use super::values::coalesce::{Coalesced, coalesce, coalesced, merge_tables, table};
 use crate::semver::satisfies;
 
 /// Applies aliases and drops disabled subcharts, recursively; Helm's coalescing messages go
@@ -72,11 +72,27 @@ pub fn process_enabled(
     }
     chart.dependencies = kept;
 
-    let mut cvals = given.clone();
-    coalesce(chart, &mut cvals, false, log)?;
+    // Only a subchart with dependencies of its own reads the values further down; the
+    // others are decided on without building them.
+    let nested = chart
+        .dependencies
+        .iter()
+        .any(|c| c.metadata.dependencies.is_some());
+    let (enabled, cvals) = {
+        let cvals = coalesced(chart, given, log)?;
+        let enabled: Vec<bool> = chart
+            .metadata
+            .dependencies
+            .iter()
+            .flatten()
+            .map(|r| enabled_by(r, &cvals, path))
+            .collect();
+        (enabled, nested.then(|| cvals.into_values()))
+    };
     let reqs = chart.metadata.dependencies.get_or_insert_with(Vec::new);
-    apply_tags(reqs, &cvals);
-    apply_conditions(reqs, &cvals, path);
+    for (r, enabled) in reqs.iter_mut().zip(enabled) {
+        r.enabled = enabled;
+    }
     let disabled: Vec<String> = reqs
         .iter()
         .filter(|r| !r.enabled)
@@ -86,6 +102,7 @@ pub fn process_enabled(
     chart
         .dependencies
         .retain(|c| !disabled.iter().any(|d| d == c.name()));
+    let cvals = cvals.unwrap_or_default();
     for sub in &mut chart.dependencies {
         let sub_path = format!("{path}{}.", sub.name());
         process_enabled(sub, &cvals, &sub_path, log)?;
@@ -93,34 +110,27 @@ pub fn process_enabled(
     Ok(())
 }
 
-/// A dependency whose tags are all false (and none true) is disabled.
-fn apply_tags(reqs: &mut [Dependency], cvals: &Values) {
-    let Some(tags) = table(cvals, "tags") else {
-        return;
-    };
-    for r in reqs {
+/// Whether a dependency stays: a dependency whose tags are all false (and none true) is
+/// disabled; the first condition path that holds a boolean decides over the tags.
+fn enabled_by(r: &Dependency, cvals: &Coalesced<'_>, path: &str) -> bool {
+    let mut enabled = r.enabled;
+    if cvals.has_table("tags") {
         let (mut any_true, mut any_false) = (false, false);
         for t in &r.tags {
-            match tags.get(t) {
-                Some(Value::Bool(true)) => any_true = true,
-                Some(Value::Bool(false)) => any_false = true,
-                _ => {}
+            match cvals.bool_in("tags", t) {
+                Some(true) => any_true = true,
+                Some(false) => any_false = true,
+                None => {}
             }
         }
-        r.enabled = any_true || !any_false;
+        enabled = any_true || !any_false;
     }
-}
-
-/// The first condition path that holds a boolean decides.
-fn apply_conditions(reqs: &mut [Dependency], cvals: &Values, path: &str) {
-    for r in reqs {
-        for cond in r.condition.trim().split(',').filter(|c| !c.is_empty()) {
-            if let Some(Value::Bool(b)) = path_value(cvals, &format!("{path}{cond}")) {
-                r.enabled = *b;
-                break;
-            }
+    for cond in r.condition.trim().split(',').filter(|c| !c.is_empty()) {
+        if let Some(b) = cvals.bool_at(&format!("{path}{cond}")) {
+            return b;
         }
     }
+    enabled
 }
 
 /// `import-values`, children first: the imported values sit under the parent's own.

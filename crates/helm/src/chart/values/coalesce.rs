@@ -384,6 +384,67 @@ fn coalesce_globals<'a>(dest: &Tree<'a>, parent: &Tree<'a>, prefix: &str, log: &
     map_mut(dest).insert(GLOBAL.into(), Node::Map(dg));
 }
 
+/// Helm's `CoalesceValues` (as [`coalesce`]) of `given` for `chart`, for reading: the values
+/// are only built when asked for ([`Coalesced::into_values`]), and what nobody changed stays
+/// borrowed from `given` and the charts.
+pub fn coalesced<'a>(
+    chart: &'a Chart,
+    given: &'a Values,
+    log: &mut Vec<String>,
+) -> Result<Coalesced<'a>, String> {
+    let tree = Rc::new(RefCell::new(Table::Defaults {
+        values: given,
+        no_nulls: false,
+    }));
+    coalesce_tree(chart, &tree, false, "", log)?;
+    Ok(Coalesced { tree })
+}
+
+/// Values [`coalesced`] gave.
+pub struct Coalesced<'a> {
+    tree: Tree<'a>,
+}
+
+impl<'a> Coalesced<'a> {
+    /// The map at a dotted path, as [`table`] finds it.
+    fn table(&self, path: &str) -> Option<Tree<'a>> {
+        path.split('.')
+            .try_fold(self.tree.clone(), |t, key| match get(&t, key) {
+                Some(Node::Map(m)) => Some(m),
+                _ => None,
+            })
+    }
+
+    /// The boolean in the map at `table` under `key`, if it is one.
+    pub fn bool_in(&self, table: &str, key: &str) -> Option<bool> {
+        self.table(table).and_then(|t| leaf_bool(&t, key))
+    }
+
+    /// The boolean at a dotted path (Helm's `Values.PathValue`), if it is one.
+    pub fn bool_at(&self, path: &str) -> Option<bool> {
+        match path.rsplit_once('.') {
+            Some((parent, key)) => self.bool_in(parent, key),
+            None => leaf_bool(&self.tree, path),
+        }
+    }
+
+    /// Whether there is a map at `path`.
+    pub fn has_table(&self, path: &str) -> bool {
+        self.table(path).is_some()
+    }
+
+    pub fn into_values(self) -> Values {
+        values_from(self.tree)
+    }
+}
+
+fn leaf_bool(tree: &Tree<'_>, key: &str) -> Option<bool> {
+    match get(tree, key) {
+        Some(Node::Leaf(v)) => v.as_bool(),
+        _ => None,
+    }
+}
+
 /// Helm's `coalesceTablesFullKey`: `src` under `dst`, which wins. A `null` in `dst` deletes a
 /// non-null default when coalescing, and is kept otherwise.
 fn coalesce_tables<'a>(
@@ -524,13 +585,4 @@ pub fn table<'a>(values: &'a Values, path: &str) -> Option<&'a Values> {
         Some(Value::Object(m)) => Some(m),
         _ => None,
     })
-}
-
-/// Helm's `Values.PathValue`: the non-map value at a dotted path.
-pub fn path_value<'a>(values: &'a Values, path: &str) -> Option<&'a Value> {
-    let (parent, key) = match path.rsplit_once('.') {
-        Some((parent, key)) => (table(values, parent)?, key),
-        None => (values, path),
-    };
-    parent.get(key).filter(|v| !v.is_object())
 }
