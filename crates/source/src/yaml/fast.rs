@@ -17,7 +17,8 @@ use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 /// recurses once per level.
 const MAX_DEPTH: usize = 128;
 
-/// Plain keys longer than this are left to saphyr, which limits simple keys to 1024 characters.
+/// Block mapping keys longer than this, plain or quoted, are left to saphyr, which refuses a
+/// simple key of more than 1024 characters.
 const MAX_KEY: usize = 1000;
 
 /// Reads `text`, giving `sink` its events as saphyr-parser would report them (document and
@@ -272,7 +273,7 @@ impl<'t, S: FnMut(Event<'t>, Span) -> bool> Reader<'t, S> {
         let colon_at =
             |i: usize| c.get(i) == Some(&b':') && c.get(i + 1).is_none_or(|&b| b == b' ');
         if let Some((text, style, close)) = self.quoted(line, col) {
-            return colon_at(close + 1).then_some(Key {
+            return (colon_at(close + 1) && close + 1 - col <= MAX_KEY).then_some(Key {
                 text,
                 style,
                 end: close + 1,

@@ -201,6 +201,20 @@ fn deep_nesting_is_left_to_saphyr() {
     assert!(super::fast::read(&block, |_, _| true).is_none());
 }
 
+/// saphyr refuses a block mapping key of more than 1024 characters, quoted or not; one on a
+/// flow mapping's line it takes.
+#[test]
+fn long_keys_are_left_to_saphyr() {
+    let long = "k".repeat(1100);
+    for key in [long.clone(), format!("'{long}'"), format!("\"{long}\"")] {
+        for text in [format!("{key}: 1\n"), format!("- a: 1\n  {key}: 1\n")] {
+            assert!(both_readings(&text).1.is_err(), "{text}");
+            assert!(!agrees(&text, "long key"), "taken: {text}");
+        }
+    }
+    assert!(agrees(&format!("a: {{{long}: b}}\n"), "long flow key"));
+}
+
 /// Small edits of the snippets (a character inserted or removed, a line indented one more or
 /// one less): wherever the fast reader takes the result, saphyr reads it the same way.
 #[test]
