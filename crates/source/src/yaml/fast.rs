@@ -614,14 +614,7 @@ impl<'t, S: FnMut(Event<'t>, Span) -> bool> Reader<'t, S> {
         while let Some(&b) = c.get(i) {
             match b {
                 b':' if c.get(i + 1) == Some(&b' ') && c[i - 1] != b' ' => {
-                    let base = self.lines[line].start;
-                    let text = Cow::Borrowed(&self.text[base + at..base + i]);
-                    self.scalar(
-                        text,
-                        ScalarStyle::Plain,
-                        self.mark(line, at),
-                        self.mark(line, i),
-                    );
+                    self.plain_on_line(line, at, i);
                     let value = i + 1 + spaces(c, i + 1);
                     return (!matches!(c.get(value), None | Some(b',' | b'}' | b']' | b'#')))
                         .then_some(value);
@@ -671,15 +664,20 @@ impl<'t, S: FnMut(Event<'t>, Span) -> bool> Reader<'t, S> {
             }
             i += 1;
         }
+        self.plain_on_line(line, at, end);
+        Some(i)
+    }
+
+    /// The plain scalar between columns `from` and `to` of `line`, borrowed from the text.
+    fn plain_on_line(&mut self, line: usize, from: usize, to: usize) {
         let base = self.lines[line].start;
-        let text = Cow::Borrowed(&self.text[base + at..base + end]);
+        let text = Cow::Borrowed(&self.text[base + from..base + to]);
         self.scalar(
             text,
             ScalarStyle::Plain,
-            self.mark(line, at),
-            self.mark(line, end),
+            self.mark(line, from),
+            self.mark(line, to),
         );
-        Some(i)
     }
 
     /// A block scalar (literal `|` or folded `>`) whose header is at `col` of `line`, in the
