@@ -134,7 +134,7 @@ impl CallCtx<'_, '_> {
     /// visible to it only (Helm's `tpl`).
     pub fn execute_text(&mut self, name: &str, text: &str, dot: Value) -> Result<String, Error> {
         let engine = self.exec.engine;
-        let parsed = parse::parse(name, text, &|f| engine.funcs.contains_key(f))?;
+        let parsed = parse::parse(name, text.into(), &|f| engine.funcs.contains_key(f))?;
         let mut local: FxHashMap<String, Rc<Tree>> = FxHashMap::default();
         if let Some(outer) = self.exec.scope.local {
             local.extend(outer.iter().map(|(k, v)| (k.clone(), v.clone())));

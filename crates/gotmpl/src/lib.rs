@@ -39,6 +39,7 @@ pub mod value;
 mod watch;
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -103,7 +104,7 @@ impl Engine {
     /// never replaces a non-empty one.
     pub fn add_template(&mut self, name: &str, text: &str) -> Result<(), Error> {
         let trees = parse_cache::parsed(name, text, self.funcs.len(), || {
-            let parsed = parse::parse(name, text, &|f| self.funcs.contains_key(f))?;
+            let parsed = parse::parse(name, text.into(), &|f| self.funcs.contains_key(f))?;
             Ok::<_, Error>(
                 std::iter::once(parsed.main)
                     .chain(parsed.defines)
@@ -121,9 +122,10 @@ impl Engine {
     /// [`add_template`](Engine::add_template) of the same text on this thread, by an engine with
     /// the same functions, to take (renamed) instead of parsing it: files can be parsed while
     /// what decides their names and order is still loading. Adds nothing to this engine; a
-    /// text that does not parse is left for `add_template` to report.
-    pub fn parse_ahead(&self, name: &str, text: &str) {
-        if let Ok(parsed) = parse::parse(name, text, &|f| self.funcs.contains_key(f)) {
+    /// text that does not parse is left for `add_template` to report. The trees hold `text`
+    /// itself, not a copy.
+    pub fn parse_ahead(&self, name: &str, text: &Arc<str>) {
+        if let Ok(parsed) = parse::parse(name, text.clone(), &|f| self.funcs.contains_key(f)) {
             let trees = std::iter::once(parsed.main)
                 .chain(parsed.defines)
                 .map(Rc::new)

@@ -10,6 +10,12 @@ use rustc_hash::FxHashMap;
 
 use super::lex::{Tok, Token, lex};
 
+/// A template file's text as its trees hold it: the `Arc` the host gave (a chart's loader
+/// reads each template once, and the parse holds that text instead of a copy), behind one `Rc`
+/// that the many snippets of the trees count on without atomic operations, through a thin
+/// pointer.
+pub type Text = Rc<Arc<str>>;
+
 /// A named, parsed template: a file, or a `define`/`block` inside one.
 #[derive(Debug)]
 pub struct Tree {
@@ -18,7 +24,7 @@ pub struct Tree {
     /// traced execution's source map holds it, and rendered output crosses threads.
     pub parse_name: Arc<str>,
     /// The whole text of that file: node positions are byte offsets into it.
-    pub src: Rc<str>,
+    pub src: Text,
     /// Shared by the trees of the same text parsed under other file names ([`Tree::renamed`]):
     /// nothing in the nodes depends on the file's name.
     pub root: Rc<[Node]>,
@@ -28,7 +34,7 @@ pub struct Tree {
 }
 
 impl Tree {
-    fn new(name: String, parse_name: Arc<str>, src: Rc<str>, root: Box<[Node]>) -> Tree {
+    fn new(name: String, parse_name: Arc<str>, src: Text, root: Box<[Node]>) -> Tree {
         Tree {
             name,
             parse_name,
@@ -87,14 +93,18 @@ impl Tree {
     }
 }
 
+/// A node of a tree: 16 bytes. Half of a chart's nodes are text between actions, so the
+/// larger kinds are boxed rather than held inline, where every text node took their size
+/// (128 bytes): the trees of a median chart then took ~5x its text, and their pages were the
+/// largest share of a render's page faults.
 #[derive(Debug)]
 pub enum Node {
     Text { start: u32, end: u32 },
-    Action(Pipe),
-    If(Branch),
-    With(Branch),
-    Range(Branch),
-    Template(TemplateCall),
+    Action(Box<Pipe>),
+    If(Box<Branch>),
+    With(Box<Branch>),
+    Range(Box<Branch>),
+    Template(Box<TemplateCall>),
     Break,
     Continue,
 }
@@ -159,7 +169,7 @@ impl<'a, T> IntoIterator for &'a OneOrMany<T> {
 /// field names, which are most of a tree's strings, and literals as written.
 #[derive(Clone)]
 pub struct Snippet {
-    src: Rc<str>,
+    src: Text,
     start: u32,
     end: u32,
 }
@@ -386,10 +396,16 @@ pub struct Parsed {
     pub defines: Vec<Tree>,
 }
 
-/// Parses `src` as the file `name`. `has_func` says whether a function name is defined (Go
-/// rejects unknown functions at parse time, even in branches that never run).
-pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<Parsed, ParseError> {
-    let src_rc: Rc<str> = Rc::from(src);
+/// Parses `text` as the file `name`; its trees hold `text`, not a copy. `has_func` says
+/// whether a function name is defined (Go rejects unknown functions at parse time, even in
+/// branches that never run).
+pub fn parse(
+    name: &str,
+    text: Arc<str>,
+    has_func: &dyn Fn(&str) -> bool,
+) -> Result<Parsed, ParseError> {
+    let src_rc: Text = Rc::new(text);
+    let src: &str = &src_rc;
     let parse_name: Arc<str> = Arc::from(name);
     let lexed = lex(src);
     let mut p = Parser {
@@ -415,8 +431,8 @@ pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<P
     };
     let root = p.parse_top()?;
     Ok(Parsed {
-        main: Tree::new(name.to_string(), parse_name, src_rc, root),
         defines: p.defines,
+        main: Tree::new(name.to_string(), parse_name, src_rc, root),
     })
 }
 
@@ -447,7 +463,7 @@ struct Parser<'a> {
     /// Where the action being parsed began (Go names its line in "unclosed action" errors).
     action_start: Option<usize>,
     defines: Vec<Tree>,
-    src_rc: Rc<str>,
+    src_rc: Text,
     parse_name: Arc<str>,
     // Stacks the lists under construction are gathered on, so each final list is allocated
     // once at its exact size. Nested lists are completed (and taken off the top) before their
@@ -699,22 +715,22 @@ impl<'a> Parser<'a> {
             }
             Tok::If => {
                 let b = self.parse_control("if")?;
-                return Ok(Item::Node(Node::If(b)));
+                return Ok(Item::Node(Node::If(Box::new(b))));
             }
             Tok::Range => {
                 let b = self.parse_control("range")?;
-                return Ok(Item::Node(Node::Range(b)));
+                return Ok(Item::Node(Node::Range(Box::new(b))));
             }
             Tok::With => {
                 let b = self.parse_control("with")?;
-                return Ok(Item::Node(Node::With(b)));
+                return Ok(Item::Node(Node::With(Box::new(b))));
             }
             Tok::Template => return self.template_control(),
             _ => {}
         }
         self.backup();
         let pipe = self.pipeline("command", Tok::RightDelim)?;
-        Ok(Item::Node(Node::Action(pipe)))
+        Ok(Item::Node(Node::Action(Box::new(pipe))))
     }
 
     fn loop_control(&mut self, node: Node, word: &str) -> PResult<Item> {
@@ -771,11 +787,11 @@ impl<'a> Parser<'a> {
             if context == "if" && peek.kind == Tok::If {
                 self.next();
                 let b = self.parse_control("if")?;
-                else_list = Some(Box::new([Node::If(b)]) as Box<[Node]>);
+                else_list = Some(Box::new([Node::If(Box::new(b))]) as Box<[Node]>);
             } else if context == "with" && peek.kind == Tok::With {
                 self.next();
                 let b = self.parse_control("with")?;
-                else_list = Some(Box::new([Node::With(b)]));
+                else_list = Some(Box::new([Node::With(Box::new(b))]));
             } else {
                 let (list, next) = self.item_list()?;
                 if !matches!(next, Item::End) {
@@ -808,11 +824,11 @@ impl<'a> Parser<'a> {
             return self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}"));
         }
         self.add_define(name.clone(), root)?;
-        Ok(Item::Node(Node::Template(TemplateCall {
+        Ok(Item::Node(Node::Template(Box::new(TemplateCall {
             pos: t.start,
             name,
             pipe: Some(pipe),
-        })))
+        }))))
     }
 
     fn template_control(&mut self) -> PResult<Item> {
@@ -825,11 +841,11 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        Ok(Item::Node(Node::Template(TemplateCall {
+        Ok(Item::Node(Node::Template(Box::new(TemplateCall {
             pos: t.start,
             name,
             pipe,
-        })))
+        }))))
     }
 
     fn pipeline(&mut self, context: &str, end: Tok) -> PResult<Pipe> {
@@ -1336,7 +1352,7 @@ mod tests {
     use super::*;
 
     fn err(src: &str) -> String {
-        match parse("t", src, &|n| n == "upper") {
+        match parse("t", src.into(), &|n| n == "upper") {
             Ok(_) => "ok".into(),
             Err(e) => format!("{}: {}", e.line, e.msg),
         }
@@ -1400,14 +1416,29 @@ mod tests {
         assert!(err(&ifs(20_000)).contains("nesting deeper"));
     }
 
+    /// Text nodes, half of a tree's nodes, take a node's whole size.
+    #[test]
+    fn nodes_stay_small() {
+        assert_eq!(std::mem::size_of::<Node>(), 16);
+        assert_eq!(std::mem::size_of::<Snippet>(), 16);
+    }
+
     #[test]
     fn node_strings() {
-        let p = parse("t", "{{ index .Values.m \"a\" (list 1) $.x }}", &|_| true).unwrap();
+        let p = parse(
+            "t",
+            "{{ index .Values.m \"a\" (list 1) $.x }}".into(),
+            &|_| true,
+        )
+        .unwrap();
         let Node::Action(pipe) = &p.main.root[0] else {
             panic!()
         };
         assert_eq!(pipe.to_string(), "index .Values.m \"a\" (list 1) $.x");
-        let p = parse("t", "{{ print \"a\\tb\" `c` \"d\" `e\r` }}", &|_| true).unwrap();
+        let p = parse("t", "{{ print \"a\\tb\" `c` \"d\" `e\r` }}".into(), &|_| {
+            true
+        })
+        .unwrap();
         let Node::Action(pipe) = &p.main.root[0] else {
             panic!()
         };

@@ -27,9 +27,9 @@ pub(crate) type Trees = Rc<[Rc<Tree>]>;
 /// it, and nothing copies it.
 type Cache = FxHashMap<u64, Vec<(String, usize, Trees)>>;
 
-/// Files parsed ahead, by text (a tree's own `src`), then by the number of functions the
+/// Files parsed ahead, by text (the text a tree holds), then by the number of functions the
 /// engine knew.
-type Ahead = FxHashMap<Rc<str>, Vec<(usize, Trees)>>;
+type Ahead = FxHashMap<Arc<str>, Vec<(usize, Trees)>>;
 
 /// Files kept across [`with_parse_cache`] scopes ([`with_parses_kept`]).
 struct Kept {
@@ -45,18 +45,15 @@ thread_local! {
     static KEPT: RefCell<Option<Kept>> = const { RefCell::new(None) };
     /// Files parsed ahead ([`crate::Engine::parse_ahead`]) before their names were known, by
     /// text, then number of functions; each is taken, and named, by the first `add_template`
-    /// of its text. The key is the main tree's `src`: a chart's templates are not copied again
-    /// to be found.
+    /// of its text. The key is the text the trees hold (the caller's `Arc`): a chart's
+    /// templates are not copied again to be found.
     static AHEAD: RefCell<Ahead> = RefCell::default();
 }
 
 /// Keeps the trees of `text`, parsed ahead under a provisional name, for
 /// [`parsed`] to take.
-pub(crate) fn keep_ahead(text: &str, funcs: usize, trees: Trees) {
-    let key = match trees.first() {
-        Some(main) if *main.src == *text => main.src.clone(),
-        _ => Rc::from(text),
-    };
+pub(crate) fn keep_ahead(text: &Arc<str>, funcs: usize, trees: Trees) {
+    let key = text.clone();
     AHEAD.with(|a| {
         let mut a = a.borrow_mut();
         let kept = a.entry(key).or_default();
@@ -159,7 +156,7 @@ fn find(
     let same_text = cache.get(&hash)?;
     let mut other = None;
     for (n, f, trees) in same_text {
-        if *f != funcs || trees.first().is_none_or(|t| *t.src != *text) {
+        if *f != funcs || trees.first().is_none_or(|t| **t.src != *text) {
             continue;
         }
         if n == name {
@@ -250,6 +247,8 @@ pub(crate) fn parsed<E>(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use crate::{Engine, Value, run_with_stack, with_parse_cache};
 
     const TEXT: &str = r#"{{ define "greet" }}hello {{ . }}{{ end }}{{ template "greet" .x }}"#;
@@ -369,13 +368,13 @@ mod tests {
     #[test]
     fn a_file_parsed_ahead_is_taken_under_the_name_it_is_added_as() {
         let ahead = Engine::new();
-        ahead.parse_ahead("provisional", TEXT);
-        ahead.parse_ahead("broken", "{{ .x ");
+        ahead.parse_ahead("provisional", &TEXT.into());
+        ahead.parse_ahead("broken", &"{{ .x ".into());
         // Found by the text the trees hold, not by a copy of it.
         super::AHEAD.with(|a| {
             let a = a.borrow();
             let (key, kept) = a.get_key_value(TEXT).unwrap();
-            assert!(std::rc::Rc::ptr_eq(key, &kept[0].1[0].src));
+            assert!(Arc::ptr_eq(key, &kept[0].1[0].src));
         });
         let mut e = Engine::new();
         e.add_template("t", TEXT).unwrap();

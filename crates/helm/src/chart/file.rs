@@ -29,6 +29,14 @@ impl File {
         }
     }
 
+    /// [`File::text`] as one shared copy, which a template's parse holds.
+    pub fn shared_text(&self) -> std::sync::Arc<str> {
+        match std::str::from_utf8(&self.data) {
+            Ok(text) => text.into(),
+            Err(_) => String::from_utf8_lossy(&self.data).into(),
+        }
+    }
+
     /// [`File::text`] taking the file: valid UTF-8 (nearly every file) is not copied.
     pub fn into_text(self) -> String {
         String::from_utf8(self.data)

@@ -67,12 +67,12 @@ pub struct ChartFiles {
 
 impl ChartFiles {
     /// Path and text of every file under a `templates/` directory, the subcharts' included:
-    /// what a render will parse, known before the chart is loaded.
-    pub fn template_texts(&self) -> Vec<(String, String)> {
+    /// what a render will parse, known before the chart is loaded (the parse holds the text).
+    pub fn template_texts(&self) -> Vec<(String, Arc<str>)> {
         self.files
             .iter()
             .filter(|f| f.name.starts_with("templates/") || f.name.contains("/templates/"))
-            .map(|f| (f.name.clone(), f.text()))
+            .map(|f| (f.name.clone(), f.shared_text()))
             .collect()
     }
 }

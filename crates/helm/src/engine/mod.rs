@@ -15,6 +15,7 @@ pub use templates::{Release, Rendered};
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde_json::Value as Json;
 
@@ -271,7 +272,7 @@ pub type LoadedAndRendered = (LoadedRelease, Result<BTreeMap<String, Rendered>, 
 /// (`load_beside_and_render`). Renders exactly as `load` then `render_release` would; only
 /// `load`'s error ends it early.
 pub fn load_and_render<E: Send>(
-    texts: &[(String, String)],
+    texts: &[(String, Arc<str>)],
     load: impl FnOnce() -> Result<LoadedRelease, E> + Send,
     options: &ReleaseOptions,
 ) -> Result<LoadedAndRendered, E> {
@@ -330,7 +331,7 @@ pub fn load_and_render<E: Send>(
 /// Parses `texts` ahead on `engine`'s thread, the chart's own templates first (a subchart may
 /// be disabled), until `loaded` says the loading ended: files of subcharts the values disable
 /// (parsed for nothing) never make the render wait longer than the loading did.
-fn parse_ahead(engine: &Engine, texts: &[(String, String)], mut loaded: impl FnMut() -> bool) {
+fn parse_ahead(engine: &Engine, texts: &[(String, Arc<str>)], mut loaded: impl FnMut() -> bool) {
     let (own, subcharts): (Vec<_>, Vec<_>) = texts
         .iter()
         .partition(|(name, _)| name.starts_with("templates/"));
@@ -350,7 +351,7 @@ const LOAD_STACK: usize = 8 << 20;
 /// renders of the release find, so `load` runs on a thread of its own (or here, when none
 /// can start).
 fn load_beside_and_render<E: Send>(
-    texts: &[(String, String)],
+    texts: &[(String, Arc<str>)],
     load: impl FnOnce() -> Result<LoadedRelease, E> + Send,
     options: &ReleaseOptions,
     stack: usize,
