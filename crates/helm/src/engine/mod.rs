@@ -284,7 +284,7 @@ pub fn load_and_render<E: Send>(
 /// there, instead of waking the calling thread to hand the render over while the render
 /// thread exits (returning its 512 MiB stack to the system and its allocator pages).
 pub fn load_and_render_then<E: Send, T: Send>(
-    texts: &[(String, String)],
+    texts: &[(String, Arc<str>)],
     load: impl FnOnce() -> Result<LoadedRelease, E> + Send,
     options: &ReleaseOptions,
     finish: impl FnOnce(LoadedAndRendered) -> T + Send,
