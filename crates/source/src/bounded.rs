@@ -43,18 +43,35 @@ impl std::error::Error for ReadError {}
 
 /// At most `limit` bytes from `reader`; more is [`ReadError::TooLarge`].
 pub fn read_stream(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
-    read_into(reader, limit, Vec::new())
+    read_into(reader, limit, 0)
 }
 
-/// [`read_stream`] into `data` (empty; its capacity only spares growing it).
-fn read_into(reader: impl Read, limit: u64, mut data: Vec<u8>) -> Result<Vec<u8>, ReadError> {
-    reader
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(ReadError::Io)?;
-    if data.len() as u64 > limit {
-        return Err(ReadError::TooLarge(limit));
+/// [`read_stream`] into a buffer of `size` bytes at first, grown as needed. Each read asks for
+/// all the room left (`read_to_end` behind `take` asked for 8 KiB at a time, a system call
+/// more for every 8 KiB of a file), and never for more than one byte past the limit.
+fn read_into(mut reader: impl Read, limit: u64, size: usize) -> Result<Vec<u8>, ReadError> {
+    let most = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+    let mut data = vec![0; size.min(most)];
+    let mut len = 0;
+    loop {
+        if len == data.len() {
+            if len == most {
+                return Err(ReadError::TooLarge(limit));
+            }
+            let grown = len
+                .saturating_mul(2)
+                .max(len.saturating_add(8192))
+                .min(most);
+            data.resize(grown, 0);
+        }
+        match reader.read(&mut data[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ReadError::Io(e)),
+        }
     }
+    data.truncate(len);
     Ok(data)
 }
 
@@ -64,8 +81,9 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     // The size the file claims only sizes the buffer, never past the limit: read into a buffer
     // grown from nothing, a chart's larger files were copied a dozen times over.
     let claimed = file.metadata().map_or(0, |m| m.len()).min(limit);
-    let capacity = usize::try_from(claimed).map_or(0, |c| c.saturating_add(1));
-    read_into(file, limit, Vec::with_capacity(capacity))
+    // One byte more than claimed: the read that finds the end finds it without growing.
+    let size = usize::try_from(claimed).map_or(0, |c| c.saturating_add(1));
+    read_into(file, limit, size)
 }
 
 /// The text of the file at `path`: UTF-8 without NUL bytes, at most `limit` bytes.
@@ -131,6 +149,26 @@ mod tests {
     }
 
     #[test]
+    fn files_and_streams_are_read_whole_up_to_the_limit_and_no_further() {
+        let bytes: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        let dir = tempdir("whole");
+        let path = dir.join("big.bin");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(read_file(&path, 20_000).unwrap(), bytes);
+        assert_eq!(read_file(&path, 1 << 20).unwrap(), bytes);
+        assert!(matches!(
+            read_file(&path, 19_999),
+            Err(ReadError::TooLarge(19_999))
+        ));
+        assert_eq!(read_stream(&bytes[..], 20_000).unwrap(), bytes);
+        assert!(matches!(
+            read_stream(&bytes[..], 8_192),
+            Err(ReadError::TooLarge(8_192))
+        ));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn a_device_is_read_by_what_it_gives_not_by_its_size() {
         let err = read_file(Path::new("/dev/zero"), 4096).unwrap_err();
         assert_eq!(err.to_string(), "larger than the limit of 4096 bytes");
@@ -150,7 +188,7 @@ mod tests {
 
     #[test]
     fn a_budget_is_shared_by_the_files_read_through_it() {
-        let dir = tempdir();
+        let dir = tempdir("budget");
         let path = dir.join("a.sql");
         std::fs::write(&path, "x".repeat(600)).unwrap();
         let mut budget = Budget::new(1000);
@@ -163,8 +201,9 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
-    fn tempdir() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("bounded-test-{}", std::process::id()));
+    /// A directory of the test `name` alone: tests run at the same time.
+    fn tempdir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("bounded-test-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
     }
