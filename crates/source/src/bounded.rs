@@ -43,35 +43,18 @@ impl std::error::Error for ReadError {}
 
 /// At most `limit` bytes from `reader`; more is [`ReadError::TooLarge`].
 pub fn read_stream(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
-    read_into(reader, limit, 0)
+    read_into(reader, limit, Vec::new())
 }
 
-/// [`read_stream`] into a buffer of `size` bytes at first, grown as needed. Each read asks for
-/// all the room left (`read_to_end` behind `take` asked for 8 KiB at a time, a system call
-/// more for every 8 KiB of a file), and never for more than one byte past the limit.
-fn read_into(mut reader: impl Read, limit: u64, size: usize) -> Result<Vec<u8>, ReadError> {
-    let most = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
-    let mut data = vec![0; size.min(most)];
-    let mut len = 0;
-    loop {
-        if len == data.len() {
-            if len == most {
-                return Err(ReadError::TooLarge(limit));
-            }
-            let grown = len
-                .saturating_mul(2)
-                .max(len.saturating_add(8192))
-                .min(most);
-            data.resize(grown, 0);
-        }
-        match reader.read(&mut data[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(ReadError::Io(e)),
-        }
+/// [`read_stream`] into `data` (empty; its capacity only spares growing it).
+fn read_into(reader: impl Read, limit: u64, mut data: Vec<u8>) -> Result<Vec<u8>, ReadError> {
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(ReadError::Io)?;
+    if data.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
     }
-    data.truncate(len);
     Ok(data)
 }
 
@@ -81,9 +64,8 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     // The size the file claims only sizes the buffer, never past the limit: read into a buffer
     // grown from nothing, a chart's larger files were copied a dozen times over.
     let claimed = file.metadata().map_or(0, |m| m.len()).min(limit);
-    // One byte more than claimed: the read that finds the end finds it without growing.
-    let size = usize::try_from(claimed).map_or(0, |c| c.saturating_add(1));
-    read_into(file, limit, size)
+    let capacity = usize::try_from(claimed).map_or(0, |c| c.saturating_add(1));
+    read_into(file, limit, Vec::with_capacity(capacity))
 }
 
 /// The text of the file at `path`: UTF-8 without NUL bytes, at most `limit` bytes.
