@@ -18,7 +18,12 @@ fn main() -> ExitCode {
             check::emit(args, &outcome)?;
             Ok(outcome.exit_code)
         }),
-        Command::Render(args) => render::run(args).and_then(|text| print(&text).map(|()| 0)),
+        Command::Render(args) => render::run(args, |text| {
+            print(&text)?;
+            // Printed, the process ends on the render thread: nothing is left to do, and the
+            // main thread, waiting for it, would only be woken for its stack to be unmapped.
+            std::process::exit(0)
+        }),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut script = Vec::new();

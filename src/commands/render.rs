@@ -4,12 +4,16 @@ use super::output_dir;
 use crate::cli::RenderArgs;
 use crate::inputs::native::{release_options, render_error};
 use crate::kube::KubeVersion;
+use helm::chart::LoadedRelease;
+use helm::engine::Rendered;
 use helm::stream;
 use source::{InputError, Result};
+use std::collections::BTreeMap;
 
 /// The `helm template` stream, or with `--json` the engine's raw map
-/// `{"<chart>/templates/<file>": "<text>"}` (the shape of `helm-render --json`).
-pub fn run(args: &RenderArgs) -> Result<String> {
+/// `{"<chart>/templates/<file>": "<text>"}` (the shape of `helm-render --json`), handed to
+/// `emit` on the thread that rendered it: `emit` may print it and end the process there.
+pub fn run<T: Send>(args: &RenderArgs, emit: impl FnOnce(String) -> Result<T> + Send) -> Result<T> {
     // Helm's default capabilities, so the output compares with `helm template`; a given
     // version changes only `.Capabilities.KubeVersion`.
     let mut options = release_options(&args.args, None);
@@ -29,8 +33,20 @@ pub fn run(args: &RenderArgs) -> Result<String> {
     let files = helm::chart::read_chart_with(&args.chart, &Default::default())?;
     let texts = files.template_texts();
     let values = args.args.value_options();
-    let (loaded, rendered) =
-        helm::engine::load_and_render(&texts, || helm::chart::load_read(files, &values), &options)?;
+    helm::engine::load_and_render_then(
+        &texts,
+        || helm::chart::load_read(files, &values),
+        &options,
+        |(loaded, rendered)| output(args, loaded, rendered).and_then(emit),
+    )?
+}
+
+/// What `run` prints of the loaded and rendered chart; its warnings go to standard error.
+fn output(
+    args: &RenderArgs,
+    loaded: LoadedRelease,
+    rendered: std::result::Result<BTreeMap<String, Rendered>, helm::Error>,
+) -> Result<String> {
     if loaded.root.metadata.deprecated {
         // What Helm's logger prints for a deprecated chart.
         eprintln!("level=WARN msg=\"this chart is deprecated\"");

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::load::Chart;
 use super::metadata::{Dependency, import_value_pair};
 use super::values::Values;
-use super::values::coalesce::{Coalesced, coalesce, coalesced, merge_tables, table};
+use super::values::coalesce::{Coalesced, Taken, coalesce, coalesced, merge_tables, table};
 use crate::semver::satisfies;
 
 /// Applies aliases and drops disabled subcharts, recursively; Helm's coalescing messages go
@@ -142,7 +142,9 @@ pub fn process_import_values(chart: &mut Chart, log: &mut Vec<String>) -> Result
         return Ok(());
     }
     let mut cvals = Values::new();
-    coalesce(chart, &mut cvals, true, log)?;
+    // The chart's values are replaced by the merged ones below: moved into them.
+    let own = Taken::own(chart);
+    coalesce(chart, own, &mut cvals, true, log)?;
     let mut imported = Values::new();
     for r in chart.metadata.dependencies.iter_mut().flatten() {
         let mut rewritten = Vec::new();

@@ -17,33 +17,33 @@ use super::helmignore::Rules;
 
 pub fn read_directory(root: &Path, budget: &mut Budget, overlay: &Overlay) -> Result<Vec<File>> {
     let shown = root.display().to_string();
-    let canonical = root
-        .canonicalize()
-        .map_err(|e| InputError::in_path(&shown, format!("cannot read chart directory: {e}")))?;
-    let ignore_path = root.join(".helmignore");
-    let rules = if ignore_path.is_file() {
-        let shown_ignore = ignore_path.display().to_string();
-        // The link check comes before the read: a rule that cannot be parsed is quoted in the
-        // error, and must never be a line of a file outside the chart.
-        let inside = ignore_path
-            .canonicalize()
-            .is_ok_and(|target| target.starts_with(&canonical));
-        if !inside {
-            return Err(InputError::in_path(
-                &shown_ignore,
-                "symbolic link points outside the chart",
-            ));
+    // Where the chart is, to check that links stay inside it; resolved (a system call per
+    // component of the path) only for a chart that has links.
+    let resolved = std::cell::OnceCell::new();
+    let canonical = || -> Result<&std::path::PathBuf> {
+        if let Some(path) = resolved.get() {
+            return Ok(path);
         }
-        let text = source::bounded::read_text_file(&ignore_path, MAX_FILE_BYTES)
-            .map_err(|e| InputError::in_path(&shown_ignore, e.to_string()))?;
-        Rules::parse(&text).map_err(|(line, e)| {
-            InputError::in_path(
-                format!("{}:{line}", ignore_path.display()),
-                format!("invalid .helmignore rule: {e}"),
-            )
-        })?
-    } else {
-        Rules::default()
+        let path = root.canonicalize().map_err(|e| {
+            InputError::in_path(&shown, format!("cannot read chart directory: {e}"))
+        })?;
+        Ok(resolved.get_or_init(|| path))
+    };
+    let ignore_path = root.join(".helmignore");
+    // Read once: the rules, and then the chart's file `.helmignore`.
+    let mut ignore_text = None;
+    let rules = match ignore_file(&ignore_path, canonical)? {
+        Some(text) => {
+            let rules = Rules::parse(&text).map_err(|(line, e)| {
+                InputError::in_path(
+                    format!("{}:{line}", ignore_path.display()),
+                    format!("invalid .helmignore rule: {e}"),
+                )
+            })?;
+            ignore_text = Some(text);
+            rules
+        }
+        None => Rules::default(),
     }
     .with_defaults();
 
@@ -66,7 +66,7 @@ pub fn read_directory(root: &Path, budget: &mut Budget, overlay: &Overlay) -> Re
             let target = entry.path().canonicalize().map_err(|e| {
                 InputError::in_path(shown_entry(), format!("cannot follow link: {e}"))
             })?;
-            if !target.starts_with(&canonical) {
+            if !target.starts_with(canonical()?) {
                 return Err(InputError::in_path(
                     shown_entry(),
                     "symbolic link points outside the chart",
@@ -89,12 +89,18 @@ pub fn read_directory(root: &Path, budget: &mut Budget, overlay: &Overlay) -> Re
                 "cannot load an irregular file (device, socket, pipe)",
             ));
         }
-        let data = match overlay.get(entry.path()) {
-            Some(text) => {
+        // Text already at hand: an editor's, or the `.helmignore` the rules came from.
+        let held = match overlay.get(entry.path()) {
+            Some(text) => Some(text.as_bytes().to_vec()),
+            None if rel == ".helmignore" => ignore_text.take().map(String::into_bytes),
+            None => None,
+        };
+        let data = match held {
+            Some(data) => {
                 budget
-                    .take(text.len() as u64)
+                    .take(data.len() as u64)
                     .map_err(|e| InputError::in_path(shown_entry(), e))?;
-                text.as_bytes().to_vec()
+                data
             }
             None => read_within(entry.path(), budget)
                 .map_err(|e| InputError::in_path(shown_entry(), e))?,
@@ -102,6 +108,41 @@ pub fn read_directory(root: &Path, budget: &mut Budget, overlay: &Overlay) -> Re
         files.push(File::new(rel, data));
     }
     Ok(files)
+}
+
+/// The text of the chart's `.helmignore` (`path`), if it is a file; `canonical` resolves the
+/// chart's directory. A link must stay inside the chart.
+fn ignore_file<'c>(
+    path: &Path,
+    canonical: impl FnOnce() -> Result<&'c std::path::PathBuf>,
+) -> Result<Option<String>> {
+    let shown = || path.display().to_string();
+    // One `lstat`: a file that is no link is inside the chart; a link is followed and checked.
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(None);
+    };
+    if meta.file_type().is_symlink() {
+        if !path.is_file() {
+            return Ok(None);
+        }
+        // The link check comes before the read: a rule that cannot be parsed is quoted in the
+        // error, and must never be a line of a file outside the chart.
+        let chart = canonical()?;
+        let inside = path
+            .canonicalize()
+            .is_ok_and(|target| target.starts_with(chart));
+        if !inside {
+            return Err(InputError::in_path(
+                shown(),
+                "symbolic link points outside the chart",
+            ));
+        }
+    } else if !meta.is_file() {
+        return Ok(None);
+    }
+    source::bounded::read_text_file(path, MAX_FILE_BYTES)
+        .map(Some)
+        .map_err(|e| InputError::in_path(shown(), e.to_string()))
 }
 
 /// Reads a file, at most the largest file size, then takes what was read from `budget`.

@@ -10,7 +10,7 @@ use super::deps::{process_enabled, process_import_values};
 use super::file::File;
 use super::load::{Chart, load_chart};
 use super::metadata::ChartMetadata;
-use super::values::coalesce::coalesce;
+use super::values::coalesce::{Taken, coalesce};
 use super::values::{ValueOptions, Values, schema};
 
 /// A chart ready to render, with its enabled subcharts.
@@ -193,7 +193,9 @@ pub fn prepare(mut chart: Chart, opts: &ValueOptions) -> Result<LoadedRelease> {
     process_enabled(&mut chart, &user, "", &mut log).map_err(fail)?;
     process_import_values(&mut chart, &mut log).map_err(fail)?;
     let mut top = user.clone();
-    coalesce(&chart, &mut top, false, &mut log).map_err(fail)?;
+    // Nothing reads the charts' defaults after this: they are moved into the values.
+    let defaults = Taken::all(&mut chart);
+    coalesce(&chart, defaults, &mut top, false, &mut log).map_err(fail)?;
     let given = schema::UserValues {
         files: &opts.value_files,
         merged: &user,

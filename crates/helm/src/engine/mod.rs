@@ -275,10 +275,31 @@ pub fn load_and_render<E: Send>(
     load: impl FnOnce() -> Result<LoadedRelease, E> + Send,
     options: &ReleaseOptions,
 ) -> Result<LoadedAndRendered, E> {
+    load_and_render_then(texts, load, options, |done| done)
+}
+
+/// [`load_and_render`], then `finish` with what it gives, on the thread that rendered: a
+/// caller that only prints the render and ends the process (`rollguard render`) does so
+/// there, instead of waking the calling thread to hand the render over while the render
+/// thread exits (returning its 512 MiB stack to the system and its allocator pages).
+pub fn load_and_render_then<E: Send, T: Send>(
+    texts: &[(String, String)],
+    load: impl FnOnce() -> Result<LoadedRelease, E> + Send,
+    options: &ReleaseOptions,
+    finish: impl FnOnce(LoadedAndRendered) -> T + Send,
+) -> Result<T, E> {
     let here = gotmpl::render_stack_here();
     if here >= RENDER_STACK {
-        return load_beside_and_render(texts, load, options, here);
+        return load_beside_and_render(texts, load, options, here).map(finish);
     }
+    // Taken by whichever thread renders: the render thread, or this one when none starts.
+    let finish = std::sync::Mutex::new(Some(finish));
+    let finish = |done| {
+        let Some(finish) = finish.lock().ok().and_then(|mut f| f.take()) else {
+            unreachable!("the render was finished twice")
+        };
+        finish(done)
+    };
     std::thread::scope(|scope| {
         // The loaded release goes to the render thread; dropped unsent (loading failed or
         // panicked), the sender ends the render thread's wait.
@@ -308,13 +329,13 @@ pub fn load_and_render<E: Send>(
                 (loaded, rendered)
             });
             gotmpl::clear_parsed_ahead();
-            rendered
+            rendered.map(finish)
         });
         let loaded = load()?;
         let Ok(render) = render else {
             // No render thread could start: the render fails as `render_release` would.
             let rendered = render_release(&loaded, options);
-            return Ok((loaded, rendered));
+            return Ok(finish((loaded, rendered)));
         };
         // Fails only if the render thread panicked (outside the render), raised below.
         let _ = send.send(loaded);

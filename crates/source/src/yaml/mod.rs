@@ -7,7 +7,7 @@ mod relax;
 pub mod scalar;
 mod tree;
 
-pub use tree::{Origin, both_readings, parse_documents, parse_single};
+pub use tree::{Origin, Step, both_readings, parse_documents, parse_single, read_steps};
 
 use crate::Span;
 

@@ -110,3 +110,33 @@ fn flow_continuations_at_key_indentation_parse_with_original_positions() {
     assert_eq!(text[ce.span.start..ce.span.end].trim_end(), "\"-ce\"");
     assert_eq!(doc.path(&["spec", "other"]).unwrap().as_str(), Some("x"));
 }
+
+#[test]
+fn steps_are_the_documents_without_nodes() {
+    let mut steps = Vec::new();
+    let read = read_steps("a:\n- 'x'\n---\nb: {}\n", |step| {
+        steps.push(step);
+        true
+    });
+    assert_eq!(read, Some(()));
+    let scalar = |text: &'static str, style| Step::Scalar(text.into(), style);
+    assert_eq!(
+        steps,
+        [
+            Step::MapStart,
+            scalar("a", Style::Plain),
+            Step::SeqStart,
+            scalar("x", Style::SingleQuoted),
+            Step::End,
+            Step::End,
+            Step::MapStart,
+            scalar("b", Style::Plain),
+            Step::MapStart,
+            Step::End,
+            Step::End,
+        ]
+    );
+    // An anchor is left to the parser, as is a sink's refusal.
+    assert_eq!(read_steps("a: &x 1\n", |_| true), None);
+    assert_eq!(read_steps("a: 1\n", |_| false), None);
+}

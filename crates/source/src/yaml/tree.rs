@@ -1,5 +1,6 @@
 //! Builds [`Node`] trees from saphyr-parser's event stream.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
@@ -435,6 +436,40 @@ fn fast_reading(text: &str, origin: Origin) -> Option<Vec<Node>> {
     let mut builder = Builder::for_fast_events(text, origin);
     fast::read(text, |event, span| builder.event(event, span).is_ok())?;
     Some(builder.docs)
+}
+
+/// One step of a [`read_steps`] reading.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step<'t> {
+    /// A scalar, untagged (tagged text is not read this way).
+    Scalar(Cow<'t, str>, Style),
+    SeqStart,
+    MapStart,
+    /// The end of the collection opened last.
+    End,
+}
+
+/// The documents [`parse_documents`] gives for `text`, as steps to `sink` (each collection or
+/// scalar at the top is a document), without building nodes or positions: for a caller that
+/// builds its own values and needs neither (a values file). `None` where `parse_documents`
+/// reads the text another way (anchors, aliases, tags, flow collections over several lines,
+/// a NUL: see the fast reader) or `sink` refused a step: the sink has then seen part of the
+/// text, and the caller reads it with `parse_documents`. Two things `parse_documents` does are
+/// left to the sink: a plain `<<` key is a merge key there, and an empty plain scalar at the
+/// top is no document.
+pub fn read_steps<'t>(text: &'t str, mut sink: impl FnMut(Step<'t>) -> bool) -> Option<()> {
+    if memchr::memchr(0, text.as_bytes()).is_some() {
+        return None;
+    }
+    fast::read(text, |event, _| match event {
+        Event::Scalar(text, style, 0, None) => sink(Step::Scalar(text, style_of(style))),
+        Event::SequenceStart(0, None) => sink(Step::SeqStart),
+        Event::MappingStart(0, None) => sink(Step::MapStart),
+        Event::SequenceEnd | Event::MappingEnd => sink(Step::End),
+        // Anchors and tags, which the fast reader does not give, and document events, which
+        // it leaves out.
+        _ => false,
+    })
 }
 
 /// Both readings of `text`: the fast reader's (`None` where [`parse_documents`] does not take

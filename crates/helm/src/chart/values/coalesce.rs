@@ -44,12 +44,20 @@ type Tree<'a> = Rc<RefCell<Table<'a>>>;
 /// The entries of a map. A chart's defaults are copied lazily (Helm copies them whole before
 /// each of its three coalescings, and most of them are never changed): a map stays the
 /// chart's own until something reads or changes its entries, and is then copied one level,
-/// in place, so that every holder of the map sees the same copy.
+/// in place, so that every holder of the map sees the same copy. A map coalescing owns is
+/// opened the same way, one level at a time, and what nobody opened is moved whole into the
+/// result.
 enum Table<'a> {
     Built(BTreeMap<String, Node<'a>>),
     /// A chart's map, unchanged; `no_nulls`: its `null` entries, at every depth, are gone.
     Defaults {
         values: &'a Values,
+        no_nulls: bool,
+    },
+    /// A map coalescing owns (given values, or defaults [`Taken`] from their chart), unchanged;
+    /// `no_nulls` as for `Defaults`.
+    Owned {
+        values: Values,
         no_nulls: bool,
     },
 }
@@ -63,18 +71,32 @@ impl Default for Table<'_> {
 impl<'a> Table<'a> {
     /// The entries, copied out of the chart's map first if they still are the chart's.
     fn built(&mut self) -> &mut BTreeMap<String, Node<'a>> {
-        if let Table::Defaults { values, no_nulls } = *self {
-            *self = Table::Built(
-                values
-                    .iter()
-                    .filter(|(_, v)| !(no_nulls && v.is_null()))
-                    .map(|(k, v)| (k.clone(), Node::default_of(v, no_nulls)))
-                    .collect(),
-            );
+        match self {
+            Table::Built(_) => {}
+            Table::Defaults { values, no_nulls } => {
+                let (values, no_nulls) = (*values, *no_nulls);
+                *self = Table::Built(
+                    values
+                        .iter()
+                        .filter(|(_, v)| !(no_nulls && v.is_null()))
+                        .map(|(k, v)| (k.clone(), Node::default_of(v, no_nulls)))
+                        .collect(),
+                );
+            }
+            Table::Owned { values, no_nulls } => {
+                let (values, no_nulls) = (std::mem::take(values), *no_nulls);
+                *self = Table::Built(
+                    values
+                        .into_iter()
+                        .filter(|(_, v)| !(no_nulls && v.is_null()))
+                        .map(|(k, v)| (k, Node::owned(v, no_nulls)))
+                        .collect(),
+                );
+            }
         }
         match self {
             Table::Built(map) => map,
-            Table::Defaults { .. } => unreachable!("built just above"),
+            Table::Defaults { .. } | Table::Owned { .. } => unreachable!("built just above"),
         }
     }
 }
@@ -125,9 +147,11 @@ impl<'a> Node<'a> {
     }
 
     /// Like [`Node::default_of`], moving the data instead of borrowing it.
-    fn from_owned(v: Value) -> Node<'a> {
+    fn owned(v: Value, no_nulls: bool) -> Node<'a> {
         match v {
-            Value::Object(m) => Node::Map(tree_from_owned(m)),
+            Value::Object(values) => {
+                Node::Map(Rc::new(RefCell::new(Table::Owned { values, no_nulls })))
+            }
             other => Node::Leaf(Scalar::Given(Rc::new(other))),
         }
     }
@@ -143,12 +167,10 @@ impl<'a> Node<'a> {
 }
 
 fn tree_from_owned<'a>(values: Values) -> Tree<'a> {
-    Rc::new(RefCell::new(Table::Built(
-        values
-            .into_iter()
-            .map(|(k, v)| (k, Node::from_owned(v)))
-            .collect(),
-    )))
+    Rc::new(RefCell::new(Table::Owned {
+        values,
+        no_nulls: false,
+    }))
 }
 
 /// The values of a tree, moved out when this is its last reference (a map shared with
@@ -160,6 +182,10 @@ fn values_from(tree: Tree<'_>) -> Values {
             Table::Built(map) => Table::Built(map.clone()),
             Table::Defaults { values, no_nulls } => Table::Defaults {
                 values,
+                no_nulls: *no_nulls,
+            },
+            Table::Owned { values, no_nulls } => Table::Owned {
+                values: values.clone(),
                 no_nulls: *no_nulls,
             },
         },
@@ -174,6 +200,17 @@ fn values_from(tree: Tree<'_>) -> Values {
             values,
             no_nulls: true,
         } => without_nulls(values),
+        Table::Owned {
+            values,
+            no_nulls: false,
+        } => values,
+        Table::Owned {
+            mut values,
+            no_nulls: true,
+        } => {
+            drop_nulls(&mut values);
+            values
+        }
     }
 }
 
@@ -192,12 +229,22 @@ fn without_nulls(values: &Values) -> Values {
         .collect()
 }
 
+/// [`without_nulls`] in place.
+fn drop_nulls(values: &mut Values) {
+    values.retain(|_, v| !v.is_null());
+    for v in values.values_mut() {
+        if let Value::Object(m) = v {
+            drop_nulls(m);
+        }
+    }
+}
+
 /// A tree's entries, for reading.
 fn map<'b, 'a>(tree: &'b Tree<'a>) -> Ref<'b, BTreeMap<String, Node<'a>>> {
     tree.borrow_mut().built();
     Ref::map(tree.borrow(), |t| match t {
         Table::Built(map) => map,
-        Table::Defaults { .. } => unreachable!("built just above"),
+        Table::Defaults { .. } | Table::Owned { .. } => unreachable!("built just above"),
     })
 }
 
@@ -226,34 +273,68 @@ fn dotted(prefix: &str, key: &str) -> String {
     }
 }
 
+/// Chart defaults taken out of their charts by a caller that has no more use for them, for
+/// [`coalesce`] to move into its result: copying a chart's whole values was most of the cost
+/// of coalescing them.
+#[derive(Default)]
+pub struct Taken {
+    /// The chart's own values; `None`: read from the chart.
+    values: Option<Values>,
+    /// The subcharts', in the order of the chart's dependencies; those missing are read from
+    /// their charts.
+    subcharts: Vec<Taken>,
+}
+
+impl Taken {
+    /// The values of `chart` (left empty), not its subcharts'.
+    pub fn own(chart: &mut Chart) -> Taken {
+        Taken {
+            values: Some(std::mem::take(&mut chart.values)),
+            subcharts: Vec::new(),
+        }
+    }
+
+    /// The values of `chart` and of every chart below it (all left empty).
+    pub fn all(chart: &mut Chart) -> Taken {
+        Taken {
+            values: Some(std::mem::take(&mut chart.values)),
+            subcharts: chart.dependencies.iter_mut().map(Taken::all).collect(),
+        }
+    }
+}
+
 /// Helm's `CoalesceValues` (`merge == false`) and `MergeValues` (`merge == true`) for `chart`
 /// over `dest`, the values given for it; fills `dest` in place and adds Helm's messages to
-/// `log`.
+/// `log`. The defaults in `taken` are those of `chart` (and its subcharts) that the caller took
+/// out of them.
 pub fn coalesce(
     chart: &Chart,
+    taken: Taken,
     dest: &mut Values,
     merge: bool,
     log: &mut Vec<String>,
 ) -> Result<(), String> {
     let tree = tree_from_owned(std::mem::take(dest));
-    let result = coalesce_tree(chart, &tree, merge, "", log);
+    let result = coalesce_tree(chart, taken, &tree, merge, "", log);
     *dest = values_from(tree);
     result
 }
 
 fn coalesce_tree<'a>(
     chart: &'a Chart,
+    taken: Taken,
     dest: &Tree<'a>,
     merge: bool,
     prefix: &str,
     log: &mut Vec<String>,
 ) -> Result<(), String> {
-    coalesce_values(chart, dest, merge, prefix, log);
-    coalesce_deps(chart, dest, merge, prefix, log)
+    coalesce_values(chart, taken.values, dest, merge, prefix, log);
+    coalesce_deps(chart, taken.subcharts, dest, merge, prefix, log)
 }
 
 fn coalesce_values<'a>(
     chart: &'a Chart,
+    taken: Option<Values>,
     v: &Tree<'a>,
     merge: bool,
     prefix: &str,
@@ -261,10 +342,16 @@ fn coalesce_values<'a>(
 ) {
     let prefix = dotted(prefix, chart.name());
     // The chart's defaults are copied (as they are changed), so that merging never changes
-    // the chart.
-    let defaults = Rc::new(RefCell::new(Table::Defaults {
-        values: &chart.values,
-        no_nulls: false,
+    // the chart; those taken from it are moved.
+    let defaults = Rc::new(RefCell::new(match taken {
+        Some(values) => Table::Owned {
+            values,
+            no_nulls: false,
+        },
+        None => Table::Defaults {
+            values: &chart.values,
+            no_nulls: false,
+        },
     }));
     for (key, default) in entries(&defaults) {
         match get(v, &key) {
@@ -303,13 +390,16 @@ fn coalesce_values<'a>(
 
 fn coalesce_deps<'a>(
     chart: &'a Chart,
+    taken: Vec<Taken>,
     dest: &Tree<'a>,
     merge: bool,
     prefix: &str,
     log: &mut Vec<String>,
 ) -> Result<(), String> {
     let prefix = dotted(prefix, chart.name());
+    let mut taken = taken.into_iter();
     for sub in &chart.dependencies {
+        let sub_taken = taken.next().unwrap_or_default();
         let name = sub.name();
         let table = match get(dest, name) {
             None => {
@@ -325,7 +415,7 @@ fn coalesce_deps<'a>(
             }
         };
         coalesce_globals(&table, dest, &prefix, log);
-        coalesce_tree(sub, &table, merge, &prefix, log)?;
+        coalesce_tree(sub, sub_taken, &table, merge, &prefix, log)?;
     }
     Ok(())
 }
@@ -396,7 +486,7 @@ pub fn coalesced<'a>(
         values: given,
         no_nulls: false,
     }));
-    coalesce_tree(chart, &tree, false, "", log)?;
+    coalesce_tree(chart, Taken::default(), &tree, false, "", log)?;
     Ok(Coalesced { tree })
 }
 
@@ -503,7 +593,7 @@ fn coalesce_tables<'a>(
 fn remove_nulls(tree: &Tree<'_>) {
     let children: Vec<Tree> = match &mut *tree.borrow_mut() {
         // Left to the copy (see `Table::built`).
-        Table::Defaults { no_nulls, .. } => {
+        Table::Defaults { no_nulls, .. } | Table::Owned { no_nulls, .. } => {
             *no_nulls = true;
             return;
         }

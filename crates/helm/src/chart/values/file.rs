@@ -9,7 +9,7 @@ use serde_json::{Map, Number, Value};
 use source::SourceFile;
 use source::Span;
 use source::yaml::scalar::{self, Resolved};
-use source::yaml::{Kind, Node, Origin, parse_documents};
+use source::yaml::{Kind, Node, Origin, Scalar, Step, Style, parse_documents, read_steps};
 use source::{InputError, Result};
 
 use super::Values;
@@ -22,6 +22,14 @@ pub fn parse_values(name: &str, text: &str) -> Result<Values> {
 
 /// Reads a values file already held as a source (kept to point at values later).
 pub fn parse_values_file(file: &Arc<SourceFile>) -> Result<Values> {
+    match read_direct(&file.text) {
+        Some(values) => Ok(values),
+        None => read_nodes(file),
+    }
+}
+
+/// The values of a file read through the node tree.
+fn read_nodes(file: &Arc<SourceFile>) -> Result<Values> {
     let docs = parse_documents(&file.text, Origin::default())
         .map_err(|e| InputError::at(file, e.span, format!("invalid YAML: {}", e.message)))?;
     let mut out = Values::new();
@@ -43,6 +51,73 @@ pub fn parse_values_file(file: &Arc<SourceFile>) -> Result<Values> {
         }
     }
     Ok(out)
+}
+
+/// The values of a text the fast block reader reads, built from its steps without the node
+/// tree (which cost as much as reading the text). `None` for a text that needs the nodes: one
+/// the reader declines, or holding a merge key, a key that is a collection, a number JSON cannot
+/// hold or a document that is not a map; the node tree gives its values or its error.
+fn read_direct(text: &str) -> Option<Values> {
+    enum Open {
+        Map(Values, Option<String>),
+        Seq(Vec<Value>),
+    }
+    let mut stack: Vec<Open> = Vec::new();
+    let mut out = Values::new();
+    read_steps(text, |step| {
+        let value = match step {
+            Step::MapStart => {
+                stack.push(Open::Map(Values::new(), None));
+                return true;
+            }
+            Step::SeqStart => {
+                stack.push(Open::Seq(Vec::new()));
+                return true;
+            }
+            Step::End => match stack.pop() {
+                Some(Open::Map(map, None)) => Value::Object(map),
+                Some(Open::Seq(items)) => Value::Array(items),
+                _ => return false,
+            },
+            Step::Scalar(text, style) => {
+                if let Some(Open::Map(_, key @ None)) = stack.last_mut() {
+                    if style == Style::Plain && text == "<<" {
+                        return false;
+                    }
+                    *key = Some(scalar_key(owned(text, style)));
+                    return true;
+                }
+                let Ok(value) = scalar_value(owned(text, style)) else {
+                    return false;
+                };
+                value
+            }
+        };
+        match stack.last_mut() {
+            Some(Open::Map(map, key)) => match key.take() {
+                Some(key) => {
+                    map.insert(key, value);
+                }
+                None => return false,
+            },
+            Some(Open::Seq(items)) => items.push(value),
+            None => match value {
+                Value::Object(map) => merge_maps(&mut out, map),
+                Value::Null => {}
+                _ => return false,
+            },
+        }
+        true
+    })?;
+    Some(out)
+}
+
+fn owned(text: std::borrow::Cow<'_, str>, style: Style) -> Scalar {
+    Scalar {
+        text: text.into_owned(),
+        style,
+        tag: None,
+    }
 }
 
 /// Where the value at a path of keys (map keys, list indexes) is written in a values file; the
@@ -85,13 +160,13 @@ pub fn to_value(node: &Node, file: &Arc<SourceFile>) -> Result<Value> {
 pub fn into_value(node: Node, file: &Arc<SourceFile>) -> Result<Value> {
     let span = node.span;
     Ok(match node.kind {
-        Kind::Scalar(s) => match scalar::resolve_owned(s) {
-            Resolved::Null => Value::Null,
-            Resolved::Bool(b) => Value::Bool(b),
-            Resolved::Int(i) => float(i as f64, span, file)?,
-            Resolved::Float(f) => float(f, span, file)?,
-            Resolved::Str(s) => Value::String(s),
-        },
+        Kind::Scalar(s) => scalar_value(s).map_err(|f| {
+            InputError::at(
+                file,
+                span,
+                format!("unsupported value {f}: JSON has no infinity or NaN"),
+            )
+        })?,
         Kind::Seq(items) => Value::Array(
             items
                 .into_iter()
@@ -108,13 +183,15 @@ pub fn into_value(node: Node, file: &Arc<SourceFile>) -> Result<Value> {
     })
 }
 
-fn float(f: f64, span: Span, file: &Arc<SourceFile>) -> Result<Value> {
-    Number::from_f64(f).map(Value::Number).ok_or_else(|| {
-        InputError::at(
-            file,
-            span,
-            format!("unsupported value {f}: JSON has no infinity or NaN"),
-        )
+/// A scalar as Helm's value; the error is an infinite or NaN number, which JSON cannot hold.
+fn scalar_value(s: Scalar) -> std::result::Result<Value, f64> {
+    let number = |f: f64| Number::from_f64(f).map(Value::Number).ok_or(f);
+    Ok(match scalar::resolve_owned(s) {
+        Resolved::Null => Value::Null,
+        Resolved::Bool(b) => Value::Bool(b),
+        Resolved::Int(i) => number(i as f64)?,
+        Resolved::Float(f) => number(f)?,
+        Resolved::Str(s) => Value::String(s),
     })
 }
 
@@ -127,9 +204,13 @@ pub fn key_text(key: &Node) -> String {
 /// [`key_text`] taking the key, so that a string key moves instead of being copied.
 fn key_into_text(key: Node) -> String {
     match key.kind {
-        Kind::Scalar(s) => string_of(scalar::resolve_owned(s)).unwrap_or_else(|| "null".into()),
+        Kind::Scalar(s) => scalar_key(s),
         _ => key.to_json().to_string(),
     }
+}
+
+fn scalar_key(s: Scalar) -> String {
+    string_of(scalar::resolve_owned(s)).unwrap_or_else(|| "null".into())
 }
 
 /// A scalar decoded into a Go string field by sigs.k8s.io/yaml: numbers and booleans are
@@ -198,6 +279,52 @@ mod tests {
         );
         assert_eq!(locate(&file, &keys(&["a"])).map(|s| s.line), Some(5));
         assert_eq!(locate(&file, &keys(&["z"])), None);
+    }
+
+    fn via_nodes(text: &str) -> Option<Values> {
+        read_nodes(&SourceFile::new("v.yaml", text)).ok()
+    }
+
+    #[test]
+    fn the_direct_reading_gives_the_node_trees_values() {
+        let texts = [
+            "a: 1000000\nb: 0755\non: 1\n1.50: x\n404: y\nc: [1, null]\n~: n\n",
+            "m:\n  a: 1\n  a: 2\nx: 'q'\n\"y\": \"z\"\n---\nm:\n  b: [x, {}]\n",
+            "list:\n- a: 1\n  b:\n  - x\n  -\n- ''\nblock: |\n  text\n  more\nf: >-\n  a\n  b\n",
+            "# only a comment\n",
+            "---\nk: v\n---\nj: w\nk: u\n",
+            "deep:\n  er:\n    est: {a: 1, b: [true, no, 0x1F, 1_000, .5]}\n",
+        ];
+        for text in texts {
+            let direct = read_direct(text);
+            assert!(direct.is_some(), "the fast reader takes {text:?}");
+            assert_eq!(direct, via_nodes(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn what_needs_the_node_tree_is_left_to_it() {
+        // A merge key, an infinite number, a document that is not a map, an anchor.
+        for text in [
+            "base: {a: 1}\nm:\n  <<: {a: 2}\n  b: 1\n",
+            "k: .inf\n",
+            "k: 1e400\n",
+            "- a\n",
+            "a: &x 1\nb: *x\n",
+        ] {
+            assert_eq!(read_direct(text), None, "{text:?}");
+        }
+        assert_eq!(
+            parse_values("v.yaml", "k: .inf\n")
+                .err()
+                .map(|e| e.to_string()),
+            Some("v.yaml:1:4: unsupported value inf: JSON has no infinity or NaN".into())
+        );
+        let merged = parse_values("v.yaml", "m:\n  <<: {a: 2, b: 2}\n  b: 1\n").ok();
+        assert_eq!(
+            merged.map(Value::Object),
+            Some(json!({"m": {"a": 2.0, "b": 1.0}}))
+        );
     }
 
     #[test]
