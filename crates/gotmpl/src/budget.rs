@@ -45,16 +45,13 @@ impl Budget {
     }
 
     /// Spends `n` steps; false (and the budget is marked spent) when there are not that many
-    /// left or the deadline has passed.
+    /// left or the deadline has passed. Inlined: the executor spends a step on every node.
+    #[inline]
     pub fn step(&self, n: u64) -> bool {
         let left = self.steps_left.get();
         // Spending anything marks the budget spent by emptying it: a spent budget stays spent.
         if n >= left {
-            self.steps_left.set(0);
-            return self.spend(format!(
-                "template work budget of {} steps spent",
-                self.max_steps
-            ));
+            return self.steps_spent();
         }
         self.steps_left.set(left - n);
         let until = self.until_clock.get();
@@ -64,6 +61,15 @@ impl Budget {
         }
         self.until_clock.set(CLOCK_EVERY);
         self.within_deadline()
+    }
+
+    #[cold]
+    fn steps_spent(&self) -> bool {
+        self.steps_left.set(0);
+        self.spend(format!(
+            "template work budget of {} steps spent",
+            self.max_steps
+        ))
     }
 
     fn within_deadline(&self) -> bool {

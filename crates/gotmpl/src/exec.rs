@@ -110,7 +110,8 @@ pub(crate) struct Exec<'a> {
     pub shared: &'a Shared,
     tree: &'a Tree,
     at: At<'a>,
-    vars: Vec<(Rc<str>, Val)>,
+    /// Variables in scope, innermost last; names borrow the tree (`$` is static).
+    vars: Vec<(&'a str, Val)>,
     depth: usize,
     out: String,
     /// When tracing: where each stretch of output came from (output offset, template, node).
@@ -183,7 +184,7 @@ fn run<'a>(
         shared,
         tree,
         at: At::None,
-        vars: vec![(Rc::from("$"), dot.clone())],
+        vars: vec![("$", dot.clone())],
         depth: 0,
         out: String::new(),
         trace: trace.then(Vec::new),
@@ -448,7 +449,7 @@ impl<'a> Exec<'a> {
     }
 
     fn set_var(&mut self, name: &str, val: Val) -> R<()> {
-        match self.vars.iter_mut().rev().find(|(n, _)| &**n == name) {
+        match self.vars.iter_mut().rev().find(|(n, _)| *n == name) {
             Some(slot) => {
                 slot.1 = val;
                 Ok(())
@@ -465,7 +466,7 @@ impl<'a> Exec<'a> {
     }
 
     fn var_value(&self, name: &str) -> R<Val> {
-        match self.vars.iter().rev().find(|(n, _)| &**n == name) {
+        match self.vars.iter().rev().find(|(n, _)| *n == name) {
             Some((_, v)) => Ok(v.clone()),
             None => self.errorf(format!("undefined variable: {name}")),
         }
@@ -599,7 +600,7 @@ impl<'a> Exec<'a> {
             None => Val::default(),
         };
         self.included.clear();
-        let saved_vars = std::mem::replace(&mut self.vars, vec![(Rc::from("$"), new_dot.clone())]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec![("$", new_dot.clone())]);
         let at = self.out.len();
         self.mark(t.pos);
         let marks = self.trace.as_ref().map_or(0, Vec::len);
@@ -640,7 +641,7 @@ impl<'a> Exec<'a> {
             if pipe.is_assign {
                 self.set_var(name, value.clone())?;
             } else {
-                self.vars.push((name.clone(), value.clone()));
+                self.vars.push((&**name, value.clone()));
             }
         }
         Ok(value)
@@ -659,7 +660,7 @@ impl<'a> Exec<'a> {
         match first {
             Arg::Field { idents, .. } => {
                 self.at(At::Arg(first));
-                self.eval_field_chain(dot, dot.clone(), idents, &cmd.args, final_)
+                self.eval_field_chain(dot, dot, idents, &cmd.args, final_)
             }
             Arg::Chain { .. } => self.eval_chain(dot, first, &cmd.args, final_),
             Arg::Identifier { name, .. } => {
@@ -719,7 +720,7 @@ impl<'a> Exec<'a> {
             self.not_a_function(args, &final_)?;
             return Ok(value);
         }
-        self.eval_field_chain(dot, value, &idents[1..], args, final_)
+        self.eval_field_chain(dot, &value, &idents[1..], args, final_)
     }
 
     fn eval_chain(
@@ -738,20 +739,24 @@ impl<'a> Exec<'a> {
         }
         // Go leaves the error position where evaluating the receiver left it.
         let receiver = self.eval_arg_val(dot, node)?;
-        self.eval_field_chain(dot, receiver, fields, args, final_)
+        self.eval_field_chain(dot, &receiver, fields, args, final_)
     }
 
     fn eval_field_chain(
         &mut self,
         dot: &Val,
-        mut receiver: Val,
+        receiver: &Val,
         idents: &'a [Snippet],
         args: &'a [Arg],
         final_: Option<Val>,
     ) -> R<Val> {
         let n = idents.len();
+        // The first receiver (often the dot) is only looked into, never copied.
+        let mut owned: Val;
+        let mut receiver = receiver;
         for name in &idents[..n - 1] {
-            receiver = self.eval_field(dot, name, &[], None, receiver)?;
+            owned = self.eval_field(dot, name, &[], None, receiver)?;
+            receiver = &owned;
         }
         self.eval_field(dot, &idents[n - 1], args, final_, receiver)
     }
@@ -762,7 +767,7 @@ impl<'a> Exec<'a> {
         name: &str,
         args: &'a [Arg],
         final_: Option<Val>,
-        receiver: Val,
+        receiver: &Val,
     ) -> R<Val> {
         if receiver.is_invalid() {
             return Ok(Val::default());
@@ -779,7 +784,9 @@ impl<'a> Exec<'a> {
                 if let Some(watch) = self.shared.watching() {
                     watch.field(m, name);
                 }
-                let v = m.entries.borrow().get(name).cloned().unwrap_or_default();
+                let v = super::value::entry(&m.entries.borrow(), name)
+                    .cloned()
+                    .unwrap_or_default();
                 Ok(Val::slot(v))
             }
             Value::Object(o) => {
@@ -824,7 +831,7 @@ impl<'a> Exec<'a> {
         match arg {
             Arg::Dot { .. } => Ok(dot.clone()),
             Arg::Field { idents, .. } => {
-                self.eval_field_chain(dot, dot.clone(), idents, std::slice::from_ref(arg), None)
+                self.eval_field_chain(dot, dot, idents, std::slice::from_ref(arg), None)
             }
             Arg::Variable { idents, .. } => self.eval_variable(dot, arg, idents, &[], None),
             Arg::Pipe(p) => self.eval_pipeline(dot, p),
@@ -1009,13 +1016,20 @@ impl<'a> Exec<'a> {
                 self.make_error(format!("error calling call: {msg}")),
             ));
         }
-        let mut argv = Vec::with_capacity(num_in);
+        // Most calls take a few arguments: they live on the stack, not in a fresh `Vec`.
+        let mut few: [Value; 4] = Default::default();
+        let mut many: Vec<Value> = Vec::new();
+        let argv: &mut [Value] = if num_in <= few.len() {
+            &mut few[..num_in]
+        } else {
+            many.resize(num_in, Value::Nil);
+            &mut many
+        };
         for (i, a) in args.iter().enumerate() {
-            argv.push(self.eval_arg(dot, param_at(i), a)?);
+            argv[i] = self.eval_arg(dot, param_at(i), a)?;
         }
         if let Some(f) = final_ {
-            let v = self.validate_type(f, param_at(args.len()))?;
-            argv.push(v);
+            argv[args.len()] = self.validate_type(f, param_at(args.len()))?;
         }
         if !func.raw_strings {
             for (i, v) in argv.iter_mut().enumerate() {
@@ -1026,10 +1040,10 @@ impl<'a> Exec<'a> {
                 }
             }
         }
-        let watched = self.shared.watching().map(|w| (w, w.call(name, &argv)));
+        let watched = self.shared.watching().map(|w| (w, w.call(name, argv)));
         let result = {
             let mut ctx = CallCtx { exec: self };
-            (func.imp)(&mut ctx, &argv)
+            (func.imp)(&mut ctx, argv)
         };
         if let (Some((watch, call)), Ok(v)) = (watched, &result) {
             watch.returned(call, v);

@@ -888,6 +888,12 @@ fn format_float(v: f64, verb: char, prec: Option<usize>) -> String {
                 fmt_f(&mut out, &d, dp, p);
             }
         },
+        // The shortest form of an integer below 1e6 is its digits (the exponent form starts at
+        // 10^6): the usual number in values (ports, replicas), printed without `decimal`.
+        'g' | 'G' if prec.is_none() && v.fract() == 0.0 && v.abs() < 1e6 => {
+            use std::fmt::Write;
+            let _ = write!(out, "{}", v.abs() as u64);
+        }
         'g' | 'G' => {
             let shortest = prec.is_none();
             let sig = prec.map(|p| p.max(1));
@@ -1112,6 +1118,11 @@ mod tests {
             (-0.5, "-0.5"),
             (0.0, "0"),
             (2.0, "2"),
+            (-0.0, "-0"),
+            (-42.0, "-42"),
+            (999999.0, "999999"),
+            (-999999.0, "-999999"),
+            (-1e6, "-1e+06"),
         ];
         for (v, want) in cases {
             assert_eq!(format_float_v(v), want, "{v}");
@@ -1127,6 +1138,15 @@ mod tests {
         );
         assert_eq!(f("%x", &[Value::Float(1.5)]), "0x1.8p+00");
         assert_eq!(f("%.3g", &[Value::Float(1.0)]), "1");
+        // `%+v` is Go's struct-field flag: a number prints no sign for it.
+        let n = Value::Float(42.0);
+        assert_eq!(
+            f(
+                "%5v|%-4v|%+v|%#g|%G",
+                &[n.clone(), n.clone(), n.clone(), n.clone(), n]
+            ),
+            "   42|42  |42|42.0000|42"
+        );
         assert_eq!(f("%08.3f", &[Value::Float(-1.23456)]), "-001.235");
         assert_eq!(f("%.2f", &[Value::int(3)]), "%!f(int=03)");
         assert_eq!(f("%[2]s %[1]s", &["a".into(), "b".into()]), "b a");

@@ -257,10 +257,27 @@ impl Value {
     /// Entry `key` of a map value (`None` for a missing key or a non-map).
     pub fn get(&self, key: &str) -> Option<Value> {
         match self {
-            Value::Map(m) => m.entries.borrow().get(key).cloned(),
+            Value::Map(m) => entry(&m.entries.borrow(), key).cloned(),
             _ => None,
         }
     }
+}
+
+/// Largest map [`entry`] scans rather than searches: a template's dot (`.Values`, `.Release`,
+/// …) and most values tables are this small.
+const SCAN_MAX: usize = 16;
+
+/// Entry `key` of `entries`, the one `BTreeMap::get` finds. The tree's ordered search calls
+/// `memcmp` for every key it passes (`.Values` passes all six other keys of a dot); in a small
+/// map a scan that compares lengths first rarely compares bytes at all.
+pub fn entry<'m>(entries: &'m BTreeMap<String, Value>, key: &str) -> Option<&'m Value> {
+    if entries.len() > SCAN_MAX {
+        return entries.get(key);
+    }
+    entries
+        .iter()
+        .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+        .map(|(_, v)| v)
 }
 
 /// One rune of a Go string as Go decodes it (`for range`, `utf8.DecodeRune`).

@@ -402,6 +402,16 @@ fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
+/// Where the first break of `s` is (`s.find(is_break)`), found without decoding every
+/// character: NEL, LS and PS are not ASCII, so before the first CR or LF an ASCII text holds none.
+fn find_break(s: &str) -> Option<usize> {
+    let line = memchr::memchr2(b'\n', b'\r', s.as_bytes()).unwrap_or(s.len());
+    if s.as_bytes()[..line].is_ascii() {
+        return (line < s.len()).then_some(line);
+    }
+    s.find(is_break)
+}
+
 /// libyaml's `is_printable` (4-byte UTF-8 characters are not).
 fn is_printable(c: char) -> bool {
     let u = c as u32;
@@ -448,12 +458,12 @@ fn analyze(value: &str) -> Analysis {
             (prev_space, prev_break, preceded_by_ws) = (false, false, false);
             continue;
         }
-        let Some(c) = value[i..].chars().next() else {
+        let Some(c) = char_at(value, i) else {
             break;
         };
         let first = i == 0;
         i += c.len_utf8();
-        let next = value[i..].chars().next();
+        let next = char_at(value, i);
         let last = next.is_none();
         let followed_by_ws = matches!(next, None | Some(' ' | '\t'));
         if first {
@@ -513,6 +523,15 @@ fn analyze(value: &str) -> Analysis {
         a.block_plain = false;
     }
     a
+}
+
+/// The character at byte `i` of `s` (a character boundary), ASCII without decoding.
+fn char_at(s: &str, i: usize) -> Option<char> {
+    match s.as_bytes().get(i) {
+        Some(&b) if b.is_ascii() => Some(b as char),
+        Some(_) => s[i..].chars().next(),
+        None => None,
+    }
 }
 
 /// A byte [`analyze`] can skip past the first rune: visible ASCII that is neither `:` nor `#`.
@@ -897,7 +916,7 @@ impl Emitter {
         // Line by line: each break is written as `\n`, each line indented and copied whole.
         let mut rest = value;
         loop {
-            let end = rest.find(is_break).unwrap_or(rest.len());
+            let end = find_break(rest).unwrap_or(rest.len());
             if end > 0 {
                 self.write_indent();
                 self.out.push_str(&rest[..end]);
@@ -917,6 +936,24 @@ impl Emitter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn breaks_are_found_where_decoding_finds_them() {
+        for s in [
+            "",
+            "abc",
+            "a\nb",
+            "a\rb\nc",
+            "é\u{85}x\n",
+            "ab\u{2028}c",
+            "ab\u{2029}",
+            "ä\u{2027}b",
+            "a\u{a0}b\u{85}",
+            "ascii only\n\u{2028}",
+        ] {
+            assert_eq!(find_break(s), s.find(is_break), "{s:?}");
+        }
+    }
 
     #[test]
     fn from_yaml_of_a_text_seen_before_is_a_fresh_value() {
