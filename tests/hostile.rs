@@ -521,24 +521,30 @@ fn a_reader_that_closes_the_pipe_ends_the_run_quietly() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
 }
 
+/// `render` prints from its render thread and ends the process there: a failed write must
+/// still reach `main`'s exit 2, not the thread's exit 0.
 #[test]
 fn a_full_disk_is_an_input_error() {
     let dir = tmp();
     chart(dir.path(), "app");
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rollguard"));
-    let out = command
-        .args(["check", "app"])
-        .current_dir(dir.path())
-        .stdout(full)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("cannot write the output"), "{stderr}");
+    for command in ["check", "render"] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = Command::new(env!("CARGO_BIN_EXE_rollguard"))
+            .args([command, "app"])
+            .current_dir(dir.path())
+            .stdout(full)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("cannot write the output"),
+            "{command}: {stderr}"
+        );
+    }
 }
 
 /// `render --output-dir` into a directory where someone planted a link (or a FIFO) where the

@@ -18,6 +18,7 @@ mod memo;
 mod paths;
 mod random;
 mod regex;
+mod regex_pattern;
 mod semver;
 mod strings;
 mod toml;
