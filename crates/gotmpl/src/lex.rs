@@ -162,14 +162,10 @@ fn has_right_trim(s: &[u8]) -> bool {
     s.len() >= 2 && is_space(s[0]) && s[1] == b'-'
 }
 
-enum State {
-    Text,
-    LeftDelim,
-    Comment,
-    RightDelim,
-    InsideAction,
-    Done,
-}
+/// Lexing stopped at an error: the `Error` token and its message are recorded.
+struct Stopped;
+
+type Lexing = Result<(), Stopped>;
 
 struct Lexer<'a> {
     src: &'a str,
@@ -211,17 +207,8 @@ pub fn lex(src: &str) -> Lexed {
         out: Vec::with_capacity(src.len() / 4 + 8),
         error: None,
     };
-    let mut state = State::Text;
-    loop {
-        state = match state {
-            State::Text => l.lex_text(),
-            State::LeftDelim => l.lex_left_delim(),
-            State::Comment => l.lex_comment(),
-            State::RightDelim => l.lex_right_delim(),
-            State::InsideAction => l.lex_inside_action(),
-            State::Done => break,
-        };
-    }
+    // An error is recorded as the last token: nothing more to do either way.
+    let _ = l.lex_file();
     Lexed {
         toks: l.out,
         error: l.error,
@@ -243,10 +230,10 @@ impl Lexer<'_> {
         self.start = self.pos;
     }
 
-    fn error(&mut self, msg: String) -> State {
+    fn error(&mut self, msg: String) -> Lexing {
         self.emit_range(Tok::Error, self.start, self.start);
         self.error = Some(msg);
-        State::Done
+        Err(Stopped)
     }
 
     fn peek_byte(&self) -> Option<u8> {
@@ -288,12 +275,10 @@ impl Lexer<'_> {
         }
     }
 
-    fn at_right_delim(&self) -> (bool, bool) {
+    /// Whether a trim-marked closing delimiter ` -}}` starts at `pos`.
+    fn at_trimmed_right_delim(&self) -> bool {
         let rest = &self.b[self.pos..];
-        if has_right_trim(rest) && rest[2..].starts_with(RIGHT) {
-            return (true, true);
-        }
-        (rest.starts_with(RIGHT), false)
+        has_right_trim(rest) && rest[2..].starts_with(RIGHT)
     }
 
     fn at_terminator(&self) -> bool {
@@ -306,69 +291,68 @@ impl Lexer<'_> {
     }
 
     /// Go's "bad character" error for what follows an identifier, field or variable.
-    fn bad_character(&mut self) -> State {
+    fn bad_character(&mut self) -> Lexing {
         let c = self.peek_char().unwrap_or('\0');
         self.error(format!("bad character {}", go_unicode_repr(c)))
     }
 
-    fn lex_text(&mut self) -> State {
-        match find_pair(&self.b[self.pos..], *LEFT) {
-            Some(x) => {
-                if x > 0 {
-                    self.pos += x;
-                    let delim_end = self.pos + LEFT.len();
-                    let mut text_end = self.pos;
-                    if has_left_trim(&self.b[delim_end..]) {
-                        // Go's spaces only: `trim_ascii_end` would take a form feed too.
-                        let text = &self.b[self.start..text_end];
-                        text_end = self.start
-                            + text
-                                .iter()
-                                .rposition(|&c| !is_space(c))
-                                .map_or(0, |i| i + 1);
-                    }
-                    if text_end > self.start {
-                        self.emit_range(Tok::Text, self.start, text_end);
-                    }
-                    self.start = self.pos;
+    /// The whole file: text, then an action or a comment, and so on to the end. Go's state
+    /// machine as one loop: a state's function is called where Go would switch to it.
+    fn lex_file(&mut self) -> Lexing {
+        while let Some(x) = find_pair(&self.b[self.pos..], *LEFT) {
+            if x > 0 {
+                self.pos += x;
+                let delim_end = self.pos + LEFT.len();
+                let mut text_end = self.pos;
+                if has_left_trim(&self.b[delim_end..]) {
+                    // Go's spaces only: `trim_ascii_end` would take a form feed too.
+                    let text = &self.b[self.start..text_end];
+                    text_end = self.start
+                        + text
+                            .iter()
+                            .rposition(|&c| !is_space(c))
+                            .map_or(0, |i| i + 1);
                 }
-                State::LeftDelim
-            }
-            None => {
-                self.pos = self.b.len();
-                if self.pos > self.start {
-                    self.emit(Tok::Text);
+                if text_end > self.start {
+                    self.emit_range(Tok::Text, self.start, text_end);
                 }
-                self.emit(Tok::Eof);
-                State::Done
+                self.start = self.pos;
             }
+            self.lex_left_delim()?;
         }
+        self.pos = self.b.len();
+        if self.pos > self.start {
+            self.emit(Tok::Text);
+        }
+        self.emit(Tok::Eof);
+        Ok(())
     }
 
-    fn lex_left_delim(&mut self) -> State {
+    /// From `{{` to the end of its action or comment.
+    fn lex_left_delim(&mut self) -> Lexing {
         self.pos += LEFT.len();
         let trim = has_left_trim(&self.b[self.pos..]);
         let after = if trim { 2 } else { 0 };
         if self.b[self.pos + after..].starts_with(LEFT_COMMENT) {
             self.pos += after;
             self.start = self.pos;
-            return State::Comment;
+            return self.lex_comment();
         }
         self.emit(Tok::LeftDelim);
         self.pos += after;
         self.start = self.pos;
         self.paren_depth = 0;
-        State::InsideAction
+        self.lex_inside_action()
     }
 
-    fn lex_comment(&mut self) -> State {
+    fn lex_comment(&mut self) -> Lexing {
         self.pos += LEFT_COMMENT.len();
         let Some(x) = find_pair(&self.b[self.pos..], *RIGHT_COMMENT) else {
             return self.error("unclosed comment".into());
         };
         self.pos += x + RIGHT_COMMENT.len();
-        let (delim, trim) = self.at_right_delim();
-        if !delim {
+        let trim = self.at_trimmed_right_delim();
+        if !trim && !self.b[self.pos..].starts_with(RIGHT) {
             return self.error("comment ends before closing delimiter".into());
         }
         if trim {
@@ -379,15 +363,18 @@ impl Lexer<'_> {
             self.skip_leading_space();
         }
         self.start = self.pos;
-        State::Text
+        Ok(())
     }
 
     fn skip_leading_space(&mut self) {
         self.pos = skip_while(self.b, self.pos, is_space);
     }
 
-    fn lex_right_delim(&mut self) -> State {
-        let (_, trim) = self.at_right_delim();
+    /// The closing delimiter at `pos` (` -}}` when `trim`, else `}}`).
+    fn lex_right_delim(&mut self, trim: bool) -> Lexing {
+        if self.paren_depth != 0 {
+            return self.error("unclosed left paren".into());
+        }
         if trim {
             self.pos += 2;
             self.start = self.pos;
@@ -398,102 +385,101 @@ impl Lexer<'_> {
             self.skip_leading_space();
             self.start = self.pos;
         }
-        State::Text
+        Ok(())
     }
 
-    fn lex_inside_action(&mut self) -> State {
-        let Some(c) = self.peek_byte() else {
-            return self.error("unclosed action".into());
-        };
-        // A closing delimiter, trim-marked or not, starts with one of these: most tokens
-        // need not look for it.
-        if (c == b'}' || is_space(c)) && self.at_right_delim().0 {
-            if self.paren_depth == 0 {
-                return State::RightDelim;
-            }
-            return self.error("unclosed left paren".into());
-        }
-        if !c.is_ascii() {
-            return match self.peek_char() {
-                Some(c) if is_alnum(c) => self.lex_identifier(),
-                c => {
-                    let c = c.unwrap_or('\0');
-                    self.pos += c.len_utf8();
-                    self.error(format!(
-                        "unrecognized character in action: {}",
-                        go_unicode_repr(c)
-                    ))
-                }
+    /// The tokens of an action, up to and including its closing delimiter: one iteration per
+    /// token, the innermost loop of lexing.
+    fn lex_inside_action(&mut self) -> Lexing {
+        loop {
+            let Some(c) = self.peek_byte() else {
+                return self.error("unclosed action".into());
             };
-        }
-        self.pos += 1;
-        match c {
-            c if is_space(c) => {
-                self.pos -= 1;
-                return self.lex_space();
-            }
-            b'=' => self.emit(Tok::Assign),
-            b':' => {
-                if self.peek_byte() != Some(b'=') {
-                    return self.error("expected :=".into());
+            if !c.is_ascii() {
+                match self.peek_char() {
+                    Some(c) if is_alnum(c) => self.lex_identifier()?,
+                    c => {
+                        let c = c.unwrap_or('\0');
+                        self.pos += c.len_utf8();
+                        return self.error(format!(
+                            "unrecognized character in action: {}",
+                            go_unicode_repr(c)
+                        ));
+                    }
                 }
-                self.pos += 1;
-                self.emit(Tok::Declare);
+                continue;
             }
-            b'|' => self.emit(Tok::Pipe),
-            b'"' => return self.lex_quote(),
-            b'`' => return self.lex_raw_quote(),
-            b'$' => return self.lex_variable(),
-            b'\'' => return self.lex_char(),
-            b'.' if self.peek_byte().is_some_and(|d| !d.is_ascii_digit()) => {
-                return self.lex_field_or_variable(Tok::Field);
-            }
-            b'.' | b'+' | b'-' | b'0'..=b'9' => {
-                self.pos -= 1;
-                return self.lex_number();
-            }
-            c if is_ascii_alnum(c) => {
-                self.pos -= 1;
-                return self.lex_identifier();
-            }
-            b'(' => {
-                self.emit(Tok::LeftParen);
-                self.paren_depth += 1;
-            }
-            b')' => {
-                self.paren_depth -= 1;
-                if self.paren_depth < 0 {
-                    return self.error("unexpected right paren".into());
+            self.pos += 1;
+            match c {
+                b' ' | b'\t' | b'\r' | b'\n' => {
+                    self.pos -= 1;
+                    if self.at_trimmed_right_delim() {
+                        return self.lex_right_delim(true);
+                    }
+                    self.lex_space();
                 }
-                self.emit(Tok::RightParen);
-            }
-            c if !c.is_ascii_control() => self.emit(Tok::Char),
-            c => {
-                return self.error(format!(
-                    "unrecognized character in action: {}",
-                    go_unicode_repr(char::from(c))
-                ));
+                b'}' if self.peek_byte() == Some(b'}') => {
+                    self.pos -= 1;
+                    return self.lex_right_delim(false);
+                }
+                b'=' => self.emit(Tok::Assign),
+                b':' => {
+                    if self.peek_byte() != Some(b'=') {
+                        return self.error("expected :=".into());
+                    }
+                    self.pos += 1;
+                    self.emit(Tok::Declare);
+                }
+                b'|' => self.emit(Tok::Pipe),
+                b'"' => self.lex_quote()?,
+                b'`' => self.lex_raw_quote()?,
+                b'$' => self.lex_variable()?,
+                b'\'' => self.lex_char()?,
+                b'.' if self.peek_byte().is_some_and(|d| !d.is_ascii_digit()) => {
+                    self.lex_field_or_variable(Tok::Field)?;
+                }
+                b'.' | b'+' | b'-' | b'0'..=b'9' => {
+                    self.pos -= 1;
+                    self.lex_number()?;
+                }
+                c if is_ascii_alnum(c) => {
+                    self.pos -= 1;
+                    self.lex_identifier()?;
+                }
+                b'(' => {
+                    self.emit(Tok::LeftParen);
+                    self.paren_depth += 1;
+                }
+                b')' => {
+                    self.paren_depth -= 1;
+                    if self.paren_depth < 0 {
+                        return self.error("unexpected right paren".into());
+                    }
+                    self.emit(Tok::RightParen);
+                }
+                c if !c.is_ascii_control() => self.emit(Tok::Char),
+                c => {
+                    return self.error(format!(
+                        "unrecognized character in action: {}",
+                        go_unicode_repr(char::from(c))
+                    ));
+                }
             }
         }
-        State::InsideAction
     }
 
-    fn lex_space(&mut self) -> State {
-        let from = self.pos;
-        self.pos = skip_while(self.b, from, is_space);
-        let n = self.pos - from;
-        // A space may belong to a trim-marked closing delimiter " -}}".
+    /// Spaces inside an action, not the one that starts a trim-marked closing delimiter.
+    fn lex_space(&mut self) {
+        self.pos = skip_while(self.b, self.pos, is_space);
+        // The last space may start a trim-marked closing delimiter " -}}": the action's loop
+        // finds it there. (It is not the first: that one would have been found already.)
         if has_right_trim(&self.b[self.pos - 1..]) && self.b[self.pos + 1..].starts_with(RIGHT) {
             self.pos -= 1;
-            if n == 1 {
-                return State::RightDelim;
-            }
         }
         self.emit(Tok::Space);
-        State::InsideAction
     }
 
-    fn lex_identifier(&mut self) -> State {
+    fn lex_identifier(&mut self) -> Lexing {
         self.accept_alnum_run();
         if !self.at_terminator() {
             return self.bad_character();
@@ -514,40 +500,40 @@ impl Lexer<'_> {
             _ => Tok::Identifier,
         };
         self.emit(kind);
-        State::InsideAction
+        Ok(())
     }
 
-    fn lex_variable(&mut self) -> State {
+    fn lex_variable(&mut self) -> Lexing {
         if self.at_terminator() {
             self.emit(Tok::Variable);
-            return State::InsideAction;
+            return Ok(());
         }
         self.lex_field_or_variable(Tok::Variable)
     }
 
-    fn lex_field_or_variable(&mut self, kind: Tok) -> State {
+    fn lex_field_or_variable(&mut self, kind: Tok) -> Lexing {
         if self.at_terminator() {
             self.emit(if kind == Tok::Variable {
                 Tok::Variable
             } else {
                 Tok::Dot
             });
-            return State::InsideAction;
+            return Ok(());
         }
         self.accept_alnum_run();
         if !self.at_terminator() {
             return self.bad_character();
         }
         self.emit(kind);
-        State::InsideAction
+        Ok(())
     }
 
-    fn lex_char(&mut self) -> State {
+    fn lex_char(&mut self) -> Lexing {
         if !self.skip_quoted(b'\'') {
             return self.error("unterminated character constant".into());
         }
         self.emit(Tok::CharConstant);
-        State::InsideAction
+        Ok(())
     }
 
     /// Skips to just past the closing `quote`, honouring backslash escapes; false when a
@@ -571,7 +557,7 @@ impl Lexer<'_> {
         }
     }
 
-    fn lex_number(&mut self) -> State {
+    fn lex_number(&mut self) -> Lexing {
         if !self.scan_number() {
             let text = &self.src[self.start..self.pos];
             return self.error(format!("bad number syntax: {}", super::fmt::quote(text)));
@@ -585,7 +571,7 @@ impl Lexer<'_> {
         } else {
             self.emit(Tok::Number);
         }
-        State::InsideAction
+        Ok(())
     }
 
     fn scan_number(&mut self) -> bool {
@@ -622,22 +608,22 @@ impl Lexer<'_> {
         true
     }
 
-    fn lex_quote(&mut self) -> State {
+    fn lex_quote(&mut self) -> Lexing {
         if !self.skip_quoted(b'"') {
             return self.error("unterminated quoted string".into());
         }
         self.emit(Tok::String);
-        State::InsideAction
+        Ok(())
     }
 
-    fn lex_raw_quote(&mut self) -> State {
+    fn lex_raw_quote(&mut self) -> Lexing {
         let Some(x) = memchr::memchr(b'`', &self.b[self.pos..]) else {
             self.pos = self.b.len();
             return self.error("unterminated raw quoted string".into());
         };
         self.pos += x + 1;
         self.emit(Tok::RawString);
-        State::InsideAction
+        Ok(())
     }
 }
 

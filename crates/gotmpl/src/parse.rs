@@ -498,10 +498,19 @@ fn take_one_or_many<T>(stack: &mut Vec<T>, mark: usize) -> OneOrMany<T> {
 
 impl<'a> Parser<'a> {
     fn next(&mut self) -> Token {
-        let idx = self.i.min(self.toks.len().saturating_sub(1));
-        if self.i < self.toks.len() {
+        // Every token but past the end: the parser reads each token a few times over.
+        if let Some(&t) = self.toks.get(self.i) {
+            self.furthest = self.furthest.max(self.i);
             self.i += 1;
+            return t;
         }
+        self.next_past_end()
+    }
+
+    /// [`Parser::next`] at the end: the last token (`Eof` or `Error`) again.
+    #[cold]
+    fn next_past_end(&mut self) -> Token {
+        let idx = self.toks.len().saturating_sub(1);
         self.furthest = self.furthest.max(idx);
         self.toks.get(idx).copied().unwrap_or(Token {
             kind: Tok::Eof,
@@ -910,8 +919,7 @@ impl<'a> Parser<'a> {
                 | Tok::String
                 | Tok::Variable
                 | Tok::LeftParen => {
-                    self.backup();
-                    let cmd = self.command()?;
+                    let cmd = self.command(t)?;
                     self.cmds.push(cmd);
                 }
                 _ => return self.unexpected(&t, context),
@@ -943,20 +951,23 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn command(&mut self) -> PResult<Command> {
-        let pos = self.peek_non_space().start;
+    /// A command whose first token, `first`, was just read.
+    fn command(&mut self, first: Token) -> PResult<Command> {
         let mark = self.args.len();
+        let mut t = first;
         loop {
-            self.peek_non_space();
-            if let Some(op) = self.operand()? {
+            if let Some(op) = self.operand(t)? {
                 self.args.push(op);
             }
-            let t = self.next();
-            match t.kind {
-                Tok::Space => continue,
+            let after = self.next();
+            match after.kind {
+                Tok::Space => {
+                    t = self.next_non_space();
+                    continue;
+                }
                 Tok::RightDelim | Tok::RightParen => self.backup(),
                 Tok::Pipe => {}
-                _ => return self.unexpected(&t, "operand"),
+                _ => return self.unexpected(&after, "operand"),
             }
             break;
         }
@@ -964,13 +975,15 @@ impl<'a> Parser<'a> {
             return self.errorf("empty command".into());
         }
         Ok(Command {
-            pos,
+            pos: first.start,
             args: take_one_or_many(&mut self.args, mark),
         })
     }
 
-    fn operand(&mut self) -> PResult<Option<Arg>> {
-        let Some(node) = self.term()? else {
+    /// The operand starting with `t`, the token just read; `None`, with `t` unread again, if
+    /// it starts none.
+    fn operand(&mut self, t: Token) -> PResult<Option<Arg>> {
+        let Some(node) = self.term(t)? else {
             return Ok(None);
         };
         let mark = self.idents.len();
@@ -999,16 +1012,16 @@ impl<'a> Parser<'a> {
     /// Pushes the names of the `.A.B` fields that follow a term on `idents`; returns where
     /// they start (Go positions a chained field or variable there), if there are any.
     fn field_chain(&mut self) -> Option<u32> {
-        let first = self.peek();
-        if first.kind != Tok::Field {
-            return None;
-        }
-        while self.peek().kind == Tok::Field {
-            let f = self.next();
+        let first = self.next();
+        let mut f = first;
+        while f.kind == Tok::Field {
             let name = self.snippet(f.start + 1, f.end);
             self.idents.push(name);
+            f = self.next();
         }
-        Some(first.start)
+        // The token after the chain is left unread.
+        self.backup();
+        (first.kind == Tok::Field).then_some(first.start)
     }
 
     /// A field or variable with the fields chained on it, as one node (Go's `newField`/
@@ -1022,8 +1035,7 @@ impl<'a> Parser<'a> {
         (pos, take_one_or_many(&mut self.idents, mark))
     }
 
-    fn term(&mut self) -> PResult<Option<Arg>> {
-        let t = self.next_non_space();
+    fn term(&mut self, t: Token) -> PResult<Option<Arg>> {
         let pos = t.start;
         let text = t.text(self.src);
         Ok(Some(match t.kind {

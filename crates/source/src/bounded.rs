@@ -131,6 +131,26 @@ mod tests {
     }
 
     #[test]
+    fn files_and_streams_are_read_whole_up_to_the_limit_and_no_further() {
+        let bytes: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        let dir = tempdir("whole");
+        let path = dir.join("big.bin");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(read_file(&path, 20_000).unwrap(), bytes);
+        assert_eq!(read_file(&path, 1 << 20).unwrap(), bytes);
+        assert!(matches!(
+            read_file(&path, 19_999),
+            Err(ReadError::TooLarge(19_999))
+        ));
+        assert_eq!(read_stream(&bytes[..], 20_000).unwrap(), bytes);
+        assert!(matches!(
+            read_stream(&bytes[..], 8_192),
+            Err(ReadError::TooLarge(8_192))
+        ));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn a_device_is_read_by_what_it_gives_not_by_its_size() {
         let err = read_file(Path::new("/dev/zero"), 4096).unwrap_err();
         assert_eq!(err.to_string(), "larger than the limit of 4096 bytes");
@@ -150,7 +170,7 @@ mod tests {
 
     #[test]
     fn a_budget_is_shared_by_the_files_read_through_it() {
-        let dir = tempdir();
+        let dir = tempdir("budget");
         let path = dir.join("a.sql");
         std::fs::write(&path, "x".repeat(600)).unwrap();
         let mut budget = Budget::new(1000);
@@ -163,8 +183,9 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
-    fn tempdir() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("bounded-test-{}", std::process::id()));
+    /// A directory of the test `name` alone: tests run at the same time.
+    fn tempdir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("bounded-test-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
     }

@@ -48,18 +48,18 @@ pub fn read_directory(root: &Path, budget: &mut Budget, overlay: &Overlay) -> Re
     .with_defaults();
 
     let mut files = Vec::new();
+    // Paths are compared and cut as text: taking a path apart into components (for its file
+    // name, or to strip the root) cost more than the rest of the walk.
+    let root_text = root.to_string_lossy();
     let mut walk = WalkDir::new(root)
         .follow_links(true)
-        .sort_by_file_name()
+        // Siblings' paths differ only in their names: this is the order of the names.
+        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
         .min_depth(1)
         .into_iter();
     while let Some(entry) = walk.next() {
         let entry = entry.map_err(|e| InputError::in_path(&shown, format!("cannot read: {e}")))?;
-        let rel = entry
-            .path()
-            .strip_prefix(root)
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default();
+        let rel = relative(entry.path(), root, &root_text);
         // Named only in an error.
         let shown_entry = || entry.path().display().to_string();
         if entry.path_is_symlink() {
@@ -143,6 +143,20 @@ fn ignore_file<'c>(
     source::bounded::read_text_file(path, MAX_FILE_BYTES)
         .map(Some)
         .map_err(|e| InputError::in_path(shown(), e.to_string()))
+}
+
+/// `path`, a path the walk joined to `root` (`root_text` as text), relative to it, with `/`
+/// separators.
+fn relative(path: &Path, root: &Path, root_text: &str) -> String {
+    let text = path.to_string_lossy();
+    let rel = match text.strip_prefix(root_text) {
+        Some(rest) => rest.trim_start_matches(std::path::is_separator).to_string(),
+        None => path
+            .strip_prefix(root)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    rel.replace('\\', "/")
 }
 
 /// Reads a file, at most the largest file size, then takes what was read from `budget`.
