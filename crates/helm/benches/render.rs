@@ -286,7 +286,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
     let subjects = subjects(&shared.join("corpus/charts"));
     if subjects.is_empty() {
         eprintln!(
