@@ -137,7 +137,7 @@ impl Engine {
     /// thread needs ([`FuncNames::parse_ahead`]).
     pub fn func_names(&self) -> FuncNames {
         FuncNames {
-            names: self.funcs.keys().map(|k| Box::from(k.as_str())).collect(),
+            names: self.funcs.keys().cloned().collect(),
         }
     }
 
@@ -213,7 +213,7 @@ fn random_checked<T>(shared: &Shared, name: &str, out: Result<T, Error>) -> Resu
 /// The functions of an engine, by name ([`Engine::func_names`]): parsing needs no more of
 /// them (an unknown function is a parse error), and unlike the functions they cross threads.
 pub struct FuncNames {
-    names: FxHashSet<Box<str>>,
+    names: FxHashSet<Cow<'static, str>>,
 }
 
 impl FuncNames {
