@@ -191,12 +191,13 @@ impl CallCtx<'_, '_> {
         if let Some(outer) = self.exec.scope.local {
             local.extend(outer.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        for tree in parsed.defines {
+        let (main, defines) = parsed.into_trees();
+        for tree in defines {
             associate(&mut local, Rc::new(tree));
         }
         // The text itself always runs, even when empty: an outer `tpl` of the same name must
         // not be picked up again (that would recurse forever).
-        let tree = Rc::new(parsed.main);
+        let tree = Rc::new(main);
         local.insert(tree.name.clone(), tree.clone());
         if self.exec.shared.stack_exhausted() {
             return Err(Error::Exec(ExecError {
