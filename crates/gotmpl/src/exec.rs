@@ -1043,7 +1043,7 @@ impl<'a> Exec<'a> {
         let watched = self.shared.watching().map(|w| (w, w.call(name, argv)));
         let result = {
             let mut ctx = CallCtx { exec: self };
-            (func.imp)(&mut ctx, argv)
+            func.call(&mut ctx, argv)
         };
         if let (Some((watch, call)), Ok(v)) = (watched, &result) {
             watch.returned(call, v);

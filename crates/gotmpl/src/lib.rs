@@ -39,6 +39,7 @@ mod text_parses;
 pub mod value;
 mod watch;
 
+use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -62,7 +63,8 @@ use parse::Tree;
 /// A set of parsed templates and the functions they may call.
 pub struct Engine {
     // Looked up on every function call and `include`: a fast hash over short names pays.
-    pub(crate) funcs: FxHashMap<String, Func>,
+    // Names are mostly static text, registered without a copy.
+    pub(crate) funcs: FxHashMap<Cow<'static, str>, Func>,
     templates: FxHashMap<String, Rc<Tree>>,
     pub limits: Limits,
 }
@@ -87,8 +89,14 @@ impl Engine {
 
     /// Adds or replaces a function. Register functions before adding templates that call them:
     /// like Go, parsing rejects unknown function names.
-    pub fn register(&mut self, name: &str, func: Func) {
-        self.funcs.insert(name.to_string(), func);
+    pub fn register(&mut self, name: impl Into<Cow<'static, str>>, func: Func) {
+        self.funcs.insert(name.into(), func);
+    }
+
+    /// Makes room for `additional` more functions at once, rather than growing the table
+    /// (rehashing it) again and again while a library registers them.
+    pub fn reserve_functions(&mut self, additional: usize) {
+        self.funcs.reserve(additional);
     }
 
     pub fn has_func(&self, name: &str) -> bool {
