@@ -43,10 +43,10 @@ impl TextParses {
             return Ok(trees.clone());
         }
         let text: Arc<str> = text.into();
-        let parsed = parse::parse(name, text.clone(), has_func)?;
+        let (main, defines) = parse::parse(name, text.clone(), has_func)?.into_trees();
         let trees = Rc::new(TextTrees {
-            main: Rc::new(parsed.main),
-            defines: parsed.defines.into_iter().map(Rc::new).collect(),
+            main: Rc::new(main),
+            defines: defines.map(Rc::new).collect(),
         });
         if self.bytes + text.len() <= MAX_BYTES && !self.by_text.contains_key(&text) {
             self.bytes += text.len();
