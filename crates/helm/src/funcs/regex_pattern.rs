@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Compiled patterns, by Go pattern, shared by every render of the process: charts call
 /// `regexReplaceAll` with the same few literal patterns thousands of times, and compiling
@@ -74,7 +74,23 @@ pub(super) struct Lite {
     /// [`RENDERS`] when it was compiled.
     render: usize,
     full: OnceLock<Option<regex::Regex>>,
+    /// The last short replacement made with it ([`Lite::replace_all`]).
+    last_replaced: Mutex<Option<Replaced>>,
 }
+
+/// A replacement, inputs and result: charts replace the same short text with the same
+/// pattern again and again (bitnami's `common.names.fullname` cleans the release name with
+/// `regexReplaceAll` in every resource of a chart), and regex-lite spends thousands of
+/// instructions on each.
+struct Replaced {
+    text: Box<str>,
+    with: Box<str>,
+    literal: bool,
+    out: Box<str>,
+}
+
+/// Longest text, replacement and result (bytes each) a [`Replaced`] holds.
+const REPLACED_MAX: usize = 256;
 
 /// Renders (engines with these functions) started so far in this process.
 static RENDERS: AtomicUsize = AtomicUsize::new(0);
@@ -158,14 +174,52 @@ impl Pattern {
         } else {
             Cow::Borrowed(with)
         };
-        let with: &str = &with;
-        with_engine!(compiled, text, 0, |r| r
-            .replace_all(text, with)
-            .into_owned())
+        let replace = |with: &str| {
+            with_engine!(compiled, text, 0, |r| r
+                .replace_all(text, with)
+                .into_owned())
+        };
+        match compiled {
+            Compiled::Lite(lite) => lite.replace_all(text, &with, literal, replace),
+            Compiled::Full(_) => replace(&with),
+        }
     }
 }
 
 impl Lite {
+    /// `replace(with)`, the replacement of `text` (`with` as the engines read it, `literal`
+    /// as asked), or the same replacement made last time.
+    fn replace_all(
+        &self,
+        text: &str,
+        with: &str,
+        literal: bool,
+        replace: impl FnOnce(&str) -> String,
+    ) -> String {
+        let short = text.len() <= REPLACED_MAX && with.len() <= REPLACED_MAX;
+        // Never waits: another thread's replacement only makes this one compute its own.
+        if short
+            && let Ok(last) = self.last_replaced.try_lock()
+            && let Some(r) = last.as_ref()
+            && (&*r.text, &*r.with, r.literal) == (text, with, literal)
+        {
+            return r.out.to_string();
+        }
+        let out = replace(with);
+        if short
+            && out.len() <= REPLACED_MAX
+            && let Ok(mut last) = self.last_replaced.try_lock()
+        {
+            *last = Some(Replaced {
+                text: text.into(),
+                with: with.into(),
+                literal,
+                out: out.as_str().into(),
+            });
+        }
+        out
+    }
+
     /// The pattern in `regex`, once the text scanned so far, with `bytes` more, reaches the
     /// budget or another render uses it; `None` before (and if `regex` refuses what
     /// regex-lite took).
@@ -200,6 +254,7 @@ fn compile_uncached(pattern: &str) -> Result<Pattern, String> {
                 scanned: AtomicUsize::new(0),
                 render: RENDERS.load(Ordering::Relaxed),
                 full: OnceLock::new(),
+                last_replaced: Mutex::new(None),
             }))
         });
     }
@@ -384,11 +439,12 @@ fn go_syntax(pattern: &str, dialect: Dialect) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::{
-        Compiled, LAZY_LITERAL, Lite, Pattern, compile_full, compile_lite, compile_uncached,
+        Compiled, LAZY_LITERAL, Lite, Pattern, REPLACED_MAX, compile_full, compile_lite,
+        compile_uncached,
     };
     use crate::funcs::regex::{find_all, split};
-    use std::sync::OnceLock;
     use std::sync::atomic::AtomicUsize;
+    use std::sync::{Mutex, OnceLock};
 
     /// `pattern` in regex-lite, never moving to `regex`.
     fn lite_only(pattern: &str) -> Option<Pattern> {
@@ -398,7 +454,38 @@ mod tests {
             scanned: AtomicUsize::new(0),
             render: 0,
             full: OnceLock::from(None),
+            last_replaced: Mutex::new(None),
         })))
+    }
+
+    /// A short replacement made again is the one made last time, and only for the same text,
+    /// replacement and literalness; a long one is never kept.
+    #[test]
+    fn a_replacement_made_again_is_the_last_one_made() {
+        let r = lite_only(r"(-?[^a-z\d\-])+-?").unwrap();
+        let Pattern::Regex(Compiled::Lite(lite)) = &r else {
+            unreachable!()
+        };
+        let kept = || {
+            lite.last_replaced.lock().unwrap().as_ref().map(|k| {
+                (
+                    k.text.to_string(),
+                    k.with.to_string(),
+                    k.literal,
+                    k.out.to_string(),
+                )
+            })
+        };
+        assert_eq!(r.replace_all("My_Release", "-", false), "-y-elease");
+        let first = Some(("My_Release".into(), "-".into(), false, "-y-elease".into()));
+        assert_eq!(kept(), first);
+        assert_eq!(r.replace_all("My_Release", "-", false), "-y-elease");
+        assert_eq!(r.replace_all("My_Release", "<$0>", false), "<M>y<_R>elease");
+        assert_eq!(r.replace_all("My_Release", "<$0>", true), "<$0>y<$0>elease");
+        assert_eq!(kept().map(|k| k.2), Some(true));
+        let long = "A".repeat(REPLACED_MAX + 1);
+        assert_eq!(r.replace_all(&long, "", false), "");
+        assert_eq!(kept().map(|k| k.0), Some("My_Release".into()));
     }
 
     /// Everything a template can observe of a pattern on `text`, as one comparable value.
