@@ -35,13 +35,14 @@ pub struct Syntax {
 }
 
 /// A named template as it executes: its syntax, and the string literals of its file as the
-/// values they evaluate to (a value's string is an `Rc`, which cannot cross threads, so they
-/// are made on the executing thread, once per file: [`Parsed::into_trees`]).
+/// values they evaluate to, each made the first time it is evaluated (a value's string is an
+/// `Rc`, which cannot cross threads, so they are made on the executing thread; and many
+/// literals, in helpers no template includes, are never evaluated).
 #[derive(Debug)]
 pub struct Tree {
     syntax: Syntax,
-    /// By [`StringLit::index`].
-    lits: Rc<[Rc<str>]>,
+    /// By [`StringLit::index`]; shared by the trees of one file.
+    lits: Rc<[std::cell::OnceCell<Rc<str>>]>,
 }
 
 impl std::ops::Deref for Tree {
@@ -71,7 +72,7 @@ impl Tree {
     /// The value of string literal `lit` of this tree's file.
     pub(crate) fn literal(&self, lit: &StringLit) -> Rc<str> {
         match self.lits.get(lit.index as usize) {
-            Some(s) => s.clone(),
+            Some(made) => made.get_or_init(|| Rc::from(lit.text())).clone(),
             // Never: a tree's literals are numbered in its file's table.
             None => Rc::from(lit.text()),
         }
@@ -254,12 +255,6 @@ impl StringLit {
     }
 }
 
-/// Where a file's string literal is: between the quotes of its text, or unquoted apart.
-enum Literal {
-    Quoted { start: u32, end: u32 },
-    Unquoted(Arc<str>),
-}
-
 #[derive(Debug, Clone, Copy)]
 pub struct Number {
     pub is_int: bool,
@@ -436,28 +431,20 @@ pub fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
 }
 
-/// The result of parsing one file: its own tree and the named templates it defines, in order,
-/// and its string literals. `Send`: parsed on one thread, it may execute on another.
+/// The result of parsing one file: its own tree and the named templates it defines, in order.
+/// `Send`: parsed on one thread, it may execute on another.
 pub struct Parsed {
     pub main: Syntax,
     pub defines: Vec<Syntax>,
-    lits: Vec<Literal>,
+    /// How many string literals the file has.
+    lits: u32,
 }
 
 impl Parsed {
     /// The file's trees as they execute: its own, and its `define`s in order.
     pub fn into_trees(self) -> (Tree, impl Iterator<Item = Tree>) {
-        let src = &self.main.src;
-        let lits: Rc<[Rc<str>]> = self
-            .lits
-            .iter()
-            .map(|lit| match lit {
-                Literal::Quoted { start, end } => {
-                    Rc::from(src.get(*start as usize..*end as usize).unwrap_or_default())
-                }
-                Literal::Unquoted(text) => Rc::from(&**text),
-            })
-            .collect();
+        let lits: Rc<[std::cell::OnceCell<Rc<str>>]> =
+            (0..self.lits).map(|_| std::cell::OnceCell::new()).collect();
         let main = Tree {
             syntax: self.main,
             lits: lits.clone(),
@@ -511,7 +498,7 @@ pub fn parse(
         args: Vec::new(),
         idents: Vec::new(),
         funcs: FxHashMap::default(),
-        lits: Vec::new(),
+        lits: 0,
     };
     let root = p.parse_top()?;
     let (defines, lits) = (p.defines, p.lits);
@@ -562,8 +549,8 @@ struct Parser<'a> {
     /// same few functions over and over.
     /// (Interning every name and literal this way was measured slower than allocating them.)
     funcs: FxHashMap<&'a str, Arc<str>>,
-    /// The file's string literals, by [`StringLit::index`].
-    lits: Vec<Literal>,
+    /// The file's string literals so far: the next one's [`StringLit::index`].
+    lits: u32,
 }
 
 /// Moves the items pushed on `stack` since `mark` into a list of exactly their number.
@@ -1172,15 +1159,13 @@ impl<'a> Parser<'a> {
                 } else {
                     !body.contains('\r')
                 };
-                let (unquoted, literal) = if plain {
-                    let (start, end) = (t.start + 1, t.end - 1);
-                    (None, Literal::Quoted { start, end })
+                let unquoted = if plain {
+                    None
                 } else {
-                    let text: Arc<str> = Arc::from(self.unquote(text)?);
-                    (Some(text.clone()), Literal::Unquoted(text))
+                    Some(Arc::from(self.unquote(text)?))
                 };
-                let index = self.lits.len() as u32;
-                self.lits.push(literal);
+                let index = self.lits;
+                self.lits += 1;
                 Arg::String {
                     pos,
                     lit: StringLit {

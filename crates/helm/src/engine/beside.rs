@@ -58,20 +58,18 @@ pub(super) struct Beside<'a> {
 }
 
 impl Beside<'_> {
-    /// Parses, on this thread and the one that loaded, the files of `templates` (the release's,
-    /// in parse order) not parsed ahead, for `engine` to take as it adds them. Files read
-    /// from no file of the chart (in a packaged subchart) are left to the render.
-    pub(super) fn parse_rest<'t>(
-        self,
-        engine: &Engine,
-        loaded: &LoadedRelease,
-        templates: impl Iterator<Item = (&'t RenderChart, &'t Template)>,
-    ) {
+    /// Offers the thread that loaded `loaded` to parse, from the back, the release's files not
+    /// parsed ahead: at once, before this thread reads the values into the render's objects.
+    /// Files read from no file of the chart (in a packaged subchart) are left to the render.
+    pub(super) fn offer_rest(self, engine: &Engine, loaded: &LoadedRelease) -> Option<Rest> {
         let by_name: FxHashMap<&str, &Arc<str>> = self.files[self.ahead.min(self.files.len())..]
             .iter()
             .map(|(name, text)| (name.as_str(), text))
             .collect();
-        let rest: Vec<File> = templates
+        // A library chart's templates are its helpers only (`build` leaves no other).
+        let rest: Vec<File> = loaded
+            .parse_order()
+            .into_iter()
             .filter_map(|(chart, t)| {
                 let name = file_name(loaded, chart, t)?;
                 let text = by_name.get(name.as_str())?;
@@ -80,7 +78,7 @@ impl Beside<'_> {
             .collect();
         // One file is parsed here sooner than handed over.
         if rest.len() < 2 {
-            return;
+            return None;
         }
         let split = Arc::new(Split {
             names: engine.func_names(),
@@ -90,12 +88,25 @@ impl Beside<'_> {
         let (give, given): (_, Receiver<ParsedAhead>) = std::sync::mpsc::channel();
         // Refused (the other thread is gone), the offer takes its sender along: nothing comes.
         let _ = self.offer.send((split.clone(), give));
-        drop(self.offer);
-        while let Some((name, text)) = split.claim(Side::Front) {
+        Some(Rest { split, given })
+    }
+}
+
+/// The files left to parse once a release is loaded, offered to the thread that loaded it.
+pub(super) struct Rest {
+    split: Arc<Split>,
+    given: Receiver<ParsedAhead>,
+}
+
+impl Rest {
+    /// Parses the files from the front until none is left, and keeps those the other thread
+    /// parsed, for `engine` to take as it adds them.
+    pub(super) fn parse(self, engine: &Engine) {
+        while let Some((name, text)) = self.split.claim(Side::Front) {
             engine.parse_ahead(name, text);
         }
         // Ends when the other thread has parsed its last file.
-        for parsed in given {
+        for parsed in self.given {
             parsed.keep();
         }
     }
@@ -161,7 +172,7 @@ impl Split {
 mod tests {
     use super::*;
     use crate::chart::{ValueOptions, load_read, read_chart_with};
-    use crate::engine::{ReleaseOptions, engine_for, render_on, render_release};
+    use crate::engine::{ReleaseOptions, Units, engine_for, render_release};
 
     /// Renders the chart at `dir` with every file parsed after loading, split between this
     /// thread and a helper, against a render on one thread.
@@ -188,7 +199,8 @@ mod tests {
                     ahead: 0,
                     offer,
                 };
-                let rendered = render_on(engine, &loaded, &options, Some(beside));
+                let rest = beside.offer_rest(&engine, &loaded);
+                let rendered = Units::of(&loaded, &options).render(engine, &loaded, &options, rest);
                 gotmpl::clear_parsed_ahead();
                 (rendered.map_err(|e| e.to_string()), helper.join().unwrap())
             })

@@ -20,10 +20,10 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use crate::chart::{LoadedRelease, RenderChart, Template, Values, ValuesCheck};
+use crate::chart::{LoadedRelease, RenderChart, Values, ValuesCheck};
 use crate::error::Error;
 use crate::funcs::{self, Keys};
-use beside::{Beside, ahead_order, parse_ahead};
+use beside::{Beside, Rest, ahead_order, parse_ahead};
 use gotmpl::Engine;
 use gotmpl::value::Value;
 use objects::{Files, NilMap, capabilities};
@@ -190,18 +190,16 @@ fn render_here(
     options: &ReleaseOptions,
     stack: usize,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
-    render_on(engine_for(options, stack), loaded, options, None)
+    render_on(engine_for(options, stack), loaded, options)
 }
 
-/// Renders `loaded` with `engine` (made by [`engine_for`] on this thread); the files not
-/// parsed ahead are parsed `beside` the thread that loaded the chart, when given.
+/// Renders `loaded` with `engine` (made by [`engine_for`] on this thread).
 fn render_on(
     engine: Engine,
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
-    beside: Option<Beside<'_>>,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
-    Units::of(loaded, options).render(engine, loaded, options, beside)
+    Units::of(loaded, options).render(engine, loaded, options, None)
 }
 
 /// The charts of a release as the engine sees them: one [`Unit`] each (its values read into
@@ -234,16 +232,20 @@ impl Units {
         Units { units, index_of }
     }
 
-    /// Renders `loaded`, of which these are the units ([`render_on`]).
+    /// Renders `loaded`, of which these are the units ([`render_on`]); the files not parsed
+    /// ahead are parsed with the thread that loaded it, when they were offered to it.
     fn render(
         self,
         mut engine: Engine,
         loaded: &LoadedRelease,
         options: &ReleaseOptions,
-        beside: Option<Beside<'_>>,
+        rest: Option<Rest>,
     ) -> Result<BTreeMap<String, Rendered>, Error> {
         let Units { units, index_of } = self;
-        let parsed: Vec<(&RenderChart, &Template, usize)> = loaded
+        if let Some(rest) = rest {
+            rest.parse(&engine);
+        }
+        let templates: Vec<(String, usize, &str)> = loaded
             .parse_order()
             .into_iter()
             .filter_map(|(chart, t)| {
@@ -254,15 +256,8 @@ impl Units {
                     .rsplit('/')
                     .next()
                     .is_some_and(|b| b.starts_with('_'));
-                (!units[unit].library || helper).then_some((chart, t, unit))
+                (!units[unit].library || helper).then(|| (t.path.clone(), unit, t.text.as_str()))
             })
-            .collect();
-        if let Some(beside) = beside {
-            beside.parse_rest(&engine, loaded, parsed.iter().map(|(c, t, _)| (*c, *t)));
-        }
-        let templates: Vec<(String, usize, &str)> = parsed
-            .iter()
-            .map(|(_, t, unit)| (t.path.clone(), *unit, t.text.as_str()))
             .collect();
         count_run_parses(templates.iter().map(|(_, _, text)| text.len()).sum());
         let rendered = execute_units(
@@ -376,12 +371,13 @@ pub fn load_and_render_then<E: Send + From<InputError>, T: Send>(
                 // A render that panics is an error, as on `render_release`'s thread; caught
                 // here, so that the release it loaded is not lost with it.
                 let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let rest = beside.offer_rest(&engine, &loaded);
                     let units = Units::of(&loaded, options);
                     if lending {
                         // Read into the units: nothing else reads them until the check is done.
                         let _ = lend.send(std::mem::take(&mut loaded.root.values));
                     }
-                    units.render(engine, &loaded, options, Some(beside))
+                    units.render(engine, &loaded, options, rest)
                 }))
                 .unwrap_or_else(|_| {
                     Err(Error::Load(
@@ -474,32 +470,51 @@ fn load_beside_and_render<E: Send>(
     let slot = std::sync::Mutex::new(Some(load));
     let take = || slot.lock().ok().and_then(|mut l| l.take());
     let done = std::sync::atomic::AtomicBool::new(false);
-    let loaded = std::thread::scope(|scope| {
+    let files = ahead_order(texts);
+    // As on `load_and_render_then`'s render thread: the files left once the chart is loaded
+    // are offered to the loader.
+    let (offer, offered) = std::sync::mpsc::sync_channel::<beside::Offer>(1);
+    std::thread::scope(|scope| {
+        let (hand, handed) = std::sync::mpsc::sync_channel(1);
+        let (take, done) = (&take, &done);
         let loader = std::thread::Builder::new()
             .stack_size(LOAD_STACK)
-            .spawn_scoped(scope, || {
+            .spawn_scoped(scope, move || {
                 let loaded = take().map(|load| load());
                 done.store(true, std::sync::atomic::Ordering::Release);
-                loaded
+                let _ = hand.send(loaded);
+                if let Ok((split, give)) = offered.recv() {
+                    split.help(&give);
+                }
             });
-        if loader.is_ok() {
-            parse_ahead(&engine, &ahead_order(texts), || {
+        let ahead = match &loader {
+            Ok(_) => parse_ahead(&engine, &files, || {
                 done.load(std::sync::atomic::Ordering::Acquire)
-            });
-        }
-        match loader.map(|l| l.join()) {
-            Ok(Ok(loaded)) => loaded,
-            // Raised here, as a load on this thread would have.
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(_) => None,
-        }
-    });
-    let Some(loaded) = loaded.or_else(|| take().map(|load| load())) else {
-        unreachable!("the chart's loading was taken by no thread")
-    };
-    let loaded = loaded?;
-    let rendered = render_on(engine, &loaded, options, None);
-    Ok((loaded, rendered))
+            }),
+            Err(_) => 0,
+        };
+        let loaded = match handed.recv() {
+            Ok(loaded) => loaded,
+            // The loader ended without handing it over: it could not start, or it panicked
+            // (raised here, as a load on this thread would have).
+            Err(_) => match loader.map(|l| l.join()) {
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                _ => None,
+            },
+        };
+        let Some(loaded) = loaded.or_else(|| take().map(|load| load())) else {
+            unreachable!("the chart's loading was taken by no thread")
+        };
+        let loaded = loaded?;
+        let beside = Beside {
+            files: &files,
+            ahead,
+            offer,
+        };
+        let rest = beside.offer_rest(&engine, &loaded);
+        let rendered = Units::of(&loaded, options).render(engine, &loaded, options, rest);
+        Ok((loaded, rendered))
+    })
 }
 
 /// One [`Unit`] per chart, parents before their subcharts; returns the chart's root object.
