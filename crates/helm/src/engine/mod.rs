@@ -3,6 +3,7 @@
 //! order; this module builds each chart's root objects (`objects`: `.Files`, `.Capabilities`)
 //! and runs the engine over the release's templates (`templates`).
 
+mod beside;
 mod cluster;
 pub(crate) mod objects;
 mod templates;
@@ -19,9 +20,10 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use crate::chart::{LoadedRelease, RenderChart};
+use crate::chart::{LoadedRelease, RenderChart, Template};
 use crate::error::Error;
 use crate::funcs::{self, Keys};
+use beside::{Beside, ahead_order, parse_ahead};
 use gotmpl::Engine;
 use gotmpl::value::Value;
 use objects::{Files, NilMap, capabilities};
@@ -187,14 +189,16 @@ fn render_here(
     options: &ReleaseOptions,
     stack: usize,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
-    render_on(engine_for(options, stack), loaded, options)
+    render_on(engine_for(options, stack), loaded, options, None)
 }
 
-/// Renders `loaded` with `engine` (made by [`engine_for`] on this thread).
+/// Renders `loaded` with `engine` (made by [`engine_for`] on this thread); the files not
+/// parsed ahead are parsed `beside` the thread that loaded the chart, when given.
 fn render_on(
     mut engine: Engine,
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
+    beside: Option<Beside<'_>>,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
     let release = &options.release;
     let common = [
@@ -214,7 +218,7 @@ fn render_on(
     let mut units = Vec::new();
     let mut index_of = HashMap::new();
     collect(&loaded.root, &common, &mut units, &mut index_of);
-    let templates: Vec<(String, usize, &str)> = loaded
+    let parsed: Vec<(&RenderChart, &Template, usize)> = loaded
         .parse_order()
         .into_iter()
         .filter_map(|(chart, t)| {
@@ -225,8 +229,15 @@ fn render_on(
                 .rsplit('/')
                 .next()
                 .is_some_and(|b| b.starts_with('_'));
-            (!units[unit].library || helper).then(|| (t.path.clone(), unit, t.text.as_str()))
+            (!units[unit].library || helper).then_some((chart, t, unit))
         })
+        .collect();
+    if let Some(beside) = beside {
+        beside.parse_rest(&engine, loaded, parsed.iter().map(|(c, t, _)| (*c, *t)));
+    }
+    let templates: Vec<(String, usize, &str)> = parsed
+        .iter()
+        .map(|(_, t, unit)| (t.path.clone(), *unit, t.text.as_str()))
         .collect();
     count_run_parses(templates.iter().map(|(_, _, text)| text.len()).sum());
     let rendered = execute_units(
@@ -305,10 +316,14 @@ pub fn load_and_render_then<E: Send, T: Send>(
         // The loaded release goes to the render thread; dropped unsent (loading failed or
         // panicked), the sender ends the render thread's wait.
         let (send, receive) = std::sync::mpsc::sync_channel::<LoadedRelease>(1);
+        // Files left to parse once the chart is loaded, offered back to this thread;
+        // dropped unsent when there are none, the sender ends this thread's wait.
+        let (offer, offered) = std::sync::mpsc::sync_channel::<beside::Offer>(1);
         let render = gotmpl::spawn_with_stack(scope, RENDER_STACK, move |stack| {
             let engine = engine_for(options, stack);
             let mut arrived = None;
-            parse_ahead(&engine, texts, || match receive.try_recv() {
+            let files = ahead_order(texts);
+            let ahead = parse_ahead(&engine, &files, || match receive.try_recv() {
                 Ok(loaded) => {
                     arrived = Some(loaded);
                     true
@@ -319,8 +334,13 @@ pub fn load_and_render_then<E: Send, T: Send>(
             let rendered = arrived.or_else(|| receive.recv().ok()).map(|loaded| {
                 // A render that panics is an error, as on `render_release`'s thread; caught
                 // here, so that the release it loaded is not lost with it.
+                let beside = Beside {
+                    files: &files,
+                    ahead,
+                    offer,
+                };
                 let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    render_on(engine, &loaded, options)
+                    render_on(engine, &loaded, options, Some(beside))
                 }))
                 .unwrap_or_else(|_| {
                     Err(Error::Load(
@@ -340,6 +360,9 @@ pub fn load_and_render_then<E: Send, T: Send>(
         };
         // Fails only if the render thread panicked (outside the render), raised below.
         let _ = send.send(loaded);
+        if let Ok((split, give)) = offered.recv() {
+            split.help(&give);
+        }
         match render.join() {
             Ok(Some(Some(done))) => Ok(done),
             Err(panic) => std::panic::resume_unwind(panic),
@@ -347,21 +370,6 @@ pub fn load_and_render_then<E: Send, T: Send>(
             Ok(_) => unreachable!("the render thread ended without the loaded chart"),
         }
     })
-}
-
-/// Parses `texts` ahead on `engine`'s thread, the chart's own templates first (a subchart may
-/// be disabled), until `loaded` says the loading ended: files of subcharts the values disable
-/// (parsed for nothing) never make the render wait longer than the loading did.
-fn parse_ahead(engine: &Engine, texts: &[(String, Arc<str>)], mut loaded: impl FnMut() -> bool) {
-    let (own, subcharts): (Vec<_>, Vec<_>) = texts
-        .iter()
-        .partition(|(name, _)| name.starts_with("templates/"));
-    for (name, text) in own.into_iter().chain(subcharts) {
-        if loaded() {
-            break;
-        }
-        engine.parse_ahead(name, text);
-    }
 }
 
 /// Stack of the thread a chart loads on beside a render thread: what a main thread has.
@@ -399,7 +407,7 @@ fn load_beside_and_render<E: Send>(
                 loaded
             });
         if loader.is_ok() {
-            parse_ahead(&engine, texts, || {
+            parse_ahead(&engine, &ahead_order(texts), || {
                 done.load(std::sync::atomic::Ordering::Acquire)
             });
         }
@@ -414,7 +422,7 @@ fn load_beside_and_render<E: Send>(
         unreachable!("the chart's loading was taken by no thread")
     };
     let loaded = loaded?;
-    let rendered = render_on(engine, &loaded, options);
+    let rendered = render_on(engine, &loaded, options, None);
     Ok((loaded, rendered))
 }
 
