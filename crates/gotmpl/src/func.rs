@@ -7,7 +7,7 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 
 use crate::exec::{self, Exec, Scope};
-use crate::parse::{self, Tree};
+use crate::parse::Tree;
 use crate::{Engine, Error, ExecError, Shared, Value, associate, fmt};
 
 /// Go type of a function parameter: decides how literals convert and which values are
@@ -186,18 +186,22 @@ impl CallCtx<'_, '_> {
     /// visible to it only (Helm's `tpl`).
     pub fn execute_text(&mut self, name: &str, text: &str, dot: Value) -> Result<String, Error> {
         let engine = self.exec.engine;
-        let parsed = parse::parse(name, text.into(), &|f| engine.funcs.contains_key(f))?;
+        let parsed = self
+            .exec
+            .shared
+            .text_parses
+            .borrow_mut()
+            .parse(name, text, &|f| engine.funcs.contains_key(f))?;
         let mut local: FxHashMap<String, Rc<Tree>> = FxHashMap::default();
         if let Some(outer) = self.exec.scope.local {
             local.extend(outer.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        let (main, defines) = parsed.into_trees();
-        for tree in defines {
-            associate(&mut local, Rc::new(tree));
+        for tree in &parsed.defines {
+            associate(&mut local, tree.clone());
         }
         // The text itself always runs, even when empty: an outer `tpl` of the same name must
         // not be picked up again (that would recurse forever).
-        let tree = Rc::new(main);
+        let tree = parsed.main.clone();
         local.insert(tree.name.clone(), tree.clone());
         if self.exec.shared.stack_exhausted() {
             return Err(Error::Exec(ExecError {

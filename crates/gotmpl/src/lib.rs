@@ -35,6 +35,7 @@ mod parse_cache;
 mod passthrough;
 mod record;
 mod shared;
+mod text_parses;
 pub mod value;
 mod watch;
 
