@@ -5,18 +5,20 @@ use super::value::{IntTy, Rune, Value, go_runes, lossy};
 use super::{Engine, Func, FuncResult, Param};
 
 pub(crate) fn register(e: &mut Engine) {
-    let v = Param::Value;
-    let mut add =
-        |name: &str, params: &[Param], variadic: Option<Param>, f: fn(&[Value]) -> FuncResult| {
-            let mut func = Func::new(params, variadic, move |_, args| f(args));
-            func.builtin = true;
-            e.register(name, func);
-        };
-    add("and", &[v], Some(v), |a| Ok(first_or_last(a, false)));
-    add("or", &[v], Some(v), |a| Ok(first_or_last(a, true)));
-    add("not", &[v], None, |a| Ok(Value::Bool(!a[0].truthy())));
-    add("len", &[v], None, length);
-    add("index", &[v], Some(v), index);
+    const V: Param = Param::Value;
+    let mut add = |name: &'static str,
+                   params: &'static [Param],
+                   variadic: Option<Param>,
+                   f: fn(&[Value]) -> FuncResult| {
+        let mut func = Func::of_args(params, variadic, f);
+        func.builtin = true;
+        e.register(name, func);
+    };
+    add("and", &[V], Some(V), |a| Ok(first_or_last(a, false)));
+    add("or", &[V], Some(V), |a| Ok(first_or_last(a, true)));
+    add("not", &[V], None, |a| Ok(Value::Bool(!a[0].truthy())));
+    add("len", &[V], None, length);
+    add("index", &[V], Some(V), index);
     add("slice", &[Param::Any], Some(Param::Any), slice);
     add("print", &[], Some(Param::Any), |a| {
         Ok(Value::go_string(fmt::sprint(a)))
@@ -30,14 +32,14 @@ pub(crate) fn register(e: &mut Engine) {
             &a[1..],
         )))
     });
-    add("eq", &[v], Some(v), eq);
-    add("ne", &[v, v], None, |a| Ok(Value::Bool(!truth(eq(a)?))));
-    add("lt", &[v, v], None, |a| lt(&a[0], &a[1]).map(Value::Bool));
-    add("le", &[v, v], None, |a| le(&a[0], &a[1]).map(Value::Bool));
-    add("gt", &[v, v], None, |a| {
+    add("eq", &[V], Some(V), eq);
+    add("ne", &[V, V], None, |a| Ok(Value::Bool(!truth(eq(a)?))));
+    add("lt", &[V, V], None, |a| lt(&a[0], &a[1]).map(Value::Bool));
+    add("le", &[V, V], None, |a| le(&a[0], &a[1]).map(Value::Bool));
+    add("gt", &[V, V], None, |a| {
         le(&a[0], &a[1]).map(|b| Value::Bool(!b))
     });
-    add("ge", &[v, v], None, |a| {
+    add("ge", &[V, V], None, |a| {
         lt(&a[0], &a[1]).map(|b| Value::Bool(!b))
     });
     add("html", &[], Some(Param::Any), |a| {
@@ -50,7 +52,7 @@ pub(crate) fn register(e: &mut Engine) {
         Ok(Value::string(query_escape(&eval_args(a))))
     });
     // The executor handles `call` itself: no value is a Go function, so it always fails there.
-    add("call", &[v], Some(v), |_| Err("call of nil".into()));
+    add("call", &[V], Some(V), |_| Err("call of nil".into()));
 }
 
 fn truth(v: Value) -> bool {

@@ -1,12 +1,13 @@
 //! What a template function is: its Go signature ([`Param`]s), its implementation, and what it
 //! sees of the execution calling it ([`CallCtx`]).
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
 use crate::exec::{self, Exec, Scope};
-use crate::parse::{self, Tree};
+use crate::parse::Tree;
 use crate::{Engine, Error, ExecError, Shared, Value, associate, fmt};
 
 /// Go type of a function parameter: decides how literals convert and which values are
@@ -30,11 +31,25 @@ pub enum Param {
 pub type FuncResult = Result<Value, String>;
 type FuncImpl = Rc<dyn Fn(&mut CallCtx<'_, '_>, &[Value]) -> FuncResult>;
 
+/// A function's implementation. Most are plain Rust functions, which a render's engine
+/// registers without allocating: every render builds a table of 237 functions, and a
+/// boxed closure, its name and its parameters as three allocations each were most of the
+/// table's cost.
+#[derive(Clone)]
+pub(crate) enum Imp {
+    /// Reads its arguments only.
+    Args(fn(&[Value]) -> FuncResult),
+    /// Also sees the execution calling it.
+    Ctx(fn(&mut CallCtx<'_, '_>, &[Value]) -> FuncResult),
+    /// Holds state of its own.
+    Closure(FuncImpl),
+}
+
 /// A template function: its Go signature and its implementation. An `Err` return becomes
 /// Go's `error calling NAME: MSG`.
 #[derive(Clone)]
 pub struct Func {
-    pub params: Vec<Param>,
+    pub params: Cow<'static, [Param]>,
     pub variadic: Option<Param>,
     /// The Go function returns `interface {}` (a nil result then behaves like a map entry).
     pub returns_iface: bool,
@@ -45,23 +60,60 @@ pub struct Func {
     /// of, say, Helm's `lookup` a render actually executed.
     pub recorded: bool,
     pub(crate) builtin: bool,
-    pub(crate) imp: FuncImpl,
+    pub(crate) imp: Imp,
 }
 
 impl Func {
+    /// A function holding state of its own (what `imp` captures).
     pub fn new(
         params: &[Param],
         variadic: Option<Param>,
         imp: impl Fn(&mut CallCtx<'_, '_>, &[Value]) -> FuncResult + 'static,
     ) -> Func {
+        Func::with(
+            Cow::Owned(params.to_vec()),
+            variadic,
+            Imp::Closure(Rc::new(imp)),
+        )
+    }
+
+    /// A function of its arguments only.
+    pub fn of_args(
+        params: &'static [Param],
+        variadic: Option<Param>,
+        imp: fn(&[Value]) -> FuncResult,
+    ) -> Func {
+        Func::with(Cow::Borrowed(params), variadic, Imp::Args(imp))
+    }
+
+    /// A function that also sees the execution calling it (to run templates, to read the
+    /// render's state).
+    pub fn of_call(
+        params: &'static [Param],
+        variadic: Option<Param>,
+        imp: fn(&mut CallCtx<'_, '_>, &[Value]) -> FuncResult,
+    ) -> Func {
+        Func::with(Cow::Borrowed(params), variadic, Imp::Ctx(imp))
+    }
+
+    fn with(params: Cow<'static, [Param]>, variadic: Option<Param>, imp: Imp) -> Func {
         Func {
-            params: params.to_vec(),
+            params,
             variadic,
             returns_iface: false,
             raw_strings: false,
             recorded: false,
             builtin: false,
-            imp: Rc::new(imp),
+            imp,
+        }
+    }
+
+    /// Runs the function on `args`.
+    pub(crate) fn call(&self, ctx: &mut CallCtx<'_, '_>, args: &[Value]) -> FuncResult {
+        match &self.imp {
+            Imp::Args(f) => f(args),
+            Imp::Ctx(f) => f(ctx, args),
+            Imp::Closure(f) => f(ctx, args),
         }
     }
 
@@ -134,17 +186,22 @@ impl CallCtx<'_, '_> {
     /// visible to it only (Helm's `tpl`).
     pub fn execute_text(&mut self, name: &str, text: &str, dot: Value) -> Result<String, Error> {
         let engine = self.exec.engine;
-        let parsed = parse::parse(name, text.into(), &|f| engine.funcs.contains_key(f))?;
+        let parsed = self
+            .exec
+            .shared
+            .text_parses
+            .borrow_mut()
+            .parse(name, text, &|f| engine.funcs.contains_key(f))?;
         let mut local: FxHashMap<String, Rc<Tree>> = FxHashMap::default();
         if let Some(outer) = self.exec.scope.local {
             local.extend(outer.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        for tree in parsed.defines {
-            associate(&mut local, Rc::new(tree));
+        for tree in &parsed.defines {
+            associate(&mut local, tree.clone());
         }
         // The text itself always runs, even when empty: an outer `tpl` of the same name must
         // not be picked up again (that would recurse forever).
-        let tree = Rc::new(parsed.main);
+        let tree = parsed.main.clone();
         local.insert(tree.name.clone(), tree.clone());
         if self.exec.shared.stack_exhausted() {
             return Err(Error::Exec(ExecError {

@@ -35,13 +35,15 @@ mod parse_cache;
 mod passthrough;
 mod record;
 mod shared;
+mod text_parses;
 pub mod value;
 mod watch;
 
+use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use error::{Error, ExecError, ParseError};
 pub use func::{CallCtx, Func, FuncResult, Param};
@@ -61,7 +63,8 @@ use parse::Tree;
 /// A set of parsed templates and the functions they may call.
 pub struct Engine {
     // Looked up on every function call and `include`: a fast hash over short names pays.
-    pub(crate) funcs: FxHashMap<String, Func>,
+    // Names are mostly static text, registered without a copy.
+    pub(crate) funcs: FxHashMap<Cow<'static, str>, Func>,
     templates: FxHashMap<String, Rc<Tree>>,
     pub limits: Limits,
 }
@@ -86,8 +89,14 @@ impl Engine {
 
     /// Adds or replaces a function. Register functions before adding templates that call them:
     /// like Go, parsing rejects unknown function names.
-    pub fn register(&mut self, name: &str, func: Func) {
-        self.funcs.insert(name.to_string(), func);
+    pub fn register(&mut self, name: impl Into<Cow<'static, str>>, func: Func) {
+        self.funcs.insert(name.into(), func);
+    }
+
+    /// Makes room for `additional` more functions at once, rather than growing the table
+    /// (rehashing it) again and again while a library registers them.
+    pub fn reserve_functions(&mut self, additional: usize) {
+        self.funcs.reserve(additional);
     }
 
     pub fn has_func(&self, name: &str) -> bool {
@@ -105,12 +114,7 @@ impl Engine {
     pub fn add_template(&mut self, name: &str, text: &str) -> Result<(), Error> {
         let trees = parse_cache::parsed(name, text, self.funcs.len(), || {
             let parsed = parse::parse(name, text.into(), &|f| self.funcs.contains_key(f))?;
-            Ok::<_, Error>(
-                std::iter::once(parsed.main)
-                    .chain(parsed.defines)
-                    .map(Rc::new)
-                    .collect(),
-            )
+            Ok::<_, Error>(parse_cache::trees(parsed))
         })?;
         for tree in trees.iter() {
             associate(&mut self.templates, tree.clone());
@@ -126,11 +130,15 @@ impl Engine {
     /// itself, not a copy.
     pub fn parse_ahead(&self, name: &str, text: &Arc<str>) {
         if let Ok(parsed) = parse::parse(name, text.clone(), &|f| self.funcs.contains_key(f)) {
-            let trees = std::iter::once(parsed.main)
-                .chain(parsed.defines)
-                .map(Rc::new)
-                .collect();
-            parse_cache::keep_ahead(text, self.funcs.len(), trees);
+            parse_cache::keep_ahead(text, self.funcs.len(), parsed);
+        }
+    }
+
+    /// The names of this engine's functions: what parsing a template for it on another
+    /// thread needs ([`FuncNames::parse_ahead`]).
+    pub fn func_names(&self) -> FuncNames {
+        FuncNames {
+            names: self.funcs.keys().cloned().collect(),
         }
     }
 
@@ -200,6 +208,40 @@ fn random_checked<T>(shared: &Shared, name: &str, out: Result<T, Error>) -> Resu
             msg: format!("the operating system's random number generator failed: {why}"),
         })),
         None => out,
+    }
+}
+
+/// The functions of an engine, by name ([`Engine::func_names`]): parsing needs no more of
+/// them (an unknown function is a parse error), and unlike the functions they cross threads.
+pub struct FuncNames {
+    names: FxHashSet<Cow<'static, str>>,
+}
+
+impl FuncNames {
+    /// [`Engine::parse_ahead`] on any thread: `text` parsed for an engine with these functions,
+    /// for [`ParsedAhead::keep`] on the engine's thread. `None` when it does not parse (left
+    /// for `add_template` to report).
+    pub fn parse_ahead(&self, name: &str, text: &Arc<str>) -> Option<ParsedAhead> {
+        let parsed = parse::parse(name, text.clone(), &|f| self.names.contains(f)).ok()?;
+        Some(ParsedAhead {
+            text: text.clone(),
+            funcs: self.names.len(),
+            parsed,
+        })
+    }
+}
+
+/// A template file parsed ahead on some thread ([`FuncNames::parse_ahead`]).
+pub struct ParsedAhead {
+    text: Arc<str>,
+    funcs: usize,
+    parsed: parse::Parsed,
+}
+
+impl ParsedAhead {
+    /// Keeps the file on this thread, as [`Engine::parse_ahead`] would have.
+    pub fn keep(self) {
+        parse_cache::keep_ahead(&self.text, self.funcs, self.parsed);
     }
 }
 

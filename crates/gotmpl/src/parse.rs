@@ -11,14 +11,15 @@ use rustc_hash::FxHashMap;
 use super::lex::{Tok, Token, lex};
 
 /// A template file's text as its trees hold it: the `Arc` the host gave (a chart's loader
-/// reads each template once, and the parse holds that text instead of a copy), behind one `Rc`
-/// that the many snippets of the trees count on without atomic operations, through a thin
-/// pointer.
-pub type Text = Rc<Arc<str>>;
+/// reads each template once, and the parse holds that text instead of a copy), behind one more
+/// `Arc` that the many snippets of the trees count on through a thin pointer. Atomic counts:
+/// a file may be parsed on another thread than the one that executes it.
+pub type Text = Arc<Arc<str>>;
 
-/// A named, parsed template: a file, or a `define`/`block` inside one.
+/// A named template as the parser builds it: a file, or a `define`/`block` inside one.
+/// `Send`: files parse on whichever thread is free ([`Parsed`]); [`Tree`] is what executes.
 #[derive(Debug)]
-pub struct Tree {
+pub struct Syntax {
     pub name: String,
     /// The file it was parsed from (what error locations name). An `Arc`: every segment of a
     /// traced execution's source map holds it, and rendered output crosses threads.
@@ -27,32 +28,64 @@ pub struct Tree {
     pub src: Text,
     /// Shared by the trees of the same text parsed under other file names ([`Tree::renamed`]):
     /// nothing in the nodes depends on the file's name.
-    pub root: Rc<[Node]>,
+    pub root: Arc<[Node]>,
     /// Offsets of the newlines in `src`, computed the first time a traced execution needs
     /// them: every template of a chart includes the same helpers, so this is shared.
     newlines: std::cell::OnceCell<Vec<usize>>,
 }
 
+/// A named template as it executes: its syntax, and the string literals of its file as the
+/// values they evaluate to (a value's string is an `Rc`, which cannot cross threads, so they
+/// are made on the executing thread, once per file: [`Parsed::into_trees`]).
+#[derive(Debug)]
+pub struct Tree {
+    syntax: Syntax,
+    /// By [`StringLit::index`].
+    lits: Rc<[Rc<str>]>,
+}
+
+impl std::ops::Deref for Tree {
+    type Target = Syntax;
+
+    fn deref(&self) -> &Syntax {
+        &self.syntax
+    }
+}
+
 impl Tree {
-    fn new(name: String, parse_name: Arc<str>, src: Text, root: Box<[Node]>) -> Tree {
+    /// This tree as parsed from file `parse_name` (and named `name`): the same text parsed
+    /// under another file name, without parsing it again.
+    pub(crate) fn renamed(&self, name: String, parse_name: Arc<str>) -> Tree {
         Tree {
+            syntax: Syntax {
+                name,
+                parse_name,
+                src: self.src.clone(),
+                root: self.root.clone(),
+                newlines: self.newlines.clone(),
+            },
+            lits: self.lits.clone(),
+        }
+    }
+
+    /// The value of string literal `lit` of this tree's file.
+    pub(crate) fn literal(&self, lit: &StringLit) -> Rc<str> {
+        match self.lits.get(lit.index as usize) {
+            Some(s) => s.clone(),
+            // Never: a tree's literals are numbered in its file's table.
+            None => Rc::from(lit.text()),
+        }
+    }
+}
+
+impl Syntax {
+    fn new(name: String, parse_name: Arc<str>, src: Text, root: Box<[Node]>) -> Syntax {
+        Syntax {
             name,
             parse_name,
             src,
             root: root.into(),
             newlines: std::cell::OnceCell::new(),
-        }
-    }
-
-    /// This tree as parsed from file `parse_name` (and named `name`): the same text parsed
-    /// under another file name, without parsing it again.
-    pub(crate) fn renamed(&self, name: String, parse_name: Arc<str>) -> Tree {
-        Tree {
-            name,
-            parse_name,
-            src: self.src.clone(),
-            root: self.root.clone(),
-            newlines: self.newlines.clone(),
         }
     }
 
@@ -127,7 +160,7 @@ pub struct TemplateCall {
 pub struct Pipe {
     pub pos: u32,
     pub is_assign: bool,
-    pub decl: Box<[Rc<str>]>,
+    pub decl: Box<[Arc<str>]>,
     pub cmds: OneOrMany<Command>,
 }
 
@@ -197,6 +230,36 @@ impl fmt::Display for Snippet {
     }
 }
 
+/// A string literal.
+#[derive(Debug)]
+pub struct StringLit {
+    /// As written, quotes included.
+    written: Snippet,
+    /// Its value, when that is not the text between the quotes (it had escapes or, between
+    /// backquotes, a carriage return): most literals need no copy of their own.
+    unquoted: Option<Arc<str>>,
+    /// Its place among its file's literals ([`Tree::literal`]).
+    index: u32,
+}
+
+impl StringLit {
+    pub fn text(&self) -> &str {
+        match &self.unquoted {
+            Some(text) => text,
+            None => self
+                .written
+                .get(1..self.written.len().saturating_sub(1))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Where a file's string literal is: between the quotes of its text, or unquoted apart.
+enum Literal {
+    Quoted { start: u32, end: u32 },
+    Unquoted(Arc<str>),
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Number {
     pub is_int: bool,
@@ -225,7 +288,7 @@ pub enum Arg {
     },
     Identifier {
         pos: u32,
-        name: Rc<str>,
+        name: Arc<str>,
     },
     Dot {
         pos: u32,
@@ -244,12 +307,7 @@ pub enum Arg {
     },
     String {
         pos: u32,
-        /// The literal as written, when that is not `text` between plain quotes (it had escapes
-        /// or, between backquotes, a carriage return): most literals need no second copy.
-        quoted: Option<Snippet>,
-        /// Written between backquotes.
-        raw: bool,
-        text: Rc<str>,
+        lit: StringLit,
     },
     Pipe(Box<Pipe>),
 }
@@ -305,19 +363,7 @@ impl fmt::Display for Arg {
             Arg::Nil { .. } => f.write_str("nil"),
             Arg::Bool { val, .. } => write!(f, "{val}"),
             Arg::Number { text, .. } => f.write_str(text),
-            Arg::String {
-                quoted: Some(quoted),
-                ..
-            } => f.write_str(quoted),
-            Arg::String {
-                quoted: None,
-                raw,
-                text,
-                ..
-            } => {
-                let quote = if *raw { '`' } else { '"' };
-                write!(f, "{quote}{text}{quote}")
-            }
+            Arg::String { lit, .. } => f.write_str(&lit.written),
             Arg::Pipe(p) => write!(f, "{p}"),
         }
     }
@@ -390,10 +436,47 @@ pub fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
 }
 
-/// The result of parsing one file: its own tree and the named templates it defines, in order.
+/// The result of parsing one file: its own tree and the named templates it defines, in order,
+/// and its string literals. `Send`: parsed on one thread, it may execute on another.
 pub struct Parsed {
-    pub main: Tree,
-    pub defines: Vec<Tree>,
+    pub main: Syntax,
+    pub defines: Vec<Syntax>,
+    lits: Vec<Literal>,
+}
+
+impl Parsed {
+    /// The file's trees as they execute: its own, and its `define`s in order.
+    pub fn into_trees(self) -> (Tree, impl Iterator<Item = Tree>) {
+        let src = &self.main.src;
+        let lits: Rc<[Rc<str>]> = self
+            .lits
+            .iter()
+            .map(|lit| match lit {
+                Literal::Quoted { start, end } => {
+                    Rc::from(src.get(*start as usize..*end as usize).unwrap_or_default())
+                }
+                Literal::Unquoted(text) => Rc::from(&**text),
+            })
+            .collect();
+        let main = Tree {
+            syntax: self.main,
+            lits: lits.clone(),
+        };
+        let defines = self.defines.into_iter().map(move |syntax| Tree {
+            syntax,
+            lits: lits.clone(),
+        });
+        (main, defines)
+    }
+
+    /// Renames the file's trees as parsed from file `name`: its own tree takes that name.
+    pub fn rename(&mut self, name: &str) {
+        let file: Arc<str> = Arc::from(name);
+        self.main.name = name.to_string();
+        for syntax in std::iter::once(&mut self.main).chain(&mut self.defines) {
+            syntax.parse_name = file.clone();
+        }
+    }
 }
 
 /// Parses `text` as the file `name`; its trees hold `text`, not a copy. `has_func` says
@@ -404,7 +487,7 @@ pub fn parse(
     text: Arc<str>,
     has_func: &dyn Fn(&str) -> bool,
 ) -> Result<Parsed, ParseError> {
-    let src_rc: Text = Rc::new(text);
+    let src_rc: Text = Arc::new(text);
     let src: &str = &src_rc;
     let parse_name: Arc<str> = Arc::from(name);
     let lexed = lex(src);
@@ -428,11 +511,14 @@ pub fn parse(
         args: Vec::new(),
         idents: Vec::new(),
         funcs: FxHashMap::default(),
+        lits: Vec::new(),
     };
     let root = p.parse_top()?;
+    let (defines, lits) = (p.defines, p.lits);
     Ok(Parsed {
-        defines: p.defines,
-        main: Tree::new(name.to_string(), parse_name, src_rc, root),
+        defines,
+        main: Syntax::new(name.to_string(), parse_name, src_rc, root),
+        lits,
     })
 }
 
@@ -462,7 +548,7 @@ struct Parser<'a> {
     name: &'a str,
     /// Where the action being parsed began (Go names its line in "unclosed action" errors).
     action_start: Option<usize>,
-    defines: Vec<Tree>,
+    defines: Vec<Syntax>,
     src_rc: Text,
     parse_name: Arc<str>,
     // Stacks the lists under construction are gathered on, so each final list is allocated
@@ -475,7 +561,9 @@ struct Parser<'a> {
     /// Function names already checked to exist, each allocated once: templates call the
     /// same few functions over and over.
     /// (Interning every name and literal this way was measured slower than allocating them.)
-    funcs: FxHashMap<&'a str, Rc<str>>,
+    funcs: FxHashMap<&'a str, Arc<str>>,
+    /// The file's string literals, by [`StringLit::index`].
+    lits: Vec<Literal>,
 }
 
 /// Moves the items pushed on `stack` since `mark` into a list of exactly their number.
@@ -604,14 +692,14 @@ impl<'a> Parser<'a> {
     }
 
     /// A function name, interned, once checked to exist.
-    fn function(&mut self, name: &'a str) -> PResult<Rc<str>> {
+    fn function(&mut self, name: &'a str) -> PResult<Arc<str>> {
         if let Some(f) = self.funcs.get(name) {
             return Ok(f.clone());
         }
         if !is_builtin(name) && !(self.has_func)(name) {
             return self.errorf(format!("function {} not defined", super::fmt::quote(name)));
         }
-        let f: Rc<str> = Rc::from(name);
+        let f: Arc<str> = Arc::from(name);
         self.funcs.insert(name, f.clone());
         Ok(f)
     }
@@ -652,7 +740,7 @@ impl<'a> Parser<'a> {
     }
 
     fn add_define(&mut self, name: String, root: Box<[Node]>) -> PResult<()> {
-        let tree = Tree::new(name, self.parse_name.clone(), self.src_rc.clone(), root);
+        let tree = Syntax::new(name, self.parse_name.clone(), self.src_rc.clone(), root);
         if let Some(old) = self.defines.iter().position(|t| t.name == tree.name) {
             if self.defines[old].is_empty() {
                 self.defines[old] = tree;
@@ -874,12 +962,12 @@ impl<'a> Parser<'a> {
                 Tok::Assign | Tok::Declare => {
                     is_assign = next.kind == Tok::Assign;
                     self.next_non_space();
-                    decl.push(Rc::from(name));
+                    decl.push(Arc::from(name));
                     self.vars.push(name);
                 }
                 Tok::Char if next.text(self.src) == "," => {
                     self.next_non_space();
-                    decl.push(Rc::from(name));
+                    decl.push(Arc::from(name));
                     self.vars.push(name);
                     if context == "range" && decl.len() < 2 {
                         match self.peek_non_space().kind {
@@ -1084,19 +1172,22 @@ impl<'a> Parser<'a> {
                 } else {
                     !body.contains('\r')
                 };
-                let (unquoted, quoted) = if plain {
-                    (Rc::from(body), None)
+                let (unquoted, literal) = if plain {
+                    let (start, end) = (t.start + 1, t.end - 1);
+                    (None, Literal::Quoted { start, end })
                 } else {
-                    (
-                        Rc::from(self.unquote(text)?),
-                        Some(self.snippet(t.start, t.end)),
-                    )
+                    let text: Arc<str> = Arc::from(self.unquote(text)?);
+                    (Some(text.clone()), Literal::Unquoted(text))
                 };
+                let index = self.lits.len() as u32;
+                self.lits.push(literal);
                 Arg::String {
                     pos,
-                    quoted,
-                    raw: t.kind == Tok::RawString,
-                    text: unquoted,
+                    lit: StringLit {
+                        written: self.snippet(t.start, t.end),
+                        unquoted,
+                        index,
+                    },
                 }
             }
             _ => {

@@ -17,10 +17,16 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use crate::parse::Tree;
+use crate::parse::{Parsed, Tree};
 
 /// What a file parsed to: its main tree, then its `define`s in order.
 pub(crate) type Trees = Rc<[Rc<Tree>]>;
+
+/// The trees of a parsed file, as they execute on this thread.
+pub(crate) fn trees(parsed: Parsed) -> Trees {
+    let (main, defines) = parsed.into_trees();
+    std::iter::once(main).chain(defines).map(Rc::new).collect()
+}
 
 /// Parsed files by a hash of their text, then by name and the number of functions the engine
 /// knew (parsing refuses unknown ones). The text itself is the trees' `src`: a lookup compares
@@ -29,7 +35,7 @@ type Cache = FxHashMap<u64, Vec<(String, usize, Trees)>>;
 
 /// Files parsed ahead, by text (the text a tree holds), then by the number of functions the
 /// engine knew.
-type Ahead = FxHashMap<Arc<str>, Vec<(usize, Trees)>>;
+type Ahead = FxHashMap<Arc<str>, Vec<(usize, Parsed)>>;
 
 /// Files kept across [`with_parse_cache`] scopes ([`with_parses_kept`]).
 struct Kept {
@@ -52,7 +58,7 @@ thread_local! {
 
 /// Keeps the trees of `text`, parsed ahead under a provisional name, for
 /// [`parsed`] to take.
-pub(crate) fn keep_ahead(text: &Arc<str>, funcs: usize, trees: Trees) {
+pub(crate) fn keep_ahead(text: &Arc<str>, funcs: usize, trees: Parsed) {
     let key = text.clone();
     AHEAD.with(|a| {
         let mut a = a.borrow_mut();
@@ -69,29 +75,20 @@ pub fn clear_parsed_ahead() {
     AHEAD.with(|a| a.borrow_mut().clear());
 }
 
-/// The trees parsed ahead from `text`, renamed as file `name`; `None` when there are none, or
-/// when they are shared already (never, as kept: then they are parsed again).
+/// The trees parsed ahead from `text`, renamed as file `name`; `None` when there are none.
 fn take_ahead(name: &str, text: &str, funcs: usize) -> Option<Trees> {
-    let mut trees = AHEAD.with(|a| {
+    let mut parsed = AHEAD.with(|a| {
         let mut a = a.borrow_mut();
         let kept = a.get_mut(text)?;
         let at = kept.iter().position(|(f, _)| *f == funcs)?;
-        let (_, trees) = kept.swap_remove(at);
+        let (_, parsed) = kept.swap_remove(at);
         if kept.is_empty() {
             a.remove(text);
         }
-        Some(trees)
+        Some(parsed)
     })?;
-    let file: std::sync::Arc<str> = std::sync::Arc::from(name);
-    let all = Rc::get_mut(&mut trees)?;
-    for (i, tree) in all.iter_mut().enumerate() {
-        let tree = Rc::get_mut(tree)?;
-        if i == 0 {
-            tree.name = name.to_string();
-        }
-        tree.parse_name = file.clone();
-    }
-    Some(trees)
+    parsed.rename(name);
+    Some(trees(parsed))
 }
 
 /// Runs `f` with template files parsed at most once on this thread (see the module's doc).
@@ -298,11 +295,11 @@ mod tests {
     #[test]
     fn the_same_text_as_another_file_shares_its_nodes_under_its_own_names() {
         let (a, b) = with_parse_cache(|| (failing("one/c.tpl"), failing("two/c.tpl")));
-        assert!(std::rc::Rc::ptr_eq(
+        assert!(Arc::ptr_eq(
             &a.templates["fail"].root,
             &b.templates["fail"].root
         ));
-        assert!(std::rc::Rc::ptr_eq(
+        assert!(Arc::ptr_eq(
             &a.templates["one/c.tpl"].root,
             &b.templates["two/c.tpl"].root
         ));
@@ -329,18 +326,15 @@ mod tests {
             let first = with_parse_cache(|| [failing("lib/a"), failing("app/a"), engine()]);
             let later = with_parse_cache(|| [failing("lib/b"), failing("app/b"), engine()]);
             // Kept: the library file, under another name too; not kept: the others.
-            assert!(std::rc::Rc::ptr_eq(
+            assert!(Arc::ptr_eq(
                 &root(&first[0], "lib/a"),
                 &root(&later[0], "lib/b")
             ));
-            assert!(std::rc::Rc::ptr_eq(
+            assert!(Arc::ptr_eq(
                 &root(&first[0], "lib/a"),
                 &root(&later[1], "app/b")
             ));
-            assert!(!std::rc::Rc::ptr_eq(
-                &root(&first[2], "t"),
-                &root(&later[2], "t")
-            ));
+            assert!(!Arc::ptr_eq(&root(&first[2], "t"), &root(&later[2], "t")));
             assert_eq!(
                 error_of(&later[1], "app/b"),
                 error_of(&failing("app/b"), "app/b")
@@ -354,15 +348,12 @@ mod tests {
                     root(&e, "lib/big")
                 })
             };
-            assert!(!std::rc::Rc::ptr_eq(&parse(), &parse()));
+            assert!(!Arc::ptr_eq(&parse(), &parse()));
         });
         // Outside, nothing is kept.
         let once = with_parse_cache(|| failing("lib/a"));
         let again = with_parse_cache(|| failing("lib/a"));
-        assert!(!std::rc::Rc::ptr_eq(
-            &root(&once, "lib/a"),
-            &root(&again, "lib/a")
-        ));
+        assert!(!Arc::ptr_eq(&root(&once, "lib/a"), &root(&again, "lib/a")));
     }
 
     #[test]
@@ -374,7 +365,7 @@ mod tests {
         super::AHEAD.with(|a| {
             let a = a.borrow();
             let (key, kept) = a.get_key_value(TEXT).unwrap();
-            assert!(Arc::ptr_eq(key, &kept[0].1[0].src));
+            assert!(Arc::ptr_eq(key, &kept[0].1.main.src));
         });
         let mut e = Engine::new();
         e.add_template("t", TEXT).unwrap();

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::budget::Budget;
+use crate::text_parses::TextParses;
 use crate::value::{Map, Value};
 use crate::watch::Watch;
 
@@ -111,6 +112,8 @@ pub struct Shared {
     shared_writes: Cell<u64>,
     /// The map whose reads the host wants to know of ([`Shared::watch`]).
     watch: std::cell::OnceCell<Watch>,
+    /// Texts parsed to be executed (`tpl`) so far.
+    pub(crate) text_parses: RefCell<TextParses>,
 }
 
 impl Shared {
@@ -137,6 +140,7 @@ impl Shared {
             reachable: RefCell::default(),
             shared_writes: Cell::new(0),
             watch: std::cell::OnceCell::new(),
+            text_parses: RefCell::default(),
         }
     }
 

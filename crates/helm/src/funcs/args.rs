@@ -9,42 +9,44 @@ use gotmpl::{CallCtx, Engine, Func, FuncResult, Param};
 /// Registers a function that needs no execution context.
 pub(super) fn add(
     e: &mut Engine,
-    name: &str,
-    params: &[Param],
+    name: &'static str,
+    params: &'static [Param],
     variadic: Option<Param>,
     f: fn(&[Value]) -> FuncResult,
 ) {
-    e.register(name, Func::new(params, variadic, move |_, a| f(a)));
+    e.register(name, Func::of_args(params, variadic, f));
 }
 
 /// Like [`add`], for functions returning `interface {}`.
 pub(super) fn add_iface(
     e: &mut Engine,
-    name: &str,
-    params: &[Param],
+    name: &'static str,
+    params: &'static [Param],
     variadic: Option<Param>,
     f: fn(&[Value]) -> FuncResult,
 ) {
-    e.register(name, Func::new(params, variadic, move |_, a| f(a)).iface());
+    e.register(name, Func::of_args(params, variadic, f).iface());
 }
 
 /// Like [`add`], for functions that read their `string` parameters as bytes
 /// (`Func::raw_strings`; see [`bytes`]).
-pub(super) fn add_raw(e: &mut Engine, name: &str, params: &[Param], f: fn(&[Value]) -> FuncResult) {
-    e.register(
-        name,
-        Func::new(params, None, move |_, a| f(a)).raw_strings(),
-    );
+pub(super) fn add_raw(
+    e: &mut Engine,
+    name: &'static str,
+    params: &'static [Param],
+    f: fn(&[Value]) -> FuncResult,
+) {
+    e.register(name, Func::of_args(params, None, f).raw_strings());
 }
 
 /// Registers a function that runs templates.
 pub(super) fn add_ctx(
     e: &mut Engine,
-    name: &str,
-    params: &[Param],
+    name: &'static str,
+    params: &'static [Param],
     f: fn(&mut CallCtx<'_, '_>, &[Value]) -> FuncResult,
 ) {
-    e.register(name, Func::new(params, None, f));
+    e.register(name, Func::of_call(params, None, f));
 }
 
 /// The string argument at `i` (parameters typed `string` always hold one).

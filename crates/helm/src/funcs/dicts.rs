@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::args::{add, add_iface, s, str_list, strval};
 use gotmpl::value::{Map, Value};
-use gotmpl::{Engine, Func, Param, Shared};
+use gotmpl::{CallCtx, Engine, Func, FuncResult, Param, Shared};
 
 const A: Param = Param::Any;
 const M: Param = Param::Map;
@@ -27,7 +27,7 @@ pub(super) fn register(e: &mut Engine) {
     });
     e.register(
         "set",
-        Func::new(&[M, S, A], None, |c, a| {
+        Func::of_call(&[M, S, A], None, |c, a| {
             let m = map_or_new(&a[0]);
             if let Value::Map(mm) = &m {
                 c.shared().note_write(mm, Some(&a[2]));
@@ -40,7 +40,7 @@ pub(super) fn register(e: &mut Engine) {
     );
     e.register(
         "unset",
-        Func::new(&[M, S], None, |c, a| {
+        Func::of_call(&[M, S], None, |c, a| {
             let m = map_or_new(&a[0]);
             if let Value::Map(mm) = &m {
                 c.shared().note_write(mm, None);
@@ -86,19 +86,16 @@ pub(super) fn register(e: &mut Engine) {
                 .unwrap_or_default(),
         ))
     });
-    for (name, overwrite) in [
-        ("merge", false),
-        ("mergeOverwrite", true),
-        ("mustMerge", false),
-        ("mustMergeOverwrite", true),
+    type Merge = fn(&mut CallCtx<'_, '_>, &[Value]) -> FuncResult;
+    let keep: Merge = |c, a| Ok(merge_all(c.shared(), a, false));
+    let overwrite: Merge = |c, a| Ok(merge_all(c.shared(), a, true));
+    for (name, merge) in [
+        ("merge", keep),
+        ("mergeOverwrite", overwrite),
+        ("mustMerge", keep),
+        ("mustMergeOverwrite", overwrite),
     ] {
-        e.register(
-            name,
-            Func::new(&[M], Some(M), move |c, a| {
-                Ok(merge_all(c.shared(), a, overwrite))
-            })
-            .iface(),
-        );
+        e.register(name, Func::of_call(&[M], Some(M), merge).iface());
     }
     add_iface(e, "dig", &[], Some(A), dig);
     for name in ["deepCopy", "mustDeepCopy"] {

@@ -23,7 +23,7 @@ pub(super) fn register(e: &mut Engine) {
     add_ctx(e, "tpl", &[Param::Str, Param::Map], tpl);
     e.register(
         "required",
-        gotmpl::Func::new(&[Param::Str, Param::Any], None, |_, a| match &a[1] {
+        gotmpl::Func::of_args(&[Param::Str, Param::Any], None, |a| match &a[1] {
             Value::Nil => Err(warn(s(a, 0))),
             Value::Str(v) if v.is_empty() => Err(warn(s(a, 0))),
             v => Ok(v.clone()),
@@ -36,10 +36,10 @@ pub(super) fn register(e: &mut Engine) {
     // branches).
     e.register(
         "lookup",
-        gotmpl::Func::new(
+        gotmpl::Func::of_args(
             &[Param::Str, Param::Str, Param::Str, Param::Str],
             None,
-            |_, _| Ok(Value::map(BTreeMap::new())),
+            |_| Ok(Value::map(BTreeMap::new())),
         )
         .recorded(),
     );

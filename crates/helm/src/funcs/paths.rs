@@ -6,8 +6,13 @@ use gotmpl::Param;
 use gotmpl::value::Value;
 
 pub(super) fn register(e: &mut Engine) {
+    type Path = fn(&[Value]) -> gotmpl::FuncResult;
+    let base: Path = |a| Ok(Value::string(base(s(a, 0))));
+    let dir: Path = |a| Ok(Value::string(dir(s(a, 0))));
+    let ext: Path = |a| Ok(Value::string(ext(s(a, 0))));
+    let clean: Path = |a| Ok(Value::string(clean(s(a, 0))));
     for (name, f) in [
-        ("base", base as fn(&str) -> String),
+        ("base", base),
         ("osBase", base),
         ("dir", dir),
         ("osDir", dir),
@@ -16,12 +21,7 @@ pub(super) fn register(e: &mut Engine) {
         ("clean", clean),
         ("osClean", clean),
     ] {
-        e.register(
-            name,
-            gotmpl::Func::new(&[Param::Str], None, move |_, a| {
-                Ok(Value::string(f(s(a, 0))))
-            }),
-        );
+        add(e, name, &[Param::Str], None, f);
     }
     add(e, "isAbs", &[Param::Str], None, |a| {
         Ok(Value::Bool(s(a, 0).starts_with('/')))

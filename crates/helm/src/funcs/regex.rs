@@ -6,24 +6,29 @@ use std::sync::Arc;
 
 use super::args::{add, n, s, str_list};
 use super::regex_pattern::{self, Pattern, compile, must_compile};
+use gotmpl::Engine;
 use gotmpl::Param;
 use gotmpl::value::Value;
-use gotmpl::{Engine, Func, FuncResult};
 
 const S: Param = Param::Str;
 const I: Param = Param::Int;
 
 type Compile = fn(&str) -> Result<Arc<Pattern>, String>;
 
-/// Registers `name` (which panics on a bad pattern, as `regexp.MustCompile`) and its `must…`
-/// twin (which returns the compile error).
-fn both(e: &mut Engine, name: &str, params: &[Param], f: fn(Compile, &[Value]) -> FuncResult) {
-    let must = format!("must{}{}", name[..1].to_uppercase(), &name[1..]);
-    e.register(
-        name,
-        Func::new(params, None, move |_, a| f(must_compile, a)),
-    );
-    e.register(&must, Func::new(params, None, move |_, a| f(compile, a)));
+/// Registers `$name` (which panics on a bad pattern, as `regexp.MustCompile`) and its `must…`
+/// twin `$must` (which returns the compile error): `$body` computes both, with `$c` the way
+/// to compile. A macro, so that each is a plain function, registered without allocating.
+macro_rules! both {
+    ($e:expr, $name:literal, $must:literal, $params:expr, |$c:ident, $a:ident| $body:block) => {
+        add($e, $name, $params, None, |$a| {
+            let $c: Compile = must_compile;
+            $body
+        });
+        add($e, $must, $params, None, |$a| {
+            let $c: Compile = compile;
+            $body
+        });
+    };
 }
 
 pub(super) fn register(e: &mut Engine) {
@@ -36,7 +41,7 @@ pub(super) fn register(e: &mut Engine) {
     add(e, "mustRegexMatch", &[S, S], None, |a| {
         Ok(Value::Bool(compile(s(a, 0))?.is_match(s(a, 1))))
     });
-    both(e, "regexFindAll", &[S, S, I], |c, a| {
+    both!(e, "regexFindAll", "mustRegexFindAll", &[S, S, I], |c, a| {
         let r = c(s(a, 0))?;
         let limit = usize::try_from(n(a, 2)).unwrap_or(usize::MAX);
         let text = s(a, 1);
@@ -46,7 +51,7 @@ pub(super) fn register(e: &mut Engine) {
                 .map(|(b, e)| text[b..e].to_string()),
         ))
     });
-    both(e, "regexFind", &[S, S], |c, a| {
+    both!(e, "regexFind", "mustRegexFind", &[S, S], |c, a| {
         let r = c(s(a, 0))?;
         let text = s(a, 1);
         Ok(Value::string(
@@ -55,15 +60,27 @@ pub(super) fn register(e: &mut Engine) {
                 .unwrap_or_default(),
         ))
     });
-    both(e, "regexReplaceAll", &[S, S, S], |c, a| {
-        let r = c(s(a, 0))?;
-        Ok(Value::string(r.replace_all(s(a, 1), s(a, 2), false)))
-    });
-    both(e, "regexReplaceAllLiteral", &[S, S, S], |c, a| {
-        let r = c(s(a, 0))?;
-        Ok(Value::string(r.replace_all(s(a, 1), s(a, 2), true)))
-    });
-    both(e, "regexSplit", &[S, S, I], |c, a| {
+    both!(
+        e,
+        "regexReplaceAll",
+        "mustRegexReplaceAll",
+        &[S, S, S],
+        |c, a| {
+            let r = c(s(a, 0))?;
+            Ok(Value::string(r.replace_all(s(a, 1), s(a, 2), false)))
+        }
+    );
+    both!(
+        e,
+        "regexReplaceAllLiteral",
+        "mustRegexReplaceAllLiteral",
+        &[S, S, S],
+        |c, a| {
+            let r = c(s(a, 0))?;
+            Ok(Value::string(r.replace_all(s(a, 1), s(a, 2), true)))
+        }
+    );
+    both!(e, "regexSplit", "mustRegexSplit", &[S, S, I], |c, a| {
         let r = c(s(a, 0))?;
         Ok(str_list(split(&r, s(a, 0), s(a, 1), n(a, 2))))
     });

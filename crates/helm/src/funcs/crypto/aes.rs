@@ -15,14 +15,14 @@ use gotmpl::{CallCtx, Engine, Func, FuncResult, Param};
 const BLOCK: usize = 16;
 
 pub(super) fn register(e: &mut Engine) {
-    let params = [Param::Str, Param::Str];
+    const PARAMS: &[Param] = &[Param::Str, Param::Str];
     e.register(
         "encryptAES",
-        Func::new(&params, None, encrypt).raw_strings(),
+        Func::of_call(PARAMS, None, encrypt).raw_strings(),
     );
     e.register(
         "decryptAES",
-        Func::new(&params, None, decrypt).raw_strings(),
+        Func::of_call(PARAMS, None, decrypt).raw_strings(),
     );
 }
 

@@ -129,7 +129,7 @@ pub(super) fn register(e: &mut Engine, keys: Keys) {
     );
     e.register(
         "buildCustomCert",
-        Func::new(&[s_, s_], None, |_, a| {
+        Func::of_args(&[Param::Str, Param::Str], None, |a| {
             let cert = super::encoding::b64_decode(s(a, 0))
                 .map_err(|_| "unable to decode base64 certificate".to_string())?;
             let key = super::encoding::b64_decode(s(a, 1))
