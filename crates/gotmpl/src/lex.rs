@@ -23,7 +23,6 @@ pub enum Tok {
     RawString,
     RightDelim,
     RightParen,
-    Space,
     String,
     Text,
     Variable,
@@ -65,6 +64,11 @@ impl Tok {
 #[derive(Debug, Clone, Copy)]
 pub struct Token {
     pub kind: Tok,
+    /// Spaces inside the action come right before it. Go's lexer makes them a token of their
+    /// own, which its parser then skips nearly everywhere: ~40% of an action's tokens. Here
+    /// they are this flag, and the parser reads it where spaces matter (between operands, and
+    /// ending a field chain). The spaces start where the previous token ends.
+    pub spaced: bool,
     /// Byte range of the token's text in the source ([`lex`] refuses a source whose offsets
     /// do not fit: half the size of `usize` offsets, for a list as long as the source has
     /// tokens).
@@ -140,6 +144,40 @@ fn is_ascii_alnum(c: u8) -> bool {
     ASCII_ALNUM[usize::from(c)]
 }
 
+/// Every byte of a `u64` set to `1`, and to `0x80`.
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// The high bit of each byte of `w` that is an ASCII letter, digit or `_`: eight bytes tested
+/// at once, with no carry from one byte into the next (each sum stays below 0x100).
+fn ascii_alnum_bytes(w: u64) -> u64 {
+    let low = w & !HIGHS;
+    // High bit set where a byte (below 0x80) lies in `lo..=hi`.
+    let within = |x: u64, lo: u8, hi: u8| {
+        (x + ONES * u64::from(0x80 - lo)) & !(x + ONES * u64::from(0x7f - hi))
+    };
+    let digit = within(low, b'0', b'9');
+    // `| 0x20` folds upper-case letters onto lower-case ones, and no other byte onto them.
+    let letter = within(low | (ONES * 0x20), b'a', b'z');
+    let zero_where_underscore = low ^ (ONES * u64::from(b'_'));
+    let underscore = !(((zero_where_underscore & !HIGHS) + ONES * 0x7f) | zero_where_underscore);
+    (digit | letter | underscore) & !w & HIGHS
+}
+
+/// Offset of the first byte of `s` from `from` on that is no ASCII letter, digit or `_`
+/// (`s.len()` if none): a word at a time, where names are scanned byte by byte otherwise.
+fn skip_ascii_alnum(s: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(word) = s.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+        let others = !ascii_alnum_bytes(u64::from_le_bytes(*word)) & HIGHS;
+        if others != 0 {
+            return i + (others.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    skip_while(s, i, is_ascii_alnum)
+}
+
 /// Offset of the first `ab` in `hay`. Templates are mostly text between actions, so this
 /// scan dominates lexing; `memchr` finds the first byte with SIMD.
 fn find_pair(hay: &[u8], [a, b]: [u8; 2]) -> Option<usize> {
@@ -173,6 +211,8 @@ struct Lexer<'a> {
     pos: usize,
     start: usize,
     paren_depth: i32,
+    /// Spaces were skipped since the last token: the next one is `spaced`.
+    spaced: bool,
     out: Vec<Token>,
     error: Option<String>,
 }
@@ -190,6 +230,7 @@ pub fn lex(src: &str) -> Lexed {
         return Lexed {
             toks: vec![Token {
                 kind: Tok::Error,
+                spaced: false,
                 start: 0,
                 end: 0,
             }],
@@ -202,6 +243,7 @@ pub fn lex(src: &str) -> Lexed {
         pos: 0,
         start: 0,
         paren_depth: 0,
+        spaced: false,
         // Chart templates have one token per 10 bytes on average, up to one per 4 in
         // action-dense helpers: growing the list would copy it again and again.
         out: Vec::with_capacity(src.len() / 4 + 8),
@@ -220,6 +262,7 @@ impl Lexer<'_> {
     fn emit_range(&mut self, kind: Tok, start: usize, end: usize) {
         self.out.push(Token {
             kind,
+            spaced: std::mem::take(&mut self.spaced),
             start: start as u32,
             end: end as u32,
         });
@@ -261,10 +304,21 @@ impl Lexer<'_> {
     }
 
     /// Consumes letters, digits and `_`, Unicode ones included.
+    #[inline]
     fn accept_alnum_run(&mut self) {
+        self.pos = skip_ascii_alnum(self.b, self.pos);
+        if self.peek_byte().is_some_and(|c| !c.is_ascii()) {
+            self.accept_unicode_alnum_run();
+        }
+    }
+
+    /// [`Lexer::accept_alnum_run`] from a non-ASCII char on: rare in templates, so kept out
+    /// of the names' fast path.
+    #[cold]
+    #[inline(never)]
+    fn accept_unicode_alnum_run(&mut self) {
         loop {
-            self.pos = skip_while(self.b, self.pos, is_ascii_alnum);
-            // Stopped at the end, at an ASCII byte that is no letter, or at a non-ASCII char.
+            // At the end, at an ASCII byte that is no letter, or at a non-ASCII char.
             match self.peek_byte() {
                 Some(c) if !c.is_ascii() => match self.peek_char() {
                     Some(c) if is_alnum(c) => self.pos += c.len_utf8(),
@@ -272,6 +326,7 @@ impl Lexer<'_> {
                 },
                 _ => return,
             }
+            self.pos = skip_ascii_alnum(self.b, self.pos);
         }
     }
 
@@ -468,7 +523,8 @@ impl Lexer<'_> {
         }
     }
 
-    /// Spaces inside an action, not the one that starts a trim-marked closing delimiter.
+    /// Skips the spaces inside an action, not the one that starts a trim-marked closing
+    /// delimiter, and marks the next token `spaced`.
     fn lex_space(&mut self) {
         self.pos = skip_while(self.b, self.pos, is_space);
         // The last space may start a trim-marked closing delimiter " -}}": the action's loop
@@ -476,7 +532,8 @@ impl Lexer<'_> {
         if has_right_trim(&self.b[self.pos - 1..]) && self.b[self.pos + 1..].starts_with(RIGHT) {
             self.pos -= 1;
         }
-        self.emit(Tok::Space);
+        self.start = self.pos;
+        self.spaced = true;
     }
 
     fn lex_identifier(&mut self) -> Lexing {
@@ -674,8 +731,8 @@ mod tests {
     #[test]
     fn quotes_with_delimiters_inside() {
         let toks = kinds(r#"{{ `he said "}}" ok` "a\"}}" }}"#);
-        assert_eq!(toks[2], (Tok::RawString, r#"`he said "}}" ok`"#.into()));
-        assert_eq!(toks[4], (Tok::String, r#""a\"}}""#.into()));
+        assert_eq!(toks[1], (Tok::RawString, r#"`he said "}}" ok`"#.into()));
+        assert_eq!(toks[2], (Tok::String, r#""a\"}}""#.into()));
     }
 
     #[test]
@@ -705,10 +762,59 @@ mod tests {
         );
     }
 
+    /// The word-at-a-time scan stops where the byte-at-a-time one does, for every byte at
+    /// every offset of a word and past its end.
+    #[test]
+    fn names_scan_a_word_at_a_time() {
+        for c in 0..=255u8 {
+            for at in 0..12 {
+                let mut s = b"aZ09_zA9bYc_".to_vec();
+                s[at] = c;
+                for from in 0..3 {
+                    assert_eq!(
+                        skip_ascii_alnum(&s, from),
+                        skip_while(&s, from, is_ascii_alnum),
+                        "byte {c:#x} at {at}, from {from}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn unicode_identifiers_and_text() {
         let toks = kinds("☃ {{ .héllo }}");
         assert_eq!(toks[0], (Tok::Text, "☃ ".into()));
-        assert_eq!(toks[3], (Tok::Field, ".héllo".into()));
+        assert_eq!(toks[2], (Tok::Field, ".héllo".into()));
+    }
+
+    /// Spaces are no tokens: the token after them is marked, a trim marker's space excepted.
+    #[test]
+    fn spaces_mark_the_next_token() {
+        let src = "a {{- .x  .y.z\n| f -}} {{.w -}}";
+        let toks: Vec<_> = lex(src)
+            .toks
+            .into_iter()
+            .map(|t| (t.text(src).to_string(), t.spaced))
+            .collect();
+        let want = [
+            ("a", false),
+            ("{{", false),
+            (".x", false),
+            (".y", true),
+            (".z", false),
+            ("|", true),
+            ("f", true),
+            ("}}", false),
+            ("{{", false),
+            (".w", false),
+            ("}}", false),
+            ("", false),
+        ];
+        let want: Vec<_> = want.iter().map(|&(s, b)| (s.to_string(), b)).collect();
+        assert_eq!(toks, want);
+        let src = "{{ 1  -}}";
+        let spaced: Vec<_> = lex(src).toks.iter().map(|t| t.spaced).collect();
+        assert_eq!(spaced, [false, true, true, false]);
     }
 }
