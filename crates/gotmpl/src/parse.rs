@@ -40,7 +40,7 @@ pub struct Syntax {
 #[derive(Debug)]
 pub struct Tree {
     syntax: Syntax,
-    /// By [`Arg::String::lit`].
+    /// By [`StringLit::index`].
     lits: Rc<[Rc<str>]>,
 }
 
@@ -69,11 +69,11 @@ impl Tree {
     }
 
     /// The value of string literal `lit` of this tree's file.
-    pub(crate) fn literal(&self, lit: u32, text: &Arc<str>) -> Rc<str> {
-        match self.lits.get(lit as usize) {
+    pub(crate) fn literal(&self, lit: &StringLit) -> Rc<str> {
+        match self.lits.get(lit.index as usize) {
             Some(s) => s.clone(),
             // Never: a tree's literals are numbered in its file's table.
-            None => Rc::from(&**text),
+            None => Rc::from(lit.text()),
         }
     }
 }
@@ -230,6 +230,36 @@ impl fmt::Display for Snippet {
     }
 }
 
+/// A string literal.
+#[derive(Debug)]
+pub struct StringLit {
+    /// As written, quotes included.
+    written: Snippet,
+    /// Its value, when that is not the text between the quotes (it had escapes or, between
+    /// backquotes, a carriage return): most literals need no copy of their own.
+    unquoted: Option<Arc<str>>,
+    /// Its place among its file's literals ([`Tree::literal`]).
+    index: u32,
+}
+
+impl StringLit {
+    pub fn text(&self) -> &str {
+        match &self.unquoted {
+            Some(text) => text,
+            None => self
+                .written
+                .get(1..self.written.len().saturating_sub(1))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Where a file's string literal is: between the quotes of its text, or unquoted apart.
+enum Literal {
+    Quoted { start: u32, end: u32 },
+    Unquoted(Arc<str>),
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Number {
     pub is_int: bool,
@@ -277,14 +307,7 @@ pub enum Arg {
     },
     String {
         pos: u32,
-        /// The literal as written, when that is not `text` between plain quotes (it had escapes
-        /// or, between backquotes, a carriage return): most literals need no second copy.
-        quoted: Option<Snippet>,
-        /// Written between backquotes.
-        raw: bool,
-        text: Arc<str>,
-        /// Index of `text` in its file's literals ([`Tree::literal`]).
-        lit: u32,
+        lit: StringLit,
     },
     Pipe(Box<Pipe>),
 }
@@ -340,19 +363,7 @@ impl fmt::Display for Arg {
             Arg::Nil { .. } => f.write_str("nil"),
             Arg::Bool { val, .. } => write!(f, "{val}"),
             Arg::Number { text, .. } => f.write_str(text),
-            Arg::String {
-                quoted: Some(quoted),
-                ..
-            } => f.write_str(quoted),
-            Arg::String {
-                quoted: None,
-                raw,
-                text,
-                ..
-            } => {
-                let quote = if *raw { '`' } else { '"' };
-                write!(f, "{quote}{text}{quote}")
-            }
+            Arg::String { lit, .. } => f.write_str(&lit.written),
             Arg::Pipe(p) => write!(f, "{p}"),
         }
     }
@@ -430,13 +441,23 @@ pub fn is_builtin(name: &str) -> bool {
 pub struct Parsed {
     pub main: Syntax,
     pub defines: Vec<Syntax>,
-    lits: Vec<Arc<str>>,
+    lits: Vec<Literal>,
 }
 
 impl Parsed {
     /// The file's trees as they execute: its own, and its `define`s in order.
     pub fn into_trees(self) -> (Tree, impl Iterator<Item = Tree>) {
-        let lits: Rc<[Rc<str>]> = self.lits.iter().map(|s| Rc::from(&**s)).collect();
+        let src = &self.main.src;
+        let lits: Rc<[Rc<str>]> = self
+            .lits
+            .iter()
+            .map(|lit| match lit {
+                Literal::Quoted { start, end } => {
+                    Rc::from(src.get(*start as usize..*end as usize).unwrap_or_default())
+                }
+                Literal::Unquoted(text) => Rc::from(&**text),
+            })
+            .collect();
         let main = Tree {
             syntax: self.main,
             lits: lits.clone(),
@@ -541,8 +562,8 @@ struct Parser<'a> {
     /// same few functions over and over.
     /// (Interning every name and literal this way was measured slower than allocating them.)
     funcs: FxHashMap<&'a str, Arc<str>>,
-    /// The file's string literals, by [`Arg::String::lit`].
-    lits: Vec<Arc<str>>,
+    /// The file's string literals, by [`StringLit::index`].
+    lits: Vec<Literal>,
 }
 
 /// Moves the items pushed on `stack` since `mark` into a list of exactly their number.
@@ -1151,22 +1172,22 @@ impl<'a> Parser<'a> {
                 } else {
                     !body.contains('\r')
                 };
-                let (unquoted, quoted): (Arc<str>, _) = if plain {
-                    (Arc::from(body), None)
+                let (unquoted, literal) = if plain {
+                    let (start, end) = (t.start + 1, t.end - 1);
+                    (None, Literal::Quoted { start, end })
                 } else {
-                    (
-                        Arc::from(self.unquote(text)?),
-                        Some(self.snippet(t.start, t.end)),
-                    )
+                    let text: Arc<str> = Arc::from(self.unquote(text)?);
+                    (Some(text.clone()), Literal::Unquoted(text))
                 };
-                let lit = self.lits.len() as u32;
-                self.lits.push(unquoted.clone());
+                let index = self.lits.len() as u32;
+                self.lits.push(literal);
                 Arg::String {
                     pos,
-                    quoted,
-                    raw: t.kind == Tok::RawString,
-                    text: unquoted,
-                    lit,
+                    lit: StringLit {
+                        written: self.snippet(t.start, t.end),
+                        unquoted,
+                        index,
+                    },
                 }
             }
             _ => {

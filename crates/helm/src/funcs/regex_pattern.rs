@@ -53,8 +53,14 @@ pub(super) fn compile(pattern: &str) -> Result<Arc<Pattern>, String> {
 /// regex-lite only ASCII), Unicode classes (`\pL`, which regex-lite does not read), and
 /// whatever regex-lite refuses, so that a compile error is always `regex`'s.
 pub(super) enum Pattern {
-    /// The pattern as text, and in regex-lite for a replacement that names a group (`$0`).
-    Literal(Box<str>, regex_lite::Regex),
+    /// The pattern as text, and in regex-lite for a replacement that names a group (`$0`),
+    /// compiled at the first such replacement: most literal patterns never see one.
+    Literal(Box<str>, OnceLock<Option<regex_lite::Regex>>),
+    Regex(Compiled),
+}
+
+/// A pattern with metacharacters, compiled.
+pub(super) enum Compiled {
     Lite(Lite),
     Full(regex::Regex),
 }
@@ -110,59 +116,72 @@ const LITE_SIZE_LIMIT: usize = (10 << 20) / 256;
 /// Runs `$body` with `$r` bound to the engine that matches `$text` from byte `$at` (the two
 /// engines' types differ, their methods are the same).
 macro_rules! with_engine {
-    ($self:expr, $text:expr, $at:expr, |$r:ident| $body:expr) => {
-        match $self {
-            Pattern::Literal(_, $r) => $body,
-            Pattern::Lite(lite) => match lite.full($text.len().saturating_sub($at)) {
+    ($compiled:expr, $text:expr, $at:expr, |$r:ident| $body:expr) => {
+        match $compiled {
+            Compiled::Lite(lite) => match lite.full($text.len().saturating_sub($at)) {
                 Some($r) => $body,
                 None => {
                     let $r = &lite.regex;
                     $body
                 }
             },
-            Pattern::Full($r) => $body,
+            Compiled::Full($r) => $body,
         }
     };
 }
 
 impl Pattern {
     pub(super) fn is_match(&self, text: &str) -> bool {
-        if let Pattern::Literal(literal, _) = self {
-            return text.contains(&**literal);
+        match self {
+            Pattern::Literal(literal, _) => text.contains(&**literal),
+            Pattern::Regex(compiled) => with_engine!(compiled, text, 0, |r| r.is_match(text)),
         }
-        with_engine!(self, text, 0, |r| r.is_match(text))
     }
 
     /// The first match at or after byte `at`, as `(start, end)`; what precedes `at` still
     /// counts for `^` and `\b`.
     pub(super) fn find_at(&self, text: &str, at: usize) -> Option<(usize, usize)> {
-        if let Pattern::Literal(literal, _) = self {
-            let start = at + text.get(at..)?.find(&**literal)?;
-            return Some((start, start + literal.len()));
+        match self {
+            Pattern::Literal(literal, _) => {
+                let start = at + text.get(at..)?.find(&**literal)?;
+                Some((start, start + literal.len()))
+            }
+            Pattern::Regex(compiled) => with_engine!(compiled, text, at, |r| r
+                .find_at(text, at)
+                .map(|m| (m.start(), m.end()))),
         }
-        with_engine!(self, text, at, |r| r
-            .find_at(text, at)
-            .map(|m| (m.start(), m.end())))
     }
 
     /// Every match replaced by `with`, in which `$1`, `${name}` expand unless `literal`.
     pub(super) fn replace_all(&self, text: &str, with: &str, literal: bool) -> String {
-        if let Pattern::Literal(pattern, _) = self
-            && (literal || !with.contains('$'))
-        {
-            return text.replace(&**pattern, with);
-        }
+        let compiled = match self {
+            Pattern::Literal(pattern, _) if literal || !with.contains('$') => {
+                return text.replace(&**pattern, with);
+            }
+            Pattern::Literal(pattern, lite) => {
+                return match lite.get_or_init(|| compile_lite(pattern)) {
+                    Some(r) => r.replace_all(text, with).into_owned(),
+                    // Never: `compile_uncached` takes a pattern as literal where regex-lite
+                    // builds it. Its text would be the replacement's, as far as it can tell.
+                    None => text.replace(&**pattern, with),
+                };
+            }
+            Pattern::Regex(compiled) => compiled,
+        };
         // `$$` expands to `$` in both engines.
         let with = if literal {
             Cow::Owned(with.replace('$', "$$"))
         } else {
             Cow::Borrowed(with)
         };
-        let replace =
-            |with: &str| with_engine!(self, text, 0, |r| r.replace_all(text, with).into_owned());
-        match self {
-            Pattern::Lite(lite) => lite.replace_all(text, &with, literal, replace),
-            _ => replace(&with),
+        let replace = |with: &str| {
+            with_engine!(compiled, text, 0, |r| r
+                .replace_all(text, with)
+                .into_owned())
+        };
+        match compiled {
+            Compiled::Lite(lite) => lite.replace_all(text, &with, literal, replace),
+            Compiled::Full(_) => replace(&with),
         }
     }
 }
@@ -221,22 +240,32 @@ impl Lite {
 }
 
 fn compile_uncached(pattern: &str) -> Result<Pattern, String> {
+    let literal = !pattern.is_empty() && !pattern.contains(METACHARACTERS);
+    if literal && pattern.len() <= LAZY_LITERAL {
+        return Ok(Pattern::Literal(pattern.into(), OnceLock::new()));
+    }
     if let Some(lite) = compile_lite(pattern) {
-        return Ok(if pattern.contains(METACHARACTERS) || pattern.is_empty() {
-            Pattern::Lite(Lite {
+        return Ok(if literal {
+            Pattern::Literal(pattern.into(), OnceLock::from(Some(lite)))
+        } else {
+            Pattern::Regex(Compiled::Lite(Lite {
                 regex: lite,
                 pattern: pattern.into(),
                 scanned: AtomicUsize::new(0),
                 render: RENDERS.load(Ordering::Relaxed),
                 full: OnceLock::new(),
                 last_replaced: Mutex::new(None),
-            })
-        } else {
-            Pattern::Literal(pattern.into(), lite)
+            }))
         });
     }
-    compile_full(pattern).map(Pattern::Full)
+    compile_full(pattern).map(|r| Pattern::Regex(Compiled::Full(r)))
 }
+
+/// Bytes of a literal pattern that regex-lite always builds, so that it can wait to be compiled
+/// until a replacement needs it: one NFA state per character, 32 bytes each, is well within
+/// [`LITE_SIZE_LIMIT`] (test: `short_literals_build_in_lite`). A longer literal is compiled at
+/// once, so that one regex-lite refuses still goes to `regex`.
+const LAZY_LITERAL: usize = 1024;
 
 /// What Go's `regexp.QuoteMeta` escapes: a pattern without any matches itself, as text.
 const METACHARACTERS: [char; 14] = [
@@ -409,21 +438,24 @@ fn go_syntax(pattern: &str, dialect: Dialect) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Lite, Pattern, REPLACED_MAX, compile_full, compile_lite, compile_uncached};
+    use super::{
+        Compiled, LAZY_LITERAL, Lite, Pattern, REPLACED_MAX, compile_full, compile_lite,
+        compile_uncached,
+    };
     use crate::funcs::regex::{find_all, split};
     use std::sync::atomic::AtomicUsize;
     use std::sync::{Mutex, OnceLock};
 
     /// `pattern` in regex-lite, never moving to `regex`.
     fn lite_only(pattern: &str) -> Option<Pattern> {
-        Some(Pattern::Lite(Lite {
+        Some(Pattern::Regex(Compiled::Lite(Lite {
             regex: compile_lite(pattern)?,
             pattern: pattern.into(),
             scanned: AtomicUsize::new(0),
             render: 0,
             full: OnceLock::from(None),
             last_replaced: Mutex::new(None),
-        }))
+        })))
     }
 
     /// A short replacement made again is the one made last time, and only for the same text,
@@ -431,7 +463,7 @@ mod tests {
     #[test]
     fn a_replacement_made_again_is_the_last_one_made() {
         let r = lite_only(r"(-?[^a-z\d\-])+-?").unwrap();
-        let Pattern::Lite(lite) = &r else {
+        let Pattern::Regex(Compiled::Lite(lite)) = &r else {
             unreachable!()
         };
         let kept = || {
@@ -463,7 +495,7 @@ mod tests {
             r.is_match(text),
             find_all(r, text, usize::MAX),
             find_all(r, text, 2),
-            r.replace_all(text, "<$1|${n}|$0x|$$>", false),
+            r.replace_all(text, "<$1|${n}|$0x|${0}|$$>", false),
             r.replace_all(text, "<$1>", true),
             split(r, pattern, text, -1),
         )
@@ -475,6 +507,8 @@ mod tests {
     #[test]
     fn lite_matches_as_regex_does() {
         let patterns = [
+            "SSL",
+            "é-a",
             r"(-?[^a-z\d\-])+-?",
             r"\W",
             r"-r\d+$|sha256:",
@@ -535,7 +569,7 @@ mod tests {
                 refused.push(pattern);
                 continue;
             };
-            let full = compile_full(pattern).map(Pattern::Full);
+            let full = compile_full(pattern).map(|r| Pattern::Regex(Compiled::Full(r)));
             let full = full.unwrap_or_else(|e| panic!("{pattern}: lite takes it, regex: {e}"));
             // As a render gets it: literal, or regex-lite moving to `regex` after the long text.
             let chosen = compile_uncached(pattern).unwrap();
@@ -552,7 +586,7 @@ mod tests {
                     "{pattern} on {text:?}"
                 );
             }
-            if let Pattern::Lite(moving) = chosen {
+            if let Pattern::Regex(Compiled::Lite(moving)) = chosen {
                 assert!(moving.full.get().is_some_and(Option::is_some), "{pattern}");
             }
         }
@@ -565,7 +599,7 @@ mod tests {
     /// when another render uses it (a process checking many charts matches it in each).
     #[test]
     fn another_render_moves_a_pattern_to_regex() {
-        let Ok(Pattern::Lite(lite)) = compile_uncached(r"-r\d+$|sha256:") else {
+        let Ok(Pattern::Regex(Compiled::Lite(lite))) = compile_uncached(r"-r\d+$|sha256:") else {
             panic!("not lite");
         };
         super::count_render();
@@ -573,6 +607,25 @@ mod tests {
         let Ok(Pattern::Literal(..)) = compile_uncached("SSL") else {
             panic!("not literal");
         };
+    }
+
+    /// A literal pattern waits to be compiled in regex-lite until a replacement names a group;
+    /// up to [`LAZY_LITERAL`] bytes, it is one regex-lite builds (so it never goes to `regex`
+    /// instead), longer ones are compiled at once.
+    #[test]
+    fn short_literals_build_in_lite() {
+        for c in ["a", "é", "💩"] {
+            let literal = c.repeat(LAZY_LITERAL / c.len());
+            assert!(compile_lite(&literal).is_some(), "{c}");
+            let Ok(Pattern::Literal(_, lazy)) = compile_uncached(&literal) else {
+                panic!("{c}: not literal");
+            };
+            assert!(lazy.get().is_none(), "{c}");
+            let Ok(Pattern::Literal(_, lazy)) = compile_uncached(&format!("{literal}{c}")) else {
+                panic!("{c}: not literal");
+            };
+            assert!(lazy.get().is_some_and(Option::is_some), "{c}");
+        }
     }
 
     /// What regex-lite must leave to `regex`: case folding beyond ASCII, Unicode classes,
