@@ -29,13 +29,14 @@ pub fn run<T: Send>(args: &RenderArgs, emit: impl FnOnce(String) -> Result<T> + 
             .map_err(|e: String| InputError::new(format!("--kube-version: {e}")))?;
         options.capabilities.kube_version = format!("v{version}.0");
     }
-    // The templates parse while the values load (see `load_and_render`).
+    // The templates parse while the values load, the values' schemas are checked while the
+    // templates execute (see `load_and_render_then`).
     let files = helm::chart::read_chart_with(&args.chart, &Default::default())?;
     let texts = files.template_texts();
     let values = args.args.value_options();
     helm::engine::load_and_render_then(
         &texts,
-        || helm::chart::load_read(files, &values),
+        || helm::chart::load_read_checking_later(files, &values),
         &options,
         |(loaded, rendered)| output(args, loaded, rendered).and_then(emit),
     )?

@@ -681,9 +681,7 @@ impl<'a> Exec<'a> {
                     Arg::Dot { .. } => Ok(dot.clone()),
                     Arg::Nil { .. } => self.errorf("nil is not a command".into()),
                     Arg::Number { .. } => Ok(Val::plain(self.ideal_constant(first)?)),
-                    Arg::String { text, lit, .. } => {
-                        Ok(Val::plain(Value::Str(self.tree.literal(*lit, text))))
-                    }
+                    Arg::String { lit, .. } => Ok(Val::plain(Value::Str(self.tree.literal(lit)))),
                     _ => self.errorf(format!("can't evaluate command {first}")),
                 }
             }
@@ -844,9 +842,7 @@ impl<'a> Exec<'a> {
             Arg::Nil { .. } => Ok(Val::default()),
             Arg::Bool { val, .. } => Ok(Val::plain(Value::Bool(*val))),
             Arg::Number { .. } => Ok(Val::plain(self.ideal_constant(arg)?)),
-            Arg::String { text, lit, .. } => {
-                Ok(Val::plain(Value::Str(self.tree.literal(*lit, text))))
-            }
+            Arg::String { lit, .. } => Ok(Val::plain(Value::Str(self.tree.literal(lit)))),
         }
     }
 
@@ -888,9 +884,7 @@ impl<'a> Exec<'a> {
                 Ok(Value::Int(num.int, ty))
             }
             (Param::Int | Param::Int64, _) => self.errorf(format!("expected integer; found {arg}")),
-            (Param::Str, Arg::String { text, lit, .. }) => {
-                Ok(Value::Str(self.tree.literal(*lit, text)))
-            }
+            (Param::Str, Arg::String { lit, .. }) => Ok(Value::Str(self.tree.literal(lit))),
             (Param::Str, _) => self.errorf(format!("expected string; found {arg}")),
             _ => self.errorf(format!(
                 "can't handle {arg} for arg of type {}",

@@ -23,7 +23,6 @@ pub enum Tok {
     RawString,
     RightDelim,
     RightParen,
-    Space,
     String,
     Text,
     Variable,
@@ -65,6 +64,11 @@ impl Tok {
 #[derive(Debug, Clone, Copy)]
 pub struct Token {
     pub kind: Tok,
+    /// Spaces inside the action come right before it. Go's lexer makes them a token of their
+    /// own, which its parser then skips nearly everywhere: ~40% of an action's tokens. Here
+    /// they are this flag, and the parser reads it where spaces matter (between operands, and
+    /// ending a field chain). The spaces start where the previous token ends.
+    pub spaced: bool,
     /// Byte range of the token's text in the source ([`lex`] refuses a source whose offsets
     /// do not fit: half the size of `usize` offsets, for a list as long as the source has
     /// tokens).
@@ -173,6 +177,8 @@ struct Lexer<'a> {
     pos: usize,
     start: usize,
     paren_depth: i32,
+    /// Spaces were skipped since the last token: the next one is `spaced`.
+    spaced: bool,
     out: Vec<Token>,
     error: Option<String>,
 }
@@ -190,6 +196,7 @@ pub fn lex(src: &str) -> Lexed {
         return Lexed {
             toks: vec![Token {
                 kind: Tok::Error,
+                spaced: false,
                 start: 0,
                 end: 0,
             }],
@@ -202,6 +209,7 @@ pub fn lex(src: &str) -> Lexed {
         pos: 0,
         start: 0,
         paren_depth: 0,
+        spaced: false,
         // Chart templates have one token per 10 bytes on average, up to one per 4 in
         // action-dense helpers: growing the list would copy it again and again.
         out: Vec::with_capacity(src.len() / 4 + 8),
@@ -220,6 +228,7 @@ impl Lexer<'_> {
     fn emit_range(&mut self, kind: Tok, start: usize, end: usize) {
         self.out.push(Token {
             kind,
+            spaced: std::mem::take(&mut self.spaced),
             start: start as u32,
             end: end as u32,
         });
@@ -468,7 +477,8 @@ impl Lexer<'_> {
         }
     }
 
-    /// Spaces inside an action, not the one that starts a trim-marked closing delimiter.
+    /// Skips the spaces inside an action, not the one that starts a trim-marked closing
+    /// delimiter, and marks the next token `spaced`.
     fn lex_space(&mut self) {
         self.pos = skip_while(self.b, self.pos, is_space);
         // The last space may start a trim-marked closing delimiter " -}}": the action's loop
@@ -476,7 +486,8 @@ impl Lexer<'_> {
         if has_right_trim(&self.b[self.pos - 1..]) && self.b[self.pos + 1..].starts_with(RIGHT) {
             self.pos -= 1;
         }
-        self.emit(Tok::Space);
+        self.start = self.pos;
+        self.spaced = true;
     }
 
     fn lex_identifier(&mut self) -> Lexing {
@@ -674,8 +685,8 @@ mod tests {
     #[test]
     fn quotes_with_delimiters_inside() {
         let toks = kinds(r#"{{ `he said "}}" ok` "a\"}}" }}"#);
-        assert_eq!(toks[2], (Tok::RawString, r#"`he said "}}" ok`"#.into()));
-        assert_eq!(toks[4], (Tok::String, r#""a\"}}""#.into()));
+        assert_eq!(toks[1], (Tok::RawString, r#"`he said "}}" ok`"#.into()));
+        assert_eq!(toks[2], (Tok::String, r#""a\"}}""#.into()));
     }
 
     #[test]
@@ -709,6 +720,36 @@ mod tests {
     fn unicode_identifiers_and_text() {
         let toks = kinds("☃ {{ .héllo }}");
         assert_eq!(toks[0], (Tok::Text, "☃ ".into()));
-        assert_eq!(toks[3], (Tok::Field, ".héllo".into()));
+        assert_eq!(toks[2], (Tok::Field, ".héllo".into()));
+    }
+
+    /// Spaces are no tokens: the token after them is marked, a trim marker's space excepted.
+    #[test]
+    fn spaces_mark_the_next_token() {
+        let src = "a {{- .x  .y.z\n| f -}} {{.w -}}";
+        let toks: Vec<_> = lex(src)
+            .toks
+            .into_iter()
+            .map(|t| (t.text(src).to_string(), t.spaced))
+            .collect();
+        let want = [
+            ("a", false),
+            ("{{", false),
+            (".x", false),
+            (".y", true),
+            (".z", false),
+            ("|", true),
+            ("f", true),
+            ("}}", false),
+            ("{{", false),
+            (".w", false),
+            ("}}", false),
+            ("", false),
+        ];
+        let want: Vec<_> = want.iter().map(|&(s, b)| (s.to_string(), b)).collect();
+        assert_eq!(toks, want);
+        let src = "{{ 1  -}}";
+        let spaced: Vec<_> = lex(src).toks.iter().map(|t| t.spaced).collect();
+        assert_eq!(spaced, [false, true, true, false]);
     }
 }

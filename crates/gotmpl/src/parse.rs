@@ -40,7 +40,7 @@ pub struct Syntax {
 #[derive(Debug)]
 pub struct Tree {
     syntax: Syntax,
-    /// By [`Arg::String::lit`].
+    /// By [`StringLit::index`].
     lits: Rc<[Rc<str>]>,
 }
 
@@ -69,11 +69,11 @@ impl Tree {
     }
 
     /// The value of string literal `lit` of this tree's file.
-    pub(crate) fn literal(&self, lit: u32, text: &Arc<str>) -> Rc<str> {
-        match self.lits.get(lit as usize) {
+    pub(crate) fn literal(&self, lit: &StringLit) -> Rc<str> {
+        match self.lits.get(lit.index as usize) {
             Some(s) => s.clone(),
             // Never: a tree's literals are numbered in its file's table.
-            None => Rc::from(&**text),
+            None => Rc::from(lit.text()),
         }
     }
 }
@@ -230,6 +230,36 @@ impl fmt::Display for Snippet {
     }
 }
 
+/// A string literal.
+#[derive(Debug)]
+pub struct StringLit {
+    /// As written, quotes included.
+    written: Snippet,
+    /// Its value, when that is not the text between the quotes (it had escapes or, between
+    /// backquotes, a carriage return): most literals need no copy of their own.
+    unquoted: Option<Arc<str>>,
+    /// Its place among its file's literals ([`Tree::literal`]).
+    index: u32,
+}
+
+impl StringLit {
+    pub fn text(&self) -> &str {
+        match &self.unquoted {
+            Some(text) => text,
+            None => self
+                .written
+                .get(1..self.written.len().saturating_sub(1))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Where a file's string literal is: between the quotes of its text, or unquoted apart.
+enum Literal {
+    Quoted { start: u32, end: u32 },
+    Unquoted(Arc<str>),
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Number {
     pub is_int: bool,
@@ -277,14 +307,7 @@ pub enum Arg {
     },
     String {
         pos: u32,
-        /// The literal as written, when that is not `text` between plain quotes (it had escapes
-        /// or, between backquotes, a carriage return): most literals need no second copy.
-        quoted: Option<Snippet>,
-        /// Written between backquotes.
-        raw: bool,
-        text: Arc<str>,
-        /// Index of `text` in its file's literals ([`Tree::literal`]).
-        lit: u32,
+        lit: StringLit,
     },
     Pipe(Box<Pipe>),
 }
@@ -340,19 +363,7 @@ impl fmt::Display for Arg {
             Arg::Nil { .. } => f.write_str("nil"),
             Arg::Bool { val, .. } => write!(f, "{val}"),
             Arg::Number { text, .. } => f.write_str(text),
-            Arg::String {
-                quoted: Some(quoted),
-                ..
-            } => f.write_str(quoted),
-            Arg::String {
-                quoted: None,
-                raw,
-                text,
-                ..
-            } => {
-                let quote = if *raw { '`' } else { '"' };
-                write!(f, "{quote}{text}{quote}")
-            }
+            Arg::String { lit, .. } => f.write_str(&lit.written),
             Arg::Pipe(p) => write!(f, "{p}"),
         }
     }
@@ -430,13 +441,23 @@ pub fn is_builtin(name: &str) -> bool {
 pub struct Parsed {
     pub main: Syntax,
     pub defines: Vec<Syntax>,
-    lits: Vec<Arc<str>>,
+    lits: Vec<Literal>,
 }
 
 impl Parsed {
     /// The file's trees as they execute: its own, and its `define`s in order.
     pub fn into_trees(self) -> (Tree, impl Iterator<Item = Tree>) {
-        let lits: Rc<[Rc<str>]> = self.lits.iter().map(|s| Rc::from(&**s)).collect();
+        let src = &self.main.src;
+        let lits: Rc<[Rc<str>]> = self
+            .lits
+            .iter()
+            .map(|lit| match lit {
+                Literal::Quoted { start, end } => {
+                    Rc::from(src.get(*start as usize..*end as usize).unwrap_or_default())
+                }
+                Literal::Unquoted(text) => Rc::from(&**text),
+            })
+            .collect();
         let main = Tree {
             syntax: self.main,
             lits: lits.clone(),
@@ -475,7 +496,7 @@ pub fn parse(
         toks: lexed.toks,
         lex_error: lexed.error.unwrap_or_default(),
         i: 0,
-        furthest: 0,
+        furthest: Read::Token(0),
         vars: vec!["$"],
         range_depth: 0,
         nesting: 0,
@@ -509,14 +530,24 @@ enum Item {
 
 type PResult<T> = Result<T, ParseError>;
 
+/// How far the parser read, in Go's tokens, where spaces are tokens too: up to the token at
+/// an index, or only up to the spaces before it (a field chain ends at spaces without reading
+/// on). Ordered as Go's tokens are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Read {
+    SpacesBefore(usize),
+    Token(usize),
+}
+
 struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
     /// The message of the `Error` token ending `toks`, if any.
     lex_error: String,
     i: usize,
-    /// Index of the furthest token read: Go reports parse errors at that token's line.
-    furthest: usize,
+    /// The furthest token read, as [`Read`]: Go reports parse errors at that token's line.
+    /// Kept up to date where the parser goes back (reading only goes forward).
+    furthest: Read,
     /// Variables in scope: only their names matter while parsing.
     vars: Vec<&'a str>,
     range_depth: usize,
@@ -541,8 +572,8 @@ struct Parser<'a> {
     /// same few functions over and over.
     /// (Interning every name and literal this way was measured slower than allocating them.)
     funcs: FxHashMap<&'a str, Arc<str>>,
-    /// The file's string literals, by [`Arg::String::lit`].
-    lits: Vec<Arc<str>>,
+    /// The file's string literals, by [`StringLit::index`].
+    lits: Vec<Literal>,
 }
 
 /// Moves the items pushed on `stack` since `mark` into a list of exactly their number.
@@ -567,7 +598,6 @@ impl<'a> Parser<'a> {
     fn next(&mut self) -> Token {
         // Every token but past the end: the parser reads each token a few times over.
         if let Some(&t) = self.toks.get(self.i) {
-            self.furthest = self.furthest.max(self.i);
             self.i += 1;
             return t;
         }
@@ -578,12 +608,33 @@ impl<'a> Parser<'a> {
     #[cold]
     fn next_past_end(&mut self) -> Token {
         let idx = self.toks.len().saturating_sub(1);
-        self.furthest = self.furthest.max(idx);
+        self.note_read(Read::Token(idx));
         self.toks.get(idx).copied().unwrap_or(Token {
             kind: Tok::Eof,
+            spaced: false,
             start: self.src.len() as u32,
             end: self.src.len() as u32,
         })
+    }
+
+    fn note_read(&mut self, read: Read) {
+        self.furthest = self.furthest.max(read);
+    }
+
+    /// Goes back to token `i`, keeping in [`Parser::furthest`] what was read.
+    fn go_back_to(&mut self, i: usize) {
+        if let Some(last) = self.i.checked_sub(1) {
+            self.note_read(Read::Token(last));
+        }
+        self.i = i;
+    }
+
+    /// The furthest token read, also counting the tokens read since the parser last went back.
+    fn furthest_read(&self) -> Read {
+        match self.i.checked_sub(1) {
+            Some(last) => self.furthest.max(Read::Token(last)),
+            None => self.furthest,
+        }
     }
 
     /// Line of a byte offset; only needed for error messages, so computed on demand.
@@ -604,7 +655,7 @@ impl<'a> Parser<'a> {
     }
 
     fn backup(&mut self) {
-        self.i = self.i.saturating_sub(1);
+        self.go_back_to(self.i.saturating_sub(1));
     }
 
     fn peek(&mut self) -> Token {
@@ -613,26 +664,16 @@ impl<'a> Parser<'a> {
         t
     }
 
-    fn next_non_space(&mut self) -> Token {
-        loop {
-            let t = self.next();
-            if t.kind != Tok::Space {
-                return t;
-            }
-        }
-    }
-
-    fn peek_non_space(&mut self) -> Token {
-        let t = self.next_non_space();
-        self.backup();
-        t
-    }
-
     fn errorf<T>(&self, msg: String) -> PResult<T> {
-        let line = self
-            .toks
-            .get(self.furthest)
-            .map_or(1, |t| self.line_of(t.start as usize));
+        let line = match self.furthest_read() {
+            Read::Token(i) => self.toks.get(i).map(|t| t.start),
+            // Only a field chain stops at spaces, which follow the chain's last token.
+            Read::SpacesBefore(i) => i
+                .checked_sub(1)
+                .and_then(|before| self.toks.get(before))
+                .map(|t| t.end),
+        }
+        .map_or(1, |offset| self.line_of(offset as usize));
         Err(ParseError {
             name: self.name.to_string(),
             line,
@@ -663,7 +704,7 @@ impl<'a> Parser<'a> {
     }
 
     fn expect(&mut self, kind: Tok, context: &str) -> PResult<Token> {
-        let t = self.next_non_space();
+        let t = self.next();
         if t.kind != kind {
             return self.unexpected(&t, context);
         }
@@ -693,11 +734,11 @@ impl<'a> Parser<'a> {
             if t.kind == Tok::LeftDelim {
                 let mark = self.i;
                 self.next();
-                if self.next_non_space().kind == Tok::Define {
+                if self.next().kind == Tok::Define {
                     self.parse_definition()?;
                     continue;
                 }
-                self.i = mark;
+                self.go_back_to(mark);
             }
             match self.text_or_action()? {
                 Item::Node(n) => self.nodes.push(n),
@@ -737,7 +778,7 @@ impl<'a> Parser<'a> {
 
     fn parse_definition(&mut self) -> PResult<()> {
         const CONTEXT: &str = "define clause";
-        let t = self.next_non_space();
+        let t = self.next();
         if !matches!(t.kind, Tok::String | Tok::RawString) {
             return self.unexpected(&t, CONTEXT);
         }
@@ -752,7 +793,7 @@ impl<'a> Parser<'a> {
 
     fn item_list(&mut self) -> PResult<(Box<[Node]>, Item)> {
         let mark = self.nodes.len();
-        while self.peek_non_space().kind != Tok::Eof {
+        while self.peek().kind != Tok::Eof {
             match self.text_or_action()? {
                 Item::Node(n) => self.nodes.push(n),
                 end => return Ok((take(&mut self.nodes, mark), end)),
@@ -762,7 +803,7 @@ impl<'a> Parser<'a> {
     }
 
     fn text_or_action(&mut self) -> PResult<Item> {
-        let t = self.next_non_space();
+        let t = self.next();
         match t.kind {
             Tok::Text => Ok(Item::Node(Node::Text {
                 start: t.start,
@@ -779,7 +820,7 @@ impl<'a> Parser<'a> {
     }
 
     fn action(&mut self) -> PResult<Item> {
-        let t = self.next_non_space();
+        let t = self.next();
         match t.kind {
             Tok::Block => return self.block_control(),
             Tok::Break => return self.loop_control(Node::Break, "break"),
@@ -810,7 +851,7 @@ impl<'a> Parser<'a> {
     }
 
     fn loop_control(&mut self, node: Node, word: &str) -> PResult<Item> {
-        let t = self.next_non_space();
+        let t = self.next();
         if t.kind != Tok::RightDelim {
             return self.unexpected(&t, &format!("{{{{{word}}}}}"));
         }
@@ -821,7 +862,7 @@ impl<'a> Parser<'a> {
     }
 
     fn else_control(&mut self) -> PResult<Item> {
-        let peek = self.peek_non_space();
+        let peek = self.peek();
         // `else if`/`else with`: leave the keyword for parse_control to chain on.
         if matches!(peek.kind, Tok::If | Tok::With) {
             return Ok(Item::Else);
@@ -892,7 +933,7 @@ impl<'a> Parser<'a> {
 
     fn block_control(&mut self) -> PResult<Item> {
         const CONTEXT: &str = "block clause";
-        let t = self.next_non_space();
+        let t = self.next();
         let name = self.template_name(&t, CONTEXT)?;
         let pipe = self.pipeline(CONTEXT, Tok::RightDelim)?;
         let (root, end) = self.sub_tree(|p| p.item_list())?;
@@ -909,9 +950,9 @@ impl<'a> Parser<'a> {
 
     fn template_control(&mut self) -> PResult<Item> {
         const CONTEXT: &str = "template clause";
-        let t = self.next_non_space();
+        let t = self.next();
         let name = self.template_name(&t, CONTEXT)?;
-        let pipe = if self.next_non_space().kind != Tok::RightDelim {
+        let pipe = if self.next().kind != Tok::RightDelim {
             self.backup();
             Some(self.pipeline(CONTEXT, Tok::RightDelim)?)
         } else {
@@ -925,44 +966,44 @@ impl<'a> Parser<'a> {
     }
 
     fn pipeline(&mut self, context: &str, end: Tok) -> PResult<Pipe> {
-        let pos = self.peek_non_space().start;
+        let pos = self.peek().start;
         let mut is_assign = false;
         let mut decl = Vec::new();
         'decls: loop {
-            let v = self.peek_non_space();
+            let v = self.peek();
             if v.kind != Tok::Variable {
                 break;
             }
             let before = self.i;
-            self.next_non_space();
-            let next = self.peek_non_space();
+            self.next();
+            let next = self.peek();
             let name = v.text(self.src);
             match next.kind {
                 Tok::Assign | Tok::Declare => {
                     is_assign = next.kind == Tok::Assign;
-                    self.next_non_space();
+                    self.next();
                     decl.push(Arc::from(name));
                     self.vars.push(name);
                 }
                 Tok::Char if next.text(self.src) == "," => {
-                    self.next_non_space();
+                    self.next();
                     decl.push(Arc::from(name));
                     self.vars.push(name);
                     if context == "range" && decl.len() < 2 {
-                        match self.peek_non_space().kind {
+                        match self.peek().kind {
                             Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
                             _ => return self.errorf("range can only initialize variables".into()),
                         }
                     }
                     return self.errorf(format!("too many declarations in {context}"));
                 }
-                _ => self.i = before,
+                _ => self.go_back_to(before),
             }
             break;
         }
         let mark = self.cmds.len();
         loop {
-            let t = self.next_non_space();
+            let t = self.next();
             if t.kind == end {
                 let pipe = Pipe {
                     pos,
@@ -1023,17 +1064,21 @@ impl<'a> Parser<'a> {
         let mark = self.args.len();
         let mut t = first;
         loop {
-            if let Some(op) = self.operand(t)? {
+            let op = self.operand(t)?;
+            let read_one = op.is_some();
+            if let Some(op) = op {
                 self.args.push(op);
             }
+            // `t` again if it started no operand.
             let after = self.next();
             match after.kind {
-                Tok::Space => {
-                    t = self.next_non_space();
-                    continue;
-                }
                 Tok::RightDelim | Tok::RightParen => self.backup(),
                 Tok::Pipe => {}
+                // Spaces after an operand: the next one, if any, starts there.
+                _ if read_one && after.spaced => {
+                    t = after;
+                    continue;
+                }
                 _ => return self.unexpected(&after, "operand"),
             }
             break;
@@ -1079,16 +1124,24 @@ impl<'a> Parser<'a> {
     /// Pushes the names of the `.A.B` fields that follow a term on `idents`; returns where
     /// they start (Go positions a chained field or variable there), if there are any.
     fn field_chain(&mut self) -> Option<u32> {
-        let first = self.next();
-        let mut f = first;
-        while f.kind == Tok::Field {
+        let mut first = None;
+        // Spaces end the chain: Go reads them, not what follows them.
+        while let Some(&f) = self.toks.get(self.i) {
+            if f.spaced {
+                self.note_read(Read::SpacesBefore(self.i));
+                break;
+            }
+            if f.kind != Tok::Field {
+                // The token after the chain is read, and left unread.
+                self.note_read(Read::Token(self.i));
+                break;
+            }
+            first.get_or_insert(f.start);
             let name = self.snippet(f.start + 1, f.end);
             self.idents.push(name);
-            f = self.next();
+            self.i += 1;
         }
-        // The token after the chain is left unread.
-        self.backup();
-        (first.kind == Tok::Field).then_some(first.start)
+        first
     }
 
     /// A field or variable with the fields chained on it, as one node (Go's `newField`/
@@ -1151,22 +1204,22 @@ impl<'a> Parser<'a> {
                 } else {
                     !body.contains('\r')
                 };
-                let (unquoted, quoted): (Arc<str>, _) = if plain {
-                    (Arc::from(body), None)
+                let (unquoted, literal) = if plain {
+                    let (start, end) = (t.start + 1, t.end - 1);
+                    (None, Literal::Quoted { start, end })
                 } else {
-                    (
-                        Arc::from(self.unquote(text)?),
-                        Some(self.snippet(t.start, t.end)),
-                    )
+                    let text: Arc<str> = Arc::from(self.unquote(text)?);
+                    (Some(text.clone()), Literal::Unquoted(text))
                 };
-                let lit = self.lits.len() as u32;
-                self.lits.push(unquoted.clone());
+                let index = self.lits.len() as u32;
+                self.lits.push(literal);
                 Arg::String {
                     pos,
-                    quoted,
-                    raw: t.kind == Tok::RawString,
-                    text: unquoted,
-                    lit,
+                    lit: StringLit {
+                        written: self.snippet(t.start, t.end),
+                        unquoted,
+                        index,
+                    },
                 }
             }
             _ => {
@@ -1486,6 +1539,23 @@ mod tests {
             err("{{ range $i, $v := . }}{{ $i }}{{ end }}{{ $v }}"),
             "1: undefined variable \"$v\""
         );
+    }
+
+    /// Go reports an error at the line of the last token read, spaces included: a field
+    /// chain reads the spaces after it, not what follows them.
+    #[test]
+    fn error_lines_count_spaces_as_read() {
+        assert_eq!(
+            err("{{ \"a\".b\n\n}}"),
+            "1: unexpected . after term \"\\\"a\\\"\""
+        );
+        assert_eq!(
+            err("{{ \"a\".b}}\n"),
+            "1: unexpected . after term \"\\\"a\\\"\""
+        );
+        assert_eq!(err("{{ $x\n\n| print }}"), "3: undefined variable \"$x\"");
+        assert_eq!(err("{{ .a\n\n, }}"), "3: unexpected \",\" in operand");
+        assert_eq!(err("{{ .a\n\n= }}"), "3: unexpected \"=\" in operand");
     }
 
     #[test]

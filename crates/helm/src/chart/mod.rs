@@ -69,8 +69,8 @@ pub use load::{
 };
 pub use metadata::{ChartMetadata, Dependency, Maintainer};
 pub use release::{
-    LoadedRelease, RenderChart, Template, kube_version_compatible, load, load_read, load_with,
-    prepare,
+    LoadedRelease, RenderChart, Template, ValuesCheck, kube_version_compatible, load, load_read,
+    load_read_checking_later, load_with, prepare,
 };
 pub use values::{ValueOptions, Values};
 

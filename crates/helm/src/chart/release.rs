@@ -161,6 +161,22 @@ pub fn load_read(files: super::load::ChartFiles, opts: &ValueOptions) -> Result<
     prepare(chart, opts)
 }
 
+/// [`load_read`], leaving the validation of the values against the charts' schemas (when any
+/// chart has one) to the check returned with the release: a caller may run it beside the
+/// render, as long as a failure still ends the loading.
+pub fn load_read_checking_later(
+    files: super::load::ChartFiles,
+    opts: &ValueOptions,
+) -> Result<(LoadedRelease, Option<ValuesCheck>)> {
+    let chart = super::load::load_chart_files(files)?;
+    check_dependencies(&chart)?;
+    prepare_checking_later(chart, opts)
+}
+
+/// The check of a release's values [`load_read_checking_later`] leaves for later: the charts'
+/// schemas, run on the root chart's values (left as they were), with `prepare`'s error.
+pub type ValuesCheck = Box<dyn FnOnce(&mut Values) -> Result<()> + Send>;
+
 /// `helm template` refuses a chart whose `Chart.yaml` declares a dependency missing from its
 /// `charts/` directory, enabled or not (`action.CheckDependencies`), with Helm v4.2's message.
 /// Not applied by [`prepare`]: a chart's previous revision (`--base REF`) is rendered as it
@@ -185,7 +201,19 @@ fn check_dependencies(chart: &Chart) -> Result<()> {
 
 /// Dependency processing, coalescing and schema validation of a loaded chart with the user's
 /// values.
-pub fn prepare(mut chart: Chart, opts: &ValueOptions) -> Result<LoadedRelease> {
+pub fn prepare(chart: Chart, opts: &ValueOptions) -> Result<LoadedRelease> {
+    let (mut loaded, check) = prepare_checking_later(chart, opts)?;
+    if let Some(check) = check {
+        check(&mut loaded.root.values)?;
+    }
+    Ok(loaded)
+}
+
+/// [`prepare`] but for the schema validation, returned as a check to run.
+fn prepare_checking_later(
+    mut chart: Chart,
+    opts: &ValueOptions,
+) -> Result<(LoadedRelease, Option<ValuesCheck>)> {
     let user = opts.user_values()?;
     let origin = chart.origin.clone();
     let fail = |e: String| InputError::in_path(&origin, e);
@@ -196,15 +224,22 @@ pub fn prepare(mut chart: Chart, opts: &ValueOptions) -> Result<LoadedRelease> {
     // Nothing reads the charts' defaults after this: they are moved into the values.
     let defaults = Taken::all(&mut chart);
     coalesce(&chart, defaults, &mut top, false, &mut log).map_err(fail)?;
-    let given = schema::UserValues {
-        files: &opts.value_files,
-        merged: &user,
-    };
-    schema::validate(&chart, &mut top, &given)?;
-    Ok(LoadedRelease {
+    let schemas = schema::Schemas::take(&mut chart);
+    let check = schemas.any().then(|| {
+        let files = opts.value_files.clone();
+        Box::new(move |values: &mut Values| {
+            let given = schema::UserValues {
+                files: &files,
+                merged: &user,
+            };
+            schema::validate(&schemas, values, &given)
+        }) as ValuesCheck
+    });
+    let loaded = LoadedRelease {
         root: build(chart, top, None),
         warnings: log.iter().map(|m| crate::slog::info(m)).collect(),
-    })
+    };
+    Ok((loaded, check))
 }
 
 /// Takes the chart: a template's text moves out of its file where nothing else holds the files

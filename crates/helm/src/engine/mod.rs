@@ -20,13 +20,14 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use crate::chart::{LoadedRelease, RenderChart, Template};
+use crate::chart::{LoadedRelease, RenderChart, Template, Values, ValuesCheck};
 use crate::error::Error;
 use crate::funcs::{self, Keys};
 use beside::{Beside, ahead_order, parse_ahead};
 use gotmpl::Engine;
 use gotmpl::value::Value;
 use objects::{Files, NilMap, capabilities};
+use source::InputError;
 use templates::{RENDER_STACK, Unit, execute_units, with_values_type};
 
 /// What a render depends on besides the chart.
@@ -195,64 +196,89 @@ fn render_here(
 /// Renders `loaded` with `engine` (made by [`engine_for`] on this thread); the files not
 /// parsed ahead are parsed `beside` the thread that loaded the chart, when given.
 fn render_on(
-    mut engine: Engine,
+    engine: Engine,
     loaded: &LoadedRelease,
     options: &ReleaseOptions,
     beside: Option<Beside<'_>>,
 ) -> Result<BTreeMap<String, Rendered>, Error> {
-    let release = &options.release;
-    let common = [
-        (
-            "Release",
-            Value::map(BTreeMap::from([
-                ("Name".to_string(), Value::str(&release.name)),
-                ("Namespace".to_string(), Value::str(&release.namespace)),
-                ("Revision".to_string(), Value::int(release.revision)),
-                ("IsUpgrade".to_string(), Value::Bool(release.is_upgrade)),
-                ("IsInstall".to_string(), Value::Bool(!release.is_upgrade)),
-                ("Service".to_string(), Value::str("Helm")),
-            ])),
-        ),
-        ("Capabilities", capabilities(&options.capabilities)),
-    ];
-    let mut units = Vec::new();
-    let mut index_of = HashMap::new();
-    collect(&loaded.root, &common, &mut units, &mut index_of);
-    let parsed: Vec<(&RenderChart, &Template, usize)> = loaded
-        .parse_order()
-        .into_iter()
-        .filter_map(|(chart, t)| {
-            let unit = *index_of.get(&(chart as *const RenderChart))?;
-            // A library chart contributes its helpers only.
-            let helper = t
-                .path
-                .rsplit('/')
-                .next()
-                .is_some_and(|b| b.starts_with('_'));
-            (!units[unit].library || helper).then_some((chart, t, unit))
-        })
-        .collect();
-    if let Some(beside) = beside {
-        beside.parse_rest(&engine, loaded, parsed.iter().map(|(c, t, _)| (*c, *t)));
+    Units::of(loaded, options).render(engine, loaded, options, beside)
+}
+
+/// The charts of a release as the engine sees them: one [`Unit`] each (its values read into
+/// its root objects), and which chart is which.
+struct Units {
+    units: Vec<Unit>,
+    index_of: HashMap<*const RenderChart, usize>,
+}
+
+impl Units {
+    fn of(loaded: &LoadedRelease, options: &ReleaseOptions) -> Units {
+        let release = &options.release;
+        let common = [
+            (
+                "Release",
+                Value::map(BTreeMap::from([
+                    ("Name".to_string(), Value::str(&release.name)),
+                    ("Namespace".to_string(), Value::str(&release.namespace)),
+                    ("Revision".to_string(), Value::int(release.revision)),
+                    ("IsUpgrade".to_string(), Value::Bool(release.is_upgrade)),
+                    ("IsInstall".to_string(), Value::Bool(!release.is_upgrade)),
+                    ("Service".to_string(), Value::str("Helm")),
+                ])),
+            ),
+            ("Capabilities", capabilities(&options.capabilities)),
+        ];
+        let mut units = Vec::new();
+        let mut index_of = HashMap::new();
+        collect(&loaded.root, &common, &mut units, &mut index_of);
+        Units { units, index_of }
     }
-    let templates: Vec<(String, usize, &str)> = parsed
-        .iter()
-        .map(|(_, t, unit)| (t.path.clone(), *unit, t.text.as_str()))
-        .collect();
-    count_run_parses(templates.iter().map(|(_, _, text)| text.len()).sum());
-    let rendered = execute_units(
-        &templates,
-        &units,
-        &mut engine,
-        !options.without_source_map,
-        options.only.as_deref(),
-        options.watch_release,
-    );
-    if options.leave_to_exit {
-        std::mem::forget(engine);
-        std::mem::forget(units);
+
+    /// Renders `loaded`, of which these are the units ([`render_on`]).
+    fn render(
+        self,
+        mut engine: Engine,
+        loaded: &LoadedRelease,
+        options: &ReleaseOptions,
+        beside: Option<Beside<'_>>,
+    ) -> Result<BTreeMap<String, Rendered>, Error> {
+        let Units { units, index_of } = self;
+        let parsed: Vec<(&RenderChart, &Template, usize)> = loaded
+            .parse_order()
+            .into_iter()
+            .filter_map(|(chart, t)| {
+                let unit = *index_of.get(&(chart as *const RenderChart))?;
+                // A library chart contributes its helpers only.
+                let helper = t
+                    .path
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|b| b.starts_with('_'));
+                (!units[unit].library || helper).then_some((chart, t, unit))
+            })
+            .collect();
+        if let Some(beside) = beside {
+            beside.parse_rest(&engine, loaded, parsed.iter().map(|(c, t, _)| (*c, *t)));
+        }
+        let templates: Vec<(String, usize, &str)> = parsed
+            .iter()
+            .map(|(_, t, unit)| (t.path.clone(), *unit, t.text.as_str()))
+            .collect();
+        count_run_parses(templates.iter().map(|(_, _, text)| text.len()).sum());
+        let rendered = execute_units(
+            &templates,
+            &units,
+            &mut engine,
+            !options.without_source_map,
+            options.only.as_deref(),
+            options.watch_release,
+        );
+        if options.leave_to_exit {
+            std::mem::forget(engine);
+            std::mem::forget(units);
+        }
+        rendered
     }
-    rendered
 }
 
 /// The engine a render runs on a thread of `stack` bytes: limits and functions as `options` say.
@@ -282,26 +308,31 @@ pub type LoadedAndRendered = (LoadedRelease, Result<BTreeMap<String, Rendered>, 
 /// thread, though, the parses stay on it and `load` runs on a thread of its own
 /// (`load_beside_and_render`). Renders exactly as `load` then `render_release` would; only
 /// `load`'s error ends it early.
-pub fn load_and_render<E: Send>(
+pub fn load_and_render<E: Send + From<InputError>>(
     texts: &[(String, Arc<str>)],
     load: impl FnOnce() -> Result<LoadedRelease, E> + Send,
     options: &ReleaseOptions,
 ) -> Result<LoadedAndRendered, E> {
-    load_and_render_then(texts, load, options, |done| done)
+    load_and_render_then(texts, || Ok((load()?, None)), options, |done| done)
 }
 
 /// [`load_and_render`], then `finish` with what it gives, on the thread that rendered: a
 /// caller that only prints the render and ends the process (`rollguard render`) does so
 /// there, instead of waking the calling thread to hand the render over while the render
 /// thread exits (returning its 512 MiB stack to the system and its allocator pages).
-pub fn load_and_render_then<E: Send, T: Send>(
+/// `load` may leave a check of the values for later ([`ValuesCheck`]): it runs on the
+/// calling thread while the templates execute, on the root chart's values the render thread
+/// lends it once it has read them, and its failure fails the loading (`finish` is not
+/// called) as if `load` had failed.
+pub fn load_and_render_then<E: Send + From<InputError>, T: Send>(
     texts: &[(String, Arc<str>)],
-    load: impl FnOnce() -> Result<LoadedRelease, E> + Send,
+    load: impl FnOnce() -> Result<(LoadedRelease, Option<ValuesCheck>), E> + Send,
     options: &ReleaseOptions,
     finish: impl FnOnce(LoadedAndRendered) -> T + Send,
 ) -> Result<T, E> {
     let here = gotmpl::render_stack_here();
     if here >= RENDER_STACK {
+        let load = || checked(load()?);
         return load_beside_and_render(texts, load, options, here).map(finish);
     }
     // Taken by whichever thread renders: the render thread, or this one when none starts.
@@ -315,10 +346,14 @@ pub fn load_and_render_then<E: Send, T: Send>(
     std::thread::scope(|scope| {
         // The loaded release goes to the render thread; dropped unsent (loading failed or
         // panicked), the sender ends the render thread's wait.
-        let (send, receive) = std::sync::mpsc::sync_channel::<LoadedRelease>(1);
+        // With it, whether the values are to be lent to their check.
+        let (send, receive) = std::sync::mpsc::sync_channel::<(LoadedRelease, bool)>(1);
         // Files left to parse once the chart is loaded, offered back to this thread;
         // dropped unsent when there are none, the sender ends this thread's wait.
         let (offer, offered) = std::sync::mpsc::sync_channel::<beside::Offer>(1);
+        // The root chart's values, lent to their check, and back with whether they passed.
+        let (lend, lent) = std::sync::mpsc::sync_channel::<Values>(1);
+        let (give_back, given_back) = std::sync::mpsc::sync_channel::<(Values, bool)>(1);
         let render = gotmpl::spawn_with_stack(scope, RENDER_STACK, move |stack| {
             let engine = engine_for(options, stack);
             let mut arrived = None;
@@ -331,45 +366,86 @@ pub fn load_and_render_then<E: Send, T: Send>(
                 Err(std::sync::mpsc::TryRecvError::Empty) => false,
                 Err(std::sync::mpsc::TryRecvError::Disconnected) => true,
             });
-            let rendered = arrived.or_else(|| receive.recv().ok()).map(|loaded| {
-                // A render that panics is an error, as on `render_release`'s thread; caught
-                // here, so that the release it loaded is not lost with it.
+            let arrived = arrived.or_else(|| receive.recv().ok());
+            let rendered = arrived.and_then(|(mut loaded, lending)| {
                 let beside = Beside {
                     files: &files,
                     ahead,
                     offer,
                 };
+                // A render that panics is an error, as on `render_release`'s thread; caught
+                // here, so that the release it loaded is not lost with it.
                 let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    render_on(engine, &loaded, options, Some(beside))
+                    let units = Units::of(&loaded, options);
+                    if lending {
+                        // Read into the units: nothing else reads them until the check is done.
+                        let _ = lend.send(std::mem::take(&mut loaded.root.values));
+                    }
+                    units.render(engine, &loaded, options, Some(beside))
                 }))
                 .unwrap_or_else(|_| {
                     Err(Error::Load(
                         "rendering failed: render thread panicked".into(),
                     ))
                 });
-                (loaded, rendered)
+                // Unsent (the render panicked first), it ends the check's wait.
+                drop(lend);
+                if lending {
+                    // No answer: the calling thread is gone, and so is the render.
+                    let (values, passed) = given_back.recv().ok()?;
+                    loaded.root.values = values;
+                    if !passed {
+                        return None;
+                    }
+                }
+                Some((loaded, rendered))
             });
             gotmpl::clear_parsed_ahead();
             rendered.map(finish)
         });
-        let loaded = load()?;
+        let (loaded, check) = load()?;
         let Ok(render) = render else {
             // No render thread could start: the render fails as `render_release` would.
+            let loaded = checked((loaded, check))?;
             let rendered = render_release(&loaded, options);
             return Ok(finish((loaded, rendered)));
         };
         // Fails only if the render thread panicked (outside the render), raised below.
-        let _ = send.send(loaded);
+        let _ = send.send((loaded, check.is_some()));
         if let Ok((split, give)) = offered.recv() {
             split.help(&give);
         }
+        // Only once the files are parsed: the render needs them first, and the check only
+        // before the render is finished.
+        let failed = check.and_then(|check| {
+            let mut values = lent.recv().ok()?;
+            let verdict = check(&mut values);
+            let _ = give_back.send((values, verdict.is_ok()));
+            verdict.err()
+        });
+        // Unsent (the values never came), it ends the render thread's wait.
+        drop(give_back);
         match render.join() {
             Ok(Some(Some(done))) => Ok(done),
             Err(panic) => std::panic::resume_unwind(panic),
-            // It had the release (sent above) and its work (taken once, by the one thread).
-            Ok(_) => unreachable!("the render thread ended without the loaded chart"),
+            Ok(_) => match failed {
+                Some(e) => Err(e.into()),
+                // It had the release (sent above) and its work (taken once, by the one
+                // thread), and the values passed their check.
+                None => unreachable!("the render thread ended without the loaded chart"),
+            },
         }
     })
+}
+
+/// The loaded release once its values passed the check `load` left for later, if any.
+fn checked<E: From<InputError>>(
+    (mut loaded, check): (LoadedRelease, Option<ValuesCheck>),
+) -> Result<LoadedRelease, E> {
+    if let Some(check) = check {
+        check(&mut loaded.root.values)?;
+    }
+    Ok(loaded)
 }
 
 /// Stack of the thread a chart loads on beside a render thread: what a main thread has.
@@ -617,6 +693,64 @@ mod tests {
         write("values.yaml", "a: [");
         assert!(both(4).unwrap_err().contains("values.yaml"));
         assert!(on_render_thread(4).unwrap_err().contains("values.yaml"));
+    }
+
+    #[test]
+    fn values_checked_beside_the_render_pass_and_fail_as_checked_in_loading() {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = dir.path().join("c");
+        let write = |path: &std::path::Path, text: &str| {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(&chart.join(CHART_YAML.0), CHART_YAML.1);
+        write(&chart.join("values.yaml"), "port: 2\nname: web\n");
+        write(
+            &chart.join("values.schema.json"),
+            r#"{"properties": {"port": {"type": "integer"}}}"#,
+        );
+        for n in 0..3 {
+            write(
+                &chart.join(format!("templates/t{n}.yaml")),
+                &format!("t{n}: {{{{ .Values.port }}}} {{{{ .Values.name }}}}"),
+            );
+        }
+        let options = ReleaseOptions::default();
+        let both = |values: &ValueOptions| {
+            let read = crate::chart::read_chart_with(&chart, &Default::default()).unwrap();
+            let texts = read.template_texts();
+            let checking_later = || crate::chart::load_read_checking_later(read, values);
+            let finished = std::sync::atomic::AtomicBool::new(false);
+            let beside = load_and_render_then(&texts, checking_later, &options, |done| {
+                finished.store(true, std::sync::atomic::Ordering::Relaxed);
+                done
+            })
+            .map(|(loaded, rendered)| (loaded.root.values, rendered.unwrap()))
+            .map_err(|e| e.to_string());
+            let loading = load(&chart, values)
+                .map(|loaded| {
+                    let rendered = render_release(&loaded, &options).unwrap();
+                    (loaded.root.values, rendered)
+                })
+                .map_err(|e| e.to_string());
+            assert_eq!(beside, loading);
+            assert_eq!(finished.into_inner(), beside.is_ok());
+            beside
+        };
+        let (values, rendered) = both(&ValueOptions::default()).unwrap();
+        assert_eq!(values["port"], 2.0);
+        assert_eq!(rendered["c/templates/t2.yaml"].text, "t2: 2 web");
+        let file = dir.path().join("user.yaml");
+        write(&file, "port: eighty\n");
+        let user = ValueOptions {
+            value_files: vec![file],
+            ..ValueOptions::default()
+        };
+        let failed = both(&user).unwrap_err();
+        assert!(failed.contains("don't meet the specifications"), "{failed}");
+        // On a render thread (a check's), the values are checked as the chart loads.
+        let on_render_thread = with_shared_parses(|| both(&user)).unwrap();
+        assert_eq!(on_render_thread.unwrap_err(), failed);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! file (the last that has it), else the values.yaml of the nearest chart above that does.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -30,6 +31,36 @@ struct Problem {
     text: String,
 }
 
+/// What validating a release's values needs of its charts: each chart's schema, its
+/// values.yaml (to point at an offending value) and its subcharts. Taken out of the charts
+/// (nothing reads a schema after the validation), it can validate the values on another
+/// thread than the one the chart renders on.
+pub struct Schemas {
+    name: String,
+    origin: String,
+    schema: Option<Value>,
+    values_file: Option<Arc<SourceFile>>,
+    subcharts: Vec<Schemas>,
+}
+
+impl Schemas {
+    /// The schemas of `chart` and its subcharts, taken out of them.
+    pub fn take(chart: &mut Chart) -> Schemas {
+        Schemas {
+            name: chart.name().to_string(),
+            origin: chart.origin.clone(),
+            schema: chart.schema.take(),
+            values_file: chart.values_file.clone(),
+            subcharts: chart.dependencies.iter_mut().map(Schemas::take).collect(),
+        }
+    }
+
+    /// Whether any chart has a schema: else no value can fail.
+    pub fn any(&self) -> bool {
+        self.schema.is_some() || self.subcharts.iter().any(Schemas::any)
+    }
+}
+
 /// The user's values, to tell where an offending value came from.
 pub struct UserValues<'a> {
     pub files: &'a [PathBuf],
@@ -39,7 +70,7 @@ pub struct UserValues<'a> {
 
 /// Checks `values` (the coalesced values of `root`) and recursively its subcharts'.
 pub fn validate(
-    root: &Chart,
+    root: &Schemas,
     values: &mut Values,
     user: &UserValues<'_>,
 ) -> Result<(), InputError> {
@@ -77,7 +108,12 @@ pub fn validate(
 }
 
 /// `instance`: the chart's values (a map).
-fn collect(chart: &Chart, instance: &Value, names: &mut Vec<String>, found: &mut Vec<Violations>) {
+fn collect(
+    chart: &Schemas,
+    instance: &Value,
+    names: &mut Vec<String>,
+    found: &mut Vec<Violations>,
+) {
     if let Some(schema) = &chart.schema {
         let problems: Vec<Problem> = match jsonschema::validator_for(schema) {
             Err(e) => vec![Problem {
@@ -102,16 +138,16 @@ fn collect(chart: &Chart, instance: &Value, names: &mut Vec<String>, found: &mut
         };
         if !problems.is_empty() {
             found.push(Violations {
-                chart: chart.name().to_string(),
+                chart: chart.name.clone(),
                 names: names.clone(),
                 schema_file: format!("{}/values.schema.json", chart.origin),
                 problems,
             });
         }
     }
-    for sub in &chart.dependencies {
-        if let Some(sub_values @ Value::Object(_)) = instance.get(sub.name()) {
-            names.push(sub.name().to_string());
+    for sub in &chart.subcharts {
+        if let Some(sub_values @ Value::Object(_)) = instance.get(&sub.name) {
+            names.push(sub.name.clone());
             collect(sub, sub_values, names, found);
             names.pop();
         }
@@ -122,7 +158,7 @@ fn collect(chart: &Chart, instance: &Value, names: &mut Vec<String>, found: &mut
 /// file that sets it, else the values.yaml of the highest chart on the way down that does.
 /// `None` when a `--set` flag gave it (or nothing can tell).
 fn origin_of(
-    root: &Chart,
+    root: &Schemas,
     names: &[String],
     path: &[String],
     user: &UserValues<'_>,
@@ -150,7 +186,7 @@ fn origin_of(
         }
         chart = names
             .get(depth)
-            .and_then(|n| c.dependencies.iter().find(|d| d.name() == n));
+            .and_then(|n| c.subcharts.iter().find(|d| d.name == *n));
     }
     None
 }
