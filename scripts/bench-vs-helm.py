@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cargo_binary import release_binary
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SECTIONS = ("render", "check", "all", "mono")
@@ -67,9 +69,7 @@ def helm_binary(explicit):
 def rollguard_binary(explicit):
     if explicit:
         return str(Path(explicit).resolve())
-    subprocess.run(["cargo", "build", "--release", "--bin", "rollguard"], cwd=ROOT, check=True)
-    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    return str(target / "release" / "rollguard")
+    return release_binary(ROOT)
 
 
 def corpus(root, only):

@@ -8,8 +8,9 @@ the baseline, HEAD, is real), the server is started on it, its largest template 
 keystroke-sized change at a time (edit latency: didChange to the diagnostics of that version,
 the 200 ms debounce included). Prints one line per chart; no dependencies beyond Python 3.
 
-    cargo build --release
-    scripts/lsp-latency.py --bin target/release/rollguard [--corpus ../shared/corpus/charts]
+    scripts/lsp-latency.py [--bin BINARY] [--corpus ../shared/corpus/charts]
+
+Without --bin it builds the release binary and measures that.
 """
 
 import argparse
@@ -21,6 +22,8 @@ import statistics
 import subprocess
 import tempfile
 import time
+
+from cargo_binary import release_binary
 
 DEBOUNCE_MS = 200
 
@@ -135,12 +138,13 @@ def measure(binary, source, edits):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bin", default="target/release/rollguard")
+    parser.add_argument("--bin", help="the rollguard binary (default: build the release one)")
     parser.add_argument("--corpus", default="../shared/corpus/charts")
     parser.add_argument("--chart", action="append", help="a chart directory (repeatable)")
     parser.add_argument("--edits", type=int, default=20)
     args = parser.parse_args()
-    binary = str(pathlib.Path(args.bin).resolve())
+    root = pathlib.Path(__file__).resolve().parent.parent
+    binary = str(pathlib.Path(args.bin).resolve()) if args.bin else release_binary(root)
     if args.chart:
         charts = [pathlib.Path(c).resolve() for c in args.chart]
     else:

@@ -1,7 +1,8 @@
 """`rollguard server` end to end: the real binary, driven over stdio by pytest-lsp's client.
 
 Run by `cargo test --test integration_server` (which makes the virtualenv and sets
-ROLLGUARD_BIN); by hand: `ROLLGUARD_BIN=target/debug/rollguard pytest tests/lsp`.
+ROLLGUARD_BIN); by hand: `ROLLGUARD_BIN=target/<host tuple>/debug/rollguard pytest tests/lsp` (default:
+`rollguard` on PATH).
 
 Each test gets a fresh git repository holding the fixture chart `fixtures/charts/editor`,
 committed, so the server's baseline (`HEAD`) is the chart as it is on disk.
@@ -19,7 +20,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-BIN = os.environ.get("ROLLGUARD_BIN", "target/debug/rollguard")
+BIN = os.environ.get("ROLLGUARD_BIN", "rollguard")
 FIXTURE = pathlib.Path(__file__).resolve().parents[2] / "fixtures/charts/editor"
 TIMEOUT = 60  # seconds; an unoptimised build renders slowly on a busy machine
 

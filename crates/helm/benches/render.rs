@@ -88,7 +88,7 @@ fn native_once(subject: &Subject) -> Result<Duration, String> {
 }
 
 /// The `rollguard` binary to time: `$ROLLGUARD_BIN`, else the one built beside this bench
-/// (`target/release/deps/render-…` → `target/release/rollguard`).
+/// (`target/<host tuple>/release/deps/render-…` → `target/<host tuple>/release/rollguard`).
 fn rollguard_bin() -> Option<&'static Path> {
     static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
     BIN.get_or_init(|| {
