@@ -144,6 +144,40 @@ fn is_ascii_alnum(c: u8) -> bool {
     ASCII_ALNUM[usize::from(c)]
 }
 
+/// Every byte of a `u64` set to `1`, and to `0x80`.
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// The high bit of each byte of `w` that is an ASCII letter, digit or `_`: eight bytes tested
+/// at once, with no carry from one byte into the next (each sum stays below 0x100).
+fn ascii_alnum_bytes(w: u64) -> u64 {
+    let low = w & !HIGHS;
+    // High bit set where a byte (below 0x80) lies in `lo..=hi`.
+    let within = |x: u64, lo: u8, hi: u8| {
+        (x + ONES * u64::from(0x80 - lo)) & !(x + ONES * u64::from(0x7f - hi))
+    };
+    let digit = within(low, b'0', b'9');
+    // `| 0x20` folds upper-case letters onto lower-case ones, and no other byte onto them.
+    let letter = within(low | (ONES * 0x20), b'a', b'z');
+    let zero_where_underscore = low ^ (ONES * u64::from(b'_'));
+    let underscore = !(((zero_where_underscore & !HIGHS) + ONES * 0x7f) | zero_where_underscore);
+    (digit | letter | underscore) & !w & HIGHS
+}
+
+/// Offset of the first byte of `s` from `from` on that is no ASCII letter, digit or `_`
+/// (`s.len()` if none): a word at a time, where names are scanned byte by byte otherwise.
+fn skip_ascii_alnum(s: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(word) = s.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+        let others = !ascii_alnum_bytes(u64::from_le_bytes(*word)) & HIGHS;
+        if others != 0 {
+            return i + (others.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    skip_while(s, i, is_ascii_alnum)
+}
+
 /// Offset of the first `ab` in `hay`. Templates are mostly text between actions, so this
 /// scan dominates lexing; `memchr` finds the first byte with SIMD.
 fn find_pair(hay: &[u8], [a, b]: [u8; 2]) -> Option<usize> {
@@ -270,10 +304,21 @@ impl Lexer<'_> {
     }
 
     /// Consumes letters, digits and `_`, Unicode ones included.
+    #[inline]
     fn accept_alnum_run(&mut self) {
+        self.pos = skip_ascii_alnum(self.b, self.pos);
+        if self.peek_byte().is_some_and(|c| !c.is_ascii()) {
+            self.accept_unicode_alnum_run();
+        }
+    }
+
+    /// [`Lexer::accept_alnum_run`] from a non-ASCII char on: rare in templates, so kept out
+    /// of the names' fast path.
+    #[cold]
+    #[inline(never)]
+    fn accept_unicode_alnum_run(&mut self) {
         loop {
-            self.pos = skip_while(self.b, self.pos, is_ascii_alnum);
-            // Stopped at the end, at an ASCII byte that is no letter, or at a non-ASCII char.
+            // At the end, at an ASCII byte that is no letter, or at a non-ASCII char.
             match self.peek_byte() {
                 Some(c) if !c.is_ascii() => match self.peek_char() {
                     Some(c) if is_alnum(c) => self.pos += c.len_utf8(),
@@ -281,6 +326,7 @@ impl Lexer<'_> {
                 },
                 _ => return,
             }
+            self.pos = skip_ascii_alnum(self.b, self.pos);
         }
     }
 
@@ -714,6 +760,25 @@ mod tests {
             last("{{ \u{1} }}"),
             "unrecognized character in action: U+0001"
         );
+    }
+
+    /// The word-at-a-time scan stops where the byte-at-a-time one does, for every byte at
+    /// every offset of a word and past its end.
+    #[test]
+    fn names_scan_a_word_at_a_time() {
+        for c in 0..=255u8 {
+            for at in 0..12 {
+                let mut s = b"aZ09_zA9bYc_".to_vec();
+                s[at] = c;
+                for from in 0..3 {
+                    assert_eq!(
+                        skip_ascii_alnum(&s, from),
+                        skip_while(&s, from, is_ascii_alnum),
+                        "byte {c:#x} at {at}, from {from}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
