@@ -1048,6 +1048,11 @@ impl<'a> Exec<'a> {
         if let (Some((watch, call)), Ok(v)) = (watched, &result) {
             watch.returned(call, v);
         }
+        // The arguments are dropped here, after which `few` holds only nils: dropped as an
+        // array, it would call `Value`'s drop for each slot, used or not (most calls use one
+        // or two).
+        argv.iter_mut().for_each(|v| drop(std::mem::take(v)));
+        std::mem::forget(few);
         if self.shared.budget.is_spent()
             || result
                 .as_ref()

@@ -483,7 +483,7 @@ pub fn parse(
         toks: lexed.toks,
         lex_error: lexed.error.unwrap_or_default(),
         i: 0,
-        furthest: Read::Token(0),
+        furthest: 0,
         vars: vec!["$"],
         range_depth: 0,
         nesting: 0,
@@ -517,24 +517,15 @@ enum Item {
 
 type PResult<T> = Result<T, ParseError>;
 
-/// How far the parser read, in Go's tokens, where spaces are tokens too: up to the token at
-/// an index, or only up to the spaces before it (a field chain ends at spaces without reading
-/// on). Ordered as Go's tokens are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Read {
-    SpacesBefore(usize),
-    Token(usize),
-}
-
 struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
     /// The message of the `Error` token ending `toks`, if any.
     lex_error: String,
     i: usize,
-    /// The furthest token read, as [`Read`]: Go reports parse errors at that token's line.
+    /// The index of the furthest token read: Go reports parse errors at that token's line.
     /// Kept up to date where the parser goes back (reading only goes forward).
-    furthest: Read,
+    furthest: usize,
     /// Variables in scope: only their names matter while parsing.
     vars: Vec<&'a str>,
     range_depth: usize,
@@ -595,7 +586,7 @@ impl<'a> Parser<'a> {
     #[cold]
     fn next_past_end(&mut self) -> Token {
         let idx = self.toks.len().saturating_sub(1);
-        self.note_read(Read::Token(idx));
+        self.note_read(idx);
         self.toks.get(idx).copied().unwrap_or(Token {
             kind: Tok::Eof,
             spaced: false,
@@ -604,22 +595,22 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn note_read(&mut self, read: Read) {
+    fn note_read(&mut self, read: usize) {
         self.furthest = self.furthest.max(read);
     }
 
     /// Goes back to token `i`, keeping in [`Parser::furthest`] what was read.
     fn go_back_to(&mut self, i: usize) {
         if let Some(last) = self.i.checked_sub(1) {
-            self.note_read(Read::Token(last));
+            self.note_read(last);
         }
         self.i = i;
     }
 
     /// The furthest token read, also counting the tokens read since the parser last went back.
-    fn furthest_read(&self) -> Read {
+    fn furthest_read(&self) -> usize {
         match self.i.checked_sub(1) {
-            Some(last) => self.furthest.max(Read::Token(last)),
+            Some(last) => self.furthest.max(last),
             None => self.furthest,
         }
     }
@@ -652,15 +643,10 @@ impl<'a> Parser<'a> {
     }
 
     fn errorf<T>(&self, msg: String) -> PResult<T> {
-        let line = match self.furthest_read() {
-            Read::Token(i) => self.toks.get(i).map(|t| t.start),
-            // Only a field chain stops at spaces, which follow the chain's last token.
-            Read::SpacesBefore(i) => i
-                .checked_sub(1)
-                .and_then(|before| self.toks.get(before))
-                .map(|t| t.end),
-        }
-        .map_or(1, |offset| self.line_of(offset as usize));
+        let line = self
+            .toks
+            .get(self.furthest_read())
+            .map_or(1, |t| self.line_of(t.start as usize));
         Err(ParseError {
             name: self.name.to_string(),
             line,
@@ -1115,12 +1101,14 @@ impl<'a> Parser<'a> {
         // Spaces end the chain: Go reads them, not what follows them.
         while let Some(&f) = self.toks.get(self.i) {
             if f.spaced {
-                self.note_read(Read::SpacesBefore(self.i));
+                // Go reads the spaces, not what follows them. They start where the chain's
+                // last field ends, on its line (a field never spans lines), so that field,
+                // already counted as read, gives an error the same line.
                 break;
             }
             if f.kind != Tok::Field {
                 // The token after the chain is read, and left unread.
-                self.note_read(Read::Token(self.i));
+                self.note_read(self.i);
                 break;
             }
             first.get_or_insert(f.start);

@@ -33,9 +33,11 @@ pub(crate) fn trees(parsed: Parsed) -> Trees {
 /// it, and nothing copies it.
 type Cache = FxHashMap<u64, Vec<(String, usize, Trees)>>;
 
-/// Files parsed ahead, by text (the text a tree holds), then by the number of functions the
-/// engine knew.
-type Ahead = FxHashMap<Arc<str>, Vec<(usize, Parsed)>>;
+/// Files parsed ahead, by a hash of their text (the text a tree holds, which a lookup
+/// compares), then by the number of functions the engine knew. Keyed by the hash, not the
+/// text: each text is hashed once when kept and once when taken (with the hash [`parsed`]
+/// takes anyway), never again as the table grows.
+type Ahead = FxHashMap<u64, Vec<(usize, Parsed)>>;
 
 /// Files kept across [`with_parse_cache`] scopes ([`with_parses_kept`]).
 struct Kept {
@@ -51,19 +53,22 @@ thread_local! {
     static KEPT: RefCell<Option<Kept>> = const { RefCell::new(None) };
     /// Files parsed ahead ([`crate::Engine::parse_ahead`]) before their names were known, by
     /// text, then number of functions; each is taken, and named, by the first `add_template`
-    /// of its text. The key is the text the trees hold (the caller's `Arc`): a chart's
+    /// of its text. The text is the one the trees hold (the caller's `Arc`): a chart's
     /// templates are not copied again to be found.
     static AHEAD: RefCell<Ahead> = RefCell::default();
 }
 
 /// Keeps the trees of `text`, parsed ahead under a provisional name, for
 /// [`parsed`] to take.
-pub(crate) fn keep_ahead(text: &Arc<str>, funcs: usize, trees: Parsed) {
-    let key = text.clone();
+pub(crate) fn keep_ahead(text: &str, funcs: usize, trees: Parsed) {
+    let hash = text_hash(text);
     AHEAD.with(|a| {
         let mut a = a.borrow_mut();
-        let kept = a.entry(key).or_default();
-        match kept.iter_mut().find(|(f, _)| *f == funcs) {
+        let kept = a.entry(hash).or_default();
+        match kept
+            .iter_mut()
+            .find(|(f, p)| *f == funcs && **p.main.src == *text)
+        {
             Some(old) => old.1 = trees,
             None => kept.push((funcs, trees)),
         }
@@ -75,15 +80,18 @@ pub fn clear_parsed_ahead() {
     AHEAD.with(|a| a.borrow_mut().clear());
 }
 
-/// The trees parsed ahead from `text`, renamed as file `name`; `None` when there are none.
-fn take_ahead(name: &str, text: &str, funcs: usize) -> Option<Trees> {
+/// The trees parsed ahead from `text` (of hash `hash`), renamed as file `name`; `None` when
+/// there are none.
+fn take_ahead(name: &str, text: &str, hash: u64, funcs: usize) -> Option<Trees> {
     let mut parsed = AHEAD.with(|a| {
         let mut a = a.borrow_mut();
-        let kept = a.get_mut(text)?;
-        let at = kept.iter().position(|(f, _)| *f == funcs)?;
+        let kept = a.get_mut(&hash)?;
+        let at = kept
+            .iter()
+            .position(|(f, p)| *f == funcs && **p.main.src == *text)?;
         let (_, parsed) = kept.swap_remove(at);
         if kept.is_empty() {
-            a.remove(text);
+            a.remove(&hash);
         }
         Some(parsed)
     })?;
@@ -217,7 +225,7 @@ pub(crate) fn parsed<E>(
     let trees = match found {
         Some(other) if other.first().is_some_and(|t| *t.parse_name == *name) => other,
         Some(other) => renamed(&other, name),
-        None => match take_ahead(name, text, funcs) {
+        None => match take_ahead(name, text, hash, funcs) {
             Some(trees) => trees,
             None => parse()?,
         },
@@ -359,13 +367,13 @@ mod tests {
     #[test]
     fn a_file_parsed_ahead_is_taken_under_the_name_it_is_added_as() {
         let ahead = Engine::new();
-        ahead.parse_ahead("provisional", &TEXT.into());
+        let text: Arc<str> = TEXT.into();
+        ahead.parse_ahead("provisional", &text);
         ahead.parse_ahead("broken", &"{{ .x ".into());
         // Found by the text the trees hold, not by a copy of it.
         super::AHEAD.with(|a| {
-            let a = a.borrow();
-            let (key, kept) = a.get_key_value(TEXT).unwrap();
-            assert!(Arc::ptr_eq(key, &kept[0].1.main.src));
+            let kept = &a.borrow()[&super::text_hash(TEXT)];
+            assert!(Arc::ptr_eq(&text, &kept[0].1.main.src));
         });
         let mut e = Engine::new();
         e.add_template("t", TEXT).unwrap();

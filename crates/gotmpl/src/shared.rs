@@ -282,14 +282,17 @@ fn address(map: &Map) -> usize {
 /// is not entered again, so the walk is linear in what is new (a list of the same list many
 /// times over, or a map that contains itself, costs no more than it holds).
 fn walk_maps(v: &Value, seen: &mut FxHashSet<usize>) {
+    // Only maps and lists hold more: the strings and numbers of a chart's values (most of
+    // them) are not copied onto the stack to be dropped again.
+    let holds = |v: &&Value| matches!(v, Value::Map(_) | Value::List(_));
     let mut stack = vec![v.clone()];
     while let Some(v) = stack.pop() {
         match v {
             Value::Map(m) if seen.insert(address(&m)) => {
-                stack.extend(m.entries.borrow().values().cloned());
+                stack.extend(m.entries.borrow().values().filter(holds).cloned());
             }
             Value::List(l) if seen.insert(Rc::as_ptr(&l.items) as *const () as usize) => {
-                stack.extend(l.items.iter().cloned());
+                stack.extend(l.items.iter().filter(holds).cloned());
             }
             _ => {}
         }

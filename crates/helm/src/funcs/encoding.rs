@@ -145,9 +145,9 @@ fn write_json(
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(n, _) => out.push_str(&n.to_string()),
         Value::Float(f) => out.push_str(&json_float(*f)?),
-        Value::Str(s) => json_string(out, s.as_bytes(), esc),
+        Value::Str(s) => json_str(out, s, esc),
         Value::RawStr(b) => json_string(out, b, esc),
-        Value::Bytes(b) => json_string(out, b64_encode(b).as_bytes(), esc),
+        Value::Bytes(b) => json_str(out, &b64_encode(b), esc),
         Value::List(l) => {
             if l.items.is_empty() {
                 out.push_str("[]");
@@ -176,7 +176,7 @@ fn write_json(
                     out.push(',');
                 }
                 newline(out, indent, depth + 1);
-                json_string(out, k.as_bytes(), esc);
+                json_str(out, k, esc);
                 out.push(':');
                 if indent.is_some() {
                     out.push(' ');
@@ -188,7 +188,7 @@ fn write_json(
         }
         Value::Object(o) => match o.plain() {
             Some(p) => write_json(out, &p, esc, indent, depth)?,
-            None => json_string(out, o.print_text().as_bytes(), esc),
+            None => json_str(out, &o.print_text(), esc),
         },
     }
     Ok(())
@@ -230,6 +230,13 @@ fn json_string(out: &mut String, s: &[u8], esc: bool) {
             out.push_str("\\ufffd");
         }
     }
+    out.push('"');
+}
+
+/// [`json_string`] of a text known to be UTF-8 (a `Str`, a key): not checked again.
+fn json_str(out: &mut String, s: &str, esc: bool) {
+    out.push('"');
+    json_text(out, s, esc);
     out.push('"');
 }
 

@@ -450,9 +450,13 @@ fn analyze(value: &str) -> Analysis {
     while i < b.len() {
         // A run of visible ASCII other than `:` and `#` after the first rune decides nothing
         // but that the runes after it follow neither a blank nor a break: skipped whole (long
-        // configuration texts are mostly such runs).
+        // configuration texts are mostly such runs). A single space inside such a run decides
+        // nothing either (it neither leads, trails, nor touches a break, and the rune after
+        // it is no `#`): words and the spaces between them are skipped together.
         if i > 0 && is_inert(b[i]) {
-            while i < b.len() && is_inert(b[i]) {
+            while i < b.len()
+                && (is_inert(b[i]) || (b[i] == b' ' && b.get(i + 1).copied().is_some_and(is_inert)))
+            {
                 i += 1;
             }
             (prev_space, prev_break, preceded_by_ws) = (false, false, false);
@@ -952,6 +956,31 @@ mod tests {
             "ascii only\n\u{2028}",
         ] {
             assert_eq!(find_break(s), s.find(is_break), "{s:?}");
+        }
+    }
+
+    /// libyaml's verdicts on texts whose spaces sit between words (skipped with the words)
+    /// and next to what they do decide: an edge, a break, a `#`, a `:`.
+    #[test]
+    fn spaces_between_words_decide_nothing_else_do() {
+        let verdict = |s: &str| {
+            let a = analyze(s);
+            (a.multiline, a.block_plain, a.single_quoted, a.block)
+        };
+        for (s, want) in [
+            ("a b c", (false, true, true, true)),
+            ("a  b", (false, true, true, true)),
+            ("a b ", (false, false, true, false)),
+            (" a b", (false, false, true, true)),
+            ("a #b", (false, false, true, true)),
+            ("a# b", (false, true, true, true)),
+            ("a: b", (false, false, true, true)),
+            ("a :b", (false, true, true, true)),
+            ("a b \nc", (true, false, false, false)),
+            ("a b\n c", (true, false, false, true)),
+            ("- a b", (false, false, true, true)),
+        ] {
+            assert_eq!(verdict(s), want, "{s:?}");
         }
     }
 
